@@ -1,0 +1,1 @@
+"""civic-feedback: municipalities and NGOs hear their citizens through Telegram."""

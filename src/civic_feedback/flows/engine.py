@@ -1,0 +1,266 @@
+"""The flow engine: answers so far + one input -> the answer to store and the next question.
+
+Pure and deterministic. The answers given so far are the whole state: the current question
+is always the first question not yet answered whose condition holds, so a run can resume
+from whatever was stored, after any restart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from civic_feedback.flows.schema import Condition, Flow, Question, QuestionType
+
+AnswerValue = int | float | str | bool | tuple[str, ...] | None
+"""A stored answer: a number, an option id, option ids, yes/no, text; None when skipped."""
+
+Answers = Mapping[str, AnswerValue]
+"""Answers so far by question id; hidden questions are absent, skipped ones are None."""
+
+YES, NO = "yes", "no"
+NPS_MAX = 10
+
+
+class Problem(StrEnum):
+    """Why an input was refused; the bot and the CLI turn these into sentences."""
+
+    STALE = "stale"  # input for a question that is not the current one
+    NEEDS_BUTTON = "needs_button"
+    NEEDS_TEXT = "needs_text"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_NUMBER = "not_a_number"
+    OUT_OF_RANGE = "out_of_range"
+    UNKNOWN_OPTION = "unknown_option"
+    TOO_FEW_CHOICES = "too_few_choices"
+    TOO_MANY_CHOICES = "too_many_choices"
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The input was not accepted; nothing is stored. ``limits`` fill in the message."""
+
+    problem: Problem
+    limits: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Something the citizen typed."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button the citizen pressed: a rating or NPS number, an option id, yes or no."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """The Skip button of an optional question."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """The Done button of a multi-choice question, with the options ticked so far."""
+
+    selected: tuple[str, ...]
+
+
+Input = Text | Button | Skip | Done
+
+
+@dataclass(frozen=True)
+class Step:
+    """An accepted input: store ``value`` for ``question``; ``next`` is None when finished."""
+
+    question: Question
+    value: AnswerValue
+    next: Question | None
+
+    @property
+    def finished(self) -> bool:
+        return self.next is None
+
+
+def condition_holds(condition: Condition, value: AnswerValue, answered: bool) -> bool:
+    """One ``when`` test; a skipped or hidden question counts as not answered."""
+    if condition.answered is not None:
+        return condition.answered == answered
+    if not answered:
+        return False
+    if condition.equals is not None:
+        return _matches(value, [condition.equals])
+    if condition.any_of is not None:
+        return _matches(value, condition.any_of)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    if condition.min is not None:
+        return value >= condition.min
+    return condition.max is not None and value <= condition.max
+
+
+def _matches(value: AnswerValue, wanted: list[bool | int | float | str]) -> bool:
+    if isinstance(value, tuple):
+        return any(choice in wanted for choice in value)
+    if isinstance(value, bool):
+        return any(isinstance(w, bool) and w is value for w in wanted)
+    return any(not isinstance(w, bool) and w == value for w in wanted)
+
+
+def is_visible(question: Question, answers: Answers) -> bool:
+    """True when every condition of the question holds on the answers so far."""
+    return all(
+        condition_holds(test, answers.get(ref), answers.get(ref) is not None)
+        for ref, test in (question.when or {}).items()
+    )
+
+
+def next_question(flow: Flow, answers: Answers) -> Question | None:
+    """The current question: the first one not answered yet whose condition holds."""
+    return next((q for q in flow.questions if q.id not in answers and is_visible(q, answers)), None)
+
+
+def advance(flow: Flow, answers: Answers, question_id: str, given: Input) -> Step | Rejected:
+    """Check one input for the current question; on success say what to store and ask next."""
+    question = next_question(flow, answers)
+    if question is None or question.id != question_id:
+        return Rejected(Problem.STALE)
+    outcome = parse_input(question, given)
+    if isinstance(outcome, Rejected):
+        return outcome
+    after = {**answers, question.id: outcome}
+    return Step(question, outcome, next_question(flow, after))
+
+
+def parse_input(question: Question, given: Input) -> AnswerValue | Rejected:
+    """The value an input stands for on this question, or why it is refused."""
+    if isinstance(given, Skip):
+        return None if not question.required else Rejected(Problem.REQUIRED)
+    kind = question.type
+    if kind is QuestionType.TEXT:
+        return _parse_text(question, given)
+    if kind is QuestionType.NUMBER:
+        if not isinstance(given, Text):
+            return Rejected(Problem.NEEDS_TEXT)
+        return _parse_number(given.text, question.min, question.max)
+    if kind is QuestionType.MULTI_CHOICE:
+        return (
+            check_choices(question, given.selected)
+            if isinstance(given, Done)
+            else Rejected(Problem.NEEDS_BUTTON)
+        )
+    if isinstance(given, Done):
+        return Rejected(Problem.STALE)
+    return _parse_button(question, given)
+
+
+def _parse_text(question: Question, given: Input) -> str | Rejected:
+    if not isinstance(given, Text):
+        return Rejected(Problem.NEEDS_TEXT)
+    text = given.text.strip()
+    if not text:
+        return Rejected(Problem.EMPTY)
+    if len(text) > question.text_limit:
+        return Rejected(Problem.TOO_LONG, {"max": question.text_limit, "length": len(text)})
+    return text
+
+
+def _parse_button(question: Question, given: Text | Button) -> AnswerValue | Rejected:
+    """Rating, NPS, single choice, yes/no: a button, or the same typed as text."""
+    raw = given.value if isinstance(given, Button) else given.text.strip()
+    kind = question.type
+    if kind is QuestionType.RATING:
+        return _parse_whole(raw, 1, question.rating_scale)
+    if kind is QuestionType.NPS:
+        return _parse_whole(raw, 0, NPS_MAX)
+    if kind is QuestionType.YES_NO:
+        if raw in (YES, NO):
+            return raw == YES
+        return Rejected(Problem.NEEDS_BUTTON)
+    if question.option(raw) is None:
+        problem = Problem.UNKNOWN_OPTION if isinstance(given, Button) else Problem.NEEDS_BUTTON
+        return Rejected(problem)
+    return raw
+
+
+def _parse_whole(raw: str, low: int, high: int) -> int | Rejected:
+    if not raw.isdigit():
+        return Rejected(Problem.NEEDS_BUTTON)
+    value = int(raw)
+    if not low <= value <= high:
+        return Rejected(Problem.OUT_OF_RANGE, {"min": low, "max": high})
+    return value
+
+
+def _parse_number(raw: str, low: float | None, high: float | None) -> int | float | Rejected:
+    # Bulgarian and Turkish write a decimal comma: "2,5" is two and a half.
+    text = raw.strip().replace(" ", "").replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return Rejected(Problem.NOT_A_NUMBER)
+    if not math.isfinite(number) or len(text) > 32:
+        return Rejected(Problem.NOT_A_NUMBER)
+    if (low is not None and number < low) or (high is not None and number > high):
+        limits = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
+        return Rejected(Problem.OUT_OF_RANGE, limits)
+    return int(number) if number.is_integer() else number
+
+
+def check_choices(question: Question, selected: tuple[str, ...]) -> tuple[str, ...] | Rejected:
+    """Validate the ticked options of a multi-choice question; returns them in flow order."""
+    if any(question.option(option) is None for option in selected):
+        return Rejected(Problem.UNKNOWN_OPTION)
+    low, high = question.choice_limits
+    ordered = tuple(o.id for o in question.options or [] if o.id in selected)
+    if len(ordered) < low:
+        return Rejected(Problem.TOO_FEW_CHOICES, {"min": low})
+    if len(ordered) > high:
+        return Rejected(Problem.TOO_MANY_CHOICES, {"max": high})
+    return ordered
+
+
+def toggle_choice(
+    question: Question, selected: tuple[str, ...], option_id: str
+) -> tuple[str, ...] | Rejected:
+    """Tick or untick one option of a multi-choice question, refusing one tick too many."""
+    if question.option(option_id) is None:
+        return Rejected(Problem.UNKNOWN_OPTION)
+    if option_id in selected:
+        return tuple(o for o in selected if o != option_id)
+    _, high = question.choice_limits
+    if len(selected) >= high:
+        return Rejected(Problem.TOO_MANY_CHOICES, {"max": high})
+    return (*selected, option_id)
+
+
+def is_valid_answer(question: Question, value: AnswerValue) -> bool:
+    """Whether a stored value is one this question can have (used by tests and imports)."""
+    if value is None:
+        return not question.required
+    kind = question.type
+    if kind is QuestionType.MULTI_CHOICE:
+        return isinstance(value, tuple) and check_choices(question, value) == value
+    if kind is QuestionType.YES_NO:
+        return isinstance(value, bool)
+    if kind is QuestionType.TEXT:
+        return isinstance(value, str) and 0 < len(value) <= question.text_limit
+    if kind is QuestionType.SINGLE_CHOICE:
+        return isinstance(value, str) and question.option(value) is not None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if kind is QuestionType.NUMBER:
+        return (question.min is None or value >= question.min) and (
+            question.max is None or value <= question.max
+        )
+    high = question.rating_scale if kind is QuestionType.RATING else NPS_MAX
+    low = 1 if kind is QuestionType.RATING else 0
+    return isinstance(value, int) and low <= value <= high

@@ -1,0 +1,287 @@
+"""Load flow files and report every problem at once as ``file:line: path: message``."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from civic_feedback.flows.schema import (
+    CHOICE_TYPES,
+    FLOW_ID_PATTERN,
+    LANGUAGE_PATTERN,
+    NUMERIC_TYPES,
+    QUESTION_ID_PATTERN,
+    Condition,
+    Flow,
+    Option,
+    Question,
+    QuestionType,
+)
+
+MAX_FLOW_FILE_BYTES = 256 * 1024
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a flow file, located as precisely as the file allows."""
+
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class FlowFileError(Exception):
+    """A flow file that cannot be used; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_flow_file(path: Path) -> Flow:
+    """Read and validate one flow file; raises FlowFileError listing every problem."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        problem = Problem(name, 1, "", f"cannot read the file: {error.strerror}")
+        raise FlowFileError([problem]) from None
+    if len(raw) > MAX_FLOW_FILE_BYTES:
+        limit = MAX_FLOW_FILE_BYTES // 1024
+        raise FlowFileError([Problem(name, 1, "", f"the file is larger than {limit} KB")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FlowFileError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
+    return load_flow_text(text, name)
+
+
+def load_flow_text(text: str, source: str = "<flow>") -> Flow:
+    """Validate a flow given as YAML text; ``source`` names it in problems."""
+    data, lines = _parse_yaml(text, source)
+    context = {"languages": _declared_languages(data)}
+    found: list[tuple[PathKey, str]] = []
+    flow: Flow | None = None
+    try:
+        flow = Flow.model_validate(data, context=context)
+    except ValidationError as error:
+        found += _pydantic_problems(error.errors(), data)
+    found += _reference_problems(data)
+    if found:
+        problems = {
+            Problem(source, _line_of(path, lines), _format_path(path), message)
+            for path, message in found
+        }
+        raise FlowFileError(sorted(problems))
+    assert flow is not None
+    return flow
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
+    if not text.strip():
+        raise FlowFileError([Problem(source, 1, "", "the file is empty")])
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[PathKey, int] = {}
+        duplicates: list[Problem] = []
+        data = _construct(loader, node, (), lines, duplicates, source)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        detail = getattr(error, "problem", None) or str(error)
+        raise FlowFileError([Problem(source, line, "", f"invalid YAML: {detail}")]) from None
+    finally:
+        loader.dispose()
+    if duplicates:
+        raise FlowFileError(duplicates)
+    if data is None:
+        raise FlowFileError([Problem(source, 1, "", "the file is empty")])
+    if not isinstance(data, dict):
+        raise FlowFileError([Problem(source, 1, "", "a flow file must be a mapping of keys")])
+    return data, lines
+
+
+def _construct(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: PathKey,
+    lines: dict[PathKey, int],
+    duplicates: list[Problem],
+    source: str,
+) -> Any:
+    """Build plain Python data from YAML nodes, remembering the line of every path."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            child = (*path, str(key))
+            if key in result:
+                line = key_node.start_mark.line + 1
+                duplicates.append(Problem(source, line, _format_path(child), "duplicate key"))
+            result[key] = _construct(loader, value_node, child, lines, duplicates, source)
+            lines[child] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _construct(loader, item, (*path, index), lines, duplicates, source)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+def _declared_languages(data: dict[str, Any]) -> list[str]:
+    languages = data.get("languages")
+    if isinstance(languages, list):
+        return [lang for lang in languages if isinstance(lang, str)]
+    return []
+
+
+def _format_path(path: PathKey) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _line_of(path: PathKey, lines: dict[PathKey, int]) -> int:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return 1
+
+
+# --- pydantic errors in words an organizer understands ---------------------------------
+
+_PATTERN_HINTS = {
+    FLOW_ID_PATTERN: "a flow id is 1-64 lowercase letters, digits and '-'",
+    QUESTION_ID_PATTERN: "an id is 1-64 lowercase letters, digits and '_'",
+    LANGUAGE_PATTERN: "a language is a code such as bg, en or tr",
+}
+
+
+def _pydantic_problems(errors: list[ErrorDetails], data: Any) -> Iterator[tuple[PathKey, str]]:
+    seen: set[PathKey] = set()
+    for error in errors:
+        path = _data_path(error["loc"], data)
+        if path in seen:  # a union reports one error per member; one line is enough
+            continue
+        seen.add(path)
+        yield path, _describe(error, path, data)
+
+
+def _data_path(loc: tuple[str | int, ...], data: Any) -> PathKey:
+    """Keep the parts of a pydantic location that exist in the data (drops union tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        known_key = isinstance(node, dict) and part in node
+        known_index = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if known_key or known_index:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and not _is_union_tag(part):
+            path.append(part)  # a missing or unknown key: name it, then stop
+            break
+    return tuple(path)
+
+
+def _is_union_tag(part: str) -> bool:
+    return part in {"bool", "int", "float", "str"} or "[" in part
+
+
+def _describe(error: ErrorDetails, path: PathKey, data: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key(path)
+    if kind == "missing":
+        return "this key is required"
+    if kind == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        hint = _PATTERN_HINTS.get(pattern, f"must match {pattern}")
+        return f"{error['input']!r} is not valid: {hint}"
+    if kind == "enum":
+        return f"{error['input']!r} is not one of {(error.get('ctx') or {}).get('expected')}"
+    if kind == "too_short":
+        return "must not be empty"
+    message = error["msg"].removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+_MODEL_AT_DEPTH: dict[tuple[str | None, ...], type[BaseModel]] = {
+    (): Flow,
+    ("questions", None): Question,
+    ("questions", None, "options", None): Option,
+    ("questions", None, "when", None): Condition,
+}
+
+
+def _unknown_key(path: PathKey) -> str:
+    shape = tuple(None if isinstance(p, int) or i == 3 else p for i, p in enumerate(path[:-1]))
+    model = _MODEL_AT_DEPTH.get(shape)
+    key = str(path[-1])
+    if model is not None:
+        close = difflib.get_close_matches(key, list(model.model_fields), n=1)
+        if close:
+            return f"unknown key (did you mean '{close[0]}'?)"
+    return "unknown key"
+
+
+# --- checks that need the whole list of questions --------------------------------------
+
+
+def _reference_problems(data: dict[str, Any]) -> Iterator[tuple[PathKey, str]]:
+    """Duplicate question ids and ``when`` conditions on unknown or later questions."""
+    questions = data.get("questions")
+    if not isinstance(questions, list):
+        return
+    earlier: dict[str, dict[str, Any]] = {}
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict):
+            continue
+        when = question.get("when")
+        if isinstance(when, dict):
+            for ref, test in when.items():
+                path: PathKey = ("questions", index, "when", str(ref))
+                if ref not in earlier:
+                    yield ("questions", index, "when"), f"'{ref}' is not an earlier question"
+                elif isinstance(test, dict):
+                    yield from ((path, m) for m in _condition_misfits(earlier[ref], test))
+        qid = question.get("id")
+        if isinstance(qid, str):
+            if qid in earlier:
+                yield ("questions", index, "id"), f"duplicate question id '{qid}'"
+            else:
+                earlier[qid] = question
+
+
+def _condition_misfits(target: dict[str, Any], test: dict[str, Any]) -> Iterator[str]:
+    try:
+        kind = QuestionType(target.get("type"))
+    except ValueError:
+        return
+    if ("min" in test or "max" in test) and kind not in NUMERIC_TYPES:
+        yield f"min/max only apply to rating, nps and number questions, not {kind.value}"
+    values = [test["equals"]] if "equals" in test else list(test.get("any_of") or [])
+    if kind in CHOICE_TYPES:
+        options = {o.get("id") for o in target.get("options") or [] if isinstance(o, dict)}
+        for value in values:
+            if value not in options:
+                yield f"{value!r} is not an option of '{target.get('id')}'"
+    if kind is QuestionType.YES_NO and any(not isinstance(v, bool) for v in values):
+        yield "a yes_no question is compared with true or false"

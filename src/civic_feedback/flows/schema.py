@@ -1,0 +1,201 @@
+"""The flow format organizers write, as pydantic models (see docs/flow-format.md)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    model_validator,
+)
+
+FLOW_ID_PATTERN = r"^[a-z0-9-]{1,64}$"
+QUESTION_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+MAX_TEXT_LENGTH = 4000
+DEFAULT_TEXT_LENGTH = 2000
+
+
+class QuestionType(StrEnum):
+    RATING = "rating"
+    NPS = "nps"
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+    YES_NO = "yes_no"
+    TEXT = "text"
+    NUMBER = "number"
+
+
+CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE})
+NUMERIC_TYPES = frozenset({QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER})
+
+
+def _has_every_language(value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+    # The flow's languages come through the validation context, so that a text missing a
+    # language is reported where the text is, even when other parts of the flow are invalid.
+    languages: list[str] = (info.context or {}).get("languages", [])
+    missing = [lang for lang in languages if not value.get(lang, "").strip()]
+    if missing:
+        raise ValueError(f"missing text for language {', '.join(missing)}")
+    return value
+
+
+LocalText = Annotated[dict[str, str], AfterValidator(_has_every_language)]
+"""A text in every language of the flow: ``{bg: "...", en: "..."}``."""
+
+Scalar = StrictBool | int | float | str
+
+
+class Condition(BaseModel):
+    """One test on an earlier answer; exactly one key is set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    equals: Scalar | None = None
+    any_of: list[Scalar] | None = Field(default=None, min_length=1)
+    min: float | None = None
+    max: float | None = None
+    answered: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_test(self) -> Condition:
+        given = [key for key in self.model_fields_set if getattr(self, key) is not None]
+        if len(self.model_fields_set) != 1 or len(given) != 1:
+            raise ValueError("write exactly one of equals, any_of, min, max, answered")
+        return self
+
+
+class Option(BaseModel):
+    """One choice of a single_choice or multi_choice question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=QUESTION_ID_PATTERN)
+    text: LocalText
+
+
+_ONLY_FOR: dict[str, frozenset[QuestionType]] = {
+    "scale": frozenset({QuestionType.RATING}),
+    "options": CHOICE_TYPES,
+    "min_choices": frozenset({QuestionType.MULTI_CHOICE}),
+    "max_choices": frozenset({QuestionType.MULTI_CHOICE}),
+    "max_length": frozenset({QuestionType.TEXT}),
+    "min": frozenset({QuestionType.NUMBER}),
+    "max": frozenset({QuestionType.NUMBER}),
+}
+
+
+class Question(BaseModel):
+    """One question; which keys apply depends on its type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=QUESTION_ID_PATTERN)
+    type: QuestionType
+    text: LocalText
+    required: StrictBool = True
+    private: StrictBool | None = None
+    when: dict[str, Condition] | None = None
+    scale: int | None = None
+    options: list[Option] | None = None
+    min_choices: int | None = None
+    max_choices: int | None = None
+    max_length: int | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _keys_fit_the_type(self) -> Question:
+        problems = [
+            f"'{key}' does not apply to a {self.type.value} question"
+            for key, types in _ONLY_FOR.items()
+            if key in self.model_fields_set and self.type not in types
+        ]
+        problems += self._type_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _type_problems(self) -> list[str]:
+        problems: list[str] = []
+        if self.type is QuestionType.RATING and not 3 <= self.rating_scale <= 10:
+            problems.append(f"scale must be between 3 and 10, not {self.scale}")
+        if self.type in CHOICE_TYPES:
+            ids = [option.id for option in self.options or []]
+            if len(ids) < 2:
+                problems.append("a choice question needs at least 2 options")
+            if len(set(ids)) != len(ids):
+                problems.append("option ids must be unique")
+        if self.type is QuestionType.MULTI_CHOICE:
+            low, high = self.choice_limits
+            if low < 1:
+                problems.append("min_choices must be at least 1")
+            if high > len(self.options or []):
+                problems.append("max_choices is more than the number of options")
+            if low > high:
+                problems.append(f"min_choices ({low}) is greater than max_choices ({high})")
+        if self.max_length is not None and not 1 <= self.max_length <= MAX_TEXT_LENGTH:
+            problems.append(f"max_length must be between 1 and {MAX_TEXT_LENGTH}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            problems.append(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return problems
+
+    @property
+    def rating_scale(self) -> int:
+        return 5 if self.scale is None else self.scale
+
+    @property
+    def choice_limits(self) -> tuple[int, int]:
+        count = len(self.options or [])
+        low = 1 if self.min_choices is None else self.min_choices
+        return low, count if self.max_choices is None else self.max_choices
+
+    @property
+    def text_limit(self) -> int:
+        return DEFAULT_TEXT_LENGTH if self.max_length is None else self.max_length
+
+    @property
+    def is_private(self) -> bool:
+        """Never shown in published results: free text unless the flow says otherwise."""
+        return self.type is QuestionType.TEXT if self.private is None else self.private
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options or [] if o.id == option_id), None)
+
+
+class Flow(BaseModel):
+    """A scripted form: questions asked one by one, in order, some only under conditions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=FLOW_ID_PATTERN)
+    title: LocalText
+    languages: list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]] = Field(min_length=1)
+    anonymous: StrictBool = False
+    repeatable: StrictBool = False
+    intro: LocalText | None = None
+    outro: LocalText | None = None
+    questions: list[Question] = Field(min_length=1)
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def pick_language(self, wanted: str | None) -> str:
+        """The citizen's language when the flow has it, else the flow's default."""
+        return wanted if wanted in self.languages else self.languages[0]
+
+
+def text_in(text: dict[str, str], language: str, fallback: str) -> str:
+    """A local text in one language, falling back to the flow's default language."""
+    return text.get(language) or text[fallback]
+
+
+def is_valid_flow_id(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(FLOW_ID_PATTERN, value) is not None

@@ -1,0 +1,148 @@
+"""Settings from the environment and ``.env`` (every variable is documented in .env.example)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiogram.utils.token import TokenValidationError, validate_token
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("bg", "en", "tr")
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_PLACEHOLDERS = ("change", "your", "example", "xxx", "<", "token-here", "placeholder")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says which and what to do."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``15m``, ``24h``, ``2d`` -> timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 15m, 24h or 2d")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+CommaInts = Annotated[list[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    """The runtime contract of civic-feedback (see the README's table)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    database_url: str = "sqlite:///./feedback.db"
+    admin_ids: CommaInts = Field(default_factory=list)
+    timezone: str = "Europe/Sofia"
+    default_language: str = "bg"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str | None = None
+    webhook_port: int | None = None
+    broadcast_rate: float = Field(default=25, gt=0, le=30)
+    pseudonym_key: SecretStr | None = None
+    languages: CommaList = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
+    municipalities: CommaList = Field(default_factory=list)
+    post_event_delay: timedelta = timedelta(minutes=30)
+    followup_delay: timedelta = timedelta(hours=48)
+    staff_chats: CommaList = Field(default_factory=list)
+    retention_days: int | None = Field(default=None, gt=0)
+
+    @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("post_event_delay", "followup_delay", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; write e.g. Europe/Sofia") from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _supported(cls, value: list[str]) -> list[str]:
+        unknown = [lang for lang in value if lang not in SUPPORTED_LANGUAGES]
+        if unknown or not value:
+            raise ValueError(f"choose among {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def interface_language(self) -> str:
+        """DEFAULT_LANGUAGE when it is offered, else the first offered language."""
+        return (
+            self.default_language
+            if self.default_language in self.languages
+            else (self.languages[0])
+        )
+
+    def require_bot_token(self) -> str:
+        """The bot token, or a SettingsError saying how to set it."""
+        token = self.bot_token.get_secret_value().strip() if self.bot_token else ""
+        if not token:
+            raise SettingsError(
+                "BOT_TOKEN is not set: put the token from @BotFather into .env "
+                "(BOT_TOKEN=123456789:AA...)"
+            )
+        try:
+            validate_token(token)
+        except TokenValidationError:
+            raise SettingsError(
+                "BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
+                "copy it again from @BotFather"
+            ) from None
+        if any(marker in token.lower() for marker in _PLACEHOLDERS):
+            raise SettingsError(
+                "BOT_TOKEN still holds the example value: replace it with your bot's token "
+                "from @BotFather"
+            )
+        return token
+
+    def require_pseudonym_key(self) -> bytes:
+        """The pseudonym secret, or a SettingsError saying how to make one."""
+        key = self.pseudonym_key.get_secret_value().strip() if self.pseudonym_key else ""
+        if len(key) < 16 or any(marker in key.lower() for marker in _PLACEHOLDERS):
+            raise SettingsError(
+                "PSEUDONYM_KEY must be a secret of at least 16 characters; create one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'` and put it in .env "
+                "(keep it: changing it changes every pseudonym)"
+            )
+        return key.encode()
+
+
+def load_settings() -> Settings:
+    """Read the settings; a bad value becomes one SettingsError line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

@@ -1,0 +1,31 @@
+"""Citizens: found by Telegram id, created on first contact."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from civic_feedback.storage.models import Citizen, utcnow
+
+# last_seen feeds retention (erase after RETENTION_DAYS); a day's precision is enough and
+# spares a write on every update.
+_LAST_SEEN_PRECISION = timedelta(days=1)
+
+
+def find_citizen(session: Session, telegram_id: int) -> Citizen | None:
+    return session.exec(select(Citizen).where(Citizen.telegram_id == telegram_id)).first()
+
+
+def add_citizen(session: Session, *, telegram_id: int, language: str | None) -> Citizen:
+    """A new citizen, added to the session (written at the update's commit)."""
+    citizen = Citizen(telegram_id=telegram_id, language=language)
+    session.add(citizen)
+    return citizen
+
+
+def note_activity(citizen: Citizen) -> None:
+    """Move last_seen forward when it is more than a day old."""
+    now = utcnow()
+    if now - citizen.last_seen > _LAST_SEEN_PRECISION:
+        citizen.last_seen = now

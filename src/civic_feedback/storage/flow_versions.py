@@ -1,0 +1,143 @@
+"""Published flows: immutable versions, a new one only when the content changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from civic_feedback.flows.library import library_flows
+from civic_feedback.flows.schema import Flow
+from civic_feedback.storage.models import FlowVersion, Form, Response
+
+# Built-in forms reached through an event (its QR code, its invitation), not via /feedback.
+EVENT_FORMS = frozenset({"event-satisfaction", "training-evaluation"})
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome of publishing: the version that now serves the flow."""
+
+    flow_id: str
+    version: int
+    version_id: int
+    created: bool  # False when the content was already the latest version
+
+
+def flow_definition(flow: Flow) -> dict[str, Any]:
+    return flow.model_dump(mode="json", exclude_none=True)
+
+
+def content_hash(flow: Flow) -> str:
+    canonical = json.dumps(flow_definition(flow), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def latest_version(session: Session, flow_id: str) -> FlowVersion | None:
+    statement = (
+        select(FlowVersion)
+        .where(FlowVersion.flow_id == flow_id)
+        .order_by(col(FlowVersion.version).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def publish_flow(session: Session, flow: Flow, *, listed: bool = True) -> Published:
+    """Publish a flow; a new version only when its content differs from the latest. Commits."""
+    digest = content_hash(flow)
+    current = latest_version(session, flow.id)
+    if current is not None and current.content_hash == digest:
+        assert current.id is not None
+        return Published(flow.id, current.version, current.id, created=False)
+    if session.get(Form, flow.id) is None:
+        session.add(Form(flow_id=flow.id, listed=listed))
+        session.flush()  # no ORM relationship orders the inserts, so the form goes first
+    row = FlowVersion(
+        flow_id=flow.id,
+        version=1 if current is None else current.version + 1,
+        content_hash=digest,
+        definition=flow_definition(flow),
+    )
+    session.add(row)
+    session.commit()
+    assert row.id is not None
+    return Published(flow.id, row.version, row.id, created=True)
+
+
+def install_library(session: Session) -> list[Published]:
+    """Publish the built-in flows that are not published yet; never overwrites an edit."""
+    known = set(session.exec(select(Form.flow_id)).all())
+    return [
+        publish_flow(session, flow, listed=flow.id not in EVENT_FORMS)
+        for flow in library_flows()
+        if flow.id not in known
+    ]
+
+
+@dataclass(frozen=True)
+class FormSummary:
+    flow_id: str
+    version: int
+    version_id: int
+    listed: bool
+    responses: int
+    published_at: str
+
+
+def list_forms(session: Session, *, listed_only: bool = False) -> list[FormSummary]:
+    """Every form with its latest version and how many responses all versions got."""
+    latest = (
+        select(FlowVersion.flow_id, func.max(FlowVersion.version).label("version"))
+        .group_by(col(FlowVersion.flow_id))
+        .subquery()
+    )
+    counts = (
+        select(Response.flow_id, func.count().label("responses"))
+        .group_by(col(Response.flow_id))
+        .subquery()
+    )
+    statement = (
+        select(FlowVersion, Form.listed, func.coalesce(counts.c.responses, 0))
+        .join(Form, col(Form.flow_id) == FlowVersion.flow_id)
+        .join(
+            latest,
+            (latest.c.flow_id == FlowVersion.flow_id) & (latest.c.version == FlowVersion.version),
+        )
+        .outerjoin(counts, counts.c.flow_id == FlowVersion.flow_id)
+        .order_by(col(FlowVersion.flow_id))
+    )
+    if listed_only:
+        statement = statement.where(col(Form.listed))
+    return [
+        FormSummary(
+            flow_id=row.flow_id,
+            version=row.version,
+            version_id=row.id or 0,
+            listed=listed,
+            responses=responses,
+            published_at=row.published_at.isoformat(timespec="minutes"),
+        )
+        for row, listed, responses in session.exec(statement).all()
+    ]
+
+
+class FlowCatalog:
+    """Flow versions parsed once and kept: a published version never changes."""
+
+    def __init__(self) -> None:
+        self._by_version: dict[int, Flow] = {}
+
+    def flow(self, session: Session, version_id: int) -> Flow:
+        cached = self._by_version.get(version_id)
+        if cached is None:
+            row = session.get(FlowVersion, version_id)
+            if row is None:
+                raise LookupError(f"flow version {version_id} does not exist")
+            cached = Flow.model_validate(row.definition)
+            self._by_version[version_id] = cached
+        return cached

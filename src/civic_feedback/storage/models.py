@@ -1,0 +1,148 @@
+"""The tables. Times are stored in UTC; ``TIMEZONE`` only matters when showing or grouping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSON_VALUE = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (time-zone aware, as every table stores it)."""
+    return datetime.now(UTC)
+
+
+def _ref(target: str, *, ondelete: str, nullable: bool = False, index: bool = False) -> Any:
+    """A foreign key column with an explicit ON DELETE rule."""
+    return Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index
+        ),
+    )
+
+
+class ResponseState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"  # replaced by another form before it was finished
+
+
+# A Telegram user who talked to the bot; erased whole on /forget.
+class Citizen(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, unique=True)
+    language: str | None = None  # chosen interface language; None until chosen
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow, index=True)
+    opted_out: bool = False  # sent /stop: no broadcasts
+
+
+# A flow as organizers write it, for the /feedback list; its content lives in versions.
+class Form(SQLModel, table=True):
+    flow_id: str = Field(primary_key=True, max_length=64)
+    listed: bool = True  # offered in /feedback (event forms are reached through events)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# One published, immutable content of a flow; runs finish on the version they started.
+class FlowVersion(SQLModel, table=True):
+    __tablename__ = "flow_version"
+    __table_args__ = (UniqueConstraint("flow_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(foreign_key="form.flow_id", max_length=64, index=True)
+    version: int
+    content_hash: str = Field(max_length=64)
+    definition: dict[str, Any] = Field(sa_type=JSON_VALUE)  # the validated flow as JSON
+    published_at: datetime = Field(default_factory=utcnow)
+
+
+# One citizen's pass through one flow version; citizen_id is None for anonymous forms
+# and for answers detached from an erased citizen.
+class Response(SQLModel, table=True):
+    __table_args__ = (Index("ix_response_citizen_flow", "citizen_id", "flow_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_version_id: int = Field(foreign_key="flow_version.id", index=True)
+    flow_id: str = Field(max_length=64)  # copied from the version for quick look-ups
+    citizen_id: int | None = _ref("citizen.id", ondelete="SET NULL", nullable=True)
+    language: str = Field(max_length=8)
+    state: str = Field(default=ResponseState.IN_PROGRESS, sa_type=String(16))
+    started_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = Field(default=None, index=True)
+
+
+# One answer to one question. Exactly one value column is set, or none when skipped;
+# choice answers keep their options in answer_choice so SQL can count them.
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = _ref("response.id", ondelete="CASCADE")
+    question_id: str = Field(max_length=64)
+    question_type: str = Field(max_length=16)
+    number_value: float | None = None
+    text_value: str | None = None
+    bool_value: bool | None = None
+    text_language: str | None = Field(default=None, max_length=8)  # detected, for text
+    answered_at: datetime = Field(default_factory=utcnow)
+
+
+# An option ticked in a single- or multi-choice answer, in the flow's option order.
+class AnswerChoice(SQLModel, table=True):
+    __tablename__ = "answer_choice"
+
+    answer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
+    )
+    option_id: str = Field(primary_key=True, max_length=64)
+    position: int
+
+
+# Where a citizen is now: the form they are answering and the message showing its
+# question. Deleted when the form is finished, so an anonymous response loses its link.
+class Conversation(SQLModel, table=True):
+    citizen_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
+    )
+    response_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("response.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    message_id: int | None = None  # the bot message showing the current question
+    draft: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)  # ticked, not Done
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# Proof that someone completed an anonymous, non-repeatable form, without saying who or
+# which response: HMAC(PSEUDONYM_KEY, citizen + form + event).
+class AnonymousReceipt(SQLModel, table=True):
+    __tablename__ = "anonymous_receipt"
+
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A Telegram update already handled; a repeated delivery is ignored.
+class ProcessedUpdate(SQLModel, table=True):
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=utcnow, index=True)

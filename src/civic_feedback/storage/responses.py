@@ -1,0 +1,303 @@
+"""A citizen answering a form: start or resume, answer, tick options. Each step commits.
+
+Every public method that changes something ends with one commit and does no I/O besides
+the database, so a write transaction is never held while the bot waits on the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from civic_feedback.flows.engine import (
+    AnswerValue,
+    Input,
+    Problem,
+    Rejected,
+    advance,
+    next_question,
+    toggle_choice,
+)
+from civic_feedback.flows.schema import Flow, Question, QuestionType
+from civic_feedback.storage.flow_versions import FlowCatalog, latest_version
+from civic_feedback.storage.models import (
+    AnonymousReceipt,
+    Answer,
+    AnswerChoice,
+    Citizen,
+    Conversation,
+    Response,
+    ResponseState,
+    utcnow,
+)
+from civic_feedback.storage.pseudonyms import anonymous_receipt_key
+
+_NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the citizen sees now: a question, or the end of the form when ``question`` is None."""
+
+    response_id: int
+    flow: Flow
+    language: str
+    question: Question | None
+    draft: tuple[str, ...] = ()  # options ticked on a multi-choice question, not yet Done
+    first: bool = False  # the form just started or resumed: show its title and intro
+
+    @property
+    def position(self) -> int:
+        """The question's index in the flow, as carried by its buttons."""
+        return -1 if self.question is None else self.flow.questions.index(self.question)
+
+
+class Refusal(StrEnum):
+    UNKNOWN_FORM = "unknown_form"
+    ALREADY_COMPLETED = "already_completed"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The response and question a button was made for; anything else is a stale button."""
+
+    response_id: int
+    position: int
+
+
+class FormRuns:
+    """Walks citizens through forms, storing each answer the moment it is given."""
+
+    def __init__(self, catalog: FlowCatalog, pseudonym_key: bytes) -> None:
+        self.catalog = catalog
+        self._key = pseudonym_key
+
+    def start(
+        self, session: Session, citizen: Citizen, flow_id: str, *, language: str
+    ) -> Prompt | Refusal:
+        """Start a form, or resume it where the citizen left it."""
+        version = latest_version(session, flow_id)
+        if version is None or version.id is None:
+            return Refusal.UNKNOWN_FORM
+        if citizen.id is None:
+            session.flush()  # a citizen met in this very update needs its id now
+        assert citizen.id is not None
+        conversation = session.get(Conversation, citizen.id)
+        if conversation is not None:
+            active = session.get(Response, conversation.response_id)
+            if active is not None and active.flow_id == flow_id:
+                return self._prompt(session, active, conversation, first=True)
+        flow = self.catalog.flow(session, version.id)
+        if not flow.repeatable and self._completed_before(session, citizen, flow):
+            return Refusal.ALREADY_COMPLETED
+        response = None if flow.anonymous else self._unfinished(session, citizen, flow_id)
+        if response is None:
+            response = Response(
+                flow_version_id=version.id,
+                flow_id=flow_id,
+                citizen_id=None if flow.anonymous else citizen.id,
+                language=flow.pick_language(language),
+            )
+            session.add(response)
+            session.flush()
+        assert response.id is not None
+        if conversation is None:
+            conversation = Conversation(citizen_id=citizen.id, response_id=response.id)
+            session.add(conversation)
+        else:
+            self._leave(session, conversation)
+            conversation.response_id = response.id
+            conversation.draft = []
+            conversation.updated_at = utcnow()
+        session.commit()
+        return self._prompt(session, response, conversation, first=True)
+
+    def current(self, session: Session, citizen: Citizen) -> Prompt | None:
+        """The question the citizen is on, or None when no form is open."""
+        conversation = session.get(Conversation, citizen.id) if citizen.id else None
+        if conversation is None:
+            return None
+        response = session.get(Response, conversation.response_id)
+        return None if response is None else self._prompt(session, response, conversation)
+
+    def answer(
+        self, session: Session, citizen: Citizen, given: Input, expected: Expected | None = None
+    ) -> Prompt | Rejected:
+        """Store an answer to the current question and move on; a bad input stores nothing."""
+        found = self._open(session, citizen, expected)
+        if isinstance(found, Rejected):
+            return found
+        conversation, response, flow, answers, question = found
+        step = advance(flow, answers, question.id, given)
+        if isinstance(step, Rejected):
+            return step
+        assert response.id is not None
+        self._store(session, response.id, question, step.value)
+        conversation.draft = []
+        conversation.updated_at = utcnow()
+        if step.finished:
+            self._complete(session, citizen, response, flow, conversation)
+        session.commit()
+        return Prompt(response.id, flow, response.language, step.next)
+
+    def toggle(
+        self, session: Session, citizen: Citizen, option_id: str, expected: Expected
+    ) -> Prompt | Rejected:
+        """Tick or untick an option of the current multi-choice question."""
+        found = self._open(session, citizen, expected)
+        if isinstance(found, Rejected):
+            return found
+        conversation, response, flow, _, question = found
+        if question.type is not QuestionType.MULTI_CHOICE:
+            return Rejected(Problem.STALE)
+        ticked = toggle_choice(question, tuple(conversation.draft), option_id)
+        if isinstance(ticked, Rejected):
+            return ticked
+        conversation.draft = list(ticked)
+        conversation.updated_at = utcnow()
+        session.commit()
+        assert response.id is not None
+        return Prompt(response.id, flow, response.language, question, ticked)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _open(
+        self, session: Session, citizen: Citizen, expected: Expected | None
+    ) -> tuple[Conversation, Response, Flow, dict[str, AnswerValue], Question] | Rejected:
+        conversation = session.get(Conversation, citizen.id) if citizen.id else None
+        if conversation is None:
+            return Rejected(Problem.STALE)
+        if expected is not None and expected.response_id != conversation.response_id:
+            return Rejected(Problem.STALE)
+        response = session.get(Response, conversation.response_id)
+        assert response is not None
+        assert response.id is not None
+        flow = self.catalog.flow(session, response.flow_version_id)
+        answers = stored_answers(session, response.id)
+        question = next_question(flow, answers)
+        if question is None:
+            return Rejected(Problem.STALE)
+        if expected is not None and flow.questions.index(question) != expected.position:
+            return Rejected(Problem.STALE)
+        return conversation, response, flow, answers, question
+
+    def _prompt(
+        self,
+        session: Session,
+        response: Response,
+        conversation: Conversation,
+        *,
+        first: bool = False,
+    ) -> Prompt:
+        assert response.id is not None
+        flow = self.catalog.flow(session, response.flow_version_id)
+        question = next_question(flow, stored_answers(session, response.id))
+        return Prompt(
+            response.id, flow, response.language, question, tuple(conversation.draft), first
+        )
+
+    def _completed_before(self, session: Session, citizen: Citizen, flow: Flow) -> bool:
+        if flow.anonymous:
+            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, None)
+            return session.get(AnonymousReceipt, key) is not None
+        statement = select(Response.id).where(
+            Response.citizen_id == citizen.id,
+            Response.flow_id == flow.id,
+            Response.state == ResponseState.COMPLETED,
+        )
+        return session.exec(statement.limit(1)).first() is not None
+
+    def _unfinished(self, session: Session, citizen: Citizen, flow_id: str) -> Response | None:
+        statement = (
+            select(Response)
+            .where(
+                Response.citizen_id == citizen.id,
+                Response.flow_id == flow_id,
+                Response.state == ResponseState.IN_PROGRESS,
+            )
+            .order_by(col(Response.id).desc())
+        )
+        return session.exec(statement.limit(1)).first()
+
+    def _leave(self, session: Session, conversation: Conversation) -> None:
+        """Switching forms: an anonymous run cannot be found again, so it is abandoned."""
+        previous = session.get(Response, conversation.response_id)
+        if previous is not None and previous.citizen_id is None:
+            previous.state = ResponseState.ABANDONED
+
+    def _store(
+        self, session: Session, response_id: int, question: Question, value: AnswerValue
+    ) -> None:
+        answer = Answer(
+            response_id=response_id, question_id=question.id, question_type=question.type
+        )
+        if isinstance(value, bool):
+            answer.bool_value = value
+        elif isinstance(value, int | float) and question.type in _NUMBER_TYPES:
+            answer.number_value = float(value)
+        elif isinstance(value, str) and question.type is QuestionType.TEXT:
+            answer.text_value = value
+        session.add(answer)
+        options = (
+            (value,) if isinstance(value, str) and question.type is not QuestionType.TEXT else value
+        )
+        if isinstance(options, tuple):
+            session.flush()
+            assert answer.id is not None
+            session.add_all(
+                AnswerChoice(answer_id=answer.id, option_id=option, position=index)
+                for index, option in enumerate(options)
+            )
+
+    def _complete(
+        self,
+        session: Session,
+        citizen: Citizen,
+        response: Response,
+        flow: Flow,
+        conversation: Conversation,
+    ) -> None:
+        response.state = ResponseState.COMPLETED
+        response.completed_at = utcnow()
+        session.delete(conversation)  # for an anonymous form this was the last link
+        if flow.anonymous and not flow.repeatable:
+            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, None)
+            session.add(AnonymousReceipt(key=key))
+
+
+def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
+    """The answers of one response as the engine sees them (None for skipped questions)."""
+    rows = session.exec(select(Answer).where(Answer.response_id == response_id)).all()
+    if not rows:
+        return {}
+    choices: dict[int, list[str]] = {}
+    if any(row.question_type in _CHOICE_TYPES for row in rows):
+        statement = (
+            select(AnswerChoice)
+            .join(Answer, col(Answer.id) == AnswerChoice.answer_id)
+            .where(Answer.response_id == response_id)
+            .order_by(col(AnswerChoice.position))
+        )
+        for choice in session.exec(statement):
+            choices.setdefault(choice.answer_id, []).append(choice.option_id)
+    return {row.question_id: answer_value(row, choices.get(row.id or 0, [])) for row in rows}
+
+
+_CHOICE_TYPES = {QuestionType.SINGLE_CHOICE.value, QuestionType.MULTI_CHOICE.value}
+
+
+def answer_value(row: Answer, options: list[str]) -> AnswerValue:
+    """A stored answer row back as a value: the number, the option(s), yes/no or the text."""
+    kind = row.question_type
+    if kind == QuestionType.MULTI_CHOICE:
+        return tuple(options) or None
+    if kind == QuestionType.SINGLE_CHOICE:
+        return options[0] if options else None
+    if kind == QuestionType.YES_NO:
+        return row.bool_value
+    if kind == QuestionType.TEXT:
+        return row.text_value
+    number = row.number_value
+    return int(number) if number is not None and number.is_integer() else number
