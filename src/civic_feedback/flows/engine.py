@@ -63,6 +63,13 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Pick:
+    """The option button at this position (buttons carry positions: Telegram allows 64 bytes)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
 class Skip:
     """The Skip button of an optional question."""
 
@@ -74,7 +81,7 @@ class Done:
     selected: tuple[str, ...]
 
 
-Input = Text | Button | Skip | Done
+Input = Text | Button | Pick | Skip | Done
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,18 @@ def parse_input(question: Question, given: Input) -> AnswerValue | Rejected:
         )
     if isinstance(given, Done):
         return Rejected(Problem.STALE)
+    if isinstance(given, Pick):
+        return _parse_pick(question, given.index)
     return _parse_button(question, given)
+
+
+def _parse_pick(question: Question, index: int) -> str | Rejected:
+    options = question.options or []
+    if question.type is not QuestionType.SINGLE_CHOICE:
+        return Rejected(Problem.STALE)
+    if not 0 <= index < len(options):
+        return Rejected(Problem.UNKNOWN_OPTION)
+    return options[index].id
 
 
 def _parse_text(question: Question, given: Input) -> str | Rejected:
@@ -229,11 +247,13 @@ def check_choices(question: Question, selected: tuple[str, ...]) -> tuple[str, .
 
 
 def toggle_choice(
-    question: Question, selected: tuple[str, ...], option_id: str
+    question: Question, selected: tuple[str, ...], index: int
 ) -> tuple[str, ...] | Rejected:
-    """Tick or untick one option of a multi-choice question, refusing one tick too many."""
-    if question.option(option_id) is None:
+    """Tick or untick the option at ``index``, refusing one tick too many."""
+    options = question.options or []
+    if question.type is not QuestionType.MULTI_CHOICE or not 0 <= index < len(options):
         return Rejected(Problem.UNKNOWN_OPTION)
+    option_id = options[index].id
     if option_id in selected:
         return tuple(o for o in selected if o != option_id)
     _, high = question.choice_limits

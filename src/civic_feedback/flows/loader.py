@@ -97,6 +97,8 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is None:
+            raise FlowFileError([Problem(source, 1, "", "the file is empty")])
         lines: dict[PathKey, int] = {}
         duplicates: list[Problem] = []
         data = _construct(loader, node, (), lines, duplicates, source)
@@ -272,7 +274,7 @@ def _reference_problems(data: dict[str, Any]) -> Iterator[tuple[PathKey, str]]:
 
 def _condition_misfits(target: dict[str, Any], test: dict[str, Any]) -> Iterator[str]:
     try:
-        kind = QuestionType(target.get("type"))
+        kind = QuestionType(str(target.get("type")))
     except ValueError:
         return
     if ("min" in test or "max" in test) and kind not in NUMERIC_TYPES:

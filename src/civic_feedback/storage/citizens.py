@@ -29,3 +29,10 @@ def note_activity(citizen: Citizen) -> None:
     now = utcnow()
     if now - citizen.last_seen > _LAST_SEEN_PRECISION:
         citizen.last_seen = now
+
+
+def set_language(session: Session, citizen: Citizen, language: str) -> None:
+    """Remember the citizen's interface language. Commits."""
+    citizen.language = language
+    session.add(citizen)
+    session.commit()

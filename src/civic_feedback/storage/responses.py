@@ -6,6 +6,7 @@ the database, so a write transaction is never held while the bot waits on the ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.flows.engine import (
     AnswerValue,
+    Done,
     Input,
     Problem,
     Rejected,
@@ -78,6 +80,13 @@ class FormRuns:
         self, session: Session, citizen: Citizen, flow_id: str, *, language: str
     ) -> Prompt | Refusal:
         """Start a form, or resume it where the citizen left it."""
+        outcome = self._begin(session, citizen, flow_id, language)
+        session.commit()  # also when refused: a new citizen was flushed to get an id
+        return outcome
+
+    def _begin(
+        self, session: Session, citizen: Citizen, flow_id: str, language: str
+    ) -> Prompt | Refusal:
         version = latest_version(session, flow_id)
         if version is None or version.id is None:
             return Refusal.UNKNOWN_FORM
@@ -111,7 +120,7 @@ class FormRuns:
             conversation.response_id = response.id
             conversation.draft = []
             conversation.updated_at = utcnow()
-        session.commit()
+        session.flush()
         return self._prompt(session, response, conversation, first=True)
 
     def current(self, session: Session, citizen: Citizen) -> Prompt | None:
@@ -126,11 +135,24 @@ class FormRuns:
         self, session: Session, citizen: Citizen, given: Input, expected: Expected | None = None
     ) -> Prompt | Rejected:
         """Store an answer to the current question and move on; a bad input stores nothing."""
+        return self._apply(session, citizen, expected, lambda _: given)
+
+    def done(self, session: Session, citizen: Citizen, expected: Expected) -> Prompt | Rejected:
+        """Done on a multi-choice question: the options ticked so far are the answer."""
+        return self._apply(session, citizen, expected, lambda c: Done(tuple(c.draft)))
+
+    def _apply(
+        self,
+        session: Session,
+        citizen: Citizen,
+        expected: Expected | None,
+        make_input: Callable[[Conversation], Input],
+    ) -> Prompt | Rejected:
         found = self._open(session, citizen, expected)
         if isinstance(found, Rejected):
             return found
         conversation, response, flow, answers, question = found
-        step = advance(flow, answers, question.id, given)
+        step = advance(flow, answers, question.id, make_input(conversation))
         if isinstance(step, Rejected):
             return step
         assert response.id is not None
@@ -143,16 +165,14 @@ class FormRuns:
         return Prompt(response.id, flow, response.language, step.next)
 
     def toggle(
-        self, session: Session, citizen: Citizen, option_id: str, expected: Expected
+        self, session: Session, citizen: Citizen, option_index: int, expected: Expected
     ) -> Prompt | Rejected:
         """Tick or untick an option of the current multi-choice question."""
         found = self._open(session, citizen, expected)
         if isinstance(found, Rejected):
             return found
         conversation, response, flow, _, question = found
-        if question.type is not QuestionType.MULTI_CHOICE:
-            return Rejected(Problem.STALE)
-        ticked = toggle_choice(question, tuple(conversation.draft), option_id)
+        ticked = toggle_choice(question, tuple(conversation.draft), option_index)
         if isinstance(ticked, Rejected):
             return ticked
         conversation.draft = list(ticked)

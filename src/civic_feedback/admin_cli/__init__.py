@@ -1,0 +1,1 @@
+"""``feedback-admin``: the command line for organizers and staff (Typer + Rich)."""

@@ -1,0 +1,32 @@
+"""The ``feedback-admin`` command tree."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from civic_feedback.admin_cli import export_command, flows_commands
+from civic_feedback.settings import load_settings
+from civic_feedback.storage.database import upgrade_database
+
+app = typer.Typer(
+    name="feedback-admin",
+    help="civic-feedback for organizers and staff: forms, exports, the database.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(flows_commands.app, name="flows")
+app.command("export")(export_command.export)
+
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the tables or bring them up to date (the bot also does this when it starts)."""
+    settings = load_settings()
+    upgrade_database(settings.database_url)
+    console.print("[green]The database schema is up to date.[/green]")

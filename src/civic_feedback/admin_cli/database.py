@@ -1,0 +1,32 @@
+"""Open the configured database for a command, refusing an out-of-date schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import Session
+
+from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.settings import Settings
+from civic_feedback.storage.database import alembic_config, create_db_engine, session_factory
+
+
+@contextmanager
+def open_session(settings: Settings) -> Iterator[Session]:
+    """A session on DATABASE_URL; a schema behind the code is an error that says what to do."""
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_current_head()
+        if current != head:
+            raise CliError(
+                "the database schema is not up to date: run `feedback-admin db upgrade` first"
+            )
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()

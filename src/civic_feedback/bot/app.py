@@ -1,0 +1,53 @@
+"""Assemble and run the bot: schema upgrade, built-in forms, command menus, long polling."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from civic_feedback.bot.commands import set_command_menus
+from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.retry import RetryMiddleware
+from civic_feedback.settings import Settings
+from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.flow_versions import FlowCatalog, install_library
+from civic_feedback.storage.responses import FormRuns
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(token: str, api_url: str | None) -> Bot:
+    """A Bot talking to ``api_url`` (TELEGRAM_API_URL) or the public Bot API, with retries."""
+    api = TelegramAPIServer.from_base(api_url.rstrip("/")) if api_url else None
+    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session.middleware(RetryMiddleware())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> None:
+    """Run until stopped (Ctrl+C or SIGTERM)."""
+    upgrade_database(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        for published in install_library(session):
+            log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
+    i18n = create_i18n(settings.interface_language)
+    runs = FormRuns(FlowCatalog(), pseudonym_key)
+    dispatcher = create_dispatcher(settings=settings, sessions=sessions, runs=runs, i18n=i18n)
+    bot = create_bot(token, settings.telegram_api_url)
+    try:
+        with i18n.context():
+            await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
+        await bot.delete_webhook(drop_pending_updates=False)
+        log.info("polling_started")
+        await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+    finally:
+        await bot.session.close()
+        engine.dispose()

@@ -1,0 +1,26 @@
+"""The command menu, in every interface language."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+
+def command_menu() -> list[BotCommand]:
+    return [
+        BotCommand(command="feedback", description=_("Forms you can answer now")),
+        BotCommand(command="language", description=_("Change the language")),
+        BotCommand(command="help", description=_("How this bot works")),
+        BotCommand(command="start", description=_("Welcome message")),
+    ]
+
+
+async def set_command_menus(bot: Bot, i18n: I18n, languages: list[str], default: str) -> None:
+    """One menu per language, and the default language's for every other app language."""
+    for language in languages:
+        with i18n.use_locale(language):
+            await bot.set_my_commands(command_menu(), language_code=language)
+    with i18n.use_locale(default):
+        await bot.set_my_commands(command_menu())

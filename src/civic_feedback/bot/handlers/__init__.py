@@ -1,0 +1,1 @@
+"""One router per feature; bot.dispatcher includes them in order."""

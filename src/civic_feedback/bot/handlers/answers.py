@@ -1,0 +1,106 @@
+"""Answers inside a form: buttons, typed text, and everything else a citizen may send."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlmodel import Session
+
+from civic_feedback.bot.callbacks import AnswerCb
+from civic_feedback.bot.replies import edit_prompt, send_prompt, update_ticks
+from civic_feedback.flows.engine import Button, Input, Pick, Problem, Rejected, Skip, Text
+from civic_feedback.flows.messages import problem_text
+from civic_feedback.storage.models import Citizen
+from civic_feedback.storage.responses import Expected, FormRuns, Prompt
+
+router = Router(name="answers")
+
+# Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
+_QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}
+
+
+def _button_input(data: AnswerCb) -> Input | None:
+    if data.k == "v":
+        return Button(data.v)
+    if data.k == "o" and data.v.isdigit():
+        return Pick(int(data.v))
+    if data.k == "s":
+        return Skip()
+    return None
+
+
+@router.callback_query(AnswerCb.filter())
+async def cb_answer(
+    query: CallbackQuery,
+    callback_data: AnswerCb,
+    session: Session,
+    citizen: Citizen | None,
+    runs: FormRuns,
+) -> None:
+    outcome: Prompt | Rejected = Rejected(Problem.STALE)
+    expected = Expected(callback_data.r, callback_data.q)
+    given = _button_input(callback_data)
+    if citizen is None:
+        pass
+    elif callback_data.k == "t" and callback_data.v.isdigit():
+        outcome = runs.toggle(session, citizen, int(callback_data.v), expected)
+        if isinstance(outcome, Prompt):
+            await query.answer()
+            await update_ticks(query, outcome)
+            return
+    elif callback_data.k == "d":
+        outcome = runs.done(session, citizen, expected)
+    elif given is not None:
+        outcome = runs.answer(session, citizen, given, expected)
+    if isinstance(outcome, Rejected):
+        await query.answer(problem_text(outcome, _), show_alert=outcome.problem not in _QUIET)
+        return
+    await query.answer()
+    await edit_prompt(query, outcome)
+
+
+@router.message(F.text & ~F.text.startswith("/"))
+async def msg_answer(
+    message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
+) -> None:
+    assert message.text is not None
+    outcome = runs.answer(session, citizen, Text(message.text)) if citizen else None
+    if isinstance(outcome, Prompt):
+        await send_prompt(bot, message.chat.id, outcome)
+    elif citizen is None or outcome is None or outcome.problem is Problem.STALE:
+        await message.answer(_("To answer a form, send /feedback. For help, send /help."))
+    else:
+        await _reprompt(bot, session, citizen, runs, problem_text(outcome, _))
+
+
+@router.message(F.text.startswith("/"))
+async def msg_unknown_command(message: Message) -> None:
+    await message.answer(_("I do not know this command. Send /help to see what I can do."))
+
+
+@router.message()
+async def msg_other(
+    message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
+) -> None:
+    """Stickers, photos, voice, locations...: nothing is stored; the question is shown again."""
+    notice = _("I can only read text messages and button presses.")
+    if citizen is None or not await _reprompt(bot, session, citizen, runs, notice):
+        await message.answer(notice + " " + _("To answer a form, send /feedback."))
+
+
+async def _reprompt(
+    bot: Bot, session: Session, citizen: Citizen, runs: FormRuns, notice: str
+) -> bool:
+    """Show the current question again with a short notice above it; False when no form."""
+    prompt = runs.current(session, citizen)
+    if prompt is None or prompt.question is None:
+        return False
+    await send_prompt(bot, citizen.telegram_id, prompt, notice)
+    return True
+
+
+@router.callback_query()
+async def cb_stale(query: CallbackQuery) -> None:
+    """Any button we no longer know (or forged data): a quiet note, nothing changes."""
+    await query.answer(_("This button is no longer active."))

@@ -1,0 +1,30 @@
+"""Unexpected errors: logged with the update id; the citizen is asked to try again."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+log = logging.getLogger(__name__)
+
+router = Router(name="errors")
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, bot: Bot) -> None:
+    update = event.update
+    if isinstance(event.exception, IntegrityError) and "processed_update" in str(event.exception):
+        # Another replica handled this very update first: nothing to do, nothing to say.
+        log.info("update_duplicate update_id=%s", update.update_id)
+        return
+    log.error("update_failed update_id=%s", update.update_id, exc_info=event.exception)
+    user = update.message or update.callback_query
+    chat_id = user.from_user.id if user is not None and user.from_user else None
+    if chat_id is not None:
+        await bot.send_message(
+            chat_id, _("Sorry, something went wrong on our side. Please try again in a minute.")
+        )

@@ -1,0 +1,27 @@
+"""/help: what the bot does and its commands."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+router = Router(name="help")
+
+
+def help_text() -> str:
+    return _(
+        "This bot collects citizens' opinions for the municipality and the organisers of "
+        "public events. Your answers are saved as soon as you give them; you can stop and "
+        "come back later.\n\n"
+        "/feedback — forms you can answer now\n"
+        "/language — change the language\n"
+        "/start — the welcome message\n\n"
+        "In a form, press the buttons under a question, or write your answer when asked to."
+    )
+
+
+@router.message(Command("help"))
+async def cmd_help(message: Message) -> None:
+    await message.answer(help_text())

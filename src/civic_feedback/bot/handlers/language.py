@@ -1,0 +1,59 @@
+"""/language: the citizen picks the interface language."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel import Session
+
+from civic_feedback.bot.callbacks import LanguageCb
+from civic_feedback.bot.newcomers import ensure_citizen
+from civic_feedback.settings import Settings
+from civic_feedback.storage.citizens import set_language
+from civic_feedback.storage.models import Citizen
+
+router = Router(name="language")
+
+# Each language names itself, so a citizen finds theirs whatever language is shown now.
+LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "en": "🇬🇧 English", "tr": "🇹🇷 Türkçe"}
+
+
+def language_keyboard(offered: list[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in offered:
+        builder.button(text=LANGUAGE_NAMES.get(code, code), callback_data=LanguageCb(code=code))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.message(Command("language"))
+async def cmd_language(message: Message, settings: Settings) -> None:
+    await message.answer(
+        _("Please choose your language:"), reply_markup=language_keyboard(settings.languages)
+    )
+
+
+@router.callback_query(LanguageCb.filter())
+async def cb_language(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    session: Session,
+    citizen: Citizen | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    code = callback_data.code
+    if code not in settings.languages:
+        await query.answer(_("This button is no longer active."))
+        return
+    citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
+    set_language(session, citizen, code)
+    with i18n.use_locale(code):
+        text = _("Done: I will speak {language} with you. Send /feedback to see the forms.")
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(text.format(language=LANGUAGE_NAMES.get(code, code)))

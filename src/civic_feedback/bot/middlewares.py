@@ -1,0 +1,76 @@
+"""Update middlewares: one update per chat at a time, one DB session per update, de-duplication."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import Chat, TelegramObject, Update, User
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.storage.citizens import find_citizen, note_activity
+from civic_feedback.storage.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class PerChatOrderMiddleware(BaseMiddleware):
+    """Handle one chat's updates one at a time, in arrival order; other chats run freely.
+
+    Two quick button presses must not race on the same form; the second one waits.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        key = chat.id if chat else user.id if user else None
+        if key is None:
+            return await handler(event, data)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:  # nobody waits: forget the lock, memory stays flat
+                del self._users[key], self._locks[key]
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """One session per update; a repeated update id is dropped before any handler runs.
+
+    The update id is recorded in the same transaction as what the handler stores, so an
+    update is either fully handled or not at all, even across a kill -9 or two replicas.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        with self.sessions() as session:
+            if session.get(ProcessedUpdate, event.update_id) is not None:
+                log.info("update_duplicate update_id=%s", event.update_id)
+                return UNHANDLED
+            session.add(ProcessedUpdate(update_id=event.update_id))
+            user: User | None = data.get("event_from_user")
+            citizen = find_citizen(session, user.id) if user else None
+            if citizen is not None:
+                note_activity(citizen)
+            data["session"] = session
+            data["citizen"] = citizen
+            result = await handler(event, data)
+            session.commit()  # what the handler left pending, at least the update id
+            return result

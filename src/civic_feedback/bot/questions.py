@@ -1,0 +1,89 @@
+"""Render a form's current step as one message: text and inline keyboard."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from civic_feedback.bot.callbacks import AnswerCb
+from civic_feedback.flows.engine import NO, NPS_MAX, YES
+from civic_feedback.flows.schema import Question, QuestionType, text_in
+from civic_feedback.storage.responses import Prompt
+
+
+def render_prompt(
+    prompt: Prompt, notice: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The message for a prompt: an optional notice, the title and intro on the first
+    question, then the question (or the thank-you when the form is finished)."""
+    flow, lang = prompt.flow, prompt.language
+    default = flow.languages[0]
+    parts = [f"<i>{escape(notice)}</i>"] if notice else []
+    if prompt.first:
+        parts.append(f"<b>{escape(text_in(flow.title, lang, default))}</b>")
+        if flow.intro:
+            parts.append(escape(text_in(flow.intro, lang, default)))
+    question = prompt.question
+    if question is None:
+        parts.append(
+            escape(text_in(flow.outro, lang, default))
+            if flow.outro
+            else _("Thank you! Your answers are saved.")
+        )
+        return "\n\n".join(parts), None
+    parts.append(f"<b>{escape(text_in(question.text, lang, default))}</b>")
+    hint = _hint(question)
+    if hint:
+        parts.append(f"<i>{hint}</i>")
+    return "\n\n".join(parts), _keyboard(prompt, question)
+
+
+def _hint(question: Question) -> str | None:
+    kind = question.type
+    if kind is QuestionType.TEXT:
+        return _("Write your answer in a message.")
+    if kind is QuestionType.NUMBER:
+        return _("Send the number in a message.")
+    if kind is QuestionType.MULTI_CHOICE:
+        low, high = question.choice_limits
+        if low == high:
+            return _("Tick {count}, then press Done.").format(count=low)
+        return _("Tick from {low} to {high}, then press Done.").format(low=low, high=high)
+    return None
+
+
+def _keyboard(prompt: Prompt, question: Question) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+
+    def button(text: str, kind: str, value: str = "") -> InlineKeyboardButton:
+        data = AnswerCb(r=prompt.response_id, q=prompt.position, k=kind, v=value)
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+    kind = question.type
+    if kind is QuestionType.RATING:
+        scale = question.rating_scale
+        builder.row(
+            *(button(str(n), "v", str(n)) for n in range(1, scale + 1)),
+            width=5 if scale > 6 else scale,
+        )
+    elif kind is QuestionType.NPS:
+        builder.row(*(button(str(n), "v", str(n)) for n in range(NPS_MAX + 1)), width=6)
+    elif kind is QuestionType.YES_NO:
+        builder.row(button(_("Yes"), "v", YES), button(_("No"), "v", NO))
+    elif kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
+        default = prompt.flow.languages[0]
+        multi = kind is QuestionType.MULTI_CHOICE
+        for index, option in enumerate(question.options or []):
+            label = text_in(option.text, prompt.language, default)
+            if multi:
+                label = ("✅ " if option.id in prompt.draft else "▫️ ") + label
+            builder.row(button(label, "t" if multi else "o", str(index)))
+        if multi:
+            builder.row(button(_("Done ✔️"), "d"))
+    if not question.required:
+        builder.row(button(_("Skip"), "s"))
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None

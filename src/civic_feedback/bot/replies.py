@@ -1,0 +1,47 @@
+"""Show a form step with as few Bot API messages as possible: edit in place when we can."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+
+from civic_feedback.bot.questions import render_prompt
+from civic_feedback.storage.responses import Prompt
+
+log = logging.getLogger(__name__)
+
+
+async def send_prompt(bot: Bot, chat_id: int, prompt: Prompt, notice: str | None = None) -> None:
+    text, markup = render_prompt(prompt, notice)
+    await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def edit_prompt(query: CallbackQuery, prompt: Prompt, notice: str | None = None) -> None:
+    """Turn the message whose button was pressed into the next step (one edit, no new message)."""
+    text, markup = render_prompt(prompt, notice)
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as error:
+            if "message is not modified" in error.message:
+                return  # the same update handled again after a restart: already shown
+            log.info("edit_failed message_id=%s error=%s", message.message_id, error.message)
+    bot = query.bot
+    assert bot is not None
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+async def update_ticks(query: CallbackQuery, prompt: Prompt) -> None:
+    """Redraw only the keyboard after an option was ticked or unticked."""
+    _, markup = render_prompt(prompt)
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(reply_markup=markup)
+        except TelegramBadRequest as error:
+            if "message is not modified" not in error.message:
+                raise

@@ -1,0 +1,46 @@
+"""Sentences for refused inputs, shared by the bot and the CLI preview.
+
+``_`` is the caller's gettext, so the words come from the interface catalogs (locales/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from civic_feedback.flows.engine import Problem, Rejected
+
+Translate = Callable[[str], str]
+
+
+def _limit(value: float) -> str:
+    return f"{value:g}"
+
+
+def problem_text(rejected: Rejected, _: Translate) -> str:
+    """One short sentence telling the citizen what to do instead."""
+    limits = {key: _limit(value) for key, value in rejected.limits.items()}
+    match rejected.problem:
+        case Problem.STALE | Problem.UNKNOWN_OPTION:
+            return _("This button is no longer active.")
+        case Problem.NEEDS_BUTTON:
+            return _("Please answer with the buttons under the question.")
+        case Problem.NEEDS_TEXT | Problem.EMPTY:
+            return _("Please write your answer as a message.")
+        case Problem.TOO_LONG:
+            return _(
+                "Your answer has {length} characters; at most {max} fit. Please shorten it."
+            ).format(**limits)
+        case Problem.NOT_A_NUMBER:
+            return _("Please send a number, for example 42.")
+        case Problem.OUT_OF_RANGE if "min" in limits and "max" in limits:
+            return _("Please send a number from {min} to {max}.").format(**limits)
+        case Problem.OUT_OF_RANGE if "min" in limits:
+            return _("Please send a number of at least {min}.").format(**limits)
+        case Problem.OUT_OF_RANGE:
+            return _("Please send a number of at most {max}.").format(**limits)
+        case Problem.TOO_FEW_CHOICES:
+            return _("Please choose at least {min}, then press Done.").format(**limits)
+        case Problem.TOO_MANY_CHOICES:
+            return _("You can choose at most {max}. Untick one first.").format(**limits)
+        case Problem.REQUIRED:
+            return _("This question needs an answer.")

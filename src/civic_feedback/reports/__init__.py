@@ -1,0 +1,1 @@
+"""Reports: exports and summaries computed from storage queries. No Telegram."""
