@@ -210,7 +210,7 @@ def _parse_button(question: Question, given: Text | Button) -> AnswerValue | Rej
 
 
 def _parse_whole(raw: str, low: int, high: int) -> int | Rejected:
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²" and "①" are digits to str.isdigit
         return Rejected(Problem.NEEDS_BUTTON)
     value = int(raw)
     if not low <= value <= high:

@@ -1,0 +1,55 @@
+"""A citizen in Telegram, as end-to-end tests drive one through the fake Bot API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fake_telegram import FakeTelegram, SentMessage
+
+
+class CitizenDriver:
+    """Types and presses like a person, and waits for the bot's reply to each action."""
+
+    def __init__(self, tg: FakeTelegram, user_id: int, language: str = "en") -> None:
+        self.tg = tg
+        self.id = user_id
+        self.language = language
+
+    def _screen_state(self) -> tuple[int, int]:
+        # Cheap to compute for many concurrent citizens: only this chat's messages.
+        messages = self.tg.messages(self.id)
+        return len(messages), sum(m.edits for m in messages)
+
+    async def _reply_to(self, action: Any, timeout: float) -> SentMessage:
+        before = self._screen_state()
+        action()
+        await self.tg.wait_for(lambda: self._screen_state() != before, timeout)
+        screen = self.screen
+        assert screen is not None
+        return screen
+
+    @property
+    def screen(self) -> SentMessage | None:
+        """The newest message the bot sent to this citizen (after edits)."""
+        return self.tg.last_message(self.id)
+
+    async def say(self, text: str, timeout: float = 15) -> SentMessage:
+        return await self._reply_to(
+            lambda: self.tg.send_text(self.id, text, language_code=self.language), timeout
+        )
+
+    async def tap(self, label: str, timeout: float = 15) -> SentMessage:
+        """Press the button labelled ``label`` on the newest message that has buttons."""
+        message = self.with_buttons()
+        return await self._reply_to(
+            lambda: self.tg.press_button(
+                self.id, message.message_id, label, language_code=self.language
+            ),
+            timeout,
+        )
+
+    def with_buttons(self) -> SentMessage:
+        for message in reversed(self.tg.messages(self.id)):
+            if self.tg.buttons(message):
+                return message
+        raise AssertionError(f"no message with buttons in chat {self.id}")

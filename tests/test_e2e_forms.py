@@ -1,0 +1,159 @@
+"""End to end: the real feedback-bot process against the fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bot_process import BotProcess
+from tests.citizen_driver import CitizenDriver
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.e2e
+
+# What the citizen in these tests says, and what the export must then hold exactly.
+LOW_RATING_ANSWERS: dict[str, Any] = {
+    "overall": 2,
+    "recommend": 7,
+    "most_useful": ["discussion", "materials"],
+    "organisation": 4,
+    "comment": "Start on time, please; the hall was too cold.",
+    "suggestion": None,
+}
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(tg.url, tmp_path)
+    await process.start()
+    try:
+        await tg.wait_for_polling(timeout=30)
+        yield process
+    finally:
+        await process.stop()
+        print(process.log())  # shown by pytest when the test failed
+
+
+async def answer_first_half(citizen: CitizenDriver) -> None:
+    screen = await citizen.say("/start f_event-satisfaction")
+    assert "How would you rate the event overall?" in screen.content
+    await citizen.tap("2")
+    await citizen.tap("7")
+
+
+async def answer_second_half(citizen: CitizenDriver) -> None:
+    await citizen.tap("Discussion with experts")
+    await citizen.tap("Materials")
+    screen = await citizen.tap("Done")
+    assert "organisation" in screen.content.lower()
+    screen = await citizen.tap("4")
+    assert "do better" in screen.content  # the comment is asked because overall <= 3
+    await citizen.say(LOW_RATING_ANSWERS["comment"])
+    screen = await citizen.tap("Skip")
+    assert "Thank you" in screen.content
+    assert citizen.tg.buttons(screen) == []
+
+
+def the_only_response(bot: BotProcess) -> dict[str, Any]:
+    records = bot.export("event-satisfaction")
+    assert len(records) == 1
+    return records[0]
+
+
+async def test_citizen_completes_event_satisfaction_and_export_holds_exactly_the_answers(
+    tg: FakeTelegram, bot: BotProcess
+) -> None:
+    citizen = CitizenDriver(tg, 5001)
+
+    await answer_first_half(citizen)
+    await answer_second_half(citizen)
+
+    record = the_only_response(bot)
+    assert record["answers"] == LOW_RATING_ANSWERS
+    assert record["completed_at"] is not None
+    assert record["language"] == "en"
+    assert record["respondent"].startswith("c-")
+    assert "5001" not in record["respondent"]
+
+
+async def test_killed_bot_resumes_citizen_at_same_question(
+    tg: FakeTelegram, bot: BotProcess
+) -> None:
+    citizen = CitizenDriver(tg, 5002)
+    await answer_first_half(citizen)
+
+    await bot.kill()
+    # The citizen goes on while the bot is down: the press waits in Telegram's queue.
+    question = citizen.with_buttons()
+    tg.press_button(citizen.id, question.message_id, "Materials", language_code="en")
+    await bot.start()
+    await tg.wait_for(lambda: "✅" in str(tg.message(citizen.id, question.message_id).reply_markup))
+    await citizen.tap("Discussion with experts")
+    screen = await citizen.tap("Done")
+    assert "organisation" in screen.content.lower()
+    await citizen.tap("4")
+    await citizen.say(LOW_RATING_ANSWERS["comment"])
+    await citizen.tap("Skip")
+
+    assert the_only_response(bot)["answers"] == LOW_RATING_ANSWERS
+    assert "Traceback" not in bot.log()
+
+
+async def test_same_update_delivered_twice_stores_one_answer(
+    tg: FakeTelegram, bot: BotProcess
+) -> None:
+    citizen = CitizenDriver(tg, 5003)
+    await answer_first_half(citizen)
+    await citizen.tap("Discussion with experts")
+    await citizen.tap("Materials")
+    await citizen.tap("Done")
+    await citizen.tap("4")
+    typed = tg.send_text(citizen.id, LOW_RATING_ANSWERS["comment"], language_code="en")
+    await tg.wait_for_text(citizen.id, "anything else")
+
+    # Telegram delivers the comment again. Handled twice, it would answer the next
+    # question ("anything else?") with the same text.
+    tg.push(typed)
+    await citizen.tap("Skip")  # handled after the repeat: one chat's updates keep their order
+
+    answers = the_only_response(bot)["answers"]
+    assert answers["comment"] == LOW_RATING_ANSWERS["comment"]
+    assert answers["suggestion"] is None
+    assert "update_duplicate" in bot.log()
+
+
+async def test_150_citizens_at_once_under_telegram_rate_limit_all_finish(
+    tg: FakeTelegram, bot: BotProcess
+) -> None:
+    tg.global_rate = 30  # Telegram's cap on messages per second, with 429 beyond it
+    citizens = [CitizenDriver(tg, 7000 + n) for n in range(150)]
+
+    async def answer(citizen: CitizenDriver, rating: str) -> None:
+        timeout = 120  # 150 citizens x 7 messages at 30/s is about 35 s of sending
+        await citizen.say("/start f_event-satisfaction", timeout)
+        await citizen.tap(rating, timeout)
+        await citizen.tap("9", timeout)
+        await citizen.tap("Materials", timeout)
+        await citizen.tap("Done", timeout)
+        await citizen.tap("5", timeout)
+        screen = await citizen.tap("Skip", timeout)
+        assert "Thank you" in screen.content
+
+    await asyncio.gather(*(answer(c, str(4 + c.id % 2)) for c in citizens))
+
+    records = bot.export("event-satisfaction")
+    assert len(records) == 150
+    assert all(r["completed_at"] for r in records)
+    assert sorted(r["answers"]["overall"] for r in records) == [4] * 75 + [5] * 75
+    assert all(r["answers"]["most_useful"] == ["materials"] for r in records)
+    assert tg.too_many_requests > 0  # the limit was really hit, and retried through
