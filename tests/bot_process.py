@@ -49,7 +49,7 @@ class BotProcess:
             )
 
     async def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes."""
+        """SIGKILL: no shutdown code runs, as when the OOM killer strikes."""
         await self._end(signal.SIGKILL)
 
     async def stop(self) -> None:

@@ -1,5 +1,7 @@
 """A local fake of the Telegram Bot API for end-to-end tests.
 
+(``timeout`` parameters of the async wait helpers are deliberate, hence the ASYNC109 noqa's.)
+
 The real bot process is pointed at :attr:`FakeTelegram.url` (``TELEGRAM_API_URL``); aiogram then
 calls ``{url}/bot{token}/{method}``.  The fake answers the way Telegram does (``{"ok": true,
 "result": ...}`` or ``{"ok": false, "error_code": N, "description": ...}``), keeps the current
@@ -255,9 +257,7 @@ _HTML_ENTITY_TYPES = {
     "tg-emoji": "custom_emoji",
 }
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*)>")
-_ATTR_RE = re.compile(
-    r"""([a-zA-Z][a-zA-Z0-9-]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?"""
-)
+_ATTR_RE = re.compile(r"""([a-zA-Z][a-zA-Z0-9-]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 
 def _utf16_len(text: str) -> int:
@@ -298,8 +298,7 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
             name = re.match(r"</?([^\s>]*)", source[lt:])
             tag = name.group(1) if name else ""
             raise _bad_request(
-                f'can\'t parse entities: Unsupported start tag "{tag}" at byte offset '
-                f"{byte_offset}"
+                f'can\'t parse entities: Unsupported start tag "{tag}" at byte offset {byte_offset}'
             )
         closing, name_, attrs_raw = m.group(1) == "/", m.group(2).lower(), m.group(3)
         if name_ not in _HTML_ENTITY_TYPES:
@@ -346,7 +345,8 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
         pos = m.end()
     if stack:
         raise _bad_request(
-            f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1][0]}"'
+            "can't parse entities: Can't find end tag corresponding to start tag "
+            f'"{stack[-1][0]}"'
         )
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
@@ -508,9 +508,7 @@ class FakeTelegram:
 
     def messages(self, chat_id: int | str, *, include_deleted: bool = False) -> list[SentMessage]:
         """Messages the bot sent to the chat, current state, in order."""
-        return [
-            m for m in self._messages.get(chat_id, []) if include_deleted or not m.deleted
-        ]
+        return [m for m in self._messages.get(chat_id, []) if include_deleted or not m.deleted]
 
     def last_message(self, chat_id: int | str) -> SentMessage | None:
         """The latest (not deleted) message the bot sent to the chat."""
@@ -751,7 +749,11 @@ class FakeTelegram:
     # ---------------------------------------------------------------- synchronisation
 
     async def wait_for(
-        self, predicate: Callable[[], bool], timeout: float = 10, *, what: str | None = None
+        self,
+        predicate: Callable[[], bool],
+        timeout: float = 10,  # noqa: ASYNC109
+        *,
+        what: str | None = None,
     ) -> None:
         """Wait until ``predicate()`` holds; re-checked after every handled bot request."""
         try:
@@ -764,7 +766,11 @@ class FakeTelegram:
             ) from None
 
     async def wait_for_message(
-        self, chat_id: int | str, *, after: int = 0, timeout: float = 10
+        self,
+        chat_id: int | str,
+        *,
+        after: int = 0,
+        timeout: float = 10,  # noqa: ASYNC109
     ) -> SentMessage:
         """The first bot message in the chat with message_id > ``after`` (deleted ones too)."""
         found: list[SentMessage] = []
@@ -782,7 +788,10 @@ class FakeTelegram:
         return found[0]
 
     async def wait_for_text(
-        self, chat_id: int | str, substring: str, timeout: float = 10
+        self,
+        chat_id: int | str,
+        substring: str,
+        timeout: float = 10,  # noqa: ASYNC109
     ) -> SentMessage:
         """Wait until the chat's latest bot message (text or caption) contains ``substring``."""
 
@@ -800,7 +809,7 @@ class FakeTelegram:
         assert last is not None
         return last
 
-    async def wait_for_polling(self, timeout: float = 10) -> None:
+    async def wait_for_polling(self, timeout: float = 10) -> None:  # noqa: ASYNC109
         """Wait until the bot is long-polling getUpdates (i.e. it is up and listening)."""
         await self.wait_for(lambda: self.polling, timeout, what="'bot is polling getUpdates'")
 
@@ -907,7 +916,6 @@ class FakeTelegram:
             "first_name": self.bot_first_name,
             "username": self.bot_username,
         }
-
 
     @staticmethod
     def _user_json(user_id: int, language_code: str | None, first_name: str) -> JSON:
@@ -1062,8 +1070,10 @@ class FakeTelegram:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list):
-                raise _bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup "
-                                   "should be an Array of Arrays")
+                raise _bad_request(
+                    'field "inline_keyboard" of the InlineKeyboardMarkup '
+                    "should be an Array of Arrays"
+                )
             for row in rows:
                 for button in row if isinstance(row, list) else []:
                     if not isinstance(button, dict) or not button.get("text"):
@@ -1129,9 +1139,11 @@ class FakeTelegram:
                 try:
                     async with asyncio.timeout(timeout):
                         await self._cond.wait_for(
-                            lambda: bool(self._updates)
-                            or self._closing
-                            or self._poll_generation != generation
+                            lambda: (
+                                bool(self._updates)
+                                or self._closing
+                                or self._poll_generation != generation
+                            )
                         )
                 except TimeoutError:
                     pass
@@ -1163,10 +1175,7 @@ class FakeTelegram:
         self._updates = [
             p
             for p in self._updates
-            if not (
-                p.delivered
-                and (p.update["update_id"] < offset or p.batch_end == offset - 1)
-            )
+            if not (p.delivered and (p.update["update_id"] < offset or p.batch_end == offset - 1))
         ]
 
     def _delete_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
@@ -1198,7 +1207,7 @@ class FakeTelegram:
     def _set_my_commands(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list):
-            raise _bad_request("parameter \"commands\" is required")
+            raise _bad_request('parameter "commands" is required')
         for command in commands:
             name = command.get("command", "") if isinstance(command, dict) else ""
             if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
@@ -1256,7 +1265,9 @@ class FakeTelegram:
     ) -> JSON:
         chat_id = self._chat_id(params)
         self._check_limits(method, chat_id)
-        uploaded = self._resolve_file(params.get(field_name, files.get(field_name)), files, field_name)
+        uploaded = self._resolve_file(
+            params.get(field_name, files.get(field_name)), files, field_name
+        )
         if not isinstance(uploaded, UploadedFile):
             raise _bad_request("wrong file identifier/HTTP URL specified")
         params[field_name] = uploaded
@@ -1307,7 +1318,11 @@ class FakeTelegram:
         return chat_id, self._find_message(chat_id, params.get("message_id"), "edit")
 
     def _apply_edit(
-        self, msg: SentMessage, raw: str | None, text: str | None, entities: list[JSON],
+        self,
+        msg: SentMessage,
+        raw: str | None,
+        text: str | None,
+        entities: list[JSON],
         markup: JSON | None,
     ) -> JSON:
         msg.history.append((msg.content, copy.deepcopy(msg.reply_markup)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -16,15 +17,19 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
     User,
 )
-from fake_telegram import FakeTelegram
+
+from tests.fake_telegram import MESSAGE_METHODS, FakeTelegram
 
 TOKEN = "123456:TEST"
 USER = 1001
@@ -87,7 +92,10 @@ async def test_send_message_with_inline_keyboard_round_trips(tg: FakeTelegram, b
     assert sent.from_user is not None
     assert sent.from_user.is_bot
     assert sent.text == "Did you like the event?"
-    assert sent.reply_markup == markup
+    # aiogram objects parsed from a response carry the bot in a private attribute, so compare
+    # the dumps rather than the models.
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.model_dump() == markup.model_dump()
 
     stored = tg.last_message(USER)
     assert stored is not None
@@ -130,7 +138,9 @@ async def test_edit_to_same_content_is_not_modified(tg: FakeTelegram, bot: Bot) 
     assert stored is not None
     assert stored.text == "Question (answered)"
     assert stored.edits == 1
-    assert stored.history == [("Question", {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]})]
+    assert stored.history == [
+        ("Question", {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]})
+    ]
 
     # Like Telegram: editing the text without reply_markup drops the keyboard.
     await bot.edit_message_text(text="Thanks", chat_id=USER, message_id=sent.message_id)
@@ -339,9 +349,11 @@ async def test_other_methods(tg: FakeTelegram, bot: Bot) -> None:
     assert info.url == ""
 
 
-async def test_unknown_method_is_404(tg: FakeTelegram, bot: Bot) -> None:
-    session = await bot.session.create_session()
-    async with session.post(f"{tg.url}/bot{TOKEN}/frobnicate") as resp:
+async def test_unknown_method_is_404(tg: FakeTelegram) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{tg.url}/bot{TOKEN}/frobnicate") as resp,
+    ):
         assert resp.status == 404
         assert await resp.json() == {
             "ok": False,
@@ -351,10 +363,16 @@ async def test_unknown_method_is_404(tg: FakeTelegram, bot: Bot) -> None:
     assert tg.requests("frobnicate")[0].status == 404
 
 
-async def test_json_body_is_accepted(tg: FakeTelegram, bot: Bot) -> None:
-    session = await bot.session.create_session()
-    body = {"chat_id": USER, "text": "json", "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}}
-    async with session.post(f"{tg.url}/bot{TOKEN}/sendMessage", json=body) as resp:
+async def test_json_body_is_accepted(tg: FakeTelegram) -> None:
+    body = {
+        "chat_id": USER,
+        "text": "json",
+        "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]},
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{tg.url}/bot{TOKEN}/sendMessage", json=body) as resp,
+    ):
         payload = await resp.json()
     assert payload["ok"] is True
     assert payload["result"]["reply_markup"] == body["reply_markup"]
@@ -391,3 +409,58 @@ async def test_instances_are_independent() -> None:
         one.send_text(USER, "only in one")
         assert len(one.pending_updates()) == 1
         assert two.pending_updates() == []
+
+
+async def test_aiogram_dispatcher_polls_the_fake(tg: FakeTelegram, bot: Bot) -> None:
+    """A real aiogram Dispatcher: long polling, a command handler and a callback handler."""
+    dp = Dispatcher()
+
+    @dp.message(CommandStart(deep_link=True))
+    async def start(message: Message, command: CommandObject) -> None:
+        await message.answer(
+            f"Event {command.args}: how was it?", reply_markup=keyboard([("Great", "rate:5")])
+        )
+
+    @dp.callback_query(F.data.startswith("rate:"))
+    async def rate(query: CallbackQuery) -> None:
+        await query.answer("Thanks!")
+        assert isinstance(query.message, Message)
+        await query.message.edit_text("Thank you for your feedback")
+
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=5))
+    try:
+        await tg.wait_for_polling()
+        sent = tg.send_text(USER, "/start event_7")
+        question = await tg.wait_for_message(USER, after=sent["message"]["message_id"])
+        assert question.text == "Event event_7: how was it?"
+
+        press = tg.press(USER, question.message_id, "rate:5")
+        await tg.wait_for_text(USER, "Thank you")
+        await tg.wait_for(lambda: tg.callback_answer(press) is not None)
+        assert tg.callback_answer(press) == {
+            "callback_query_id": press["callback_query"]["id"],
+            "text": "Thanks!",
+        }
+        assert tg.buttons(tg.last_message(USER)) == []
+    finally:
+        await dp.stop_polling()
+        await polling
+    # The update's answer (sendMessage) and the callback's edit went through exactly once each.
+    assert [r.method for r in tg.requests() if r.method in MESSAGE_METHODS] == [
+        "sendMessage",
+        "editMessageText",
+    ]
+
+
+async def test_stop_ends_a_waiting_long_poll() -> None:
+    tg = FakeTelegram()
+    await tg.start()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(tg.url))
+    other = Bot(token=TOKEN, session=session)
+    try:
+        poll = asyncio.create_task(other.get_updates(timeout=30))
+        await tg.wait_for_polling()
+        await asyncio.wait_for(tg.stop(), timeout=5)
+        assert await asyncio.wait_for(poll, timeout=5) == []
+    finally:
+        await other.session.close()
