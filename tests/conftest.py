@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -15,12 +18,34 @@ from civic_feedback.storage.database import create_db_engine, session_factory, u
 PSEUDONYM_KEY = "test-pseudonym-secret-0123456789"
 
 
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or a scratch schema on TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'feedback.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    # Every connection of this test works in its own schema, so tests never see each other.
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A new SQLite database file, migrated to the latest schema."""
-    url = f"sqlite:///{tmp_path / 'feedback.db'}"
-    upgrade_database(url)
-    return url
+def database_url(empty_database_url: str) -> str:
+    """A new database migrated to the latest schema (SQLite, and PostgreSQL when configured)."""
+    upgrade_database(empty_database_url)
+    return empty_database_url
 
 
 @pytest.fixture

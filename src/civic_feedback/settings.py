@@ -42,7 +42,9 @@ CommaInts = Annotated[list[int], NoDecode]
 class Settings(BaseSettings):
     """The runtime contract of civic-feedback (see the README's table)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore"
+    )
 
     bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
