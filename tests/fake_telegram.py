@@ -751,7 +751,7 @@ class FakeTelegram:
     async def wait_for(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 10,  # noqa: ASYNC109
+        timeout: float = 10,
         *,
         what: str | None = None,
     ) -> None:
@@ -770,7 +770,7 @@ class FakeTelegram:
         chat_id: int | str,
         *,
         after: int = 0,
-        timeout: float = 10,  # noqa: ASYNC109
+        timeout: float = 10,
     ) -> SentMessage:
         """The first bot message in the chat with message_id > ``after`` (deleted ones too)."""
         found: list[SentMessage] = []
@@ -791,7 +791,7 @@ class FakeTelegram:
         self,
         chat_id: int | str,
         substring: str,
-        timeout: float = 10,  # noqa: ASYNC109
+        timeout: float = 10,
     ) -> SentMessage:
         """Wait until the chat's latest bot message (text or caption) contains ``substring``."""
 
@@ -809,7 +809,7 @@ class FakeTelegram:
         assert last is not None
         return last
 
-    async def wait_for_polling(self, timeout: float = 10) -> None:  # noqa: ASYNC109
+    async def wait_for_polling(self, timeout: float = 10) -> None:
         """Wait until the bot is long-polling getUpdates (i.e. it is up and listening)."""
         await self.wait_for(lambda: self.polling, timeout, what="'bot is polling getUpdates'")
 
