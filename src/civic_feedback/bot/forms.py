@@ -25,7 +25,9 @@ async def open_form(
     """Show the form's current question, or say politely why it cannot be answered."""
     outcome = runs.start(session, citizen, flow_id, language=language)
     if outcome is Refusal.UNKNOWN_FORM:
-        text = _("This form is not open. Send /feedback to see the forms you can answer.")
+        text = _(
+            "This form is closed or not open yet. Send /feedback to see the forms you can answer."
+        )
     elif outcome is Refusal.ALREADY_COMPLETED:
         text = _("You have already answered this form. Thank you for taking part!")
     elif query is not None:

@@ -50,8 +50,10 @@ def _hint(question: Question) -> str | None:
     if kind is QuestionType.MULTI_CHOICE:
         low, high = question.choice_limits
         if low == high:
-            return _("Tick {count}, then press Done.").format(count=low)
-        return _("Tick from {low} to {high}, then press Done.").format(low=low, high=high)
+            return _("Choose {count} of the options, then press Done.").format(count=low)
+        return _("Choose {low} to {high} of the options, then press Done.").format(
+            low=low, high=high
+        )
     return None
 
 

@@ -28,16 +28,16 @@ def problem_text(rejected: Rejected, _: Translate) -> str:
             return _("Please write your answer as a message.")
         case Problem.TOO_LONG:
             return _(
-                "Your answer has {length} characters; at most {max} fit. Please shorten it."
+                "Your answer is {length} characters long; the limit is {max}. Please shorten it."
             ).format(**limits)
         case Problem.NOT_A_NUMBER:
             return _("Please send a number, for example 42.")
         case Problem.OUT_OF_RANGE if "min" in limits and "max" in limits:
             return _("Please send a number from {min} to {max}.").format(**limits)
         case Problem.OUT_OF_RANGE if "min" in limits:
-            return _("Please send a number of at least {min}.").format(**limits)
+            return _("Please send a number of {min} or more.").format(**limits)
         case Problem.OUT_OF_RANGE:
-            return _("Please send a number of at most {max}.").format(**limits)
+            return _("Please send a number of {max} or less.").format(**limits)
         case Problem.TOO_FEW_CHOICES:
             return _("Please choose at least {min}, then press Done.").format(**limits)
         case Problem.TOO_MANY_CHOICES:

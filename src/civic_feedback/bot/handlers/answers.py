@@ -84,7 +84,7 @@ async def msg_other(
     message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
 ) -> None:
     """Stickers, photos, voice, locations...: nothing is stored; the question is shown again."""
-    notice = _("I can only read text messages and button presses.")
+    notice = _("I can only understand text messages and buttons.")
     if citizen is None or not await _reprompt(bot, session, citizen, runs, notice):
         await message.answer(notice + " " + _("To answer a form, send /feedback."))
 

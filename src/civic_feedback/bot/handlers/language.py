@@ -53,7 +53,7 @@ async def cb_language(
     citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
     set_language(session, citizen, code)
     with i18n.use_locale(code):
-        text = _("Done: I will speak {language} with you. Send /feedback to see the forms.")
+        text = _("Done! Language: {language}. Send /feedback to see the forms.")
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(text.format(language=LANGUAGE_NAMES.get(code, code)))
