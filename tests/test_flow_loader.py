@@ -326,6 +326,28 @@ def test_min_choices_above_max_choices_is_reported() -> None:
     ]
 
 
+def test_type_problems_are_reported_beside_a_bad_key_of_the_same_question() -> None:
+    text = """\
+        id: demo
+        title: {bg: "Обратна връзка", en: "Feedback"}
+        languages: [bg, en]
+        questions:
+          - id: topics
+            type: multi_choice
+            text: {bg: "Теми?", en: "Topics?"}
+            min_choices: 3
+            max_choices: 2
+            options:
+              - {id: Parks, text: {bg: "Паркове", en: "Parks"}}
+              - {id: roads, text: {bg: "Пътища", en: "Roads"}}
+        """
+    assert report(text) == [
+        "bad.yaml:5: questions[0]: min_choices (3) is greater than max_choices (2)",
+        "bad.yaml:11: questions[0].options[0].id: 'Parks' is not valid: "
+        "an id is 1-64 lowercase letters, digits and '_'",
+    ]
+
+
 @pytest.mark.parametrize("scale", [2, 11])
 def test_rating_scale_outside_3_to_10_is_refused(scale: int) -> None:
     text = VALID.replace("    type: rating\n", f"    type: rating\n    scale: {scale}\n")

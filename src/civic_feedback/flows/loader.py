@@ -23,6 +23,7 @@ from civic_feedback.flows.schema import (
     Option,
     Question,
     QuestionType,
+    question_type_problems,
 )
 
 MAX_FLOW_FILE_BYTES = 256 * 1024
@@ -181,6 +182,8 @@ def _pydantic_problems(errors: list[ErrorDetails], data: Any) -> Iterator[tuple[
     seen: set[PathKey] = set()
     for error in errors:
         path = _data_path(error["loc"], data)
+        if len(path) == 2 and path[0] == "questions" and error["type"] == "value_error":
+            continue  # a question's type checks: _reference_problems reports them one by one
         if path in seen:  # a union reports one error per member; one line is enough
             continue
         seen.add(path)
@@ -248,7 +251,7 @@ def _unknown_key(path: PathKey) -> str:
 
 
 def _reference_problems(data: dict[str, Any]) -> Iterator[tuple[PathKey, str]]:
-    """Duplicate question ids and ``when`` conditions on unknown or later questions."""
+    """Type misfits, duplicate question ids, ``when`` on unknown or later questions."""
     questions = data.get("questions")
     if not isinstance(questions, list):
         return
@@ -256,6 +259,8 @@ def _reference_problems(data: dict[str, Any]) -> Iterator[tuple[PathKey, str]]:
     for index, question in enumerate(questions):
         if not isinstance(question, dict):
             continue
+        for message in question_type_problems(question):
+            yield ("questions", index), message
         when = question.get("when")
         if isinstance(when, dict):
             for ref, test in when.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -92,6 +93,55 @@ _ONLY_FOR: dict[str, frozenset[QuestionType]] = {
 }
 
 
+def _number(value: Any) -> float | None:
+    valid = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if valid else None
+
+
+def question_type_problems(question: Mapping[str, Any]) -> list[str]:
+    """What does not fit the question's type, read from its keys as written.
+
+    Works on raw data too, so the loader can report these while other keys of the same
+    question are still invalid (pydantic only runs a model's checks once its fields pass).
+    """
+    try:
+        kind = QuestionType(str(question.get("type")))
+    except ValueError:
+        return []
+    problems = [
+        f"'{key}' does not apply to a {kind.value} question"
+        for key, types in _ONLY_FOR.items()
+        if key in question and kind not in types
+    ]
+    scale = _number(question.get("scale", 5))
+    if kind is QuestionType.RATING and scale is not None and not 3 <= scale <= 10:
+        problems.append(f"scale must be between 3 and 10, not {scale:g}")
+    options = question.get("options")
+    options = options if isinstance(options, list) else []
+    if kind in CHOICE_TYPES:
+        ids = [o.get("id") for o in options if isinstance(o, dict)]
+        if len(options) < 2:
+            problems.append("a choice question needs at least 2 options")
+        if len(set(map(str, ids))) != len(ids):
+            problems.append("option ids must be unique")
+    if kind is QuestionType.MULTI_CHOICE:
+        low = _number(question.get("min_choices", 1))
+        high = _number(question.get("max_choices", len(options)))
+        if low is not None and low < 1:
+            problems.append("min_choices must be at least 1")
+        if high is not None and high > len(options):
+            problems.append("max_choices is more than the number of options")
+        if low is not None and high is not None and low > high:
+            problems.append(f"min_choices ({low:g}) is greater than max_choices ({high:g})")
+    length = _number(question.get("max_length"))
+    if length is not None and not 1 <= length <= MAX_TEXT_LENGTH:
+        problems.append(f"max_length must be between 1 and {MAX_TEXT_LENGTH}")
+    low, high = _number(question.get("min")), _number(question.get("max"))
+    if low is not None and high is not None and low > high:
+        problems.append(f"min ({low:g}) is greater than max ({high:g})")
+    return problems
+
+
 class Question(BaseModel):
     """One question; which keys apply depends on its type."""
 
@@ -113,39 +163,10 @@ class Question(BaseModel):
 
     @model_validator(mode="after")
     def _keys_fit_the_type(self) -> Question:
-        problems = [
-            f"'{key}' does not apply to a {self.type.value} question"
-            for key, types in _ONLY_FOR.items()
-            if key in self.model_fields_set and self.type not in types
-        ]
-        problems += self._type_problems()
+        problems = question_type_problems(self.model_dump(mode="json", exclude_unset=True))
         if problems:
             raise ValueError("; ".join(problems))
         return self
-
-    def _type_problems(self) -> list[str]:
-        problems: list[str] = []
-        if self.type is QuestionType.RATING and not 3 <= self.rating_scale <= 10:
-            problems.append(f"scale must be between 3 and 10, not {self.scale}")
-        if self.type in CHOICE_TYPES:
-            ids = [option.id for option in self.options or []]
-            if len(ids) < 2:
-                problems.append("a choice question needs at least 2 options")
-            if len(set(ids)) != len(ids):
-                problems.append("option ids must be unique")
-        if self.type is QuestionType.MULTI_CHOICE:
-            low, high = self.choice_limits
-            if low < 1:
-                problems.append("min_choices must be at least 1")
-            if high > len(self.options or []):
-                problems.append("max_choices is more than the number of options")
-            if low > high:
-                problems.append(f"min_choices ({low}) is greater than max_choices ({high})")
-        if self.max_length is not None and not 1 <= self.max_length <= MAX_TEXT_LENGTH:
-            problems.append(f"max_length must be between 1 and {MAX_TEXT_LENGTH}")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            problems.append(f"min ({self.min:g}) is greater than max ({self.max:g})")
-        return problems
 
     @property
     def rating_scale(self) -> int:
