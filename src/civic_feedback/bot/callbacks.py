@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+# Ids in callback data come from the user's device: anything outside a database integer
+# is refused before it reaches a query.
+_MAX_ID = 2**31 - 1
+
+
+def small_index(text: str) -> int | None:
+    """A button's option position, or None when the text is not a plain small number."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
+
+
+def database_id(value: int) -> int | None:
+    return value if 0 < value <= _MAX_ID else None
+
 
 class AnswerCb(CallbackData, prefix="a"):
     """A button under a question: ``k`` is v(alue), t(oggle), d(one) or s(kip)."""

@@ -23,11 +23,11 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
     dispatcher.include_routers(
-        errors.router,
-        start.router,
-        language.router,
-        help.router,
-        feedback.router,
-        answers.router,  # last: it also takes whatever no other router wanted
+        errors.create_router(),
+        start.create_router(),
+        language.create_router(),
+        help.create_router(),
+        feedback.create_router(),
+        answers.create_router(),  # last: it also takes whatever no other router wanted
     )
     return dispatcher

@@ -115,8 +115,9 @@ class AnswerChoice(SQLModel, table=True):
     position: int
 
 
-# Where a citizen is now: the form they are answering and the message showing its
-# question. Deleted when the form is finished, so an anonymous response loses its link.
+# Where a citizen is now: the form they are answering, and the options ticked on its
+# current question. Deleted when the form is finished, so an anonymous response loses
+# its link.
 class Conversation(SQLModel, table=True):
     citizen_id: int = Field(
         sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
@@ -126,7 +127,6 @@ class Conversation(SQLModel, table=True):
             Integer, ForeignKey("response.id", ondelete="CASCADE"), nullable=False, unique=True
         )
     )
-    message_id: int | None = None  # the bot message showing the current question
     draft: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)  # ticked, not Done
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -7,14 +7,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import AnswerCb
+from civic_feedback.bot.callbacks import AnswerCb, database_id, small_index
 from civic_feedback.bot.replies import edit_prompt, send_prompt, update_ticks
 from civic_feedback.flows.engine import Button, Input, Pick, Problem, Rejected, Skip, Text
 from civic_feedback.flows.messages import problem_text
 from civic_feedback.storage.models import Citizen
 from civic_feedback.storage.responses import Expected, FormRuns, Prompt
-
-router = Router(name="answers")
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
 _QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}
@@ -23,14 +21,13 @@ _QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}
 def _button_input(data: AnswerCb) -> Input | None:
     if data.k == "v":
         return Button(data.v)
-    if data.k == "o" and data.v.isdigit():
-        return Pick(int(data.v))
+    if data.k == "o" and (index := small_index(data.v)) is not None:
+        return Pick(index)
     if data.k == "s":
         return Skip()
     return None
 
 
-@router.callback_query(AnswerCb.filter())
 async def cb_answer(
     query: CallbackQuery,
     callback_data: AnswerCb,
@@ -41,10 +38,11 @@ async def cb_answer(
     outcome: Prompt | Rejected = Rejected(Problem.STALE)
     expected = Expected(callback_data.r, callback_data.q)
     given = _button_input(callback_data)
-    if citizen is None:
+    tick = small_index(callback_data.v) if callback_data.k == "t" else None
+    if citizen is None or database_id(callback_data.r) is None:
         pass
-    elif callback_data.k == "t" and callback_data.v.isdigit():
-        outcome = runs.toggle(session, citizen, int(callback_data.v), expected)
+    elif tick is not None:
+        outcome = runs.toggle(session, citizen, tick, expected)
         if isinstance(outcome, Prompt):
             await query.answer()
             await update_ticks(query, outcome)
@@ -60,7 +58,6 @@ async def cb_answer(
     await edit_prompt(query, outcome)
 
 
-@router.message(F.text & ~F.text.startswith("/"))
 async def msg_answer(
     message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
 ) -> None:
@@ -74,12 +71,10 @@ async def msg_answer(
         await _reprompt(bot, session, citizen, runs, problem_text(outcome, _))
 
 
-@router.message(F.text.startswith("/"))
 async def msg_unknown_command(message: Message) -> None:
     await message.answer(_("I do not know this command. Send /help to see what I can do."))
 
 
-@router.message()
 async def msg_other(
     message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
 ) -> None:
@@ -100,7 +95,17 @@ async def _reprompt(
     return True
 
 
-@router.callback_query()
 async def cb_stale(query: CallbackQuery) -> None:
     """Any button we no longer know (or forged data): a quiet note, nothing changes."""
     await query.answer(_("This button is no longer active."))
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="answers")
+    router.callback_query.register(cb_answer, AnswerCb.filter())
+    router.message.register(msg_answer, F.text & ~F.text.startswith("/"))
+    router.message.register(msg_unknown_command, F.text.startswith("/"))
+    router.message.register(msg_other)
+    router.callback_query.register(cb_stale)
+    return router

@@ -11,10 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
-router = Router(name="errors")
 
-
-@router.errors()
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
     if isinstance(event.exception, IntegrityError) and "processed_update" in str(event.exception):
@@ -28,3 +25,10 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
         await bot.send_message(
             chat_id, _("Sorry, something went wrong on our side. Please try again in a minute.")
         )
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import FormCb
+from civic_feedback.bot.callbacks import FormCb, database_id
 from civic_feedback.bot.forms import open_form
 from civic_feedback.bot.newcomers import ensure_citizen
 from civic_feedback.flows.schema import text_in
@@ -18,8 +18,6 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import list_forms
 from civic_feedback.storage.models import Citizen, FlowVersion
 from civic_feedback.storage.responses import FormRuns
-
-router = Router(name="feedback")
 
 
 def forms_keyboard(session: Session, runs: FormRuns, language: str) -> InlineKeyboardMarkup | None:
@@ -33,7 +31,6 @@ def forms_keyboard(session: Session, runs: FormRuns, language: str) -> InlineKey
     return markup if markup.inline_keyboard else None
 
 
-@router.message(Command("feedback"))
 async def cmd_feedback(message: Message, session: Session, runs: FormRuns, i18n: I18n) -> None:
     keyboard = forms_keyboard(session, runs, i18n.current_locale)
     if keyboard is None:
@@ -42,7 +39,6 @@ async def cmd_feedback(message: Message, session: Session, runs: FormRuns, i18n:
     await message.answer(_("Which form would you like to answer?"), reply_markup=keyboard)
 
 
-@router.callback_query(FormCb.filter())
 async def cb_form(
     query: CallbackQuery,
     callback_data: FormCb,
@@ -54,7 +50,8 @@ async def cb_form(
     i18n: I18n,
 ) -> None:
     citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
-    version = session.get(FlowVersion, callback_data.v)
+    version_id = database_id(callback_data.v)
+    version = session.get(FlowVersion, version_id) if version_id else None
     await query.answer()
     if version is None:
         await bot.send_message(query.from_user.id, _("This button is no longer active."))
@@ -68,3 +65,11 @@ async def cb_form(
         language=i18n.current_locale,
         query=query,
     )
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="feedback")
+    router.message.register(cmd_feedback, Command("feedback"))
+    router.callback_query.register(cb_form, FormCb.filter())
+    return router

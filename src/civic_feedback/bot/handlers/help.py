@@ -7,8 +7,6 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-router = Router(name="help")
-
 
 def help_text() -> str:
     return _(
@@ -22,6 +20,12 @@ def help_text() -> str:
     )
 
 
-@router.message(Command("help"))
 async def cmd_help(message: Message) -> None:
     await message.answer(help_text())
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="help")
+    router.message.register(cmd_help, Command("help"))
+    return router

@@ -16,8 +16,6 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_language
 from civic_feedback.storage.models import Citizen
 
-router = Router(name="language")
-
 # Each language names itself, so a citizen finds theirs whatever language is shown now.
 LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "en": "🇬🇧 English", "tr": "🇹🇷 Türkçe"}
 
@@ -30,14 +28,12 @@ def language_keyboard(offered: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.message(Command("language"))
 async def cmd_language(message: Message, settings: Settings) -> None:
     await message.answer(
         _("Please choose your language:"), reply_markup=language_keyboard(settings.languages)
     )
 
 
-@router.callback_query(LanguageCb.filter())
 async def cb_language(
     query: CallbackQuery,
     callback_data: LanguageCb,
@@ -57,3 +53,11 @@ async def cb_language(
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(text.format(language=LANGUAGE_NAMES.get(code, code)))
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="language")
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(cb_language, LanguageCb.filter())
+    return router

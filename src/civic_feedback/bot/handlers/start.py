@@ -17,8 +17,6 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage.models import Citizen
 from civic_feedback.storage.responses import FormRuns
 
-router = Router(name="start")
-
 FORM_LINK_PREFIX = "f_"
 
 
@@ -32,7 +30,6 @@ def welcome_text() -> str:
     )
 
 
-@router.message(CommandStart())
 async def cmd_start(
     message: Message,
     bot: Bot,
@@ -70,3 +67,10 @@ async def cmd_start(
         )
         return
     await message.answer(welcome_text())
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="start")
+    router.message.register(cmd_start, CommandStart())
+    return router

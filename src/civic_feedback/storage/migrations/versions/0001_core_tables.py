@@ -116,7 +116,6 @@ def upgrade() -> None:
             nullable=False,
             unique=True,
         ),
-        sa.Column("message_id", sa.Integer(), nullable=True),
         sa.Column("draft", JSON_VALUE, nullable=False),
         sa.Column("updated_at", _when(), nullable=False),
     )

@@ -1,0 +1,986 @@
+"""The real dispatcher, fed Telegram updates in-process: what citizens see, what is stored.
+
+Every test builds the dispatcher the bot runs (middlewares, routers, FormRuns) on a fresh
+migrated database, feeds it updates as Telegram would deliver them, and checks the Bot API
+calls it made (tests/recording_session.py, no network) and the rows it wrote.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import string
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from html import escape
+from typing import Any, TypeVar
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, SQLModel, col, func, select
+
+from civic_feedback.bot.callbacks import AnswerCb
+from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.handlers.start import welcome_text
+from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.flows.engine import AnswerValue, Problem, Rejected
+from civic_feedback.flows.library import library_flows
+from civic_feedback.flows.messages import problem_text
+from civic_feedback.flows.schema import Flow
+from civic_feedback.settings import Settings
+from civic_feedback.storage.database import create_db_engine, session_factory
+from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
+from civic_feedback.storage.models import (
+    AnonymousReceipt,
+    Answer,
+    Citizen,
+    Conversation,
+    Response,
+    ResponseState,
+)
+from civic_feedback.storage.responses import FormRuns, stored_answers
+from tests.conftest import PSEUDONYM_KEY
+from tests.recording_session import (
+    MESSAGE_METHODS,
+    RecordingSession,
+    as_update,
+    callback_update,
+    make_bot,
+    message_update,
+    photo_update,
+    sticker_update,
+)
+
+M = TypeVar("M", bound=TelegramMethod[Any])
+
+LIBRARY = {flow.id: flow for flow in library_flows()}
+EVENT = LIBRARY["event-satisfaction"]
+SURVEY = LIBRARY["consultation-survey"]
+GENERAL = LIBRARY["general-feedback"]
+
+
+def text_of(flow: Flow, key: str, language: str = "en") -> str:
+    """A flow text (a question id, or title/intro/outro) as the bot writes it in HTML."""
+    question = flow.question(key)
+    texts = question.text if question is not None else getattr(flow, key)
+    return escape(texts[language])
+
+
+# --- the bot under test -------------------------------------------------------------------
+
+
+@dataclass
+class Calls:
+    """The Bot API calls the bot made while handling one update."""
+
+    requests: list[TelegramMethod[Any]]
+
+    def of(self, kind: type[M]) -> list[M]:
+        return [request for request in self.requests if isinstance(request, kind)]
+
+    def only(self, kind: type[M]) -> M:
+        """The one call the bot made, of this kind."""
+        assert [type(r) for r in self.requests] == [kind], self.requests
+        return self.of(kind)[0]
+
+    def one(self, kind: type[M]) -> M:
+        """The one call of this kind (besides it, at most the answer to a button press)."""
+        others = [r for r in self.requests if not isinstance(r, kind | AnswerCallbackQuery)]
+        found = self.of(kind)
+        assert len(found) == 1, self.requests
+        assert not others, self.requests
+        return found[0]
+
+    @property
+    def message_calls(self) -> int:
+        """Messages sent or edited (what Telegram's outgoing cap counts)."""
+        return sum(isinstance(request, MESSAGE_METHODS) for request in self.requests)
+
+    @property
+    def callback_answer(self) -> AnswerCallbackQuery:
+        (answer,) = self.of(AnswerCallbackQuery)
+        return answer
+
+
+class FailedUpdates(logging.Handler):
+    """Collects the errors router's "update_failed" records: a handler raised."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("update_failed"):
+            self.records.append(record)
+
+
+class Telegram:
+    """Telegram's side of the bot: delivers updates to the dispatcher, keeps what it sent."""
+
+    def __init__(self, database_url: str, sessions: sessionmaker[Session]) -> None:
+        self.database_url = database_url
+        self.sessions = sessions
+        self.api = RecordingSession()
+        self.bot: Bot = make_bot(self.api)
+        self.failures = FailedUpdates()
+        self.i18n = create_i18n("bg")
+        self._update_ids = itertools.count(1)
+        self._engines: list[Engine] = []
+        self.dispatcher = self._build(sessions)
+
+    def _build(self, sessions: sessionmaker[Session]) -> Dispatcher:
+        settings = Settings(
+            _env_file=None,
+            bot_token="42:TEST",
+            pseudonym_key=PSEUDONYM_KEY,
+            database_url=self.database_url,
+        )
+        runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
+        return create_dispatcher(
+            settings=settings, sessions=sessions, runs=runs, i18n=create_i18n("bg")
+        )
+
+    def restart(self) -> None:
+        """A new process on the same database: new engine, dispatcher, FormRuns and caches."""
+        engine = create_db_engine(self.database_url)
+        self._engines.append(engine)
+        self.dispatcher = self._build(session_factory(engine))
+
+    def close(self) -> None:
+        for engine in self._engines:
+            engine.dispose()
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def english(self, make: Callable[[], str], language: str = "en") -> str:
+        """An interface text as a citizen speaking ``language`` gets it (catalogs applied)."""
+        with self.i18n.context(), self.i18n.use_locale(language):
+            return make()
+
+    def problem(self, problem: Problem, **limits: float) -> str:
+        """The sentence an English-speaking citizen gets for a refused input."""
+        return self.english(lambda: problem_text(Rejected(problem, limits), gettext))
+
+    async def deliver(self, raw: dict[str, Any]) -> Calls:
+        return await self.deliver_update(as_update(self.bot, raw))
+
+    async def deliver_update(self, update: Any) -> Calls:
+        before = len(self.api.requests)
+        await self.dispatcher.feed_update(self.bot, update)
+        failed = [
+            f"{r.getMessage()}: {r.exc_info and r.exc_info[1]!r}" for r in self.failures.records
+        ]
+        assert not failed, f"a handler raised: {failed}"
+        return Calls(self.api.requests[before:])
+
+    # --- the database, read in a fresh session each time ---------------------------------
+
+    def answers(self, response_id: int) -> dict[str, AnswerValue]:
+        with self.sessions() as session:
+            return stored_answers(session, response_id)
+
+    def responses(self, flow_id: str) -> list[Response]:
+        with self.sessions() as session:
+            statement = (
+                select(Response).where(Response.flow_id == flow_id).order_by(col(Response.id))
+            )
+            return list(session.exec(statement).all())
+
+    def citizen(self, telegram_id: int) -> Citizen | None:
+        with self.sessions() as session:
+            return session.exec(select(Citizen).where(Citizen.telegram_id == telegram_id)).first()
+
+    def count(self, table: type[SQLModel]) -> int:
+        with self.sessions() as session:
+            return session.exec(select(func.count()).select_from(table)).one()
+
+    def language_of(self, telegram_id: int) -> str | None:
+        citizen = self.citizen(telegram_id)
+        assert citizen is not None, f"no citizen {telegram_id}"
+        return citizen.language
+
+    def conversation(self, telegram_id: int) -> Conversation | None:
+        citizen = self.citizen(telegram_id)
+        if citizen is None:
+            return None
+        with self.sessions() as session:
+            return session.get(Conversation, citizen.id)
+
+
+@dataclass
+class Person:
+    """A citizen in their private chat with the bot."""
+
+    tg: Telegram
+    user_id: int
+    language_code: str = "en"
+    _response_id: int | None = None
+
+    async def say(self, text: str) -> Calls:
+        raw = message_update(self.tg.next_update_id(), self.user_id, text, self.language_code)
+        return await self._deliver(raw)
+
+    async def send_sticker(self) -> Calls:
+        update_id = self.tg.next_update_id()
+        return await self._deliver(sticker_update(update_id, self.user_id, self.language_code))
+
+    async def send_photo(self) -> Calls:
+        update_id = self.tg.next_update_id()
+        return await self._deliver(photo_update(update_id, self.user_id, self.language_code))
+
+    async def press(self, data: str, message_id: int | None = None) -> Calls:
+        """Press a button carrying ``data`` (by default under the newest bot message)."""
+        message_id = self.screen.message_id if message_id is None else message_id
+        raw = callback_update(
+            self.tg.next_update_id(), self.user_id, data, message_id, self.language_code
+        )
+        return await self._deliver(raw)
+
+    async def tap(self, label: str) -> Calls:
+        """Press the button labelled ``label`` under the newest bot message."""
+        data = button(self.screen, label).callback_data
+        assert data is not None
+        return await self.press(data)
+
+    async def _deliver(self, raw: dict[str, Any]) -> Calls:
+        calls = await self.tg.deliver(raw)
+        shown = self.tg.api.messages_in(self.user_id)
+        answer_buttons = (
+            [
+                AnswerCb.unpack(data)
+                for data in (b.callback_data or "" for b in buttons(shown[-1].reply_markup))
+                if data.startswith("a:")
+            ]
+            if shown
+            else []
+        )
+        if answer_buttons:
+            self._response_id = answer_buttons[0].r
+        return calls
+
+    @property
+    def screen(self) -> Message:
+        """The newest message the bot sent to this citizen, as it looks now."""
+        return self.tg.api.last_message(self.user_id)
+
+    @property
+    def response_id(self) -> int:
+        """The response of the form shown last (read from its question's buttons)."""
+        assert self._response_id is not None, "no form was shown"
+        return self._response_id
+
+    def answers(self) -> dict[str, AnswerValue]:
+        return self.tg.answers(self.response_id)
+
+
+def shown(item: Message | EditMessageText) -> str:
+    """The text of a message, or the new text of an edit."""
+    assert item.text is not None
+    return item.text
+
+
+def buttons(markup: Any) -> list[InlineKeyboardButton]:
+    if markup is None:
+        return []
+    assert isinstance(markup, InlineKeyboardMarkup)
+    return [b for row in markup.inline_keyboard for b in row]
+
+
+def labels(markup: Any) -> list[str]:
+    return [b.text for b in buttons(markup)]
+
+
+def button(message: Message, label: str) -> InlineKeyboardButton:
+    """The button labelled exactly ``label``, else the one label with a tick or icon around it."""
+    found = [b for b in buttons(message.reply_markup) if b.text == label]
+    found = found or [b for b in buttons(message.reply_markup) if label in b.text]
+    assert len(found) == 1, f"{label!r} among {labels(message.reply_markup)}"
+    return found[0]
+
+
+@pytest.fixture
+async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[Telegram]:
+    with sessions() as session:
+        install_library(session)
+    telegram = Telegram(database_url, sessions)
+    errors_log = logging.getLogger("civic_feedback.bot.handlers.errors")
+    errors_log.addHandler(telegram.failures)
+    try:
+        yield telegram
+    finally:
+        errors_log.removeHandler(telegram.failures)
+        telegram.close()
+        await telegram.bot.session.close()
+
+
+@pytest.fixture
+def ana(tg: Telegram) -> Person:
+    return Person(tg, 1001)
+
+
+@pytest.fixture
+def boris(tg: Telegram) -> Person:
+    return Person(tg, 1002)
+
+
+async def start_event_form(person: Person) -> Calls:
+    return await person.say("/start f_event-satisfaction")
+
+
+async def reach_most_useful(person: Person, overall: str = "5") -> None:
+    await start_event_form(person)
+    await person.tap(overall)
+    await person.tap("9")
+
+
+async def reach_suggestion(person: Person) -> None:
+    """overall 5 hides the comment question, so suggestion comes right after organisation."""
+    await reach_most_useful(person)
+    await person.tap("Information presented")
+    await person.tap("Done")
+    await person.tap("4")
+
+
+# --- welcome and language -----------------------------------------------------------------
+
+
+async def test_first_start_in_an_offered_language_welcomes_without_a_language_keyboard(
+    tg: Telegram, ana: Person
+) -> None:
+    welcome = (await ana.say("/start")).only(SendMessage)
+
+    assert welcome.chat_id == ana.user_id
+    assert welcome.text == tg.english(welcome_text)
+    assert welcome.reply_markup is None
+    assert tg.language_of(ana.user_id) == "en"
+
+
+async def test_first_start_in_a_language_not_offered_asks_for_one_of_the_three(
+    tg: Telegram,
+) -> None:
+    hans = Person(tg, 1003, language_code="de")
+
+    welcome = (await hans.say("/start")).only(SendMessage)
+
+    assert welcome.text.startswith(tg.english(welcome_text, language="bg"))
+    data = [b.callback_data for b in buttons(welcome.reply_markup)]
+    assert data == ["lang:bg", "lang:en", "lang:tr"]
+    assert tg.language_of(hans.user_id) is None
+
+
+async def test_until_a_language_is_chosen_forms_are_shown_in_the_default_language(
+    tg: Telegram,
+) -> None:
+    hans = Person(tg, 1003, language_code="de")
+
+    question = (await start_event_form(hans)).only(SendMessage)
+
+    assert text_of(EVENT, "title", "bg") in question.text
+    assert text_of(EVENT, "overall", "bg") in question.text
+
+
+async def test_choosing_a_language_stores_it_and_the_bot_speaks_it_from_then_on(
+    tg: Telegram,
+) -> None:
+    hans = Person(tg, 1003, language_code="de")
+    await hans.say("/start")
+    welcome = hans.screen
+
+    calls = await hans.tap("English")
+
+    assert not calls.callback_answer.show_alert
+    edit = calls.one(EditMessageText)
+    assert edit.message_id == welcome.message_id
+    assert "English" in shown(edit)
+    assert calls.message_calls == 1
+    assert tg.language_of(hans.user_id) == "en"
+
+    question = (await start_event_form(hans)).only(SendMessage)
+    assert text_of(EVENT, "title", "en") in question.text
+    assert text_of(EVENT, "overall", "en") in question.text
+
+
+async def test_a_language_button_the_bot_does_not_offer_is_refused_quietly(
+    tg: Telegram,
+) -> None:
+    hans = Person(tg, 1003, language_code="de")
+    await hans.say("/start")
+
+    calls = await hans.press("lang:de")
+
+    calls.only(AnswerCallbackQuery)
+    assert tg.language_of(hans.user_id) is None
+
+
+# --- answering a form -----------------------------------------------------------------------
+
+
+async def test_a_form_link_sends_one_message_with_title_first_question_and_five_ratings(
+    tg: Telegram, ana: Person
+) -> None:
+    message = (await start_event_form(ana)).only(SendMessage)
+
+    assert text_of(EVENT, "title") in message.text
+    assert text_of(EVENT, "overall") in message.text
+    assert labels(message.reply_markup) == ["1", "2", "3", "4", "5"]
+    data = [AnswerCb.unpack(b.callback_data or "") for b in buttons(message.reply_markup)]
+    assert {(d.q, d.k) for d in data} == {(0, "v")}
+    assert [d.v for d in data] == ["1", "2", "3", "4", "5"]
+    (response,) = tg.responses("event-satisfaction")
+    assert {d.r for d in data} == {response.id}
+    assert response.state == ResponseState.IN_PROGRESS
+
+
+async def test_pressing_a_rating_edits_the_question_message_into_the_next_question(
+    tg: Telegram, ana: Person
+) -> None:
+    await start_event_form(ana)
+    question = ana.screen
+
+    calls = await ana.tap("4")
+
+    assert not calls.callback_answer.show_alert
+    edit = calls.one(EditMessageText)
+    assert (edit.chat_id, edit.message_id) == (ana.user_id, question.message_id)
+    assert text_of(EVENT, "recommend") in shown(edit)
+    assert labels(edit.reply_markup) == [str(n) for n in range(11)]
+    assert calls.of(SendMessage) == []
+    assert ana.answers() == {"overall": 4}
+
+
+async def test_every_answer_costs_at_most_one_message_call(tg: Telegram, ana: Person) -> None:
+    await start_event_form(ana)
+    steps = [
+        ("tap", "2"),
+        ("tap", "7"),
+        ("tap", "Discussion with experts"),
+        ("tap", "Materials provided"),
+        ("tap", "Done"),
+        ("tap", "4"),
+        ("say", "Start on time, please."),  # the comment: asked because overall <= 3
+        ("tap", "Skip"),
+    ]
+    for action, value in steps:
+        calls = await (ana.tap(value) if action == "tap" else ana.say(value))
+        assert calls.message_calls <= 1, (action, value, calls.requests)
+
+    assert ana.answers() == {
+        "overall": 2,
+        "recommend": 7,
+        "most_useful": ("discussion", "materials"),
+        "organisation": 4,
+        "comment": "Start on time, please.",
+        "suggestion": None,
+    }
+
+
+async def test_ticking_an_option_redraws_only_the_keyboard(tg: Telegram, ana: Person) -> None:
+    await reach_most_useful(ana)
+    question = ana.screen
+
+    ticked = (await ana.tap("Discussion with experts")).one(EditMessageReplyMarkup)
+    assert ticked.message_id == question.message_id
+    assert "✅ Discussion with experts" in labels(ticked.reply_markup)
+    assert ana.screen.text == question.text
+
+    unticked = (await ana.tap("Discussion with experts")).one(EditMessageReplyMarkup)
+    assert not any(label.startswith("✅") for label in labels(unticked.reply_markup))
+    assert "most_useful" not in ana.answers()
+
+
+async def test_a_tick_beyond_the_maximum_is_refused_with_an_alert(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_most_useful(ana)
+    await ana.tap("Information presented")
+    await ana.tap("Discussion with experts")
+    keyboard = ana.screen.reply_markup
+
+    calls = await ana.tap("Materials provided")
+
+    alert = calls.only(AnswerCallbackQuery)
+    assert alert.show_alert is True
+    assert alert.text == tg.problem(Problem.TOO_MANY_CHOICES, max=2)
+    assert ana.screen.reply_markup == keyboard
+    assert "most_useful" not in ana.answers()
+
+
+async def test_done_without_a_tick_is_refused_with_an_alert(tg: Telegram, ana: Person) -> None:
+    await reach_most_useful(ana)
+
+    calls = await ana.tap("Done")
+
+    alert = calls.only(AnswerCallbackQuery)
+    assert alert.show_alert is True
+    assert alert.text == tg.problem(Problem.TOO_FEW_CHOICES, min=1)
+    assert "most_useful" not in ana.answers()
+
+
+async def test_done_stores_the_ticked_options_in_flow_order(tg: Telegram, ana: Person) -> None:
+    await reach_most_useful(ana)
+    await ana.tap("Materials provided")
+    await ana.tap("Information presented")
+
+    calls = await ana.tap("Done")
+
+    assert text_of(EVENT, "organisation") in shown(calls.one(EditMessageText))
+    assert ana.answers()["most_useful"] == ("information", "materials")
+
+
+async def test_a_typed_answer_is_stored_and_the_next_question_comes_as_a_new_message(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_most_useful(ana, overall="2")
+    await ana.tap("Answers to my questions")
+    await ana.tap("Done")
+    await ana.tap("3")
+
+    calls = await ana.say("  More time for questions.  ")
+
+    message = calls.only(SendMessage)
+    assert text_of(EVENT, "suggestion") in message.text
+    assert labels(message.reply_markup) == ["Skip"]
+    assert ana.answers()["comment"] == "More time for questions."
+
+
+async def test_skip_on_an_optional_question_stores_none(tg: Telegram, ana: Person) -> None:
+    await reach_most_useful(ana, overall="1")
+    await ana.tap("Answers to my questions")
+    await ana.tap("Done")
+    await ana.tap("3")
+
+    calls = await ana.tap("Skip")
+
+    assert text_of(EVENT, "suggestion") in shown(calls.one(EditMessageText))
+    answers = ana.answers()
+    assert "comment" in answers
+    assert answers["comment"] is None
+
+
+async def test_finishing_shows_the_outro_and_removes_the_keyboard(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_suggestion(ana)
+    response_id = ana.response_id
+
+    calls = await ana.tap("Skip")
+
+    edit = calls.one(EditMessageText)
+    assert text_of(EVENT, "outro") in shown(edit)
+    assert edit.reply_markup is None
+    assert ana.screen.reply_markup is None
+    (response,) = tg.responses("event-satisfaction")
+    assert response.state == ResponseState.COMPLETED
+    assert response.completed_at is not None
+    assert tg.conversation(ana.user_id) is None
+    assert tg.answers(response_id) == {
+        "overall": 5,
+        "recommend": 9,
+        "most_useful": ("information",),
+        "organisation": 4,
+        "suggestion": None,
+    }
+
+
+async def test_a_form_answered_before_is_refused_as_already_answered(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_suggestion(ana)
+    await ana.tap("Skip")
+
+    calls = await start_event_form(ana)
+
+    assert "already answered" in calls.only(SendMessage).text
+    assert len(tg.responses("event-satisfaction")) == 1
+
+
+async def test_a_repeatable_form_can_be_answered_twice(tg: Telegram, ana: Person) -> None:
+    for message in ("The bench in the park is broken.", "Thank you for fixing it!"):
+        await ana.say("/start f_general-feedback")
+        await ana.tap("Parks and public spaces")
+        await ana.say(message)
+        await ana.tap("No")
+        assert text_of(GENERAL, "outro") in shown(ana.screen)
+
+    first, second = tg.responses("general-feedback")
+    assert first.state == second.state == ResponseState.COMPLETED
+    assert tg.answers(first.id or 0)["message"] == "The bench in the park is broken."
+    assert tg.answers(second.id or 0) == {
+        "topic": "parks_public_spaces",
+        "message": "Thank you for fixing it!",
+        "contact_consent": False,
+    }
+
+
+# --- buttons that are old, forged or broken ---------------------------------------------------
+
+
+async def test_a_stale_button_only_answers_the_query(tg: Telegram, ana: Person) -> None:
+    await start_event_form(ana)
+    first = ana.screen
+    old_rating = button(first, "3").callback_data
+    assert old_rating is not None
+    await ana.tap("5")
+
+    calls = await ana.press(old_rating, first.message_id)
+
+    assert not calls.only(AnswerCallbackQuery).show_alert
+    assert ana.answers() == {"overall": 5}
+
+
+async def test_forged_data_for_another_citizens_response_changes_nothing_for_either(
+    tg: Telegram, ana: Person, boris: Person
+) -> None:
+    await start_event_form(ana)
+    await ana.tap("2")
+    await start_event_form(boris)
+    forged = AnswerCb(r=ana.response_id, q=1, k="v", v="0").pack()
+
+    calls = await boris.press(forged)
+
+    calls.only(AnswerCallbackQuery)
+    assert ana.answers() == {"overall": 2}
+    assert boris.answers() == {}
+    ana_conversation = tg.conversation(ana.user_id)
+    assert ana_conversation is not None
+    assert ana_conversation.response_id == ana.response_id
+
+
+def _random_text(seed: int) -> str:
+    alphabet = string.ascii_letters + string.digits + string.punctuation
+    return "".join(random.Random(seed).choices(alphabet, k=64))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "a:x",
+        "a:1:2",
+        "zzz",
+        "a:1:0:v:1:2:3",
+        "a:1:0:o:x",
+        "a::::",
+        "form:abc",
+        "lang:",
+        pytest.param(_random_text(1), id="random-1"),
+        pytest.param(_random_text(2), id="random-2"),
+        pytest.param(_random_text(3), id="random-3"),
+    ],
+)
+async def test_malformed_callback_data_is_answered_quietly_and_stores_nothing(
+    tg: Telegram, ana: Person, data: str
+) -> None:
+    await start_event_form(ana)
+    await ana.tap("3")
+
+    calls = await ana.press(data)
+
+    assert not calls.only(AnswerCallbackQuery).show_alert
+    assert ana.answers() == {"overall": 3}
+
+
+@pytest.mark.parametrize(("kind", "position"), [("t", 2), ("o", 0)])
+async def test_callback_data_with_a_superscript_digit_is_answered_quietly(
+    tg: Telegram, ana: Person, kind: str, position: int
+) -> None:
+    await reach_most_useful(ana)
+    forged = AnswerCb(r=ana.response_id, q=position, k=kind, v="²").pack()
+
+    calls = await ana.press(forged)
+
+    assert not calls.only(AnswerCallbackQuery).show_alert
+    assert "most_useful" not in ana.answers()
+
+
+@pytest.mark.parametrize("version", ["3000000000", "9" * 30], ids=["over-int32", "over-int64"])
+async def test_a_form_button_with_an_out_of_range_version_id_is_answered_quietly(
+    tg: Telegram, ana: Person, version: str
+) -> None:
+    await ana.say("/feedback")
+
+    calls = await ana.press(f"form:{version}")  # the harness fails when a handler raised
+
+    assert len(calls.of(AnswerCallbackQuery)) == 1
+    assert tg.count(Response) == 0
+
+
+# --- anything that is not an answer -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("send", [Person.send_sticker, Person.send_photo])
+async def test_a_sticker_or_photo_mid_form_shows_the_question_again_with_a_notice(
+    tg: Telegram, ana: Person, send: Any
+) -> None:
+    await start_event_form(ana)
+    await ana.tap("4")
+    question = ana.screen
+
+    calls = await send(ana)
+
+    again = calls.only(SendMessage)
+    notice, question_text = again.text.split("\n\n")
+    assert notice.startswith("<i>")
+    assert text_of(EVENT, "recommend") in question_text
+    assert again.reply_markup == question.reply_markup
+    assert ana.answers() == {"overall": 4}
+
+
+async def test_text_typed_for_a_button_question_is_refused_and_the_question_shown_again(
+    tg: Telegram, ana: Person
+) -> None:
+    await start_event_form(ana)
+
+    calls = await ana.say("pretty good")
+
+    again = calls.only(SendMessage)
+    assert tg.problem(Problem.NEEDS_BUTTON) in again.text
+    assert text_of(EVENT, "overall") in again.text
+    assert labels(again.reply_markup) == ["1", "2", "3", "4", "5"]
+    assert tg.count(Answer) == 0
+
+
+async def test_an_over_long_text_is_refused_and_nothing_is_stored(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_suggestion(ana)
+
+    calls = await ana.say("x" * 2001)
+
+    again = calls.only(SendMessage)
+    assert tg.problem(Problem.TOO_LONG, max=2000, length=2001) in again.text
+    assert text_of(EVENT, "suggestion") in again.text
+    assert "suggestion" not in ana.answers()
+
+    await ana.say("y" * 2000)
+    assert ana.answers()["suggestion"] == "y" * 2000
+
+
+async def test_a_number_question_reads_a_decimal_comma_and_refuses_words(
+    tg: Telegram, ana: Person
+) -> None:
+    flow = Flow.model_validate(
+        {
+            "id": "commute",
+            "title": {"en": "Your commute"},
+            "languages": ["en"],
+            "questions": [
+                {"id": "distance", "type": "number", "min": 0, "max": 100,
+                 "text": {"en": "How many kilometres do you travel to work?"}},
+                {"id": "by_bus", "type": "yes_no", "text": {"en": "Do you take the bus?"}},
+            ],
+        }
+    )  # fmt: skip
+    with tg.sessions() as session:
+        publish_flow(session, flow)
+    await ana.say("/start f_commute")
+    (response,) = tg.responses("commute")
+    response_id = response.id or 0
+
+    refused = (await ana.say("abc")).only(SendMessage)
+    assert tg.problem(Problem.NOT_A_NUMBER) in refused.text
+    assert tg.answers(response_id) == {}
+
+    accepted = (await ana.say("2,5")).only(SendMessage)
+    assert "Do you take the bus?" in accepted.text
+    assert tg.answers(response_id) == {"distance": 2.5}
+
+
+# --- Telegram delivering an update again ------------------------------------------------------
+
+
+async def test_a_button_press_delivered_twice_stores_one_answer_and_replies_once(
+    tg: Telegram, ana: Person
+) -> None:
+    await start_event_form(ana)
+    data = button(ana.screen, "4").callback_data or ""
+    update = as_update(
+        tg.bot, callback_update(tg.next_update_id(), ana.user_id, data, ana.screen.message_id)
+    )
+
+    first = await tg.deliver_update(update)
+    second = await tg.deliver_update(update)
+
+    assert len(first.of(AnswerCallbackQuery)) == 1
+    assert first.message_calls == 1
+    assert second.requests == []
+    assert ana.answers() == {"overall": 4}
+    assert tg.count(Answer) == 1
+
+
+async def test_a_text_answer_delivered_twice_stores_one_answer_and_replies_once(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_suggestion(ana)
+    update = as_update(tg.bot, message_update(tg.next_update_id(), ana.user_id, "More chairs"))
+
+    first = await tg.deliver_update(update)
+    second = await tg.deliver_update(update)
+
+    assert first.message_calls == 1
+    assert second.requests == []
+    (response,) = tg.responses("event-satisfaction")
+    assert tg.answers(response.id or 0)["suggestion"] == "More chairs"
+    assert response.state == ResponseState.COMPLETED
+
+
+# --- links and the list of forms --------------------------------------------------------------
+
+
+async def test_start_with_a_garbage_payload_says_the_link_is_not_valid(
+    tg: Telegram, ana: Person
+) -> None:
+    message = (await ana.say("/start garbage")).only(SendMessage)
+
+    assert "not valid" in message.text
+    assert message.reply_markup is None
+    assert tg.count(Response) == 0
+
+
+async def test_start_with_an_unknown_form_says_the_form_is_not_open(
+    tg: Telegram, ana: Person
+) -> None:
+    message = (await ana.say("/start f_unknown-form")).only(SendMessage)
+
+    assert "not open" in message.text
+    assert message.reply_markup is None
+    assert tg.count(Response) == 0
+
+
+async def test_feedback_lists_only_the_forms_that_are_listed(tg: Telegram, ana: Person) -> None:
+    message = (await ana.say("/feedback")).only(SendMessage)
+
+    assert labels(message.reply_markup) == [
+        text_of(SURVEY, "title"),
+        text_of(GENERAL, "title"),
+    ]
+    assert all((b.callback_data or "").startswith("form:") for b in buttons(message.reply_markup))
+
+
+async def test_choosing_a_form_from_the_list_edits_the_list_into_its_first_question(
+    tg: Telegram, ana: Person
+) -> None:
+    await ana.say("/feedback")
+    listing = ana.screen
+
+    calls = await ana.tap(text_of(GENERAL, "title"))
+
+    assert len(calls.of(AnswerCallbackQuery)) == 1
+    assert calls.message_calls == 1
+    edit = calls.one(EditMessageText)
+    assert edit.message_id == listing.message_id
+    assert text_of(GENERAL, "title") in shown(edit)
+    assert text_of(GENERAL, "topic") in shown(edit)
+    assert "Roads and transport" in labels(edit.reply_markup)
+    (response,) = tg.responses("general-feedback")
+    assert response.state == ResponseState.IN_PROGRESS
+
+
+# --- anonymous forms --------------------------------------------------------------------------
+
+
+async def complete_consultation_survey(person: Person) -> int:
+    await person.say("/start f_consultation-survey")
+    response_id = person.response_id
+    await person.tap("Citizen")
+    await person.tap("Skip")  # where they live is optional
+    await person.tap("Parks and green areas")
+    await person.tap("Done")
+    await person.tap("3")
+    await person.tap("Yes")
+    await person.say("More benches, please.")
+    assert text_of(SURVEY, "outro") in shown(person.screen)
+    return response_id
+
+
+async def test_a_completed_anonymous_response_keeps_no_link_to_the_citizen(
+    tg: Telegram, ana: Person
+) -> None:
+    response_id = await complete_consultation_survey(ana)
+
+    (response,) = tg.responses("consultation-survey")
+    assert response.id == response_id
+    assert response.state == ResponseState.COMPLETED
+    assert response.citizen_id is None
+    assert tg.conversation(ana.user_id) is None
+    assert tg.count(Conversation) == 0
+    assert tg.answers(response_id)["priorities"] == ("parks",)
+    with tg.sessions() as session:
+        (receipt,) = session.exec(select(AnonymousReceipt)).all()
+    assert str(ana.user_id) not in receipt.key
+
+
+async def test_an_anonymous_form_cannot_be_answered_twice(tg: Telegram, ana: Person) -> None:
+    await complete_consultation_survey(ana)
+
+    calls = await ana.say("/start f_consultation-survey")
+
+    assert "already answered" in calls.only(SendMessage).text
+    assert len(tg.responses("consultation-survey")) == 1
+
+
+# --- restarts ---------------------------------------------------------------------------------
+
+
+async def test_a_new_dispatcher_on_the_same_database_continues_the_form(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_most_useful(ana)  # two answers given
+
+    tg.restart()
+    ticked = (await ana.tap("Meeting other citizens")).one(EditMessageReplyMarkup)
+    calls = await ana.tap("Done")
+
+    assert "✅ Meeting other citizens" in labels(ticked.reply_markup)
+    assert text_of(EVENT, "organisation") in shown(calls.one(EditMessageText))
+    assert ana.answers() == {
+        "overall": 5,
+        "recommend": 9,
+        "most_useful": ("meeting_citizens",),
+    }
+
+
+async def test_options_ticked_before_a_restart_are_still_ticked_after_it(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_most_useful(ana)
+    await ana.tap("Materials provided")
+
+    tg.restart()
+    await ana.tap("Done")
+
+    assert ana.answers()["most_useful"] == ("materials",)
+
+
+# --- building the dispatcher ------------------------------------------------------------------
+
+
+def test_the_dispatcher_can_be_built_twice_in_one_process(
+    database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    settings = Settings(
+        _env_file=None, bot_token="42:TEST", pseudonym_key=PSEUDONYM_KEY, database_url=database_url
+    )
+    built = [
+        create_dispatcher(
+            settings=settings,
+            sessions=sessions,
+            runs=FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode()),
+            i18n=create_i18n("bg"),
+        )
+        for _ in range(2)
+    ]
+
+    assert built[0].sub_routers[0] is not built[1].sub_routers[0]
