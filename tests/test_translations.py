@@ -23,7 +23,11 @@ def texts_in_code() -> set[str]:
 def catalog(language: str) -> dict[str, str]:
     path = PACKAGE / "locales" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as source:
-        return {m.id: m.string for m in read_po(source) if m.id and isinstance(m.id, str)}
+        return {
+            m.id: m.string
+            for m in read_po(source)
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str)
+        }
 
 
 def test_the_code_has_texts_to_translate() -> None:

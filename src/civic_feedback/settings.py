@@ -7,26 +7,18 @@ from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from civic_feedback.storage.event_schedule import FollowUpPolicy, parse_duration
+
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_TOKEN = re.compile(r"\d+:[\w-]+")  # what the Bot API accepts: the bot id, a colon, a secret
 _PLACEHOLDERS = ("change", "your", "example", "xxx", "<", "token-here", "placeholder")
 
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message says which and what to do."""
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``15m``, ``24h``, ``2d`` -> timedelta."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 15m, 24h or 2d")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
 def _split(value: Any) -> Any:
@@ -93,6 +85,10 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def follow_up(self) -> FollowUpPolicy:
+        return FollowUpPolicy(self.post_event_delay, self.followup_delay)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -113,13 +109,11 @@ class Settings(BaseSettings):
                 "BOT_TOKEN is not set: put the token from @BotFather into .env "
                 "(BOT_TOKEN=123456789:AA...)"
             )
-        try:
-            validate_token(token)
-        except TokenValidationError:
+        if not _TOKEN.fullmatch(token):
             raise SettingsError(
                 "BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
                 "copy it again from @BotFather"
-            ) from None
+            )
         if any(marker in token.lower() for marker in _PLACEHOLDERS):
             raise SettingsError(
                 "BOT_TOKEN still holds the example value: replace it with your bot's token "

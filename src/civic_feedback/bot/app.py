@@ -1,4 +1,4 @@
-"""Assemble and run the bot: schema upgrade, built-in forms, command menus, long polling."""
+"""Assemble and run the bot: schema, built-in forms, menus, the scheduler, long polling."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from aiogram.enums import ParseMode
 from civic_feedback.bot.commands import set_command_menus
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.retry import RetryMiddleware
+from civic_feedback.bot.scheduler import start_scheduler
 from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
+from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.responses import FormRuns
 
 log = logging.getLogger(__name__)
@@ -40,8 +43,14 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
             log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key)
-    dispatcher = create_dispatcher(settings=settings, sessions=sessions, runs=runs, i18n=i18n)
     bot = create_bot(token, settings.telegram_api_url)
+    worker = NotificationWorker(
+        bot=bot, sessions=sessions, runs=runs, settings=settings, i18n=i18n, clock=utcnow
+    )
+    scheduler, wake_soon = start_scheduler(worker)
+    dispatcher = create_dispatcher(
+        settings=settings, sessions=sessions, runs=runs, i18n=i18n, wake_notifications=wake_soon
+    )
     try:
         with i18n.context():
             await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
@@ -49,5 +58,6 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
         log.info("polling_started")
         await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
+        scheduler.shutdown(wait=False)
         await bot.session.close()
         engine.dispose()

@@ -35,3 +35,22 @@ class FormCb(CallbackData, prefix="form"):
 
 class LanguageCb(CallbackData, prefix="lang"):
     code: str
+
+
+class EventCb(CallbackData, prefix="ev"):
+    """An action on an event: card, reg(ister), unreg(ister), ics, form (feedback)."""
+
+    act: str
+    code: str
+
+
+class EventsPageCb(CallbackData, prefix="evp"):
+    """A page of the /events list."""
+
+    page: int
+
+
+class MunicipalityCb(CallbackData, prefix="mun"):
+    """A municipality chosen in /settings, by position in MUNICIPALITIES (-1: none)."""
+
+    index: int

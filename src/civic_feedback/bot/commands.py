@@ -10,8 +10,11 @@ from aiogram.utils.i18n import gettext as _
 
 def command_menu() -> list[BotCommand]:
     return [
+        BotCommand(command="events", description=_("Upcoming public events")),
+        BotCommand(command="myevents", description=_("My registrations")),
         BotCommand(command="feedback", description=_("Forms you can answer now")),
         BotCommand(command="language", description=_("Change the language")),
+        BotCommand(command="settings", description=_("My municipality")),
         BotCommand(command="help", description=_("How this bot works")),
         BotCommand(command="start", description=_("Welcome message")),
     ]

@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.handlers import answers, errors, feedback, help, language, start
+from civic_feedback.bot.handlers import answers, errors, events, feedback, help, language, start
+from civic_feedback.bot.handlers import settings as settings_handlers
 from civic_feedback.bot.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares import DatabaseMiddleware, PerChatOrderMiddleware
+from civic_feedback.bot.notifications import Clock
 from civic_feedback.settings import Settings
+from civic_feedback.storage.events import Registrar
+from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.responses import FormRuns
 
 
 def create_dispatcher(
-    *, settings: Settings, sessions: sessionmaker[Session], runs: FormRuns, i18n: I18n
+    *,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    runs: FormRuns,
+    i18n: I18n,
+    clock: Clock = utcnow,
+    wake_notifications: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
-    """A dispatcher ready to feed updates to; ``settings`` and ``runs`` reach the handlers."""
-    dispatcher = Dispatcher(settings=settings, runs=runs)
+    """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
+    dispatcher = Dispatcher(
+        settings=settings,
+        runs=runs,
+        registrar=Registrar(settings.follow_up),
+        clock=clock,
+        wake_notifications=wake_notifications,
+    )
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
@@ -28,6 +46,8 @@ def create_dispatcher(
         language.create_router(),
         help.create_router(),
         feedback.create_router(),
+        events.create_router(),
+        settings_handlers.create_router(),
         answers.create_router(),  # last: it also takes whatever no other router wanted
     )
     return dispatcher

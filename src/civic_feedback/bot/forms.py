@@ -21,9 +21,10 @@ async def open_form(
     runs: FormRuns,
     language: str,
     query: CallbackQuery | None = None,
+    event_id: int | None = None,
 ) -> None:
     """Show the form's current question, or say politely why it cannot be answered."""
-    outcome = runs.start(session, citizen, flow_id, language=language)
+    outcome = runs.start(session, citizen, flow_id, language=language, event_id=event_id)
     if outcome is Refusal.UNKNOWN_FORM:
         text = _(
             "This form is closed or not open yet. Send /feedback to see the forms you can answer."

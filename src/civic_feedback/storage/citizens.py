@@ -36,3 +36,10 @@ def set_language(session: Session, citizen: Citizen, language: str) -> None:
     citizen.language = language
     session.add(citizen)
     session.commit()
+
+
+def set_municipality(session: Session, citizen: Citizen, municipality: str | None) -> None:
+    """Remember the citizen's municipality (None: all). Commits."""
+    citizen.municipality = municipality
+    session.add(citizen)
+    session.commit()

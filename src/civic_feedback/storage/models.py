@@ -51,6 +51,8 @@ class Citizen(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow, index=True)
     opted_out: bool = False  # sent /stop: no broadcasts
+    municipality: str | None = Field(default=None, max_length=100)  # chosen in /settings
+    unreachable: bool = False  # blocked the bot (Telegram answered 403): send nothing
 
 
 # A flow as organizers write it, for the /feedback list; its content lives in versions.
@@ -82,6 +84,7 @@ class Response(SQLModel, table=True):
     flow_version_id: int = Field(foreign_key="flow_version.id", index=True)
     flow_id: str = Field(max_length=64)  # copied from the version for quick look-ups
     citizen_id: int | None = _ref("citizen.id", ondelete="SET NULL", nullable=True)
+    event_id: int | None = _ref("event.id", ondelete="SET NULL", nullable=True, index=True)
     language: str = Field(max_length=8)
     state: str = Field(default=ResponseState.IN_PROGRESS, sa_type=String(16))
     started_at: datetime = Field(default_factory=utcnow)
@@ -146,3 +149,92 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class EventKind(StrEnum):
+    CONSULTATION = "consultation"
+    ROUND_TABLE = "round_table"
+    CONFERENCE = "conference"
+    CITIZEN_PANEL = "citizen_panel"
+    TRAINING = "training"
+    INFO_MEETING = "info_meeting"
+    OTHER = "other"
+
+
+class EventState(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+
+
+class NotificationKind(StrEnum):
+    REMINDER = "reminder"  # before the start, once per offset
+    INVITATION = "invitation"  # to the feedback form, after the end
+    FOLLOWUP = "followup"  # one more nudge to those who did not answer
+    PROMOTED = "promoted"  # a place became free: off the waiting list
+    CANCELLED = "cancelled"  # the event is cancelled
+
+
+class NotificationState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to Telegram; never sent again, even after a crash
+    SENT = "sent"
+    MISSED = "missed"  # a reminder whose moment passed while the bot was down
+    SKIPPED = "skipped"  # no longer applies (did not attend, already answered, blocked)
+    CANCELLED = "cancelled"  # registration or event cancelled
+    FAILED = "failed"  # Telegram refused it
+
+
+# A public event: consultation, round table, conference, citizen panel, training...
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)  # random, for links: not guessable
+    kind: str = Field(sa_type=String(16))
+    municipality: str | None = Field(default=None, max_length=100, index=True)
+    title: dict[str, str] = Field(sa_type=JSON_VALUE)  # per language
+    description: dict[str, str] = Field(default_factory=dict, sa_type=JSON_VALUE)
+    place: str = Field(default="", max_length=500)
+    map_url: str | None = Field(default=None, max_length=500)
+    starts_at: datetime = Field(index=True)
+    ends_at: datetime
+    capacity: int | None = None
+    flow_id: str = Field(foreign_key="form.flow_id", max_length=64)  # the feedback form
+    reminder_offsets: list[int] = Field(default_factory=list, sa_type=JSON_VALUE)  # seconds
+    state: str = Field(default=EventState.SCHEDULED, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A citizen's place at an event; waiting-list order is the order of ``created_at``.
+class Registration(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("event_id", "citizen_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = _ref("event.id", ondelete="CASCADE")
+    citizen_id: int = _ref("citizen.id", ondelete="CASCADE", index=True)
+    status: str = Field(default=RegistrationStatus.REGISTERED, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# A message the bot owes a citizen at a given time; the worker sends what is due.
+class Notification(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("kind", "event_id", "citizen_id", "offset_seconds"),
+        Index("ix_notification_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(16))
+    event_id: int = _ref("event.id", ondelete="CASCADE")
+    citizen_id: int = _ref("citizen.id", ondelete="CASCADE", index=True)
+    offset_seconds: int = 0  # which reminder; 0 for the other kinds
+    due_at: datetime
+    state: str = Field(default=NotificationState.PENDING, sa_type=String(16))
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=200)

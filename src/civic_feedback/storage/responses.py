@@ -77,15 +77,21 @@ class FormRuns:
         self._key = pseudonym_key
 
     def start(
-        self, session: Session, citizen: Citizen, flow_id: str, *, language: str
+        self,
+        session: Session,
+        citizen: Citizen,
+        flow_id: str,
+        *,
+        language: str,
+        event_id: int | None = None,
     ) -> Prompt | Refusal:
-        """Start a form, or resume it where the citizen left it."""
-        outcome = self._begin(session, citizen, flow_id, language)
+        """Start a form (about an event, when given), or resume it where the citizen left it."""
+        outcome = self._begin(session, citizen, flow_id, language, event_id)
         session.commit()  # also when refused: a new citizen was flushed to get an id
         return outcome
 
     def _begin(
-        self, session: Session, citizen: Citizen, flow_id: str, language: str
+        self, session: Session, citizen: Citizen, flow_id: str, language: str, event_id: int | None
     ) -> Prompt | Refusal:
         version = latest_version(session, flow_id)
         if version is None or version.id is None:
@@ -96,16 +102,17 @@ class FormRuns:
         conversation = session.get(Conversation, citizen.id)
         if conversation is not None:
             active = session.get(Response, conversation.response_id)
-            if active is not None and active.flow_id == flow_id:
+            if active is not None and (active.flow_id, active.event_id) == (flow_id, event_id):
                 return self._prompt(session, active, conversation, first=True)
         flow = self.catalog.flow(session, version.id)
-        if not flow.repeatable and self._completed_before(session, citizen, flow):
+        if not flow.repeatable and self.has_answered(session, citizen, flow, event_id):
             return Refusal.ALREADY_COMPLETED
-        response = None if flow.anonymous else self._unfinished(session, citizen, flow_id)
+        response = None if flow.anonymous else self._unfinished(session, citizen, flow_id, event_id)
         if response is None:
             response = Response(
                 flow_version_id=version.id,
                 flow_id=flow_id,
+                event_id=event_id,
                 citizen_id=None if flow.anonymous else citizen.id,
                 language=flow.pick_language(language),
             )
@@ -122,6 +129,15 @@ class FormRuns:
             conversation.updated_at = utcnow()
         session.flush()
         return self._prompt(session, response, conversation, first=True)
+
+    def latest_flow(self, session: Session, flow_id: str) -> Flow | None:
+        """The latest published version of a form, or None when there is no such form."""
+        version = latest_version(session, flow_id)
+        return (
+            None
+            if version is None or version.id is None
+            else self.catalog.flow(session, version.id)
+        )
 
     def current(self, session: Session, citizen: Citizen) -> Prompt | None:
         """The question the citizen is on, or None when no form is open."""
@@ -218,23 +234,32 @@ class FormRuns:
             response.id, flow, response.language, question, tuple(conversation.draft), first
         )
 
-    def _completed_before(self, session: Session, citizen: Citizen, flow: Flow) -> bool:
+    def has_answered(
+        self, session: Session, citizen: Citizen, flow: Flow, event_id: int | None
+    ) -> bool:
+        """Whether the citizen completed this form (about this event) before."""
         if flow.anonymous:
-            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, None)
+            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, event_id)
             return session.get(AnonymousReceipt, key) is not None
         statement = select(Response.id).where(
             Response.citizen_id == citizen.id,
             Response.flow_id == flow.id,
+            col(Response.event_id).is_(None) if event_id is None else Response.event_id == event_id,
             Response.state == ResponseState.COMPLETED,
         )
         return session.exec(statement.limit(1)).first() is not None
 
-    def _unfinished(self, session: Session, citizen: Citizen, flow_id: str) -> Response | None:
+    def _unfinished(
+        self, session: Session, citizen: Citizen, flow_id: str, event_id: int | None
+    ) -> Response | None:
         statement = (
             select(Response)
             .where(
                 Response.citizen_id == citizen.id,
                 Response.flow_id == flow_id,
+                col(Response.event_id).is_(None)
+                if event_id is None
+                else Response.event_id == event_id,
                 Response.state == ResponseState.IN_PROGRESS,
             )
             .order_by(col(Response.id).desc())
@@ -283,7 +308,7 @@ class FormRuns:
         response.completed_at = utcnow()
         session.delete(conversation)  # for an anonymous form this was the last link
         if flow.anonymous and not flow.repeatable:
-            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, None)
+            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, response.event_id)
             session.add(AnonymousReceipt(key=key))
 
 

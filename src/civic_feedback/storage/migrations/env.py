@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from civic_feedback.storage import models  # noqa: F401  (registers the tables)
@@ -26,15 +27,24 @@ def run_migrations() -> None:
         engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite alters a table by copying it and dropping the original; with foreign keys
+        # on, that drop would cascade into the rows that point at it (answers!).
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # the pragma only works outside a transaction
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 run_migrations()

@@ -1,0 +1,263 @@
+"""``feedback-admin events``: add, list, show, cancel, and print the QR posters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from civic_feedback.admin_cli.database import open_session
+from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
+from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
+from civic_feedback.settings import Settings, load_settings
+from civic_feedback.storage.event_schedule import (
+    DEFAULT_REMINDERS,
+    format_duration,
+    parse_duration,
+)
+from civic_feedback.storage.events import (
+    Registrar,
+    add_event,
+    event_counts,
+    find_event,
+    upcoming_events,
+)
+from civic_feedback.storage.flow_versions import latest_version
+from civic_feedback.storage.models import Event, EventKind, EventState, utcnow
+
+app = typer.Typer(help="Public events: add, list, show, cancel, QR posters.", no_args_is_help=True)
+console = Console(highlight=False)
+
+_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+LINKS = {"card": "ev", "checkin": "ci", "feedback": "fb"}
+
+
+class PosterLink(StrEnum):
+    CARD = "card"
+    CHECKIN = "checkin"
+    FEEDBACK = "feedback"
+
+
+def parse_time(text: str, zone: ZoneInfo, option: str) -> datetime:
+    """``2026-12-03 18:00`` in TIMEZONE, or an ISO time with its own offset."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    for pattern in _TIME_FORMATS if moment is None else ():
+        try:
+            moment = datetime.strptime(text.strip(), pattern)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        raise CliError(f"{option} {text!r} is not a date and time; write e.g. 2026-12-03 18:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def parse_reminders(text: str) -> list[int]:
+    try:
+        offsets = [parse_duration(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise CliError(f"--reminders: {error}") from None
+    return sorted({int(offset.total_seconds()) for offset in offsets}, reverse=True)
+
+
+@app.command("add")
+def add(
+    title: Annotated[str, typer.Option(help="Title in DEFAULT_LANGUAGE (Bulgarian by default).")],
+    kind: Annotated[EventKind, typer.Option(help="What kind of event.")],
+    starts: Annotated[str, typer.Option(help='Start, e.g. "2026-12-03 18:00" (TIMEZONE).')],
+    ends: Annotated[str, typer.Option(help='End, e.g. "2026-12-03 20:00".')],
+    place: Annotated[str, typer.Option(help="Where: address or hall.")] = "",
+    municipality: Annotated[str | None, typer.Option(help="One of MUNICIPALITIES.")] = None,
+    capacity: Annotated[
+        int | None, typer.Option(min=1, help="Places; then a waiting list.")
+    ] = None,
+    flow: Annotated[str, typer.Option(help="The feedback form.")] = "event-satisfaction",
+    reminders: Annotated[
+        str, typer.Option(help="Before the start, e.g. 24h,1h (empty: none).")
+    ] = ",".join(format_duration(r) for r in DEFAULT_REMINDERS),
+    description: Annotated[str | None, typer.Option(help="Description (DEFAULT_LANGUAGE).")] = None,
+    title_en: Annotated[str | None, typer.Option(help="Title in English.")] = None,
+    title_tr: Annotated[str | None, typer.Option(help="Title in Turkish.")] = None,
+    description_en: Annotated[str | None, typer.Option(help="Description in English.")] = None,
+    description_tr: Annotated[str | None, typer.Option(help="Description in Turkish.")] = None,
+    map_url: Annotated[str | None, typer.Option(help="A map link for the place.")] = None,
+) -> None:
+    """Add a public event; prints its code and the links for posters."""
+    settings = load_settings()
+    zone = settings.zone
+    starts_at, ends_at = parse_time(starts, zone, "--starts"), parse_time(ends, zone, "--ends")
+    if ends_at <= starts_at:
+        raise CliError("--ends must be after --starts")
+    if municipality is not None and municipality not in settings.municipalities:
+        known = ", ".join(settings.municipalities) or "none yet: set MUNICIPALITIES"
+        raise CliError(f"unknown municipality {municipality!r}; known: {known}")
+    if map_url is not None and not map_url.startswith(("https://", "http://")):
+        raise CliError("--map-url must be a web address starting with https://")
+    default = settings.interface_language
+    titles = {default: title, "en": title_en, "tr": title_tr}
+    descriptions = {default: description, "en": description_en, "tr": description_tr}
+    event = Event(
+        code="",
+        kind=kind,
+        municipality=municipality,
+        title={k: v.strip() for k, v in titles.items() if v and v.strip()},
+        description={k: v.strip() for k, v in descriptions.items() if v and v.strip()},
+        place=place.strip(),
+        map_url=map_url,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        flow_id=flow,
+        reminder_offsets=parse_reminders(reminders),
+    )
+    if not event.title:
+        raise CliError("--title must not be empty")
+    with open_session(settings) as session:
+        if latest_version(session, flow) is None:
+            raise CliError(f"no form {flow!r}: publish it first (feedback-admin flows publish)")
+        add_event(session, event)
+    console.print(f"Event [bold]{event.code}[/bold] added: {escape(title)}")
+    console.print("Links: run `feedback-admin events show " + event.code + "`")
+
+
+@app.command("list")
+def list_command(
+    upcoming: Annotated[bool, typer.Option(help="Only events that have not ended.")] = False,
+    municipality: Annotated[str | None, typer.Option(help="Only this municipality.")] = None,
+) -> None:
+    """Events with their registrations and attendance."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        if upcoming:
+            events = upcoming_events(session, utcnow(), municipality=municipality)
+        else:
+            events = _all_events(session, municipality)
+        rows = [(event, event_counts(session, event)) for event in events]
+    table = Table(
+        "code",
+        "starts",
+        "title",
+        "kind",
+        "municipality",
+        "registered",
+        "waiting",
+        "attended",
+        "state",
+    )
+    for event, counts in rows:
+        table.add_row(
+            event.code,
+            f"{event.starts_at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
+            escape(_title(event, settings)),
+            event.kind,
+            escape(event.municipality or ""),
+            str(counts.registered + counts.attended),
+            str(counts.waitlisted),
+            str(counts.attended),
+            event.state,
+        )
+    console.print(table if rows else "No events.")
+
+
+def _all_events(session: Session, municipality: str | None) -> list[Event]:
+    statement = select(Event).order_by(col(Event.starts_at))
+    if municipality:
+        statement = statement.where(Event.municipality == municipality)
+    return list(session.exec(statement))
+
+
+def _title(event: Event, settings: Settings) -> str:
+    return event.title.get(settings.interface_language) or next(iter(event.title.values()), "")
+
+
+def _event(session: Session, code: str) -> Event:
+    event = find_event(session, code.strip().lower())
+    if event is None:
+        raise CliError(f"no event {code!r}: see `feedback-admin events list`")
+    return event
+
+
+@app.command("show")
+def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None:
+    """Details, counts (missed reminders included) and the three links for posters."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        event = _event(session, code)
+        counts = event_counts(session, event)
+    zone = settings.zone
+    table = Table(show_header=False)
+    for language, title in event.title.items():
+        table.add_row(f"title ({language})", escape(title))
+    table.add_row("kind", event.kind)
+    table.add_row("state", event.state)
+    table.add_row("municipality", escape(event.municipality or "—"))
+    table.add_row(
+        "when",
+        f"{event.starts_at.astimezone(zone):%Y-%m-%d %H:%M} – "
+        f"{event.ends_at.astimezone(zone):%Y-%m-%d %H:%M} ({settings.timezone})",
+    )
+    table.add_row("place", escape(event.place or "—"))
+    table.add_row("capacity", str(event.capacity or "no limit"))
+    table.add_row("feedback form", event.flow_id)
+    reminders = ", ".join(format_duration_seconds(s) for s in event.reminder_offsets) or "none"
+    table.add_row("reminders before start", reminders)
+    table.add_row(
+        "registered / waiting / attended",
+        f"{counts.registered + counts.attended} / {counts.waitlisted} / {counts.attended}",
+    )
+    table.add_row("reminders sent / missed", f"{counts.reminders_sent} / {counts.reminders_missed}")
+    table.add_row("feedback invitations sent", str(counts.invitations_sent))
+    console.print(table)
+    username = bot_username(settings)
+    for what, prefix in LINKS.items():  # whole lines: a link must never be cut to fit a column
+        console.print(
+            f"{what + ':':10} {deep_link(username, f'{prefix}_{event.code}')}", soft_wrap=True
+        )
+
+
+def format_duration_seconds(seconds: int) -> str:
+    return format_duration(timedelta(seconds=seconds))
+
+
+@app.command("cancel")
+def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None:
+    """Cancel an event: registered citizens are told, nothing more is sent about it."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        event = _event(session, code)
+        if event.state == EventState.CANCELLED:
+            raise CliError(f"event {event.code} is already cancelled")
+        told = Registrar(settings.follow_up).cancel_event(session, event, utcnow())
+    console.print(f"Event {event.code} cancelled; {told} citizens will be told in Telegram.")
+
+
+@app.command("qr")
+def qr(
+    code: Annotated[str, typer.Argument(help="The event's code.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="poster.png, .svg or .pdf")],
+    what: Annotated[PosterLink, typer.Option(help="Which link the code opens.")] = (
+        PosterLink.CARD
+    ),
+) -> None:
+    """A printable QR code with the event title underneath."""
+    if output.suffix.lower() not in POSTER_FORMATS:
+        raise CliError(f"-o must end in {', '.join(POSTER_FORMATS)}")
+    settings = load_settings()
+    with open_session(settings) as session:
+        event = _event(session, code)
+    link = deep_link(bot_username(settings), f"{LINKS[what]}_{event.code}")
+    when = f"{event.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M}"
+    write_qr_poster(link, _title(event, settings), f"{when} · {link}", output)
+    console.print(f"Poster written to {output} ({link})")

@@ -1,0 +1,141 @@
+"""The notification worker: sends the reminders, invitations and notices that are due."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.bot.callbacks import EventCb
+from civic_feedback.bot.event_texts import event_title, event_when
+from civic_feedback.settings import Settings
+from civic_feedback.storage.models import Citizen, Event, NotificationKind
+from civic_feedback.storage.notifications import (
+    Claimed,
+    claim_due,
+    mark_failed,
+    mark_sent,
+    mark_unreachable,
+    next_due,
+)
+from civic_feedback.storage.responses import FormRuns
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class NotificationWorker:
+    """Sends what is due, one message at a time, at most ``BROADCAST_RATE`` per second."""
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        sessions: sessionmaker[Session],
+        runs: FormRuns,
+        settings: Settings,
+        i18n: I18n,
+        clock: Clock,
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.runs = runs
+        self.settings = settings
+        self.i18n = i18n
+        self.clock = clock
+        self._lock = asyncio.Lock()  # the interval and the wake-up job never overlap
+
+    async def send_due(self) -> int:
+        """Send everything due now; returns how many messages went out."""
+        async with self._lock:
+            sent = 0
+            while True:
+                with self.sessions() as session:
+                    batch = claim_due(session, self.clock(), self._answered)
+                if not batch:
+                    return sent
+                for claimed in batch:
+                    sent += await self._deliver(claimed)
+                    await asyncio.sleep(1 / self.settings.broadcast_rate)
+
+    def next_due(self) -> datetime | None:
+        with self.sessions() as session:
+            return next_due(session)
+
+    def _answered(self, session: Session, citizen: Citizen, event: Event) -> bool:
+        flow = self.runs.latest_flow(session, event.flow_id)
+        return flow is not None and self.runs.has_answered(session, citizen, flow, event.id)
+
+    async def _deliver(self, claimed: Claimed) -> int:
+        language = claimed.language or self.settings.interface_language
+        with self.i18n.context(), self.i18n.use_locale(language):
+            text, markup = self._message(claimed, language)
+        try:
+            await self.bot.send_message(claimed.chat_id, text, reply_markup=markup)
+        except TelegramForbiddenError:
+            log.info("citizen_unreachable notification=%s", claimed.id)
+            with self.sessions() as session:
+                mark_unreachable(session, claimed)
+            return 0
+        except TelegramBadRequest as error:
+            log.warning("notification_failed id=%s error=%s", claimed.id, error.message)
+            with self.sessions() as session:
+                mark_failed(session, claimed, error.message)
+            return 0
+        with self.sessions() as session:
+            mark_sent(session, claimed, self.clock(), self.settings.follow_up)
+        log.info("notification_sent id=%s kind=%s", claimed.id, claimed.kind)
+        return 1
+
+    def _message(self, claimed: Claimed, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
+        event = claimed.event
+        title = f"<b>{escape(event_title(event, language))}</b>"
+        when = event_when(event, language, self.settings.zone)
+        place = f"\n📍 {escape(event.place)}" if event.place else ""
+        match claimed.kind:
+            case NotificationKind.REMINDER:
+                text = _("Reminder: {title} starts soon.").format(title=title)
+                return f"{text}\n🗓 {when}{place}", _open_button(event, _("Event details"))
+            case NotificationKind.INVITATION:
+                text = _(
+                    "Thank you for taking part in {title}! How did it go? "
+                    "Your answers take two minutes and help the organisers."
+                ).format(title=title)
+                return text, _form_button(event)
+            case NotificationKind.FOLLOWUP:
+                text = _(
+                    "We would still like to hear how {title} went for you. It takes two minutes."
+                ).format(title=title)
+                return text, _form_button(event)
+            case NotificationKind.PROMOTED:
+                text = _("Good news: a place became free at {title}. You are registered.")
+                return f"{text.format(title=title)}\n🗓 {when}{place}", _open_button(
+                    event, _("Event details")
+                )
+            case NotificationKind.CANCELLED:
+                text = _("We are sorry: {title} on {when} is cancelled.")
+                return text.format(title=title, when=when), None
+
+
+def _open_button(event: Event, label: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=label, callback_data=EventCb(act="card", code=event.code))
+    return builder.as_markup()
+
+
+def _form_button(event: Event) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Give feedback"), callback_data=EventCb(act="form", code=event.code))
+    return builder.as_markup()

@@ -1,0 +1,45 @@
+"""APScheduler only wakes the notification worker: at least every 15 s, and at the next due time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from civic_feedback.bot.notifications import NotificationWorker
+
+INTERVAL = timedelta(seconds=15)
+
+
+def start_scheduler(worker: NotificationWorker) -> tuple[AsyncIOScheduler, Callable[[], None]]:
+    """Start waking ``worker``; the database says what is due, so a restart loses nothing.
+
+    Also returns ``wake_soon``, for handlers that just wrote something due now (a place
+    freed for someone on the waiting list, an invitation after a late check-in).
+    """
+    scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def wake_at(moment: datetime) -> None:
+        scheduler.add_job(
+            wake, "date", run_date=moment, id="notifications-soon", replace_existing=True
+        )
+
+    async def wake() -> None:
+        await worker.send_due()
+        due = worker.next_due()
+        now = datetime.now(UTC)
+        if due is not None and due < now + INTERVAL:
+            wake_at(max(due, now))  # sooner than the next regular wake-up: 1m offsets stay on time
+
+    scheduler.add_job(
+        wake,
+        "interval",
+        seconds=INTERVAL.total_seconds(),
+        id="notifications",
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler, lambda: wake_at(datetime.now(UTC))

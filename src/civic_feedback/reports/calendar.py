@@ -1,0 +1,34 @@
+"""An event as an iCalendar file (.ics) for the citizen's phone calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from civic_feedback.storage.models import Event
+
+
+def event_ics(event: Event, title: str, description: str, zone: ZoneInfo, now: datetime) -> bytes:
+    """One VEVENT with the times in the deployment's zone, and that zone's VTIMEZONE."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//civic-feedback//events//EN")
+    calendar.add("version", "2.0")
+    entry = CalendarEvent()
+    entry.add("uid", f"{event.code}@civic-feedback")
+    entry.add("dtstamp", now)
+    entry.add("dtstart", event.starts_at.astimezone(zone))
+    entry.add("dtend", event.ends_at.astimezone(zone))
+    entry.add("summary", title)
+    if description:
+        entry.add("description", description)
+    if event.place:
+        entry.add("location", event.place)
+    if event.map_url:
+        entry.add("url", event.map_url)
+    calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    ics: bytes = calendar.to_ical()
+    return ics

@@ -1,0 +1,61 @@
+"""When an event's messages are due. Pure: times in, times out (all in UTC)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``15m``, ``24h``, ``2d`` -> timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 15m, 24h or 2d")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def format_duration(delta: timedelta) -> str:
+    """A duration as organizers write it: ``24h``, ``1h``, ``15m``; days from 3 days on."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0 and (unit != "d" or seconds >= 3 * size):
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class FollowUpPolicy:
+    """POST_EVENT_DELAY and FOLLOWUP_DELAY."""
+
+    post_event_delay: timedelta = timedelta(minutes=30)
+    followup_delay: timedelta = timedelta(hours=48)
+
+
+def reminder_times(
+    starts_at: datetime, offsets: list[int], now: datetime
+) -> list[tuple[int, datetime]]:
+    """(offset in seconds, due time) for each reminder still ahead of ``now``.
+
+    Offsets are real elapsed time: "24h" before a start just after the spring clock change
+    is 24 hours earlier, which on the wall clock reads 25 hours before.
+    """
+    due = [(offset, starts_at - timedelta(seconds=offset)) for offset in sorted(set(offsets))]
+    return [(offset, moment) for offset, moment in due if moment > now]
+
+
+def invitation_time(ends_at: datetime, policy: FollowUpPolicy) -> datetime:
+    return ends_at + policy.post_event_delay
+
+
+def followup_time(invited_at: datetime, policy: FollowUpPolicy) -> datetime:
+    return invited_at + policy.followup_delay
+
+
+def reminder_is_late(starts_at: datetime, now: datetime) -> bool:
+    """A reminder sent after the start is useless: it is dropped and counted as missed."""
+    return now >= starts_at

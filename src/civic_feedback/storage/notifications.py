@@ -1,0 +1,164 @@
+"""Due notifications: claimed at most once, then marked sent, failed or skipped. Each step commits.
+
+A notification is marked ``sending`` and committed before it is handed to Telegram. If the
+process dies in between, it stays ``sending`` and is never sent again: a citizen may miss
+a reminder after a crash, but never gets one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select, update
+
+from civic_feedback.storage.event_schedule import FollowUpPolicy, followup_time, reminder_is_late
+from civic_feedback.storage.models import (
+    Citizen,
+    Event,
+    EventState,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    Registration,
+    RegistrationStatus,
+)
+
+Answered = Callable[[Session, Citizen, Event], bool]
+"""Whether the citizen already answered the event's feedback form."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A notification to send now, with what the message needs."""
+
+    id: int
+    kind: NotificationKind
+    chat_id: int
+    language: str | None
+    event: Event
+
+
+def claim_due(
+    session: Session, now: datetime, answered: Answered, limit: int = 50
+) -> list[Claimed]:
+    """Take up to ``limit`` due notifications; those that no longer apply are settled here."""
+    statement = (
+        select(Notification, Event, Citizen)
+        .join(Event, col(Event.id) == Notification.event_id)
+        .join(Citizen, col(Citizen.id) == Notification.citizen_id)
+        .where(Notification.state == NotificationState.PENDING, col(Notification.due_at) <= now)
+        .order_by(col(Notification.due_at), col(Notification.id))
+        .limit(limit)
+    )
+    claimed: list[Claimed] = []
+    for note, event, citizen in session.exec(statement).all():
+        verdict = _verdict(session, note, event, citizen, now, answered)
+        note.state = verdict
+        session.add(note)
+        if verdict == NotificationState.SENDING:
+            assert note.id is not None
+            kind = NotificationKind(note.kind)
+            claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
+    session.commit()
+    return claimed
+
+
+def _verdict(
+    session: Session,
+    note: Notification,
+    event: Event,
+    citizen: Citizen,
+    now: datetime,
+    answered: Answered,
+) -> NotificationState:
+    kind = note.kind
+    if citizen.unreachable:
+        return NotificationState.SKIPPED
+    if event.state == EventState.CANCELLED and kind != NotificationKind.CANCELLED:
+        return NotificationState.CANCELLED
+    status = _status(session, event, citizen)
+    if kind == NotificationKind.REMINDER:
+        if status not in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED):
+            return NotificationState.CANCELLED
+        return (
+            NotificationState.MISSED
+            if reminder_is_late(event.starts_at, now)
+            else (NotificationState.SENDING)
+        )
+    if kind == NotificationKind.INVITATION:
+        came = status == RegistrationStatus.ATTENDED or (
+            status == RegistrationStatus.REGISTERED and not _had_check_in(session, event)
+        )
+        if not came or answered(session, citizen, event):
+            return NotificationState.SKIPPED
+    if kind == NotificationKind.FOLLOWUP and answered(session, citizen, event):
+        return NotificationState.SKIPPED
+    return NotificationState.SENDING
+
+
+def _status(session: Session, event: Event, citizen: Citizen) -> str | None:
+    statement = select(Registration.status).where(
+        Registration.event_id == event.id, Registration.citizen_id == citizen.id
+    )
+    return session.exec(statement).first()
+
+
+def _had_check_in(session: Session, event: Event) -> bool:
+    statement = select(func.count()).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.ATTENDED
+    )
+    return session.exec(statement).one() > 0
+
+
+def mark_sent(session: Session, claimed: Claimed, now: datetime, policy: FollowUpPolicy) -> None:
+    """Record a delivered notification; an invitation gets its one follow-up. Commits."""
+    note = session.get(Notification, claimed.id)
+    assert note is not None
+    note.state, note.sent_at = NotificationState.SENT, now
+    session.add(note)
+    if claimed.kind == NotificationKind.INVITATION:
+        session.add(
+            Notification(
+                kind=NotificationKind.FOLLOWUP,
+                event_id=note.event_id,
+                citizen_id=note.citizen_id,
+                due_at=followup_time(now, policy),
+            )
+        )
+    session.commit()
+
+
+def mark_failed(session: Session, claimed: Claimed, error: str) -> None:
+    """Telegram refused the message (not a block): recorded, not retried. Commits."""
+    note = session.get(Notification, claimed.id)
+    assert note is not None
+    note.state, note.error = NotificationState.FAILED, error[:200]
+    session.add(note)
+    session.commit()
+
+
+def mark_unreachable(session: Session, claimed: Claimed) -> None:
+    """The citizen blocked the bot: nothing more is sent to them, anywhere. Commits."""
+    citizen = session.exec(select(Citizen).where(Citizen.telegram_id == claimed.chat_id)).one()
+    citizen.unreachable = True
+    session.add(citizen)
+    session.execute(
+        update(Notification)
+        .where(
+            col(Notification.citizen_id) == citizen.id,
+            col(Notification.state).in_([NotificationState.PENDING, NotificationState.SENDING]),
+        )
+        .values(state=NotificationState.SKIPPED, error="blocked the bot")
+    )
+    session.commit()
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending notification is due."""
+    statement = select(func.min(Notification.due_at)).where(
+        Notification.state == NotificationState.PENDING
+    )
+    return session.exec(statement).one()
