@@ -1,0 +1,427 @@
+"""The real ``feedback-admin`` console script, run as organizers run it.
+
+Each test runs the installed script in a subprocess, in ``tmp_path`` (so no ``.env`` is
+read) with an environment of its own: a SQLite file there, the test pseudonym key and a
+time zone. Errors must be one line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import typer
+from sqlmodel import Session
+from typer.core import TyperGroup
+
+from civic_feedback.admin_cli.app import app
+from civic_feedback.flows import library as flow_library
+from civic_feedback.flows.engine import Button, Input, Skip, Text
+from civic_feedback.flows.loader import load_flow_file, load_flow_text
+from civic_feedback.storage.citizens import add_citizen
+from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
+from civic_feedback.storage.pseudonyms import pseudonym
+from civic_feedback.storage.responses import Expected, FormRuns, Prompt
+from tests.conftest import PSEUDONYM_KEY
+
+EVENT_SATISFACTION = Path(str(resources.files(flow_library) / "event-satisfaction.yaml"))
+BOM = b"\xef\xbb\xbf"
+
+DEMO = """\
+id: demo
+title: {bg: "Обратна връзка", en: "Feedback"}
+languages: [bg, en]
+questions:
+  - id: overall
+    type: rating
+    text: {bg: "Как оценявате събитието?", en: "How was the event?"}
+"""
+DEMO_EDITED = DEMO.replace("How was the event?", "How was the meeting?")
+
+# Three problems: a bad scale, a misspelt reference, a missing English text.
+BAD = """\
+id: demo
+title: {bg: "Обратна връзка", en: "Feedback"}
+languages: [bg, en]
+questions:
+  - id: overall
+    type: rating
+    scale: 11
+    text: {bg: "Как?", en: "How?"}
+  - id: improve
+    type: text
+    when: {ovrall: {max: 3}}
+    text: {bg: "Какво?"}
+"""
+
+
+def console_script(name: str) -> str:
+    """The installed script of this interpreter's environment, else the one on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    assert found is not None, f"{name} is not installed"
+    return found
+
+
+ADMIN = console_script("feedback-admin")
+
+
+@dataclass
+class Cli:
+    """Runs feedback-admin in ``cwd`` with ``env``; a test may change variables per run."""
+
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.env["DATABASE_URL"]
+
+    def __call__(
+        self,
+        *args: str,
+        stdin: str | None = None,
+        env: dict[str, str | None] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        run_env = dict(self.env)
+        for name, value in (env or {}).items():
+            if value is None:
+                run_env.pop(name, None)
+            else:
+                run_env[name] = value
+        return subprocess.run(
+            [ADMIN, *args],
+            cwd=self.cwd,
+            env=run_env,
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ.get("PATH", os.defpath),
+            "HOME": str(tmp_path),
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+            "COLUMNS": "200",  # wide enough that tables are never cut
+            "NO_COLOR": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.db'}",
+            "PSEUDONYM_KEY": PSEUDONYM_KEY,
+            "TIMEZONE": "Europe/Sofia",
+        },
+    )
+
+
+@pytest.fixture
+def upgraded(cli: Cli) -> Cli:
+    """The CLI on a database already brought to the latest schema."""
+    upgrade_database(cli.database_url)
+    return cli
+
+
+@pytest.fixture
+def cli_db(upgraded: Cli) -> Iterator[Session]:
+    """A session on the very database the CLI uses."""
+    engine = create_db_engine(upgraded.database_url)
+    with session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+def no_traceback(run: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in run.stdout + run.stderr, run.stderr
+
+
+def the_error_line(run: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failing command prints, after checking that it is one line."""
+    no_traceback(run)
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def command_paths() -> list[list[str]]:
+    """Every group and command of the app, e.g. ['flows', 'publish']."""
+    paths: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        paths.append(path)
+        if isinstance(command, TyperGroup):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def answer_event_satisfaction(session: Session, telegram_id: int, *, comment: str) -> None:
+    """A citizen answers event-satisfaction with a low rating, as the bot would store it."""
+    citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
+    runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
+    # An int ticks that option of the multi-choice question, then presses Done.
+    steps: list[Input | int] = [Button("2"), Button("7"), 1, Button("4"), Text(comment), Skip()]
+    prompt = runs.start(session, citizen, "event-satisfaction", language="bg")
+    for step in steps:
+        assert isinstance(prompt, Prompt)
+        expected = Expected(prompt.response_id, prompt.position)
+        if isinstance(step, int):
+            runs.toggle(session, citizen, step, expected)
+            outcome = runs.done(session, citizen, expected)
+        else:
+            outcome = runs.answer(session, citizen, step, expected)
+        assert isinstance(outcome, Prompt)
+        prompt = outcome
+    assert isinstance(prompt, Prompt)
+    assert prompt.question is None
+
+
+# --- help ----------------------------------------------------------------------------------
+
+
+def test_every_command_has_help(cli: Cli) -> None:
+    paths = command_paths()
+    assert ["flows", "publish"] in paths
+    assert ["export"] in paths
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        runs = list(pool.map(lambda path: cli(*path, "--help"), paths))
+
+    failures = [
+        f"feedback-admin {' '.join(path)} --help: exit {run.returncode}\n{run.stderr}"
+        for path, run in zip(paths, runs, strict=True)
+        if run.returncode != 0 or "Usage" not in run.stdout or "Traceback" in run.stderr
+    ]
+    assert failures == []
+
+
+# --- flows validate ----------------------------------------------------------------------
+
+
+def test_flows_validate_accepts_a_good_file(cli: Cli) -> None:
+    (cli.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
+
+    run = cli("flows", "validate", "demo.yaml", str(EVENT_SATISFACTION))
+
+    assert run.returncode == 0, run.stderr
+    assert "demo: 1 questions" in run.stdout
+    assert "event-satisfaction: 6 questions" in run.stdout
+
+
+def test_flows_validate_lists_every_problem_of_a_bad_file_as_file_line_path_message(
+    cli: Cli,
+) -> None:
+    (cli.cwd / "bad.yaml").write_text(BAD, encoding="utf-8")
+
+    run = cli("flows", "validate", "bad.yaml")
+
+    no_traceback(run)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "bad.yaml:5: questions[0]: scale must be between 3 and 10, not 11",
+        "bad.yaml:11: questions[1].when: 'ovrall' is not an earlier question",
+        "bad.yaml:12: questions[1].text: missing text for language en",
+    ]
+
+
+def test_flows_validate_of_a_missing_file_is_one_line(cli: Cli) -> None:
+    run = cli("flows", "validate", "missing.yaml")
+
+    assert the_error_line(run).startswith("missing.yaml:1: ")
+    assert run.returncode == 1
+
+
+# --- flows publish and list --------------------------------------------------------------
+
+
+def test_flows_publish_makes_a_new_version_only_when_the_content_changed(cli: Cli) -> None:
+    flow_file = cli.cwd / "demo.yaml"
+    flow_file.write_text(DEMO, encoding="utf-8")
+    upgrade = cli("db", "upgrade")
+
+    first = cli("flows", "publish", "demo.yaml")
+    again = cli("flows", "publish", "demo.yaml")
+    flow_file.write_text(DEMO_EDITED, encoding="utf-8")
+    edited = cli("flows", "publish", "demo.yaml")
+
+    assert [run.returncode for run in (upgrade, first, again, edited)] == [0, 0, 0, 0]
+    assert "up to date" in upgrade.stdout
+    assert first.stdout.strip() == "demo version 1 (published)"
+    assert again.stdout.strip() == "demo version 1 (unchanged)"
+    assert edited.stdout.strip() == "demo version 2 (published)"
+
+
+def test_flows_publish_publishes_nothing_when_one_file_is_bad(upgraded: Cli) -> None:
+    (upgraded.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
+    (upgraded.cwd / "bad.yaml").write_text(BAD, encoding="utf-8")
+
+    run = upgraded("flows", "publish", "demo.yaml", "bad.yaml")
+    listing = upgraded("flows", "list")
+
+    no_traceback(run)
+    assert run.returncode == 1
+    assert "demo version" not in run.stdout
+    assert "No forms are published yet." in listing.stdout
+
+
+def test_flows_list_shows_the_published_forms(upgraded: Cli, cli_db: Session) -> None:
+    publish_flow(cli_db, load_flow_text(DEMO))
+    publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION), listed=False)
+
+    run = upgraded("flows", "list")
+
+    assert run.returncode == 0, run.stderr
+    cells = [line.split()[1::2] for line in run.stdout.splitlines() if line.startswith("│")]
+    assert [row[:4] for row in cells] == [
+        ["demo", "1", "yes", "0"],  # form, version, in /feedback, responses
+        ["event-satisfaction", "1", "no", "0"],
+    ]
+
+
+def test_flows_publish_before_db_upgrade_says_to_run_db_upgrade(cli: Cli) -> None:
+    (cli.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
+
+    run = cli("flows", "publish", "demo.yaml")
+
+    assert "feedback-admin db upgrade" in the_error_line(run)
+
+
+# --- flows preview -----------------------------------------------------------------------
+
+
+def test_flows_preview_asks_every_question_and_asks_again_after_a_wrong_answer(
+    cli: Cli,
+) -> None:
+    answers = ["9", "4", "10", "information,discussion", "5", "-"]  # 9 is out of range
+
+    run = cli(
+        "flows",
+        "preview",
+        "event-satisfaction",
+        "--lang",
+        "en",
+        stdin="\n".join(answers) + "\n",
+    )
+
+    no_traceback(run)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("How would you rate the event overall?") == 2
+    assert "Please send a number from 1 to 5." in run.stdout
+    assert "What could we do better next time?" not in run.stdout  # overall 4 hides it
+    assert "Thank you for your time!" in run.stdout
+    assert "End of the form." in run.stdout
+
+
+def test_flows_preview_of_an_unknown_form_is_one_line(cli: Cli) -> None:
+    run = cli("flows", "preview", "no-such-form")
+
+    assert "no-such-form" in the_error_line(run)
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def test_export_of_a_form_without_responses_writes_an_empty_json_list(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
+
+    run = upgraded("export", "--flow", "event-satisfaction", "--format", "json", "-o", "out.json")
+
+    assert run.returncode == 0, run.stderr
+    assert json.loads((upgraded.cwd / "out.json").read_text(encoding="utf-8")) == []
+
+
+def test_export_csv_starts_with_a_bom_so_excel_reads_cyrillic(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
+    answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
+
+    run = upgraded("export", "--flow", "event-satisfaction", "-o", "out.csv")
+
+    assert run.returncode == 0, run.stderr
+    raw = (upgraded.cwd / "out.csv").read_bytes()
+    assert raw.startswith(BOM + b"response_id,")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1
+    assert rows[0]["comment"] == "Залата беше студена"
+    assert rows[0]["most_useful"] == "discussion"
+    assert rows[0]["respondent"] == pseudonym(PSEUDONYM_KEY.encode(), 424242)
+    assert "424242" not in raw.decode("utf-8-sig")
+
+
+def test_export_without_pseudonym_key_exits_2_naming_pseudonym_key(upgraded: Cli) -> None:
+    run = upgraded(
+        "export", "--flow", "event-satisfaction", "-o", "out.csv", env={"PSEUDONYM_KEY": None}
+    )
+
+    assert "PSEUDONYM_KEY" in the_error_line(run)
+    assert run.returncode == 2
+    assert not (upgraded.cwd / "out.csv").exists()
+
+
+def test_export_of_an_unknown_form_is_one_clear_line(upgraded: Cli) -> None:
+    run = upgraded("export", "--flow", "no-such-form", "-o", "out.csv")
+
+    line = the_error_line(run)
+    assert "no form 'no-such-form'" in line
+    assert "flows list" in line
+
+
+@pytest.mark.parametrize(
+    ("database_url", "says"),
+    [
+        ("not a url", "DATABASE_URL"),
+        ("sqlite:////no/such/folder/feedback.db", "cannot use the database"),
+    ],
+    ids=["malformed", "unopenable-file"],
+)
+def test_a_bad_database_url_is_one_clear_line(cli: Cli, database_url: str, says: str) -> None:
+    run = cli("flows", "list", env={"DATABASE_URL": database_url})
+
+    assert says in the_error_line(run)
+
+
+# --- start-up ----------------------------------------------------------------------------
+
+
+def test_feedback_admin_starts_without_loading_the_telegram_library(tmp_path: Path) -> None:
+    # aiogram alone takes ~2.6 s to import: every command, even --help, would pay for it.
+    probe = (
+        "import sys, civic_feedback.admin_cli.__main__; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram'))"
+    )
+
+    run = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    assert run.stdout.strip() == "[]"
