@@ -40,6 +40,7 @@ from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.messages import problem_text
 from civic_feedback.flows.schema import Flow
 from civic_feedback.settings import Settings
+from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.database import create_db_engine, session_factory
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import (
@@ -50,7 +51,7 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from civic_feedback.storage.responses import FormRuns, stored_answers
+from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.recording_session import (
     MESSAGE_METHODS,

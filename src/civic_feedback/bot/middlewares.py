@@ -11,7 +11,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from civic_feedback.storage.citizens import find_citizen, note_activity
 from civic_feedback.storage.models import ProcessedUpdate
@@ -61,7 +61,10 @@ class DatabaseMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         with self.sessions() as session:
-            if session.get(ProcessedUpdate, event.update_id) is not None:
+            seen = select(ProcessedUpdate.update_id).where(
+                ProcessedUpdate.update_id == event.update_id
+            )
+            if session.exec(seen).first() is not None:
                 log.info("update_duplicate update_id=%s", event.update_id)
                 return UNHANDLED
             session.add(ProcessedUpdate(update_id=event.update_id))

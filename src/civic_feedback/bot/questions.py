@@ -6,7 +6,6 @@ from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.flows.engine import NO, NPS_MAX, YES
@@ -58,23 +57,24 @@ def _hint(question: Question) -> str | None:
 
 
 def _keyboard(prompt: Prompt, question: Question) -> InlineKeyboardMarkup | None:
-    builder = InlineKeyboardBuilder()
+    # Built as plain rows: aiogram's keyboard builder deep-copies on export, which cost
+    # more than storing the answer (this runs once per answer).
+    prefix = f"{AnswerCb.__prefix__}:{prompt.response_id}:{prompt.position}:"
 
     def button(text: str, kind: str, value: str = "") -> InlineKeyboardButton:
-        data = AnswerCb(r=prompt.response_id, q=prompt.position, k=kind, v=value)
-        return InlineKeyboardButton(text=text, callback_data=data.pack())
+        return InlineKeyboardButton(text=text, callback_data=f"{prefix}{kind}:{value}")
 
+    rows: list[list[InlineKeyboardButton]] = []
     kind = question.type
     if kind is QuestionType.RATING:
         scale = question.rating_scale
-        builder.row(
-            *(button(str(n), "v", str(n)) for n in range(1, scale + 1)),
-            width=5 if scale > 6 else scale,
+        rows += _rows(
+            [button(str(n), "v", str(n)) for n in range(1, scale + 1)], 5 if scale > 6 else scale
         )
     elif kind is QuestionType.NPS:
-        builder.row(*(button(str(n), "v", str(n)) for n in range(NPS_MAX + 1)), width=6)
+        rows += _rows([button(str(n), "v", str(n)) for n in range(NPS_MAX + 1)], 6)
     elif kind is QuestionType.YES_NO:
-        builder.row(button(_("Yes"), "v", YES), button(_("No"), "v", NO))
+        rows.append([button(_("Yes"), "v", YES), button(_("No"), "v", NO)])
     elif kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
         default = prompt.flow.languages[0]
         multi = kind is QuestionType.MULTI_CHOICE
@@ -82,10 +82,13 @@ def _keyboard(prompt: Prompt, question: Question) -> InlineKeyboardMarkup | None
             label = text_in(option.text, prompt.language, default)
             if multi:
                 label = ("✅ " if option.id in prompt.draft else "▫️ ") + label
-            builder.row(button(label, "t" if multi else "o", str(index)))
+            rows.append([button(label, "t" if multi else "o", str(index))])
         if multi:
-            builder.row(button(_("Done ✔️"), "d"))
+            rows.append([button(_("Done ✔️"), "d")])
     if not question.required:
-        builder.row(button(_("Skip"), "s"))
-    markup = builder.as_markup()
-    return markup if markup.inline_keyboard else None
+        rows.append([button(_("Skip"), "s")])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -13,8 +13,8 @@ from sqlmodel import Session, col
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Flow, QuestionType
-from civic_feedback.storage.models import Answer, AnswerChoice, Citizen, FlowVersion, Response
-from civic_feedback.storage.responses import answer_value
+from civic_feedback.storage.answer_rows import AnswerRow, answer_rows, collect_answers
+from civic_feedback.storage.models import Answer, Citizen, FlowVersion, Response
 
 _BATCH = 2000
 
@@ -26,17 +26,6 @@ _RESPONSE_COLUMNS: list[Any] = [
     Response.started_at,
     Response.completed_at,
 ]
-_ANSWER_COLUMNS: list[Any] = [
-    Answer.response_id,
-    Answer.id,
-    Answer.question_id,
-    Answer.question_type,
-    Answer.number_value,
-    Answer.text_value,
-    Answer.bool_value,
-    AnswerChoice.option_id,
-]
-AnswerRow = Sequence[Any]
 
 
 @dataclass
@@ -90,37 +79,16 @@ def iter_export_rows(session: Session, flow_id: str) -> Iterator[ExportRow]:
         while pending is not None and pending[0] < rid:
             pending = next(answers, None)
         if pending is not None and pending[0] == rid:
-            row.answers = _collect(pending[1])
+            row.answers = collect_answers(pending[1])
             pending = next(answers, None)
         yield row
 
 
 def _answer_rows(session: Session, flow_id: str) -> Iterator[AnswerRow]:
-    return iter(
-        session.execute(
-            select(*_ANSWER_COLUMNS)
-            .join(Response, col(Response.id) == Answer.response_id)
-            .outerjoin(AnswerChoice, col(AnswerChoice.answer_id) == Answer.id)
-            .where(col(Response.flow_id) == flow_id)
-            .order_by(col(Answer.response_id), col(Answer.id), col(AnswerChoice.position))
-            .execution_options(yield_per=_BATCH)
-        )
+    statement = (
+        answer_rows()
+        .join(Response, col(Response.id) == Answer.response_id)
+        .where(col(Response.flow_id) == flow_id)
+        .execution_options(yield_per=_BATCH)
     )
-
-
-def _collect(rows: Iterator[AnswerRow]) -> dict[str, AnswerValue]:
-    values: dict[str, AnswerValue] = {}
-    for _, group in groupby(rows, key=lambda row: row[1]):
-        items = list(group)
-        first = items[0]
-        answer = Answer(
-            response_id=first[0],
-            question_id=first[2],
-            question_type=first[3],
-            number_value=first[4],
-            text_value=first[5],
-            bool_value=first[6],
-        )
-        options = [item[7] for item in items if item[7] is not None]
-        values[first[2]] = answer_value(answer, options)
-    return values
+    return iter(session.execute(statement))

@@ -22,12 +22,11 @@ from civic_feedback.flows.engine import (
     next_question,
     toggle_choice,
 )
-from civic_feedback.flows.schema import Flow, Question, QuestionType
+from civic_feedback.flows.schema import Flow, Question
+from civic_feedback.storage.answer_rows import insert_answer, stored_answers
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version
 from civic_feedback.storage.models import (
     AnonymousReceipt,
-    Answer,
-    AnswerChoice,
     Citizen,
     Conversation,
     Response,
@@ -35,8 +34,6 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from civic_feedback.storage.pseudonyms import anonymous_receipt_key
-
-_NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
 
 
 @dataclass(frozen=True)
@@ -172,7 +169,7 @@ class FormRuns:
         if isinstance(step, Rejected):
             return step
         assert response.id is not None
-        self._store(session, response.id, question, step.value)
+        insert_answer(session, response.id, question, step.value)
         conversation.draft = []
         conversation.updated_at = utcnow()
         if step.finished:
@@ -202,13 +199,16 @@ class FormRuns:
     def _open(
         self, session: Session, citizen: Citizen, expected: Expected | None
     ) -> tuple[Conversation, Response, Flow, dict[str, AnswerValue], Question] | Rejected:
-        conversation = session.get(Conversation, citizen.id) if citizen.id else None
-        if conversation is None:
+        found = session.exec(
+            select(Conversation, Response)
+            .join(Response, col(Response.id) == Conversation.response_id)
+            .where(Conversation.citizen_id == citizen.id)
+        ).first()
+        if found is None:
             return Rejected(Problem.STALE)
+        conversation, response = found
         if expected is not None and expected.response_id != conversation.response_id:
             return Rejected(Problem.STALE)
-        response = session.get(Response, conversation.response_id)
-        assert response is not None
         assert response.id is not None
         flow = self.catalog.flow(session, response.flow_version_id)
         answers = stored_answers(session, response.id)
@@ -272,30 +272,6 @@ class FormRuns:
         if previous is not None and previous.citizen_id is None:
             previous.state = ResponseState.ABANDONED
 
-    def _store(
-        self, session: Session, response_id: int, question: Question, value: AnswerValue
-    ) -> None:
-        answer = Answer(
-            response_id=response_id, question_id=question.id, question_type=question.type
-        )
-        if isinstance(value, bool):
-            answer.bool_value = value
-        elif isinstance(value, int | float) and question.type in _NUMBER_TYPES:
-            answer.number_value = float(value)
-        elif isinstance(value, str) and question.type is QuestionType.TEXT:
-            answer.text_value = value
-        session.add(answer)
-        options = (
-            (value,) if isinstance(value, str) and question.type is not QuestionType.TEXT else value
-        )
-        if isinstance(options, tuple):
-            session.flush()
-            assert answer.id is not None
-            session.add_all(
-                AnswerChoice(answer_id=answer.id, option_id=option, position=index)
-                for index, option in enumerate(options)
-            )
-
     def _complete(
         self,
         session: Session,
@@ -310,39 +286,3 @@ class FormRuns:
         if flow.anonymous and not flow.repeatable:
             key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, response.event_id)
             session.add(AnonymousReceipt(key=key))
-
-
-def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
-    """The answers of one response as the engine sees them (None for skipped questions)."""
-    rows = session.exec(select(Answer).where(Answer.response_id == response_id)).all()
-    if not rows:
-        return {}
-    choices: dict[int, list[str]] = {}
-    if any(row.question_type in _CHOICE_TYPES for row in rows):
-        statement = (
-            select(AnswerChoice)
-            .join(Answer, col(Answer.id) == AnswerChoice.answer_id)
-            .where(Answer.response_id == response_id)
-            .order_by(col(AnswerChoice.position))
-        )
-        for choice in session.exec(statement):
-            choices.setdefault(choice.answer_id, []).append(choice.option_id)
-    return {row.question_id: answer_value(row, choices.get(row.id or 0, [])) for row in rows}
-
-
-_CHOICE_TYPES = {QuestionType.SINGLE_CHOICE.value, QuestionType.MULTI_CHOICE.value}
-
-
-def answer_value(row: Answer, options: list[str]) -> AnswerValue:
-    """A stored answer row back as a value: the number, the option(s), yes/no or the text."""
-    kind = row.question_type
-    if kind == QuestionType.MULTI_CHOICE:
-        return tuple(options) or None
-    if kind == QuestionType.SINGLE_CHOICE:
-        return options[0] if options else None
-    if kind == QuestionType.YES_NO:
-        return row.bool_value
-    if kind == QuestionType.TEXT:
-        return row.text_value
-    number = row.number_value
-    return int(number) if number is not None and number.is_integer() else number

@@ -1,0 +1,103 @@
+"""Answers between values and rows: one query shape for the engine and the exports.
+
+Plain column queries and inserts, no ORM objects: this runs on every answer a citizen gives
+and for every row of an export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Select, insert, select
+from sqlmodel import Session, col
+
+from civic_feedback.flows.engine import AnswerValue
+from civic_feedback.flows.schema import Question, QuestionType
+from civic_feedback.storage.models import Answer, AnswerChoice, utcnow
+
+AnswerRow = Sequence[Any]
+"""(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id)."""
+
+_COLUMNS: list[Any] = [
+    Answer.response_id,
+    Answer.id,
+    Answer.question_id,
+    Answer.question_type,
+    Answer.number_value,
+    Answer.text_value,
+    Answer.bool_value,
+    AnswerChoice.option_id,
+]
+_NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
+
+
+def answer_rows() -> Select[Any]:
+    """Answers with their ticked options, in answer and option order; add a where clause."""
+    return (
+        select(*_COLUMNS)
+        .outerjoin(AnswerChoice, col(AnswerChoice.answer_id) == Answer.id)
+        .order_by(col(Answer.response_id), col(Answer.id), col(AnswerChoice.position))
+    )
+
+
+def collect_answers(rows: Iterable[AnswerRow]) -> dict[str, AnswerValue]:
+    """The rows of one response as values by question id (None for a skipped question)."""
+    values: dict[str, AnswerValue] = {}
+    for _, group in groupby(rows, key=lambda row: row[1]):
+        items = list(group)
+        _, _, question_id, kind, number, text, flag, _ = items[0]
+        options = [item[7] for item in items if item[7] is not None]
+        values[question_id] = value_of(kind, number, text, flag, options)
+    return values
+
+
+def value_of(
+    kind: str, number: float | None, text: str | None, flag: bool | None, options: list[str]
+) -> AnswerValue:
+    """A stored answer back as a value: the number, the option(s), yes/no or the text."""
+    if kind == QuestionType.MULTI_CHOICE:
+        return tuple(options) or None
+    if kind == QuestionType.SINGLE_CHOICE:
+        return options[0] if options else None
+    if kind == QuestionType.YES_NO:
+        return flag
+    if kind == QuestionType.TEXT:
+        return text
+    return int(number) if number is not None and number.is_integer() else number
+
+
+def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
+    """The answers of one response as the engine sees them."""
+    rows = session.execute(answer_rows().where(col(Answer.response_id) == response_id))
+    return collect_answers(rows)
+
+
+def insert_answer(
+    session: Session, response_id: int, question: Question, value: AnswerValue
+) -> None:
+    """Write one answer (and its ticked options); the caller commits."""
+    kind = question.type
+    number = float(value) if kind in _NUMBER_TYPES and isinstance(value, int | float) else None
+    row = {
+        "response_id": response_id,
+        "question_id": question.id,
+        "question_type": kind.value,
+        "number_value": None if isinstance(value, bool) else number,
+        "text_value": value if kind is QuestionType.TEXT and isinstance(value, str) else None,
+        "bool_value": value if isinstance(value, bool) else None,
+        "answered_at": utcnow(),
+    }
+    answer_id = session.execute(insert(Answer).values(row).returning(col(Answer.id))).scalar_one()
+    options = (value,) if kind is QuestionType.SINGLE_CHOICE and isinstance(value, str) else value
+    if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE) and isinstance(
+        options, tuple
+    ):
+        session.execute(
+            insert(AnswerChoice),
+            [
+                {"answer_id": answer_id, "option_id": o, "position": i}
+                for i, o in enumerate(options)
+            ],
+        )
