@@ -64,10 +64,18 @@ class NotificationWorker:
             while True:
                 with self.sessions() as session:
                     batch = claim_due(session, self.clock(), self._answered)
-                if not batch:
+                if batch.empty:
                     return sent
-                for claimed in batch:
-                    sent += await self._deliver(claimed)
+                blocked: set[int] = set()
+                for claimed in batch.to_send:
+                    if claimed.chat_id in blocked:
+                        with self.sessions() as session:
+                            mark_unreachable(session, claimed)  # settles it without a call
+                        continue
+                    delivered = await self._deliver(claimed)
+                    if delivered is None:
+                        blocked.add(claimed.chat_id)
+                    sent += bool(delivered)
                     await asyncio.sleep(1 / self.settings.broadcast_rate)
 
     def next_due(self) -> datetime | None:
@@ -78,7 +86,8 @@ class NotificationWorker:
         flow = self.runs.latest_flow(session, event.flow_id)
         return flow is not None and self.runs.has_answered(session, citizen, flow, event.id)
 
-    async def _deliver(self, claimed: Claimed) -> int:
+    async def _deliver(self, claimed: Claimed) -> bool | None:
+        """True when sent, False when refused, None when the citizen blocked the bot."""
         language = claimed.language or self.settings.interface_language
         with self.i18n.context(), self.i18n.use_locale(language):
             text, markup = self._message(claimed, language)
@@ -88,16 +97,16 @@ class NotificationWorker:
             log.info("citizen_unreachable notification=%s", claimed.id)
             with self.sessions() as session:
                 mark_unreachable(session, claimed)
-            return 0
+            return None
         except TelegramBadRequest as error:
             log.warning("notification_failed id=%s error=%s", claimed.id, error.message)
             with self.sessions() as session:
                 mark_failed(session, claimed, error.message)
-            return 0
+            return False
         with self.sessions() as session:
             mark_sent(session, claimed, self.clock(), self.settings.follow_up)
         log.info("notification_sent id=%s kind=%s", claimed.id, claimed.kind)
-        return 1
+        return True
 
     def _message(self, claimed: Claimed, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
         event = claimed.event

@@ -6,7 +6,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from civic_feedback.bot.questions import render_prompt
 from civic_feedback.storage.responses import Prompt
@@ -22,6 +22,17 @@ async def send_prompt(bot: Bot, chat_id: int, prompt: Prompt, notice: str | None
 async def edit_prompt(query: CallbackQuery, prompt: Prompt, notice: str | None = None) -> None:
     """Turn the message whose button was pressed into the next step (one edit, no new message)."""
     text, markup = render_prompt(prompt, notice)
+    await show_in_place(query, text, markup)
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the message whose button was pressed; a new message when it cannot be edited.
+
+    A double tap, or the same update handled again after a restart, asks for the screen
+    already shown: Telegram refuses that edit as "not modified", and that is fine.
+    """
     message = query.message
     if isinstance(message, Message):
         try:
@@ -29,7 +40,7 @@ async def edit_prompt(query: CallbackQuery, prompt: Prompt, notice: str | None =
             return
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
-                return  # the same update handled again after a restart: already shown
+                return
             log.info("edit_failed message_id=%s error=%s", message.message_id, error.message)
     bot = query.bot
     assert bot is not None

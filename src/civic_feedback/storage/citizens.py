@@ -25,7 +25,9 @@ def add_citizen(session: Session, *, telegram_id: int, language: str | None) -> 
 
 
 def note_activity(citizen: Citizen) -> None:
-    """Move last_seen forward when it is more than a day old."""
+    """The citizen wrote to the bot: they can be reached again; last_seen moves on daily."""
+    if citizen.unreachable:
+        citizen.unreachable = False  # unblocked the bot, or they could not have written
     now = utcnow()
     if now - citizen.last_seen > _LAST_SEEN_PRECISION:
         citizen.last_seen = now

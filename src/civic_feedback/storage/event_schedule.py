@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION = re.compile(r"^\s*([0-9]+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -44,7 +44,8 @@ def reminder_times(
     Offsets are real elapsed time: "24h" before a start just after the spring clock change
     is 24 hours earlier, which on the wall clock reads 25 hours before.
     """
-    due = [(offset, starts_at - timedelta(seconds=offset)) for offset in sorted(set(offsets))]
+    start = starts_at.astimezone(UTC)  # subtract real seconds, never wall-clock hours
+    due = [(offset, start - timedelta(seconds=offset)) for offset in sorted(set(offsets))]
     return [(offset, moment) for offset, moment in due if moment > now]
 
 

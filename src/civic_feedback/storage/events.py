@@ -183,6 +183,9 @@ class Registrar:
         _owe(session, NotificationKind.INVITATION, event, citizen.id, due)
 
     def _promote_next(self, session: Session, event: Event, now: datetime) -> None:
+        session.flush()  # count the place just given up
+        if event.capacity is not None and taken_places(session, event) >= event.capacity:
+            return  # people who checked in at the door took the free places
         statement = (
             select(Registration, Citizen)
             .join(Citizen, col(Citizen.id) == Registration.citizen_id)

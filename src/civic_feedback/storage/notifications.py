@@ -41,9 +41,19 @@ class Claimed:
     event: Event
 
 
-def claim_due(
-    session: Session, now: datetime, answered: Answered, limit: int = 50
-) -> list[Claimed]:
+@dataclass(frozen=True)
+class DueBatch:
+    """Due notifications taken in one go: those to send, and how many were settled instead."""
+
+    to_send: list[Claimed]
+    settled: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.to_send and not self.settled
+
+
+def claim_due(session: Session, now: datetime, answered: Answered, limit: int = 50) -> DueBatch:
     """Take up to ``limit`` due notifications; those that no longer apply are settled here."""
     statement = (
         select(Notification, Event, Citizen)
@@ -54,7 +64,8 @@ def claim_due(
         .limit(limit)
     )
     claimed: list[Claimed] = []
-    for note, event, citizen in session.exec(statement).all():
+    rows = session.exec(statement).all()
+    for note, event, citizen in rows:
         verdict = _verdict(session, note, event, citizen, now, answered)
         note.state = verdict
         session.add(note)
@@ -63,7 +74,7 @@ def claim_due(
             kind = NotificationKind(note.kind)
             claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
     session.commit()
-    return claimed
+    return DueBatch(claimed, len(rows) - len(claimed))
 
 
 def _verdict(

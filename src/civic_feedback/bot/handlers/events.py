@@ -17,6 +17,7 @@ from civic_feedback.bot.event_texts import event_card, event_title, event_when
 from civic_feedback.bot.forms import open_form
 from civic_feedback.bot.newcomers import ensure_citizen
 from civic_feedback.bot.notifications import Clock
+from civic_feedback.bot.replies import show_in_place
 from civic_feedback.reports.calendar import event_ics
 from civic_feedback.settings import Settings
 from civic_feedback.storage.events import (
@@ -129,8 +130,7 @@ async def cb_page(
         session, citizen, callback_data.page, i18n.current_locale, settings, clock
     )
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await show_in_place(query, text, markup)
 
 
 async def cb_event(
@@ -179,8 +179,7 @@ async def cb_event(
         wake_notifications()  # a reminder may be due soon, or a freed place announced
     await query.answer(notice or "")
     text, markup = render_card(session, event, citizen, language, settings)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await show_in_place(query, text, markup)
 
 
 def registration_notice(outcome: Outcome) -> str:

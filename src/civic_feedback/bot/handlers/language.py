@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import LanguageCb
 from civic_feedback.bot.newcomers import ensure_citizen
+from civic_feedback.bot.replies import show_in_place
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_language
 from civic_feedback.storage.models import Citizen
@@ -51,8 +52,7 @@ async def cb_language(
     with i18n.use_locale(code):
         text = _("Done! Language: {language}. Send /feedback to see the forms.")
         await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(text.format(language=LANGUAGE_NAMES.get(code, code)))
+        await show_in_place(query, text.format(language=LANGUAGE_NAMES.get(code, code)))
 
 
 def create_router() -> Router:

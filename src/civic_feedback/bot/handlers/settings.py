@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import MunicipalityCb
 from civic_feedback.bot.newcomers import ensure_citizen
+from civic_feedback.bot.replies import show_in_place
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_municipality
 from civic_feedback.storage.models import Citizen
@@ -55,11 +56,10 @@ async def cb_municipality(
     citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
     set_municipality(session, citizen, name)
     await query.answer()
-    if isinstance(query.message, Message):
-        chosen = name or _("all municipalities")
-        await query.message.edit_text(
-            _("Saved: {name}. Send /events to see the events.").format(name=chosen)
-        )
+    chosen = name or _("all municipalities")
+    await show_in_place(
+        query, _("Saved: {name}. Send /events to see the events.").format(name=chosen)
+    )
 
 
 def create_router() -> Router:
