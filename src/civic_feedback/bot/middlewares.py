@@ -11,10 +11,10 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from civic_feedback.storage.citizens import find_citizen, note_activity
-from civic_feedback.storage.models import ProcessedUpdate
+from civic_feedback.storage.processed_updates import already_processed, record_with_next_commit
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,10 @@ class DatabaseMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         with self.sessions() as session:
-            seen = select(ProcessedUpdate.update_id).where(
-                ProcessedUpdate.update_id == event.update_id
-            )
-            if session.exec(seen).first() is not None:
+            if already_processed(session, event.update_id):
                 log.info("update_duplicate update_id=%s", event.update_id)
                 return UNHANDLED
-            session.add(ProcessedUpdate(update_id=event.update_id))
+            record_with_next_commit(session, event.update_id)
             user: User | None = data.get("event_from_user")
             citizen = find_citizen(session, user.id) if user else None
             if citizen is not None:

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, insert, select
-from sqlmodel import Session, col
+from sqlalchemy import Connection, Select, Table, bindparam, insert, select
+from sqlmodel import Session
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Question, QuestionType
@@ -20,15 +20,17 @@ from civic_feedback.storage.models import Answer, AnswerChoice, utcnow
 AnswerRow = Sequence[Any]
 """(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id)."""
 
-_COLUMNS: list[Any] = [
-    Answer.response_id,
-    Answer.id,
-    Answer.question_id,
-    Answer.question_type,
-    Answer.number_value,
-    Answer.text_value,
-    Answer.bool_value,
-    AnswerChoice.option_id,
+_ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
+_CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
+_COLUMNS = [
+    _ANSWER.c.response_id,
+    _ANSWER.c.id,
+    _ANSWER.c.question_id,
+    _ANSWER.c.question_type,
+    _ANSWER.c.number_value,
+    _ANSWER.c.text_value,
+    _ANSWER.c.bool_value,
+    _CHOICE.c.option_id,
 ]
 _NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
 
@@ -37,8 +39,8 @@ def answer_rows() -> Select[Any]:
     """Answers with their ticked options, in answer and option order; add a where clause."""
     return (
         select(*_COLUMNS)
-        .outerjoin(AnswerChoice, col(AnswerChoice.answer_id) == Answer.id)
-        .order_by(col(Answer.response_id), col(Answer.id), col(AnswerChoice.position))
+        .select_from(_ANSWER.outerjoin(_CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id))
+        .order_by(_ANSWER.c.response_id, _ANSWER.c.id, _CHOICE.c.position)
     )
 
 
@@ -68,15 +70,19 @@ def value_of(
     return int(number) if number is not None and number.is_integer() else number
 
 
+# Built once: a statement object reused with new parameters skips SQLAlchemy's cache-key work.
+_INSERT_ANSWER = insert(_ANSWER)
+_INSERT_CHOICE = insert(_CHOICE)
+_ONE_RESPONSE = answer_rows().where(_ANSWER.c.response_id == bindparam("response_id"))
+
+
 def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
     """The answers of one response as the engine sees them."""
-    rows = session.execute(answer_rows().where(col(Answer.response_id) == response_id))
+    rows = session.connection().execute(_ONE_RESPONSE, {"response_id": response_id})
     return collect_answers(rows)
 
 
-def insert_answer(
-    session: Session, response_id: int, question: Question, value: AnswerValue
-) -> None:
+def insert_answer(db: Connection, response_id: int, question: Question, value: AnswerValue) -> None:
     """Write one answer (and its ticked options); the caller commits."""
     kind = question.type
     number = float(value) if kind in _NUMBER_TYPES and isinstance(value, int | float) else None
@@ -89,13 +95,15 @@ def insert_answer(
         "bool_value": value if isinstance(value, bool) else None,
         "answered_at": utcnow(),
     }
-    answer_id = session.execute(insert(Answer).values(row).returning(col(Answer.id))).scalar_one()
+    inserted = db.execute(_INSERT_ANSWER, row).inserted_primary_key
+    assert inserted is not None
+    answer_id = inserted[0]
     options = (value,) if kind is QuestionType.SINGLE_CHOICE and isinstance(value, str) else value
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE) and isinstance(
         options, tuple
     ):
-        session.execute(
-            insert(AnswerChoice),
+        db.execute(
+            _INSERT_CHOICE,
             [
                 {"answer_id": answer_id, "option_id": o, "position": i}
                 for i, o in enumerate(options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from civic_feedback.storage.models import Citizen, utcnow
@@ -13,8 +14,11 @@ from civic_feedback.storage.models import Citizen, utcnow
 _LAST_SEEN_PRECISION = timedelta(days=1)
 
 
+_BY_TELEGRAM_ID = select(Citizen).where(Citizen.telegram_id == bindparam("telegram_id"))
+
+
 def find_citizen(session: Session, telegram_id: int) -> Citizen | None:
-    return session.exec(select(Citizen).where(Citizen.telegram_id == telegram_id)).first()
+    return session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id}).first()
 
 
 def add_citizen(session: Session, *, telegram_id: int, language: str | None) -> Citizen:

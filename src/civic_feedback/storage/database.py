@@ -13,6 +13,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.storage.processed_updates import record_updates_on_commit
+
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL cannot be used."""
@@ -52,7 +54,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     # autoflush=False: nothing is written before the explicit commit, so a write
     # transaction (SQLite's single writer lock) never stays open across an await.
     # expire_on_commit=False: objects stay readable after commit without a new query.
-    return sessionmaker(engine, class_=Session, autoflush=False, expire_on_commit=False)
+    factory = sessionmaker(engine, class_=Session, autoflush=False, expire_on_commit=False)
+    record_updates_on_commit(factory)
+    return factory
 
 
 def alembic_config(url: str) -> Config:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Connection, Table, bindparam, delete, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from civic_feedback.flows.engine import (
@@ -152,30 +155,31 @@ class FormRuns:
 
     def done(self, session: Session, citizen: Citizen, expected: Expected) -> Prompt | Rejected:
         """Done on a multi-choice question: the options ticked so far are the answer."""
-        return self._apply(session, citizen, expected, lambda c: Done(tuple(c.draft)))
+        return self._apply(session, citizen, expected, lambda run: Done(run.draft))
 
     def _apply(
         self,
         session: Session,
         citizen: Citizen,
         expected: Expected | None,
-        make_input: Callable[[Conversation], Input],
+        make_input: Callable[[_Run], Input],
     ) -> Prompt | Rejected:
         found = self._open(session, citizen, expected)
         if isinstance(found, Rejected):
             return found
-        conversation, response, flow, answers, question = found
-        step = advance(flow, answers, question.id, make_input(conversation))
+        run, flow, answers, question = found
+        step = advance(flow, answers, question.id, make_input(run))
         if isinstance(step, Rejected):
             return step
-        assert response.id is not None
-        insert_answer(session, response.id, question, step.value)
-        conversation.draft = []
-        conversation.updated_at = utcnow()
+        db = session.connection()
+        insert_answer(db, run.response_id, question, step.value)
+        now = utcnow()
         if step.finished:
-            self._complete(session, citizen, response, flow, conversation)
+            self._complete(db, citizen, run, flow, now)
+        else:
+            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": now})
         session.commit()
-        return Prompt(response.id, flow, response.language, step.next)
+        return Prompt(run.response_id, flow, run.language, step.next)
 
     def toggle(
         self, session: Session, citizen: Citizen, option_index: int, expected: Expected
@@ -184,40 +188,37 @@ class FormRuns:
         found = self._open(session, citizen, expected)
         if isinstance(found, Rejected):
             return found
-        conversation, response, flow, _, question = found
-        ticked = toggle_choice(question, tuple(conversation.draft), option_index)
+        run, flow, _, question = found
+        ticked = toggle_choice(question, run.draft, option_index)
         if isinstance(ticked, Rejected):
             return ticked
-        conversation.draft = list(ticked)
-        conversation.updated_at = utcnow()
+        session.connection().execute(
+            _SET_DRAFT, {"citizen": run.citizen_id, "ticked": list(ticked), "now": utcnow()}
+        )
         session.commit()
-        assert response.id is not None
-        return Prompt(response.id, flow, response.language, question, ticked)
+        return Prompt(run.response_id, flow, run.language, question, ticked)
 
     # --- internals -------------------------------------------------------------------
 
     def _open(
         self, session: Session, citizen: Citizen, expected: Expected | None
-    ) -> tuple[Conversation, Response, Flow, dict[str, AnswerValue], Question] | Rejected:
-        found = session.exec(
-            select(Conversation, Response)
-            .join(Response, col(Response.id) == Conversation.response_id)
-            .where(Conversation.citizen_id == citizen.id)
-        ).first()
-        if found is None:
+    ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected:
+        if citizen.id is None:
             return Rejected(Problem.STALE)
-        conversation, response = found
-        if expected is not None and expected.response_id != conversation.response_id:
+        row = session.connection().execute(_RUN_QUERY, {"citizen_id": citizen.id}).first()
+        if row is None:
             return Rejected(Problem.STALE)
-        assert response.id is not None
-        flow = self.catalog.flow(session, response.flow_version_id)
-        answers = stored_answers(session, response.id)
+        run = _Run(citizen.id, row[0], tuple(row[1] or ()), row[2], row[3], row[4])
+        if expected is not None and expected.response_id != run.response_id:
+            return Rejected(Problem.STALE)
+        flow = self.catalog.flow(session, run.flow_version_id)
+        answers = stored_answers(session, run.response_id)
         question = next_question(flow, answers)
         if question is None:
             return Rejected(Problem.STALE)
         if expected is not None and flow.questions.index(question) != expected.position:
             return Rejected(Problem.STALE)
-        return conversation, response, flow, answers, question
+        return run, flow, answers, question
 
     def _prompt(
         self,
@@ -273,16 +274,48 @@ class FormRuns:
             previous.state = ResponseState.ABANDONED
 
     def _complete(
-        self,
-        session: Session,
-        citizen: Citizen,
-        response: Response,
-        flow: Flow,
-        conversation: Conversation,
+        self, db: Connection, citizen: Citizen, run: _Run, flow: Flow, now: datetime
     ) -> None:
-        response.state = ResponseState.COMPLETED
-        response.completed_at = utcnow()
-        session.delete(conversation)  # for an anonymous form this was the last link
+        db.execute(
+            update(_RESPONSE)
+            .where(_RESPONSE.c.id == run.response_id)
+            .values(state=ResponseState.COMPLETED.value, completed_at=now)
+        )
+        # For an anonymous form the conversation was the last link to the citizen.
+        db.execute(delete(_CONVERSATION).where(_CONVERSATION.c.citizen_id == run.citizen_id))
         if flow.anonymous and not flow.repeatable:
-            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, response.event_id)
-            session.add(AnonymousReceipt(key=key))
+            key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, run.event_id)
+            db.execute(insert(_RECEIPT).values(key=key, created_at=now))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A citizen's open form, as the answer path reads it (columns, no ORM objects)."""
+
+    citizen_id: int
+    response_id: int
+    draft: tuple[str, ...]
+    flow_version_id: int
+    language: str
+    event_id: int | None
+
+
+_CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
+_RESPONSE: Table = Response.__table__  # type: ignore[attr-defined]
+_RECEIPT: Table = AnonymousReceipt.__table__  # type: ignore[attr-defined]
+_SET_DRAFT = (
+    update(_CONVERSATION)
+    .where(_CONVERSATION.c.citizen_id == bindparam("citizen"))
+    .values(draft=bindparam("ticked"), updated_at=bindparam("now"))
+)
+_RUN_QUERY = (
+    sa_select(
+        _CONVERSATION.c.response_id,
+        _CONVERSATION.c.draft,
+        _RESPONSE.c.flow_version_id,
+        _RESPONSE.c.language,
+        _RESPONSE.c.event_id,
+    )
+    .join(_RESPONSE, _RESPONSE.c.id == _CONVERSATION.c.response_id)
+    .where(_CONVERSATION.c.citizen_id == bindparam("citizen_id"))
+)
