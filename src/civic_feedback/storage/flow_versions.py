@@ -47,6 +47,17 @@ def latest_version(session: Session, flow_id: str) -> FlowVersion | None:
     return session.exec(statement).first()
 
 
+def latest_version_id(session: Session, flow_id: str) -> int | None:
+    """The id of the flow's latest version, without loading its definition."""
+    statement = (
+        select(FlowVersion.id)
+        .where(FlowVersion.flow_id == flow_id)
+        .order_by(col(FlowVersion.version).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
 def publish_flow(session: Session, flow: Flow, *, listed: bool = True) -> Published:
     """Publish a flow; a new version only when its content differs from the latest. Commits."""
     digest = content_hash(flow)

@@ -27,7 +27,7 @@ from civic_feedback.flows.engine import (
 )
 from civic_feedback.flows.schema import Flow, Question
 from civic_feedback.storage.answer_rows import insert_answer, stored_answers
-from civic_feedback.storage.flow_versions import FlowCatalog, latest_version
+from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import (
     AnonymousReceipt,
     Citizen,
@@ -93,8 +93,8 @@ class FormRuns:
     def _begin(
         self, session: Session, citizen: Citizen, flow_id: str, language: str, event_id: int | None
     ) -> Prompt | Refusal:
-        version = latest_version(session, flow_id)
-        if version is None or version.id is None:
+        version_id = latest_version_id(session, flow_id)
+        if version_id is None:
             return Refusal.UNKNOWN_FORM
         if citizen.id is None:
             session.flush()  # a citizen met in this very update needs its id now
@@ -104,13 +104,13 @@ class FormRuns:
             active = session.get(Response, conversation.response_id)
             if active is not None and (active.flow_id, active.event_id) == (flow_id, event_id):
                 return self._prompt(session, active, conversation, first=True)
-        flow = self.catalog.flow(session, version.id)
+        flow = self.catalog.flow(session, version_id)
         if not flow.repeatable and self.has_answered(session, citizen, flow, event_id):
             return Refusal.ALREADY_COMPLETED
         response = None if flow.anonymous else self._unfinished(session, citizen, flow_id, event_id)
         if response is None:
             response = Response(
-                flow_version_id=version.id,
+                flow_version_id=version_id,
                 flow_id=flow_id,
                 event_id=event_id,
                 citizen_id=None if flow.anonymous else citizen.id,
@@ -132,12 +132,8 @@ class FormRuns:
 
     def latest_flow(self, session: Session, flow_id: str) -> Flow | None:
         """The latest published version of a form, or None when there is no such form."""
-        version = latest_version(session, flow_id)
-        return (
-            None
-            if version is None or version.id is None
-            else self.catalog.flow(session, version.id)
-        )
+        version_id = latest_version_id(session, flow_id)
+        return None if version_id is None else self.catalog.flow(session, version_id)
 
     def current(self, session: Session, citizen: Citizen) -> Prompt | None:
         """The question the citizen is on, or None when no form is open."""
