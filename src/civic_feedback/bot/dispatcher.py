@@ -31,6 +31,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
     dispatcher = Dispatcher(
+        disable_fsm=True,  # conversation state lives in the database, not in aiogram's FSM
         settings=settings,
         runs=runs,
         registrar=Registrar(settings.follow_up),

@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
 from civic_feedback.bot.replies import edit_prompt, send_prompt
-from civic_feedback.storage.models import Citizen
+from civic_feedback.storage.models import Citizen, Event
 from civic_feedback.storage.responses import FormRuns, Refusal
 
 
@@ -17,13 +17,19 @@ async def open_form(
     bot: Bot,
     session: Session,
     citizen: Citizen,
-    flow_id: str,
     runs: FormRuns,
     language: str,
+    flow_id: str = "",
+    event: Event | None = None,
     query: CallbackQuery | None = None,
-    event_id: int | None = None,
 ) -> None:
-    """Show the form's current question, or say politely why it cannot be answered."""
+    """Show the form's current question, or say politely why it cannot be answered.
+
+    With ``event``, the event's feedback form, its answers stored with the event.
+    """
+    if event is not None:
+        flow_id = event.flow_id
+    event_id = event.id if event is not None else None
     outcome = runs.start(session, citizen, flow_id, language=language, event_id=event_id)
     if outcome is Refusal.UNKNOWN_FORM:
         text = _(

@@ -160,13 +160,7 @@ async def cb_event(
     if act == "form":
         await query.answer()
         await open_form(
-            bot=bot,
-            session=session,
-            citizen=citizen,
-            flow_id=event.flow_id,
-            runs=runs,
-            language=language,
-            event_id=event.id,
+            bot=bot, session=session, citizen=citizen, runs=runs, language=language, event=event
         )
         return
     notice = None

@@ -79,13 +79,7 @@ async def cmd_start(
         return
     if kind == "fb":
         await open_form(
-            bot=bot,
-            session=session,
-            citizen=citizen,
-            flow_id=event.flow_id,
-            runs=runs,
-            language=language,
-            event_id=event.id,
+            bot=bot, session=session, citizen=citizen, runs=runs, language=language, event=event
         )
         return
     notice = None
