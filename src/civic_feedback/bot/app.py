@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiogram import Bot
@@ -55,6 +56,10 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
         with i18n.context():
             await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
         await bot.delete_webhook(drop_pending_updates=False)
+        # Everything built at start-up lives as long as the process: keep it out of the
+        # garbage collector's full passes, which otherwise walk it again and again.
+        gc.collect()
+        gc.freeze()
         log.info("polling_started")
         await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import Dispatcher
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetUpdates,
+    Response,
+    SendDocument,
+    SendMessage,
+)
 from aiogram.utils.i18n import I18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -18,6 +27,20 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage.events import Registrar
 from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.responses import FormRuns
+
+# aiogram parses every reply into Response[<type>], a pydantic class that pydantic caches
+# only weakly: without a lasting reference it is rebuilt again and again (~3 ms each).
+_REPLY_CLASSES = [
+    Response[method.__returning__]  # type: ignore[name-defined]
+    for method in (
+        AnswerCallbackQuery,
+        EditMessageReplyMarkup,
+        EditMessageText,
+        GetUpdates,
+        SendDocument,
+        SendMessage,
+    )
+]
 
 
 def create_dispatcher(
@@ -43,12 +66,13 @@ def create_dispatcher(
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
     dispatcher.include_routers(
         errors.create_router(),
+        answers.create_router(),  # button presses and typed answers: most of the traffic
         start.create_router(),
         language.create_router(),
         help.create_router(),
         feedback.create_router(),
         events.create_router(),
         settings_handlers.create_router(),
-        answers.create_router(),  # last: it also takes whatever no other router wanted
+        answers.create_fallback_router(),  # last: whatever no other router wanted
     )
     return dispatcher

@@ -101,10 +101,16 @@ async def cb_stale(query: CallbackQuery) -> None:
 
 
 def create_router() -> Router:
-    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    """Answers in a form: first in line, since most updates are exactly that."""
     router = Router(name="answers")
     router.callback_query.register(cb_answer, AnswerCb.filter())
     router.message.register(msg_answer, F.text & ~F.text.startswith("/"))
+    return router
+
+
+def create_fallback_router() -> Router:
+    """Whatever no other router wanted: unknown commands, stickers and photos, old buttons."""
+    router = Router(name="fallback")
     router.message.register(msg_unknown_command, F.text.startswith("/"))
     router.message.register(msg_other)
     router.callback_query.register(cb_stale)
