@@ -5,7 +5,12 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from civic_feedback.admin_cli import events_commands, export_command, flows_commands
+from civic_feedback.admin_cli import (
+    broadcast_commands,
+    events_commands,
+    export_command,
+    flows_commands,
+)
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.database import upgrade_database
 
@@ -20,6 +25,7 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
+app.add_typer(broadcast_commands.app, name="broadcast")
 app.command("export")(export_command.export)
 
 console = Console()

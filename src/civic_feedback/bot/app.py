@@ -11,10 +11,12 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.commands import set_command_menus
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.notifications import NotificationWorker
+from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.bot.retry import RetryMiddleware
 from civic_feedback.bot.scheduler import start_scheduler
 from civic_feedback.settings import Settings
@@ -45,10 +47,20 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key)
     bot = create_bot(token, settings.telegram_api_url)
+    limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
     worker = NotificationWorker(
-        bot=bot, sessions=sessions, runs=runs, settings=settings, i18n=i18n, clock=utcnow
+        bot=bot,
+        sessions=sessions,
+        runs=runs,
+        settings=settings,
+        i18n=i18n,
+        clock=utcnow,
+        limiter=limiter,
     )
-    scheduler, wake_soon = start_scheduler(worker)
+    broadcaster = Broadcaster(
+        bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
+    )
+    scheduler, wake_soon = start_scheduler(worker, broadcaster)
     dispatcher = create_dispatcher(
         settings=settings, sessions=sessions, runs=runs, i18n=i18n, wake_notifications=wake_soon
     )

@@ -18,7 +18,16 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.handlers import answers, errors, events, feedback, help, language, start
+from civic_feedback.bot.handlers import (
+    answers,
+    errors,
+    events,
+    feedback,
+    help,
+    language,
+    start,
+    subscription,
+)
 from civic_feedback.bot.handlers import settings as settings_handlers
 from civic_feedback.bot.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares import DatabaseMiddleware, PerChatOrderMiddleware
@@ -73,6 +82,7 @@ def create_dispatcher(
         feedback.create_router(),
         events.create_router(),
         settings_handlers.create_router(),
+        subscription.create_router(),
         answers.create_fallback_router(),  # last: whatever no other router wanted
     )
     return dispatcher

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import EventCb
 from civic_feedback.bot.event_texts import event_title, event_when
+from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.settings import Settings
 from civic_feedback.storage.models import Citizen, Event, NotificationKind
 from civic_feedback.storage.notifications import (
@@ -37,7 +38,7 @@ Clock = Callable[[], datetime]
 
 
 class NotificationWorker:
-    """Sends what is due, one message at a time, at most ``BROADCAST_RATE`` per second."""
+    """Sends what is due, one message at a time, paced by the limiter it shares with broadcasts."""
 
     def __init__(
         self,
@@ -48,7 +49,9 @@ class NotificationWorker:
         settings: Settings,
         i18n: I18n,
         clock: Clock,
+        limiter: RateLimiter,
     ) -> None:
+        self.limiter = limiter
         self.bot = bot
         self.sessions = sessions
         self.runs = runs
@@ -72,11 +75,11 @@ class NotificationWorker:
                         with self.sessions() as session:
                             mark_unreachable(session, claimed)  # settles it without a call
                         continue
+                    await self.limiter.wait()
                     delivered = await self._deliver(claimed)
                     if delivered is None:
                         blocked.add(claimed.chat_id)
                     sent += bool(delivered)
-                    await asyncio.sleep(1 / self.settings.broadcast_rate)
 
     def next_due(self) -> datetime | None:
         with self.sessions() as session:

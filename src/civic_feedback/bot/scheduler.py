@@ -1,4 +1,5 @@
-"""APScheduler only wakes the notification worker: at least every 15 s, and at the next due time."""
+"""APScheduler only wakes the workers: every 15 s, and the notification worker at the next
+due time too."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.notifications import NotificationWorker
 
 INTERVAL = timedelta(seconds=15)
 
 
-def start_scheduler(worker: NotificationWorker) -> tuple[AsyncIOScheduler, Callable[[], None]]:
-    """Start waking ``worker``; the database says what is due, so a restart loses nothing.
+def start_scheduler(
+    worker: NotificationWorker, broadcaster: Broadcaster
+) -> tuple[AsyncIOScheduler, Callable[[], None]]:
+    """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
+    restart loses nothing.
 
     Also returns ``wake_soon``, for handlers that just wrote something due now (a place
     freed for someone on the waiting list, an invitation after a late check-in).
@@ -37,6 +42,16 @@ def start_scheduler(worker: NotificationWorker) -> tuple[AsyncIOScheduler, Calla
         "interval",
         seconds=INTERVAL.total_seconds(),
         id="notifications",
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    # A long broadcast runs in its own job, so reminders are not held up behind it.
+    scheduler.add_job(
+        broadcaster.send_due,
+        "interval",
+        seconds=INTERVAL.total_seconds(),
+        id="broadcasts",
         next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,

@@ -49,3 +49,10 @@ def set_municipality(session: Session, citizen: Citizen, municipality: str | Non
     citizen.municipality = municipality
     session.add(citizen)
     session.commit()
+
+
+def set_opted_out(session: Session, citizen: Citizen, *, opted_out: bool) -> None:
+    """/stop (True) or /start again (False): whether broadcasts reach the citizen. Commits."""
+    citizen.opted_out = opted_out
+    session.add(citizen)
+    session.commit()

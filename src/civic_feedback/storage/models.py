@@ -238,3 +238,46 @@ class Notification(SQLModel, table=True):
     state: str = Field(default=NotificationState.PENDING, sa_type=String(16))
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=200)
+
+
+class BroadcastState(StrEnum):
+    QUEUED = "queued"  # waiting for its time (or for the broadcaster)
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to Telegram; never sent again, even after a crash
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused this message (400): recorded, not retried
+    UNREACHABLE = "unreachable"  # the citizen blocked the bot (403)
+    CANCELLED = "cancelled"
+
+
+# A message organizers send to a segment of citizens, in each citizen's language.
+class Broadcast(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    texts: dict[str, str] = Field(sa_type=JSON_VALUE)  # Telegram HTML, per language
+    segment: str = Field(max_length=200)  # all | municipality=NAME | language=bg | ...
+    button: dict[str, str] | None = Field(default=None, sa_type=JSON_VALUE)  # event/form link
+    send_at: datetime = Field(index=True)
+    state: str = Field(default=BroadcastState.QUEUED, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="feedback-admin", max_length=100)
+
+
+# One recipient of a broadcast: the durable outbox the broadcaster works through.
+class Outbox(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "citizen_id"),
+        Index("ix_outbox_work", "broadcast_id", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = _ref("broadcast.id", ondelete="CASCADE")
+    citizen_id: int = _ref("citizen.id", ondelete="CASCADE", index=True)
+    state: str = Field(default=OutboxState.PENDING, sa_type=String(16))
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=200)

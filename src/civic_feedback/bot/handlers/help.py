@@ -16,6 +16,7 @@ def help_text() -> str:
         "/events — upcoming public events; /myevents — your registrations\n"
         "/feedback — forms you can answer now\n"
         "/settings — your municipality\n"
+        "/stop — no more announcements (/start to get them again)\n"
         "/language — change the language\n"
         "/start — the welcome message\n\n"
         "In a form, press the buttons under a question, or write your answer when asked to."

@@ -1,0 +1,97 @@
+"""The broadcaster: works through the outbox of due broadcasts at BROADCAST_RATE."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.bot.pacing import RateLimiter
+from civic_feedback.settings import Settings
+from civic_feedback.storage.broadcasts import Delivery, claim_deliveries, next_broadcast, settle
+from civic_feedback.storage.models import Broadcast, OutboxState
+
+log = logging.getLogger(__name__)
+
+
+class Broadcaster:
+    """Sends due broadcasts, each recipient once, paced by the shared rate limiter."""
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        i18n: I18n,
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.settings = settings
+        self.i18n = i18n
+        self.limiter = limiter
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        # Enough deliveries in flight to keep the rate even when Telegram answers slowly.
+        self.batch = max(1, int(settings.broadcast_rate * 2))
+
+    async def send_due(self) -> int:
+        """Send every due broadcast to the end; returns how many messages went out."""
+        async with self._lock:
+            sent = 0
+            while True:
+                with self.sessions() as session:
+                    broadcast = next_broadcast(session, self.clock())
+                    if broadcast is None:
+                        return sent
+                    batch = claim_deliveries(session, broadcast, self.batch)
+                if not batch:
+                    log.info("broadcast_done id=%s", broadcast.id)
+                    continue
+                results = await asyncio.gather(*(self._deliver(broadcast, d) for d in batch))
+                sent += sum(results)
+
+    async def _deliver(self, broadcast: Broadcast, delivery: Delivery) -> bool:
+        language = delivery.language or self.settings.interface_language
+        text = broadcast.texts.get(language) or broadcast.texts[self.settings.interface_language]
+        markup = await self._button(broadcast, language)
+        await self.limiter.wait()
+        try:
+            await self.bot.send_message(delivery.chat_id, text, reply_markup=markup)
+        except TelegramForbiddenError:
+            self._settle(delivery, OutboxState.UNREACHABLE, "blocked the bot")
+            return False
+        except TelegramBadRequest as error:
+            self._settle(delivery, OutboxState.FAILED, error.message)
+            return False
+        except TelegramAPIError as error:  # still failing after the retry layer's back-off
+            self._settle(delivery, OutboxState.FAILED, str(error))
+            return False
+        self._settle(delivery, OutboxState.SENT)
+        return True
+
+    def _settle(self, delivery: Delivery, state: OutboxState, error: str | None = None) -> None:
+        with self.sessions() as session:
+            settle(session, delivery.outbox_id, state, error)
+
+    async def _button(self, broadcast: Broadcast, language: str) -> InlineKeyboardMarkup | None:
+        if not broadcast.button:
+            return None
+        ((kind, value),) = broadcast.button.items()
+        me = await self.bot.me()
+        payload = f"ev_{value}" if kind == "event" else f"f_{value}"
+        with self.i18n.context(), self.i18n.use_locale(language):
+            label = _("Open the event") if kind == "event" else _("Open the form")
+        url = f"https://t.me/{me.username}?start={payload}"
+        return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])

@@ -1,0 +1,245 @@
+"""Broadcasts: segments of citizens, a durable outbox, and its progress. Each step commits.
+
+Queueing writes one outbox row per recipient with a single INSERT ... SELECT, so even a
+hundred thousand recipients are queued in seconds. The broadcaster claims rows in id
+order, marking them ``sending`` and committing before it calls Telegram: a row that was
+``sending`` when the process died is never sent again (at most once), and every other
+row is sent after a restart (none is skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, func, insert, literal, select, update
+from sqlmodel import Session, col
+
+from civic_feedback.flows.schema import is_valid_flow_id
+from civic_feedback.storage.events import ACTIVE, find_event
+from civic_feedback.storage.models import (
+    Broadcast,
+    BroadcastState,
+    Citizen,
+    Outbox,
+    OutboxState,
+    Registration,
+    RegistrationStatus,
+    Response,
+    ResponseState,
+    utcnow,
+)
+
+SEGMENT_KINDS = ("all", "municipality", "language", "event", "registered", "responded")
+_CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
+_OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
+
+
+class SegmentError(ValueError):
+    """A segment that cannot be understood, with what to write instead."""
+
+
+def segment_query(session: Session, segment: str) -> Select[Any]:
+    """Citizen ids of a segment; citizens who sent /stop or blocked the bot are never in it."""
+    kind, _, value = segment.partition("=")
+    kind, value = kind.strip(), value.strip()
+    query = select(_CITIZEN.c.id).where(
+        _CITIZEN.c.opted_out.is_(False), _CITIZEN.c.unreachable.is_(False)
+    )
+    if kind == "all" and not value:
+        return query
+    if not value or kind not in SEGMENT_KINDS:
+        raise SegmentError(
+            f"unknown segment {segment!r}: write all, municipality=NAME, language=bg, "
+            "event=CODE, registered=CODE or responded=FORM"
+        )
+    if kind == "municipality":
+        return query.where(_CITIZEN.c.municipality == value)
+    if kind == "language":
+        return query.where(_CITIZEN.c.language == value)
+    if kind == "responded":
+        if not is_valid_flow_id(value):
+            raise SegmentError(f"{value!r} is not a form id")
+        done = select(col(Response.citizen_id)).where(
+            col(Response.flow_id) == value, col(Response.state) == ResponseState.COMPLETED
+        )
+        return query.where(_CITIZEN.c.id.in_(done))
+    event = find_event(session, value)
+    if event is None:
+        raise SegmentError(f"no event {value!r}: see `feedback-admin events list`")
+    statuses = list(ACTIVE) + ([RegistrationStatus.WAITLISTED] if kind == "event" else [])
+    people = select(col(Registration.citizen_id)).where(
+        col(Registration.event_id) == event.id, col(Registration.status).in_(statuses)
+    )
+    return query.where(_CITIZEN.c.id.in_(people))
+
+
+def audience(session: Session, segment: str) -> dict[str, int]:
+    """How many citizens a segment reaches, per interface language (None: not chosen yet)."""
+    ids = segment_query(session, segment).subquery()
+    statement = (
+        select(_CITIZEN.c.language, func.count())
+        .where(_CITIZEN.c.id.in_(select(ids.c.id)))
+        .group_by(_CITIZEN.c.language)
+    )
+    return {language or "": count for language, count in session.execute(statement)}
+
+
+def queue_broadcast(session: Session, broadcast: Broadcast) -> int:
+    """Store the broadcast and one outbox row per recipient. Commits; returns the count."""
+    recipients = segment_query(session, broadcast.segment).subquery()
+    session.add(broadcast)
+    session.flush()
+    pending = select(literal(broadcast.id), recipients.c.id, literal(OutboxState.PENDING.value))
+    session.execute(insert(_OUTBOX).from_select(["broadcast_id", "citizen_id", "state"], pending))
+    session.commit()
+    return count_recipients(session, broadcast)
+
+
+def count_recipients(session: Session, broadcast: Broadcast) -> int:
+    statement = select(func.count()).where(_OUTBOX.c.broadcast_id == broadcast.id)
+    total: int = session.execute(statement).scalar_one()
+    return total
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a broadcast stands, for `broadcast status` and the organizer's chat."""
+
+    id: int
+    state: str
+    segment: str
+    send_at: datetime
+    total: int
+    sent: int
+    failed: int
+    unreachable: int
+    cancelled: int
+
+    @property
+    def left(self) -> int:
+        return self.total - self.sent - self.failed - self.unreachable - self.cancelled
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "total": self.total,
+            "sent": self.sent,
+            "failed": self.failed,
+            "unreachable": self.unreachable,
+            "cancelled": self.cancelled,
+            "left": self.left,
+        }
+
+
+def progress(session: Session, broadcast: Broadcast) -> Progress:
+    counts = dict(
+        session.execute(
+            select(_OUTBOX.c.state, func.count())
+            .where(_OUTBOX.c.broadcast_id == broadcast.id)
+            .group_by(_OUTBOX.c.state)
+        ).all()
+    )
+    assert broadcast.id is not None
+    return Progress(
+        id=broadcast.id,
+        state=broadcast.state,
+        segment=broadcast.segment,
+        send_at=broadcast.send_at,
+        total=sum(counts.values()),
+        # "sending" rows were handed to Telegram when the process stopped: counted as sent.
+        sent=counts.get(OutboxState.SENT, 0) + counts.get(OutboxState.SENDING, 0),
+        failed=counts.get(OutboxState.FAILED, 0),
+        unreachable=counts.get(OutboxState.UNREACHABLE, 0),
+        cancelled=counts.get(OutboxState.CANCELLED, 0),
+    )
+
+
+def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
+    """Stop a broadcast: rows not yet handed to Telegram are cancelled. Commits."""
+    result = session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.broadcast_id == broadcast.id, _OUTBOX.c.state == OutboxState.PENDING)
+        .values(state=OutboxState.CANCELLED)
+    )
+    broadcast.state = BroadcastState.CANCELLED
+    session.add(broadcast)
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row to send now."""
+
+    outbox_id: int
+    chat_id: int
+    language: str | None
+
+
+def next_broadcast(session: Session, now: datetime) -> Broadcast | None:
+    """The oldest broadcast that is due and not finished."""
+    statement = (
+        select(Broadcast)
+        .where(
+            col(Broadcast.state).in_([BroadcastState.QUEUED, BroadcastState.SENDING]),
+            col(Broadcast.send_at) <= now,
+        )
+        .order_by(col(Broadcast.send_at), col(Broadcast.id))
+        .limit(1)
+    )
+    return session.execute(statement).scalars().first()
+
+
+def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[Delivery]:
+    """Mark the next ``limit`` pending rows ``sending`` and commit; done when none is left."""
+    rows = session.execute(
+        select(_OUTBOX.c.id, _CITIZEN.c.telegram_id, _CITIZEN.c.language)
+        .join(_CITIZEN, _CITIZEN.c.id == _OUTBOX.c.citizen_id)
+        .where(_OUTBOX.c.broadcast_id == broadcast.id, _OUTBOX.c.state == OutboxState.PENDING)
+        .order_by(_OUTBOX.c.id)
+        .limit(limit)
+    ).all()
+    if rows:
+        session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_([row[0] for row in rows]))
+            .values(state=OutboxState.SENDING)
+        )
+        broadcast.state = BroadcastState.SENDING
+    else:
+        broadcast.state = BroadcastState.DONE
+    session.add(broadcast)
+    session.commit()
+    return [Delivery(outbox_id, chat_id, language) for outbox_id, chat_id, language in rows]
+
+
+def settle(session: Session, outbox_id: int, state: OutboxState, error: str | None = None) -> None:
+    """Record how one delivery ended; a blocked citizen gets nothing more, anywhere. Commits."""
+    values: dict[str, Any] = {"state": state, "error": error[:200] if error else None}
+    if state == OutboxState.SENT:
+        values["sent_at"] = utcnow()
+    session.execute(update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(**values))
+    if state == OutboxState.UNREACHABLE:
+        citizen_id = select(_OUTBOX.c.citizen_id).where(_OUTBOX.c.id == outbox_id)
+        session.execute(
+            update(_CITIZEN)
+            .where(_CITIZEN.c.id == citizen_id.scalar_subquery())
+            .values(unreachable=True)
+        )
+        session.execute(
+            update(_OUTBOX)
+            .where(
+                _OUTBOX.c.citizen_id == citizen_id.scalar_subquery(),
+                _OUTBOX.c.state == OutboxState.PENDING,
+            )
+            .values(state=OutboxState.UNREACHABLE)
+        )
+    session.commit()
+
+
+def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
+    statement = select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit)
+    return list(session.execute(statement).scalars())
