@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from civic_feedback.bot.callbacks import EventCb
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.notifications import NotificationWorker
+from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.flows.engine import Button, Input, Skip
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
@@ -465,6 +466,7 @@ def new_worker(bot: Bot, sessions: sessionmaker[Session], clock: FakeClock) -> N
         settings=settings,
         i18n=create_i18n(settings.interface_language),
         clock=clock,
+        limiter=RateLimiter(settings.broadcast_rate),
     )
 
 

@@ -6,16 +6,22 @@ import asyncio
 
 
 class RateLimiter:
-    """Hands out send slots 1/rate seconds apart, in the order they are asked for."""
+    """Lets senders through one at a time, 1/rate seconds apart.
+
+    A slot is taken only when its sender goes: after a pause of the event loop the senders
+    that waited go one interval apart, not all at once (which would break Telegram's limit).
+    """
 
     def __init__(self, rate: float) -> None:
         self.interval = 1 / rate
         self._next = 0.0
+        self._turn = asyncio.Lock()
 
     async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        async with self._turn:
+            loop = asyncio.get_running_loop()
+            delay = self._next - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            # Keep to the schedule (no drift), but never bank more than one slot after a pause.
+            self._next = max(self._next, loop.time() - self.interval) + self.interval
