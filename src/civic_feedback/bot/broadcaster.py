@@ -43,8 +43,9 @@ class Broadcaster:
         self.limiter = limiter
         self.clock = clock
         self._lock = asyncio.Lock()
-        # Enough deliveries in flight to keep the rate even when Telegram answers slowly.
-        self.batch = max(1, int(settings.broadcast_rate * 2))
+        # A few deliveries in flight keep the rate when Telegram answers slowly (a quarter of a
+        # second's worth); they are also all that a crash can lose (at most once).
+        self.batch = max(1, round(settings.broadcast_rate / 4))
 
     async def send_due(self) -> int:
         """Send every due broadcast to the end; returns how many messages went out."""

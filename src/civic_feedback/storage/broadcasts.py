@@ -49,7 +49,7 @@ def segment_query(session: Session, segment: str) -> Select[Any]:
     )
     if kind == "all" and not value:
         return query
-    if not value or kind not in SEGMENT_KINDS:
+    if not value or kind not in SEGMENT_KINDS or kind == "all":
         raise SegmentError(
             f"unknown segment {segment!r}: write all, municipality=NAME, language=bg, "
             "event=CODE, registered=CODE or responded=FORM"
@@ -65,7 +65,7 @@ def segment_query(session: Session, segment: str) -> Select[Any]:
             col(Response.flow_id) == value, col(Response.state) == ResponseState.COMPLETED
         )
         return query.where(_CITIZEN.c.id.in_(done))
-    event = find_event(session, value)
+    event = find_event(session, value.lower())
     if event is None:
         raise SegmentError(f"no event {value!r}: see `feedback-admin events list`")
     statuses = list(ACTIVE) + ([RegistrationStatus.WAITLISTED] if kind == "event" else [])
@@ -194,26 +194,33 @@ def next_broadcast(session: Session, now: datetime) -> Broadcast | None:
 
 
 def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[Delivery]:
-    """Mark the next ``limit`` pending rows ``sending`` and commit; done when none is left."""
+    """Mark the next ``limit`` pending rows ``sending`` and commit; done when none is left.
+
+    A citizen who sent /stop (or blocked the bot) since the broadcast was queued is skipped.
+    """
     rows = session.execute(
-        select(_OUTBOX.c.id, _CITIZEN.c.telegram_id, _CITIZEN.c.language)
+        select(
+            _OUTBOX.c.id,
+            _CITIZEN.c.telegram_id,
+            _CITIZEN.c.language,
+            _CITIZEN.c.opted_out | _CITIZEN.c.unreachable,
+        )
         .join(_CITIZEN, _CITIZEN.c.id == _OUTBOX.c.citizen_id)
         .where(_OUTBOX.c.broadcast_id == broadcast.id, _OUTBOX.c.state == OutboxState.PENDING)
         .order_by(_OUTBOX.c.id)
         .limit(limit)
     ).all()
-    if rows:
-        session.execute(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id.in_([row[0] for row in rows]))
-            .values(state=OutboxState.SENDING)
-        )
-        broadcast.state = BroadcastState.SENDING
-    else:
-        broadcast.state = BroadcastState.DONE
+    send = [row for row in rows if not row[3]]
+    for ids, state in (([r[0] for r in send], OutboxState.SENDING),
+                       ([r[0] for r in rows if r[3]], OutboxState.CANCELLED)):  # fmt: skip
+        if ids:
+            session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(state=state))
+    broadcast.state = BroadcastState.SENDING if rows else BroadcastState.DONE
     session.add(broadcast)
     session.commit()
-    return [Delivery(outbox_id, chat_id, language) for outbox_id, chat_id, language in rows]
+    if rows and not send:  # only skipped rows in this batch: claim the next ones
+        return claim_deliveries(session, broadcast, limit)
+    return [Delivery(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send]
 
 
 def settle(session: Session, outbox_id: int, state: OutboxState, error: str | None = None) -> None:

@@ -22,6 +22,7 @@ class _Checker(HTMLParser):
         self.open: list[str] = []
         self.problems: list[str] = []
         self.text_length = 0
+        self.visible = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
@@ -51,6 +52,7 @@ class _Checker(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text_length += len(data)
+        self.visible = self.visible or bool(data.strip())
 
 
 def html_problems(text: str) -> list[str]:
@@ -61,6 +63,8 @@ def html_problems(text: str) -> list[str]:
     checker.feed(text)
     checker.close()
     problems = checker.problems
+    if not checker.visible:
+        problems.append("the message is empty")
     problems += [f"<{tag}> is never closed" for tag in checker.open]
     if checker.text_length > MAX_MESSAGE_LENGTH:
         problems.append(
