@@ -28,16 +28,22 @@ from civic_feedback.storage.responses import FormRuns
 log = logging.getLogger(__name__)
 
 
-def create_bot(token: str, api_url: str | None) -> Bot:
-    """A Bot talking to ``api_url`` (TELEGRAM_API_URL) or the public Bot API, with retries."""
+def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = None) -> Bot:
+    """A Bot talking to ``api_url`` (TELEGRAM_API_URL) or the public Bot API, with retries.
+
+    With ``limiter``, a 429 on any call also holds back the paced senders (broadcasts,
+    reminders), since Telegram's limit is for the whole bot.
+    """
     api = TelegramAPIServer.from_base(api_url.rstrip("/")) if api_url else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    session.middleware(RetryMiddleware())
+    session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
 async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> None:
     """Run until stopped (Ctrl+C or SIGTERM)."""
+    if settings.webhook_url:
+        log.warning("webhook_not_available_yet WEBHOOK_URL is ignored; using long polling")
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -46,8 +52,8 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
             log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key)
-    bot = create_bot(token, settings.telegram_api_url)
     limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
+    bot = create_bot(token, settings.telegram_api_url, limiter)
     worker = NotificationWorker(
         bot=bot,
         sessions=sessions,

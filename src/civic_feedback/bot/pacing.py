@@ -14,12 +14,19 @@ class RateLimiter:
 
     def __init__(self, rate: float) -> None:
         self.interval = 1 / rate
-        self._next = 0.0
+        self._next: float | None = None  # when the next sender may go
         self._turn = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said to wait (429): nobody goes before that time has passed."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._next = until if self._next is None else max(self._next, until)
 
     async def wait(self) -> None:
         async with self._turn:
             loop = asyncio.get_running_loop()
+            if self._next is None:
+                self._next = loop.time()  # the first sender goes at once
             delay = self._next - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -21,9 +22,15 @@ log = logging.getLogger(__name__)
 class RetryMiddleware(BaseRequestMiddleware):
     """Retries a call until Telegram accepts it, so a burst slows replies but loses none."""
 
-    def __init__(self, network_attempts: int = 6, first_delay: float = 0.5) -> None:
+    def __init__(
+        self,
+        network_attempts: int = 6,
+        first_delay: float = 0.5,
+        on_flood: Callable[[float], None] | None = None,
+    ) -> None:
         self.network_attempts = network_attempts
         self.first_delay = first_delay
+        self.on_flood = on_flood  # told of every 429, so paced senders hold back as well
 
     async def __call__(
         self,
@@ -39,6 +46,8 @@ class RetryMiddleware(BaseRequestMiddleware):
                 # Everybody told to wait the same second would come back together and be
                 # refused again; a little spread lets them through one after another.
                 delay = error.retry_after + random.uniform(0, 0.5)
+                if self.on_flood is not None:
+                    self.on_flood(error.retry_after)
                 log.info("telegram_flood_wait method=%s wait=%.1fs", method.__api_method__, delay)
                 await asyncio.sleep(delay)
             except (TelegramNetworkError, TelegramServerError) as error:
