@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,7 +32,7 @@ from civic_feedback.flows.engine import Button, Input, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
-from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
+from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.responses import Expected, FormRuns, Prompt
 from tests.conftest import PSEUDONYM_KEY
@@ -116,8 +117,8 @@ class Cli:
         )
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
+def cli_in(tmp_path: Path, **settings: str) -> Cli:
+    """feedback-admin in ``tmp_path`` with a clean environment (no .env is read)."""
     return Cli(
         cwd=tmp_path,
         env={
@@ -130,8 +131,34 @@ def cli(tmp_path: Path) -> Cli:
             "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.db'}",
             "PSEUDONYM_KEY": PSEUDONYM_KEY,
             "TIMEZONE": "Europe/Sofia",
+            **settings,
         },
     )
+
+
+def ready_cli(tmp_path: Path, **settings: str) -> Cli:
+    """The CLI on a migrated database with the built-in forms published."""
+    cli = cli_in(tmp_path, **settings)
+    upgrade_database(cli.database_url)
+    with session_on(cli) as session:
+        install_library(session)
+    return cli
+
+
+@contextmanager
+def session_on(cli: Cli) -> Iterator[Session]:
+    """A session on the very database the CLI uses."""
+    engine = create_db_engine(cli.database_url)
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return cli_in(tmp_path)
 
 
 @pytest.fixture
@@ -143,11 +170,8 @@ def upgraded(cli: Cli) -> Cli:
 
 @pytest.fixture
 def cli_db(upgraded: Cli) -> Iterator[Session]:
-    """A session on the very database the CLI uses."""
-    engine = create_db_engine(upgraded.database_url)
-    with session_factory(engine)() as session:
+    with session_on(upgraded) as session:
         yield session
-    engine.dispose()
 
 
 def no_traceback(run: subprocess.CompletedProcess[str]) -> None:

@@ -9,7 +9,6 @@ no traceback; bad HTML is one problem per line, and nothing is queued.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +18,8 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.storage.broadcasts import claim_deliveries, next_broadcast, settle
 from civic_feedback.storage.citizens import add_citizen, set_opted_out
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
-from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Broadcast, BroadcastState, Outbox, OutboxState, utcnow
-from tests.conftest import PSEUDONYM_KEY
-from tests.test_admin_cli import Cli, no_traceback, the_error_line
+from tests.test_admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line
 from tests.test_events_cli import insert_event, table_row
 
 SENT, FAILED, SENDING = OutboxState.SENT, OutboxState.FAILED, OutboxState.SENDING
@@ -34,39 +30,16 @@ INVITE_EN = "<b>Public consultation</b> on the budget\nThursday, 18:00 &amp; onl
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    """The CLI on a migrated database with the built-in forms published."""
-    database_url = f"sqlite:///{tmp_path / 'feedback.db'}"
-    upgrade_database(database_url)
-    engine = create_db_engine(database_url)
-    with session_factory(engine)() as session:
-        install_library(session)
-    engine.dispose()
+    """The CLI on a migrated database with the built-in forms, and the invitation files."""
     (tmp_path / "invite.html").write_text(INVITE, encoding="utf-8")
     (tmp_path / "invite.en.html").write_text(INVITE_EN, encoding="utf-8")
-    return Cli(
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(tmp_path),
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "COLUMNS": "200",  # wide enough that tables are never cut
-            "NO_COLOR": "1",
-            "DATABASE_URL": database_url,
-            "PSEUDONYM_KEY": PSEUDONYM_KEY,
-            "TIMEZONE": "Europe/Sofia",
-            "DEFAULT_LANGUAGE": "bg",
-        },
-    )
+    return ready_cli(tmp_path, DEFAULT_LANGUAGE="bg")
 
 
 @pytest.fixture
 def db(cli: Cli) -> Iterator[Session]:
-    """A session on the very database the CLI uses."""
-    engine = create_db_engine(cli.database_url)
-    with session_factory(engine)() as session:
+    with session_on(cli) as session:
         yield session
-    engine.dispose()
 
 
 @pytest.fixture

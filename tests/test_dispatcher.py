@@ -12,6 +12,7 @@ import logging
 import random
 import string
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html import escape
 from typing import Any, TypeVar
@@ -312,11 +313,12 @@ def button(message: Message, label: str) -> InlineKeyboardButton:
     return found[0]
 
 
-@pytest.fixture
-async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[Telegram]:
-    with sessions() as session:
-        install_library(session)
-    telegram = Telegram(database_url, sessions)
+AnyTelegram = TypeVar("AnyTelegram", bound=Telegram)
+
+
+@asynccontextmanager
+async def watched(telegram: AnyTelegram) -> AsyncIterator[AnyTelegram]:
+    """A harness whose handler errors fail the test, closed (sessions too) at the end."""
     errors_log = logging.getLogger("civic_feedback.bot.handlers.errors")
     errors_log.addHandler(telegram.failures)
     try:
@@ -325,6 +327,14 @@ async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterato
         errors_log.removeHandler(telegram.failures)
         telegram.close()
         await telegram.bot.session.close()
+
+
+@pytest.fixture
+async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[Telegram]:
+    with sessions() as session:
+        install_library(session)
+    async with watched(Telegram(database_url, sessions)) as telegram:
+        yield telegram
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ reminders do not depend on today's date.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,7 +39,16 @@ from civic_feedback.storage.models import (
 from civic_feedback.storage.notifications import claim_due
 from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_dispatcher import EVENT, Person, Telegram, button, labels, shown, text_of
+from tests.test_dispatcher import (
+    EVENT,
+    Person,
+    Telegram,
+    button,
+    labels,
+    shown,
+    text_of,
+    watched,
+)
 
 SOFIA = ZoneInfo("Europe/Sofia")
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -131,15 +139,8 @@ class EventsTelegram(Telegram):
 async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[EventsTelegram]:
     with sessions() as session:
         install_library(session)
-    telegram = EventsTelegram(database_url, sessions)
-    errors_log = logging.getLogger("civic_feedback.bot.handlers.errors")
-    errors_log.addHandler(telegram.failures)
-    try:
+    async with watched(EventsTelegram(database_url, sessions)) as telegram:
         yield telegram
-    finally:
-        errors_log.removeHandler(telegram.failures)
-        telegram.close()
-        await telegram.bot.session.close()
 
 
 @pytest.fixture

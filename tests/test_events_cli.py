@@ -9,7 +9,6 @@ a worker thread so the fake keeps answering while the test waits.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
 import subprocess
@@ -21,11 +20,9 @@ import pytest
 from sqlmodel import Session, select
 
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.event_schedule import FollowUpPolicy
 from civic_feedback.storage.events import Registrar, find_event
 from civic_feedback.storage.events import add_event as store_event
-from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
     Citizen,
     Event,
@@ -36,9 +33,8 @@ from civic_feedback.storage.models import (
     NotificationState,
 )
 from civic_feedback.storage.notifications import claim_due
-from tests.conftest import PSEUDONYM_KEY
 from tests.fake_telegram import FakeTelegram
-from tests.test_admin_cli import Cli, no_traceback, the_error_line
+from tests.test_admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line
 
 BOT_TOKEN = "42:TEST-events-cli"
 BOT_USERNAME = "civic_feedback_test_bot"  # FakeTelegram's
@@ -51,37 +47,13 @@ STARTS, ENDS = "2030-12-03 18:00", "2030-12-03 20:00"
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    """The CLI on a migrated database with the built-in forms published."""
-    database_url = f"sqlite:///{tmp_path / 'feedback.db'}"
-    upgrade_database(database_url)
-    engine = create_db_engine(database_url)
-    with session_factory(engine)() as session:
-        install_library(session)
-    engine.dispose()
-    return Cli(
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(tmp_path),
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "COLUMNS": "200",  # wide enough that tables are never cut
-            "NO_COLOR": "1",
-            "DATABASE_URL": database_url,
-            "PSEUDONYM_KEY": PSEUDONYM_KEY,
-            "TIMEZONE": "Europe/Sofia",
-            "MUNICIPALITIES": "Sliven,Haskovo",
-        },
-    )
+    return ready_cli(tmp_path, MUNICIPALITIES="Sliven,Haskovo")
 
 
 @pytest.fixture
 def cli_db(cli: Cli) -> Iterator[Session]:
-    """A session on the very database the CLI uses."""
-    engine = create_db_engine(cli.database_url)
-    with session_factory(engine)() as session:
+    with session_on(cli) as session:
         yield session
-    engine.dispose()
 
 
 @pytest.fixture
