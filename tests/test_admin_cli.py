@@ -28,14 +28,15 @@ from typer.core import TyperGroup
 
 from civic_feedback.admin_cli.app import app
 from civic_feedback.flows import library as flow_library
-from civic_feedback.flows.engine import Button, Input, Skip, Text
+from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.pseudonyms import pseudonym
-from civic_feedback.storage.responses import Expected, FormRuns, Prompt
+from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
+from tests.form_steps import Step, walk_form
 
 EVENT_SATISFACTION = Path(str(resources.files(flow_library) / "event-satisfaction.yaml"))
 BOM = b"\xef\xbb\xbf"
@@ -205,21 +206,8 @@ def answer_event_satisfaction(session: Session, telegram_id: int, *, comment: st
     """A citizen answers event-satisfaction with a low rating, as the bot would store it."""
     citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
-    # An int ticks that option of the multi-choice question, then presses Done.
-    steps: list[Input | int] = [Button("2"), Button("7"), 1, Button("4"), Text(comment), Skip()]
-    prompt = runs.start(session, citizen, "event-satisfaction", language="bg")
-    for step in steps:
-        assert isinstance(prompt, Prompt)
-        expected = Expected(prompt.response_id, prompt.position)
-        if isinstance(step, int):
-            runs.toggle(session, citizen, step, expected)
-            outcome = runs.done(session, citizen, expected)
-        else:
-            outcome = runs.answer(session, citizen, step, expected)
-        assert isinstance(outcome, Prompt)
-        prompt = outcome
-    assert isinstance(prompt, Prompt)
-    assert prompt.question is None
+    steps: list[Step] = [Button("2"), Button("7"), 1, Button("4"), Text(comment), Skip()]
+    walk_form(session, runs, citizen, "event-satisfaction", steps, language="bg")
 
 
 # --- help ----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from civic_feedback.bot.callbacks import EventCb
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.flows.engine import Button, Input, Skip
+from civic_feedback.flows.engine import Button, Skip
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
@@ -43,9 +43,10 @@ from civic_feedback.storage.notifications import (
     mark_unreachable,
     next_due,
 )
-from civic_feedback.storage.responses import Expected, FormRuns, Prompt
+from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.fake_telegram import FakeTelegram
+from tests.form_steps import Step, walk_form
 from tests.test_registrations import (
     DAY,
     HOUR,
@@ -117,21 +118,9 @@ def who(claimed: list[Claimed]) -> list[tuple[NotificationKind, int]]:
 
 def complete_event_form(session: Session, runs: FormRuns, citizen: Citizen, event: Event) -> None:
     """The citizen answers event-satisfaction about ``event``, as the bot would store it."""
-    # 5 hides the comment question; an int ticks that option, then Done; Skip the suggestion.
-    steps: list[Input | int] = [Button("5"), Button("9"), 0, Button("4"), Skip()]
-    prompt = runs.start(session, citizen, event.flow_id, language="en", event_id=event.id)
-    for step in steps:
-        assert isinstance(prompt, Prompt)
-        expected = Expected(prompt.response_id, prompt.position)
-        if isinstance(step, int):
-            runs.toggle(session, citizen, step, expected)
-            outcome = runs.done(session, citizen, expected)
-        else:
-            outcome = runs.answer(session, citizen, step, expected)
-        assert isinstance(outcome, Prompt)
-        prompt = outcome
-    assert isinstance(prompt, Prompt)
-    assert prompt.question is None
+    # 5 hides the comment question; Skip the suggestion.
+    steps: list[Step] = [Button("5"), Button("9"), 0, Button("4"), Skip()]
+    walk_form(session, runs, citizen, event.flow_id, steps, language="en", event_id=event.id)
 
 
 # --- claiming what is due -----------------------------------------------------------------------
