@@ -211,7 +211,8 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
     table.add_row("place", escape(event.place or "—"))
     table.add_row("capacity", str(event.capacity or "no limit"))
     table.add_row("feedback form", event.flow_id)
-    reminders = ", ".join(format_duration_seconds(s) for s in event.reminder_offsets) or "none"
+    offsets = (format_duration(timedelta(seconds=s)) for s in event.reminder_offsets)
+    reminders = ", ".join(offsets) or "none"
     table.add_row("reminders before start", reminders)
     table.add_row(
         "registered / waiting / attended",
@@ -225,10 +226,6 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
         console.print(
             f"{what + ':':10} {deep_link(username, f'{prefix}_{event.code}')}", soft_wrap=True
         )
-
-
-def format_duration_seconds(seconds: int) -> str:
-    return format_duration(timedelta(seconds=seconds))
 
 
 @app.command("cancel")

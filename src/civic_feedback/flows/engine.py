@@ -263,7 +263,7 @@ def toggle_choice(
 
 
 def is_valid_answer(question: Question, value: AnswerValue) -> bool:
-    """Whether a stored value is one this question can have (used by tests and imports)."""
+    """Whether a stored value is one this question can have (the property tests hold to it)."""
     if value is None:
         return not question.required
     kind = question.type

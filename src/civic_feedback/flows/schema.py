@@ -182,11 +182,6 @@ class Question(BaseModel):
     def text_limit(self) -> int:
         return DEFAULT_TEXT_LENGTH if self.max_length is None else self.max_length
 
-    @property
-    def is_private(self) -> bool:
-        """Never shown in published results: free text unless the flow says otherwise."""
-        return self.type is QuestionType.TEXT if self.private is None else self.private
-
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options or [] if o.id == option_id), None)
 
