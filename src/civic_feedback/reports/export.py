@@ -83,13 +83,14 @@ def write_csv(
     count = 0
     for row in rows:
         record = _record(row, key, zone)
-        answers = (_csv_cell(row.answers.get(c.question_id)) for c in columns)
-        writer.writerow([*(_csv_cell(v) for v in record.values()), *answers])
+        answers = (csv_cell(row.answers.get(c.question_id)) for c in columns)
+        writer.writerow([*(csv_cell(v) for v in record.values()), *answers])
         count += 1
     return count
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as a spreadsheet cell: text that would run as a formula starts with '."""
     if value is None:
         return ""
     if isinstance(value, bool):
