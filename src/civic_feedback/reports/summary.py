@@ -1,0 +1,350 @@
+"""The weekly satisfaction summary: overall, per municipality, per flow and per event.
+
+Everything is built from the grouped counts of ``storage.summary_queries``; a summary of
+a busy week reads a few hundred rows. Charts and trends use these dataclasses directly:
+``weekly_summary(..., compare=False)`` for each of eight weeks is eight cheap calls.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from civic_feedback.flows.schema import Flow, QuestionType
+from civic_feedback.reports.figures import (
+    PASSIVES,
+    PROMOTERS,
+    QuestionFigures,
+    QuestionKey,
+    Tally,
+    question_figures,
+    question_key,
+    share,
+)
+from civic_feedback.reports.headline import EMPTY_HEADLINE, Headline, HeadlineTally
+from civic_feedback.storage.summary_queries import (
+    UNKNOWN_MUNICIPALITY,
+    AnswerCount,
+    EventCount,
+    ResponseCount,
+    Scope,
+    answer_counts,
+    event_counts,
+    flow_versions,
+    option_counts,
+    response_counts,
+)
+from civic_feedback.storage.weeks import iso_week_bounds, parse_iso_week
+
+
+@dataclass(frozen=True)
+class FlowSummary:
+    flow_id: str
+    title: str
+    started: int
+    completed: int
+    completion_rate: float | None
+    questions: list[QuestionFigures]
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    code: str
+    title: str
+    municipality: str
+    flow_id: str
+    starts_at: datetime
+    started: int
+    completed: int
+    completion_rate: float | None
+    registered: int
+    attended: int
+    rate_base: str | None  # "attended", "registered", or None when nobody registered
+    responses: int  # completed before the period ended: the response rate's numerator
+    response_rate: float | None
+    questions: list[QuestionFigures]
+
+
+@dataclass(frozen=True)
+class Headlines:
+    overall: Headline
+    municipalities: dict[str, Headline]
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """Every figure of one period [start, end) in UTC."""
+
+    start: datetime
+    end: datetime
+    headlines: Headlines
+    flows: list[FlowSummary]
+    events: list[EventSummary]
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    week: str
+    timezone: str
+    municipality: str | None  # the --municipality filter
+    event: str | None  # the --event filter (its code)
+    period: PeriodSummary
+    previous_week: str | None
+    previous: Headlines | None  # None when not compared
+
+
+Versions = dict[int, tuple[int, Flow]]
+
+
+@dataclass
+class _Counts:
+    """What the queries returned for one period."""
+
+    responses: list[ResponseCount]
+    answers: list[AnswerCount]
+    events: list[EventCount]
+    versions: Versions
+
+    def scale(self, version_id: int, question_id: str) -> int | None:
+        question = self.versions[version_id][1].question(question_id)
+        if question is None or question.type is not QuestionType.RATING:
+            return None
+        return question.rating_scale
+
+
+def _gather(session: Session, scope: Scope) -> _Counts:
+    responses = response_counts(session, scope)
+    events = event_counts(session, scope, {r.event_id for r in responses if r.event_id})
+    flow_ids = {r.flow_id for r in responses} | {e.flow_id for e in events}
+    return _Counts(
+        responses, answer_counts(session, scope), events, flow_versions(session, flow_ids)
+    )
+
+
+def rate_base(event: EventCount) -> tuple[str | None, int]:
+    """Response rates divide by those who checked in, or by those registered when none did."""
+    if event.attended:
+        return "attended", event.attended
+    if event.registered:
+        return "registered", event.registered
+    return None, 0
+
+
+def _event_municipality(event: EventCount) -> str:
+    return event.municipality or UNKNOWN_MUNICIPALITY
+
+
+def _headlines(counts: _Counts) -> Headlines:
+    tallies: defaultdict[str, HeadlineTally] = defaultdict(HeadlineTally)
+    overall = HeadlineTally()
+
+    def both(municipality: str) -> tuple[HeadlineTally, HeadlineTally]:
+        return overall, tallies[municipality]
+
+    for row in counts.responses:
+        for tally in both(row.municipality):
+            tally.started += row.started
+            tally.started_and_completed += row.started_and_completed
+            tally.completed += row.completed
+    for event in counts.events:
+        _, base = rate_base(event)
+        for tally in both(_event_municipality(event)):
+            tally.events += 1
+            tally.registered += event.registered
+            tally.attended += event.attended
+            tally.event_responses += event.responses
+            tally.rate_base += base
+            tally.rate_responses += event.responses if base else 0
+    for answer in counts.answers:
+        for tally in both(answer.municipality):
+            _add_to_headline(tally, answer, counts)
+    return Headlines(
+        overall.headline(), {name: tallies[name].headline() for name in sorted(tallies)}
+    )
+
+
+def _add_to_headline(tally: HeadlineTally, answer: AnswerCount, counts: _Counts) -> None:
+    number, rows = answer.number, answer.answers
+    if answer.question_type == QuestionType.TEXT:
+        tally.comments += answer.texts
+    elif number is None:
+        return  # skipped
+    elif answer.question_type == QuestionType.RATING:
+        scale = counts.scale(answer.flow_version_id, answer.question_id)
+        tally.ratings += rows
+        tally.top_two += rows if scale is not None and number >= scale - 1 else 0
+    elif answer.question_type == QuestionType.NPS:
+        tally.nps_answers += rows
+        tally.promoters += rows if number >= PROMOTERS else 0
+        tally.detractors += rows if number < PASSIVES else 0
+
+
+def period_headlines(session: Session, scope: Scope) -> Headlines:
+    """The headline figures only: what a trend or a week-on-week change needs."""
+    return _headlines(_gather(session, scope))
+
+
+def summarize_period(session: Session, scope: Scope, *, language: str) -> PeriodSummary:
+    """Every figure of the period; titles in ``language`` where they have it."""
+    counts = _gather(session, scope)
+    by_flow: defaultdict[str, defaultdict[QuestionKey, Tally]] = defaultdict(
+        lambda: defaultdict(Tally)
+    )
+    by_event: defaultdict[int, defaultdict[QuestionKey, Tally]] = defaultdict(
+        lambda: defaultdict(Tally)
+    )
+    for answer in counts.answers:
+        key = (
+            answer.question_id,
+            answer.question_type,
+            counts.scale(answer.flow_version_id, answer.question_id),
+        )
+        rows = _answered_rows(answer)
+        targets = [by_flow[answer.flow_id][key]]
+        if answer.event_id is not None:
+            targets.append(by_event[answer.event_id][key])
+        for tally in targets:
+            tally.add(answer.question_type, answer.number, answer.yes, answer.language, rows)
+    for option in option_counts(session, scope):
+        key = (option.question_id, option.question_type, None)
+        by_flow[option.flow_id][key].options[option.option_id] += option.ticks
+        if option.event_id is not None:
+            by_event[option.event_id][key].options[option.option_id] += option.ticks
+    return PeriodSummary(
+        start=scope.start,
+        end=scope.end,
+        headlines=_headlines(counts),
+        flows=_flows(counts, by_flow, language),
+        events=[_event(event, counts, by_event[event.id], language) for event in counts.events],
+    )
+
+
+def _answered_rows(answer: AnswerCount) -> int:
+    """How many of the grouped answers carry a value: skipped ones are not answered."""
+    if answer.question_type == QuestionType.TEXT:
+        return answer.texts
+    if answer.question_type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
+        return answer.chosen
+    return answer.answers
+
+
+def _latest_first(counts: _Counts, flow_id: str) -> list[Flow]:
+    versions = [entry for entry in counts.versions.values() if entry[1].id == flow_id]
+    return [flow for _, flow in sorted(versions, key=lambda entry: -entry[0])]
+
+
+def _questions(flows: list[Flow], tallies: dict[QuestionKey, Tally]) -> list[QuestionFigures]:
+    """Every question of the latest version, then those of older versions that were answered."""
+    order: dict[QuestionKey, list[str]] = {}
+    for index, flow in enumerate(flows):
+        for question in flow.questions:
+            key = question_key(question)
+            if key not in order and (index == 0 or key in tallies):
+                order[key] = [option.id for option in question.options or []]
+    return [
+        question_figures(key, tallies.get(key, Tally()), options) for key, options in order.items()
+    ]
+
+
+def _title(text: dict[str, str], language: str) -> str:
+    return text.get(language) or next(iter(text.values()), "")
+
+
+def _flows(
+    counts: _Counts, tallies: dict[str, defaultdict[QuestionKey, Tally]], language: str
+) -> list[FlowSummary]:
+    started: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in counts.responses:
+        totals = started[row.flow_id]
+        totals[0] += row.started
+        totals[1] += row.started_and_completed
+        totals[2] += row.completed
+    summaries = []
+    for flow_id in sorted(started):
+        flows = _latest_first(counts, flow_id)
+        begun, finished, completed = started[flow_id]
+        summaries.append(
+            FlowSummary(
+                flow_id=flow_id,
+                title=_title(flows[0].title, language),
+                started=begun,
+                completed=completed,
+                completion_rate=share(finished, begun),
+                questions=_questions(flows, tallies.get(flow_id, {})),
+            )
+        )
+    return summaries
+
+
+def _event(
+    event: EventCount, counts: _Counts, tallies: dict[QuestionKey, Tally], language: str
+) -> EventSummary:
+    rows = [row for row in counts.responses if row.event_id == event.id]
+    begun = sum(row.started for row in rows)
+    kind, base = rate_base(event)
+    return EventSummary(
+        code=event.code,
+        title=_title(event.title, language),
+        municipality=_event_municipality(event),
+        flow_id=event.flow_id,
+        starts_at=event.starts_at,
+        started=begun,
+        completed=sum(row.completed for row in rows),
+        completion_rate=share(sum(row.started_and_completed for row in rows), begun),
+        registered=event.registered,
+        attended=event.attended,
+        rate_base=kind,
+        responses=event.responses,
+        response_rate=share(event.responses, base),
+        questions=_questions(_latest_first(counts, event.flow_id), tallies),
+    )
+
+
+def week_before(week: str) -> str:
+    year, number = parse_iso_week(week)
+    calendar = (datetime.fromisocalendar(year, number, 1) - timedelta(days=7)).isocalendar()
+    return f"{calendar.year}-W{calendar.week:02d}"
+
+
+def weekly_summary(
+    session: Session,
+    week: str,
+    zone: ZoneInfo,
+    *,
+    language: str,
+    municipality: str | None = None,
+    event: tuple[int, str] | None = None,
+    compare: bool = True,
+) -> WeeklySummary:
+    """The summary of an ISO week in ``zone``; ``compare`` adds the previous week's headlines.
+
+    ``event`` is (id, code) of the one event to summarise. Raises ValueError for a bad week.
+    """
+    event_id, code = event if event else (None, None)
+    start, end = iso_week_bounds(week, zone)
+    period = summarize_period(session, Scope(start, end, municipality, event_id), language=language)
+    if not compare:
+        return WeeklySummary(week, zone.key, municipality, code, period, None, None)
+    before = week_before(week)
+    start, end = iso_week_bounds(before, zone)
+    previous = period_headlines(session, Scope(start, end, municipality, event_id))
+    names = sorted(set(period.headlines.municipalities) | set(previous.municipalities))
+    current = Headlines(period.headlines.overall, _every(period.headlines, names))
+    return WeeklySummary(
+        week=week,
+        timezone=zone.key,
+        municipality=municipality,
+        event=code,
+        period=PeriodSummary(period.start, period.end, current, period.flows, period.events),
+        previous_week=before,
+        previous=Headlines(previous.overall, _every(previous, names)),
+    )
+
+
+def _every(headlines: Headlines, names: list[str]) -> dict[str, Headline]:
+    """A headline for each municipality named: empty for one with nothing in the week."""
+    return {name: headlines.municipalities.get(name, EMPTY_HEADLINE) for name in names}

@@ -1,0 +1,307 @@
+"""The counts behind satisfaction summaries, aggregated in the database (GROUP BY / COUNT / SUM).
+
+Each query returns grouped rows, never answers one by one: a few hundred rows for a busy
+week, whatever the number of answers. Every count is an integer and every grouped value a
+stored value, so SQLite and PostgreSQL give the same results.
+
+Which responses count (docs/summary-format.md): "started" counts responses started in the
+period; "completed" and every answer figure count completed responses completed in it. A
+response belongs to its event's municipality, else to its citizen's, else to ``unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union,
+)
+from sqlmodel import Session
+
+from civic_feedback.flows.schema import CHOICE_TYPES, Flow
+from civic_feedback.storage.events import ACTIVE
+from civic_feedback.storage.models import (
+    Answer,
+    AnswerChoice,
+    Citizen,
+    Event,
+    FlowVersion,
+    Registration,
+    RegistrationStatus,
+    Response,
+    ResponseState,
+)
+
+UNKNOWN_MUNICIPALITY = "unknown"
+
+_RESPONSE: Table = Response.__table__  # type: ignore[attr-defined]
+_ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
+_CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
+_EVENT: Table = Event.__table__  # type: ignore[attr-defined]
+_CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
+_REGISTRATION: Table = Registration.__table__  # type: ignore[attr-defined]
+_VERSION: Table = FlowVersion.__table__  # type: ignore[attr-defined]
+
+# Written into the SQL text, not bound: PostgreSQL only accepts a grouped expression when
+# it is spelled the same in SELECT and GROUP BY, and two bind parameters never are.
+_UNKNOWN: ColumnElement[str] = literal_column(f"'{UNKNOWN_MUNICIPALITY}'")
+_MUNICIPALITY = case(
+    (_RESPONSE.c.event_id.is_not(None), func.coalesce(_EVENT.c.municipality, _UNKNOWN)),
+    else_=func.coalesce(_CITIZEN.c.municipality, _UNKNOWN),
+)
+_RESPONSES_WITH_OWNERS = _RESPONSE.outerjoin(_EVENT, _EVENT.c.id == _RESPONSE.c.event_id).outerjoin(
+    _CITIZEN, _CITIZEN.c.id == _RESPONSE.c.citizen_id
+)
+_COMPLETED = _RESPONSE.c.state == ResponseState.COMPLETED.value
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a summary counts: the period [start, end) in UTC, one municipality, one event."""
+
+    start: datetime
+    end: datetime
+    municipality: str | None = None
+    event_id: int | None = None
+
+
+def _within(scope: Scope, column: Any) -> ColumnElement[bool]:
+    return and_(column >= scope.start, column < scope.end)
+
+
+def _filters(scope: Scope) -> list[ColumnElement[bool]]:
+    """The municipality and event a scope is limited to, on responses."""
+    filters: list[ColumnElement[bool]] = []
+    if scope.municipality is not None:
+        owner = _MUNICIPALITY  # (a SQL expression, not a constant compared)
+        filters.append(owner == scope.municipality)
+    if scope.event_id is not None:
+        filters.append(_RESPONSE.c.event_id == scope.event_id)
+    return filters
+
+
+def _count_where(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class ResponseCount:
+    """Responses of one flow, event (or none) and municipality in the period."""
+
+    municipality: str
+    flow_id: str
+    event_id: int | None
+    started: int  # started in the period
+    started_and_completed: int  # of those, completed before the period ended
+    completed: int  # completed in the period (wherever they were started)
+
+
+def response_counts(session: Session, scope: Scope) -> list[ResponseCount]:
+    started = _within(scope, _RESPONSE.c.started_at)
+    completed = and_(_COMPLETED, _within(scope, _RESPONSE.c.completed_at))
+    finished = and_(started, _COMPLETED, _RESPONSE.c.completed_at < scope.end)
+    municipality = _MUNICIPALITY.label("municipality")
+    statement = (
+        select(
+            municipality,
+            _RESPONSE.c.flow_id,
+            _RESPONSE.c.event_id,
+            _count_where(started),
+            _count_where(finished),
+            _count_where(completed),
+        )
+        .select_from(_RESPONSES_WITH_OWNERS)
+        .where(or_(started, completed), *_filters(scope))
+        .group_by(_MUNICIPALITY, _RESPONSE.c.flow_id, _RESPONSE.c.event_id)
+    )
+    return [ResponseCount(*row) for row in session.execute(statement)]
+
+
+def _completed_responses(scope: Scope) -> Any:
+    """The responses whose answers the period counts, with their municipality."""
+    return (
+        select(
+            _RESPONSE.c.id,
+            _RESPONSE.c.flow_id,
+            _RESPONSE.c.flow_version_id,
+            _RESPONSE.c.event_id,
+            _MUNICIPALITY.label("municipality"),
+        )
+        .select_from(_RESPONSES_WITH_OWNERS)
+        .where(_COMPLETED, _within(scope, _RESPONSE.c.completed_at), *_filters(scope))
+        .subquery("counted")
+    )
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    """Answers that share every key below; the value columns are those stored."""
+
+    municipality: str
+    event_id: int | None
+    flow_id: str
+    flow_version_id: int
+    question_id: str
+    question_type: str
+    number: float | None
+    yes: bool | None
+    language: str | None  # detected language of a text answer; None when not detected
+    answers: int  # rows, skipped answers included
+    texts: int  # of those, with a text (text questions)
+    chosen: int  # of those, with at least one option ticked (choice questions)
+
+
+def answer_counts(session: Session, scope: Scope) -> list[AnswerCount]:
+    """Answers of the counted responses, grouped by their stored values."""
+    counted = _completed_responses(scope)
+    choice_types = [kind.value for kind in CHOICE_TYPES]
+    ticked = exists().where(_CHOICE.c.answer_id == _ANSWER.c.id)
+    keys = [
+        counted.c.municipality,
+        counted.c.event_id,
+        counted.c.flow_id,
+        counted.c.flow_version_id,
+        _ANSWER.c.question_id,
+        _ANSWER.c.question_type,
+        _ANSWER.c.number_value,
+        _ANSWER.c.bool_value,
+        _ANSWER.c.text_language,
+    ]
+    statement = (
+        select(
+            *keys,
+            func.count(),
+            func.count(_ANSWER.c.text_value),
+            _count_where(and_(_ANSWER.c.question_type.in_(choice_types), ticked)),
+        )
+        .select_from(_ANSWER.join(counted, counted.c.id == _ANSWER.c.response_id))
+        .group_by(*keys)
+    )
+    return [AnswerCount(*row) for row in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class OptionCount:
+    """How often one option was ticked, per event (or none)."""
+
+    event_id: int | None
+    flow_id: str
+    question_id: str
+    question_type: str
+    option_id: str
+    ticks: int
+
+
+def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
+    """Ticks per option of the counted responses: a multi-choice answer counts every option."""
+    counted = _completed_responses(scope)
+    keys = [
+        counted.c.event_id,
+        counted.c.flow_id,
+        _ANSWER.c.question_id,
+        _ANSWER.c.question_type,
+        _CHOICE.c.option_id,
+    ]
+    statement = (
+        select(*keys, func.count())
+        .select_from(
+            _CHOICE.join(_ANSWER, _ANSWER.c.id == _CHOICE.c.answer_id).join(
+                counted, counted.c.id == _ANSWER.c.response_id
+            )
+        )
+        .group_by(*keys)
+    )
+    return [OptionCount(*row) for row in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class EventCount:
+    """An event in the period with its registrations and responses up to the period's end."""
+
+    id: int
+    code: str
+    title: dict[str, str]
+    municipality: str | None
+    flow_id: str
+    starts_at: datetime
+    registered: int  # registered or attended (waiting list and cancelled left out)
+    attended: int  # checked in at the venue
+    responses: int  # completed before the period ended
+
+
+def event_counts(session: Session, scope: Scope, responded: Iterable[int]) -> list[EventCount]:
+    """Events held in the period or listed in ``responded``, with their counts."""
+    registrations = (
+        select(
+            _REGISTRATION.c.event_id,
+            _count_where(_REGISTRATION.c.status.in_([s.value for s in ACTIVE])).label("held"),
+            _count_where(_REGISTRATION.c.status == RegistrationStatus.ATTENDED.value).label("came"),
+        )
+        .group_by(_REGISTRATION.c.event_id)
+        .subquery("registrations")
+    )
+    answered = (
+        select(_RESPONSE.c.event_id, func.count().label("done"))
+        .where(_COMPLETED, _RESPONSE.c.completed_at < scope.end, _RESPONSE.c.event_id.is_not(None))
+        .group_by(_RESPONSE.c.event_id)
+        .subquery("answered")
+    )
+    held = _within(scope, _EVENT.c.starts_at)
+    if scope.municipality is not None:
+        held = and_(held, func.coalesce(_EVENT.c.municipality, _UNKNOWN) == scope.municipality)
+    if scope.event_id is not None:
+        held = and_(held, _EVENT.c.id == scope.event_id)
+    statement = (
+        select(
+            _EVENT.c.id,
+            _EVENT.c.code,
+            _EVENT.c.title,
+            _EVENT.c.municipality,
+            _EVENT.c.flow_id,
+            _EVENT.c.starts_at,
+            func.coalesce(registrations.c.held, 0),
+            func.coalesce(registrations.c.came, 0),
+            func.coalesce(answered.c.done, 0),
+        )
+        .select_from(
+            _EVENT.outerjoin(registrations, registrations.c.event_id == _EVENT.c.id).outerjoin(
+                answered, answered.c.event_id == _EVENT.c.id
+            )
+        )
+        .where(or_(held, _EVENT.c.id.in_(list(responded))))
+        .order_by(_EVENT.c.starts_at, _EVENT.c.id)
+    )
+    return [EventCount(*row) for row in session.execute(statement)]
+
+
+def flow_versions(session: Session, flow_ids: Iterable[str]) -> dict[int, tuple[int, Flow]]:
+    """Every version of the flows: version id -> (version number, the flow as published)."""
+    statement = select(_VERSION.c.id, _VERSION.c.version, _VERSION.c.definition).where(
+        _VERSION.c.flow_id.in_(list(flow_ids))
+    )
+    return {
+        version_id: (number, Flow.model_validate(definition))
+        for version_id, number, definition in session.execute(statement)
+    }
+
+
+def municipality_names(session: Session) -> set[str]:
+    """Municipalities events or citizens belong to, and ``unknown``."""
+    named: Select[Any] = union(
+        select(_EVENT.c.municipality).where(_EVENT.c.municipality.is_not(None)),
+        select(_CITIZEN.c.municipality).where(_CITIZEN.c.municipality.is_not(None)),
+    )  # type: ignore[assignment]
+    return {UNKNOWN_MUNICIPALITY, *session.execute(named).scalars()}
