@@ -10,6 +10,7 @@ from civic_feedback.admin_cli import (
     events_commands,
     export_command,
     flows_commands,
+    summary_command,
 )
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.database import upgrade_database
@@ -27,6 +28,7 @@ app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.command("export")(export_command.export)
+app.command("summary")(summary_command.summary)
 
 console = Console()
 
