@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from civic_feedback.flows.schema import Question, QuestionType
+from civic_feedback.flows.schema import CHOICE_TYPES, Question, QuestionType
+from civic_feedback.storage.summary_queries import AnswerCount
 
 NPS_SCALE = range(11)
 PROMOTERS = 9  # 9-10
@@ -66,24 +67,22 @@ class Tally:
     languages: Counter[str] = field(default_factory=Counter)
     options: Counter[str] = field(default_factory=Counter)
 
-    def add(
-        self, kind: str, number: float | None, flag: bool | None, language: str | None, rows: int
-    ) -> None:
-        """Add grouped answers; ``rows`` counts those with a value (skipped ones are not)."""
+    def add(self, counted: AnswerCount) -> None:
+        """Add grouped answers of this question; skipped ones are not answered."""
+        kind = counted.question_type
         if kind == QuestionType.YES_NO:
-            if flag is not None:
-                self.yes += rows if flag else 0
-                self.no += 0 if flag else rows
-                self.answered += rows
+            self.yes += counted.yes
+            self.no += counted.no
+            self.answered += counted.yes + counted.no
         elif kind == QuestionType.TEXT:
-            if rows:
-                self.languages[language or UNDETERMINED] += rows
-                self.answered += rows
-        elif kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
-            self.answered += rows
-        elif number is not None:
-            self.values[number] += rows
-            self.answered += rows
+            if counted.texts:
+                self.languages[counted.language or UNDETERMINED] += counted.texts
+                self.answered += counted.texts
+        elif kind in CHOICE_TYPES:
+            self.answered += counted.chosen
+        elif counted.number is not None:
+            self.values[counted.number] += counted.answers
+            self.answered += counted.answers
 
 
 @dataclass(frozen=True)

@@ -116,13 +116,16 @@ class _Counts:
         return question.rating_scale
 
 
-def _gather(session: Session, scope: Scope) -> _Counts:
+# The only answers headline figures read: CSAT, NPS and comments.
+HEADLINE_TYPES = (QuestionType.RATING, QuestionType.NPS, QuestionType.TEXT)
+
+
+def _gather(session: Session, scope: Scope, *, headline_only: bool = False) -> _Counts:
     responses = response_counts(session, scope)
     events = event_counts(session, scope, {r.event_id for r in responses if r.event_id})
     flow_ids = {r.flow_id for r in responses} | {e.flow_id for e in events}
-    return _Counts(
-        responses, answer_counts(session, scope), events, flow_versions(session, flow_ids)
-    )
+    answers = answer_counts(session, scope, HEADLINE_TYPES if headline_only else None)
+    return _Counts(responses, answers, events, flow_versions(session, flow_ids))
 
 
 def rate_base(event: EventCount) -> tuple[str | None, int]:
@@ -185,7 +188,7 @@ def _add_to_headline(tally: HeadlineTally, answer: AnswerCount, counts: _Counts)
 
 def period_headlines(session: Session, scope: Scope) -> Headlines:
     """The headline figures only: what a trend or a week-on-week change needs."""
-    return _headlines(_gather(session, scope))
+    return _headlines(_gather(session, scope, headline_only=True))
 
 
 def summarize_period(session: Session, scope: Scope, *, language: str) -> PeriodSummary:
@@ -203,12 +206,9 @@ def summarize_period(session: Session, scope: Scope, *, language: str) -> Period
             answer.question_type,
             counts.scale(answer.flow_version_id, answer.question_id),
         )
-        rows = _answered_rows(answer)
-        targets = [by_flow[answer.flow_id][key]]
+        by_flow[answer.flow_id][key].add(answer)
         if answer.event_id is not None:
-            targets.append(by_event[answer.event_id][key])
-        for tally in targets:
-            tally.add(answer.question_type, answer.number, answer.yes, answer.language, rows)
+            by_event[answer.event_id][key].add(answer)
     for option in option_counts(session, scope):
         key = (option.question_id, option.question_type, None)
         by_flow[option.flow_id][key].options[option.option_id] += option.ticks
@@ -221,15 +221,6 @@ def summarize_period(session: Session, scope: Scope, *, language: str) -> Period
         flows=_flows(counts, by_flow, language),
         events=[_event(event, counts, by_event[event.id], language) for event in counts.events],
     )
-
-
-def _answered_rows(answer: AnswerCount) -> int:
-    """How many of the grouped answers carry a value: skipped ones are not answered."""
-    if answer.question_type == QuestionType.TEXT:
-        return answer.texts
-    if answer.question_type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
-        return answer.chosen
-    return answer.answers
 
 
 def _latest_first(counts: _Counts, flow_id: str) -> list[Flow]:

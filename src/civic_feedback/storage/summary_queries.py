@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from civic_feedback.flows.schema import CHOICE_TYPES, Flow
+from civic_feedback.flows.schema import CHOICE_TYPES, Flow, QuestionType
 from civic_feedback.storage.events import ACTIVE
 from civic_feedback.storage.models import (
     Answer,
@@ -148,7 +148,7 @@ def _completed_responses(scope: Scope) -> Any:
 
 @dataclass(frozen=True)
 class AnswerCount:
-    """Answers that share every key below; the value columns are those stored."""
+    """Answers that share every key up to ``language``; the counts after it are theirs."""
 
     municipality: str
     event_id: int | None
@@ -156,40 +156,50 @@ class AnswerCount:
     flow_version_id: int
     question_id: str
     question_type: str
-    number: float | None
-    yes: bool | None
+    number: float | None  # the stored number (rating, NPS, number questions)
     language: str | None  # detected language of a text answer; None when not detected
     answers: int  # rows, skipped answers included
-    texts: int  # of those, with a text (text questions)
-    chosen: int  # of those, with at least one option ticked (choice questions)
+    yes: int
+    no: int
+    texts: int  # answers with a text (text questions)
+    chosen: int  # answers with at least one option ticked (choice questions)
 
 
-def answer_counts(session: Session, scope: Scope) -> list[AnswerCount]:
-    """Answers of the counted responses, grouped by their stored values."""
+def answer_counts(
+    session: Session, scope: Scope, types: Iterable[QuestionType] | None = None
+) -> list[AnswerCount]:
+    """Answers of the counted responses (of these question types), grouped by value."""
     counted = _completed_responses(scope)
-    choice_types = [kind.value for kind in CHOICE_TYPES]
-    ticked = exists().where(_CHOICE.c.answer_id == _ANSWER.c.id)
+    kind = _ANSWER.c.question_type
+    has_text = and_(kind == QuestionType.TEXT.value, _ANSWER.c.text_value.is_not(None))
+    ticked = and_(
+        kind.in_([t.value for t in CHOICE_TYPES]),
+        exists().where(_CHOICE.c.answer_id == _ANSWER.c.id),
+    )
     keys = [
         counted.c.municipality,
         counted.c.event_id,
         counted.c.flow_id,
         counted.c.flow_version_id,
         _ANSWER.c.question_id,
-        _ANSWER.c.question_type,
+        kind,
         _ANSWER.c.number_value,
-        _ANSWER.c.bool_value,
         _ANSWER.c.text_language,
     ]
     statement = (
         select(
             *keys,
             func.count(),
-            func.count(_ANSWER.c.text_value),
-            _count_where(and_(_ANSWER.c.question_type.in_(choice_types), ticked)),
+            _count_where(_ANSWER.c.bool_value.is_(True)),
+            _count_where(_ANSWER.c.bool_value.is_(False)),
+            _count_where(has_text),
+            _count_where(ticked),
         )
-        .select_from(_ANSWER.join(counted, counted.c.id == _ANSWER.c.response_id))
+        .select_from(counted.join(_ANSWER, _ANSWER.c.response_id == counted.c.id))
         .group_by(*keys)
     )
+    if types is not None:
+        statement = statement.where(kind.in_([t.value for t in types]))
     return [AnswerCount(*row) for row in session.execute(statement)]
 
 
@@ -218,8 +228,8 @@ def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     statement = (
         select(*keys, func.count())
         .select_from(
-            _CHOICE.join(_ANSWER, _ANSWER.c.id == _CHOICE.c.answer_id).join(
-                counted, counted.c.id == _ANSWER.c.response_id
+            counted.join(_ANSWER, _ANSWER.c.response_id == counted.c.id).join(
+                _CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id
             )
         )
         .group_by(*keys)
