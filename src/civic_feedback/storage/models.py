@@ -87,7 +87,7 @@ class Response(SQLModel, table=True):
     event_id: int | None = _ref("event.id", ondelete="SET NULL", nullable=True, index=True)
     language: str = Field(max_length=8)
     state: str = Field(default=ResponseState.IN_PROGRESS, sa_type=String(16))
-    started_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime = Field(default_factory=utcnow, index=True)  # summaries: started
     completed_at: datetime | None = Field(default=None, index=True)
 
 
