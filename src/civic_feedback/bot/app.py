@@ -66,9 +66,14 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
     broadcaster = Broadcaster(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    scheduler, wake_soon = start_scheduler(worker, broadcaster)
+    scheduler, wake = start_scheduler(worker, broadcaster)
     dispatcher = create_dispatcher(
-        settings=settings, sessions=sessions, runs=runs, i18n=i18n, wake_notifications=wake_soon
+        settings=settings,
+        sessions=sessions,
+        runs=runs,
+        i18n=i18n,
+        wake_notifications=wake.notifications,
+        wake_broadcasts=wake.broadcasts,
     )
     try:
         with i18n.context():

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.handlers import (
     answers,
+    broadcast,
     errors,
     events,
     feedback,
@@ -60,6 +61,7 @@ def create_dispatcher(
     i18n: I18n,
     clock: Clock = utcnow,
     wake_notifications: Callable[[], None] = lambda: None,
+    wake_broadcasts: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
     dispatcher = Dispatcher(
@@ -69,6 +71,7 @@ def create_dispatcher(
         registrar=Registrar(settings.follow_up),
         clock=clock,
         wake_notifications=wake_notifications,
+        wake_broadcasts=wake_broadcasts,
     )
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
@@ -83,6 +86,7 @@ def create_dispatcher(
         events.create_router(),
         settings_handlers.create_router(),
         subscription.create_router(),
+        broadcast.create_router(),  # organizers; also takes the text of a draft announcement
         answers.create_fallback_router(),  # last: whatever no other router wanted
     )
     return dispatcher

@@ -4,6 +4,7 @@ due time too."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,15 +15,20 @@ from civic_feedback.bot.notifications import NotificationWorker
 INTERVAL = timedelta(seconds=15)
 
 
+@dataclass(frozen=True)
+class Wakers:
+    """For handlers that just wrote something due now: a place freed for someone on the
+    waiting list, an invitation after a late check-in, an announcement queued in Telegram."""
+
+    notifications: Callable[[], None]
+    broadcasts: Callable[[], None]
+
+
 def start_scheduler(
     worker: NotificationWorker, broadcaster: Broadcaster
-) -> tuple[AsyncIOScheduler, Callable[[], None]]:
+) -> tuple[AsyncIOScheduler, Wakers]:
     """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
-    restart loses nothing.
-
-    Also returns ``wake_soon``, for handlers that just wrote something due now (a place
-    freed for someone on the waiting list, an invitation after a late check-in).
-    """
+    restart loses nothing."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     def wake_at(moment: datetime) -> None:
@@ -57,4 +63,7 @@ def start_scheduler(
         coalesce=True,
     )
     scheduler.start()
-    return scheduler, lambda: wake_at(datetime.now(UTC))
+    return scheduler, Wakers(
+        notifications=lambda: wake_at(datetime.now(UTC)),
+        broadcasts=lambda: scheduler.modify_job("broadcasts", next_run_time=datetime.now(UTC)),
+    )
