@@ -12,11 +12,18 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from civic_feedback.storage.models import AuditEntry, Role, StaffMember
+from civic_feedback.storage.models import AuditEntry, Citizen, Response, Role, StaffMember
 from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.roles import Permission, may, role_of
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line
+from tests.test_admin_cli import (
+    Cli,
+    answer_event_satisfaction,
+    no_traceback,
+    ready_cli,
+    session_on,
+    the_error_line,
+)
 
 ORGANIZER = 5550001
 
@@ -132,3 +139,30 @@ def test_audit_prints_entries_as_json_lines_and_filters_by_action(cli: Cli) -> N
 )
 def test_what_each_role_may_do(role: Role | None, allowed: set[Permission]) -> None:
     assert {p for p in Permission if may(role, p)} == allowed
+
+
+def test_forget_erases_a_citizen_on_the_record_and_says_when_there_is_nobody(cli: Cli) -> None:
+    with session_on(cli) as session:
+        answer_event_satisfaction(session, 777001, comment="Слаб звук")
+
+    run = cli("users", "forget", "777001")
+
+    assert run.returncode == 0, run.stderr
+    assert "Erased 777001; 1 response detached from them." in run.stdout
+    with session_on(cli) as session:
+        assert session.exec(select(Citizen)).all() == []
+        (response,) = session.exec(select(Response)).all()
+        assert response.citizen_id is None
+    assert [e.action for e in audit_log(cli)] == ["erase"]
+    assert "the bot stores nothing about 777001" in the_error_line(cli("users", "forget", "777001"))
+
+
+def test_forget_can_delete_the_answers_too(cli: Cli) -> None:
+    with session_on(cli) as session:
+        answer_event_satisfaction(session, 777001, comment="Слаб звук")
+
+    run = cli("users", "forget", "777001", "--answers", "delete")
+
+    assert "1 response deleted" in run.stdout, run.stderr
+    with session_on(cli) as session:
+        assert session.exec(select(Response)).all() == []

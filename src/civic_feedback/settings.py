@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from civic_feedback.storage.erasure import AnswersOnErasure
 from civic_feedback.storage.event_schedule import FollowUpPolicy, parse_duration
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     followup_delay: timedelta = timedelta(hours=48)
     staff_chats: CommaList = Field(default_factory=list)
     retention_days: int | None = Field(default=None, gt=0)
+    erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
 
     @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
     @classmethod

@@ -13,11 +13,15 @@ from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage import audit
+from civic_feedback.storage.citizens import find_citizen
+from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
 from civic_feedback.storage.models import Role
 from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.roles import grant, revoke, staff_members
 
-app = typer.Typer(help="Staff roles: grant, revoke, list.", no_args_is_help=True)
+app = typer.Typer(
+    help="Staff roles (grant, revoke, list) and erasing a person (forget).", no_args_is_help=True
+)
 console = Console(highlight=False)
 
 _ROLES = ", ".join(role.value for role in Role)
@@ -110,3 +114,26 @@ def list_command() -> None:
             f"{member.granted_at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
         )
     console.print(table if table.row_count else "Nobody has a role yet; ADMIN_IDS is empty.")
+
+
+@app.command("forget")
+def forget_command(
+    telegram_id: Annotated[int, typer.Argument(help="The citizen's Telegram user id.")],
+    answers: Annotated[
+        AnswersOnErasure | None,
+        typer.Option(help="detach or delete their answers; default: ERASE_ANSWERS."),
+    ] = None,
+) -> None:
+    """Erase a citizen's personal data, as /forget does (for a request made by letter)."""
+    settings = load_settings()
+    key = settings.require_pseudonym_key()
+    with open_session(settings) as session:
+        citizen = find_citizen(session, _telegram_id(telegram_id))
+        if citizen is None:
+            raise CliError(f"the bot stores nothing about {telegram_id}")
+        chosen = answers or settings.erase_answers
+        audit.record(session, audit.cli_actor(), "erase", pseudonym(key, telegram_id))
+        erased = erase_citizen(session, citizen, key, chosen)
+    verb = "detached from them" if chosen is AnswersOnErasure.DETACH else "deleted"
+    noun = "response" if erased.responses == 1 else "responses"
+    console.print(f"Erased {telegram_id}; {erased.responses} {noun} {verb}.")

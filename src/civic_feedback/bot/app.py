@@ -14,6 +14,7 @@ from aiogram.enums import ParseMode
 from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.commands import set_command_menus
 from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
@@ -66,7 +67,8 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
     broadcaster = Broadcaster(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    scheduler, wake = start_scheduler(worker, broadcaster)
+    housekeeper = Housekeeper(sessions=sessions, settings=settings, key=pseudonym_key, clock=utcnow)
+    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper)
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,

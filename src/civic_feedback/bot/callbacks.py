@@ -63,3 +63,10 @@ class BroadcastCb(CallbackData, prefix="bc"):
     id: int
     act: str
     v: str = ""
+
+
+class ForgetCb(CallbackData, prefix="forget"):
+    """/forget's answer: ``yes`` erases the person pressing it (never anyone else), ``no``
+    keeps everything."""
+
+    yes: bool

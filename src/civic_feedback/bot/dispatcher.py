@@ -26,6 +26,7 @@ from civic_feedback.bot.handlers import (
     feedback,
     help,
     language,
+    privacy,
     start,
     subscription,
 )
@@ -86,6 +87,7 @@ def create_dispatcher(
         events.create_router(),
         settings_handlers.create_router(),
         subscription.create_router(),
+        privacy.create_router(),
         broadcast.create_router(),  # organizers; also takes the text of a draft announcement
         answers.create_fallback_router(),  # last: whatever no other router wanted
     )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from civic_feedback.bot.broadcaster import Broadcaster
+from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.notifications import NotificationWorker
 
 INTERVAL = timedelta(seconds=15)
@@ -25,7 +26,7 @@ class Wakers:
 
 
 def start_scheduler(
-    worker: NotificationWorker, broadcaster: Broadcaster
+    worker: NotificationWorker, broadcaster: Broadcaster, housekeeper: Housekeeper
 ) -> tuple[AsyncIOScheduler, Wakers]:
     """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
     restart loses nothing."""
@@ -59,6 +60,16 @@ def start_scheduler(
         seconds=INTERVAL.total_seconds(),
         id="broadcasts",
         next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    # Daily, and a minute after every start: a bot restarted each night still purges.
+    scheduler.add_job(
+        housekeeper.purge,
+        "interval",
+        days=1,
+        id="purge",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
         max_instances=1,
         coalesce=True,
     )

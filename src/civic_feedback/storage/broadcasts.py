@@ -17,6 +17,7 @@ from sqlalchemy import Select, Table, delete, func, insert, literal, select, upd
 from sqlmodel import Session, col
 
 from civic_feedback.flows.schema import is_valid_flow_id
+from civic_feedback.storage.database import affected
 from civic_feedback.storage.events import ACTIVE, find_event
 from civic_feedback.storage.models import (
     Broadcast,
@@ -168,7 +169,7 @@ def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
     broadcast.state = BroadcastState.CANCELLED
     session.add(broadcast)
     session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected(result)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class Citizen(SQLModel, table=True):
     opted_out: bool = False  # sent /stop: no broadcasts
     municipality: str | None = Field(default=None, max_length=100)  # chosen in /settings
     unreachable: bool = False  # blocked the bot (Telegram answered 403): send nothing
+    privacy_accepted_at: datetime | None = None  # accepted the privacy notice (None: not yet)
 
 
 # A flow as organizers write it, for the /feedback list; its content lives in versions.
