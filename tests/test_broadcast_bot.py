@@ -178,11 +178,11 @@ async def test_texts_in_other_languages_are_added_and_all_subscribers_exclude_th
     await admin.tap("Choose recipients →")
     confirm = (await admin.tap("All subscribers")).of(SendMessage)[-1]
 
-    assert "Recipients: 4." in confirm.text  # 8005 sent /stop
-    await admin.tap("Send to 4")
+    assert "Recipients: 5." in confirm.text  # four citizens and the admin; 8005 sent /stop
+    await admin.tap("Send to 5")
     (broadcast,) = broadcasts(tg)
     assert set(broadcast.texts) == {"bg", "en"}
-    assert outbox_chats(tg, broadcast.id) == 4
+    assert outbox_chats(tg, broadcast.id) == 5
 
 
 async def test_a_citizen_is_refused_every_step_and_nothing_changes(
@@ -279,7 +279,7 @@ async def test_stop_sending_cancels_what_is_left_and_is_audited(tg: StaffTelegra
     await compose(organizer)
     await organizer.tap("Choose recipients →")
     await organizer.tap("All subscribers")
-    await organizer.tap("Send to 4")
+    await organizer.tap("Send to 5")
 
     await organizer.tap("Stop sending")
 
@@ -288,5 +288,5 @@ async def test_stop_sending_cancels_what_is_left_and_is_audited(tg: StaffTelegra
     with tg.sessions() as session:
         states = session.exec(select(Outbox.state).where(Outbox.broadcast_id == broadcast.id))
         assert set(states.all()) == {OutboxState.CANCELLED}
-    assert "4 messages will not be sent" in shown(organizer.screen)
+    assert "5 messages will not be sent" in shown(organizer.screen)
     assert [e.action for e in audit_entries(tg)] == ["broadcast", "broadcast_cancel"]

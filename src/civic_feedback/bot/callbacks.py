@@ -70,3 +70,9 @@ class ForgetCb(CallbackData, prefix="forget"):
     keeps everything."""
 
     yes: bool
+
+
+class PrivacyCb(CallbackData, prefix="privacy"):
+    """ "I agree" under the privacy notice; ``then`` is the /start link that was waiting."""
+
+    then: str = ""

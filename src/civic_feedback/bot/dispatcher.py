@@ -34,6 +34,7 @@ from civic_feedback.bot.handlers import settings as settings_handlers
 from civic_feedback.bot.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares import DatabaseMiddleware, PerChatOrderMiddleware
 from civic_feedback.bot.notifications import Clock
+from civic_feedback.bot.privacy_notice import PrivacyGate, PrivacyNotices
 from civic_feedback.settings import Settings
 from civic_feedback.storage.events import Registrar
 from civic_feedback.storage.models import utcnow
@@ -77,6 +78,9 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
+    gate = PrivacyGate(PrivacyNotices.load(settings))  # after i18n: the notice is translated
+    dispatcher.message.outer_middleware(gate)
+    dispatcher.callback_query.outer_middleware(gate)
     dispatcher.include_routers(
         errors.create_router(),
         answers.create_router(),  # button presses and typed answers: most of the traffic
