@@ -82,7 +82,14 @@ def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]
     return collect_answers(rows)
 
 
-def insert_answer(db: Connection, response_id: int, question: Question, value: AnswerValue) -> None:
+def insert_answer(
+    db: Connection,
+    response_id: int,
+    question: Question,
+    value: AnswerValue,
+    *,
+    text_language: str | None = None,
+) -> None:
     """Write one answer (and its ticked options); the caller commits."""
     kind = question.type
     number = float(value) if kind in _NUMBER_TYPES and isinstance(value, int | float) else None
@@ -93,6 +100,7 @@ def insert_answer(db: Connection, response_id: int, question: Question, value: A
         "number_value": None if isinstance(value, bool) else number,
         "text_value": value if kind is QuestionType.TEXT and isinstance(value, str) else None,
         "bool_value": value if isinstance(value, bool) else None,
+        "text_language": text_language,
         "answered_at": utcnow(),
     }
     inserted = db.execute(_INSERT_ANSWER, row).inserted_primary_key
