@@ -18,7 +18,8 @@ from civic_feedback.flows.schema import Question, QuestionType
 from civic_feedback.storage.models import Answer, AnswerChoice, utcnow
 
 AnswerRow = Sequence[Any]
-"""(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id)."""
+"""(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id,
+text_language)."""
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
@@ -31,6 +32,7 @@ _COLUMNS = [
     _ANSWER.c.text_value,
     _ANSWER.c.bool_value,
     _CHOICE.c.option_id,
+    _ANSWER.c.text_language,
 ]
 _NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
 
@@ -49,7 +51,7 @@ def collect_answers(rows: Iterable[AnswerRow]) -> dict[str, AnswerValue]:
     values: dict[str, AnswerValue] = {}
     for _, group in groupby(rows, key=lambda row: row[1]):
         items = list(group)
-        _, _, question_id, kind, number, text, flag, _ = items[0]
+        _, _, question_id, kind, number, text, flag, _, _ = items[0]
         options = [item[7] for item in items if item[7] is not None]
         values[question_id] = value_of(kind, number, text, flag, options)
     return values
