@@ -31,6 +31,7 @@ from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form
+from tests.test_export import FIXED
 
 FLOW_ID = "municipal-budget-2027-public-consultation"  # 41 characters: longer than a sheet name
 FLOW = f"""\
@@ -46,13 +47,7 @@ questions:
 SOFIA = ZoneInfo("Europe/Sofia")
 KEY = PSEUDONYM_KEY.encode()
 HEADER = [
-    "response_id",
-    "flow_id",
-    "flow_version",
-    "respondent",
-    "language",
-    "started_at",
-    "completed_at",
+    *FIXED,
     "score",
     "agree",
     "note",

@@ -7,6 +7,7 @@ from rich.console import Console
 
 from civic_feedback.admin_cli import (
     broadcast_commands,
+    comments_command,
     events_commands,
     export_command,
     flows_commands,
@@ -27,6 +28,7 @@ app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.command("export")(export_command.export)
+app.command("comments")(comments_command.comments)
 
 console = Console()
 

@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.admin_cli.events_commands import event_by_code
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.reports.export_xlsx import write_xlsx
 from civic_feedback.settings import load_settings
-from civic_feedback.storage.events import find_event
 from civic_feedback.storage.export_rows import ResponseFilter, export_columns, iter_export_rows
 from civic_feedback.storage.weeks import local_midnight
 
@@ -112,9 +112,7 @@ def _form_and_event(session: Session, flow: str | None, code: str | None) -> tup
         if flow is None:
             raise CliError("say what to export: --flow FORM, or --event CODE for an event's form")
         return flow, None
-    found = find_event(session, code.strip())
-    if found is None or found.id is None:
-        raise CliError(f"no event {code!r}: see `feedback-admin events list` for the codes")
+    found = event_by_code(session, code)
     if flow is not None and flow != found.flow_id:
         raise CliError(f"event {code} uses the form {found.flow_id!r}, not {flow!r}: drop --flow")
     return found.flow_id, found.id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -92,7 +92,8 @@ def spreadsheet_cell(value: Any) -> Cell:
     return value  # type: ignore[no-any-return]
 
 
-def _timestamp(moment: datetime | None, zone: ZoneInfo) -> str | None:
+def iso_local(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """A stored (UTC) time as ISO 8601 text in ``zone``, whole seconds; None stays None."""
     return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
 
 
@@ -103,8 +104,8 @@ def _record(row: ExportRow, options: ExportOptions) -> dict[str, Any]:
         "flow_version": row.flow_version,
         "respondent": None if row.telegram_id is None else pseudonym(options.key, row.telegram_id),
         "language": row.language,
-        "started_at": _timestamp(row.started_at, options.zone),
-        "completed_at": _timestamp(row.completed_at, options.zone),
+        "started_at": iso_local(row.started_at, options.zone),
+        "completed_at": iso_local(row.completed_at, options.zone),
         "event_code": row.event_code,
         "municipality": row.municipality,
     }
@@ -118,14 +119,24 @@ def write_json(
 ) -> int:
     """A JSON list, one object per response, written as it streams. Returns the count."""
     text_questions = SheetLayout(columns, options).text_questions
+
+    def records() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            record = _record(row, options)
+            record["answers"] = {
+                c.question_id: _json_value(row.answers.get(c.question_id)) for c in columns
+            }
+            record["languages"] = {q: row.text_languages.get(q) for q in text_questions}
+            yield record
+
+    return write_json_list(records(), out)
+
+
+def write_json_list(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """A JSON list written one object a line as ``records`` stream. Returns the count."""
     count = 0
     out.write("[")
-    for row in rows:
-        record = _record(row, options)
-        record["answers"] = {
-            c.question_id: _json_value(row.answers.get(c.question_id)) for c in columns
-        }
-        record["languages"] = {q: row.text_languages.get(q) for q in text_questions}
+    for record in records:
         out.write(",\n" if count else "\n")
         out.write(json.dumps(record, ensure_ascii=False))
         count += 1
