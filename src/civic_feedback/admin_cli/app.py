@@ -8,6 +8,7 @@ from rich.console import Console
 from civic_feedback.admin_cli import (
     audit_command,
     broadcast_commands,
+    comments_command,
     events_commands,
     export_command,
     flows_commands,
@@ -30,6 +31,7 @@ app.add_typer(events_commands.app, name="events")
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.add_typer(users_commands.app, name="users")
 app.command("export")(export_command.export)
+app.command("comments")(comments_command.comments)
 app.command("audit")(audit_command.audit)
 
 console = Console()

@@ -25,6 +25,7 @@ from civic_feedback.storage.database import create_db_engine, session_factory, u
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.responses import FormRuns
+from civic_feedback.storage.text_language import LanguageDetector
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
         for published in install_library(session):
             log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
     i18n = create_i18n(settings.interface_language)
-    runs = FormRuns(FlowCatalog(), pseudonym_key)
+    runs = FormRuns(FlowCatalog(), pseudonym_key, detector=LanguageDetector(settings.languages))
     limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
     bot = create_bot(token, settings.telegram_api_url, limiter)
     worker = NotificationWorker(
