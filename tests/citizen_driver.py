@@ -8,12 +8,19 @@ from tests.fake_telegram import FakeTelegram, SentMessage
 
 
 class CitizenDriver:
-    """Types and presses like a person, and waits for the bot's reply to each action."""
+    """Types and presses like a person, and waits for the bot's reply to each action.
 
-    def __init__(self, tg: FakeTelegram, user_id: int, language: str = "en") -> None:
+    A citizen who ``agrees`` (the default) accepts the privacy notice the first time the bot
+    shows it, by pressing its button as a person would; the reply is then what came after.
+    """
+
+    def __init__(
+        self, tg: FakeTelegram, user_id: int, language: str = "en", *, agrees: bool = True
+    ) -> None:
         self.tg = tg
         self.id = user_id
         self.language = language
+        self.agrees = agrees
 
     def _screen_state(self) -> tuple[int, int]:
         # Cheap to compute for many concurrent citizens: only this chat's messages.
@@ -34,9 +41,19 @@ class CitizenDriver:
         return self.tg.last_message(self.id)
 
     async def say(self, text: str, timeout: float = 15) -> SentMessage:
-        return await self._reply_to(
+        screen = await self._reply_to(
             lambda: self.tg.send_text(self.id, text, language_code=self.language), timeout
         )
+        agree = [label for row in self.tg.buttons(screen) for label, data in row
+                 if (data or "").startswith("privacy:")]  # fmt: skip
+        if not (self.agrees and agree):
+            return screen
+        sent = len(self.tg.messages(self.id))
+        self.tg.press_button(self.id, screen.message_id, agree[0], language_code=self.language)
+        await self.tg.wait_for(lambda: len(self.tg.messages(self.id)) > sent, timeout)
+        after = self.screen
+        assert after is not None
+        return after
 
     async def tap(self, label: str, timeout: float = 15) -> SentMessage:
         """Press the button labelled ``label`` on the newest message that has buttons."""

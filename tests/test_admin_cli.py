@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlmodel import Session
+from openpyxl import load_workbook
+from sqlmodel import Session, select
 from typer.core import TyperGroup
 
 from civic_feedback.admin_cli.app import app
@@ -32,7 +33,9 @@ from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
+from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
 from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
@@ -200,6 +203,10 @@ def command_paths() -> list[list[str]]:
 
     walk(typer.main.get_command(app), [])
     return paths
+
+
+def read_csv_text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig")
 
 
 def answer_event_satisfaction(session: Session, telegram_id: int, *, comment: str) -> None:
@@ -401,6 +408,89 @@ def test_export_of_an_unknown_form_is_one_clear_line(upgraded: Cli) -> None:
     line = the_error_line(run)
     assert "no form 'no-such-form'" in line
     assert "flows list" in line
+
+
+def test_export_of_an_event_needs_no_flow_and_writes_a_workbook(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    install_library(cli_db)
+    event = add_event(
+        cli_db,
+        Event(
+            code="",
+            kind=EventKind.CONSULTATION,
+            municipality="Хасково",
+            title={"bg": "Консултация"},
+            starts_at=utcnow(),
+            ends_at=utcnow(),
+            flow_id="event-satisfaction",
+        ),
+    )
+    citizen = add_citizen(cli_db, telegram_id=424242, language="bg")
+    steps: list[Step] = [
+        Button("2"),
+        Button("7"),
+        1,
+        Button("4"),
+        Text("Залата беше студена"),
+        Skip(),
+    ]
+    runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
+    walk_form(cli_db, runs, citizen, "event-satisfaction", steps, language="bg", event_id=event.id)
+    answer_event_satisfaction(cli_db, 434343, comment="Без събитие")  # not about the event
+
+    run = upgraded("export", "--event", event.code, "--format", "xlsx", "-o", "out.xlsx")
+
+    assert run.returncode == 0, run.stderr
+    assert "1 responses written to out.xlsx" in run.stderr
+    sheet = load_workbook(upgraded.cwd / "out.xlsx").worksheets[0]
+    header, values = sheet.iter_rows(values_only=True)  # the one response about the event
+    exported = dict(zip(header, values, strict=True))
+    assert sheet.title == "event-satisfaction"
+    assert (exported["event_code"], exported["municipality"]) == (event.code, "Хасково")
+    assert exported["comment"] == "Залата беше студена"
+
+
+def test_export_with_telegram_ids_warns_that_the_file_holds_personal_data(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    install_library(cli_db)
+    answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
+
+    run = upgraded(
+        "export", "--flow", "event-satisfaction", "--include-telegram-ids", "-o", "out.csv"
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert "warning: out.csv will hold Telegram ids" in run.stderr
+    rows = list(csv.DictReader(io.StringIO(read_csv_text(upgraded.cwd / "out.csv"), newline="")))
+    assert rows[0]["telegram_id"] == "424242"
+    cli_db.expire_all()
+    (entry,) = cli_db.exec(select(AuditEntry)).all()
+    assert (entry.action, entry.subject) == ("export", "event-satisfaction")
+    assert entry.details["telegram_ids"] is True
+    assert entry.details["responses"] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--since", "16.11.2026"], "--since '16.11.2026' is not a day: write it as YYYY-MM-DD"),
+        (["--until", "2026-02-30"], "--until '2026-02-30' is not a day"),
+        (["--since", "2026-11-17", "--until", "2026-11-16"], "is after --until"),
+        (["--event", "NOSUCH22"], "no event 'NOSUCH22': see `feedback-admin events list`"),
+        ([], "say what to export: --flow FORM, or --event CODE"),
+        (["--flow", "no-such-form", "--since", "2026-11-01"], "no form 'no-such-form'"),
+    ],
+    ids=["bad-since", "bad-until", "since-after-until", "unknown-event", "nothing", "no-form"],
+)
+def test_export_refuses_a_wrong_selection_in_one_line(
+    upgraded: Cli, options: list[str], says: str
+) -> None:
+    run = upgraded("export", *options, "-o", "out.csv")
+
+    assert says in the_error_line(run)
+    assert not (upgraded.cwd / "out.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -406,3 +406,35 @@ async def test_broadcasts_go_out_one_after_another_in_the_order_they_are_due(
     assert await broadcaster.send_due() == 2
 
     assert [m.content for m in received(telegram, chat)] == ["first", "second"]
+
+
+# --- the organizer's progress message (announcements composed in Telegram) ---------------------
+
+
+async def test_an_announcement_composed_in_telegram_ends_with_its_counts_in_the_organizers_chat(
+    db: Session, telegram: FakeTelegram, bot: Bot, broadcaster: Broadcaster
+) -> None:
+    organizer = 9001
+    progress_message = await bot.send_message(organizer, "Announcement: sending…")
+    town(db, 3)
+    blocked = new_citizen(db, 1100).telegram_id
+    telegram.blocked.add(blocked)
+    broadcast = Broadcast(
+        texts={"bg": BG_TEXT},
+        segment="all",
+        send_at=NOW,
+        report_chat_id=organizer,
+        report_message_id=progress_message.message_id,
+        report_language="en",
+    )
+    queue_broadcast(db, broadcast)
+
+    await broadcaster.send_due()
+
+    shown = telegram.message(organizer, progress_message.message_id)
+    assert shown.text == (
+        f"Announcement {broadcast.id} is finished.\n"
+        "Sent: 3 of 4. Not delivered: 0. Blocked the bot: 1."
+    )
+    assert shown.reply_markup is None  # no "Stop sending" once it is over
+    assert len(received(telegram, organizer)) == 1  # edited in place, not a new message

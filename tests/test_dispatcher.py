@@ -40,8 +40,9 @@ from civic_feedback.flows.engine import AnswerValue, Problem, Rejected
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.messages import problem_text
 from civic_feedback.flows.schema import Flow
-from civic_feedback.settings import Settings
+from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
 from civic_feedback.storage.answer_rows import stored_answers
+from civic_feedback.storage.citizens import add_citizen, find_citizen
 from civic_feedback.storage.database import create_db_engine, session_factory
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import (
@@ -51,6 +52,7 @@ from civic_feedback.storage.models import (
     Conversation,
     Response,
     ResponseState,
+    utcnow,
 )
 from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
@@ -139,6 +141,7 @@ class Telegram:
         self.failures = FailedUpdates()
         self.i18n = create_i18n("bg")
         self._update_ids = itertools.count(1)
+        self._agreed: set[int] = set()
         self._engines: list[Engine] = []
         self.dispatcher = self._build(sessions)
 
@@ -166,6 +169,20 @@ class Telegram:
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
+
+    def agree(self, user_id: int, language_code: str) -> None:
+        """The person accepted the privacy notice (once; nothing else about them is stored)."""
+        if user_id in self._agreed:
+            return
+        self._agreed.add(user_id)
+        with self.sessions() as session:
+            citizen = find_citizen(session, user_id)
+            if citizen is None:
+                language = language_code if language_code in SUPPORTED_LANGUAGES else None
+                citizen = add_citizen(session, telegram_id=user_id, language=language)
+            citizen.privacy_accepted_at = utcnow()
+            session.add(citizen)
+            session.commit()
 
     def english(self, make: Callable[[], str], language: str = "en") -> str:
         """An interface text as a citizen speaking ``language`` gets it (catalogs applied)."""
@@ -224,11 +241,18 @@ class Telegram:
 
 @dataclass
 class Person:
-    """A citizen in their private chat with the bot."""
+    """A citizen in their private chat with the bot.
+
+    ``agreed`` (the default) stands for a citizen who accepted the privacy notice before the
+    test begins, as every citizen does once: they are otherwise met exactly as on first
+    contact (their Telegram language kept when offered, no other data). With
+    ``agreed=False`` the test meets the notice itself.
+    """
 
     tg: Telegram
     user_id: int
     language_code: str = "en"
+    agreed: bool = True
     _response_id: int | None = None
 
     async def say(self, text: str) -> Calls:
@@ -258,6 +282,8 @@ class Person:
         return await self.press(data)
 
     async def _deliver(self, raw: dict[str, Any]) -> Calls:
+        if self.agreed:
+            self.tg.agree(self.user_id, self.language_code)
         calls = await self.tg.deliver(raw)
         shown = self.tg.api.messages_in(self.user_id)
         answer_buttons = (

@@ -24,7 +24,7 @@ from civic_feedback.flows.engine import Button, Input, Skip, Text
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.flows.schema import Flow
-from civic_feedback.reports.export import write_csv, write_json
+from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.storage.citizens import add_citizen, find_citizen
 from civic_feedback.storage.export_rows import export_columns, iter_export_rows
 from civic_feedback.storage.flow_versions import FlowCatalog, flow_definition, publish_flow
@@ -45,7 +45,8 @@ FIXED = [
     "started_at",
     "completed_at",
 ]
-RECORD_KEYS = {*FIXED, "answers"}
+ADDED = ["event_code", "municipality"]
+RECORD_KEYS = {*FIXED, *ADDED, "answers", "languages"}
 
 DEMO_FLOW = """\
 id: export-demo
@@ -270,7 +271,7 @@ def export_json(session: Session, flow_id: str, zone: ZoneInfo = ZONE) -> list[d
 def json_text(session: Session, flow_id: str, zone: ZoneInfo = ZONE) -> str:
     out = io.StringIO()
     columns = export_columns(session, flow_id)
-    count = write_json(iter_export_rows(session, flow_id), columns, out, key=KEY, zone=zone)
+    count = write_json(iter_export_rows(session, flow_id), columns, out, ExportOptions(KEY, zone))
     text = out.getvalue()
     assert count == len(json.loads(text))
     return text
@@ -279,7 +280,7 @@ def json_text(session: Session, flow_id: str, zone: ZoneInfo = ZONE) -> str:
 def csv_text(session: Session, flow_id: str) -> str:
     out = io.StringIO(newline="")
     columns = export_columns(session, flow_id)
-    count = write_csv(iter_export_rows(session, flow_id), columns, out, key=KEY, zone=ZONE)
+    count = write_csv(iter_export_rows(session, flow_id), columns, out, ExportOptions(KEY, ZONE))
     text = out.getvalue()
     assert count == len(text.splitlines()) - 1
     return text
@@ -438,12 +439,20 @@ def test_json_of_a_form_without_responses_is_an_empty_list(sessions: sessionmake
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def test_csv_header_is_the_fixed_columns_then_the_question_ids(answered: Answered) -> None:
+def test_csv_header_keeps_the_first_columns_in_place_then_adds_new_ones(
+    answered: Answered,
+) -> None:
     with answered.sessions() as session:
         text = csv_text(session, "export-demo")
 
     header = next(csv.reader(io.StringIO(text, newline="")))
-    assert header == [*FIXED, *DEMO_QUESTIONS]
+    assert header == [
+        *FIXED,
+        *DEMO_QUESTIONS,
+        *ADDED,
+        "improve__language",
+        "comment__language",
+    ]
 
 
 def test_csv_cells_are_what_a_spreadsheet_user_expects(answered: Answered) -> None:

@@ -170,8 +170,11 @@ def test_without_week_the_last_complete_week_is_summarised(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--week", "2026-47"], "--week: '2026-47' is not an ISO week; write it like 2026-W47"),
-        (["--week", "2027-W53"], "2027 has weeks 1 to 52"),
+        (
+            ["--week", "2026-47"],
+            "--week: '2026-47' is not an ISO week: write the year and week, e.g. 2026-W47",
+        ),
+        (["--week", "2027-W53"], "2027 has weeks 01 to 52, not 53"),
         (["--event", "nosuchev"], "no event 'nosuchev': see `feedback-admin events list`"),
         (["--municipality", "Атлантида"], "no municipality 'Атлантида': choose one of"),
         (["--format", "xlsx"], "--format xlsx writes a file: add -o summary.xlsx"),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from civic_feedback.storage.erasure import AnswersOnErasure
 from civic_feedback.storage.event_schedule import FollowUpPolicy, parse_duration
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
@@ -56,6 +58,8 @@ class Settings(BaseSettings):
     followup_delay: timedelta = timedelta(hours=48)
     staff_chats: CommaList = Field(default_factory=list)
     retention_days: int | None = Field(default=None, gt=0)
+    erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
+    privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
 
     @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
     @classmethod
@@ -66,6 +70,13 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("privacy_notice_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder; it should hold bg.html, en.html, ...")
+        return value
 
     @field_validator("timezone")
     @classmethod

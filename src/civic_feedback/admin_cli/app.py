@@ -6,11 +6,14 @@ import typer
 from rich.console import Console
 
 from civic_feedback.admin_cli import (
+    audit_command,
     broadcast_commands,
+    comments_command,
     events_commands,
     export_command,
     flows_commands,
     summary_command,
+    users_commands,
 )
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.database import upgrade_database
@@ -27,8 +30,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
 app.add_typer(broadcast_commands.app, name="broadcast")
+app.add_typer(users_commands.app, name="users")
 app.command("export")(export_command.export)
 app.command("summary")(summary_command.summary)
+app.command("comments")(comments_command.comments)
+app.command("audit")(audit_command.audit)
 
 console = Console()
 

@@ -19,6 +19,7 @@ from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import parse_time
 from civic_feedback.flows.schema import is_valid_flow_id
 from civic_feedback.settings import SUPPORTED_LANGUAGES, load_settings
+from civic_feedback.storage import audit
 from civic_feedback.storage.broadcasts import Progress as BroadcastProgress
 from civic_feedback.storage.broadcasts import (
     SegmentError,
@@ -104,8 +105,15 @@ def send(
         if dry_run:
             _preview(reach, texts, settings.interface_language)
             return
-        broadcast = Broadcast(texts=texts, segment=segment.strip(), button=chosen, send_at=send_at)
+        actor = audit.cli_actor()
+        broadcast = Broadcast(
+            texts=texts, segment=segment.strip(), button=chosen, send_at=send_at, created_by=actor
+        )
         total = queue_broadcast(session, broadcast)
+        audit.record(
+            session, actor, "broadcast", broadcast.segment, id=broadcast.id, recipients=total
+        )
+        session.commit()
     when = "now" if at is None else f"at {send_at.astimezone(settings.zone):%Y-%m-%d %H:%M}"
     console.print(f"Broadcast {broadcast.id} queued for {total} citizens, sent {when}.")
 
@@ -209,5 +217,6 @@ def cancel(broadcast_id: Annotated[int, typer.Argument(help="The broadcast's id.
         broadcast = _find(session, broadcast_id)
         if broadcast.state in (BroadcastState.DONE, BroadcastState.CANCELLED):
             raise CliError(f"broadcast {broadcast_id} is already {broadcast.state}")
+        audit.record(session, audit.cli_actor(), "broadcast_cancel", str(broadcast_id))
         stopped = cancel_broadcast(session, broadcast)
     console.print(f"Broadcast {broadcast_id} cancelled; {stopped} messages will not be sent.")

@@ -182,7 +182,8 @@ def _title(event: Event, settings: Settings) -> str:
     return event.title.get(settings.interface_language) or next(iter(event.title.values()), "")
 
 
-def _event(session: Session, code: str) -> Event:
+def event_by_code(session: Session, code: str) -> Event:
+    """The event with this code, or a CliError that says where to find the codes."""
     event = find_event(session, code.strip().lower())
     if event is None:
         raise CliError(f"no event {code!r}: see `feedback-admin events list`")
@@ -194,7 +195,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
     """Details, counts (missed reminders included) and the three links for posters."""
     settings = load_settings()
     with open_session(settings) as session:
-        event = _event(session, code)
+        event = event_by_code(session, code)
         counts = event_counts(session, event)
     zone = settings.zone
     table = Table(show_header=False)
@@ -233,7 +234,7 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
     """Cancel an event: registered citizens are told, nothing more is sent about it."""
     settings = load_settings()
     with open_session(settings) as session:
-        event = _event(session, code)
+        event = event_by_code(session, code)
         if event.state == EventState.CANCELLED:
             raise CliError(f"event {event.code} is already cancelled")
         told = Registrar(settings.follow_up).cancel_event(session, event, utcnow())
@@ -253,7 +254,7 @@ def qr(
         raise CliError(f"-o must end in {', '.join(POSTER_FORMATS)}")
     settings = load_settings()
     with open_session(settings) as session:
-        event = _event(session, code)
+        event = event_by_code(session, code)
     link = deep_link(bot_username(settings), f"{LINKS[what]}_{event.code}")
     when = f"{event.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M}"
     write_qr_poster(link, _title(event, settings), f"{when} · {link}", output)

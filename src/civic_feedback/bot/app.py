@@ -14,6 +14,7 @@ from aiogram.enums import ParseMode
 from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.commands import set_command_menus
 from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
@@ -24,6 +25,7 @@ from civic_feedback.storage.database import create_db_engine, session_factory, u
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.responses import FormRuns
+from civic_feedback.storage.text_language import LanguageDetector
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
         for published in install_library(session):
             log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
     i18n = create_i18n(settings.interface_language)
-    runs = FormRuns(FlowCatalog(), pseudonym_key)
+    runs = FormRuns(FlowCatalog(), pseudonym_key, detector=LanguageDetector(settings.languages))
     limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
     bot = create_bot(token, settings.telegram_api_url, limiter)
     worker = NotificationWorker(
@@ -66,9 +68,15 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
     broadcaster = Broadcaster(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    scheduler, wake_soon = start_scheduler(worker, broadcaster)
+    housekeeper = Housekeeper(sessions=sessions, settings=settings, key=pseudonym_key, clock=utcnow)
+    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper)
     dispatcher = create_dispatcher(
-        settings=settings, sessions=sessions, runs=runs, i18n=i18n, wake_notifications=wake_soon
+        settings=settings,
+        sessions=sessions,
+        runs=runs,
+        i18n=i18n,
+        wake_notifications=wake.notifications,
+        wake_broadcasts=wake.broadcasts,
     )
     try:
         with i18n.context():

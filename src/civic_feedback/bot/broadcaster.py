@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,12 +16,21 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.bot.broadcast_report import progress_text, stop_keyboard
 from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.settings import Settings
-from civic_feedback.storage.broadcasts import Delivery, claim_deliveries, next_broadcast, settle
+from civic_feedback.storage.broadcasts import (
+    Delivery,
+    claim_deliveries,
+    next_broadcast,
+    progress,
+    settle,
+)
 from civic_feedback.storage.models import Broadcast, OutboxState
 
 log = logging.getLogger(__name__)
+
+REPORT_EVERY = 10.0  # seconds between edits of an organizer's progress message
 
 
 class Broadcaster:
@@ -46,6 +56,7 @@ class Broadcaster:
         # A few deliveries in flight keep the rate when Telegram answers slowly (a quarter of a
         # second's worth); they are also all that a crash can lose (at most once).
         self.batch = max(1, round(settings.broadcast_rate / 4))
+        self._reported: dict[int, float] = {}  # broadcast id -> when its progress was shown
 
     async def send_due(self) -> int:
         """Send every due broadcast to the end; returns how many messages went out."""
@@ -59,9 +70,37 @@ class Broadcaster:
                     batch = claim_deliveries(session, broadcast, self.batch)
                 if not batch:
                     log.info("broadcast_done id=%s", broadcast.id)
+                    await self._report(broadcast, final=True)
                     continue
                 results = await asyncio.gather(*(self._deliver(broadcast, d) for d in batch))
                 sent += sum(results)
+                await self._report(broadcast, final=False)
+
+    async def _report(self, broadcast: Broadcast, *, final: bool) -> None:
+        """Edit the organizer's progress message (composed in Telegram): now and then, and
+        once more at the end."""
+        chat_id, message_id = broadcast.report_chat_id, broadcast.report_message_id
+        if chat_id is None or message_id is None or broadcast.id is None:
+            return
+        now = time.monotonic()
+        if not final and now - self._reported.get(broadcast.id, 0.0) < REPORT_EVERY:
+            return
+        self._reported[broadcast.id] = now
+        if final:
+            del self._reported[broadcast.id]
+        with self.sessions() as session:
+            state = progress(session, broadcast)
+        language = broadcast.report_language or self.settings.interface_language
+        with self.i18n.context(), self.i18n.use_locale(language):
+            text = progress_text(state)
+            markup = None if final else stop_keyboard(broadcast.id)
+        await self.limiter.wait()
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except TelegramAPIError as error:  # deleted, or unchanged since the last report
+            log.info("broadcast_report_not_edited id=%s: %s", broadcast.id, error)
 
     async def _deliver(self, broadcast: Broadcast, delivery: Delivery) -> bool:
         language = delivery.language or self.settings.interface_language

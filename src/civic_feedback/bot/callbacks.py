@@ -54,3 +54,25 @@ class MunicipalityCb(CallbackData, prefix="mun"):
     """A municipality chosen in /settings, by position in MUNICIPALITIES (-1: none)."""
 
     index: int
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    """A step of an announcement composed in Telegram: ``act`` is lang (add a text in
+    language ``v``), seg (choose recipients), to (segment ``v``), send, cancel or stop."""
+
+    id: int
+    act: str
+    v: str = ""
+
+
+class ForgetCb(CallbackData, prefix="forget"):
+    """/forget's answer: ``yes`` erases the person pressing it (never anyone else), ``no``
+    keeps everything."""
+
+    yes: bool
+
+
+class PrivacyCb(CallbackData, prefix="privacy"):
+    """ "I agree" under the privacy notice; ``then`` is the /start link that was waiting."""
+
+    then: str = ""

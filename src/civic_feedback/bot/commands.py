@@ -16,6 +16,8 @@ def command_menu() -> list[BotCommand]:
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="settings", description=_("My municipality")),
         BotCommand(command="stop", description=_("No more announcements")),
+        BotCommand(command="mydata", description=_("What this bot stores about me")),
+        BotCommand(command="forget", description=_("Erase my data")),
         BotCommand(command="help", description=_("How this bot works")),
         BotCommand(command="start", description=_("Welcome message")),
     ]

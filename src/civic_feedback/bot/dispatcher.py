@@ -20,11 +20,13 @@ from sqlmodel import Session
 
 from civic_feedback.bot.handlers import (
     answers,
+    broadcast,
     errors,
     events,
     feedback,
     help,
     language,
+    privacy,
     start,
     subscription,
 )
@@ -32,6 +34,7 @@ from civic_feedback.bot.handlers import settings as settings_handlers
 from civic_feedback.bot.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares import DatabaseMiddleware, PerChatOrderMiddleware
 from civic_feedback.bot.notifications import Clock
+from civic_feedback.bot.privacy_notice import PrivacyGate, PrivacyNotices
 from civic_feedback.settings import Settings
 from civic_feedback.storage.events import Registrar
 from civic_feedback.storage.models import utcnow
@@ -60,6 +63,7 @@ def create_dispatcher(
     i18n: I18n,
     clock: Clock = utcnow,
     wake_notifications: Callable[[], None] = lambda: None,
+    wake_broadcasts: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
     dispatcher = Dispatcher(
@@ -69,10 +73,14 @@ def create_dispatcher(
         registrar=Registrar(settings.follow_up),
         clock=clock,
         wake_notifications=wake_notifications,
+        wake_broadcasts=wake_broadcasts,
     )
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
+    gate = PrivacyGate(PrivacyNotices.load(settings))  # after i18n: the notice is translated
+    dispatcher.message.outer_middleware(gate)
+    dispatcher.callback_query.outer_middleware(gate)
     dispatcher.include_routers(
         errors.create_router(),
         answers.create_router(),  # button presses and typed answers: most of the traffic
@@ -83,6 +91,8 @@ def create_dispatcher(
         events.create_router(),
         settings_handlers.create_router(),
         subscription.create_router(),
+        privacy.create_router(),
+        broadcast.create_router(),  # organizers; also takes the text of a draft announcement
         answers.create_fallback_router(),  # last: whatever no other router wanted
     )
     return dispatcher

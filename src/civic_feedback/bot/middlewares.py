@@ -64,9 +64,12 @@ class DatabaseMiddleware(BaseMiddleware):
             if already_processed(session, event.update_id):
                 log.info("update_duplicate update_id=%s", event.update_id)
                 return UNHANDLED
-            record_with_next_commit(session, event.update_id)
             user: User | None = data.get("event_from_user")
             citizen = find_citizen(session, user.id) if user else None
+            # End the reading transaction: a handler that replies before it writes (or never
+            # writes) holds no pooled connection while Telegram answers, even in a burst.
+            session.commit()
+            record_with_next_commit(session, event.update_id)
             if citizen is not None:
                 note_activity(citizen)
             data["session"] = session

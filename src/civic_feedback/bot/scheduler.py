@@ -4,25 +4,32 @@ due time too."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from civic_feedback.bot.broadcaster import Broadcaster
+from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.notifications import NotificationWorker
 
 INTERVAL = timedelta(seconds=15)
 
 
-def start_scheduler(
-    worker: NotificationWorker, broadcaster: Broadcaster
-) -> tuple[AsyncIOScheduler, Callable[[], None]]:
-    """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
-    restart loses nothing.
+@dataclass(frozen=True)
+class Wakers:
+    """For handlers that just wrote something due now: a place freed for someone on the
+    waiting list, an invitation after a late check-in, an announcement queued in Telegram."""
 
-    Also returns ``wake_soon``, for handlers that just wrote something due now (a place
-    freed for someone on the waiting list, an invitation after a late check-in).
-    """
+    notifications: Callable[[], None]
+    broadcasts: Callable[[], None]
+
+
+def start_scheduler(
+    worker: NotificationWorker, broadcaster: Broadcaster, housekeeper: Housekeeper
+) -> tuple[AsyncIOScheduler, Wakers]:
+    """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
+    restart loses nothing."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     def wake_at(moment: datetime) -> None:
@@ -56,5 +63,18 @@ def start_scheduler(
         max_instances=1,
         coalesce=True,
     )
+    # Daily, and a minute after every start: a bot restarted each night still purges.
+    scheduler.add_job(
+        housekeeper.purge,
+        "interval",
+        days=1,
+        id="purge",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.start()
-    return scheduler, lambda: wake_at(datetime.now(UTC))
+    return scheduler, Wakers(
+        notifications=lambda: wake_at(datetime.now(UTC)),
+        broadcasts=lambda: scheduler.modify_job("broadcasts", next_run_time=datetime.now(UTC)),
+    )

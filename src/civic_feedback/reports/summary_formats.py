@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from civic_feedback.reports.export import csv_cell
+from civic_feedback.reports.export import spreadsheet_cell
 from civic_feedback.reports.headline import Headline, changes
 from civic_feedback.reports.summary import Headlines, WeeklySummary
 from civic_feedback.reports.summary_tables import ReportTable, cell_text, summary_tables
@@ -107,7 +107,7 @@ def write_csv(summary: WeeklySummary, out: IO[str]) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in tidy_rows(summary_json(summary)):
-        writer.writerow(csv_cell(row.get(column)) for column in CSV_COLUMNS)
+        writer.writerow(spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS)
 
 
 def tidy_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from civic_feedback.reports.export import csv_cell
+from civic_feedback.reports.export import spreadsheet_cell
 from civic_feedback.reports.summary import WeeklySummary
 from civic_feedback.reports.summary_tables import Rate, ReportTable, summary_tables
 
@@ -44,23 +45,25 @@ def _sheet_name(book: Workbook, flow_id: str) -> str:
 
 def _write(sheet: Worksheet, table: ReportTable, first_row: int = 1) -> None:
     """The table's title, its bold header and rows; panes frozen below the first header."""
-    sheet.cell(first_row, 1, csv_cell(table.title)).font = _BOLD
+    sheet.cell(first_row, 1, spreadsheet_cell(table.title)).font = _BOLD
     header = first_row + 1
     for column, spec in enumerate(table.columns, start=1):
-        sheet.cell(header, column, csv_cell(spec.title)).font = _BOLD
+        sheet.cell(header, column, spreadsheet_cell(spec.title)).font = _BOLD
     if first_row == 1:
-        sheet.freeze_panes = sheet.cell(header + 1, 2)
+        sheet.freeze_panes = f"B{header + 1}"
     if not table.rows:
         sheet.cell(header + 1, 1, table.empty)
     for offset, row in enumerate(table.rows, start=1):
         for column, value in enumerate(row, start=1):
             # Text typed by organizers could start with "=": openpyxl would store a formula.
-            cell = sheet.cell(
-                header + offset, column, csv_cell(value) if isinstance(value, str) else value
+            written = sheet.cell(
+                header + offset,
+                column,
+                spreadsheet_cell(value) if isinstance(value, str) else value,
             )
             if isinstance(value, Rate):
-                cell.number_format = "0.0%"
+                written.number_format = "0.0%"
     for column, spec in enumerate(table.columns, start=1):
         widest = max([len(spec.title), *(len(str(row[column - 1] or "")) for row in table.rows)])
-        dimension = sheet.column_dimensions[sheet.cell(header, column).column_letter]
+        dimension = sheet.column_dimensions[get_column_letter(column)]
         dimension.width = min(max(widest + 2, dimension.width or 0), 60)

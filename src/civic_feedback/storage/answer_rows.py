@@ -18,7 +18,8 @@ from civic_feedback.flows.schema import Question, QuestionType
 from civic_feedback.storage.models import Answer, AnswerChoice, utcnow
 
 AnswerRow = Sequence[Any]
-"""(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id)."""
+"""(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id,
+text_language)."""
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
@@ -31,6 +32,7 @@ _COLUMNS = [
     _ANSWER.c.text_value,
     _ANSWER.c.bool_value,
     _CHOICE.c.option_id,
+    _ANSWER.c.text_language,
 ]
 _NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
 
@@ -49,7 +51,7 @@ def collect_answers(rows: Iterable[AnswerRow]) -> dict[str, AnswerValue]:
     values: dict[str, AnswerValue] = {}
     for _, group in groupby(rows, key=lambda row: row[1]):
         items = list(group)
-        _, _, question_id, kind, number, text, flag, _ = items[0]
+        _, _, question_id, kind, number, text, flag, _, _ = items[0]
         options = [item[7] for item in items if item[7] is not None]
         values[question_id] = value_of(kind, number, text, flag, options)
     return values
@@ -82,7 +84,14 @@ def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]
     return collect_answers(rows)
 
 
-def insert_answer(db: Connection, response_id: int, question: Question, value: AnswerValue) -> None:
+def insert_answer(
+    db: Connection,
+    response_id: int,
+    question: Question,
+    value: AnswerValue,
+    *,
+    text_language: str | None = None,
+) -> None:
     """Write one answer (and its ticked options); the caller commits."""
     kind = question.type
     number = float(value) if kind in _NUMBER_TYPES and isinstance(value, int | float) else None
@@ -93,6 +102,7 @@ def insert_answer(db: Connection, response_id: int, question: Question, value: A
         "number_value": None if isinstance(value, bool) else number,
         "text_value": value if kind is QuestionType.TEXT and isinstance(value, str) else None,
         "bool_value": value if isinstance(value, bool) else None,
+        "text_language": text_language,
         "answered_at": utcnow(),
     }
     inserted = db.execute(_INSERT_ANSWER, row).inserted_primary_key

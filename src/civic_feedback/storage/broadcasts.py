@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, func, insert, literal, select, update
+from sqlalchemy import Select, Table, delete, func, insert, literal, select, update
 from sqlmodel import Session, col
 
 from civic_feedback.flows.schema import is_valid_flow_id
+from civic_feedback.storage.database import affected
 from civic_feedback.storage.events import ACTIVE, find_event
 from civic_feedback.storage.models import (
     Broadcast,
@@ -89,6 +90,7 @@ def audience(session: Session, segment: str) -> dict[str, int]:
 def queue_broadcast(session: Session, broadcast: Broadcast) -> int:
     """Store the broadcast and one outbox row per recipient. Commits; returns the count."""
     recipients = segment_query(session, broadcast.segment).subquery()
+    broadcast.state, broadcast.awaiting_text = BroadcastState.QUEUED, None  # a draft no more
     session.add(broadcast)
     session.flush()
     pending = select(literal(broadcast.id), recipients.c.id, literal(OutboxState.PENDING.value))
@@ -167,7 +169,7 @@ def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
     broadcast.state = BroadcastState.CANCELLED
     session.add(broadcast)
     session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected(result)
 
 
 @dataclass(frozen=True)
@@ -248,5 +250,54 @@ def settle(session: Session, outbox_id: int, state: OutboxState, error: str | No
 
 
 def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
-    statement = select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit)
+    """The latest broadcasts, newest first; drafts still being composed are not among them."""
+    statement = (
+        select(Broadcast)
+        .where(col(Broadcast.state) != BroadcastState.DRAFT)
+        .order_by(col(Broadcast.id).desc())
+        .limit(limit)
+    )
     return list(session.execute(statement).scalars())
+
+
+# --- composed in Telegram: a draft row holds the texts between the organizer's steps --------
+
+
+def start_draft(
+    session: Session, *, chat_id: int, language: str, text_language: str, created_by: str
+) -> Broadcast:
+    """A new draft for the organizer's chat, awaiting its first text; older drafts go. Commits."""
+    session.execute(
+        delete(Broadcast).where(
+            col(Broadcast.report_chat_id) == chat_id, col(Broadcast.state) == BroadcastState.DRAFT
+        )
+    )
+    draft = Broadcast(
+        texts={},
+        segment="",
+        send_at=utcnow(),
+        state=BroadcastState.DRAFT,
+        created_by=created_by,
+        report_chat_id=chat_id,
+        report_language=language,
+        awaiting_text=text_language,
+    )
+    session.add(draft)
+    session.commit()
+    return draft
+
+
+def draft_of(session: Session, chat_id: int, broadcast_id: int | None = None) -> Broadcast | None:
+    """The chat's draft (that one, when ``broadcast_id`` is given); None once sent or dropped."""
+    statement = select(Broadcast).where(
+        col(Broadcast.report_chat_id) == chat_id, col(Broadcast.state) == BroadcastState.DRAFT
+    )
+    if broadcast_id is not None:
+        statement = statement.where(col(Broadcast.id) == broadcast_id)
+    return session.execute(statement.order_by(col(Broadcast.id).desc())).scalars().first()
+
+
+def drop_draft(session: Session, draft: Broadcast) -> None:
+    """Forget a draft nobody will send. Commits."""
+    session.delete(draft)
+    session.commit()

@@ -73,3 +73,8 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 
 def downgrade_database(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def affected(result: object) -> int:
+    """Rows an UPDATE or DELETE changed (0 when the driver cannot say)."""
+    return int(getattr(result, "rowcount", 0) or 0)

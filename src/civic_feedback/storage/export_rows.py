@@ -8,13 +8,13 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Flow, QuestionType
 from civic_feedback.storage.answer_rows import AnswerRow, answer_rows, collect_answers
-from civic_feedback.storage.models import Answer, Citizen, FlowVersion, Response
+from civic_feedback.storage.models import Answer, Citizen, Event, FlowVersion, Response
 
 _BATCH = 2000
 
@@ -25,7 +25,36 @@ _RESPONSE_COLUMNS: list[Any] = [
     Response.language,
     Response.started_at,
     Response.completed_at,
+    Event.code,
+    # The event's municipality; for a response to no event, the citizen's own choice.
+    func.coalesce(Event.municipality, Citizen.municipality),
 ]
+
+
+@dataclass(frozen=True)
+class ResponseFilter:
+    """Which responses to read: a form, an event, completed in [completed_from, before)."""
+
+    flow_id: str | None = None
+    event_id: int | None = None
+    completed_from: datetime | None = None  # UTC, inclusive
+    completed_before: datetime | None = None  # UTC, exclusive
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """WHERE clauses on Response; a time bound leaves out responses never completed."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.flow_id is not None:
+            conditions.append(col(Response.flow_id) == self.flow_id)
+        if self.event_id is not None:
+            conditions.append(col(Response.event_id) == self.event_id)
+        if self.completed_from is not None:
+            conditions.append(col(Response.completed_at) >= self.completed_from)
+        if self.completed_before is not None:
+            conditions.append(col(Response.completed_at) < self.completed_before)
+        return conditions
+
+
+EVERY_RESPONSE = ResponseFilter()
 
 
 @dataclass
@@ -39,7 +68,10 @@ class ExportRow:
     language: str
     started_at: datetime
     completed_at: datetime | None
+    event_code: str | None = None
+    municipality: str | None = None
     answers: dict[str, AnswerValue] = field(default_factory=dict)
+    text_languages: dict[str, str] = field(default_factory=dict)  # detected, by question id
 
 
 @dataclass(frozen=True)
@@ -62,33 +94,39 @@ def export_columns(session: Session, flow_id: str) -> list[ExportColumn]:
     return list(columns.values())
 
 
-def iter_export_rows(session: Session, flow_id: str) -> Iterator[ExportRow]:
-    """Every response to the flow, in id order, each with its answers (hidden ones absent)."""
+def iter_export_rows(
+    session: Session, flow_id: str, where: ResponseFilter = EVERY_RESPONSE
+) -> Iterator[ExportRow]:
+    """The form's responses (those ``where`` selects) in id order, each with its answers."""
     responses = session.execute(
         select(*_RESPONSE_COLUMNS)
         .join(FlowVersion, col(FlowVersion.id) == Response.flow_version_id)
         .outerjoin(Citizen, col(Citizen.id) == Response.citizen_id)
-        .where(col(Response.flow_id) == flow_id)
+        .outerjoin(Event, col(Event.id) == Response.event_id)
+        .where(col(Response.flow_id) == flow_id, *where.conditions())
         .order_by(col(Response.id))
         .execution_options(yield_per=_BATCH)
     )
-    answers = groupby(_answer_rows(session, flow_id), key=lambda row: row[0])
+    answers = groupby(_answer_rows(session, flow_id, where), key=lambda row: row[0])
     pending: tuple[int, Any] | None = next(answers, None)
-    for rid, version, telegram_id, language, started, completed in responses:
+    for rid, version, telegram_id, language, started, completed, code, place in responses:
         row = ExportRow(rid, flow_id, version, telegram_id, language, started, completed)
+        row.event_code, row.municipality = code, place
         while pending is not None and pending[0] < rid:
             pending = next(answers, None)
         if pending is not None and pending[0] == rid:
-            row.answers = collect_answers(pending[1])
+            rows = list(pending[1])
+            row.answers = collect_answers(rows)
+            row.text_languages = {r[2]: r[8] for r in rows if r[8] is not None}
             pending = next(answers, None)
         yield row
 
 
-def _answer_rows(session: Session, flow_id: str) -> Iterator[AnswerRow]:
+def _answer_rows(session: Session, flow_id: str, where: ResponseFilter) -> Iterator[AnswerRow]:
     statement = (
         answer_rows()
         .join(Response, col(Response.id) == Answer.response_id)
-        .where(col(Response.flow_id) == flow_id)
+        .where(col(Response.flow_id) == flow_id, *where.conditions())
         .execution_options(yield_per=_BATCH)
     )
     return iter(session.execute(statement))

@@ -53,6 +53,7 @@ class Citizen(SQLModel, table=True):
     opted_out: bool = False  # sent /stop: no broadcasts
     municipality: str | None = Field(default=None, max_length=100)  # chosen in /settings
     unreachable: bool = False  # blocked the bot (Telegram answered 403): send nothing
+    privacy_accepted_at: datetime | None = None  # accepted the privacy notice (None: not yet)
 
 
 # A flow as organizers write it, for the /feedback list; its content lives in versions.
@@ -241,6 +242,7 @@ class Notification(SQLModel, table=True):
 
 
 class BroadcastState(StrEnum):
+    DRAFT = "draft"  # being composed by an organizer in Telegram; never sent as such
     QUEUED = "queued"  # waiting for its time (or for the broadcaster)
     SENDING = "sending"
     DONE = "done"
@@ -266,6 +268,11 @@ class Broadcast(SQLModel, table=True):
     state: str = Field(default=BroadcastState.QUEUED, sa_type=String(16))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="feedback-admin", max_length=100)
+    # Composed in Telegram: the organizer's chat, where progress is reported and edited.
+    report_chat_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    report_message_id: int | None = None
+    report_language: str | None = Field(default=None, max_length=8)
+    awaiting_text: str | None = Field(default=None, max_length=8)  # draft: text in this language
 
 
 # One recipient of a broadcast: the durable outbox the broadcaster works through.
@@ -281,3 +288,33 @@ class Outbox(SQLModel, table=True):
     state: str = Field(default=OutboxState.PENDING, sa_type=String(16))
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=200)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # everything, including granting roles
+    ORGANIZER = "organizer"  # events and broadcasts, summaries
+    STAFF = "staff"  # summaries, exports, the inbox of their municipality
+
+
+# A Telegram user with a staff role (admins also come from ADMIN_IDS).
+class StaffMember(SQLModel, table=True):
+    __tablename__ = "staff_member"
+
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    role: str = Field(sa_type=String(16))
+    municipality: str | None = Field(default=None, max_length=100)  # None: every one
+    granted_by: str = Field(max_length=100)
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
+# Who did what that matters to an auditor. People appear as pseudonyms, never Telegram
+# ids, so an erased citizen leaves no trace here.
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=100)  # "cli:<os user>" or a pseudonym
+    action: str = Field(max_length=32, index=True)
+    subject: str | None = Field(default=None, max_length=200)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON_VALUE)

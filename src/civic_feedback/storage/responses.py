@@ -25,7 +25,7 @@ from civic_feedback.flows.engine import (
     next_question,
     toggle_choice,
 )
-from civic_feedback.flows.schema import Flow, Question
+from civic_feedback.flows.schema import Flow, Question, QuestionType
 from civic_feedback.storage.answer_rows import insert_answer, stored_answers
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import (
@@ -37,6 +37,10 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from civic_feedback.storage.pseudonyms import anonymous_receipt_key
+from civic_feedback.storage.text_language import LanguageDetector
+
+# For callers that do not pass LANGUAGES: the default deployment's. Loads nothing yet.
+DEFAULT_DETECTOR = LanguageDetector(("bg", "en", "tr"))
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,16 @@ class Expected:
 class FormRuns:
     """Walks citizens through forms, storing each answer the moment it is given."""
 
-    def __init__(self, catalog: FlowCatalog, pseudonym_key: bytes) -> None:
+    def __init__(
+        self,
+        catalog: FlowCatalog,
+        pseudonym_key: bytes,
+        *,
+        detector: LanguageDetector = DEFAULT_DETECTOR,
+    ) -> None:
         self.catalog = catalog
         self._key = pseudonym_key
+        self._detector = detector  # names the language of text answers as they are stored
 
     def start(
         self,
@@ -167,8 +178,13 @@ class FormRuns:
         step = advance(flow, answers, question.id, make_input(run))
         if isinstance(step, Rejected):
             return step
+        language = (
+            self._detector.detect(step.value)
+            if question.type is QuestionType.TEXT and isinstance(step.value, str)
+            else None
+        )
         db = session.connection()
-        insert_answer(db, run.response_id, question, step.value)
+        insert_answer(db, run.response_id, question, step.value, text_language=language)
         now = utcnow()
         if step.finished:
             self._complete(db, citizen, run, flow, now)

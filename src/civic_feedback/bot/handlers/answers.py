@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
@@ -63,12 +64,20 @@ async def msg_answer(
 ) -> None:
     assert message.text is not None
     outcome = runs.answer(session, citizen, Text(message.text)) if citizen else None
+    if (
+        citizen is None
+        or outcome is None
+        or (isinstance(outcome, Rejected) and outcome.problem is Problem.STALE)
+    ):
+        raise SkipHandler  # not in a form: the routers after this one decide what it is
     if isinstance(outcome, Prompt):
         await send_prompt(bot, message.chat.id, outcome)
-    elif citizen is None or outcome is None or outcome.problem is Problem.STALE:
-        await message.answer(_("To answer a form, send /feedback. For help, send /help."))
     else:
         await _reprompt(bot, session, citizen, runs, problem_text(outcome, _))
+
+
+async def msg_free_text(message: Message) -> None:
+    await message.answer(_("To answer a form, send /feedback. For help, send /help."))
 
 
 async def msg_unknown_command(message: Message) -> None:
@@ -112,6 +121,7 @@ def create_fallback_router() -> Router:
     """Whatever no other router wanted: unknown commands, stickers and photos, old buttons."""
     router = Router(name="fallback")
     router.message.register(msg_unknown_command, F.text.startswith("/"))
+    router.message.register(msg_free_text, F.text)
     router.message.register(msg_other)
     router.callback_query.register(cb_stale)
     return router

@@ -9,17 +9,21 @@ from aiogram.utils.i18n import gettext as _
 
 
 def help_text() -> str:
-    return _(
-        "This bot collects citizens' opinions for the municipality and the organisers of "
-        "public events. Your answers are saved as soon as you give them; you can stop and "
-        "come back later.\n\n"
-        "/events — upcoming public events; /myevents — your registrations\n"
-        "/feedback — forms you can answer now\n"
-        "/settings — your municipality\n"
-        "/stop — no more announcements (/start to get them again)\n"
-        "/language — change the language\n"
-        "/start — the welcome message\n\n"
-        "In a form, press the buttons under a question, or write your answer when asked to."
+    return (
+        _(
+            "This bot collects citizens' opinions for the municipality and the organisers of "
+            "public events. Your answers are saved as soon as you give them; you can stop and "
+            "come back later.\n\n"
+            "/events — upcoming public events; /myevents — your registrations\n"
+            "/feedback — forms you can answer now\n"
+            "/settings — your municipality\n"
+            "/stop — no more announcements (/start to get them again)\n"
+            "/language — change the language\n"
+            "/start — the welcome message\n\n"
+            "In a form, press the buttons under a question, or write your answer when asked to."
+        )
+        + "\n\n"
+        + _("/mydata — what this bot stores about you; /forget — erase it.")
     )
 
 

@@ -7,14 +7,17 @@ venue; ``fb_<code>`` opens the event's feedback form.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
+from civic_feedback.bot.callbacks import PrivacyCb
 from civic_feedback.bot.forms import open_form
 from civic_feedback.bot.handlers.events import render_card
 from civic_feedback.bot.handlers.language import language_keyboard
@@ -52,20 +55,93 @@ async def cmd_start(
     wake_notifications: Callable[[], None],
 ) -> None:
     assert message.from_user is not None
-    first_contact = citizen is None
     citizen = ensure_citizen(session, citizen, message.from_user, settings.languages)
     if citizen.opted_out:
         citizen.opted_out = False  # /start subscribes again after /stop
-    payload = command.args
-    if not payload:
-        if first_contact and citizen.language is None:
-            text = welcome_text() + "\n\n" + _("Please choose your language:")
-            await message.answer(text, reply_markup=language_keyboard(settings.languages))
-        else:
-            await message.answer(welcome_text())
+    session.commit()  # before any reply: no connection is held while Telegram answers
+    if not command.args:
+        await greet(bot, citizen, settings)
         return
+    await open_link(
+        command.args,
+        bot=bot,
+        session=session,
+        citizen=citizen,
+        runs=runs,
+        registrar=registrar,
+        settings=settings,
+        clock=clock,
+        language=i18n.current_locale,
+        wake_notifications=wake_notifications,
+    )
+
+
+async def cb_agree(
+    query: CallbackQuery,
+    callback_data: PrivacyCb,
+    bot: Bot,
+    session: Session,
+    citizen: Citizen | None,
+    runs: FormRuns,
+    registrar: Registrar,
+    settings: Settings,
+    clock: Clock,
+    i18n: I18n,
+    wake_notifications: Callable[[], None],
+) -> None:
+    """The privacy notice accepted: go on to the link that was waiting, or the welcome."""
+    citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
+    if citizen.privacy_accepted_at is None:
+        citizen.privacy_accepted_at = clock()
+        session.add(citizen)
+        session.commit()
+    await query.answer(_("Thank you!"))
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):  # pressed twice: the button is already gone
+            await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.then:
+        await greet(bot, citizen, settings)
+        return
+    await open_link(
+        callback_data.then,
+        bot=bot,
+        session=session,
+        citizen=citizen,
+        runs=runs,
+        registrar=registrar,
+        settings=settings,
+        clock=clock,
+        language=i18n.current_locale,
+        wake_notifications=wake_notifications,
+    )
+
+
+async def greet(bot: Bot, citizen: Citizen, settings: Settings) -> None:
+    """The welcome; with the language buttons while the citizen has not chosen one."""
+    if citizen.language is None:
+        text = welcome_text() + "\n\n" + _("Please choose your language:")
+        markup = language_keyboard(settings.languages)
+        await bot.send_message(citizen.telegram_id, text, reply_markup=markup)
+    else:
+        await bot.send_message(citizen.telegram_id, welcome_text())
+
+
+async def open_link(
+    payload: str,
+    *,
+    bot: Bot,
+    session: Session,
+    citizen: Citizen,
+    runs: FormRuns,
+    registrar: Registrar,
+    settings: Settings,
+    clock: Clock,
+    language: str,
+    wake_notifications: Callable[[], None],
+) -> None:
+    """A deep link: a form, an event card, a check-in or an event's feedback form."""
+    chat_id = citizen.telegram_id
     kind, _sep, key = payload.partition("_")
-    language = i18n.current_locale
     if kind == "f" and is_valid_flow_id(key):
         await open_form(
             bot=bot, session=session, citizen=citizen, flow_id=key, runs=runs, language=language
@@ -73,8 +149,8 @@ async def cmd_start(
         return
     event = find_event(session, key) if kind in ("ev", "ci", "fb") else None
     if event is None:
-        await message.answer(
-            _("This link is not valid. Send /feedback to see the forms you can answer.")
+        await bot.send_message(
+            chat_id, _("This link is not valid. Send /feedback to see the forms you can answer.")
         )
         return
     if kind == "fb":
@@ -92,11 +168,12 @@ async def cmd_start(
             Outcome.CLOSED: _("This event was cancelled."),
         }[outcome]
     text, markup = render_card(session, event, citizen, language, settings)
-    await message.answer(f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
+    await bot.send_message(chat_id, f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
 
 
 def create_router() -> Router:
     """A new router with this feature's handlers (a router joins one dispatcher only)."""
     router = Router(name="start")
     router.message.register(cmd_start, CommandStart())
+    router.callback_query.register(cb_agree, PrivacyCb.filter())
     return router

@@ -1,7 +1,7 @@
 """An index for the weekly summary: responses started in a week.
 
-Revision ID: 0004_summary_indexes
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0004_summary_indexes"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,52 @@
+"""The daily purge (storage/retention.py), run off the event loop so updates keep flowing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.settings import Settings
+from civic_feedback.storage.retention import Purged, purge
+
+log = logging.getLogger(__name__)
+
+
+class Housekeeper:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        key: bytes,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.key = key
+        self.clock = clock
+
+    async def purge(self) -> Purged:
+        purged = await asyncio.to_thread(self._purge)
+        log.info(
+            "purged update_ids=%s outbox_rows=%s drafts=%s citizens=%s",
+            purged.update_ids,
+            purged.outbox_rows,
+            purged.drafts,
+            purged.citizens,
+        )
+        return purged
+
+    def _purge(self) -> Purged:
+        with self.sessions() as session:
+            return purge(
+                session,
+                self.clock(),
+                key=self.key,
+                retention_days=self.settings.retention_days,
+                answers=self.settings.erase_answers,
+            )

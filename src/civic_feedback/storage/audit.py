@@ -1,0 +1,52 @@
+"""The audit log: who broadcast, exported, granted and erased. Appended, never edited.
+
+Entries name people by pseudonym (HMAC of the Telegram id with ``PSEUDONYM_KEY``), never by
+Telegram id: when a citizen is erased, nothing here still points at them.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from civic_feedback.storage.models import AuditEntry
+from civic_feedback.storage.pseudonyms import pseudonym
+
+
+def cli_actor() -> str:
+    """The operator running ``feedback-admin``, as their login name."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        user = "unknown"
+    return f"cli:{user}"[:100]
+
+
+def telegram_actor(key: bytes, telegram_id: int) -> str:
+    return pseudonym(key, telegram_id)
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    subject: str | None = None,
+    **details: Any,
+) -> None:
+    """Add an entry to the session: it is written with the change it describes."""
+    session.add(AuditEntry(actor=actor, action=action, subject=subject, details=details))
+
+
+def entries(
+    session: Session, *, since: datetime | None = None, action: str | None = None
+) -> list[AuditEntry]:
+    """Entries in the order they happened."""
+    statement = select(AuditEntry)
+    if since is not None:
+        statement = statement.where(col(AuditEntry.at) >= since)
+    if action is not None:
+        statement = statement.where(AuditEntry.action == action)
+    return list(session.exec(statement.order_by(col(AuditEntry.at), col(AuditEntry.id))))

@@ -1,0 +1,59 @@
+"""Citizens' free-text answers with where they came from, for reading and opinion analysis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from civic_feedback.flows.schema import QuestionType
+from civic_feedback.storage.export_rows import ResponseFilter
+from civic_feedback.storage.models import Answer, Event, Response
+
+_BATCH = 2000
+_COMMENT_COLUMNS: list[Any] = [
+    Event.code,
+    Response.flow_id,
+    Answer.question_id,
+    Answer.text_language,
+    Response.completed_at,
+    Answer.text_value,
+]
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One text answer; ``language`` is what was detected when it was stored."""
+
+    event_code: str | None
+    flow_id: str
+    question_id: str
+    language: str | None
+    completed_at: datetime | None
+    text: str
+
+
+def iter_comments(
+    session: Session, where: ResponseFilter, *, language: str | None = None
+) -> Iterator[Comment]:
+    """The text answers of the responses ``where`` selects (in one language), oldest first."""
+    statement = (
+        select(*_COMMENT_COLUMNS)
+        .join(Response, col(Response.id) == Answer.response_id)
+        .outerjoin(Event, col(Event.id) == Response.event_id)
+        .where(
+            col(Answer.question_type) == QuestionType.TEXT.value,
+            col(Answer.text_value).is_not(None),
+            *where.conditions(),
+        )
+        .order_by(col(Answer.id))
+        .execution_options(yield_per=_BATCH)
+    )
+    if language is not None:
+        statement = statement.where(col(Answer.text_language) == language)
+    for row in session.execute(statement):
+        yield Comment(*row)

@@ -1,0 +1,86 @@
+"""Erasing a citizen: /forget, ``feedback-admin users forget`` and retention all come here.
+
+The citizen row goes, and with it (ON DELETE CASCADE) their registrations, reminders,
+outbox rows and the form they were in. Their answers are detached (``citizen_id`` set to
+NULL: the statistics stay true) or deleted, as ``ERASE_ANSWERS`` says. Receipts of
+anonymous forms are keyed hashes of the Telegram id: they are recomputed and deleted too,
+so nothing left in the database can be matched to the person, even with ``PSEUDONYM_KEY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import delete, select, update
+from sqlmodel import Session, col
+
+from civic_feedback.storage.database import affected
+from civic_feedback.storage.models import (
+    AnonymousReceipt,
+    Citizen,
+    Event,
+    Form,
+    Response,
+    StaffMember,
+)
+from civic_feedback.storage.pseudonyms import anonymous_receipt_key
+
+
+class AnswersOnErasure(StrEnum):
+    DETACH = "detach"  # keep the answers, with no link to anyone
+    DELETE = "delete"  # remove the answers too
+
+
+@dataclass(frozen=True)
+class Erased:
+    responses: int  # detached or deleted
+    receipts: int
+
+
+def erase_citizen(
+    session: Session, citizen: Citizen, key: bytes, answers: AnswersOnErasure
+) -> Erased:
+    """Erase everything that points at the citizen. Commits."""
+    responses = col(Response.citizen_id) == citizen.id
+    if answers is AnswersOnErasure.DELETE:
+        changed = session.execute(delete(Response).where(responses))
+    else:
+        changed = session.execute(update(Response).where(responses).values(citizen_id=None))
+    receipts = _receipt_keys(session, key, citizen.telegram_id)
+    removed = session.execute(
+        delete(AnonymousReceipt).where(col(AnonymousReceipt.key).in_(receipts))
+    )
+    session.execute(delete(StaffMember).where(col(StaffMember.telegram_id) == citizen.telegram_id))
+    session.delete(citizen)
+    session.commit()
+    return Erased(
+        responses=affected(changed),
+        receipts=affected(removed),
+    )
+
+
+def _receipt_keys(session: Session, key: bytes, telegram_id: int) -> list[str]:
+    """Every receipt the citizen could have left: each form alone and with each event."""
+    pairs: list[tuple[str, int | None]] = [
+        (flow_id, None) for flow_id in session.execute(select(col(Form.flow_id))).scalars()
+    ]
+    pairs += [
+        (flow_id, event_id)
+        for event_id, flow_id in session.execute(select(col(Event.id), col(Event.flow_id)))
+    ]
+    return [
+        anonymous_receipt_key(key, telegram_id, flow_id, event_id) for flow_id, event_id in pairs
+    ]
+
+
+def inactive_citizens(session: Session, before: datetime, limit: int = 500) -> list[Citizen]:
+    """Citizens last seen before ``before``: what RETENTION_DAYS erases."""
+    statement = (
+        select(Citizen)
+        .where(col(Citizen.last_seen) < before)
+        .order_by(col(Citizen.id))
+        .limit(limit)
+    )
+    return list(session.execute(statement).scalars())

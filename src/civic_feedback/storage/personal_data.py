@@ -1,0 +1,84 @@
+"""/mydata: everything stored about one citizen, as one JSON-ready document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from civic_feedback.storage.answer_rows import stored_answers
+from civic_feedback.storage.models import (
+    Citizen,
+    Event,
+    FlowVersion,
+    Registration,
+    Response,
+    StaffMember,
+)
+
+ANONYMOUS_NOTE = (
+    "Answers to anonymous forms are stored with no link to you, so they cannot be listed "
+    "here, nor told apart from anyone else's."
+)
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def personal_data(session: Session, citizen: Citizen) -> dict[str, Any]:
+    """The citizen's profile, registrations and responses with their answers (times in UTC)."""
+    registrations = session.exec(
+        select(Registration, Event)
+        .join(Event, col(Event.id) == col(Registration.event_id))
+        .where(Registration.citizen_id == citizen.id)
+        .order_by(col(Registration.created_at))
+    ).all()
+    responses = session.exec(
+        select(Response, FlowVersion.version, Event.code)
+        .join(FlowVersion, col(FlowVersion.id) == col(Response.flow_version_id))
+        .outerjoin(Event, col(Event.id) == col(Response.event_id))
+        .where(Response.citizen_id == citizen.id)
+        .order_by(col(Response.id))
+    ).all()
+    staff = session.get(StaffMember, citizen.telegram_id)
+    return {
+        "profile": {
+            "telegram_id": citizen.telegram_id,
+            "language": citizen.language,
+            "municipality": citizen.municipality,
+            "receives_announcements": not citizen.opted_out,
+            "first_seen": _time(citizen.first_seen),
+            "last_seen": _time(citizen.last_seen),
+            "privacy_notice_accepted": _time(citizen.privacy_accepted_at),
+        },
+        "staff_role": {"role": staff.role, "municipality": staff.municipality} if staff else None,
+        "registrations": [
+            {
+                "event": event.code,
+                "title": event.title,
+                "starts_at": _time(event.starts_at),
+                "status": registration.status,
+                "registered_at": _time(registration.created_at),
+            }
+            for registration, event in registrations
+        ],
+        "responses": [
+            {
+                "form": response.flow_id,
+                "form_version": version,
+                "event": event_code,
+                "language": response.language,
+                "state": response.state,
+                "started_at": _time(response.started_at),
+                "completed_at": _time(response.completed_at),
+                "answers": {
+                    question: list(value) if isinstance(value, tuple) else value
+                    for question, value in stored_answers(session, response.id or 0).items()
+                },
+            }
+            for response, version, event_code in responses
+        ],
+        "note": ANONYMOUS_NOTE,
+    }
