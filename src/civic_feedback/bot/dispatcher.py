@@ -29,6 +29,7 @@ from civic_feedback.bot.handlers import (
     privacy,
     start,
     subscription,
+    summary,
 )
 from civic_feedback.bot.handlers import settings as settings_handlers
 from civic_feedback.bot.i18n import CitizenI18nMiddleware
@@ -69,6 +70,7 @@ def create_dispatcher(
     dispatcher = Dispatcher(
         disable_fsm=True,  # conversation state lives in the database, not in aiogram's FSM
         settings=settings,
+        sessions=sessions,
         runs=runs,
         registrar=Registrar(settings.follow_up),
         clock=clock,
@@ -92,6 +94,7 @@ def create_dispatcher(
         settings_handlers.create_router(),
         subscription.create_router(),
         privacy.create_router(),
+        summary.create_router(),
         broadcast.create_router(),  # organizers; also takes the text of a draft announcement
         answers.create_fallback_router(),  # last: whatever no other router wanted
     )

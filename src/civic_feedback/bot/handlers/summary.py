@@ -1,0 +1,65 @@
+"""/summary [week] for staff: the headline figures of a week (default: the last complete one)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message, User
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.bot.summary_message import summary_text
+from civic_feedback.reports.summary import WeeklySummary, weekly_summary
+from civic_feedback.settings import Settings
+from civic_feedback.storage import audit
+from civic_feedback.storage.models import utcnow
+from civic_feedback.storage.roles import Permission, may, role_of
+from civic_feedback.storage.weeks import last_complete_week, parse_iso_week
+
+log = logging.getLogger(__name__)
+
+
+def compute_summary(
+    sessions: sessionmaker[Session], week: str, settings: Settings, language: str
+) -> WeeklySummary:
+    """The week's summary in a session of its own (callers run it in a worker thread)."""
+    with sessions() as session:
+        return weekly_summary(session, week, settings.zone, language=language)
+
+
+async def cmd_summary(
+    message: Message,
+    command: CommandObject,
+    session: Session,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    user = message.from_user
+    assert isinstance(user, User)
+    if not may(role_of(session, user.id, settings.admin_ids), Permission.SUMMARY):
+        actor = audit.telegram_actor(settings.require_pseudonym_key(), user.id)
+        log.warning("refused permission=summary user=%s", actor)
+        await message.answer(_("Summaries are for municipal staff and organizers."))
+        return
+    week = (command.args or last_complete_week(utcnow(), settings.zone)).strip().upper()
+    try:
+        parse_iso_week(week)
+    except ValueError:
+        await message.answer(_("Write the week like this: /summary 2026-W47"))
+        return
+    session.commit()  # nothing to write: hold no connection while the figures are computed
+    language = get_i18n().current_locale
+    summary = await asyncio.to_thread(compute_summary, sessions, week, settings, language)
+    await message.answer(summary_text(summary))
+
+
+def create_router() -> Router:
+    """A new router with this feature's handlers (a router joins one dispatcher only)."""
+    router = Router(name="summary")
+    router.message.register(cmd_summary, Command("summary"))
+    return router

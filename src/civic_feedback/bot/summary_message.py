@@ -1,0 +1,73 @@
+"""A week's headline figures as one Telegram message, for /summary and the Monday digest."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from civic_feedback.reports.headline import Change, Figure, Headline, changes
+from civic_feedback.reports.summary import WeeklySummary
+
+_MUNICIPALITIES_SHOWN = 10
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _number(value: Figure) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _delta(change: Change | None, *, percent: bool = False) -> str:
+    if change is None or change.change is None or change.change == 0:
+        return ""
+    value = change.change * 100 if percent else change.change
+    return f" ({value:+.0f}{' pp' if percent else ''})"
+
+
+def _lines(headline: Headline, previous: dict[str, Change] | None) -> list[str]:
+    def was(name: str) -> Change | None:
+        return previous.get(name) if previous else None
+
+    return [
+        _("Completed responses: {count}").format(count=headline.completed)
+        + _delta(was("completed")),
+        _("Completion rate: {rate}").format(rate=_percent(headline.completion_rate))
+        + _delta(was("completion_rate"), percent=True),
+        _("Response rate at events: {rate}").format(rate=_percent(headline.response_rate))
+        + _delta(was("response_rate"), percent=True),
+        _("Satisfied (CSAT): {rate} of {count} ratings").format(
+            rate=_percent(headline.csat), count=headline.ratings
+        )
+        + _delta(was("csat"), percent=True),
+        _("NPS: {score} ({count} answers)").format(
+            score=_number(headline.nps), count=headline.nps_answers
+        )
+        + _delta(was("nps")),
+        _("Comments: {count}").format(count=headline.comments) + _delta(was("comments")),
+    ]
+
+
+def summary_text(summary: WeeklySummary) -> str:
+    """The week's headline figures, their change since the previous week, and per
+    municipality the responses, CSAT and NPS (Telegram HTML)."""
+    headlines = summary.period.headlines
+    previous = summary.previous
+    overall_changes = changes(headlines.overall, previous.overall) if previous else None
+    title = _("Weekly summary {week}").format(week=summary.week)
+    parts = [f"<b>{escape(title)}</b>", *_lines(headlines.overall, overall_changes)]
+    if previous is not None and summary.previous_week:
+        parts.append(_("In brackets: the change since {week}.").format(week=summary.previous_week))
+    places = sorted(headlines.municipalities.items(), key=lambda item: -item[1].completed)
+    if len(places) > 1:
+        parts.append("")
+        for name, headline in places[:_MUNICIPALITIES_SHOWN]:
+            figures = _("{count} responses, CSAT {csat}, NPS {nps}").format(
+                count=headline.completed, csat=_percent(headline.csat), nps=_number(headline.nps)
+            )
+            parts.append(f"<b>{escape(name)}</b>: {figures}")
+    if headlines.overall.completed == 0:
+        parts.append(_("Nobody completed a form this week."))
+    return "\n".join(parts)
