@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     staff_chats: CommaList = Field(default_factory=list)
     retention_days: int | None = Field(default=None, gt=0)
     erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
+    weekly_digest: str = "mon 09:00"  # when staff get last week's summary; "off": never
     privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
 
     @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
@@ -70,6 +71,17 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("weekly_digest")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        parse_digest_time(value)
+        return value
+
+    @property
+    def digest_time(self) -> tuple[int, time] | None:
+        """(weekday, local time) of the Monday digest, 0 = Monday; None when switched off."""
+        return parse_digest_time(self.weekly_digest)
 
     @field_validator("privacy_notice_dir")
     @classmethod
@@ -142,6 +154,22 @@ class Settings(BaseSettings):
                 "(keep it: changing it changes every pseudonym)"
             )
         return key.encode()
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_digest_time(text: str) -> tuple[int, time] | None:
+    """``mon 09:00`` as (0, 09:00); ``off`` as None; anything else says how to write it."""
+    if text.strip().lower() == "off":
+        return None
+    day, _, clock = text.strip().lower().partition(" ")
+    try:
+        return _WEEKDAYS.index(day), time.fromisoformat(clock.strip())
+    except ValueError:
+        raise ValueError(
+            f"write a day and a time like 'mon 09:00', or off (not {text!r})"
+        ) from None
 
 
 def load_settings() -> Settings:

@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 
 from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.commands import set_command_menus
+from civic_feedback.bot.digest import DigestSender
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
@@ -69,7 +70,10 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
     housekeeper = Housekeeper(sessions=sessions, settings=settings, key=pseudonym_key, clock=utcnow)
-    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper)
+    digest = DigestSender(
+        bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
+    )
+    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper, digest)
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,

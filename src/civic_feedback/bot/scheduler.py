@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from civic_feedback.bot.broadcaster import Broadcaster
+from civic_feedback.bot.digest import DigestSender
 from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.notifications import NotificationWorker
 
@@ -26,7 +27,10 @@ class Wakers:
 
 
 def start_scheduler(
-    worker: NotificationWorker, broadcaster: Broadcaster, housekeeper: Housekeeper
+    worker: NotificationWorker,
+    broadcaster: Broadcaster,
+    housekeeper: Housekeeper,
+    digest: DigestSender,
 ) -> tuple[AsyncIOScheduler, Wakers]:
     """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
     restart loses nothing."""
@@ -60,6 +64,17 @@ def start_scheduler(
         seconds=INTERVAL.total_seconds(),
         id="broadcasts",
         next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    # The digest's rows say who had it: checking often costs one query and catches up
+    # after a bot that was down at the digest's moment.
+    scheduler.add_job(
+        digest.send_if_due,
+        "interval",
+        minutes=5,
+        id="digest",
+        next_run_time=datetime.now(UTC) + timedelta(seconds=30),
         max_instances=1,
         coalesce=True,
     )

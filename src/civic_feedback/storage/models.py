@@ -318,3 +318,23 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=32, index=True)
     subject: str | None = Field(default=None, max_length=200)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON_VALUE)
+
+
+class DigestState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to Telegram; never sent again, even after a crash
+    SENT = "sent"
+    FAILED = "failed"
+
+
+# The Monday digest a staff member is owed for one week: sent once, even across restarts.
+class DigestDelivery(SQLModel, table=True):
+    __tablename__ = "digest_delivery"
+    __table_args__ = (UniqueConstraint("week", "telegram_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(max_length=8)  # the ISO week summarised, e.g. 2026-W47
+    telegram_id: int = Field(sa_type=BigInteger)  # staff: their role needs the id anyway
+    state: str = Field(default=DigestState.PENDING, sa_type=String(16))
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=200)
