@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.bot_process import BotProcess
+from tests.bot_process import TOKEN, BotProcess
 from tests.citizen_driver import CitizenDriver
 from tests.fake_telegram import FakeTelegram
 
@@ -107,6 +107,7 @@ async def test_killed_bot_resumes_citizen_at_same_question(
 
     assert the_only_response(bot)["answers"] == LOW_RATING_ANSWERS
     assert "Traceback" not in bot.log()
+    assert TOKEN not in bot.log()  # the token is a password: never in the logs
 
 
 async def test_same_update_delivered_twice_stores_one_answer(

@@ -36,6 +36,7 @@ from civic_feedback.bot.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares import DatabaseMiddleware, PerChatOrderMiddleware
 from civic_feedback.bot.notifications import Clock
 from civic_feedback.bot.privacy_notice import PrivacyGate, PrivacyNotices
+from civic_feedback.bot.throttling import Throttle
 from civic_feedback.settings import Settings
 from civic_feedback.storage.events import Registrar
 from civic_feedback.storage.models import utcnow
@@ -65,6 +66,7 @@ def create_dispatcher(
     clock: Clock = utcnow,
     wake_notifications: Callable[[], None] = lambda: None,
     wake_broadcasts: Callable[[], None] = lambda: None,
+    throttle: Throttle | None = None,
 ) -> Dispatcher:
     """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
     dispatcher = Dispatcher(
@@ -81,8 +83,10 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
     gate = PrivacyGate(PrivacyNotices.load(settings))  # after i18n: the notice is translated
-    dispatcher.message.outer_middleware(gate)
-    dispatcher.callback_query.outer_middleware(gate)
+    throttle = throttle or Throttle()  # one bucket per citizen for messages and buttons
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(throttle)  # a flood waits before anything else happens
+        observer.outer_middleware(gate)
     dispatcher.include_routers(
         errors.create_router(),
         answers.create_router(),  # button presses and typed answers: most of the traffic
