@@ -306,8 +306,12 @@ GOOD_KEY = "8f3b2c1d9e7a6b5c4d3e2f1a0b9c8d7e"
             {"BOT_TOKEN": GOOD_TOKEN, "PSEUDONYM_KEY": GOOD_KEY, "DATABASE_URL": "not a url"},
             "DATABASE_URL",
         ),
+        (
+            {"BOT_TOKEN": GOOD_TOKEN, "PSEUDONYM_KEY": GOOD_KEY, "WEBHOOK_URL": "https://x.org/h"},
+            "WEBHOOK_SECRET",
+        ),
     ],
-    ids=["no-pseudonym-key", "unknown-timezone", "malformed-database-url"],
+    ids=["no-pseudonym-key", "unknown-timezone", "malformed-database-url", "webhook-no-secret"],
 )
 def test_feedback_bot_with_a_bad_setting_prints_one_line_naming_it(
     tmp_path: Path, env: dict[str, str], names: str

@@ -144,6 +144,16 @@ class Settings(BaseSettings):
             )
         return token
 
+    def require_webhook_secret(self) -> str:
+        """The webhook's secret when WEBHOOK_URL is set, or a SettingsError saying what to do."""
+        secret = self.webhook_secret.get_secret_value().strip() if self.webhook_secret else ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise SettingsError(
+                "WEBHOOK_URL is set, so WEBHOOK_SECRET is required: 16 to 256 letters, digits, "
+                "_ or -; create one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
+            )
+        return secret
+
     def require_pseudonym_key(self) -> bytes:
         """The pseudonym secret, or a SettingsError saying how to make one."""
         key = self.pseudonym_key.get_secret_value().strip() if self.pseudonym_key else ""

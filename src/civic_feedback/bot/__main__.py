@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from civic_feedback.bot.app import run_polling
+from civic_feedback.bot.app import run_bot
 from civic_feedback.bot.log_setup import configure_logging
 from civic_feedback.settings import Settings, SettingsError, load_settings
 from civic_feedback.storage.database import DatabaseUrlError
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         token = settings.require_bot_token()
         key = settings.require_pseudonym_key()
         configure_logging(secrets=[token, key.decode(), *_secret_values(settings)])
-        asyncio.run(run_polling(settings, token, key))
+        asyncio.run(run_bot(settings, token, key))
     except (SettingsError, DatabaseUrlError) as error:
         sys.exit(f"feedback-bot: {error}")
     except SQLAlchemyError as error:

@@ -1,4 +1,4 @@
-"""Assemble and run the bot: schema, built-in forms, menus, the scheduler, long polling."""
+"""Assemble and run the bot: schema, built-in forms, menus, the scheduler, polling or webhook."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.bot.retry import RetryMiddleware
 from civic_feedback.bot.scheduler import start_scheduler
+from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
@@ -43,10 +44,9 @@ def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = No
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> None:
-    """Run until stopped (Ctrl+C or SIGTERM)."""
-    if settings.webhook_url:
-        log.warning("webhook_not_available_yet WEBHOOK_URL is ignored; using long polling")
+async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
+    """Run until stopped (Ctrl+C or SIGTERM): long polling, or a webhook when WEBHOOK_URL is set."""
+    webhook_secret = settings.require_webhook_secret() if settings.webhook_url else None
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -85,11 +85,14 @@ async def run_polling(settings: Settings, token: str, pseudonym_key: bytes) -> N
     try:
         with i18n.context():
             await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
-        await bot.delete_webhook(drop_pending_updates=False)
         # Everything built at start-up lives as long as the process: keep it out of the
         # garbage collector's full passes, which otherwise walk it again and again.
         gc.collect()
         gc.freeze()
+        if webhook_secret is not None:
+            await serve_webhook(dispatcher, bot, engine, settings, webhook_secret)
+            return
+        await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling_started")
         await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:

@@ -1,0 +1,100 @@
+"""Webhook mode: Telegram posts updates to WEBHOOK_URL; a reverse proxy forwards them here.
+
+A request without the ``X-Telegram-Bot-Api-Secret-Token`` header is refused with 401 and
+one with a wrong secret with 403 (compared in constant time). Each update is handled before
+the answer, so an update whose handling was cut short (kill -9) is delivered again by
+Telegram, and de-duplication makes the second delivery harmless. ``GET /healthz`` answers
+200 when the database answers, 503 otherwise, for the proxy's health checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from urllib.parse import urlparse
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import Engine, text
+
+from civic_feedback.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_HOST = "127.0.0.1"  # behind a reverse proxy on the same machine
+DEFAULT_PORT = 8080
+
+
+class SecretCheckingHandler(SimpleRequestHandler):
+    """aiogram's handler, with 401 for a missing secret and 403 for a wrong one."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            log.warning("webhook_refused reason=no_secret peer=%s", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        assert self.secret_token is not None
+        if not secrets.compare_digest(given.encode(), self.secret_token.encode()):
+            log.warning("webhook_refused reason=wrong_secret peer=%s", request.remote)
+            return web.Response(status=403, text="Forbidden")
+        return await super().handle(request)
+
+
+def create_app(
+    dispatcher: Dispatcher, bot: Bot, engine: Engine, path: str, secret: str
+) -> web.Application:
+    """The aiohttp application: the webhook at ``path`` and the health check."""
+    app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            await asyncio.to_thread(_ping, engine)
+        except Exception as error:  # any failure of the database means "not healthy"
+            log.warning("healthz_failed %s", type(error).__name__)
+            return web.json_response({"status": "database unavailable"}, status=503)
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/healthz", healthz)
+    handler = SecretCheckingHandler(
+        dispatcher, bot, secret_token=secret, handle_in_background=False
+    )
+    handler.register(app, path=path)
+    setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def serve_webhook(
+    dispatcher: Dispatcher, bot: Bot, engine: Engine, settings: Settings, secret: str
+) -> None:
+    """Register the webhook with Telegram and serve until SIGTERM or Ctrl+C."""
+    assert settings.webhook_url is not None
+    path = urlparse(settings.webhook_url).path or "/"
+    runner = web.AppRunner(create_app(dispatcher, bot, engine, path, secret))
+    await runner.setup()
+    host, port = settings.webhook_host or DEFAULT_HOST, settings.webhook_port or DEFAULT_PORT
+    await web.TCPSite(runner, host, port).start()
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        drop_pending_updates=False,
+    )
+    log.info("webhook_started listen=%s:%s path=%s", host, port, path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("webhook_stopping")
+        await runner.cleanup()
