@@ -12,6 +12,7 @@ from civic_feedback.admin_cli import (
     events_commands,
     export_command,
     flows_commands,
+    publish_command,
     summary_command,
     users_commands,
 )
@@ -34,6 +35,7 @@ app.add_typer(users_commands.app, name="users")
 app.command("export")(export_command.export)
 app.command("summary")(summary_command.summary)
 app.command("comments")(comments_command.comments)
+app.command("publish")(publish_command.publish)
 app.command("audit")(audit_command.audit)
 
 console = Console()

@@ -30,6 +30,7 @@ from civic_feedback.storage.notifications import (
     mark_unreachable,
     next_due,
 )
+from civic_feedback.storage.publications import latest_url
 from civic_feedback.storage.responses import FormRuns
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,19 @@ class NotificationWorker:
             case NotificationKind.CANCELLED:
                 text = _("We are sorry: {title} on {when} is cancelled.")
                 return text.format(title=title, when=when), None
+            case NotificationKind.RESULTS:
+                text = _("The results of {title} are published: here is what everyone said.")
+                return text.format(title=title), self._results_button(event)
+
+    def _results_button(self, event: Event) -> InlineKeyboardMarkup | None:
+        assert event.id is not None
+        with self.sessions() as session:
+            url = latest_url(session, event.id)
+        if url is None:
+            return None
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("See the results"), url=url)
+        return builder.as_markup()
 
 
 def _open_button(event: Event, label: str) -> InlineKeyboardMarkup:

@@ -169,6 +169,11 @@ class Question(BaseModel):
         return self
 
     @property
+    def is_private(self) -> bool:
+        """Never shown in published results: free text unless the flow says otherwise."""
+        return self.private if self.private is not None else self.type is QuestionType.TEXT
+
+    @property
     def rating_scale(self) -> int:
         return 5 if self.scale is None else self.scale
 

@@ -180,6 +180,7 @@ class NotificationKind(StrEnum):
     FOLLOWUP = "followup"  # one more nudge to those who did not answer
     PROMOTED = "promoted"  # a place became free: off the waiting list
     CANCELLED = "cancelled"  # the event is cancelled
+    RESULTS = "results"  # the event's results were published: here is what everyone said
 
 
 class NotificationState(StrEnum):
@@ -338,3 +339,14 @@ class DigestDelivery(SQLModel, table=True):
     state: str = Field(default=DigestState.PENDING, sa_type=String(16))
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=200)
+
+
+# An event's anonymised results, posted to a public channel or group.
+class Publication(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = _ref("event.id", ondelete="CASCADE", index=True)
+    chat: str = Field(max_length=100)  # @channel or a chat id
+    message_id: int
+    url: str | None = Field(default=None, max_length=300)  # None: a private chat, no link
+    language: str = Field(max_length=8)
+    published_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,72 @@
+"""Published results of events, and the one "here is what everyone said" per participant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Table, and_, exists, insert, literal, select
+from sqlmodel import Session, col
+
+from civic_feedback.storage.database import affected
+from civic_feedback.storage.models import (
+    Notification,
+    NotificationKind,
+    NotificationState,
+    Publication,
+    Response,
+    ResponseState,
+)
+
+_NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
+
+
+def participants(session: Session, event_id: int) -> int:
+    """Citizens (known by name, so not anonymous ones) who completed the event's form."""
+    statement = select(col(Response.citizen_id)).distinct().where(_answered(event_id))
+    return len(session.execute(statement).all())
+
+
+def _answered(event_id: int) -> ColumnElement[bool]:
+    return and_(
+        col(Response.event_id) == event_id,
+        col(Response.state) == ResponseState.COMPLETED,
+        col(Response.citizen_id).is_not(None),
+    )
+
+
+def record_publication(session: Session, publication: Publication, now: datetime) -> int:
+    """Store the post and owe each participant one results message (never a second). Commits;
+    returns how many citizens will be told."""
+    session.add(publication)
+    already = exists().where(
+        _NOTIFICATION.c.kind == NotificationKind.RESULTS.value,
+        _NOTIFICATION.c.event_id == publication.event_id,
+        _NOTIFICATION.c.citizen_id == col(Response.citizen_id),
+    )
+    owed = (
+        select(
+            literal(NotificationKind.RESULTS.value),
+            literal(publication.event_id),
+            col(Response.citizen_id),
+            literal(0),
+            literal(now),
+            literal(NotificationState.PENDING.value),
+        )
+        .distinct()
+        .where(_answered(publication.event_id), ~already)
+    )
+    columns = ["kind", "event_id", "citizen_id", "offset_seconds", "due_at", "state"]
+    result = session.execute(insert(_NOTIFICATION).from_select(columns, owed))
+    session.commit()
+    return affected(result)
+
+
+def latest_url(session: Session, event_id: int) -> str | None:
+    statement = (
+        select(col(Publication.url))
+        .where(col(Publication.event_id) == event_id, col(Publication.url).is_not(None))
+        .order_by(col(Publication.id).desc())
+        .limit(1)
+    )
+    url: str | None = session.execute(statement).scalar()
+    return url
