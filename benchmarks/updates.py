@@ -172,7 +172,18 @@ class NoNetworkSession(BaseSession):
             self.newest[chat_id] = message_id
         else:
             message_id = int(params["message_id"])
-            message = chat[message_id]
+            # The echo ceiling replays the product's presses: a message it never sent itself
+            # (the privacy notice) is edited as if it had.
+            message = chat.setdefault(
+                message_id,
+                {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Citizen"},
+                    "from": self._bot_user,
+                    "text": "",
+                },
+            )
             if name == "editMessageText":
                 message["text"] = params["text"]
             message["edit_date"] = int(time.time())
@@ -280,6 +291,8 @@ class SyntheticCitizen:
             return None
         if self.steps > 20:
             raise RuntimeError(f"citizen {self.user_id}: stuck on {screen.get('text')!r}")
+        if buttons[0].startswith("privacy:"):  # first contact: the citizen accepts the notice
+            return factory.press(self.user_id, self.language, screen, buttons[0])
         shown = {(cb.k, cb.v): raw for raw in buttons if (cb := AnswerCb.unpack(raw))}
         position = AnswerCb.unpack(buttons[0]).q
         question = flow.questions[position].id

@@ -48,12 +48,12 @@ class CitizenDriver:
                  if (data or "").startswith("privacy:")]  # fmt: skip
         if not (self.agrees and agree):
             return screen
-        sent = len(self.tg.messages(self.id))
-        self.tg.press_button(self.id, screen.message_id, agree[0], language_code=self.language)
-        await self.tg.wait_for(lambda: len(self.tg.messages(self.id)) > sent, timeout)
-        after = self.screen
-        assert after is not None
-        return after
+        return await self._reply_to(
+            lambda: self.tg.press_button(
+                self.id, screen.message_id, agree[0], language_code=self.language
+            ),
+            timeout,
+        )
 
     async def tap(self, label: str, timeout: float = 15) -> SentMessage:
         """Press the button labelled ``label`` on the newest message that has buttons."""

@@ -97,7 +97,8 @@ async def test_killed_bot_resumes_citizen_at_same_question(
     question = citizen.with_buttons()
     tg.press_button(citizen.id, question.message_id, "Materials", language_code="en")
     await bot.start()
-    await tg.wait_for(lambda: "✅" in str(tg.message(citizen.id, question.message_id).reply_markup))
+    ticked = lambda: "✅" in str(tg.message(citizen.id, question.message_id).reply_markup)  # noqa: E731
+    await tg.wait_for(ticked, timeout=30)  # the restarted bot starts up, then handles the press
     await citizen.tap("Discussion with experts")
     screen = await citizen.tap("Done")
     assert "organisation" in screen.content.lower()

@@ -7,12 +7,10 @@ venue; ``fb_<code>`` opens the event's feedback form.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
@@ -23,6 +21,7 @@ from civic_feedback.bot.handlers.events import render_card
 from civic_feedback.bot.handlers.language import language_keyboard
 from civic_feedback.bot.newcomers import ensure_citizen
 from civic_feedback.bot.notifications import Clock
+from civic_feedback.bot.replies import show_in_place
 from civic_feedback.flows.schema import is_valid_flow_id
 from civic_feedback.settings import Settings
 from civic_feedback.storage.events import Outcome, Registrar, find_event
@@ -96,14 +95,13 @@ async def cb_agree(
         session.add(citizen)
         session.commit()
     await query.answer(_("Thank you!"))
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):  # pressed twice: the button is already gone
-            await query.message.edit_reply_markup(reply_markup=None)
+    # The notice turns into what comes next: one edit, not a new message.
     if not callback_data.then:
-        await greet(bot, citizen, settings)
+        await greet(bot, citizen, settings, query)
         return
     await open_link(
         callback_data.then,
+        query=query,
         bot=bot,
         session=session,
         citizen=citizen,
@@ -116,19 +114,35 @@ async def cb_agree(
     )
 
 
-async def greet(bot: Bot, citizen: Citizen, settings: Settings) -> None:
+async def greet(
+    bot: Bot, citizen: Citizen, settings: Settings, query: CallbackQuery | None = None
+) -> None:
     """The welcome; with the language buttons while the citizen has not chosen one."""
     if citizen.language is None:
         text = welcome_text() + "\n\n" + _("Please choose your language:")
-        markup = language_keyboard(settings.languages)
-        await bot.send_message(citizen.telegram_id, text, reply_markup=markup)
+        await _show(bot, citizen, text, language_keyboard(settings.languages), query)
     else:
-        await bot.send_message(citizen.telegram_id, welcome_text())
+        await _show(bot, citizen, welcome_text(), None, query)
+
+
+async def _show(
+    bot: Bot,
+    citizen: Citizen,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    query: CallbackQuery | None,
+) -> None:
+    """In place of the message whose button was pressed, else as a new message."""
+    if query is not None:
+        await show_in_place(query, text, markup)
+    else:
+        await bot.send_message(citizen.telegram_id, text, reply_markup=markup)
 
 
 async def open_link(
     payload: str,
     *,
+    query: CallbackQuery | None = None,
     bot: Bot,
     session: Session,
     citizen: Citizen,
@@ -140,22 +154,32 @@ async def open_link(
     wake_notifications: Callable[[], None],
 ) -> None:
     """A deep link: a form, an event card, a check-in or an event's feedback form."""
-    chat_id = citizen.telegram_id
     kind, _sep, key = payload.partition("_")
     if kind == "f" and is_valid_flow_id(key):
         await open_form(
-            bot=bot, session=session, citizen=citizen, flow_id=key, runs=runs, language=language
+            bot=bot,
+            session=session,
+            citizen=citizen,
+            flow_id=key,
+            runs=runs,
+            language=language,
+            query=query,
         )
         return
     event = find_event(session, key) if kind in ("ev", "ci", "fb") else None
     if event is None:
-        await bot.send_message(
-            chat_id, _("This link is not valid. Send /feedback to see the forms you can answer.")
-        )
+        invalid = _("This link is not valid. Send /feedback to see the forms you can answer.")
+        await _show(bot, citizen, invalid, None, query)
         return
     if kind == "fb":
         await open_form(
-            bot=bot, session=session, citizen=citizen, runs=runs, language=language, event=event
+            bot=bot,
+            session=session,
+            citizen=citizen,
+            runs=runs,
+            language=language,
+            event=event,
+            query=query,
         )
         return
     notice = None
@@ -168,7 +192,7 @@ async def open_link(
             Outcome.CLOSED: _("This event was cancelled."),
         }[outcome]
     text, markup = render_card(session, event, citizen, language, settings)
-    await bot.send_message(chat_id, f"{notice}\n\n{text}" if notice else text, reply_markup=markup)
+    await _show(bot, citizen, f"{notice}\n\n{text}" if notice else text, markup, query)
 
 
 def create_router() -> Router:
