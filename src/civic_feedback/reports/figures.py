@@ -67,9 +67,8 @@ class Tally:
     languages: Counter[str] = field(default_factory=Counter)
     options: Counter[str] = field(default_factory=Counter)
 
-    def add(self, counted: AnswerCount) -> None:
-        """Add grouped answers of this question; skipped ones are not answered."""
-        kind = counted.question_type
+    def add(self, kind: str, counted: AnswerCount) -> None:
+        """Add grouped answers of a question of this type; skipped ones are not answered."""
         if kind == QuestionType.YES_NO:
             self.yes += counted.yes
             self.no += counted.no

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from civic_feedback.flows.schema import Flow, QuestionType
+from civic_feedback.flows.schema import Flow, Question, QuestionType
 from civic_feedback.reports.figures import (
     PASSIVES,
     PROMOTERS,
@@ -109,11 +109,26 @@ class _Counts:
     events: list[EventCount]
     versions: Versions
 
-    def scale(self, version_id: int, question_id: str) -> int | None:
+    def __post_init__(self) -> None:
+        self._events = {event.id: event for event in self.events}
+
+    def question(self, version_id: int, question_id: str) -> Question:
         question = self.versions[version_id][1].question(question_id)
-        if question is None or question.type is not QuestionType.RATING:
-            return None
-        return question.rating_scale
+        if question is None:
+            raise LookupError(f"question {question_id!r} is not in flow version {version_id}")
+        return question
+
+    def key(self, version_id: int, question_id: str) -> QuestionKey:
+        return question_key(self.question(version_id, question_id))
+
+    def flow_id(self, version_id: int) -> str:
+        return self.versions[version_id][1].id
+
+    def municipality(self, event_id: int | None, citizen_municipality: str | None) -> str:
+        """A response's municipality: its event's, else its citizen's, else ``unknown``."""
+        if event_id is not None:
+            return _event_municipality(self._events[event_id])
+        return citizen_municipality or UNKNOWN_MUNICIPALITY
 
 
 # The only answers headline figures read: CSAT, NPS and comments.
@@ -149,7 +164,7 @@ def _headlines(counts: _Counts) -> Headlines:
         return overall, tallies[municipality]
 
     for row in counts.responses:
-        for tally in both(row.municipality):
+        for tally in both(counts.municipality(row.event_id, row.citizen_municipality)):
             tally.started += row.started
             tally.started_and_completed += row.started_and_completed
             tally.completed += row.completed
@@ -163,7 +178,8 @@ def _headlines(counts: _Counts) -> Headlines:
             tally.rate_base += base
             tally.rate_responses += event.responses if base else 0
     for answer in counts.answers:
-        for tally in both(answer.municipality):
+        municipality = counts.municipality(answer.event_id, answer.citizen_municipality)
+        for tally in both(municipality):
             _add_to_headline(tally, answer, counts)
     return Headlines(
         overall.headline(), {name: tallies[name].headline() for name in sorted(tallies)}
@@ -172,15 +188,15 @@ def _headlines(counts: _Counts) -> Headlines:
 
 def _add_to_headline(tally: HeadlineTally, answer: AnswerCount, counts: _Counts) -> None:
     number, rows = answer.number, answer.answers
-    if answer.question_type == QuestionType.TEXT:
+    _, kind, scale = counts.key(answer.flow_version_id, answer.question_id)
+    if kind == QuestionType.TEXT:
         tally.comments += answer.texts
     elif number is None:
-        return  # skipped
-    elif answer.question_type == QuestionType.RATING:
-        scale = counts.scale(answer.flow_version_id, answer.question_id)
+        return  # not a number question
+    elif kind == QuestionType.RATING:
         tally.ratings += rows
         tally.top_two += rows if scale is not None and number >= scale - 1 else 0
-    elif answer.question_type == QuestionType.NPS:
+    elif kind == QuestionType.NPS:
         tally.nps_answers += rows
         tally.promoters += rows if number >= PROMOTERS else 0
         tally.detractors += rows if number < PASSIVES else 0
@@ -201,17 +217,15 @@ def summarize_period(session: Session, scope: Scope, *, language: str) -> Period
         lambda: defaultdict(Tally)
     )
     for answer in counts.answers:
-        key = (
-            answer.question_id,
-            answer.question_type,
-            counts.scale(answer.flow_version_id, answer.question_id),
-        )
-        by_flow[answer.flow_id][key].add(answer)
+        key = counts.key(answer.flow_version_id, answer.question_id)
+        by_flow[counts.flow_id(answer.flow_version_id)][key].add(key[1], answer)
         if answer.event_id is not None:
-            by_event[answer.event_id][key].add(answer)
+            by_event[answer.event_id][key].add(key[1], answer)
     for option in option_counts(session, scope):
-        key = (option.question_id, option.question_type, None)
-        by_flow[option.flow_id][key].options[option.option_id] += option.ticks
+        key = counts.key(option.flow_version_id, option.question_id)
+        by_flow[counts.flow_id(option.flow_version_id)][key].options[option.option_id] += (
+            option.ticks
+        )
         if option.event_id is not None:
             by_event[option.event_id][key].options[option.option_id] += option.ticks
     return PeriodSummary(

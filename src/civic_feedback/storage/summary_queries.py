@@ -7,6 +7,11 @@ stored value, so SQLite and PostgreSQL give the same results.
 Which responses count (docs/summary-format.md): "started" counts responses started in the
 period; "completed" and every answer figure count completed responses completed in it. A
 response belongs to its event's municipality, else to its citizen's, else to ``unknown``.
+
+SQLite sorts every row it groups, at a cost that grows with the number of grouping keys, so
+the queries group by stored columns only and as few as the report needs: a response's owner
+is its event id or, for a response about no event, its citizen's municipality (the report
+maps events to their municipality); question type and flow follow from the flow version.
 """
 
 from __future__ import annotations
@@ -55,16 +60,13 @@ _CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
 _REGISTRATION: Table = Registration.__table__  # type: ignore[attr-defined]
 _VERSION: Table = FlowVersion.__table__  # type: ignore[attr-defined]
 
-# Written into the SQL text, not bound: PostgreSQL only accepts a grouped expression when
-# it is spelled the same in SELECT and GROUP BY, and two bind parameters never are.
+# Written into the SQL text, not bound: the same constant in every query.
 _UNKNOWN: ColumnElement[str] = literal_column(f"'{UNKNOWN_MUNICIPALITY}'")
-_MUNICIPALITY = case(
-    (_RESPONSE.c.event_id.is_not(None), func.coalesce(_EVENT.c.municipality, _UNKNOWN)),
-    else_=func.coalesce(_CITIZEN.c.municipality, _UNKNOWN),
-)
-_RESPONSES_WITH_OWNERS = _RESPONSE.outerjoin(_EVENT, _EVENT.c.id == _RESPONSE.c.event_id).outerjoin(
-    _CITIZEN, _CITIZEN.c.id == _RESPONSE.c.citizen_id
-)
+# The citizen only counts for a response about no event: joined only then, so that grouping
+# by the citizen's municipality never splits an event's responses.
+_CITIZEN_OF_RESPONSE = and_(_CITIZEN.c.id == _RESPONSE.c.citizen_id, _RESPONSE.c.event_id.is_(None))
+_MUNICIPALITY = func.coalesce(_EVENT.c.municipality, _CITIZEN.c.municipality, _UNKNOWN)
+_OWNER = (_RESPONSE.c.event_id, _CITIZEN.c.municipality)
 _COMPLETED = _RESPONSE.c.state == ResponseState.COMPLETED.value
 
 
@@ -80,6 +82,19 @@ class Scope:
 
 def _within(scope: Scope, column: Any) -> ColumnElement[bool]:
     return and_(column >= scope.start, column < scope.end)
+
+
+def _responses(scope: Scope, *, citizens: bool) -> Any:
+    """Responses, joined to what grouping by ``_OWNER`` or filtering by municipality reads.
+
+    Each join costs a look-up per response, so only the ones a query reads are made.
+    """
+    joined: Any = _RESPONSE
+    if scope.municipality is not None:
+        joined = joined.outerjoin(_EVENT, _EVENT.c.id == _RESPONSE.c.event_id)
+    if citizens or scope.municipality is not None:
+        joined = joined.outerjoin(_CITIZEN, _CITIZEN_OF_RESPONSE)
+    return joined
 
 
 def _filters(scope: Scope) -> list[ColumnElement[bool]]:
@@ -99,11 +114,11 @@ def _count_where(condition: ColumnElement[bool]) -> Any:
 
 @dataclass(frozen=True)
 class ResponseCount:
-    """Responses of one flow, event (or none) and municipality in the period."""
+    """Responses of one flow and owner in the period."""
 
-    municipality: str
-    flow_id: str
     event_id: int | None
+    citizen_municipality: str | None  # of a response about no event; None: unknown
+    flow_id: str
     started: int  # started in the period
     started_and_completed: int  # of those, completed before the period ended
     completed: int  # completed in the period (wherever they were started)
@@ -113,52 +128,40 @@ def response_counts(session: Session, scope: Scope) -> list[ResponseCount]:
     started = _within(scope, _RESPONSE.c.started_at)
     completed = and_(_COMPLETED, _within(scope, _RESPONSE.c.completed_at))
     finished = and_(started, _COMPLETED, _RESPONSE.c.completed_at < scope.end)
-    municipality = _MUNICIPALITY.label("municipality")
+    keys = [*_OWNER, _RESPONSE.c.flow_id]
     statement = (
         select(
-            municipality,
-            _RESPONSE.c.flow_id,
-            _RESPONSE.c.event_id,
+            *keys,
             _count_where(started),
             _count_where(finished),
             _count_where(completed),
         )
-        .select_from(_RESPONSES_WITH_OWNERS)
+        .select_from(_responses(scope, citizens=True))
         .where(or_(started, completed), *_filters(scope))
-        .group_by(_MUNICIPALITY, _RESPONSE.c.flow_id, _RESPONSE.c.event_id)
+        .group_by(*keys)
     )
     return [ResponseCount(*row) for row in session.execute(statement)]
 
 
-def _completed_responses(scope: Scope) -> Any:
-    """The responses whose answers the period counts, with their municipality."""
-    return (
-        select(
-            _RESPONSE.c.id,
-            _RESPONSE.c.flow_id,
-            _RESPONSE.c.flow_version_id,
-            _RESPONSE.c.event_id,
-            _MUNICIPALITY.label("municipality"),
-        )
-        .select_from(_RESPONSES_WITH_OWNERS)
-        .where(_COMPLETED, _within(scope, _RESPONSE.c.completed_at), *_filters(scope))
-        .subquery("counted")
-    )
+def _counted(scope: Scope) -> list[ColumnElement[bool]]:
+    """The responses whose answers the period counts."""
+    return [_COMPLETED, _within(scope, _RESPONSE.c.completed_at), *_filters(scope)]
 
 
 @dataclass(frozen=True)
 class AnswerCount:
-    """Answers that share every key up to ``language``; the counts after it are theirs."""
+    """Answered answers that share every key up to ``language``; the counts after it are theirs.
 
-    municipality: str
+    The question's type and flow are those of ``question_id`` in ``flow_version_id``.
+    """
+
     event_id: int | None
-    flow_id: str
+    citizen_municipality: str | None  # of a response about no event; None: unknown
     flow_version_id: int
     question_id: str
-    question_type: str
     number: float | None  # the stored number (rating, NPS, number questions)
     language: str | None  # detected language of a text answer; None when not detected
-    answers: int  # rows, skipped answers included
+    answers: int  # rows
     yes: int
     no: int
     texts: int  # answers with a text (text questions)
@@ -168,21 +171,25 @@ class AnswerCount:
 def answer_counts(
     session: Session, scope: Scope, types: Iterable[QuestionType] | None = None
 ) -> list[AnswerCount]:
-    """Answers of the counted responses (of these question types), grouped by value."""
-    counted = _completed_responses(scope)
+    """Answers of the counted responses (of these question types), grouped by value.
+
+    Skipped answers (no value, and no option ticked for a choice) count nowhere, so they
+    are left out before grouping.
+    """
     kind = _ANSWER.c.question_type
+    choice = kind.in_([t.value for t in CHOICE_TYPES])
     has_text = and_(kind == QuestionType.TEXT.value, _ANSWER.c.text_value.is_not(None))
-    ticked = and_(
-        kind.in_([t.value for t in CHOICE_TYPES]),
-        exists().where(_CHOICE.c.answer_id == _ANSWER.c.id),
+    ticked = and_(choice, exists().where(_CHOICE.c.answer_id == _ANSWER.c.id))
+    answered = or_(
+        _ANSWER.c.number_value.is_not(None),
+        _ANSWER.c.bool_value.is_not(None),
+        _ANSWER.c.text_value.is_not(None),
+        choice,
     )
     keys = [
-        counted.c.municipality,
-        counted.c.event_id,
-        counted.c.flow_id,
-        counted.c.flow_version_id,
+        *_OWNER,
+        _RESPONSE.c.flow_version_id,
         _ANSWER.c.question_id,
-        kind,
         _ANSWER.c.number_value,
         _ANSWER.c.text_language,
     ]
@@ -195,7 +202,10 @@ def answer_counts(
             _count_where(has_text),
             _count_where(ticked),
         )
-        .select_from(counted.join(_ANSWER, _ANSWER.c.response_id == counted.c.id))
+        .select_from(
+            _responses(scope, citizens=True).join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
+        )
+        .where(*_counted(scope), answered)
         .group_by(*keys)
     )
     if types is not None:
@@ -205,33 +215,31 @@ def answer_counts(
 
 @dataclass(frozen=True)
 class OptionCount:
-    """How often one option was ticked, per event (or none)."""
+    """How often one option was ticked, per event (or none) and flow version."""
 
     event_id: int | None
-    flow_id: str
+    flow_version_id: int
     question_id: str
-    question_type: str
     option_id: str
     ticks: int
 
 
 def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     """Ticks per option of the counted responses: a multi-choice answer counts every option."""
-    counted = _completed_responses(scope)
     keys = [
-        counted.c.event_id,
-        counted.c.flow_id,
+        _RESPONSE.c.event_id,
+        _RESPONSE.c.flow_version_id,
         _ANSWER.c.question_id,
-        _ANSWER.c.question_type,
         _CHOICE.c.option_id,
     ]
     statement = (
         select(*keys, func.count())
         .select_from(
-            counted.join(_ANSWER, _ANSWER.c.response_id == counted.c.id).join(
-                _CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id
-            )
+            _responses(scope, citizens=False)
+            .join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
+            .join(_CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id)
         )
+        .where(*_counted(scope))
         .group_by(*keys)
     )
     return [OptionCount(*row) for row in session.execute(statement)]
