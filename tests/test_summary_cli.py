@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 
 from civic_feedback.reports.summary_formats import CSV_COLUMNS
 from civic_feedback.storage.models import RegistrationStatus
@@ -167,6 +168,29 @@ def test_without_week_the_last_complete_week_is_summarised(cli: Cli) -> None:
     assert json.loads(run.stdout)["week"][4:6] == "-W"
 
 
+def test_charts_are_written_into_the_folder_and_listed(cli: Cli) -> None:
+    code = json.loads(output(cli, "--format", "json"))["events"][0]["code"]
+
+    run = cli("summary", "--week", WEEK, "--format", "json", "--charts", "out/charts")
+
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["week"] == WEEK  # the summary is still written
+    folder = cli.cwd / "out" / "charts"
+    expected = ["nps.png", f"rating-{code}.png", "trend.png"]
+    assert sorted(path.name for path in folder.iterdir()) == expected
+    for name in expected:
+        assert f"Chart written to out/charts/{name}" in run.stderr
+        assert Image.open(folder / name).width == 1200
+
+
+def test_an_empty_week_draws_only_the_trend_and_says_so(cli: Cli) -> None:
+    run = cli("summary", "--week", "2026-W30", "--charts", "charts")
+
+    assert run.returncode == 0, run.stderr
+    assert [path.name for path in (cli.cwd / "charts").iterdir()] == ["trend.png"]
+    assert "No rating or NPS answers in 2026-W30: only the trend was drawn." in run.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -178,6 +202,7 @@ def test_without_week_the_last_complete_week_is_summarised(cli: Cli) -> None:
         (["--event", "nosuchev"], "no event 'nosuchev': see `feedback-admin events list`"),
         (["--municipality", "Атлантида"], "no municipality 'Атлантида': choose one of"),
         (["--format", "xlsx"], "--format xlsx writes a file: add -o summary.xlsx"),
+        (["--charts", "feedback.db"], "--charts: feedback.db is a file, not a folder"),
     ],
 )
 def test_a_mistake_is_one_clear_line_and_a_non_zero_exit(

@@ -16,8 +16,10 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
+from civic_feedback.reports.summary_charts import TREND_FILE, summary_charts
 from civic_feedback.reports.summary_formats import write_csv, write_json, write_markdown
 from civic_feedback.reports.summary_tables import cell_text, summary_tables
+from civic_feedback.reports.trend import trend_points
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.models import utcnow
@@ -48,6 +50,12 @@ def summary(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File to write (needed for xlsx).")
     ] = None,
+    charts: Annotated[
+        Path | None,
+        typer.Option(
+            "--charts", metavar="DIR", help="Also draw PNG charts (trend, NPS, ratings) into DIR."
+        ),
+    ] = None,
 ) -> None:
     """A week's satisfaction summary: overall, per municipality, form and event."""
     settings = load_settings()
@@ -58,15 +66,25 @@ def summary(
         raise CliError(f"--week: {error}") from None
     if format is SummaryFormat.XLSX and output is None:
         raise CliError("--format xlsx writes a file: add -o summary.xlsx")
+    if charts is not None and charts.exists() and not charts.is_dir():
+        raise CliError(f"--charts: {charts} is a file, not a folder")
     with open_session(settings) as session:
+        place, chosen_event = _municipality(session, settings, municipality), _event(session, event)
         result = weekly_summary(
             session,
             chosen,
             settings.zone,
             language=settings.interface_language,
-            municipality=_municipality(session, settings, municipality),
-            event=_event(session, event),
+            municipality=place,
+            event=chosen_event,
         )
+        trend = (
+            trend_points(session, chosen, settings.zone, municipality=place, event=chosen_event)
+            if charts is not None
+            else []
+        )
+    if charts is not None:
+        _write_charts(summary_charts(result, trend, settings.interface_language), charts, chosen)
     if output is None:
         _write(result, format, sys.stdout)
         return
@@ -80,6 +98,16 @@ def summary(
         with output.open("w", encoding=encoding, newline="") as out:
             _write(result, format, out)
     Console(stderr=True).print(f"Summary of {chosen} written to {escape(str(output))}")
+
+
+def _write_charts(drawn: dict[str, bytes], folder: Path, week: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    console = Console(stderr=True)
+    for name, png in drawn.items():
+        (folder / name).write_bytes(png)
+        console.print(f"Chart written to {escape(str(folder / name))}")
+    if set(drawn) == {TREND_FILE}:
+        console.print(f"No rating or NPS answers in {week}: only the trend was drawn.")
 
 
 def _municipality(session: Session, settings: Settings, name: str | None) -> str | None:

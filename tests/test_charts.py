@@ -1,0 +1,86 @@
+"""The summary's charts: PNGs readable on a phone and in print, in every interface language."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import warnings
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+
+from civic_feedback.reports.charts import nps_breakdown, rating_distribution, weekly_trend
+from civic_feedback.reports.figures import QuestionFigures, Tally, question_figures
+from civic_feedback.reports.trend import TrendPoint
+
+
+def rating(question_id: str, scale: int, counts: dict[float, int]) -> QuestionFigures:
+    tally = Tally(answered=sum(counts.values()), values=Counter(counts))
+    return question_figures((question_id, "rating", scale), tally, [])
+
+
+OVERALL = rating("overall", 5, {1: 2, 3: 7, 4: 21, 5: 34})
+WIDE = rating("wide", 10, {1: 1, 7: 6, 9: 20, 10: 100})
+TREND = [
+    TrendPoint(f"2026-W{week}", completed, average)
+    for week, completed, average in [
+        (40, 12, 4.1),
+        (41, 0, None),
+        (42, 5, 3.2),
+        (43, 30, 4.56),
+        (44, 2, None),
+        (45, 44, 4.02),
+        (46, 0, None),
+        (47, 67, 4.21),
+    ]
+]
+TITLE = "Обществено обсъждане на бюджета на община Видин · 2026-W47"
+
+CHARTS: dict[str, Callable[[str], bytes]] = {
+    "rating": lambda language: rating_distribution(TITLE, [OVERALL], language),
+    "nps": lambda language: nps_breakdown("2026-W47 · Видин", 34, 21, 12, language),
+    "trend": lambda language: weekly_trend(TREND, language, "Видин"),
+}
+
+
+def test_importing_the_chart_modules_does_not_import_matplotlib() -> None:
+    modules = (
+        "civic_feedback.reports.charts",
+        "civic_feedback.reports.summary_charts",
+        "civic_feedback.admin_cli.summary_command",
+    )
+    check = f"import sys, {', '.join(modules)}; print('matplotlib' in sys.modules)"
+
+    run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+
+    assert run.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("language", ["bg", "en", "tr"])
+@pytest.mark.parametrize("chart", sorted(CHARTS))
+def test_each_chart_is_a_print_quality_png_with_every_letter_drawn(
+    chart: str, language: str
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
+        png = CHARTS[chart](language)
+
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == (1200, 800)  # 6 × 4 inches at 200 dpi
+    assert [round(dpi) for dpi in image.info["dpi"]] == [200, 200]
+
+
+def test_a_rating_chart_has_one_panel_per_question() -> None:
+    one = Image.open(io.BytesIO(rating_distribution(TITLE, [OVERALL], "bg")))
+    two = Image.open(io.BytesIO(rating_distribution(TITLE, [OVERALL, WIDE], "bg")))
+
+    assert one.size == (1200, 800)
+    assert two.size == (1200, 1400)
+
+
+def test_an_unknown_language_gets_english_labels() -> None:
+    assert CHARTS["trend"]("de") == CHARTS["trend"]("en")
