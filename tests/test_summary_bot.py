@@ -8,7 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram.methods import SendMessage
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import InputFile
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -38,8 +39,11 @@ async def test_staff_get_the_weeks_headline_figures(tg: StaffTelegram) -> None:
         await answer_the_form(person)  # rating 5, NPS 9
     admin = Person(tg, ADMIN)
 
-    reply = (await admin.say(f"/summary {this_week()}")).one(SendMessage)
+    calls = await admin.say(f"/summary {this_week()}")
 
+    (reply,) = calls.of(SendMessage)
+    photos = [p.photo.filename for p in calls.of(SendPhoto) if isinstance(p.photo, InputFile)]
+    assert photos == ["trend.png", "nps.png", "rating-event-satisfaction.png"]
     assert reply.text.startswith(f"<b>Weekly summary {this_week()}</b>")
     assert "Completed responses: 2 (+2)" in reply.text
     assert "Satisfied (CSAT): 100% of 4 ratings" in reply.text  # overall 5, organisation 4
@@ -47,7 +51,10 @@ async def test_staff_get_the_weeks_headline_figures(tg: StaffTelegram) -> None:
 
 
 async def test_an_empty_week_says_so(tg: StaffTelegram) -> None:
-    reply = (await Person(tg, ADMIN).say("/summary 2026-W01")).one(SendMessage)
+    calls = await Person(tg, ADMIN).say("/summary 2026-W01")
+
+    (reply,) = calls.of(SendMessage)
+    assert [p.photo.filename for p in calls.of(SendPhoto)] == ["trend.png"]  # type: ignore[union-attr]
 
     assert "Completed responses: 0" in reply.text
     assert "NPS: — (0 answers)" in reply.text

@@ -1,13 +1,13 @@
-"""/summary [week] for staff: the headline figures of a week (default: the last complete one)."""
+"""/summary [week] for staff: a week's headline figures and its charts (default: last week)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message, User
+from aiogram.types import BufferedInputFile, Message, User
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
@@ -15,6 +15,8 @@ from sqlmodel import Session
 
 from civic_feedback.bot.summary_message import summary_text
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
+from civic_feedback.reports.summary_charts import summary_charts
+from civic_feedback.reports.trend import trend_points
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.models import utcnow
@@ -22,6 +24,8 @@ from civic_feedback.storage.roles import Permission, may, role_of
 from civic_feedback.storage.weeks import last_complete_week, parse_iso_week
 
 log = logging.getLogger(__name__)
+
+_CHARTS_SENT = 6  # the trend, the NPS and a few events' ratings: a phone screen or two
 
 
 def compute_summary(
@@ -34,6 +38,7 @@ def compute_summary(
 
 async def cmd_summary(
     message: Message,
+    bot: Bot,
     command: CommandObject,
     session: Session,
     sessions: sessionmaker[Session],
@@ -56,6 +61,18 @@ async def cmd_summary(
     language = get_i18n().current_locale
     summary = await asyncio.to_thread(compute_summary, sessions, week, settings, language)
     await message.answer(summary_text(summary))
+    charts = await asyncio.to_thread(draw_charts, sessions, summary, settings, language)
+    for name, png in list(charts.items())[:_CHARTS_SENT]:
+        await bot.send_photo(message.chat.id, BufferedInputFile(png, filename=name))
+
+
+def draw_charts(
+    sessions: sessionmaker[Session], summary: WeeklySummary, settings: Settings, language: str
+) -> dict[str, bytes]:
+    """The week's charts as PNG files (matplotlib is loaded on the first call)."""
+    with sessions() as session:
+        trend = trend_points(session, summary.week, settings.zone)
+    return summary_charts(summary, trend, language)
 
 
 def create_router() -> Router:
