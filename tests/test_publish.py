@@ -85,7 +85,8 @@ async def test_publish_posts_to_the_channel_and_owes_each_participant_one_messag
     run = await run_cli(cli, "publish", "--event", code, "--chat", CHANNEL)
 
     assert run.returncode == 0, run.stderr
-    (post,) = telegram.messages(CHANNEL)
+    post, chart = telegram.messages(CHANNEL)
+    assert chart.photo is not None  # the rating chart follows the figures
     assert post.text is not None
     assert "Отговорили: 2" in post.text
     assert f"https://t.me/sliven_results/{post.message_id}" in run.stdout

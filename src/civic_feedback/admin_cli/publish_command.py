@@ -12,7 +12,12 @@ from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code
 from civic_feedback.admin_cli.telegram_identity import call_bot
-from civic_feedback.reports.event_results import LABELS, event_results, results_text
+from civic_feedback.reports.event_results import (
+    LABELS,
+    event_results,
+    results_chart,
+    results_text,
+)
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.models import Publication, utcnow
@@ -50,7 +55,8 @@ def publish(
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Show the post; send nothing.")] = False,
 ) -> None:
-    """Post an event's results (no names, no free text) and tell those who answered, once."""
+    """Post an event's results and rating chart (no names, no free text); tell those who
+    answered, once."""
     settings = load_settings()
     language = lang or settings.interface_language
     if language not in LABELS:
@@ -59,15 +65,23 @@ def publish(
     with open_session(settings) as session:
         found = event_by_code(session, event)
         assert found.id is not None
-        text = results_text(event_results(session, found, utcnow(), language), language)
+        results = event_results(session, found, utcnow(), language)
+        text = results_text(results, language)
         told = participants(session, found.id)
         if dry_run:
             console.print(escape(text))
             console.print(f"\n{told} citizens who answered would be told. Nothing was sent.")
             return
+        chart = results_chart(results, language)
 
         async def post(bot: Bot) -> int:
-            return (await bot.send_message(target, text)).message_id
+            from aiogram.types import BufferedInputFile
+
+            message_id = (await bot.send_message(target, text)).message_id
+            if chart is not None:
+                photo = BufferedInputFile(chart, filename=f"results-{found.code}.png")
+                await bot.send_photo(target, photo)
+            return message_id
 
         message_id = call_bot(settings, f"post to {chat}", post)
         publication = Publication(

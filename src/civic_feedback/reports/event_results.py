@@ -14,8 +14,10 @@ from html import escape
 from sqlmodel import Session
 
 from civic_feedback.flows.schema import Flow, Question, QuestionType
+from civic_feedback.reports.charts import rating_distribution
 from civic_feedback.reports.figures import QuestionFigures
 from civic_feedback.reports.summary import EventSummary, summarize_period
+from civic_feedback.reports.summary_charts import answered_ratings
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import Event
 from civic_feedback.storage.summary_queries import Scope
@@ -126,3 +128,18 @@ def results_text(results: EventResults, language: str) -> str:
             text = question.text.get(language) or next(iter(question.text.values()))
             lines.append(f"\n<b>{escape(text)}</b>\n{line}")
     return "\n".join(lines)
+
+
+def results_chart(results: EventResults, language: str) -> bytes | None:
+    """The rating chart of the event's public rating questions; None when none was answered."""
+    if results.summary is None:
+        return None
+    public = [
+        figures
+        for figures in answered_ratings(results.summary.questions)
+        if (question := results.flow.question(figures.id)) is not None and not question.is_private
+    ]
+    if not public:
+        return None
+    title = results.event.title.get(language) or next(iter(results.event.title.values()))
+    return rating_distribution(title, public, language)
