@@ -7,11 +7,11 @@ venue; ``fb_<code>`` opens the event's feedback form.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
@@ -42,51 +42,28 @@ def welcome_text() -> str:
 
 async def cmd_start(
     message: Message,
-    bot: Bot,
     command: CommandObject,
     session: Session,
     citizen: Citizen | None,
-    runs: FormRuns,
-    registrar: Registrar,
     settings: Settings,
-    clock: Clock,
-    i18n: I18n,
-    wake_notifications: Callable[[], None],
+    **data: Any,
 ) -> None:
     assert message.from_user is not None
     citizen = ensure_citizen(session, citizen, message.from_user, settings.languages)
     if citizen.opted_out:
         citizen.opted_out = False  # /start subscribes again after /stop
     session.commit()  # before any reply: no connection is held while Telegram answers
-    if not command.args:
-        await greet(bot, citizen, settings)
-        return
-    await open_link(
-        command.args,
-        bot=bot,
-        session=session,
-        citizen=citizen,
-        runs=runs,
-        registrar=registrar,
-        settings=settings,
-        clock=clock,
-        language=i18n.current_locale,
-        wake_notifications=wake_notifications,
-    )
+    await _go_on(command.args, citizen, None, {**data, "session": session, "settings": settings})
 
 
 async def cb_agree(
     query: CallbackQuery,
     callback_data: PrivacyCb,
-    bot: Bot,
     session: Session,
     citizen: Citizen | None,
-    runs: FormRuns,
-    registrar: Registrar,
     settings: Settings,
     clock: Clock,
-    i18n: I18n,
-    wake_notifications: Callable[[], None],
+    **data: Any,
 ) -> None:
     """The privacy notice accepted: go on to the link that was waiting, or the welcome."""
     citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
@@ -96,21 +73,29 @@ async def cb_agree(
         session.commit()
     await query.answer(_("Thank you!"))
     # The notice turns into what comes next: one edit, not a new message.
-    if not callback_data.then:
-        await greet(bot, citizen, settings, query)
+    context = {**data, "session": session, "settings": settings, "clock": clock}
+    await _go_on(callback_data.then, citizen, query, context)
+
+
+async def _go_on(
+    payload: str | None, citizen: Citizen, query: CallbackQuery | None, data: dict[str, Any]
+) -> None:
+    """The welcome, or the deep link's destination (``data``: the dispatcher's objects)."""
+    if not payload:
+        await greet(data["bot"], citizen, data["settings"], query)
         return
     await open_link(
-        callback_data.then,
+        payload,
         query=query,
-        bot=bot,
-        session=session,
+        bot=data["bot"],
+        session=data["session"],
         citizen=citizen,
-        runs=runs,
-        registrar=registrar,
-        settings=settings,
-        clock=clock,
-        language=i18n.current_locale,
-        wake_notifications=wake_notifications,
+        runs=data["runs"],
+        registrar=data["registrar"],
+        settings=data["settings"],
+        clock=data["clock"],
+        language=data["i18n"].current_locale,
+        wake_notifications=data["wake_notifications"],
     )
 
 
