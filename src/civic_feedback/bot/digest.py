@@ -13,9 +13,8 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.handlers.summary import compute_summary
 from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.bot.summary_message import summary_text
+from civic_feedback.bot.summary_message import compute_summary, summary_text
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.digests import (

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from civic_feedback.flows.schema import in_language
 from civic_feedback.storage.models import Event
 
 # Dates written the way each language writes them; month names keep it unambiguous.
@@ -18,7 +19,7 @@ _MONTHS = {
 
 
 def event_title(event: Event, language: str) -> str:
-    return event.title.get(language) or next(iter(event.title.values()), "")
+    return in_language(event.title, language)
 
 
 def event_when(event: Event, language: str, zone: ZoneInfo) -> str:
@@ -43,7 +44,7 @@ def event_card(event: Event, language: str, zone: ZoneInfo, status_line: str | N
     if event.map_url:
         label = _("Map")
         lines.append(f'<a href="{escape(event.map_url, quote=True)}">{label}</a>')
-    description = event.description.get(language) or next(iter(event.description.values()), "")
+    description = in_language(event.description, language)
     if description:
         lines += ["", escape(description)]
     if status_line:

@@ -49,8 +49,9 @@ class PrivacyNotices:
         """Read PRIVACY_NOTICE_DIR/<language>.html; bad markup stops the bot with one line."""
         custom: dict[str, str] = {}
         folder: Path | None = settings.privacy_notice_dir
-        for language in settings.languages if folder else ():
-            assert folder is not None
+        if folder is None:
+            return cls(custom, settings.retention_days)
+        for language in settings.languages:
             path = folder / f"{language}.html"
             if not path.is_file():
                 continue

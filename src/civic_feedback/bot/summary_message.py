@@ -5,15 +5,15 @@ from __future__ import annotations
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
+from civic_feedback.reports.figures import percent_text
 from civic_feedback.reports.headline import Change, Figure, Headline, changes
-from civic_feedback.reports.summary import WeeklySummary
+from civic_feedback.reports.summary import WeeklySummary, weekly_summary
+from civic_feedback.settings import Settings
 
 _MUNICIPALITIES_SHOWN = 10
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def _number(value: Figure) -> str:
@@ -34,12 +34,12 @@ def _lines(headline: Headline, previous: dict[str, Change] | None) -> list[str]:
     return [
         _("Completed responses: {count}").format(count=headline.completed)
         + _delta(was("completed")),
-        _("Completion rate: {rate}").format(rate=_percent(headline.completion_rate))
+        _("Completion rate: {rate}").format(rate=percent_text(headline.completion_rate))
         + _delta(was("completion_rate"), percent=True),
-        _("Response rate at events: {rate}").format(rate=_percent(headline.response_rate))
+        _("Response rate at events: {rate}").format(rate=percent_text(headline.response_rate))
         + _delta(was("response_rate"), percent=True),
         _("Satisfied (CSAT): {rate} of {count} ratings").format(
-            rate=_percent(headline.csat), count=headline.ratings
+            rate=percent_text(headline.csat), count=headline.ratings
         )
         + _delta(was("csat"), percent=True),
         _("NPS: {score} ({count} answers)").format(
@@ -65,9 +65,19 @@ def summary_text(summary: WeeklySummary) -> str:
         parts.append("")
         for name, headline in places[:_MUNICIPALITIES_SHOWN]:
             figures = _("{count} responses, CSAT {csat}, NPS {nps}").format(
-                count=headline.completed, csat=_percent(headline.csat), nps=_number(headline.nps)
+                count=headline.completed,
+                csat=percent_text(headline.csat),
+                nps=_number(headline.nps),
             )
             parts.append(f"<b>{escape(name)}</b>: {figures}")
     if headlines.overall.completed == 0:
         parts.append(_("Nobody completed a form this week."))
     return "\n".join(parts)
+
+
+def compute_summary(
+    sessions: sessionmaker[Session], week: str, settings: Settings, language: str
+) -> WeeklySummary:
+    """The week's summary in a session of its own (callers run it in a worker thread)."""
+    with sessions() as session:
+        return weekly_summary(session, week, settings.zone, language=language)

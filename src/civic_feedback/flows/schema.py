@@ -49,6 +49,13 @@ def _has_every_language(value: dict[str, str], info: ValidationInfo) -> dict[str
 
 
 LocalText = Annotated[dict[str, str], AfterValidator(_has_every_language)]
+
+
+def in_language(texts: Mapping[str, str], language: str) -> str:
+    """The text in ``language``, else the first one there is ("" when there is none)."""
+    return texts.get(language) or next(iter(texts.values()), "")
+
+
 """A text in every language of the flow: ``{bg: "...", en: "..."}``."""
 
 Scalar = StrictBool | int | float | str

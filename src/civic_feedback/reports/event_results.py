@@ -13,9 +13,9 @@ from html import escape
 
 from sqlmodel import Session
 
-from civic_feedback.flows.schema import Flow, Question, QuestionType
+from civic_feedback.flows.schema import Flow, Question, QuestionType, in_language
 from civic_feedback.reports.charts import rating_distribution
-from civic_feedback.reports.figures import QuestionFigures
+from civic_feedback.reports.figures import QuestionFigures, percent_text
 from civic_feedback.reports.summary import EventSummary, summarize_period
 from civic_feedback.reports.summary_charts import answered_ratings
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
@@ -73,34 +73,30 @@ def event_results(session: Session, event: Event, now: datetime, language: str) 
     return EventResults(event, FlowCatalog().flow(session, version), summary)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def _line(
     question: Question, figures: QuestionFigures, words: dict[str, str], language: str
 ) -> str:
     kind = QuestionType(figures.type)
     if kind is QuestionType.RATING and figures.average is not None:
         return words["average"].format(
-            average=f"{figures.average:.1f}", scale=figures.scale, csat=_percent(figures.csat)
+            average=f"{figures.average:.1f}", scale=figures.scale, csat=percent_text(figures.csat)
         )
     if kind is QuestionType.NPS and figures.nps is not None and figures.answered:
         return words["nps"].format(
             nps=f"{figures.nps:+d}",
-            promoters=_percent((figures.promoters or 0) / figures.answered),
-            detractors=_percent((figures.detractors or 0) / figures.answered),
+            promoters=percent_text((figures.promoters or 0) / figures.answered),
+            detractors=percent_text((figures.detractors or 0) / figures.answered),
         )
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE) and figures.options:
         names = {o.id: o.text.get(language) or o.id for o in question.options or []}
         top = sorted(figures.options.items(), key=lambda item: -item[1])[:_TOP_OPTIONS]
         return ", ".join(
-            f"{escape(names.get(option, option))} {_percent(count / figures.answered)}"
+            f"{escape(names.get(option, option))} {percent_text(count / figures.answered)}"
             for option, count in top
             if figures.answered
         )
     if kind is QuestionType.YES_NO and figures.yes_share is not None:
-        return words["yes"].format(share=_percent(figures.yes_share))
+        return words["yes"].format(share=percent_text(figures.yes_share))
     if kind is QuestionType.NUMBER and figures.average is not None:
         return words["mean"].format(average=f"{figures.average:g}")
     return ""
@@ -110,11 +106,11 @@ def results_text(results: EventResults, language: str) -> str:
     """The post: the event, how many answered, and each public question's figures (HTML)."""
     words = LABELS.get(language, LABELS["en"])
     event, summary = results.event, results.summary
-    title = event.title.get(language) or next(iter(event.title.values()))
+    title = in_language(event.title, language)
     lines = [f"<b>{escape(title)}</b>"]
     if summary is None or summary.responses == 0:
         return "\n".join([*lines, words["nobody"]])
-    rate = words["rate"].format(rate=_percent(summary.response_rate))
+    rate = words["rate"].format(rate=percent_text(summary.response_rate))
     lines.append(
         words["responses"].format(count=summary.responses)
         + (rate if summary.response_rate is not None else "")
@@ -125,7 +121,7 @@ def results_text(results: EventResults, language: str) -> str:
             continue
         line = _line(question, figures, words, language)
         if line:
-            text = question.text.get(language) or next(iter(question.text.values()))
+            text = in_language(question.text, language)
             lines.append(f"\n<b>{escape(text)}</b>\n{line}")
     return "\n".join(lines)
 
@@ -141,5 +137,5 @@ def results_chart(results: EventResults, language: str) -> bytes | None:
     ]
     if not public:
         return None
-    title = results.event.title.get(language) or next(iter(results.event.title.values()))
+    title = in_language(results.event.title, language)
     return rating_distribution(title, public, language)

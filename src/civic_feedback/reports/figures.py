@@ -175,3 +175,8 @@ def question_figures(key: QuestionKey, tally: Tally, option_order: list[str]) ->
         )
     ranked = sorted(tally.languages.items(), key=lambda item: (-item[1], item[0]))
     return replace(base, languages=dict(ranked))
+
+
+def percent_text(value: float | None) -> str:
+    """A share 0..1 as a whole percentage for people to read; "—" when there is none."""
+    return "—" if value is None else f"{value * 100:.0f}%"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from civic_feedback.flows.schema import Flow, Question, QuestionType
+from civic_feedback.flows.schema import Flow, Question, QuestionType, in_language
 from civic_feedback.reports.figures import (
     PASSIVES,
     PROMOTERS,
@@ -255,10 +255,6 @@ def _questions(flows: list[Flow], tallies: dict[QuestionKey, Tally]) -> list[Que
     ]
 
 
-def _title(text: dict[str, str], language: str) -> str:
-    return text.get(language) or next(iter(text.values()), "")
-
-
 def _flows(
     counts: _Counts, tallies: dict[str, defaultdict[QuestionKey, Tally]], language: str
 ) -> list[FlowSummary]:
@@ -275,7 +271,7 @@ def _flows(
         summaries.append(
             FlowSummary(
                 flow_id=flow_id,
-                title=_title(flows[0].title, language),
+                title=in_language(flows[0].title, language),
                 started=begun,
                 completed=completed,
                 completion_rate=share(finished, begun),
@@ -293,7 +289,7 @@ def _event(
     kind, base = rate_base(event)
     return EventSummary(
         code=event.code,
-        title=_title(event.title, language),
+        title=in_language(event.title, language),
         municipality=_event_municipality(event),
         flow_id=event.flow_id,
         starts_at=event.starts_at,

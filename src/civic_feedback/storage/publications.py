@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Table, and_, exists, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlmodel import Session, col
 
 from civic_feedback.storage.database import affected
@@ -22,8 +32,8 @@ _NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
 
 def participants(session: Session, event_id: int) -> int:
     """Citizens (known by name, so not anonymous ones) who completed the event's form."""
-    statement = select(col(Response.citizen_id)).distinct().where(_answered(event_id))
-    return len(session.execute(statement).all())
+    statement = select(func.count(distinct(col(Response.citizen_id)))).where(_answered(event_id))
+    return int(session.execute(statement).scalar_one())
 
 
 def _answered(event_id: int) -> ColumnElement[bool]:

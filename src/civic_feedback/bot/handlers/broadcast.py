@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.broadcast_report import stop_keyboard
 from civic_feedback.bot.callbacks import BroadcastCb
+from civic_feedback.bot.event_texts import event_title
 from civic_feedback.bot.handlers.language import LANGUAGE_NAMES
 from civic_feedback.bot.replies import show_in_place
 from civic_feedback.settings import Settings
@@ -143,7 +144,7 @@ def _segments(session: Session, settings: Settings) -> list[tuple[str, str, str]
         choices.append((f"l{code}", f"language={code}", label))
     language = get_i18n().current_locale
     for event in upcoming_events(session, utcnow())[:_EVENTS_OFFERED]:
-        title = event.title.get(language) or next(iter(event.title.values()))
+        title = event_title(event, language)
         if len(title) > _TITLE_LENGTH:
             title = title[: _TITLE_LENGTH - 1] + "…"
         label = _("Registered for: {event}").format(event=title)

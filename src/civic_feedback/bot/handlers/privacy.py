@@ -17,7 +17,7 @@ from civic_feedback.bot.replies import show_in_place
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.citizens import find_citizen
-from civic_feedback.storage.erasure import erase_citizen
+from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
 from civic_feedback.storage.models import Citizen
 from civic_feedback.storage.personal_data import personal_data
 
@@ -50,7 +50,7 @@ async def cmd_forget(message: Message, citizen: Citizen | None, settings: Settin
         return
     answers = (
         _("Your answers to forms stay in the statistics with no link to you.")
-        if settings.erase_answers == "detach"
+        if settings.erase_answers is AnswersOnErasure.DETACH
         else _("Your answers to forms are deleted too.")
     )
     text = _(

@@ -13,8 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.summary_message import summary_text
-from civic_feedback.reports.summary import WeeklySummary, weekly_summary
+from civic_feedback.bot.summary_message import compute_summary, summary_text
+from civic_feedback.reports.summary import WeeklySummary
 from civic_feedback.reports.summary_charts import summary_charts
 from civic_feedback.reports.trend import trend_points
 from civic_feedback.settings import Settings
@@ -26,14 +26,6 @@ from civic_feedback.storage.weeks import last_complete_week, parse_iso_week
 log = logging.getLogger(__name__)
 
 _CHARTS_SENT = 6  # the trend, the NPS and a few events' ratings: a phone screen or two
-
-
-def compute_summary(
-    sessions: sessionmaker[Session], week: str, settings: Settings, language: str
-) -> WeeklySummary:
-    """The week's summary in a session of its own (callers run it in a worker thread)."""
-    with sessions() as session:
-        return weekly_summary(session, week, settings.zone, language=language)
 
 
 async def cmd_summary(
