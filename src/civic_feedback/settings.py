@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: Any) -> Any:
         return _split(value)
 
+    @field_validator("staff_chats")
+    @classmethod
+    def _staff_chats(cls, value: list[str]) -> list[str]:
+        parse_staff_chats(value)
+        return value
+
+    @property
+    def staff_groups(self) -> dict[str | None, int]:
+        """STAFF_CHATS as municipality -> chat id; the key None is the default group."""
+        return parse_staff_chats(self.staff_chats)
+
     @field_validator("post_event_delay", "followup_delay", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
@@ -180,6 +191,22 @@ def parse_digest_time(text: str) -> tuple[int, time] | None:
         raise ValueError(
             f"write a day and a time like 'mon 09:00', or off (not {text!r})"
         ) from None
+
+
+def parse_staff_chats(entries: list[str]) -> dict[str | None, int]:
+    """``Sliven:-100123`` pairs; ``*:-100999`` (or a bare chat id) is the default group."""
+    groups: dict[str | None, int] = {}
+    for entry in entries:
+        name, _, chat = entry.rpartition(":")
+        try:
+            chat_id = int(chat.strip())
+        except ValueError:
+            raise ValueError(
+                f"write Municipality:chat_id pairs such as Sliven:-100123 (not {entry!r}); "
+                "the bot says a group's id when it is added to the group"
+            ) from None
+        groups[None if name.strip() in ("", "*") else name.strip()] = chat_id
+    return groups
 
 
 def load_settings() -> Settings:

@@ -15,11 +15,13 @@ from pydantic_core import ErrorDetails
 from civic_feedback.flows.schema import (
     CHOICE_TYPES,
     FLOW_ID_PATTERN,
+    INBOX_QUESTION_TYPES,
     LANGUAGE_PATTERN,
     NUMERIC_TYPES,
     QUESTION_ID_PATTERN,
     Condition,
     Flow,
+    InboxFields,
     Option,
     Question,
     QuestionType,
@@ -233,6 +235,7 @@ _MODEL_AT_DEPTH: dict[tuple[str | None, ...], type[BaseModel]] = {
     ("questions", None): Question,
     ("questions", None, "options", None): Option,
     ("questions", None, "when", None): Condition,
+    ("inbox",): InboxFields,
 }
 
 
@@ -275,6 +278,24 @@ def _reference_problems(data: dict[str, Any]) -> Iterator[tuple[PathKey, str]]:
                 yield ("questions", index, "id"), f"duplicate question id '{qid}'"
             else:
                 earlier[qid] = question
+    yield from _inbox_problems(data.get("inbox"), earlier)
+
+
+def _inbox_problems(
+    inbox: Any, questions: dict[str, dict[str, Any]]
+) -> Iterator[tuple[PathKey, str]]:
+    """``inbox`` names questions of the flow, each of the type its role needs."""
+    if not isinstance(inbox, dict):
+        return
+    for role, wanted in INBOX_QUESTION_TYPES.items():
+        ref = inbox.get(role)
+        if not isinstance(ref, str):
+            continue
+        question = questions.get(ref)
+        if question is None:
+            yield ("inbox", role), f"'{ref}' is not a question of this form"
+        elif question.get("type") != wanted.value:
+            yield ("inbox", role), f"'{ref}' must be a {wanted.value} question"
 
 
 def _condition_misfits(target: dict[str, Any], test: dict[str, Any]) -> Iterator[str]:

@@ -198,6 +198,23 @@ class Question(BaseModel):
         return next((o for o in self.options or [] if o.id == option_id), None)
 
 
+class InboxFields(BaseModel):
+    """Which questions make a submission a message to the municipality (the inbox)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message: str = Field(pattern=QUESTION_ID_PATTERN)  # a text question: the citizen's message
+    topic: str | None = Field(default=None, pattern=QUESTION_ID_PATTERN)  # a single_choice
+    contact: str | None = Field(default=None, pattern=QUESTION_ID_PATTERN)  # a yes_no: consent
+
+
+INBOX_QUESTION_TYPES = {
+    "message": QuestionType.TEXT,
+    "topic": QuestionType.SINGLE_CHOICE,
+    "contact": QuestionType.YES_NO,
+}
+
+
 class Flow(BaseModel):
     """A scripted form: questions asked one by one, in order, some only under conditions."""
 
@@ -210,6 +227,7 @@ class Flow(BaseModel):
     repeatable: StrictBool = False
     intro: LocalText | None = None
     outro: LocalText | None = None
+    inbox: InboxFields | None = None  # each submission becomes a message to the municipality
     questions: list[Question] = Field(min_length=1)
 
     def question(self, question_id: str) -> Question | None:

@@ -1,8 +1,9 @@
 """Erasing a citizen: /forget, ``feedback-admin users forget`` and retention all come here.
 
 The citizen row goes, and with it (ON DELETE CASCADE) their registrations, reminders,
-outbox rows and the form they were in. Their answers are detached (``citizen_id`` set to
-NULL: the statistics stay true) or deleted, as ``ERASE_ANSWERS`` says. Receipts of
+outbox rows and the form they were in. Their answers and their messages to the municipality
+(the inbox) are detached (``citizen_id`` set to NULL: the statistics stay true, the name they
+let staff see goes) or deleted, as ``ERASE_ANSWERS`` says. Receipts of
 anonymous forms are keyed hashes of the Telegram id: they are recomputed and deleted too,
 so nothing left in the database can be matched to the person, even with ``PSEUDONYM_KEY``.
 """
@@ -22,6 +23,8 @@ from civic_feedback.storage.models import (
     Citizen,
     Event,
     Form,
+    InboxItem,
+    InboxStatus,
     Response,
     StaffMember,
 )
@@ -48,6 +51,14 @@ def erase_citizen(
         changed = session.execute(delete(Response).where(responses))
     else:
         changed = session.execute(update(Response).where(responses).values(citizen_id=None))
+    items = col(InboxItem.citizen_id) == citizen.id
+    if answers is AnswersOnErasure.DELETE:
+        session.execute(delete(InboxItem).where(items))
+    else:  # the citizen's row going unlinks the items; who they were must go with it
+        session.execute(delete(InboxItem).where(items, col(InboxItem.status) == InboxStatus.DRAFT))
+        session.execute(
+            update(InboxItem).where(items).values(contact_name=None, contact_allowed=False)
+        )
     receipts = _receipt_keys(session, key, citizen.telegram_id)
     removed = session.execute(
         delete(AnonymousReceipt).where(col(AnonymousReceipt.key).in_(receipts))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -350,3 +351,67 @@ class Publication(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=300)  # None: a private chat, no link
     language: str = Field(max_length=8)
     published_at: datetime = Field(default_factory=utcnow)
+
+
+class InboxStatus(StrEnum):
+    DRAFT = "draft"  # typed outside a form: waits for the citizen to choose a topic and send
+    NEW = "new"  # waits for staff: just received, or the citizen wrote again
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class InboxAuthor(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # to be posted to the staff group, or relayed to the citizen
+    DELIVERED = "delivered"
+    FAILED = "failed"  # Telegram refused it (the citizen blocked the bot, no such group)
+
+
+# A citizen's message to their municipality, and everything said about it since.
+class InboxItem(SQLModel, table=True):
+    __tablename__ = "inbox_item"
+    __table_args__ = (Index("ix_inbox_item_status", "status", "municipality"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int | None = _ref("citizen.id", ondelete="SET NULL", nullable=True, index=True)
+    response_id: int | None = _ref("response.id", ondelete="SET NULL", nullable=True)
+    municipality: str | None = Field(default=None, max_length=100)  # None: the default group
+    topic: str = Field(max_length=64)  # an option id of the inbox topics
+    language: str = Field(max_length=8)  # the citizen's: answers are introduced in it
+    text_language: str | None = Field(default=None, max_length=8)  # detected, like answers
+    contact_name: str | None = Field(default=None, max_length=200)  # only with their consent
+    contact_allowed: bool = False  # agreed that staff may see who they are and contact them
+    status: str = Field(default=InboxStatus.NEW, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    first_answered_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+# One message of an inbox item's thread and where the bot delivered it: a citizen's text to
+# the staff group, a staff answer to the citizen's chat. Replying to either copy in Telegram
+# finds the item again by (chat_id, message_id).
+class InboxMessage(SQLModel, table=True):
+    __tablename__ = "inbox_message"
+    __table_args__ = (
+        Index("ix_inbox_message_copy", "chat_id", "message_id"),
+        Index("ix_inbox_message_delivery", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = _ref("inbox_item.id", ondelete="CASCADE", index=True)
+    author: str = Field(sa_type=String(16))
+    text: str = Field(sa_type=Text)
+    staff_id: int | None = Field(default=None, sa_type=BigInteger)  # who answered
+    staff_name: str | None = Field(default=None, max_length=200)  # shown in the group
+    source_chat_id: int | None = Field(default=None, sa_type=BigInteger)  # a staff reply's
+    source_message_id: int | None = None  # own message in the group, for delivery notes
+    created_at: datetime = Field(default_factory=utcnow)
+    state: str = Field(default=DeliveryState.PENDING, sa_type=String(16))
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)  # the delivered copy
+    message_id: int | None = None
+    error: str | None = Field(default=None, max_length=200)

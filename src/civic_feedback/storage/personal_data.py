@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from civic_feedback.storage.answer_rows import stored_answers
+from civic_feedback.storage.inbox import items_of, thread
 from civic_feedback.storage.models import (
     Citizen,
     Event,
@@ -79,6 +80,21 @@ def personal_data(session: Session, citizen: Citizen) -> dict[str, Any]:
                 },
             }
             for response, version, event_code in responses
+        ],
+        "messages_to_municipality": [
+            {
+                "id": item.id,
+                "municipality": item.municipality,
+                "topic": item.topic,
+                "status": item.status,
+                "sent_at": _time(item.created_at),
+                "staff_may_contact": item.contact_allowed,
+                "messages": [
+                    {"from": message.author, "text": message.text, "at": _time(message.created_at)}
+                    for message in thread(session, item.id or 0)
+                ],
+            }
+            for item in items_of(session, citizen, limit=None)
         ],
         "note": ANONYMOUS_NOTE,
     }

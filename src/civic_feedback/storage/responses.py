@@ -28,6 +28,7 @@ from civic_feedback.flows.engine import (
 from civic_feedback.flows.schema import Flow, Question, QuestionType
 from civic_feedback.storage.answer_rows import insert_answer, stored_answers
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
+from civic_feedback.storage.inbox import open_from_answers
 from civic_feedback.storage.models import (
     AnonymousReceipt,
     Citizen,
@@ -188,6 +189,16 @@ class FormRuns:
         now = utcnow()
         if step.finished:
             self._complete(db, citizen, run, flow, now)
+            given = {**answers, question.id: step.value}
+            open_from_answers(
+                db,
+                flow,
+                given,
+                response_id=run.response_id,
+                citizen=None if flow.anonymous else citizen,
+                language=run.language,
+                now=now,
+            )
         else:
             db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": now})
         session.commit()

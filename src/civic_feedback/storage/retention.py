@@ -2,7 +2,7 @@
 
 - processed update ids older than 7 days (Telegram redelivers within hours, not weeks);
 - outbox rows of broadcasts finished (or cancelled) more than 90 days ago;
-- drafts of announcements left unfinished for a day;
+- drafts of announcements, and messages to the municipality never sent, left for a day;
 - with ``RETENTION_DAYS``, the personal data of citizens not seen for that long, erased
   exactly as /forget erases it.
 """
@@ -17,7 +17,14 @@ from sqlmodel import Session, col
 
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen, inactive_citizens
-from civic_feedback.storage.models import Broadcast, BroadcastState, Outbox, ProcessedUpdate
+from civic_feedback.storage.models import (
+    Broadcast,
+    BroadcastState,
+    InboxItem,
+    InboxStatus,
+    Outbox,
+    ProcessedUpdate,
+)
 
 UPDATE_IDS_KEPT = timedelta(days=7)
 OUTBOX_KEPT = timedelta(days=90)
@@ -55,6 +62,12 @@ def purge(
             col(Broadcast.created_at) < now - DRAFTS_KEPT,
         )
     )
+    unsent = session.execute(
+        delete(InboxItem).where(
+            col(InboxItem.status) == InboxStatus.DRAFT,
+            col(InboxItem.updated_at) < now - DRAFTS_KEPT,
+        )
+    )
     session.commit()
     citizens = 0
     if retention_days is not None:
@@ -66,6 +79,6 @@ def purge(
     return Purged(
         update_ids=affected(update_ids),
         outbox_rows=affected(outbox),
-        drafts=affected(drafts),
+        drafts=affected(drafts) + affected(unsent),
         citizens=citizens,
     )

@@ -41,6 +41,19 @@ def may(role: Role | None, permission: Permission) -> bool:
     return role is not None and role in ALLOWED[permission]
 
 
+def may_answer(
+    session: Session, telegram_id: int, admin_ids: Collection[int], municipality: str | None
+) -> bool:
+    """Whether the user answers the inbox of ``municipality``: admins everywhere, staff in
+    their own municipality (or everywhere when granted without one)."""
+    if telegram_id in admin_ids:
+        return True
+    member = session.get(StaffMember, telegram_id)
+    if member is None or not may(Role(member.role), Permission.INBOX):
+        return False
+    return member.municipality is None or member.municipality == municipality
+
+
 def grant(
     session: Session,
     telegram_id: int,
