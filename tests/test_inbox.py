@@ -43,7 +43,7 @@ from civic_feedback.storage.models import (
 from civic_feedback.storage.responses import FormRuns
 from civic_feedback.storage.retention import purge
 from tests.conftest import PSEUDONYM_KEY
-from tests.form_steps import walk_form
+from tests.form_steps import Step, walk_form
 
 KEY = PSEUDONYM_KEY.encode()
 
@@ -61,8 +61,8 @@ def send_report(
     session: Session, citizen: Citizen, text: str | None, *, consent: bool = True
 ) -> None:
     runs = FormRuns(FlowCatalog(), KEY)
-    message = Text(text) if text is not None else Skip()
-    steps = [Pick(0), message, Button("yes" if consent else "no")]
+    message: Step = Text(text) if text is not None else Skip()
+    steps: list[Step] = [Pick(0), message, Button("yes" if consent else "no")]
     walk_form(session, runs, citizen, "general-feedback", steps, language="bg")
 
 
