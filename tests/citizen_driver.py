@@ -40,9 +40,15 @@ class CitizenDriver:
         """The newest message the bot sent to this citizen (after edits)."""
         return self.tg.last_message(self.id)
 
-    async def say(self, text: str, timeout: float = 15) -> SentMessage:
+    async def say(
+        self, text: str, timeout: float = 15, *, reply_to: int | None = None
+    ) -> SentMessage:
+        """Write ``text`` (as a reply to the bot's message ``reply_to``, when given)."""
         screen = await self._reply_to(
-            lambda: self.tg.send_text(self.id, text, language_code=self.language), timeout
+            lambda: self.tg.send_text(
+                self.id, text, language_code=self.language, reply_to=reply_to
+            ),
+            timeout,
         )
         agree = [label for row in self.tg.buttons(screen) for label, data in row
                  if (data or "").startswith("privacy:")]  # fmt: skip

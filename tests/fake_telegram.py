@@ -103,6 +103,7 @@ _BOOL_KEYS = frozenset(
 _JSON_KEYS = frozenset(
     {
         "reply_markup",
+        "reply_parameters",
         "entities",
         "caption_entities",
         "allowed_updates",
@@ -110,7 +111,6 @@ _JSON_KEYS = frozenset(
         "scope",
         "menu_button",
         "link_preview_options",
-        "reply_parameters",
     }
 )
 _INT_RE = re.compile(r"-?\d+")
@@ -176,6 +176,8 @@ class SentMessage:
     sent_at: float = 0.0
     #: Earlier (text or caption, reply_markup) states, oldest first.
     history: list[tuple[str | None, JSON | None]] = field(default_factory=list)
+    #: The message this one answers (reply_parameters), in the same chat.
+    reply_to: int | None = None
 
     @property
     def content(self) -> str:
@@ -454,6 +456,7 @@ class FakeTelegram:
             ("sendDocument", self._send_document),
             ("sendPhoto", self._send_photo),
             ("sendChatAction", self._send_chat_action),
+            ("getChat", self._get_chat),
         ):
             self._handlers[name.lower()] = (name, handler)
 
@@ -609,18 +612,24 @@ class FakeTelegram:
         *,
         language_code: str | None = "bg",
         first_name: str = "Citizen",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
     ) -> JSON:
-        """A private-chat message update from the user with arbitrary content fields."""
+        """A message update from the user with arbitrary content fields: in their private
+        chat, or in group ``chat_id``; ``reply_to`` makes it a reply to that bot message."""
         self._user_first_names[user_id] = first_name
-        message_id = self._new_message_id(user_id)
+        chat = user_id if chat_id is None else chat_id
+        message_id = self._new_message_id(chat)
         self._user_message_ids.setdefault(user_id, set()).add(message_id)
         message: JSON = {
             "message_id": message_id,
             "from": self._user_json(user_id, language_code, first_name),
-            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "chat": self._chat_json(chat),
             "date": int(time.time()),
             **copy.deepcopy(dict(content)),
         }
+        if reply_to is not None:
+            message["reply_to_message"] = self._message_json(self.message(chat, reply_to))
         return self.push({"update_id": self._next_update_id, "message": message})
 
     def send_text(
@@ -630,6 +639,8 @@ class FakeTelegram:
         *,
         language_code: str | None = "bg",
         first_name: str = "Citizen",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
     ) -> JSON:
         """The user writes ``text`` to the bot (private chat); commands get a bot_command entity."""
         content: JSON = {"text": text}
@@ -639,7 +650,28 @@ class FakeTelegram:
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
             ]
         return self.send_content(
-            user_id, content, language_code=language_code, first_name=first_name
+            user_id,
+            content,
+            language_code=language_code,
+            first_name=first_name,
+            chat_id=chat_id,
+            reply_to=reply_to,
+        )
+
+    def add_to_group(self, chat_id: int, by_user: int) -> JSON:
+        """Someone adds the bot to group ``chat_id`` (a my_chat_member update)."""
+        bot = self._bot_json()
+        return self.push(
+            {
+                "update_id": self._next_update_id,
+                "my_chat_member": {
+                    "chat": self._chat_json(chat_id),
+                    "from": self._user_json(by_user, "bg", "Admin"),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": bot},
+                    "new_chat_member": {"status": "member", "user": bot},
+                },
+            }
         )
 
     def send_sticker(
@@ -1233,6 +1265,24 @@ class FakeTelegram:
         )
         return True
 
+    def _get_chat(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        chat_id = self._chat_id(params)
+        if chat_id in self.blocked:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        gifts = {
+            "unlimited_gifts": False,
+            "limited_gifts": False,
+            "unique_gifts": False,
+            "premium_subscription": False,
+            "gifts_from_channels": False,
+        }
+        return {
+            **self._chat_json(chat_id),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
+
     def _send_chat_action(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         chat_id = self._chat_id(params)
         if not params.get("action"):
@@ -1257,6 +1307,7 @@ class FakeTelegram:
             parse_mode=params.get("parse_mode"),
             entities=entities,
             reply_markup=self._markup(params),
+            reply_to=(params.get("reply_parameters") or {}).get("message_id"),
         )
         return self._store_message(msg)
 

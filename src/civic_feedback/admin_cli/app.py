@@ -12,6 +12,7 @@ from civic_feedback.admin_cli import (
     events_commands,
     export_command,
     flows_commands,
+    inbox_commands,
     publish_command,
     summary_command,
     users_commands,
@@ -32,6 +33,7 @@ app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.add_typer(users_commands.app, name="users")
+app.add_typer(inbox_commands.app, name="inbox")
 app.command("export")(export_command.export)
 app.command("summary")(summary_command.summary)
 app.command("comments")(comments_command.comments)

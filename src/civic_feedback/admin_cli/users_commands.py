@@ -11,7 +11,8 @@ from rich.table import Table
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.settings import Settings, load_settings
+from civic_feedback.admin_cli.municipalities import known_municipality
+from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
@@ -34,18 +35,6 @@ def _role(text: str) -> Role:
         raise CliError(f"unknown role {text!r}: choose {_ROLES}") from None
 
 
-def _municipality(settings: Settings, name: str | None) -> str | None:
-    if name is None or not settings.municipalities:
-        return name
-    for known in settings.municipalities:
-        if known.casefold() == name.strip().casefold():
-            return known
-    raise CliError(
-        f"unknown municipality {name!r}: choose one of MUNICIPALITIES "
-        f"({', '.join(settings.municipalities)})"
-    )
-
-
 def _telegram_id(value: int) -> int:
     if not 0 < value < 2**52:
         raise CliError(f"{value} is not a Telegram user id (a positive number, see @userinfobot)")
@@ -63,7 +52,7 @@ def grant_command(
     """Give someone a role (or change it): admin, organizer or staff."""
     settings = load_settings()
     key = settings.require_pseudonym_key()
-    chosen, place = _role(role), _municipality(settings, municipality)
+    chosen, place = _role(role), known_municipality(settings, municipality)
     with open_session(settings) as session:
         audit.record(
             session,

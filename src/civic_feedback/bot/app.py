@@ -17,6 +17,7 @@ from civic_feedback.bot.digest import DigestSender
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.inbox_courier import InboxCourier
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.bot.retry import RetryMiddleware
@@ -73,7 +74,15 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
     digest = DigestSender(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper, digest)
+    courier = InboxCourier(
+        bot=bot,
+        sessions=sessions,
+        settings=settings,
+        i18n=i18n,
+        catalog=runs.catalog,
+        limiter=limiter,
+    )
+    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper, digest, courier)
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,
@@ -81,6 +90,7 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
         i18n=i18n,
         wake_notifications=wake.notifications,
         wake_broadcasts=wake.broadcasts,
+        wake_inbox=wake.inbox,
     )
     try:
         with i18n.context():

@@ -76,3 +76,13 @@ class PrivacyCb(CallbackData, prefix="privacy"):
     """ "I agree" under the privacy notice; ``then`` is the /start link that was waiting."""
 
     then: str = ""
+
+
+class InboxCb(CallbackData, prefix="in"):
+    """A button about inbox item ``id``. The citizen's: send (with topic ``v``, a position)
+    or drop. The staff's, under the group post: close, topics, topic (``v``), places,
+    forward (to municipality ``v``, a position in MUNICIPALITIES), back."""
+
+    id: int
+    act: str
+    v: str = ""

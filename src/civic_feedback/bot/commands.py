@@ -15,6 +15,7 @@ def command_menu() -> list[BotCommand]:
         BotCommand(command="feedback", description=_("Forms you can answer now")),
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="settings", description=_("My municipality")),
+        BotCommand(command="myrequests", description=_("My messages to the municipality")),
         BotCommand(command="stop", description=_("No more announcements")),
         BotCommand(command="mydata", description=_("What this bot stores about me")),
         BotCommand(command="forget", description=_("Erase my data")),

@@ -25,6 +25,7 @@ from civic_feedback.bot.handlers import (
     events,
     feedback,
     help,
+    inbox,
     language,
     privacy,
     start,
@@ -66,6 +67,7 @@ def create_dispatcher(
     clock: Clock = utcnow,
     wake_notifications: Callable[[], None] = lambda: None,
     wake_broadcasts: Callable[[], None] = lambda: None,
+    wake_inbox: Callable[[], None] = lambda: None,
     throttle: Throttle | None = None,
 ) -> Dispatcher:
     """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
@@ -78,6 +80,7 @@ def create_dispatcher(
         clock=clock,
         wake_notifications=wake_notifications,
         wake_broadcasts=wake_broadcasts,
+        wake_inbox=wake_inbox,
     )
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
@@ -100,6 +103,7 @@ def create_dispatcher(
         privacy.create_router(),
         summary.create_router(),
         broadcast.create_router(),  # organizers; also takes the text of a draft announcement
+        inbox.create_router(),  # any other text: a message to the municipality; staff groups
         answers.create_fallback_router(),  # last: whatever no other router wanted
     )
     return dispatcher

@@ -95,7 +95,8 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class PrivacyGate(BaseMiddleware):
-    """Messages and buttons of private chats wait for the citizen's "I agree"."""
+    """Messages and buttons of private chats wait for the citizen's "I agree"; staff groups
+    (the inbox) do not."""
 
     def __init__(self, notices: PrivacyNotices) -> None:
         self.notices = notices
@@ -113,7 +114,8 @@ class PrivacyGate(BaseMiddleware):
             await event.answer(self.notices.text(), reply_markup=notice_keyboard(then))
             return None
         if isinstance(event, CallbackQuery):
-            if (event.data or "").startswith(_OPEN_CALLBACKS):
+            in_group = event.message is not None and event.message.chat.type != "private"
+            if in_group or (event.data or "").startswith(_OPEN_CALLBACKS):
                 return await handler(event, data)
             self._meet(data, event.from_user)
             await event.answer()

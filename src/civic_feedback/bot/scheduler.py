@@ -1,5 +1,5 @@
-"""APScheduler only wakes the workers: every 15 s, and the notification worker at the next
-due time too."""
+"""APScheduler only wakes the workers: every 15 s, the notification worker at the next due
+time too, and any of them at once when a handler just stored something for it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.digest import DigestSender
 from civic_feedback.bot.housekeeping import Housekeeper
+from civic_feedback.bot.inbox_courier import InboxCourier
 from civic_feedback.bot.notifications import NotificationWorker
 
 INTERVAL = timedelta(seconds=15)
@@ -24,6 +25,7 @@ class Wakers:
 
     notifications: Callable[[], None]
     broadcasts: Callable[[], None]
+    inbox: Callable[[], None]
 
 
 def start_scheduler(
@@ -31,6 +33,7 @@ def start_scheduler(
     broadcaster: Broadcaster,
     housekeeper: Housekeeper,
     digest: DigestSender,
+    courier: InboxCourier,
 ) -> tuple[AsyncIOScheduler, Wakers]:
     """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
     restart loses nothing."""
@@ -67,6 +70,17 @@ def start_scheduler(
         max_instances=1,
         coalesce=True,
     )
+    # Citizens' messages and staff answers: at once when a handler stored one, and every
+    # 15 s for what could not go (Telegram unreachable, a group configured later).
+    scheduler.add_job(
+        courier.deliver_pending,
+        "interval",
+        seconds=INTERVAL.total_seconds(),
+        id="inbox",
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
     # The digest's rows say who had it: checking often costs one query and catches up
     # after a bot that was down at the digest's moment.
     scheduler.add_job(
@@ -92,4 +106,5 @@ def start_scheduler(
     return scheduler, Wakers(
         notifications=lambda: wake_at(datetime.now(UTC)),
         broadcasts=lambda: scheduler.modify_job("broadcasts", next_run_time=datetime.now(UTC)),
+        inbox=lambda: scheduler.modify_job("inbox", next_run_time=datetime.now(UTC)),
     )

@@ -260,6 +260,37 @@ def first_message(session: Session, item: InboxItem) -> InboxMessage:
     return found
 
 
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a post about an item shows besides the item itself."""
+
+    text: str  # the citizen's first message
+    citizen_telegram_id: int | None  # None: erased, or an anonymous form
+    answered_by: tuple[str, datetime] | None  # the last answer's author and time
+
+
+def item_facts(session: Session, item: InboxItem) -> ItemFacts:
+    citizen = session.get(Citizen, item.citizen_id) if item.citizen_id else None
+    last = session.exec(
+        select(InboxMessage)
+        .where(col(InboxMessage.item_id) == item.id, col(InboxMessage.author) == InboxAuthor.STAFF)
+        .order_by(col(InboxMessage.id).desc())
+        .limit(1)
+    ).first()
+    return ItemFacts(
+        first_message(session, item).text,
+        citizen.telegram_id if citizen else None,
+        (last.staff_name or "", last.created_at) if last else None,
+    )
+
+
+def set_contact_name(session: Session, item: InboxItem, name: str) -> None:
+    """The name staff see, fetched from Telegram when the citizen agreed to be contacted."""
+    item.contact_name = name[:200]
+    session.add(item)
+    session.commit()
+
+
 def thread(session: Session, item_id: int) -> list[InboxMessage]:
     statement = (
         select(InboxMessage)
@@ -327,7 +358,8 @@ class Delivery:
     first: bool  # the item's first message: it becomes the post
 
 
-def pending_deliveries(session: Session, limit: int = 50) -> list[Delivery]:
+def pending_deliveries(session: Session, after: int = 0, limit: int = 50) -> list[Delivery]:
+    """Messages waiting for delivery, oldest first, from message id ``after`` on."""
     statement = (
         select(InboxMessage, InboxItem, Citizen.telegram_id)
         .join(InboxItem, col(InboxItem.id) == col(InboxMessage.item_id))
@@ -335,6 +367,7 @@ def pending_deliveries(session: Session, limit: int = 50) -> list[Delivery]:
         .where(
             col(InboxMessage.state) == DeliveryState.PENDING,
             col(InboxItem.status) != InboxStatus.DRAFT,
+            col(InboxMessage.id) > after,
         )
         .order_by(col(InboxMessage.id))
         .limit(limit)

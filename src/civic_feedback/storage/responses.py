@@ -88,6 +88,10 @@ class FormRuns:
         self._key = pseudonym_key
         self._detector = detector  # names the language of text answers as they are stored
 
+    def text_language(self, text: str) -> str | None:
+        """The language of a free text, named as text answers are (und when unsure)."""
+        return self._detector.detect(text)
+
     def start(
         self,
         session: Session,

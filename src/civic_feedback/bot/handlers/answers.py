@@ -76,10 +76,6 @@ async def msg_answer(
         await _reprompt(bot, session, citizen, runs, problem_text(outcome, _))
 
 
-async def msg_free_text(message: Message) -> None:
-    await message.answer(_("To answer a form, send /feedback. For help, send /help."))
-
-
 async def msg_unknown_command(message: Message) -> None:
     await message.answer(_("I do not know this command. Send /help to see what I can do."))
 
@@ -117,11 +113,15 @@ def create_router() -> Router:
     return router
 
 
+async def msg_in_group(message: Message) -> None:
+    """Staff talking among themselves in their group: not for the bot."""
+
+
 def create_fallback_router() -> Router:
     """Whatever no other router wanted: unknown commands, stickers and photos, old buttons."""
     router = Router(name="fallback")
+    router.message.register(msg_in_group, F.chat.type != "private")
     router.message.register(msg_unknown_command, F.text.startswith("/"))
-    router.message.register(msg_free_text, F.text)
     router.message.register(msg_other)
     router.callback_query.register(cb_stale)
     return router

@@ -23,6 +23,11 @@ def help_text() -> str:
             "In a form, press the buttons under a question, or write your answer when asked to."
         )
         + "\n\n"
+        + _(
+            "To write to the municipality, just send me your message; /myrequests shows your "
+            "messages and the answers."
+        )
+        + "\n"
         + _("/mydata — what this bot stores about you; /forget — erase it.")
     )
 

@@ -1,0 +1,160 @@
+"""``feedback-admin inbox``: citizens' messages to the municipality, from the command line.
+
+Answers and closings are stored here and written to the audit log; the running bot relays
+an answer to the citizen (within 15 seconds), exactly as an answer given in the staff group.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlmodel import Session
+
+from civic_feedback.admin_cli.database import open_session
+from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.admin_cli.municipalities import known_municipality
+from civic_feedback.settings import Settings, load_settings
+from civic_feedback.storage import audit
+from civic_feedback.storage.flow_versions import FlowCatalog
+from civic_feedback.storage.inbox import (
+    Author,
+    add_answer,
+    close_item,
+    find_items,
+    first_texts,
+    inbox_topics,
+    thread,
+    topic_text,
+)
+from civic_feedback.storage.models import InboxItem, InboxStatus, utcnow
+
+app = typer.Typer(
+    help="Citizens' messages to the municipality: list, show, reply, close.",
+    invoke_without_command=True,
+)
+console = Console(highlight=False)
+
+_STATUSES = ", ".join(s.value for s in InboxStatus if s is not InboxStatus.DRAFT)
+
+
+def _status(text: str | None) -> InboxStatus | None:
+    if text is None:
+        return None
+    try:
+        status = InboxStatus(text.strip().lower())
+    except ValueError:
+        status = InboxStatus.DRAFT
+    if status is InboxStatus.DRAFT:
+        raise CliError(f"unknown status {text!r}: choose {_STATUSES}")
+    return status
+
+
+def _item(session: Session, number: int) -> InboxItem:
+    item = session.get(InboxItem, number)
+    if item is None or item.status == InboxStatus.DRAFT:
+        raise CliError(f"there is no message #{number}: see `feedback-admin inbox`")
+    return item
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M}"
+
+
+def _waiting(item: InboxItem) -> str:
+    """How long an item has waited for staff (new items only)."""
+    if item.status != InboxStatus.NEW:
+        return ""
+    hours = (utcnow() - item.updated_at).total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+
+
+@app.callback()
+def inbox(
+    context: typer.Context,
+    status: Annotated[str | None, typer.Option(help=f"Only these: {_STATUSES}.")] = None,
+    municipality: Annotated[str | None, typer.Option(help="Only this municipality's.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only this topic (its id, e.g. other).")] = None,
+) -> None:
+    """List the messages, oldest first (`inbox show ID` for one with its answers)."""
+    if context.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    with open_session(settings) as session:
+        place = known_municipality(settings, municipality)
+        items = find_items(session, status=_status(status), municipality=place, topic=topic)
+        texts = first_texts(session, [item.id or 0 for item in items])
+        topics = inbox_topics(session, FlowCatalog())
+    if not items:
+        console.print("No messages match.")
+        return
+    language = settings.interface_language
+    table = Table("#", "received", "municipality", "topic", "status", "waiting", "message")
+    for item in items:
+        text = texts.get(item.id or 0, "")
+        table.add_row(
+            str(item.id),
+            _local(item.created_at, settings),
+            escape(item.municipality or "—"),
+            escape(topic_text(topics, item.topic, language)),
+            item.status,
+            _waiting(item),
+            escape(text if len(text) <= 60 else text[:59] + "…"),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(number: Annotated[int, typer.Argument(help="The message's number (#).")]) -> None:
+    """One message with everything said since: who wrote, when, and whether it arrived."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        item = _item(session, number)
+        messages = thread(session, number)
+        topics = inbox_topics(session, FlowCatalog())
+    topic = topic_text(topics, item.topic, settings.interface_language)
+    console.print(
+        f"[bold]#{item.id}[/bold] · {escape(item.municipality or '—')} · {escape(topic)} · "
+        f"{item.status}" + (" · may be contacted" if item.contact_allowed else "")
+    )
+    for message in messages:
+        who = "citizen" if message.author == "citizen" else f"staff: {message.staff_name or ''}"
+        state = "" if message.state == "delivered" else f" ({message.state})"
+        console.print(f"\n[dim]{_local(message.created_at, settings)} {escape(who)}{state}[/dim]")
+        console.print(escape(message.text))
+
+
+@app.command("reply")
+def reply(
+    number: Annotated[int, typer.Argument(help="The message's number (#).")],
+    text: Annotated[str, typer.Option("--text", help="The answer the citizen gets.")],
+) -> None:
+    """Answer a message: the bot sends it to the citizen within 15 seconds."""
+    if not text.strip():
+        raise CliError('the answer is empty: write it with --text "..."')
+    if len(text) > 3500:
+        raise CliError(f"the answer is {len(text)} characters; keep it under 3500")
+    settings = load_settings()
+    with open_session(settings) as session:
+        item = _item(session, number)
+        if item.citizen_id is None:
+            raise CliError(f"#{number} cannot be answered: its author erased their data")
+        actor = audit.cli_actor()
+        audit.record(session, actor, "inbox_answer", f"inbox:{number}")
+        add_answer(session, item, text.strip(), Author(actor))
+    console.print(f"Answer to #{number} stored; the bot sends it to the citizen.")
+
+
+@app.command("close")
+def close(number: Annotated[int, typer.Argument(help="The message's number (#).")]) -> None:
+    """Nothing more to do; if the citizen writes again it opens again."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        item = _item(session, number)
+        audit.record(session, audit.cli_actor(), "inbox_close", f"inbox:{number}")
+        close_item(session, item)
+    console.print(f"#{number} is closed.")

@@ -1,0 +1,234 @@
+"""Delivers the inbox: citizens' messages to their municipality's staff group, the staff's
+answers to the citizens.
+
+Messages wait in the database until Telegram has taken them, so a restart loses none; one
+that Telegram took just before a crash may go out once more (a repeated post is better than
+a lost message). Without a group for the municipality (STAFF_CHATS), a message waits: it
+is in ``feedback-admin inbox`` and goes out once a group is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, ReplyParameters
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.bot.inbox_texts import (
+    answer_text,
+    followup_text,
+    post_keyboard,
+    post_text,
+    post_view,
+)
+from civic_feedback.bot.pacing import RateLimiter
+from civic_feedback.settings import Settings
+from civic_feedback.storage.flow_versions import FlowCatalog
+from civic_feedback.storage.inbox import (
+    Delivery,
+    inbox_topics,
+    mark_delivered,
+    mark_failed,
+    pending_deliveries,
+    set_contact_name,
+)
+from civic_feedback.storage.models import InboxAuthor, InboxItem
+
+log = logging.getLogger(__name__)
+
+
+class _UnreachableError(Exception):
+    """Telegram could not be reached: everything waits for the next round."""
+
+
+class InboxCourier:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        i18n: I18n,
+        catalog: FlowCatalog,
+        limiter: RateLimiter,
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.settings = settings
+        self.i18n = i18n
+        self.catalog = catalog
+        self.limiter = limiter
+
+    async def deliver_pending(self) -> int:
+        """Deliver everything that waits and can go; returns how many went."""
+        delivered, after = 0, 0
+        while True:
+            with self.sessions() as session:
+                batch = pending_deliveries(session, after)
+            if not batch:
+                return delivered
+            for delivery in batch:
+                after = delivery.message.id or after
+                try:
+                    delivered += await self._deliver(delivery)
+                except _UnreachableError:
+                    return delivered
+
+    async def _deliver(self, delivery: Delivery) -> int:
+        if delivery.message.author == InboxAuthor.STAFF:
+            return await self._to_citizen(delivery)
+        return await self._to_staff(delivery)
+
+    def group_of(self, municipality: str | None) -> int | None:
+        groups = self.settings.staff_groups
+        return groups.get(municipality, groups.get(None))
+
+    # --- to the staff group -------------------------------------------------------------
+
+    async def _to_staff(self, delivery: Delivery) -> int:
+        group = self.group_of(delivery.item.municipality)
+        if group is None:
+            return 0  # waits for STAFF_CHATS
+        item = delivery.item
+        if item.contact_allowed and not item.contact_name and delivery.citizen_telegram_id:
+            await self._learn_name(item, delivery.citizen_telegram_id)
+        with self.sessions() as session:
+            view = post_view(session, item, self.settings, self.catalog)
+        with self.i18n.context(), self.i18n.use_locale(view.language):
+            if delivery.first:
+                text, markup, reply = post_text(view), post_keyboard(item), None
+            else:
+                text, markup = followup_text(view, delivery.message.text), None
+                reply = delivery.post[1] if delivery.post and delivery.post[0] == group else None
+        sent = await self._send(delivery, group, text, markup, reply)
+        return 0 if sent is None else 1
+
+    async def _learn_name(self, item: InboxItem, telegram_id: int) -> None:
+        """Staff see the name (and @username) of a citizen who agreed to be contacted."""
+        try:
+            chat = await self.bot.get_chat(telegram_id)
+        except TelegramAPIError:
+            return  # shown by pseudonym instead
+        name = " ".join(part for part in (chat.first_name, chat.last_name) if part)
+        if chat.username:
+            name = f"{name} (@{chat.username})" if name else f"@{chat.username}"
+        if name:
+            with self.sessions() as session:
+                set_contact_name(session, item, name)
+
+    # --- to the citizen ---------------------------------------------------------------------
+
+    async def _to_citizen(self, delivery: Delivery) -> int:
+        item, chat = delivery.item, delivery.citizen_telegram_id
+        if chat is None:
+            self._failed(delivery, "the citizen erased their data or wrote anonymously")
+            await self._tell_staff(delivery, blocked=False)
+            return 0
+        language = item.language
+        if language not in self.settings.languages:
+            language = self.settings.interface_language
+        with self.sessions() as session:
+            topics = inbox_topics(session, self.catalog)
+        with self.i18n.context(), self.i18n.use_locale(language):
+            text = answer_text(item, delivery.message.text, topics, language)
+        sent = await self._send(delivery, chat, text, None, None)
+        if sent is None:
+            await self._tell_staff(delivery, blocked=True)
+            return 0
+        await self._refresh_post(delivery)
+        return 1
+
+    async def _refresh_post(self, delivery: Delivery) -> None:
+        """The post shows who answered (and the buttons again, if it was closed)."""
+        if delivery.post is None:
+            return
+        with self.sessions() as session:
+            view = post_view(session, delivery.item, self.settings, self.catalog)
+        with self.i18n.context(), self.i18n.use_locale(view.language):
+            text, markup = post_text(view), post_keyboard(delivery.item)
+        chat_id, message_id = delivery.post
+        try:
+            await self.bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except TelegramBadRequest as error:  # not modified, or the post was deleted
+            log.info("inbox_post_not_updated item=%s error=%s", delivery.item.id, error.message)
+
+    async def _tell_staff(self, delivery: Delivery, *, blocked: bool) -> None:
+        """A note under the staff member's answer in the group: it did not reach anyone."""
+        source = delivery.message
+        if source.source_chat_id is None or source.source_message_id is None:
+            return
+        with self.i18n.context(), self.i18n.use_locale(self.settings.interface_language):
+            text = (
+                _("⚠️ Not delivered: the citizen has blocked the bot.")
+                if blocked
+                else _("⚠️ Not delivered: the author erased their data or wrote anonymously.")
+            )
+        try:
+            await self.bot.send_message(
+                source.source_chat_id,
+                text,
+                reply_parameters=ReplyParameters(
+                    message_id=source.source_message_id, allow_sending_without_reply=True
+                ),
+            )
+        except TelegramAPIError as error:
+            log.info("inbox_note_failed item=%s error=%s", delivery.item.id, error)
+
+    # --- sending ------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        delivery: Delivery,
+        chat: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        reply_to: int | None,
+    ) -> int | None:
+        """Send and record where the message went; None when Telegram refused it for good."""
+        await self.limiter.wait()
+        reply = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        try:
+            message = await self.bot.send_message(
+                chat, text, reply_markup=markup, reply_parameters=reply
+            )
+        except (TelegramNetworkError, TelegramServerError) as error:
+            log.warning("inbox_delivery_later item=%s error=%s", delivery.item.id, error)
+            raise _UnreachableError from error
+        except TelegramForbiddenError as error:  # blocked the bot, or it left the group
+            self._failed(delivery, error.message)
+            return None
+        except TelegramBadRequest as error:  # no such chat: a wrong id in STAFF_CHATS?
+            log.error(
+                "inbox_delivery_refused chat=%s item=%s error=%s: check STAFF_CHATS and that "
+                "the bot is a member of the group",
+                chat,
+                delivery.item.id,
+                error.message,
+            )
+            self._failed(delivery, error.message)
+            return None
+        with self.sessions() as session:
+            mark_delivered(session, delivery.message.id or 0, chat, message.message_id)
+        log.info("inbox_delivered item=%s to=%s", delivery.item.id, delivery.message.author)
+        return message.message_id
+
+    def _failed(self, delivery: Delivery, error: str) -> None:
+        with self.sessions() as session:
+            mark_failed(session, delivery.message.id or 0, error)

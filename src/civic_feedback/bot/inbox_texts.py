@@ -1,0 +1,229 @@
+"""How inbox items read: the post in the staff group, the answer in the citizen's chat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from sqlmodel import Session
+
+from civic_feedback.bot.callbacks import InboxCb
+from civic_feedback.flows.schema import Option, in_language
+from civic_feedback.settings import Settings
+from civic_feedback.storage.flow_versions import FlowCatalog
+from civic_feedback.storage.inbox import ItemFacts, inbox_topics, item_facts, topic_text
+from civic_feedback.storage.models import InboxItem, InboxStatus
+from civic_feedback.storage.pseudonyms import pseudonym
+
+
+def post_view(
+    session: Session, item: InboxItem, settings: Settings, catalog: FlowCatalog
+) -> PostView:
+    """The item as its post shows it now, in the staff's language (DEFAULT_LANGUAGE)."""
+    return PostView(
+        item=item,
+        facts=item_facts(session, item),
+        topics=inbox_topics(session, catalog),
+        language=settings.interface_language,
+        zone=settings.zone,
+        key=settings.require_pseudonym_key(),
+    )
+
+
+@dataclass(frozen=True)
+class PostView:
+    """What the staff group sees of an item, in the staff's language."""
+
+    item: InboxItem
+    facts: ItemFacts
+    topics: list[Option]
+    language: str  # the staff's: DEFAULT_LANGUAGE
+    zone: ZoneInfo
+    key: bytes  # PSEUDONYM_KEY: the citizen is shown by pseudonym unless they agreed
+
+
+def citizen_label(view: PostView) -> str:
+    """Who wrote: their name only when they agreed to be contacted, else a pseudonym."""
+    item = view.item
+    telegram_id = view.facts.citizen_telegram_id
+    if telegram_id is None:
+        return _("unknown: answers cannot reach the author")
+    if item.contact_allowed and item.contact_name:
+        return escape(item.contact_name) + " · " + _("agreed to be contacted")
+    return "<code>" + pseudonym(view.key, telegram_id) + "</code>"
+
+
+def _heading(view: PostView) -> str:
+    item = view.item
+    place = escape(item.municipality) if item.municipality else _("no municipality chosen")
+    topic = escape(topic_text(view.topics, item.topic, view.language))
+    number = _("Message #{number}").format(number=item.id)
+    return f"📨 <b>{number}</b> · {place} · <i>{topic}</i>"
+
+
+def _status_line(view: PostView) -> str:
+    item = view.item
+    if item.status == InboxStatus.CLOSED:
+        return _("☑️ Closed")
+    if item.status == InboxStatus.ANSWERED and view.facts.answered_by is not None:
+        name, moment = view.facts.answered_by
+        when = f"{moment.astimezone(view.zone):%d.%m %H:%M}"
+        return _("✅ Answered by {name}, {when}").format(name=escape(name), when=when)
+    return _("🆕 Waiting for an answer")
+
+
+def post_text(view: PostView) -> str:
+    lines = [
+        _heading(view),
+        _("From: {who}").format(who=citizen_label(view)),
+        "",
+        escape(view.facts.text),
+        "",
+        _status_line(view),
+    ]
+    if view.facts.citizen_telegram_id is not None:
+        lines.append(_("↩️ Reply to this message to answer the citizen."))
+    return "\n".join(lines)
+
+
+def followup_text(view: PostView, text: str) -> str:
+    """The citizen wrote again: posted as a reply to the item's post."""
+    return "\n".join(
+        [
+            f"💬 <b>#{view.item.id}</b>: " + _("the citizen wrote again"),
+            "",
+            escape(text),
+            "",
+            _("↩️ Reply to this message to answer the citizen."),
+        ]
+    )
+
+
+def forwarded_text(view: PostView, municipality: str) -> str:
+    """The old post, once the item went to another municipality's staff."""
+    note = _("➡️ Forwarded to {municipality}").format(municipality=escape(municipality))
+    return "\n".join([_heading(view), "", escape(view.facts.text), "", note])
+
+
+def post_keyboard(item: InboxItem) -> InlineKeyboardMarkup | None:
+    if item.status == InboxStatus.CLOSED:
+        return None
+    number = item.id or 0
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(_("☑️ Close"), InboxCb(id=number, act="close")),
+                _button(_("🏷 Topic"), InboxCb(id=number, act="topics")),
+                _button(_("➡️ Forward"), InboxCb(id=number, act="places")),
+            ]
+        ]
+    )
+
+
+def choices_keyboard(
+    item: InboxItem, act: str, choices: list[tuple[str, str]], *, back: str
+) -> InlineKeyboardMarkup:
+    """Two buttons a row (``act`` with each choice's value), and one more at the end."""
+    number = item.id or 0
+    buttons = [_button(label, InboxCb(id=number, act=act, v=value)) for value, label in choices]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(back, InboxCb(id=number, act="back"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def topic_choices(topics: list[Option], language: str) -> list[tuple[str, str]]:
+    return [(str(index), in_language(o.text, language)) for index, o in enumerate(topics)]
+
+
+def _button(text: str, data: InboxCb) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+# --- the citizen's side ----------------------------------------------------------------
+
+
+def ask_to_send(municipality: str | None) -> str:
+    if municipality:
+        question = _("Send this message to the municipality of {municipality}?").format(
+            municipality=escape(municipality)
+        )
+    else:
+        question = _("Send this message to the municipality?")
+    return "\n".join(
+        [
+            question,
+            _("Choose its topic and it goes to the staff; their answer comes here."),
+            "",
+            _("To answer a form, send /feedback. For help, send /help."),
+        ]
+    )
+
+
+def followup_ack(item: InboxItem) -> str:
+    return _("✅ Added to your message #{number}. The staff will see it.").format(number=item.id)
+
+
+def sent_text(item: InboxItem, topics: list[Option], language: str) -> str:
+    topic = escape(topic_text(topics, item.topic, language))
+    return "\n".join(
+        [
+            _("✅ Sent as message #{number} ({topic}).").format(number=item.id, topic=topic),
+            _("The answer will come here. /myrequests shows your messages."),
+        ]
+    )
+
+
+def answer_text(item: InboxItem, text: str, topics: list[Option], language: str) -> str:
+    """A staff answer as the citizen receives it."""
+    topic = escape(topic_text(topics, item.topic, language))
+    return "\n".join(
+        [
+            "💬 "
+            + _("The municipality answered your message #{number} ({topic}):").format(
+                number=item.id, topic=topic
+            ),
+            "",
+            escape(text),
+            "",
+            _("↩️ To write back, reply to this message."),
+        ]
+    )
+
+
+def status_name(status: str) -> str:
+    names = {
+        InboxStatus.NEW: _("waiting for an answer"),
+        InboxStatus.ANSWERED: _("answered"),
+        InboxStatus.CLOSED: _("closed"),
+    }
+    return names.get(InboxStatus(status), status)
+
+
+def requests_text(
+    items: list[InboxItem],
+    texts: dict[int, str],
+    topics: list[Option],
+    language: str,
+    zone: ZoneInfo,
+) -> str:
+    """/myrequests: the citizen's messages, newest first, with their status."""
+    if not items:
+        return _(
+            "You have not written to the municipality yet. Send me a message, "
+            "or use /feedback → Reports and suggestions."
+        )
+    lines = ["<b>" + _("Your messages to the municipality") + "</b>"]
+    for item in items:
+        first = texts.get(item.id or 0, "")
+        short = first if len(first) <= 80 else first[:79] + "…"
+        lines += [
+            "",
+            f"<b>#{item.id}</b> · {item.created_at.astimezone(zone):%d.%m.%Y} · "
+            + escape(topic_text(topics, item.topic, language))
+            + f" · <i>{status_name(item.status)}</i>",
+            escape(short),
+        ]
+    return "\n".join(lines)
