@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 
 from civic_feedback.flows.engine import Button, Pick, Skip, Text
 from civic_feedback.flows.loader import FlowFileError, load_flow_text
+from civic_feedback.reports.inbox_summary import inbox_summary
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
@@ -42,6 +44,7 @@ from civic_feedback.storage.models import (
 )
 from civic_feedback.storage.responses import FormRuns
 from civic_feedback.storage.retention import purge
+from civic_feedback.storage.weeks import iso_week_bounds
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form
 
@@ -244,3 +247,75 @@ questions:
         "tips.yaml:5: inbox.message: 'where' must be a text question",
         "tips.yaml:5: inbox.topic: 'note' must be a single_choice question",
     ]
+
+
+def put_item(
+    session: Session,
+    municipality: str | None,
+    sent: datetime,
+    answered: datetime | None = None,
+    closed: datetime | None = None,
+    status: InboxStatus = InboxStatus.NEW,
+) -> int:
+    item = InboxItem(
+        municipality=municipality,
+        topic="other",
+        language="bg",
+        status=status,
+        created_at=sent,
+        updated_at=sent,
+        first_answered_at=answered,
+        closed_at=closed,
+    )
+    session.add(item)
+    session.commit()
+    assert item.id is not None
+    return item.id
+
+
+def test_the_weekly_summary_counts_received_answered_median_and_oldest_waiting(
+    session: Session,
+) -> None:
+    zone = ZoneInfo("Europe/Sofia")
+    start, end = iso_week_bounds("2026-W47", zone)  # Mon 16 Nov 00:00 to Mon 23 Nov, Sofia
+    hour = timedelta(hours=1)
+    put_item(session, "Сливен", start - 2 * hour)  # last week, never answered: oldest
+    put_item(session, "Сливен", start + hour, answered=start + 3 * hour)  # 2 h
+    put_item(session, "Сливен", start + hour, answered=start + 7 * hour)  # 6 h
+    put_item(session, "Сливен", start + 2 * hour, answered=end + hour)  # answered next week
+    put_item(session, "Хасково", start - 50 * hour, answered=start + 10 * hour)  # 60 h
+    put_item(session, "Хасково", start + 5 * hour, closed=start + 6 * hour)  # closed: not waiting
+    put_item(session, None, end - hour)
+    put_item(session, "Сливен", start + hour, status=InboxStatus.DRAFT)  # never sent
+    put_item(session, "Сливен", end + hour)  # next week
+
+    summary = inbox_summary(session, start, end)
+
+    sliven, haskovo, unknown = (
+        summary.municipalities[name] for name in ("Сливен", "Хасково", "unknown")
+    )
+    assert (sliven.received, sliven.answered, sliven.median_hours_to_answer) == (3, 2, 4.0)
+    assert (sliven.oldest_unanswered, sliven.oldest_waiting_hours) == (1, 170.0)
+    assert (haskovo.received, haskovo.answered, haskovo.median_hours_to_answer) == (1, 1, 60.0)
+    assert haskovo.oldest_unanswered is None
+    assert (unknown.received, unknown.oldest_unanswered, unknown.oldest_waiting_hours) == (
+        1,
+        7,
+        1.0,
+    )
+    overall = summary.overall
+    assert (overall.received, overall.answered, overall.median_hours_to_answer) == (5, 3, 6.0)
+    assert overall.oldest_unanswered == 1
+    only = inbox_summary(session, start, end, "Хасково")
+    assert list(only.municipalities) == ["Хасково"]
+    assert only.overall.received == 1
+
+
+def test_a_week_without_messages_has_zeros_and_no_median(session: Session) -> None:
+    start, end = iso_week_bounds("2026-W47", ZoneInfo("Europe/Sofia"))
+    summary = inbox_summary(session, start, end)
+    assert summary.municipalities == {}
+    empty = summary.overall
+    assert (empty.received, empty.answered) == (0, 0)
+    assert empty.median_hours_to_answer is None
+    assert empty.oldest_unanswered is None

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from civic_feedback.reports.summary_formats import CSV_COLUMNS
-from civic_feedback.storage.models import RegistrationStatus
+from civic_feedback.storage.models import InboxItem, RegistrationStatus
 from tests.summary_data import WEEK, WeekData, answers, sofia
 from tests.test_admin_cli import BOM, Cli, ready_cli, session_on, the_error_line
 
@@ -28,6 +28,7 @@ TOP_KEYS = {
     "flows",
     "events",
     "previous_week",
+    "inbox",
 }
 
 
@@ -48,6 +49,9 @@ def cli(tmp_path: Path) -> Cli:
         )
         data.respond(answers(overall=2, recommend=3, topics=("parks",)), completed=sofia(19))
         data.respond(answers(overall=4), completed=sofia(10))  # the week before
+        message = {"topic": "other", "language": "bg", "created_at": sofia(17, 9)}
+        session.add(InboxItem(municipality="Видин", first_answered_at=sofia(17, 12), **message))
+        session.commit()
     return cli
 
 
@@ -72,6 +76,9 @@ def test_json_has_the_documented_keys_and_figures(cli: Cli) -> None:
     assert event["title"] == "Обществено обсъждане | бюджет"
     assert (event["attended"], event["responses"], event["response_rate"]) == (4, 1, 0.25)
     assert document["previous_week"]["overall"]["completed"] == {"previous": 1, "change": 1}
+    (place,) = document["inbox"]["municipalities"]
+    assert place["name"] == "Видин"
+    assert (place["received"], place["answered"], place["median_hours_to_answer"]) == (1, 1, 3.0)
 
 
 def test_json_to_a_file_keeps_cyrillic_as_written(cli: Cli) -> None:
@@ -110,7 +117,9 @@ def test_csv_is_one_figure_per_row_with_a_bom_for_excel(cli: Cli) -> None:
         "event",
         "event_question",
         "previous_week",
+        "inbox",
     }
+    assert figure["inbox", "Видин", "", "median_hours_to_answer", ""] == "3.0"
 
 
 def test_xlsx_has_overall_one_sheet_per_form_and_events(cli: Cli) -> None:
@@ -118,7 +127,7 @@ def test_xlsx_has_overall_one_sheet_per_form_and_events(cli: Cli) -> None:
 
     assert run.returncode == 0, run.stderr
     book = load_workbook(cli.cwd / "week.xlsx")
-    assert book.sheetnames == ["overall", "week-demo", "events"]
+    assert book.sheetnames == ["overall", "week-demo", "events", "inbox"]
     overall = book["overall"]
     assert overall["A2"].value == "Figure"
     assert overall["A2"].font.bold

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from civic_feedback.reports.figures import percent_text
 from civic_feedback.reports.headline import Change, Figure, Headline, changes
+from civic_feedback.reports.inbox_summary import InboxFigures
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.settings import Settings
 
@@ -72,7 +73,25 @@ def summary_text(summary: WeeklySummary) -> str:
             parts.append(f"<b>{escape(name)}</b>: {figures}")
     if headlines.overall.completed == 0:
         parts.append(_("Nobody completed a form this week."))
+    inbox = summary.inbox.overall if summary.inbox else None
+    if inbox is not None and (inbox.received or inbox.answered or inbox.oldest_unanswered):
+        parts += ["", _inbox_line(inbox)]
     return "\n".join(parts)
+
+
+def _inbox_line(inbox: InboxFigures) -> str:
+    line = _("Messages to the municipality: {received} received, {answered} answered").format(
+        received=inbox.received, answered=inbox.answered
+    )
+    if inbox.median_hours_to_answer is not None:
+        line += _(", first answer in {hours} h (median)").format(
+            hours=_number(inbox.median_hours_to_answer)
+        )
+    if inbox.oldest_unanswered is not None:
+        line += _("; the oldest unanswered, #{number}, has waited {hours} h").format(
+            number=inbox.oldest_unanswered, hours=_number(inbox.oldest_waiting_hours)
+        )
+    return line
 
 
 def compute_summary(

@@ -26,6 +26,7 @@ from civic_feedback.reports.figures import (
     share,
 )
 from civic_feedback.reports.headline import EMPTY_HEADLINE, Headline, HeadlineTally
+from civic_feedback.reports.inbox_summary import InboxSummary, inbox_summary
 from civic_feedback.storage.summary_queries import (
     UNKNOWN_MUNICIPALITY,
     AnswerCount,
@@ -95,6 +96,7 @@ class WeeklySummary:
     period: PeriodSummary
     previous_week: str | None
     previous: Headlines | None  # None when not compared
+    inbox: InboxSummary | None = None  # None for one event's summary
 
 
 Versions = dict[int, tuple[int, Flow]]
@@ -328,8 +330,9 @@ def weekly_summary(
     event_id, code = event if event else (None, None)
     start, end = iso_week_bounds(week, zone)
     period = summarize_period(session, Scope(start, end, municipality, event_id), language=language)
+    inbox = None if event else inbox_summary(session, start, end, municipality)
     if not compare:
-        return WeeklySummary(week, zone.key, municipality, code, period, None, None)
+        return WeeklySummary(week, zone.key, municipality, code, period, None, None, inbox)
     before = week_before(week)
     start, end = iso_week_bounds(before, zone)
     previous = period_headlines(session, Scope(start, end, municipality, event_id))
@@ -343,6 +346,7 @@ def weekly_summary(
         period=PeriodSummary(period.start, period.end, current, period.flows, period.events),
         previous_week=before,
         previous=Headlines(previous.overall, _every(previous, names)),
+        inbox=inbox,
     )
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from civic_feedback.reports.export import spreadsheet_cell
 from civic_feedback.reports.headline import Headline, changes
+from civic_feedback.reports.inbox_summary import InboxSummary
 from civic_feedback.reports.summary import Headlines, WeeklySummary
 from civic_feedback.reports.summary_tables import ReportTable, cell_text, summary_tables
 
@@ -78,6 +79,18 @@ def summary_json(summary: WeeklySummary) -> dict[str, Any]:
             for event in period.events
         ],
         "previous_week": _previous_json(summary.previous_week, period.headlines, summary.previous),
+        "inbox": _inbox_json(summary.inbox),
+    }
+
+
+def _inbox_json(inbox: InboxSummary | None) -> dict[str, Any] | None:
+    if inbox is None:
+        return None
+    return {
+        "overall": asdict(inbox.overall),
+        "municipalities": [
+            {"name": name, **asdict(figures)} for name, figures in inbox.municipalities.items()
+        ],
     }
 
 
@@ -128,6 +141,9 @@ def tidy_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
             {**where, "section": "event", "municipality": event["municipality"]}, event
         )
         yield from _questions({**where, "section": "event_question"}, event["questions"])
+    inbox = document["inbox"] or {"overall": {}, "municipalities": []}
+    for place in [{"name": None, **inbox["overall"]}, *inbox["municipalities"]]:
+        yield from _figures({**week, "section": "inbox", "municipality": place["name"]}, place)
     previous = document["previous_week"] or {"overall": {}, "municipalities": []}
     for place in [{"name": None, **previous["overall"]}, *previous["municipalities"]]:
         where = {**week, "section": "previous_week", "municipality": place.pop("name")}

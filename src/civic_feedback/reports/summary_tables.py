@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from civic_feedback.reports.figures import QuestionFigures
 from civic_feedback.reports.headline import HEADLINE_FIGURES, Headline, changes
+from civic_feedback.reports.inbox_summary import InboxFigures, InboxSummary
 from civic_feedback.reports.summary import EventSummary, FlowSummary, WeeklySummary
 
 
@@ -72,15 +73,16 @@ def _figure(name: str, value: int | float | None) -> Cell:
 
 
 def summary_tables(summary: WeeklySummary) -> list[ReportTable]:
-    """Overall, municipalities, one table per flow's questions, and the events."""
+    """Overall, municipalities, one table per flow's questions, the events and the inbox."""
     zone = ZoneInfo(summary.timezone)
     period = summary.period
-    return [
+    tables = [
         _overall(summary),
         _municipalities(period.headlines.municipalities),
         *(_flow(flow) for flow in period.flows),
         _events(period.events, zone),
     ]
+    return tables if summary.inbox is None else [*tables, _inbox(summary.inbox)]
 
 
 def _overall(summary: WeeklySummary) -> ReportTable:
@@ -217,3 +219,32 @@ def _events(events: list[EventSummary], zone: ZoneInfo) -> ReportTable:
         for e in events
     ]
     return ReportTable("Events", columns, rows, "No events this week.")
+
+
+def _inbox(inbox: InboxSummary) -> ReportTable:
+    columns = [
+        Column("Municipality", numeric=False),
+        Column("Received"),
+        Column("Answered"),
+        Column("Median hours to answer"),
+        Column("Oldest waiting", numeric=False),
+        Column("Waiting hours"),
+    ]
+
+    def row(name: str, figures: InboxFigures) -> list[Cell]:
+        oldest = figures.oldest_unanswered
+        return [
+            name,
+            figures.received,
+            figures.answered,
+            figures.median_hours_to_answer,
+            f"#{oldest}" if oldest is not None else None,
+            figures.oldest_waiting_hours,
+        ]
+
+    rows = [row(name, figures) for name, figures in inbox.municipalities.items()]
+    if rows:
+        rows.append(row("All", inbox.overall))
+    return ReportTable(
+        "Messages to the municipality", columns, rows, "No messages to the municipality."
+    )

@@ -18,8 +18,11 @@ _SHEET_NAME_LENGTH = 31  # Excel's limit
 
 
 def write_xlsx(summary: WeeklySummary, path: Path) -> None:
-    """Sheet "overall" (headline and municipalities), one sheet per form, and "events"."""
-    overall, places, *flows, events = summary_tables(summary)
+    """Sheet "overall" (headline and municipalities), one sheet per form, "events", and
+    "inbox" (messages to the municipality) unless the summary is of one event."""
+    overall, places, *tables = summary_tables(summary)
+    count = len(summary.period.flows)
+    flows, events, inbox = tables[:count], tables[count], tables[count + 1 :]
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -29,6 +32,8 @@ def write_xlsx(summary: WeeklySummary, path: Path) -> None:
     for table, flow in zip(flows, summary.period.flows, strict=True):
         _write(book.create_sheet(_sheet_name(book, flow.flow_id)), table)
     _write(book.create_sheet("events"), events)
+    for table in inbox:
+        _write(book.create_sheet("inbox"), table)
     book.save(path)
 
 

@@ -1,0 +1,79 @@
+"""The inbox's figures for a period: what came in, what was answered and how fast, and what
+still waits. Counted in the database per municipality; only answer times (one per answered
+item) come back as rows, for the median."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, col, select
+
+from civic_feedback.storage.models import InboxItem, InboxStatus
+
+
+@dataclass
+class InboxCounts:
+    """One municipality's inbox in the period (``None``: citizens who chose none)."""
+
+    received: int = 0  # items sent in the period
+    answered: int = 0  # items first answered in the period
+    answer_times: list[float] = field(default_factory=list)  # seconds to that first answer
+    oldest_unanswered: tuple[int, datetime] | None = None  # (item, sent) still waiting at end
+
+
+def inbox_counts(
+    session: Session, start: datetime, end: datetime, municipality: str | None = None
+) -> dict[str | None, InboxCounts]:
+    """Per municipality; with ``municipality``, only that one."""
+    counts: defaultdict[str | None, InboxCounts] = defaultdict(InboxCounts)
+    sent = _sent(municipality)
+    received = select(InboxItem.municipality, func.count()).where(
+        *sent, col(InboxItem.created_at) >= start, col(InboxItem.created_at) < end
+    )
+    for place, number in session.exec(received.group_by(col(InboxItem.municipality))):
+        counts[place].received = number
+    answered = select(
+        InboxItem.municipality, InboxItem.created_at, InboxItem.first_answered_at
+    ).where(
+        *sent, col(InboxItem.first_answered_at) >= start, col(InboxItem.first_answered_at) < end
+    )
+    for place, created, first in session.exec(answered):
+        assert first is not None
+        counts[place].answered += 1
+        counts[place].answer_times.append(max((first - created).total_seconds(), 0.0))
+    waiting = (
+        select(InboxItem.municipality, func.min(InboxItem.created_at))
+        .where(*sent, col(InboxItem.created_at) < end, _unanswered_at(end))
+        .group_by(col(InboxItem.municipality))
+    )
+    for place, oldest in session.exec(waiting):
+        first_id = session.exec(
+            select(func.min(InboxItem.id)).where(
+                *sent,
+                col(InboxItem.municipality).is_(None)
+                if place is None
+                else col(InboxItem.municipality) == place,
+                col(InboxItem.created_at) == oldest,
+                _unanswered_at(end),
+            )
+        ).one()
+        counts[place].oldest_unanswered = (int(first_id or 0), oldest)
+    return dict(counts)
+
+
+def _sent(municipality: str | None) -> list[ColumnElement[bool]]:
+    conditions = [col(InboxItem.status) != InboxStatus.DRAFT]
+    if municipality is not None:
+        conditions.append(col(InboxItem.municipality) == municipality)
+    return conditions
+
+
+def _unanswered_at(end: datetime) -> ColumnElement[bool]:
+    """Not answered, and not closed, by ``end``."""
+    return and_(
+        or_(col(InboxItem.first_answered_at).is_(None), col(InboxItem.first_answered_at) >= end),
+        or_(col(InboxItem.closed_at).is_(None), col(InboxItem.closed_at) >= end),
+    )
