@@ -49,8 +49,9 @@ def cli(tmp_path: Path) -> Cli:
         )
         data.respond(answers(overall=2, recommend=3, topics=("parks",)), completed=sofia(19))
         data.respond(answers(overall=4), completed=sofia(10))  # the week before
-        message = {"topic": "other", "language": "bg", "created_at": sofia(17, 9)}
-        session.add(InboxItem(municipality="Видин", first_answered_at=sofia(17, 12), **message))
+        message = InboxItem(municipality="Видин", topic="other", language="bg")
+        message.created_at, message.first_answered_at = sofia(17, 9), sofia(17, 12)
+        session.add(message)
         session.commit()
     return cli
 
