@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from civic_feedback.flows.engine import Button, Pick, Skip, Text
+from civic_feedback.flows.engine import Button, Pick, Text
 from civic_feedback.flows.loader import FlowFileError, load_flow_text
 from civic_feedback.reports.inbox_summary import inbox_summary
 from civic_feedback.storage.citizens import add_citizen
@@ -60,12 +60,9 @@ def citizen(session: Session) -> Citizen:
     return citizen
 
 
-def send_report(
-    session: Session, citizen: Citizen, text: str | None, *, consent: bool = True
-) -> None:
+def send_report(session: Session, citizen: Citizen, text: str, *, consent: bool = True) -> None:
     runs = FormRuns(FlowCatalog(), KEY)
-    message: Step = Text(text) if text is not None else Skip()
-    steps: list[Step] = [Pick(0), message, Button("yes" if consent else "no")]
+    steps: list[Step] = [Pick(0), Text(text), Button("yes" if consent else "no")]
     walk_form(session, runs, citizen, "general-feedback", steps, language="bg")
 
 
