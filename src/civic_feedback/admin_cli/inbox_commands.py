@@ -22,6 +22,7 @@ from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.inbox import (
+    ANSWER_LIMIT,
     Author,
     add_answer,
     close_item,
@@ -136,8 +137,8 @@ def reply(
     """Answer a message: the bot sends it to the citizen within 15 seconds."""
     if not text.strip():
         raise CliError('the answer is empty: write it with --text "..."')
-    if len(text) > 3500:
-        raise CliError(f"the answer is {len(text)} characters; keep it under 3500")
+    if len(text) > ANSWER_LIMIT:
+        raise CliError(f"the answer is {len(text)} characters; keep it under {ANSWER_LIMIT}")
     settings = load_settings()
     with open_session(settings) as session:
         item = _item(session, number)

@@ -45,6 +45,18 @@ class PostView:
     key: bytes  # PSEUDONYM_KEY: the citizen is shown by pseudonym unless they agreed
 
 
+# A Telegram message holds 4096 characters: a long text leaves room for the lines around it.
+_ROOM = 3500
+
+
+def _clip(text: str, number: int | None) -> str:
+    """The text, escaped; a longer one is cut, saying where the whole of it is."""
+    if len(text) <= _ROOM:
+        return escape(text)
+    whole = _("the whole text: feedback-admin inbox show {number}").format(number=number)
+    return escape(text[:_ROOM]) + f"… ({whole})"
+
+
 def citizen_label(view: PostView) -> str:
     """Who wrote: their name only when they agreed to be contacted, else a pseudonym."""
     item = view.item
@@ -80,7 +92,7 @@ def post_text(view: PostView) -> str:
         _heading(view),
         _("From: {who}").format(who=citizen_label(view)),
         "",
-        escape(view.facts.text),
+        _clip(view.facts.text, view.item.id),
         "",
         _status_line(view),
     ]
@@ -95,7 +107,7 @@ def followup_text(view: PostView, text: str) -> str:
         [
             f"💬 <b>#{view.item.id}</b>: " + _("the citizen wrote again"),
             "",
-            escape(text),
+            _clip(text, view.item.id),
             "",
             _("↩️ Reply to this message to answer the citizen."),
         ]
@@ -105,7 +117,7 @@ def followup_text(view: PostView, text: str) -> str:
 def forwarded_text(view: PostView, municipality: str) -> str:
     """The old post, once the item went to another municipality's staff."""
     note = _("➡️ Forwarded to {municipality}").format(municipality=escape(municipality))
-    return "\n".join([_heading(view), "", escape(view.facts.text), "", note])
+    return "\n".join([_heading(view), "", _clip(view.facts.text, view.item.id), "", note])
 
 
 def post_keyboard(item: InboxItem) -> InlineKeyboardMarkup | None:

@@ -31,7 +31,7 @@ from civic_feedback.storage.models import (
 
 INBOX_FORM = "general-feedback"  # the topics of its inbox topic question are the inbox's
 OTHER_TOPIC = "other"
-OPEN = (InboxStatus.NEW, InboxStatus.ANSWERED)
+ANSWER_LIMIT = 3500  # with the lines around it, an answer stays under Telegram's 4096
 
 _ITEM: Table = InboxItem.__table__  # type: ignore[attr-defined]
 _MESSAGE: Table = InboxMessage.__table__  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from civic_feedback.bot.replies import show_in_place
 from civic_feedback.settings import Settings
 from civic_feedback.storage.audit import record, telegram_actor
 from civic_feedback.storage.inbox import (
+    ANSWER_LIMIT,
     Author,
     add_answer,
     add_followup,
@@ -173,6 +174,13 @@ async def msg_staff_reply(
         await message.reply(_refusal(item, user.id if user else 0))
         return
     assert user is not None
+    if len(message.text) > ANSWER_LIMIT:
+        await message.reply(
+            _("This answer is {length} characters; please keep it under {limit}.").format(
+                length=len(message.text), limit=ANSWER_LIMIT
+            )
+        )
+        return
     author = Author(user.full_name, user.id, message.chat.id, message.message_id)
     key = settings.require_pseudonym_key()
     record(session, telegram_actor(key, user.id), "inbox_answer", f"inbox:{item.id}")
