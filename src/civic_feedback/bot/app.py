@@ -1,4 +1,5 @@
-"""Assemble and run the bot: schema, built-in forms, menus, the scheduler, polling or webhook."""
+"""Assemble and run the bot: schema, built-in forms, menus, the leader's scheduler, polling or
+webhook."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from civic_feedback.bot.digest import DigestSender
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.leadership import Leadership
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.bot.retry import RetryMiddleware
 from civic_feedback.bot.scheduler import start_scheduler
 from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.settings import Settings
+from civic_feedback.storage.advisory_locks import LeaderLock, is_postgresql
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import utcnow
@@ -73,14 +76,19 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
     digest = DigestSender(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper, digest)
+    # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
+    lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
+    leadership = Leadership(
+        lambda: start_scheduler(worker, broadcaster, housekeeper, digest), lock, engine
+    )
+    leadership.start()
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,
         runs=runs,
         i18n=i18n,
-        wake_notifications=wake.notifications,
-        wake_broadcasts=wake.broadcasts,
+        wake_notifications=leadership.wakers.notifications,
+        wake_broadcasts=leadership.wakers.broadcasts,
     )
     try:
         with i18n.context():
@@ -96,6 +104,6 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
         log.info("polling_started")
         await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
-        scheduler.shutdown(wait=False)
+        await leadership.stop()
         await bot.session.close()
         engine.dispose()

@@ -60,6 +60,8 @@ class NotificationWorker:
         self.i18n = i18n
         self.clock = clock
         self._lock = asyncio.Lock()  # the interval and the wake-up job never overlap
+        # A quarter of a second's worth claimed at a time: all that a crash can lose.
+        self.batch = max(1, round(settings.broadcast_rate / 4))
 
     async def send_due(self) -> int:
         """Send everything due now; returns how many messages went out."""
@@ -67,7 +69,7 @@ class NotificationWorker:
             sent = 0
             while True:
                 with self.sessions() as session:
-                    batch = claim_due(session, self.clock(), self._answered)
+                    batch = claim_due(session, self.clock(), self._answered, self.batch)
                 if batch.empty:
                     return sent
                 blocked: set[int] = set()

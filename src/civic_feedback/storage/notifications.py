@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from civic_feedback.storage.database import affected
 from civic_feedback.storage.event_schedule import FollowUpPolicy, followup_time, reminder_is_late
 from civic_feedback.storage.models import (
     Citizen,
@@ -64,17 +65,30 @@ def claim_due(session: Session, now: datetime, answered: Answered, limit: int = 
         .limit(limit)
     )
     claimed: list[Claimed] = []
+    settled = 0
     rows = session.exec(statement).all()
     for note, event, citizen in rows:
         verdict = _verdict(session, note, event, citizen, now, answered)
-        note.state = verdict
-        session.add(note)
-        if verdict == NotificationState.SENDING:
-            assert note.id is not None
-            kind = NotificationKind(note.kind)
-            claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
+        # Only a row still pending changes: should two processes claim at once (a leader
+        # that lost its lock and the next one), the second finds it taken and skips it.
+        taken = session.execute(
+            update(Notification)
+            .where(
+                col(Notification.id) == note.id,
+                col(Notification.state) == NotificationState.PENDING,
+            )
+            .values(state=verdict)
+        )
+        if not affected(taken):
+            continue
+        if verdict != NotificationState.SENDING:
+            settled += 1
+            continue
+        assert note.id is not None
+        kind = NotificationKind(note.kind)
+        claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
     session.commit()
-    return DueBatch(claimed, len(rows) - len(claimed))
+    return DueBatch(claimed, settled)
 
 
 def _verdict(
