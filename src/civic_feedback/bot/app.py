@@ -11,6 +11,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from sqlmodel import Session
 
 from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.commands import set_command_menus
@@ -47,15 +48,17 @@ def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = No
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+def _install_forms(session: Session) -> None:
+    for published in install_library(session):
+        log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
+
+
 async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
     """Run until stopped (Ctrl+C or SIGTERM): long polling, or a webhook when WEBHOOK_URL is set."""
     webhook_secret = settings.require_webhook_secret() if settings.webhook_url else None
-    upgrade_database(settings.database_url)
+    upgrade_database(settings.database_url, then=_install_forms)  # one replica at a time
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
-    with sessions() as session:
-        for published in install_library(session):
-            log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key, detector=LanguageDetector(settings.languages))
     limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -85,12 +86,16 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
     return current, ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
-def upgrade_database(url: str, revision: str = "head") -> None:
+def upgrade_database(
+    url: str, revision: str = "head", *, then: Callable[[Session], object] | None = None
+) -> None:
     """Bring the schema up to ``revision`` (creating the database file when needed).
 
     On PostgreSQL an advisory lock makes replicas that start together upgrade one after the
-    other: the first migrates, the others find the schema current. A schema newer than this
-    code (another replica already runs a later version) is refused, never downgraded.
+    other: the first migrates, the others find the schema current. ``then`` runs before the
+    lock is released, for other start-up writes replicas must not race on. A schema newer
+    than this code (another replica already runs a later version) is refused, never
+    downgraded.
     """
     with upgrade_lock(url) as waited:
         if waited:
@@ -101,6 +106,9 @@ def upgrade_database(url: str, revision: str = "head") -> None:
             _refuse_unknown(url, before, head)
             command.upgrade(alembic_config(url), revision)
             after, _ = schema_revisions(engine)
+            if then is not None:
+                with session_factory(engine)() as session:
+                    then(session)
         finally:
             engine.dispose()
     if after != before:

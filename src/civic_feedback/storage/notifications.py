@@ -54,8 +54,15 @@ class DueBatch:
         return not self.to_send and not self.settled
 
 
-def claim_due(session: Session, now: datetime, answered: Answered, limit: int = 50) -> DueBatch:
-    """Take up to ``limit`` due notifications; those that no longer apply are settled here."""
+def claim_due(
+    session: Session,
+    now: datetime,
+    answered: Answered,
+    limit: int = 50,
+    send_at_most: int | None = None,
+) -> DueBatch:
+    """Take up to ``limit`` due notifications, of which at most ``send_at_most`` to send;
+    those that no longer apply are settled here."""
     statement = (
         select(Notification, Event, Citizen)
         .join(Event, col(Event.id) == Notification.event_id)
@@ -68,6 +75,8 @@ def claim_due(session: Session, now: datetime, answered: Answered, limit: int = 
     settled = 0
     rows = session.exec(statement).all()
     for note, event, citizen in rows:
+        if send_at_most is not None and len(claimed) >= send_at_most:
+            break  # the rest stay pending for the next claim
         verdict = _verdict(session, note, event, citizen, now, answered)
         # Only a row still pending changes: should two processes claim at once (a leader
         # that lost its lock and the next one), the second finds it taken and skips it.
