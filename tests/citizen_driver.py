@@ -30,7 +30,7 @@ class CitizenDriver:
     async def _reply_to(self, action: Any, timeout: float) -> SentMessage:
         before = self._screen_state()
         action()
-        await self.tg.wait_for(lambda: self._screen_state() != before, timeout)
+        await self.tg.wait_for_chat(self.id, lambda: self._screen_state() != before, timeout)
         screen = self.screen
         assert screen is not None
         return screen
@@ -76,3 +76,28 @@ class CitizenDriver:
             if self.tg.buttons(message):
                 return message
         raise AssertionError(f"no message with buttons in chat {self.id}")
+
+
+async def answer_event_satisfaction(citizen: CitizenDriver, rating: str, timeout: float) -> None:
+    """The whole event-satisfaction form, quickly: ``rating`` (4 or 5: no comment asked),
+    9, Materials, organisation 5, no suggestion."""
+    await citizen.say("/start f_event-satisfaction", timeout)
+    await citizen.tap(rating, timeout)
+    await citizen.tap("9", timeout)
+    await citizen.tap("Materials", timeout)
+    await citizen.tap("Done", timeout)
+    await citizen.tap("5", timeout)
+    screen = await citizen.tap("Skip", timeout)
+    assert "Thank you" in screen.content
+
+
+def assert_answered_once(records: list[dict[str, Any]], citizens: list[CitizenDriver]) -> None:
+    """One completed response per citizen (see answer_event_satisfaction) holding exactly
+    the answers given; ``records`` are `feedback-admin export --format json`'s."""
+    assert len(records) == len(citizens)
+    assert all(r["completed_at"] for r in records)
+    ratings = sorted(r["answers"].pop("overall") for r in records)
+    assert ratings == sorted(4 + c.id % 2 for c in citizens)
+    rest = {"recommend": 9, "most_useful": ["materials"], "organisation": 5}
+    rest |= {"comment": None, "suggestion": None}  # hidden (rating 4 or 5), and skipped
+    assert all(r["answers"] == rest for r in records)

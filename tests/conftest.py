@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,19 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'feedback.db'}"
         return
+    with scratch_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty scratch schema on TEST_DATABASE_URL, for what only PostgreSQL has."""
+    with scratch_schema() as url:
+        yield url
+
+
+@contextmanager
+def scratch_schema() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it)")
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -35,10 +49,12 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     # Every connection of this test works in its own schema, so tests never see each other.
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture

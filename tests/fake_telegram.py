@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import itertools
 import json
 import math
 import re
@@ -43,6 +44,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
 __all__ = [
@@ -414,6 +416,7 @@ class FakeTelegram:
         self._closing = False
 
         self._cond = asyncio.Condition()
+        self._chat_waiters: dict[int | str, list[asyncio.Future[None]]] = {}
         self._log: list[RequestRecord] = []
         self._messages: dict[int | str, list[SentMessage]] = {}
         self._next_message_id: dict[int | str, int] = {}
@@ -434,6 +437,8 @@ class FakeTelegram:
         #: setChatMenuButton state: chat_id (None: default) -> menu button.
         self.menu_buttons: dict[int | str | None, JSON] = {}
         self.webhook_url = ""
+        #: Updates posted to a webhook again because it did not answer 200.
+        self.webhook_retries = 0
         self._global_window = _SlidingWindow()
         self._chat_windows: dict[int | str, _SlidingWindow] = {}
 
@@ -778,6 +783,52 @@ class FakeTelegram:
         assert data is not None
         return self.press(user_id, message_id, data, language_code=language_code, chat_id=chat_id)
 
+    # ---------------------------------------------------------------- webhook delivery
+
+    async def deliver_to_webhooks(
+        self, urls: list[str], secret: str, *, connections: int = 40
+    ) -> None:
+        """Post queued updates to ``urls`` in turn until cancelled: Telegram posting to a
+        webhook, behind a proxy that spreads requests over replicas. Up to ``connections``
+        requests at once; an update not answered with 200 (its replica down, or killed while
+        handling it) is posted again, to the next URL."""
+        turn = itertools.count()
+        slots = asyncio.Semaphore(connections)
+        posts: set[asyncio.Task[None]] = set()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+
+        async def post(update: JSON) -> None:
+            try:
+                url = urls[next(turn) % len(urls)]
+                async with client.post(url, json=update, headers=headers) as response:
+                    delivered = response.status == 200
+            except aiohttp.ClientError:
+                delivered = False
+            finally:
+                slots.release()
+            if not delivered:
+                self.webhook_retries += 1
+                await asyncio.sleep(0.05)  # Telegram's back-off, short: only replicas are down
+                self.push(update)
+
+        async with aiohttp.ClientSession() as client:
+            try:
+                while True:
+                    async with self._cond:
+                        await self._cond.wait_for(lambda: bool(self._updates) or self._closing)
+                    if self._closing:
+                        return
+                    batch, self._updates = self._updates, []
+                    for pending in batch:
+                        await slots.acquire()
+                        task = asyncio.create_task(post(pending.update))
+                        posts.add(task)
+                        task.add_done_callback(posts.discard)
+            finally:
+                for task in posts:
+                    task.cancel()
+                await asyncio.gather(*posts, return_exceptions=True)
+
     # ---------------------------------------------------------------- synchronisation
 
     async def wait_for(
@@ -795,6 +846,30 @@ class FakeTelegram:
             desc = what or getattr(predicate, "__qualname__", repr(predicate))
             raise TimeoutError(
                 f"condition {desc} did not hold within {timeout} s; {self._recent_summary()}"
+            ) from None
+
+    async def wait_for_chat(
+        self,
+        chat_id: int | str,
+        predicate: Callable[[], bool],
+        timeout: float = 10,
+        *,
+        what: str | None = None,
+    ) -> None:
+        """Like :meth:`wait_for`, re-checked only when the bot sends, edits or deletes a
+        message in this chat: a thousand citizens can wait at once without slowing the fake."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                while not predicate():
+                    waiter = loop.create_future()
+                    self._chat_waiters.setdefault(chat_id, []).append(waiter)
+                    await waiter
+        except TimeoutError:
+            desc = what or getattr(predicate, "__qualname__", repr(predicate))
+            raise TimeoutError(
+                f"condition {desc} in chat {chat_id} did not hold within {timeout} s; "
+                f"{self._recent_summary()}"
             ) from None
 
     async def wait_for_message(
@@ -1070,7 +1145,13 @@ class FakeTelegram:
                 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
             )
 
+    def _chat_changed(self, chat_id: int | str) -> None:
+        for waiter in self._chat_waiters.pop(chat_id, []):
+            if not waiter.done():
+                waiter.set_result(None)
+
     def _record_sent(self, chat_id: int | str) -> None:
+        self._chat_changed(chat_id)
         now = time.monotonic()
         self._global_window.record(now)
         self._chat_windows.setdefault(chat_id, _SlidingWindow()).record(now)
@@ -1418,6 +1499,7 @@ class FakeTelegram:
             return True
         msg = self._find_message(chat_id, message_id, "delete")
         msg.deleted = True
+        self._chat_changed(chat_id)
         return True
 
     def _answer_callback_query(self, params: JSON, files: dict[str, UploadedFile]) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.bot_process import TOKEN, BotProcess
-from tests.citizen_driver import CitizenDriver
+from tests.citizen_driver import CitizenDriver, answer_event_satisfaction, assert_answered_once
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -140,22 +140,8 @@ async def test_150_citizens_at_once_under_telegram_rate_limit_all_finish(
     tg.global_rate = 30  # Telegram's cap on messages per second, with 429 beyond it
     citizens = [CitizenDriver(tg, 7000 + n) for n in range(150)]
 
-    async def answer(citizen: CitizenDriver, rating: str) -> None:
-        timeout = 120  # 150 citizens x 7 messages at 30/s is about 35 s of sending
-        await citizen.say("/start f_event-satisfaction", timeout)
-        await citizen.tap(rating, timeout)
-        await citizen.tap("9", timeout)
-        await citizen.tap("Materials", timeout)
-        await citizen.tap("Done", timeout)
-        await citizen.tap("5", timeout)
-        screen = await citizen.tap("Skip", timeout)
-        assert "Thank you" in screen.content
+    # 150 citizens x 7 messages at 30/s is about 35 s of sending
+    await asyncio.gather(*(answer_event_satisfaction(c, str(4 + c.id % 2), 120) for c in citizens))
 
-    await asyncio.gather(*(answer(c, str(4 + c.id % 2)) for c in citizens))
-
-    records = bot.export("event-satisfaction")
-    assert len(records) == 150
-    assert all(r["completed_at"] for r in records)
-    assert sorted(r["answers"]["overall"] for r in records) == [4] * 75 + [5] * 75
-    assert all(r["answers"]["most_useful"] == ["materials"] for r in records)
+    assert_answered_once(bot.export("event-satisfaction"), citizens)
     assert tg.too_many_requests > 0  # the limit was really hit, and retried through

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.settings import Settings
-from civic_feedback.storage.database import alembic_config, create_db_engine, session_factory
+from civic_feedback.storage.database import create_db_engine, schema_revisions, session_factory
 
 
 @contextmanager
@@ -19,9 +17,7 @@ def open_session(settings: Settings) -> Iterator[Session]:
     """A session on DATABASE_URL; a schema behind the code is an error that says what to do."""
     engine = create_db_engine(settings.database_url)
     try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_current_head()
+        current, head = schema_revisions(engine)
         if current != head:
             raise CliError(
                 "the database schema is not up to date: run `feedback-admin db upgrade` first"

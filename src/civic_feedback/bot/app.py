@@ -1,4 +1,5 @@
-"""Assemble and run the bot: schema, built-in forms, menus, the scheduler, polling or webhook."""
+"""Assemble and run the bot: schema, built-in forms, menus, the leader's scheduler, polling or
+webhook."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from sqlmodel import Session
 
 from civic_feedback.bot.broadcaster import Broadcaster
 from civic_feedback.bot.commands import set_command_menus
@@ -18,12 +20,14 @@ from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.inbox_courier import InboxCourier
+from civic_feedback.bot.leadership import Leadership
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.bot.retry import RetryMiddleware
 from civic_feedback.bot.scheduler import start_scheduler
 from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.settings import Settings
+from civic_feedback.storage.advisory_locks import LeaderLock, is_postgresql
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import utcnow
@@ -45,15 +49,17 @@ def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = No
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+def _install_forms(session: Session) -> None:
+    for published in install_library(session):
+        log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
+
+
 async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
     """Run until stopped (Ctrl+C or SIGTERM): long polling, or a webhook when WEBHOOK_URL is set."""
     webhook_secret = settings.require_webhook_secret() if settings.webhook_url else None
-    upgrade_database(settings.database_url)
+    upgrade_database(settings.database_url, then=_install_forms)  # one replica at a time
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
-    with sessions() as session:
-        for published in install_library(session):
-            log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key, detector=LanguageDetector(settings.languages))
     limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
@@ -82,15 +88,20 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
         catalog=runs.catalog,
         limiter=limiter,
     )
-    scheduler, wake = start_scheduler(worker, broadcaster, housekeeper, digest, courier)
+    # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
+    lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
+    leadership = Leadership(
+        lambda: start_scheduler(worker, broadcaster, housekeeper, digest, courier), lock, engine
+    )
+    leadership.start()
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,
         runs=runs,
         i18n=i18n,
-        wake_notifications=wake.notifications,
-        wake_broadcasts=wake.broadcasts,
-        wake_inbox=wake.inbox,
+        wake_notifications=leadership.wakers.notifications,
+        wake_broadcasts=leadership.wakers.broadcasts,
+        wake_inbox=leadership.wakers.inbox,
     )
     try:
         with i18n.context():
@@ -106,6 +117,6 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
         log.info("polling_started")
         await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
-        scheduler.shutdown(wait=False)
+        await leadership.stop()
         await bot.session.close()
         engine.dispose()

@@ -54,7 +54,7 @@ class Broadcaster:
         self.clock = clock
         self._lock = asyncio.Lock()
         # A few deliveries in flight keep the rate when Telegram answers slowly (a quarter of a
-        # second's worth); they are also all that a crash can lose (at most once).
+        # second's worth); each row is claimed only when its turn to go has come.
         self.batch = max(1, round(settings.broadcast_rate / 4))
         self._reported: dict[int, float] = {}  # broadcast id -> when its progress was shown
 
@@ -65,16 +65,25 @@ class Broadcaster:
             while True:
                 with self.sessions() as session:
                     broadcast = next_broadcast(session, self.clock())
-                    if broadcast is None:
-                        return sent
-                    batch = claim_deliveries(session, broadcast, self.batch)
-                if not batch:
-                    log.info("broadcast_done id=%s", broadcast.id)
-                    await self._report(broadcast, final=True)
-                    continue
-                results = await asyncio.gather(*(self._deliver(broadcast, d) for d in batch))
-                sent += sum(results)
-                await self._report(broadcast, final=False)
+                if broadcast is None:
+                    return sent
+                lanes = (self._lane(broadcast) for _ in range(self.batch))
+                sent += sum(await asyncio.gather(*lanes))
+                log.info("broadcast_done id=%s", broadcast.id)
+                await self._report(broadcast, final=True)
+
+    async def _lane(self, broadcast: Broadcast) -> int:
+        """One of the deliveries in flight: paced, then claimed, then sent at once, so a
+        crash can only lose the rows whose requests were on their way."""
+        sent = 0
+        while True:
+            await self.limiter.wait()
+            with self.sessions() as session:
+                claimed = claim_deliveries(session, broadcast, 1)
+            if not claimed:
+                return sent
+            sent += await self._deliver(broadcast, claimed[0])
+            await self._report(broadcast, final=False)
 
     async def _report(self, broadcast: Broadcast, *, final: bool) -> None:
         """Edit the organizer's progress message (composed in Telegram): now and then, and
@@ -106,7 +115,6 @@ class Broadcaster:
         language = delivery.language or self.settings.interface_language
         text = broadcast.texts.get(language) or broadcast.texts[self.settings.interface_language]
         markup = await self._button(broadcast, language)
-        await self.limiter.wait()
         try:
             await self.bot.send_message(delivery.chat_id, text, reply_markup=markup)
         except TelegramForbiddenError:

@@ -66,21 +66,15 @@ class NotificationWorker:
         async with self._lock:
             sent = 0
             while True:
+                # The pace first, the claim next: a claimed notification goes out at once,
+                # so a crash can only lose the one whose request was on its way.
+                await self.limiter.wait()
                 with self.sessions() as session:
-                    batch = claim_due(session, self.clock(), self._answered)
+                    batch = claim_due(session, self.clock(), self._answered, send_at_most=1)
                 if batch.empty:
                     return sent
-                blocked: set[int] = set()
                 for claimed in batch.to_send:
-                    if claimed.chat_id in blocked:
-                        with self.sessions() as session:
-                            mark_unreachable(session, claimed)  # settles it without a call
-                        continue
-                    await self.limiter.wait()
-                    delivered = await self._deliver(claimed)
-                    if delivered is None:
-                        blocked.add(claimed.chat_id)
-                    sent += bool(delivered)
+                    sent += bool(await self._deliver(claimed))
 
     def next_due(self) -> datetime | None:
         with self.sessions() as session:

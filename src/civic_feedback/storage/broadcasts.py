@@ -2,7 +2,8 @@
 
 Queueing writes one outbox row per recipient with a single INSERT ... SELECT, so even a
 hundred thousand recipients are queued in seconds. The broadcaster claims rows in id
-order, marking them ``sending`` and committing before it calls Telegram: a row that was
+order, marking them ``sending`` (only if still ``pending``) and committing before it calls
+Telegram: a row that was
 ``sending`` when the process died is never sent again (at most once), and every other
 row is sent after a restart (none is skipped).
 """
@@ -212,11 +213,20 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
         .order_by(_OUTBOX.c.id)
         .limit(limit)
     ).all()
-    send = [row for row in rows if not row[3]]
-    for ids, state in (([r[0] for r in send], OutboxState.SENDING),
+    taken: set[int] = set()
+    for ids, state in (([r[0] for r in rows if not r[3]], OutboxState.SENDING),
                        ([r[0] for r in rows if r[3]], OutboxState.CANCELLED)):  # fmt: skip
         if ids:
-            session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(state=state))
+            # Only rows still pending change (and are sent): should two processes claim at
+            # once (a leader that lost its lock and the next one), each row goes to one.
+            result = session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_(ids), _OUTBOX.c.state == OutboxState.PENDING)
+                .values(state=state)
+                .returning(_OUTBOX.c.id)
+            )
+            taken.update(result.scalars())
+    send = [row for row in rows if not row[3] and row[0] in taken]
     broadcast.state = BroadcastState.SENDING if rows else BroadcastState.DONE
     session.add(broadcast)
     session.commit()

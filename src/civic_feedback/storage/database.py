@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.storage.advisory_locks import upgrade_lock
 from civic_feedback.storage.processed_updates import record_updates_on_commit
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL cannot be used."""
+
+
+class SchemaVersionError(DatabaseUrlError):
+    """The database's schema is one this version of the code cannot serve."""
 
 
 def create_db_engine(url: str) -> Engine:
@@ -66,9 +78,55 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade_database(url: str, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (creating the database file when needed)."""
-    command.upgrade(alembic_config(url), revision)
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """The database's schema revision (None: empty) and the newest this code knows."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    url = engine.url.render_as_string(hide_password=False)
+    return current, ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def upgrade_database(
+    url: str, revision: str = "head", *, then: Callable[[Session], object] | None = None
+) -> None:
+    """Bring the schema up to ``revision`` (creating the database file when needed).
+
+    On PostgreSQL an advisory lock makes replicas that start together upgrade one after the
+    other: the first migrates, the others find the schema current. ``then`` runs before the
+    lock is released, for other start-up writes replicas must not race on. A schema newer
+    than this code (another replica already runs a later version) is refused, never
+    downgraded.
+    """
+    with upgrade_lock(url) as waited:
+        if waited:
+            log.info("schema_upgrade_waited: another process held the upgrade lock")
+        engine = create_db_engine(url)
+        try:
+            before, head = schema_revisions(engine)
+            _refuse_unknown(url, before, head)
+            command.upgrade(alembic_config(url), revision)
+            after, _ = schema_revisions(engine)
+            if then is not None:
+                with session_factory(engine)() as session:
+                    then(session)
+        finally:
+            engine.dispose()
+    if after != before:
+        log.info("schema_upgraded from=%s to=%s", before, after)
+    if revision == "head" and after != head:
+        raise SchemaVersionError(f"the database schema is at {after} after the upgrade, not {head}")
+
+
+def _refuse_unknown(url: str, current: str | None, head: str | None) -> None:
+    if current is None:
+        return
+    try:
+        ScriptDirectory.from_config(alembic_config(url)).get_revision(current)
+    except CommandError:
+        raise SchemaVersionError(
+            f"the database schema is at revision {current}, newer than this version of "
+            f"civic-feedback knows (its latest is {head}): install the version that upgraded it"
+        ) from None
 
 
 def downgrade_database(url: str, revision: str) -> None:

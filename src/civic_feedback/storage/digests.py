@@ -47,14 +47,22 @@ def claim_digests(session: Session, week: str) -> list[int]:
             )
         ).scalars()
     )
-    if pending:
-        session.execute(
-            update(DigestDelivery)
-            .where(col(DigestDelivery.week) == week, col(DigestDelivery.telegram_id).in_(pending))
-            .values(state=DigestState.SENDING)
+    if not pending:
+        return []
+    # Only rows still pending are taken: two processes claiming at once never share one.
+    taken = session.execute(
+        update(DigestDelivery)
+        .where(
+            col(DigestDelivery.week) == week,
+            col(DigestDelivery.telegram_id).in_(pending),
+            col(DigestDelivery.state) == DigestState.PENDING,
         )
-        session.commit()
-    return pending
+        .values(state=DigestState.SENDING)
+        .returning(col(DigestDelivery.telegram_id))
+    )
+    chats = sorted(taken.scalars())
+    session.commit()
+    return chats
 
 
 def settle_digest(session: Session, week: str, telegram_id: int, error: str | None = None) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from civic_feedback.storage.database import affected
 from civic_feedback.storage.event_schedule import FollowUpPolicy, followup_time, reminder_is_late
 from civic_feedback.storage.models import (
     Citizen,
@@ -53,8 +54,15 @@ class DueBatch:
         return not self.to_send and not self.settled
 
 
-def claim_due(session: Session, now: datetime, answered: Answered, limit: int = 50) -> DueBatch:
-    """Take up to ``limit`` due notifications; those that no longer apply are settled here."""
+def claim_due(
+    session: Session,
+    now: datetime,
+    answered: Answered,
+    limit: int = 50,
+    send_at_most: int | None = None,
+) -> DueBatch:
+    """Take up to ``limit`` due notifications, of which at most ``send_at_most`` to send;
+    those that no longer apply are settled here."""
     statement = (
         select(Notification, Event, Citizen)
         .join(Event, col(Event.id) == Notification.event_id)
@@ -64,17 +72,32 @@ def claim_due(session: Session, now: datetime, answered: Answered, limit: int = 
         .limit(limit)
     )
     claimed: list[Claimed] = []
+    settled = 0
     rows = session.exec(statement).all()
     for note, event, citizen in rows:
+        if send_at_most is not None and len(claimed) >= send_at_most:
+            break  # the rest stay pending for the next claim
         verdict = _verdict(session, note, event, citizen, now, answered)
-        note.state = verdict
-        session.add(note)
-        if verdict == NotificationState.SENDING:
-            assert note.id is not None
-            kind = NotificationKind(note.kind)
-            claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
+        # Only a row still pending changes: should two processes claim at once (a leader
+        # that lost its lock and the next one), the second finds it taken and skips it.
+        taken = session.execute(
+            update(Notification)
+            .where(
+                col(Notification.id) == note.id,
+                col(Notification.state) == NotificationState.PENDING,
+            )
+            .values(state=verdict)
+        )
+        if not affected(taken):
+            continue
+        if verdict != NotificationState.SENDING:
+            settled += 1
+            continue
+        assert note.id is not None
+        kind = NotificationKind(note.kind)
+        claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
     session.commit()
-    return DueBatch(claimed, len(rows) - len(claimed))
+    return DueBatch(claimed, settled)
 
 
 def _verdict(
