@@ -207,7 +207,7 @@ async def test_nothing_is_lost_across_restarts_and_a_group_configured_later(
     on_screen = len(tg.messages(CONTACTABLE))
     await bot.start()
     try:
-        post = await new_message(tg, SLIVEN_GROUP, 1)
+        post = await new_message(tg, SLIVEN_GROUP, 1, timeout=60)  # the bot starts first
         assert "Parks and public spaces" in post.content
         assert "The fountain in the park leaks" in post.content
         assert "Citizen · agreed to be contacted" in post.content

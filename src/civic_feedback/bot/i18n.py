@@ -10,7 +10,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import TelegramObject, User
+from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -50,13 +50,17 @@ def create_i18n(default_language: str) -> CatalogI18n:
 
 
 class CitizenI18nMiddleware(I18nMiddleware):
-    """The citizen's chosen language, else their Telegram app's when offered, else the default."""
+    """The citizen's chosen language, else their Telegram app's when offered, else the default.
+    In a group (the staff's) the bot speaks the default language to everyone."""
 
     def __init__(self, i18n: I18n, offered: Sequence[str]) -> None:
         super().__init__(i18n)
         self.offered = tuple(offered)
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        chat: Chat | None = data.get("event_chat")
+        if chat is not None and chat.type != "private":
+            return self.i18n.default_locale
         citizen: Citizen | None = data.get("citizen")
         if citizen is not None and citizen.language in self.offered:
             return citizen.language

@@ -215,8 +215,7 @@ async def cb_inbox(
         await query.answer(_refusal(item, query.from_user.id), show_alert=True)
         return
     await query.answer()
-    with i18n.use_locale(settings.interface_language):  # the staff's language
-        await _staff_button(query, message, callback_data, item, session, runs, settings)
+    await _staff_button(query, message, callback_data, item, session, runs, settings)
     if callback_data.act == "forward":
         wake_inbox()
 
