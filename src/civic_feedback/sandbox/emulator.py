@@ -271,6 +271,10 @@ class BotApiEmulator:
     ) -> list[JSON]:
         return list(self.commands.get((self._scope_key(scope), language_code), []))
 
+    def file(self, file_id: str) -> UploadedFile | None:
+        """A file the bot uploaded, by its file_id."""
+        return self._files.get(file_id)
+
     def user_messages(
         self, chat_id: int | str, *, include_deleted: bool = False
     ) -> list[UserMessage]:
