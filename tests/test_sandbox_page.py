@@ -1,9 +1,12 @@
-"""The sandbox page's JSON API, without a browser: what the page's script relies on."""
+"""The sandbox page's JSON API without a browser (what the page's script relies on), and
+``feedback-bot sandbox``'s refusal to start."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -12,6 +15,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.bot.__main__ import main
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import demo_event
 from civic_feedback.sandbox.emulator import BotApiEmulator
@@ -90,3 +94,19 @@ async def test_refusals_are_one_line_saying_what_to_do(
         assert await response.text() == "that message does not exist in this chat"
     async with client.post("/api/skip") as response:
         assert (await response.json())["text"].startswith("Nothing is scheduled")
+
+
+def test_a_taken_port_is_one_line_saying_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sandbox.db'}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as stopped:
+            main(["sandbox", "--port", str(port)])
+    assert str(stopped.value) == (
+        f"feedback-bot sandbox: cannot listen on 127.0.0.1:{port} (the port is in use); "
+        "choose another one with --port"
+    )

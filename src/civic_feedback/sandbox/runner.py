@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
@@ -76,9 +77,10 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             try:
                 await emulator.start(app)
             except OSError as error:
+                why = "in use" if error.errno == errno.EADDRINUSE else "not allowed"
                 raise SandboxError(
-                    f"cannot listen on {HOST}:{port} ({error.strerror}); "
-                    "choose another port with --port"
+                    f"cannot listen on {HOST}:{port} (the port is {why}); "
+                    "choose another one with --port"
                 ) from None
             try:
                 announce(f"Sandbox: open {emulator.url}/ in a browser (Ctrl+C stops it)")
