@@ -209,10 +209,13 @@ def parse_staff_chats(entries: list[str]) -> dict[str | None, int]:
     return groups
 
 
-def load_settings() -> Settings:
-    """Read the settings; a bad value becomes one SettingsError line naming the variable."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a bad value becomes one SettingsError line naming the variable.
+
+    ``overrides`` are Settings arguments, e.g. ``_env_file=None`` to leave ``.env`` unread.
+    """
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"

@@ -1,4 +1,4 @@
-"""``feedback-bot``: run the bot."""
+"""``feedback-bot``: run the bot; ``feedback-bot sandbox``: try it without Telegram."""
 
 from __future__ import annotations
 
@@ -19,8 +19,19 @@ def main(argv: list[str] | None = None) -> None:
         prog="feedback-bot",
         description="Run the civic-feedback Telegram bot (settings from the environment and .env).",
     )
-    parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", metavar="{sandbox}")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the whole bot in a browser, with no Telegram and no token",
+        description="Run the bot against a local Telegram emulator with a web chat page, "
+        "on 127.0.0.1 only; a scratch database unless DATABASE_URL is set (.env is not read).",
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="page port (0: any free one)")
+    args = parser.parse_args(argv)
     configure_logging(secrets=())
+    if args.command == "sandbox":
+        _run_sandbox(args.port)
+        return
     try:
         settings = load_settings()
         token = settings.require_bot_token()
@@ -31,6 +42,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"feedback-bot: {error}")
     except SQLAlchemyError as error:
         sys.exit(f"feedback-bot: cannot use the database ({type(error).__name__}: {error.args[0]})")
+    except KeyboardInterrupt:
+        pass
+
+
+def _run_sandbox(port: int) -> None:
+    # The one place bot code reaches the sandbox: the emulator and page load only when asked.
+    from civic_feedback.sandbox.runner import SandboxError, run_sandbox
+
+    try:
+        asyncio.run(run_sandbox(port, lambda line: print(line, flush=True)))
+    except (SettingsError, DatabaseUrlError, SandboxError) as error:
+        sys.exit(f"feedback-bot sandbox: {error}")
+    except SQLAlchemyError as error:
+        sys.exit(f"feedback-bot sandbox: cannot use the database ({type(error).__name__})")
     except KeyboardInterrupt:
         pass
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -24,7 +25,7 @@ from civic_feedback.bot.leadership import Leadership
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
 from civic_feedback.bot.retry import RetryMiddleware
-from civic_feedback.bot.scheduler import start_scheduler
+from civic_feedback.bot.scheduler import INTERVAL, start_scheduler
 from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.settings import Settings
 from civic_feedback.storage.advisory_locks import LeaderLock, is_postgresql
@@ -54,8 +55,13 @@ def _install_forms(session: Session) -> None:
         log.info("form_installed flow=%s version=%s", published.flow_id, published.version)
 
 
-async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
-    """Run until stopped (Ctrl+C or SIGTERM): long polling, or a webhook when WEBHOOK_URL is set."""
+async def run_bot(
+    settings: Settings, token: str, pseudonym_key: bytes, *, wake_every: timedelta = INTERVAL
+) -> None:
+    """Run until stopped (Ctrl+C or SIGTERM): long polling, or a webhook when WEBHOOK_URL is set.
+
+    ``wake_every``: how often the scheduler looks for due messages (the sandbox: every second).
+    """
     webhook_secret = settings.require_webhook_secret() if settings.webhook_url else None
     upgrade_database(settings.database_url, then=_install_forms)  # one replica at a time
     engine = create_db_engine(settings.database_url)
@@ -91,7 +97,11 @@ async def run_bot(settings: Settings, token: str, pseudonym_key: bytes) -> None:
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(
-        lambda: start_scheduler(worker, broadcaster, housekeeper, digest, courier), lock, engine
+        lambda: start_scheduler(
+            worker, broadcaster, housekeeper, digest, courier, every=wake_every
+        ),
+        lock,
+        engine,
     )
     leadership.start()
     dispatcher = create_dispatcher(

@@ -34,9 +34,11 @@ def start_scheduler(
     housekeeper: Housekeeper,
     digest: DigestSender,
     courier: InboxCourier,
+    *,
+    every: timedelta = INTERVAL,
 ) -> tuple[AsyncIOScheduler, Wakers]:
-    """Start waking ``worker`` and ``broadcaster``; the database says what is due, so a
-    restart loses nothing."""
+    """Start waking ``worker`` and ``broadcaster`` ``every`` so often; the database says what
+    is due, so a restart loses nothing."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     def wake_at(moment: datetime) -> None:
@@ -48,13 +50,13 @@ def start_scheduler(
         await worker.send_due()
         due = worker.next_due()
         now = datetime.now(UTC)
-        if due is not None and due < now + INTERVAL:
+        if due is not None and due < now + every:
             wake_at(max(due, now))  # sooner than the next regular wake-up: 1m offsets stay on time
 
     scheduler.add_job(
         wake,
         "interval",
-        seconds=INTERVAL.total_seconds(),
+        seconds=every.total_seconds(),
         id="notifications",
         next_run_time=datetime.now(UTC),
         max_instances=1,
@@ -64,7 +66,7 @@ def start_scheduler(
     scheduler.add_job(
         broadcaster.send_due,
         "interval",
-        seconds=INTERVAL.total_seconds(),
+        seconds=every.total_seconds(),
         id="broadcasts",
         next_run_time=datetime.now(UTC),
         max_instances=1,
@@ -75,7 +77,7 @@ def start_scheduler(
     scheduler.add_job(
         courier.deliver_pending,
         "interval",
-        seconds=INTERVAL.total_seconds(),
+        seconds=every.total_seconds(),
         id="inbox",
         next_run_time=datetime.now(UTC),
         max_instances=1,

@@ -1,0 +1,96 @@
+"""The Bot API's wire format: how parameters arrive and how errors are answered."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+
+TEXT_LIMIT = 4096  # UTF-16 code units, like Telegram
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64  # bytes
+
+_INT_KEYS = frozenset(
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "user_id",
+        "reply_to_message_id",
+        "message_thread_id",
+        "cache_time",
+        "from_chat_id",
+        "max_connections",
+    }
+)
+_BOOL_KEYS = frozenset(
+    {
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "disable_content_type_detection",
+        "has_spoiler",
+        "show_caption_above_media",
+        "allow_paid_broadcast",
+    }
+)
+_JSON_KEYS = frozenset(
+    {
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "menu_button",
+        "link_preview_options",
+        "reply_parameters",
+    }
+)
+_INT_RE = re.compile(r"-?\d+")
+
+
+class ApiError(Exception):
+    """Raised inside handlers; turned into Telegram's error response."""
+
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+
+def bad_request(detail: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {detail}")
+
+
+def coerce_param(key: str, value: Any) -> Any:
+    """Form fields arrive as strings; give them the types Telegram would parse."""
+    if not isinstance(value, str):
+        return value
+    if key in _INT_KEYS and _INT_RE.fullmatch(value):
+        return int(value)
+    if key in _BOOL_KEYS and value in ("true", "false", "True", "False", "1", "0"):
+        return value in ("true", "True", "1")
+    if key in _JSON_KEYS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise bad_request(f"can't parse {key} JSON object") from None
+    return value
+
+
+def error_response(err: ApiError) -> web.Response:
+    body: JSON = {"ok": False, "error_code": err.status, "description": err.description}
+    if err.retry_after is not None:
+        body["parameters"] = {"retry_after": err.retry_after}
+    return web.json_response(body, status=err.status)

@@ -1,0 +1,103 @@
+"""The sandbox's demo: who can chat with the bot, an event to try, and a clock that jumps ahead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from civic_feedback.storage.events import add_event
+from civic_feedback.storage.models import (
+    Event,
+    EventKind,
+    EventState,
+    Notification,
+    NotificationState,
+)
+from civic_feedback.storage.notifications import next_due
+
+DEMO_MUNICIPALITIES = ("Столична", "Пловдив", "Варна")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """Someone the chat page can write as; ``language`` is their Telegram app's language."""
+
+    telegram_id: int
+    name: str
+    language: str
+    organizer: bool = False
+
+
+CITIZENS = (
+    DemoUser(1001, "Мария", "bg"),
+    DemoUser(1002, "Emma", "en"),
+    DemoUser(1003, "Ayşe", "tr"),
+)
+ORGANIZER = DemoUser(9001, "Организатор", "bg", organizer=True)  # in ADMIN_IDS
+CAST = (*CITIZENS, ORGANIZER)
+
+_TITLE = {
+    "bg": "Обществено обсъждане: нов парк в квартала",
+    "en": "Public consultation: a new park for the neighbourhood",
+    "tr": "Kamuoyu danışması: mahalleye yeni bir park",
+}
+_DESCRIPTION = {
+    "bg": "Покажете на картата къде искате пейки, площадка и алеи.",
+    "en": "Show on the map where you want benches, a playground and paths.",
+    "tr": "Bankları, oyun alanını ve yürüyüş yollarını haritada gösterin.",
+}
+
+
+def demo_event(session: Session, zone: ZoneInfo, now: datetime, municipality: str | None) -> Event:
+    """The event to try (added the first time): the day after tomorrow, 18:00 to 20:00.
+
+    Two days ahead, so both reminders (24 hours and 1 hour before) are still to come.
+    """
+    found = session.exec(
+        select(Event).where(Event.state == EventState.SCHEDULED).order_by(col(Event.id))
+    ).first()
+    if found is not None:
+        return found
+    day = now.astimezone(zone).date() + timedelta(days=2)
+    starts = datetime.combine(day, time(18, 0), tzinfo=zone)
+    event = Event(
+        code="",
+        kind=EventKind.CONSULTATION,
+        municipality=municipality,
+        title=dict(_TITLE),
+        description=dict(_DESCRIPTION),
+        place="Читалище „Светлина“, ул. „Иван Вазов“ 12",
+        starts_at=starts.astimezone(UTC),
+        ends_at=(starts + timedelta(hours=2)).astimezone(UTC),
+        capacity=40,
+        flow_id="event-satisfaction",
+        reminder_offsets=[24 * 3600, 3600],
+    )
+    return add_event(session, event)
+
+
+def skip_to_next_message(session: Session, now: datetime) -> timedelta | None:
+    """Make the next scheduled message due now by moving the schedule earlier. Commits.
+
+    The bot's clock cannot jump, so the events and every pending reminder, invitation and
+    follow-up move earlier by the same amount: what was to happen in that time happens now,
+    in the same order. None when nothing is scheduled.
+    """
+    due = next_due(session)
+    if due is None:
+        return None
+    gap = max(due - now, timedelta(0))
+    if gap:
+        for event in session.exec(select(Event)):
+            event.starts_at -= gap
+            event.ends_at -= gap
+            session.add(event)
+        pending = select(Notification).where(Notification.state == NotificationState.PENDING)
+        for row in session.exec(pending):
+            row.due_at -= gap
+            session.add(row)
+        session.commit()
+    return gap

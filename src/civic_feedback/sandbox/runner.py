@@ -1,0 +1,93 @@
+"""``feedback-bot sandbox``: the emulator, the real bot pointed at it, and the chat page."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from civic_feedback.bot.app import run_bot
+from civic_feedback.sandbox.chat_view import ChatView
+from civic_feedback.sandbox.demo import DEMO_MUNICIPALITIES, ORGANIZER, demo_event
+from civic_feedback.sandbox.emulator import BotApiEmulator
+from civic_feedback.sandbox.web import ChatPage
+from civic_feedback.settings import Settings, load_settings
+from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.flow_versions import install_library
+from civic_feedback.storage.models import utcnow
+
+#: Any well-formed token does: the emulator is the only server that ever sees it.
+SANDBOX_TOKEN = "1000000001:sandbox-local-emulator-token"
+BOT_USERNAME = "civic_feedback_sandbox_bot"
+HOST = "127.0.0.1"  # loopback only: the page lets anyone act as anyone
+#: How often the bot looks for due messages here (15 s in production): a fast-forwarded
+#: reminder shows within a second or two.
+WAKE_EVERY = timedelta(seconds=1)
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start; the message says what to do."""
+
+
+def sandbox_settings(scratch: Path) -> Settings:
+    """The environment's settings (``.env`` is not read: it may hold the real bot's token and
+    database), with the sandbox's token, its organizer as an admin, a scratch SQLite database
+    unless DATABASE_URL is set, and a random PSEUDONYM_KEY unless one is set."""
+    settings = load_settings(_env_file=None)
+    key = settings.pseudonym_key or SecretStr(secrets.token_hex(32))
+    update: dict[str, object] = {
+        "bot_token": SecretStr(SANDBOX_TOKEN),
+        "pseudonym_key": key,
+        "admin_ids": [*settings.admin_ids, ORGANIZER.telegram_id],
+        "webhook_url": None,
+        "municipalities": settings.municipalities or list(DEMO_MUNICIPALITIES),
+    }
+    if not os.environ.get("DATABASE_URL"):
+        update["database_url"] = f"sqlite:///{scratch / 'sandbox.db'}"
+    return settings.model_copy(update=update)
+
+
+async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
+    """Serve on ``127.0.0.1:port`` (0: any free port) until stopped (Ctrl+C or SIGTERM)."""
+    # A line per wake-up every second would drown what the bot does.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="civic-feedback-sandbox-") as scratch:
+        settings = sandbox_settings(Path(scratch))
+        key = settings.require_pseudonym_key()
+        upgrade_database(settings.database_url, then=install_library)
+        engine = create_db_engine(settings.database_url)
+        try:
+            sessions = session_factory(engine)
+            with sessions() as session:
+                event = demo_event(session, settings.zone, utcnow(), settings.municipalities[0])
+            emulator = BotApiEmulator(
+                bot_username=BOT_USERNAME, bot_first_name="Civic feedback", host=HOST, port=port
+            )
+            app = web.Application(client_max_size=64 * 1024 * 1024)
+            view = ChatView(BOT_USERNAME, settings.zone)
+            ChatPage(emulator, sessions, view, event.code, utcnow).install(app)
+            try:
+                await emulator.start(app)
+            except OSError as error:
+                why = "in use" if error.errno == errno.EADDRINUSE else "not allowed"
+                raise SandboxError(
+                    f"cannot listen on {HOST}:{port} (the port is {why}); "
+                    "choose another one with --port"
+                ) from None
+            try:
+                announce(f"Sandbox: open {emulator.url}/ in a browser (Ctrl+C stops it)")
+                announce(f"Database: {settings.database_url}")
+                settings = settings.model_copy(update={"telegram_api_url": emulator.url})
+                await run_bot(settings, SANDBOX_TOKEN, key, wake_every=WAKE_EVERY)
+            finally:
+                await emulator.stop()
+        finally:
+            engine.dispose()

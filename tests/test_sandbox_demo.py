@@ -1,0 +1,77 @@
+"""The sandbox's demo event, and the fast-forward that makes the next scheduled message due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from civic_feedback.sandbox.demo import demo_event, skip_to_next_message
+from civic_feedback.storage.citizens import add_citizen
+from civic_feedback.storage.event_schedule import FollowUpPolicy
+from civic_feedback.storage.events import Registrar
+from civic_feedback.storage.flow_versions import install_library
+from civic_feedback.storage.models import Event, Notification, NotificationState
+
+SOFIA = ZoneInfo("Europe/Sofia")
+NOW = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Sofia
+
+
+def pending(session: Session) -> list[Notification]:
+    statement = select(Notification).where(Notification.state == NotificationState.PENDING)
+    return list(session.exec(statement.order_by(col(Notification.due_at))))
+
+
+def test_demo_event_is_added_once_with_both_reminders_ahead(session: Session) -> None:
+    install_library(session)
+
+    event = demo_event(session, SOFIA, NOW, "Пловдив")
+    again = demo_event(session, SOFIA, NOW, "Пловдив")
+
+    assert again.id == event.id
+    assert len(session.exec(select(Event)).all()) == 1
+    assert event.starts_at.astimezone(SOFIA) == datetime(2026, 11, 26, 18, 0, tzinfo=SOFIA)
+    assert event.ends_at - event.starts_at == timedelta(hours=2)
+    assert event.starts_at - timedelta(hours=24) > NOW
+    assert (event.flow_id, event.municipality) == ("event-satisfaction", "Пловдив")
+    assert set(event.title) == {"bg", "en", "tr"}
+
+
+def test_skip_makes_each_scheduled_message_due_in_turn(session: Session) -> None:
+    install_library(session)
+    event = demo_event(session, SOFIA, NOW, None)
+    citizen = add_citizen(session, telegram_id=1001, language="bg")
+    Registrar(FollowUpPolicy()).register(session, citizen, event, NOW)
+    starts = event.starts_at
+    reminder_24h, reminder_1h, invitation = (n.due_at for n in pending(session))
+
+    gap = skip_to_next_message(session, NOW)
+
+    assert gap == reminder_24h - NOW
+    first, *rest = pending(session)
+    assert first.due_at == NOW  # due now: the worker sends it at its next wake-up
+    assert [n.due_at for n in rest] == [reminder_1h - gap, invitation - gap]
+    session.refresh(event)
+    assert event.starts_at == starts - gap
+
+    first.state = NotificationState.SENT  # as the worker would
+    session.add(first)
+    session.commit()
+    assert skip_to_next_message(session, NOW) == reminder_1h - reminder_24h
+    assert pending(session)[0].due_at == NOW
+
+
+def test_skip_does_nothing_when_nothing_is_scheduled_or_already_due(session: Session) -> None:
+    install_library(session)
+    event = demo_event(session, SOFIA, NOW, None)
+    starts = event.starts_at
+
+    assert skip_to_next_message(session, NOW) is None
+
+    citizen = add_citizen(session, telegram_id=1001, language="bg")
+    Registrar(FollowUpPolicy()).register(session, citizen, event, NOW)
+    later = event.starts_at - timedelta(hours=23)  # past the 24 h reminder's time
+    assert skip_to_next_message(session, later) == timedelta(0)
+    session.refresh(event)
+    assert event.starts_at == starts

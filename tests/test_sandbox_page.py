@@ -1,0 +1,112 @@
+"""The sandbox page's JSON API without a browser (what the page's script relies on), and
+``feedback-bot sandbox``'s refusal to start."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.bot.__main__ import main
+from civic_feedback.sandbox.chat_view import ChatView
+from civic_feedback.sandbox.demo import demo_event
+from civic_feedback.sandbox.emulator import BotApiEmulator
+from civic_feedback.sandbox.web import ChatPage
+from civic_feedback.storage.flow_versions import install_library
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SOFIA = ZoneInfo("Europe/Sofia")
+
+
+@pytest.fixture
+async def served(
+    sessions: sessionmaker[Session],
+) -> AsyncIterator[tuple[BotApiEmulator, aiohttp.ClientSession, str]]:
+    with sessions() as session:
+        install_library(session)
+        code = demo_event(session, SOFIA, NOW, None).code
+    emulator = BotApiEmulator(bot_username="civic_feedback_sandbox_bot")
+    app = web.Application()
+    view = ChatView("civic_feedback_sandbox_bot", SOFIA)
+    ChatPage(emulator, sessions, view, code, lambda: NOW).install(app)
+    await emulator.start(app)
+    async with aiohttp.ClientSession(emulator.url) as client:
+        yield emulator, client, code
+    await emulator.stop()
+
+
+async def test_page_offers_the_cast_and_the_demo_event_links(
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+) -> None:
+    _, client, code = served
+    async with client.get("/") as response:
+        page = await response.text()
+    assert response.content_type == "text/html"
+    assert 'value="9001"' in page  # the organizer
+    assert f'data-start="ci_{code}"' in page
+    async with client.get("/static/chat.js") as response:
+        assert response.status == 200
+        assert "/api/chat" in await response.text()
+    async with client.get("/static/../web.py") as response:
+        assert response.status == 404
+
+
+async def test_what_a_user_writes_reaches_the_bot_and_shows_in_the_chat(
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+) -> None:
+    emulator, client, _ = served
+    sent = {"user": 1003, "language": "tr", "text": "/start <b>"}
+    async with client.post("/api/send", json=sent) as response:
+        assert response.status == 200
+
+    [update] = emulator.pending_updates()
+    assert update["message"]["from"] == {
+        "id": 1003,
+        "is_bot": False,
+        "first_name": "Ayşe",
+        "language_code": "tr",
+    }
+    async with client.get("/api/chat", params={"user": "1003", "since": "0"}) as response:
+        chat = await response.json()
+    [shown] = chat["messages"]
+    assert "/start &lt;b&gt;" in shown["html"]
+    assert chat["version"] == emulator.version
+
+
+async def test_refusals_are_one_line_saying_what_to_do(
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+) -> None:
+    _, client, _ = served
+    async with client.post("/api/send", json={"user": 42, "text": "hi"}) as response:
+        assert (response.status, await response.text()) == (400, "choose one of the demo people")
+    async with client.post("/api/send", json={"user": 1001, "text": " "}) as response:
+        assert response.status == 400
+    press = {"user": 1001, "message_id": 99, "data": "x"}
+    async with client.post("/api/press", json=press) as response:
+        assert await response.text() == "that message does not exist in this chat"
+    async with client.post("/api/skip") as response:
+        assert (await response.json())["text"].startswith("Nothing is scheduled")
+
+
+def test_a_taken_port_is_one_line_saying_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sandbox.db'}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as stopped:
+            main(["sandbox", "--port", str(port)])
+    assert str(stopped.value) == (
+        f"feedback-bot sandbox: cannot listen on 127.0.0.1:{port} (the port is in use); "
+        "choose another one with --port"
+    )
