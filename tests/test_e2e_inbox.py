@@ -78,10 +78,10 @@ async def citizen_of(tg: FakeTelegram, user_id: int, municipality: str) -> Citiz
     return citizen
 
 
-async def new_message(tg: FakeTelegram, chat: int, count: int) -> SentMessage:
+async def new_message(tg: FakeTelegram, chat: int, count: int, timeout: float = 20) -> SentMessage:
     """Wait until the bot has sent ``count`` messages to ``chat``; the newest."""
     await tg.wait_for(
-        lambda: len(tg.messages(chat)) >= count, timeout=20, what=f"{count} in {chat}"
+        lambda: len(tg.messages(chat)) >= count, timeout=timeout, what=f"{count} in {chat}"
     )
     return tg.messages(chat)[count - 1]
 
