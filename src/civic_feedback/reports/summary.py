@@ -29,6 +29,7 @@ from civic_feedback.reports.headline import EMPTY_HEADLINE, Headline, HeadlineTa
 from civic_feedback.storage.summary_queries import (
     UNKNOWN_MUNICIPALITY,
     EventCount,
+    OptionCount,
     ResponseCount,
     Scope,
     TextCount,
@@ -223,21 +224,27 @@ def summarize_period(session: Session, scope: Scope, *, language: str) -> Period
     by_event: defaultdict[int, defaultdict[QuestionKey, Tally]] = defaultdict(
         lambda: defaultdict(Tally)
     )
+
+    def tallies(row: ValueCount | TextCount | OptionCount) -> tuple[str, list[Tally]]:
+        """The question's type, and its tallies in the row's flow (and event, if any)."""
+        key = counts.key(row.flow_version_id, row.question_id)
+        found = [by_flow[counts.flow_id(row.flow_version_id)][key]]
+        if row.event_id is not None:
+            found.append(by_event[row.event_id][key])
+        return key[1], found
+
     for value in counts.values:
-        key = counts.key(value.flow_version_id, value.question_id)
-        by_flow[counts.flow_id(value.flow_version_id)][key].add_values(key[1], value)
-        if value.event_id is not None:
-            by_event[value.event_id][key].add_values(key[1], value)
+        kind, found = tallies(value)
+        for tally in found:
+            tally.add_values(kind, value)
     for text in counts.texts:
-        key = counts.key(text.flow_version_id, text.question_id)
-        by_flow[counts.flow_id(text.flow_version_id)][key].add_texts(key[1], text)
-        if text.event_id is not None:
-            by_event[text.event_id][key].add_texts(key[1], text)
+        kind, found = tallies(text)
+        for tally in found:
+            tally.add_texts(kind, text)
     for option in option_counts(session, scope):
-        key = counts.key(option.flow_version_id, option.question_id)
-        by_flow[counts.flow_id(option.flow_version_id)][key].add_options(key[1], option)
-        if option.event_id is not None:
-            by_event[option.event_id][key].add_options(key[1], option)
+        kind, found = tallies(option)
+        for tally in found:
+            tally.add_options(kind, option)
     return PeriodSummary(
         start=scope.start,
         end=scope.end,

@@ -8,10 +8,16 @@ Which responses count (docs/summary-format.md): "started" counts responses start
 period; "completed" and every answer figure count completed responses completed in it. A
 response belongs to its event's municipality, else to its citizen's, else to ``unknown``.
 
-SQLite sorts every row it groups, at a cost that grows with the number of grouping keys, so
-the queries group by stored columns only and as few as the report needs: a response's owner
-is its event id or, for a response about no event, its citizen's municipality (the report
-maps events to their municipality); question type and flow follow from the flow version.
+What a summary costs is one look-up per response and a sort of the answers it groups (SQLite
+sorts every row it groups, at a cost that grows with the number of grouping keys), so:
+- every query reads covering indexes only (models.py: ``ix_response_completion``,
+  ``ix_response_started_at``, ``ix_answer_values``, and ``ix_answer_texts`` of the texts
+  given): the only table rows read are those of text answers, to see that a text was given;
+- numbers and yes/no, texts, and ticked options are grouped by separate queries, each over
+  only the answers it counts and by only the keys those need;
+- the queries group by stored columns only: a response's owner is its event id or, for a
+  response about no event, its citizen's municipality (the report maps events to their
+  municipality); question type and flow follow from the flow version.
 """
 
 from __future__ import annotations
@@ -34,7 +40,6 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from civic_feedback.flows.schema import CHOICE_TYPES, Flow, QuestionType
@@ -244,24 +249,13 @@ class OptionCount:
     question_id: str
     option_id: str
     ticks: int
-    # Answers in which it is the first option ticked (in option id order): added up over a
+    # Answers listing it first (position 0 of the options ticked, as stored): added up over a
     # question's options, the answers with at least one option ticked.
     answers: int
 
 
-_EARLIER = aliased(_CHOICE, name="earlier")
-
-
 def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     """Ticks per option of the counted responses: a multi-choice answer counts every option."""
-    first = ~(
-        select(_EARLIER.c.answer_id)
-        .where(
-            _EARLIER.c.answer_id == _CHOICE.c.answer_id,
-            _EARLIER.c.option_id < _CHOICE.c.option_id,
-        )
-        .exists()
-    )
     keys = [
         _RESPONSE.c.event_id,
         _RESPONSE.c.flow_version_id,
@@ -269,7 +263,7 @@ def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
         _CHOICE.c.option_id,
     ]
     statement = (
-        select(*keys, func.count(), _count_where(first))
+        select(*keys, func.count(), _count_where(_CHOICE.c.position == 0))
         .select_from(
             _responses(scope, citizens=False)
             .join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
