@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 from civic_feedback.storage import models
 from civic_feedback.storage.database import (
+    MMAP_SIZE,
     DatabaseUrlError,
     alembic_config,
     create_db_engine,
@@ -174,7 +175,7 @@ def test_upgrade_to_head_twice_changes_nothing(empty_url: str, probe: Engine) ->
     assert table_names(probe) == tables
 
 
-def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+def test_sqlite_connections_use_wal_foreign_keys_a_busy_timeout_and_memory_mapping(
     sqlite_engine: Engine,
 ) -> None:
     # Two connections at once: the settings are made on every new connection of the pool.
@@ -183,6 +184,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+            assert connection.execute(text("PRAGMA mmap_size")).scalar() == MMAP_SIZE
 
 
 def test_the_database_refuses_an_answer_to_a_response_that_does_not_exist(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from civic_feedback.flows.schema import CHOICE_TYPES, Question, QuestionType
-from civic_feedback.storage.summary_queries import AnswerCount
+from civic_feedback.storage.summary_queries import OptionCount, TextCount, ValueCount
 
 NPS_SCALE = range(11)
 PROMOTERS = 9  # 9-10
@@ -67,20 +67,26 @@ class Tally:
     languages: Counter[str] = field(default_factory=Counter)
     options: Counter[str] = field(default_factory=Counter)
 
-    def add(self, kind: str, counted: AnswerCount) -> None:
-        """Add grouped answers of a question of this type; skipped ones are not answered."""
+    def add_values(self, kind: str, counted: ValueCount) -> None:
+        """Add answers of a question of this type that share a number or a yes/no."""
         if kind == QuestionType.YES_NO:
-            self.yes += counted.yes
-            self.no += counted.no
-            self.answered += counted.yes + counted.no
-        elif kind == QuestionType.TEXT:
-            if counted.texts:
-                self.languages[counted.language or UNDETERMINED] += counted.texts
-                self.answered += counted.texts
-        elif kind in CHOICE_TYPES:
-            self.answered += counted.chosen
+            self.yes += counted.answers if counted.flag is True else 0
+            self.no += counted.answers if counted.flag is False else 0
+            self.answered += counted.answers if counted.flag is not None else 0
         elif counted.number is not None:
             self.values[counted.number] += counted.answers
+            self.answered += counted.answers
+
+    def add_texts(self, kind: str, counted: TextCount) -> None:
+        """Add the texts a question of this type got in one language."""
+        if kind == QuestionType.TEXT:
+            self.languages[counted.language or UNDETERMINED] += counted.texts
+            self.answered += counted.texts
+
+    def add_options(self, kind: str, counted: OptionCount) -> None:
+        """Add the ticks of one option of a question of this type."""
+        if kind in CHOICE_TYPES:
+            self.options[counted.option_id] += counted.ticks
             self.answered += counted.answers
 
 

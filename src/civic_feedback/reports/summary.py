@@ -29,15 +29,18 @@ from civic_feedback.reports.headline import EMPTY_HEADLINE, Headline, HeadlineTa
 from civic_feedback.reports.inbox_summary import InboxSummary, inbox_summary
 from civic_feedback.storage.summary_queries import (
     UNKNOWN_MUNICIPALITY,
-    AnswerCount,
     EventCount,
+    OptionCount,
     ResponseCount,
     Scope,
-    answer_counts,
+    TextCount,
+    ValueCount,
     event_counts,
     flow_versions,
     option_counts,
     response_counts,
+    text_counts,
+    value_counts,
 )
 from civic_feedback.storage.weeks import iso_week_bounds, parse_iso_week
 
@@ -107,7 +110,8 @@ class _Counts:
     """What the queries returned for one period."""
 
     responses: list[ResponseCount]
-    answers: list[AnswerCount]
+    values: list[ValueCount]
+    texts: list[TextCount]
     events: list[EventCount]
     versions: Versions
 
@@ -133,16 +137,18 @@ class _Counts:
         return citizen_municipality or UNKNOWN_MUNICIPALITY
 
 
-# The only answers headline figures read: CSAT, NPS and comments.
-HEADLINE_TYPES = (QuestionType.RATING, QuestionType.NPS, QuestionType.TEXT)
+# The only answers with a value headline figures read: CSAT and NPS (and texts: comments).
+HEADLINE_TYPES = (QuestionType.RATING, QuestionType.NPS)
 
 
 def _gather(session: Session, scope: Scope, *, headline_only: bool = False) -> _Counts:
     responses = response_counts(session, scope)
     events = event_counts(session, scope, {r.event_id for r in responses if r.event_id})
-    flow_ids = {r.flow_id for r in responses} | {e.flow_id for e in events}
-    answers = answer_counts(session, scope, HEADLINE_TYPES if headline_only else None)
-    return _Counts(responses, answers, events, flow_versions(session, flow_ids))
+    values = value_counts(session, scope, HEADLINE_TYPES if headline_only else None)
+    versions = flow_versions(
+        session, {r.flow_version_id for r in responses}, {e.flow_id for e in events}
+    )
+    return _Counts(responses, values, text_counts(session, scope), events, versions)
 
 
 def rate_base(event: EventCount) -> tuple[str | None, int]:
@@ -179,23 +185,25 @@ def _headlines(counts: _Counts) -> Headlines:
             tally.event_responses += event.responses
             tally.rate_base += base
             tally.rate_responses += event.responses if base else 0
-    for answer in counts.answers:
-        municipality = counts.municipality(answer.event_id, answer.citizen_municipality)
+    for value in counts.values:
+        municipality = counts.municipality(value.event_id, value.citizen_municipality)
+        _, kind, scale = counts.key(value.flow_version_id, value.question_id)
         for tally in both(municipality):
-            _add_to_headline(tally, answer, counts)
+            _add_to_headline(tally, kind, scale, value)
+    for text in counts.texts:
+        if counts.key(text.flow_version_id, text.question_id)[1] == QuestionType.TEXT:
+            for tally in both(counts.municipality(text.event_id, text.citizen_municipality)):
+                tally.comments += text.texts
     return Headlines(
         overall.headline(), {name: tallies[name].headline() for name in sorted(tallies)}
     )
 
 
-def _add_to_headline(tally: HeadlineTally, answer: AnswerCount, counts: _Counts) -> None:
-    number, rows = answer.number, answer.answers
-    _, kind, scale = counts.key(answer.flow_version_id, answer.question_id)
-    if kind == QuestionType.TEXT:
-        tally.comments += answer.texts
-    elif number is None:
+def _add_to_headline(tally: HeadlineTally, kind: str, scale: int | None, value: ValueCount) -> None:
+    number, rows = value.number, value.answers
+    if number is None:
         return  # not a number question
-    elif kind == QuestionType.RATING:
+    if kind == QuestionType.RATING:
         tally.ratings += rows
         tally.top_two += rows if scale is not None and number >= scale - 1 else 0
     elif kind == QuestionType.NPS:
@@ -218,18 +226,27 @@ def summarize_period(session: Session, scope: Scope, *, language: str) -> Period
     by_event: defaultdict[int, defaultdict[QuestionKey, Tally]] = defaultdict(
         lambda: defaultdict(Tally)
     )
-    for answer in counts.answers:
-        key = counts.key(answer.flow_version_id, answer.question_id)
-        by_flow[counts.flow_id(answer.flow_version_id)][key].add(key[1], answer)
-        if answer.event_id is not None:
-            by_event[answer.event_id][key].add(key[1], answer)
+
+    def tallies(row: ValueCount | TextCount | OptionCount) -> tuple[str, list[Tally]]:
+        """The question's type, and its tallies in the row's flow (and event, if any)."""
+        key = counts.key(row.flow_version_id, row.question_id)
+        found = [by_flow[counts.flow_id(row.flow_version_id)][key]]
+        if row.event_id is not None:
+            found.append(by_event[row.event_id][key])
+        return key[1], found
+
+    for value in counts.values:
+        kind, found = tallies(value)
+        for tally in found:
+            tally.add_values(kind, value)
+    for text in counts.texts:
+        kind, found = tallies(text)
+        for tally in found:
+            tally.add_texts(kind, text)
     for option in option_counts(session, scope):
-        key = counts.key(option.flow_version_id, option.question_id)
-        by_flow[counts.flow_id(option.flow_version_id)][key].options[option.option_id] += (
-            option.ticks
-        )
-        if option.event_id is not None:
-            by_event[option.event_id][key].options[option.option_id] += option.ticks
+        kind, found = tallies(option)
+        for tally in found:
+            tally.add_options(kind, option)
     return PeriodSummary(
         start=scope.start,
         end=scope.end,
@@ -262,7 +279,7 @@ def _flows(
 ) -> list[FlowSummary]:
     started: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in counts.responses:
-        totals = started[row.flow_id]
+        totals = started[counts.flow_id(row.flow_version_id)]
         totals[0] += row.started
         totals[1] += row.started_and_completed
         totals[2] += row.completed

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -80,23 +81,66 @@ class FlowVersion(SQLModel, table=True):
 # One citizen's pass through one flow version; citizen_id is None for anonymous forms
 # and for answers detached from an erased citizen.
 class Response(SQLModel, table=True):
-    __table_args__ = (Index("ix_response_citizen_flow", "citizen_id", "flow_id", "state"),)
+    __table_args__ = (
+        Index("ix_response_citizen_flow", "citizen_id", "flow_id", "state"),
+        # Summaries count responses started, and those completed, in a period by owner and
+        # flow version: these indexes hold every column they read (storage/summary_queries.py).
+        Index(
+            "ix_response_started_at",
+            "started_at",
+            "state",
+            "completed_at",
+            "event_id",
+            "citizen_id",
+            "flow_version_id",
+        ),
+        Index(
+            "ix_response_completion",
+            "state",
+            "completed_at",
+            "event_id",
+            "citizen_id",
+            "flow_version_id",
+        ),
+        # ... and an event's responses completed by the period's end (its response rate).
+        Index("ix_response_event_id", "event_id", "state", "completed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     flow_version_id: int = Field(foreign_key="flow_version.id", index=True)
     flow_id: str = Field(max_length=64)  # copied from the version for quick look-ups
     citizen_id: int | None = _ref("citizen.id", ondelete="SET NULL", nullable=True)
-    event_id: int | None = _ref("event.id", ondelete="SET NULL", nullable=True, index=True)
+    event_id: int | None = _ref("event.id", ondelete="SET NULL", nullable=True)
     language: str = Field(max_length=8)
     state: str = Field(default=ResponseState.IN_PROGRESS, sa_type=String(16))
-    started_at: datetime = Field(default_factory=utcnow, index=True)  # summaries: started
+    started_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = Field(default=None, index=True)
 
 
 # One answer to one question. Exactly one value column is set, or none when skipped;
 # choice answers keep their options in answer_choice so SQL can count them.
 class Answer(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        # What summaries group answers by, so that they read the index, never the rows.
+        Index(
+            "ix_answer_values",
+            "response_id",
+            "question_type",
+            "question_id",
+            "number_value",
+            "bool_value",
+        ),
+        # Texts given (a text may be thousands of characters: the index only says there is one).
+        Index(
+            "ix_answer_texts",
+            "response_id",
+            "question_id",
+            "text_language",
+            sqlite_where=text("text_value IS NOT NULL"),
+            postgresql_where=text("text_value IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = _ref("response.id", ondelete="CASCADE")

@@ -8,14 +8,21 @@ Which responses count (docs/summary-format.md): "started" counts responses start
 period; "completed" and every answer figure count completed responses completed in it. A
 response belongs to its event's municipality, else to its citizen's, else to ``unknown``.
 
-SQLite sorts every row it groups, at a cost that grows with the number of grouping keys, so
-the queries group by stored columns only and as few as the report needs: a response's owner
-is its event id or, for a response about no event, its citizen's municipality (the report
-maps events to their municipality); question type and flow follow from the flow version.
+What a summary costs is one look-up per response and a sort of the answers it groups (SQLite
+sorts every row it groups, at a cost that grows with the number of grouping keys), so:
+- every query reads covering indexes only (models.py: ``ix_response_completion``,
+  ``ix_response_started_at``, ``ix_answer_values``, and ``ix_answer_texts`` of the texts
+  given): the only table rows read are those of text answers, to see that a text was given;
+- numbers and yes/no, texts, and ticked options are grouped by separate queries, each over
+  only the answers it counts and by only the keys those need;
+- the queries group by stored columns only: a response's owner is its event id or, for a
+  response about no event, its citizen's municipality (the report maps events to their
+  municipality); question type and flow follow from the flow version.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +34,6 @@ from sqlalchemy import (
     Table,
     and_,
     case,
-    exists,
     func,
     literal_column,
     or_,
@@ -114,33 +120,41 @@ def _count_where(condition: ColumnElement[bool]) -> Any:
 
 @dataclass(frozen=True)
 class ResponseCount:
-    """Responses of one flow and owner in the period."""
+    """Responses of one flow version and owner in the period."""
 
     event_id: int | None
     citizen_municipality: str | None  # of a response about no event; None: unknown
-    flow_id: str
+    flow_version_id: int
     started: int  # started in the period
     started_and_completed: int  # of those, completed before the period ended
     completed: int  # completed in the period (wherever they were started)
 
 
 def response_counts(session: Session, scope: Scope) -> list[ResponseCount]:
-    started = _within(scope, _RESPONSE.c.started_at)
-    completed = and_(_COMPLETED, _within(scope, _RESPONSE.c.completed_at))
-    finished = and_(started, _COMPLETED, _RESPONSE.c.completed_at < scope.end)
-    keys = [*_OWNER, _RESPONSE.c.flow_id]
-    statement = (
-        select(
-            *keys,
-            _count_where(started),
-            _count_where(finished),
-            _count_where(completed),
-        )
+    """Two range scans, one per index: responses started in the period, and those completed.
+
+    (One query with ``started OR completed`` would merge both ranges row by row.)
+    """
+    keys = [*_OWNER, _RESPONSE.c.flow_version_id]
+    finished = and_(_COMPLETED, _RESPONSE.c.completed_at < scope.end)
+    started = (
+        select(*keys, func.count(), _count_where(finished))
         .select_from(_responses(scope, citizens=True))
-        .where(or_(started, completed), *_filters(scope))
+        .where(_within(scope, _RESPONSE.c.started_at), *_filters(scope))
         .group_by(*keys)
     )
-    return [ResponseCount(*row) for row in session.execute(statement)]
+    completed = (
+        select(*keys, func.count())
+        .select_from(_responses(scope, citizens=True))
+        .where(*_counted(scope))
+        .group_by(*keys)
+    )
+    counts: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for *key, begun, finished_too in session.execute(started):
+        counts[tuple(key)][:2] = begun, finished_too
+    for *key, done in session.execute(completed):
+        counts[tuple(key)][2] = done
+    return [ResponseCount(*key, *numbers) for key, numbers in counts.items()]
 
 
 def _counted(scope: Scope) -> list[ColumnElement[bool]]:
@@ -148,69 +162,82 @@ def _counted(scope: Scope) -> list[ColumnElement[bool]]:
     return [_COMPLETED, _within(scope, _RESPONSE.c.completed_at), *_filters(scope)]
 
 
-@dataclass(frozen=True)
-class AnswerCount:
-    """Answered answers that share every key up to ``language``; the counts after it are theirs.
+def _answers_of_counted(scope: Scope) -> Any:
+    """Answers joined to their responses (and to what ``_OWNER`` reads)."""
+    return _responses(scope, citizens=True).join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
 
-    The question's type and flow are those of ``question_id`` in ``flow_version_id``.
+
+@dataclass(frozen=True)
+class ValueCount:
+    """Answers to one question that share a number or a yes/no, per owner and flow version.
+
+    The question's type follows from ``question_id`` in the version.
     """
 
     event_id: int | None
     citizen_municipality: str | None  # of a response about no event; None: unknown
     flow_version_id: int
     question_id: str
-    number: float | None  # the stored number (rating, NPS, number questions)
-    language: str | None  # detected language of a text answer; None when not detected
-    answers: int  # rows
-    yes: int
-    no: int
-    texts: int  # answers with a text (text questions)
-    chosen: int  # answers with at least one option ticked (choice questions)
+    number: float | None  # rating, NPS and number questions
+    flag: bool | None  # yes/no questions
+    answers: int
 
 
-def answer_counts(
+def value_counts(
     session: Session, scope: Scope, types: Iterable[QuestionType] | None = None
-) -> list[AnswerCount]:
-    """Answers of the counted responses (of these question types), grouped by value.
+) -> list[ValueCount]:
+    """Answers with a number or a yes/no of the counted responses (of these question types).
 
-    Skipped answers (no value, and no option ticked for a choice) count nowhere, so they
-    are left out before grouping.
+    ``ix_answer_values`` holds every column read here, so the answers' rows are never read.
     """
-    kind = _ANSWER.c.question_type
-    choice = kind.in_([t.value for t in CHOICE_TYPES])
-    has_text = and_(kind == QuestionType.TEXT.value, _ANSWER.c.text_value.is_not(None))
-    ticked = and_(choice, exists().where(_CHOICE.c.answer_id == _ANSWER.c.id))
-    answered = or_(
-        _ANSWER.c.number_value.is_not(None),
-        _ANSWER.c.bool_value.is_not(None),
-        _ANSWER.c.text_value.is_not(None),
-        choice,
-    )
     keys = [
         *_OWNER,
         _RESPONSE.c.flow_version_id,
         _ANSWER.c.question_id,
         _ANSWER.c.number_value,
-        _ANSWER.c.text_language,
+        _ANSWER.c.bool_value,
     ]
     statement = (
-        select(
-            *keys,
-            func.count(),
-            _count_where(_ANSWER.c.bool_value.is_(True)),
-            _count_where(_ANSWER.c.bool_value.is_(False)),
-            _count_where(has_text),
-            _count_where(ticked),
+        select(*keys, func.count())
+        .select_from(_answers_of_counted(scope))
+        .where(
+            *_counted(scope),
+            or_(_ANSWER.c.number_value.is_not(None), _ANSWER.c.bool_value.is_not(None)),
         )
-        .select_from(
-            _responses(scope, citizens=True).join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
-        )
-        .where(*_counted(scope), answered)
         .group_by(*keys)
     )
     if types is not None:
-        statement = statement.where(kind.in_([t.value for t in types]))
-    return [AnswerCount(*row) for row in session.execute(statement)]
+        statement = statement.where(_ANSWER.c.question_type.in_([t.value for t in types]))
+    return [ValueCount(*row) for row in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class TextCount:
+    """Text answers to one question in one detected language, per owner and flow version."""
+
+    event_id: int | None
+    citizen_municipality: str | None  # of a response about no event; None: unknown
+    flow_version_id: int
+    question_id: str
+    language: str | None  # None when not detected
+    texts: int
+
+
+def text_counts(session: Session, scope: Scope) -> list[TextCount]:
+    """Answers with a text, from the partial index of those (``ix_answer_texts``)."""
+    keys = [
+        *_OWNER,
+        _RESPONSE.c.flow_version_id,
+        _ANSWER.c.question_id,
+        _ANSWER.c.text_language,
+    ]
+    statement = (
+        select(*keys, func.count())
+        .select_from(_answers_of_counted(scope))
+        .where(*_counted(scope), _ANSWER.c.text_value.is_not(None))
+        .group_by(*keys)
+    )
+    return [TextCount(*row) for row in session.execute(statement)]
 
 
 @dataclass(frozen=True)
@@ -222,6 +249,9 @@ class OptionCount:
     question_id: str
     option_id: str
     ticks: int
+    # Answers listing it first (position 0 of the options ticked, as stored): added up over a
+    # question's options, the answers with at least one option ticked.
+    answers: int
 
 
 def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
@@ -233,13 +263,13 @@ def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
         _CHOICE.c.option_id,
     ]
     statement = (
-        select(*keys, func.count())
+        select(*keys, func.count(), _count_where(_CHOICE.c.position == 0))
         .select_from(
             _responses(scope, citizens=False)
             .join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
             .join(_CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id)
         )
-        .where(*_counted(scope))
+        .where(*_counted(scope), _ANSWER.c.question_type.in_([t.value for t in CHOICE_TYPES]))
         .group_by(*keys)
     )
     return [OptionCount(*row) for row in session.execute(statement)]
@@ -261,27 +291,32 @@ class EventCount:
 
 
 def event_counts(session: Session, scope: Scope, responded: Iterable[int]) -> list[EventCount]:
-    """Events held in the period or listed in ``responded``, with their counts."""
+    """Events held in the period or listed in ``responded``, with their counts.
+
+    Registrations and responses are counted for those events only, not for every event.
+    """
+    held = _within(scope, _EVENT.c.starts_at)
+    if scope.municipality is not None:
+        held = and_(held, func.coalesce(_EVENT.c.municipality, _UNKNOWN) == scope.municipality)
+    if scope.event_id is not None:
+        held = and_(held, _EVENT.c.id == scope.event_id)
+    listed = select(_EVENT.c.id).where(or_(held, _EVENT.c.id.in_(list(responded))))
     registrations = (
         select(
             _REGISTRATION.c.event_id,
             _count_where(_REGISTRATION.c.status.in_([s.value for s in ACTIVE])).label("held"),
             _count_where(_REGISTRATION.c.status == RegistrationStatus.ATTENDED.value).label("came"),
         )
+        .where(_REGISTRATION.c.event_id.in_(listed))
         .group_by(_REGISTRATION.c.event_id)
         .subquery("registrations")
     )
     answered = (
         select(_RESPONSE.c.event_id, func.count().label("done"))
-        .where(_COMPLETED, _RESPONSE.c.completed_at < scope.end, _RESPONSE.c.event_id.is_not(None))
+        .where(_COMPLETED, _RESPONSE.c.completed_at < scope.end, _RESPONSE.c.event_id.in_(listed))
         .group_by(_RESPONSE.c.event_id)
         .subquery("answered")
     )
-    held = _within(scope, _EVENT.c.starts_at)
-    if scope.municipality is not None:
-        held = and_(held, func.coalesce(_EVENT.c.municipality, _UNKNOWN) == scope.municipality)
-    if scope.event_id is not None:
-        held = and_(held, _EVENT.c.id == scope.event_id)
     statement = (
         select(
             _EVENT.c.id,
@@ -299,16 +334,22 @@ def event_counts(session: Session, scope: Scope, responded: Iterable[int]) -> li
                 answered, answered.c.event_id == _EVENT.c.id
             )
         )
-        .where(or_(held, _EVENT.c.id.in_(list(responded))))
+        .where(_EVENT.c.id.in_(listed))
         .order_by(_EVENT.c.starts_at, _EVENT.c.id)
     )
     return [EventCount(*row) for row in session.execute(statement)]
 
 
-def flow_versions(session: Session, flow_ids: Iterable[str]) -> dict[int, tuple[int, Flow]]:
-    """Every version of the flows: version id -> (version number, the flow as published)."""
+def flow_versions(
+    session: Session, version_ids: Iterable[int], flow_ids: Iterable[str]
+) -> dict[int, tuple[int, Flow]]:
+    """Every version of the flows of ``version_ids`` and of ``flow_ids``.
+
+    Version id -> (version number, the flow as published).
+    """
+    of_versions = select(_VERSION.c.flow_id).where(_VERSION.c.id.in_(list(version_ids)))
     statement = select(_VERSION.c.id, _VERSION.c.version, _VERSION.c.definition).where(
-        _VERSION.c.flow_id.in_(list(flow_ids))
+        or_(_VERSION.c.flow_id.in_(of_versions), _VERSION.c.flow_id.in_(list(flow_ids)))
     )
     return {
         version_id: (number, Flow.model_validate(definition))
