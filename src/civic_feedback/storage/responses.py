@@ -26,7 +26,14 @@ from civic_feedback.flows.engine import (
     toggle_choice,
 )
 from civic_feedback.flows.schema import Flow, Question, QuestionType
-from civic_feedback.storage.answer_rows import insert_answer, stored_answers
+from civic_feedback.storage.answer_rows import (
+    ANSWER_COLUMNS,
+    ANSWER_ORDER,
+    collect_answers,
+    insert_answer,
+    join_answers,
+    stored_answers,
+)
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -217,14 +224,15 @@ class FormRuns:
     ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected:
         if citizen.id is None:
             return Rejected(Problem.STALE)
-        row = session.connection().execute(_RUN_QUERY, {"citizen_id": citizen.id}).first()
-        if row is None:
+        rows = session.connection().execute(_RUN_QUERY, {"citizen_id": citizen.id}).all()
+        if not rows:
             return Rejected(Problem.STALE)
+        row = rows[0]
         run = _Run(citizen.id, row[0], tuple(row[1] or ()), row[2], row[3], row[4])
         if expected is not None and expected.response_id != run.response_id:
             return Rejected(Problem.STALE)
         flow = self.catalog.flow(session, run.flow_version_id)
-        answers = stored_answers(session, run.response_id)
+        answers = collect_answers(row[_RUN_COLUMNS:] for row in rows)
         question = next_question(flow, answers)
         if question is None:
             return Rejected(Problem.STALE)
@@ -320,6 +328,9 @@ _SET_DRAFT = (
     .where(_CONVERSATION.c.citizen_id == bindparam("citizen"))
     .values(draft=bindparam("ticked"), updated_at=bindparam("now"))
 )
+# The citizen's open form and its answers so far, in one round trip: each row carries the
+# run's columns, then one answer (and ticked option) as answer_rows reads them.
+_RUN_COLUMNS = 5
 _RUN_QUERY = (
     sa_select(
         _CONVERSATION.c.response_id,
@@ -327,7 +338,14 @@ _RUN_QUERY = (
         _RESPONSE.c.flow_version_id,
         _RESPONSE.c.language,
         _RESPONSE.c.event_id,
+        *ANSWER_COLUMNS,
     )
-    .join(_RESPONSE, _RESPONSE.c.id == _CONVERSATION.c.response_id)
+    .select_from(
+        join_answers(
+            _CONVERSATION.join(_RESPONSE, _RESPONSE.c.id == _CONVERSATION.c.response_id),
+            _RESPONSE.c.id,
+        )
+    )
     .where(_CONVERSATION.c.citizen_id == bindparam("citizen_id"))
+    .order_by(*ANSWER_ORDER)
 )
