@@ -192,11 +192,10 @@ class FormRuns:
         )
         db = session.connection()
         insert_answer(db, run.response_id, question, step.value, text_language=language)
-        now = utcnow()
         if step.finished:
-            self._complete(db, citizen, run, flow, now)
-        else:
-            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": now})
+            self._complete(db, citizen, run, flow, utcnow())
+        elif run.draft:  # the ticks became the answer; most answers have none to clear
+            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": utcnow()})
         session.commit()
         return Prompt(run.response_id, flow, run.language, step.next)
 
