@@ -14,7 +14,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.storage.citizens import note_activity
-from civic_feedback.storage.processed_updates import look_up_arrival, record_with_next_commit
+from civic_feedback.storage.processed_updates import (
+    commit_pending,
+    look_up_arrival,
+    record_with_next_commit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,5 +78,5 @@ class DatabaseMiddleware(BaseMiddleware):
             data["session"] = session
             data["citizen"] = arrival.citizen
             result = await handler(event, data)
-            session.commit()  # what the handler left pending, at least the update id
+            commit_pending(session)  # what the handler left, at least the update id
             return result

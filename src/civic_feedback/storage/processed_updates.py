@@ -58,6 +58,20 @@ def record_with_next_commit(session: Session, update_id: int) -> None:
     session.info[_KEY] = update_id
 
 
+def commit_pending(session: Session) -> None:
+    """Commit what the session still holds: the update id when no commit wrote it yet, and
+    anything read, written or changed since the last commit. A handler that committed last
+    leaves nothing, and then nothing is done (a commit costs even when it has no work)."""
+    if (
+        _KEY in session.info
+        or session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+    ):
+        session.commit()
+
+
 def record_updates_on_commit(factory: sessionmaker[Session]) -> None:
     """Sessions of ``factory`` write a pending update id inside the commit they make."""
     event.listen(factory, "before_commit", _write_pending_update)
