@@ -873,6 +873,20 @@ async def test_a_text_answer_delivered_twice_stores_one_answer_and_replies_once(
     assert response.state == ResponseState.COMPLETED
 
 
+async def test_start_after_stop_subscribes_the_citizen_again(tg: Telegram, ana: Person) -> None:
+    # The citizen comes from the arrival look-up; /start changes it with no explicit add.
+    await ana.say("/stop")
+    stopped = tg.citizen(ana.user_id)
+
+    await ana.say("/start")
+
+    again = tg.citizen(ana.user_id)
+    assert stopped is not None
+    assert stopped.opted_out
+    assert again is not None
+    assert not again.opted_out
+
+
 # --- links and the list of forms --------------------------------------------------------------
 
 

@@ -13,8 +13,12 @@ from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.storage.citizens import find_citizen, note_activity
-from civic_feedback.storage.processed_updates import already_processed, record_with_next_commit
+from civic_feedback.storage.citizens import note_activity
+from civic_feedback.storage.processed_updates import (
+    commit_pending,
+    look_up_arrival,
+    record_with_next_commit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +65,18 @@ class DatabaseMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         with self.sessions() as session:
-            if already_processed(session, event.update_id):
+            user: User | None = data.get("event_from_user")
+            # One query, on a connection given back at once: a handler that replies before
+            # it writes (or never writes) holds no pooled connection while Telegram answers.
+            arrival = look_up_arrival(session, event.update_id, user.id if user else None)
+            if arrival.seen:
                 log.info("update_duplicate update_id=%s", event.update_id)
                 return UNHANDLED
-            user: User | None = data.get("event_from_user")
-            citizen = find_citizen(session, user.id) if user else None
-            # End the reading transaction: a handler that replies before it writes (or never
-            # writes) holds no pooled connection while Telegram answers, even in a burst.
-            session.commit()
             record_with_next_commit(session, event.update_id)
-            if citizen is not None:
-                note_activity(citizen)
+            if arrival.citizen is not None:
+                note_activity(arrival.citizen)
             data["session"] = session
-            data["citizen"] = citizen
+            data["citizen"] = arrival.citizen
             result = await handler(event, data)
-            session.commit()  # what the handler left pending, at least the update id
+            commit_pending(session)  # what the handler left, at least the update id
             return result

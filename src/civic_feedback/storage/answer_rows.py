@@ -10,7 +10,17 @@ from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Join,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+)
 from sqlmodel import Session
 
 from civic_feedback.flows.engine import AnswerValue
@@ -23,7 +33,7 @@ text_language)."""
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
-_COLUMNS = [
+ANSWER_COLUMNS = (
     _ANSWER.c.response_id,
     _ANSWER.c.id,
     _ANSWER.c.question_id,
@@ -33,23 +43,37 @@ _COLUMNS = [
     _ANSWER.c.bool_value,
     _CHOICE.c.option_id,
     _ANSWER.c.text_language,
-]
+)
+ANSWER_ORDER = (_ANSWER.c.id, _CHOICE.c.position)
 _NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
 
 
 def answer_rows() -> Select[Any]:
     """Answers with their ticked options, in answer and option order; add a where clause."""
     return (
-        select(*_COLUMNS)
+        select(*ANSWER_COLUMNS)
         .select_from(_ANSWER.outerjoin(_CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id))
-        .order_by(_ANSWER.c.response_id, _ANSWER.c.id, _CHOICE.c.position)
+        .order_by(_ANSWER.c.response_id, *ANSWER_ORDER)
+    )
+
+
+def join_answers(left: FromClause, response_id: ColumnElement[Any]) -> Join:
+    """``left`` joined to the answers of ``response_id`` with their ticked options, so that
+    one query reads a response and its answers (``ANSWER_COLUMNS`` in ``ANSWER_ORDER``);
+    with no answer yet, one row of NULLs."""
+    return left.outerjoin(_ANSWER, _ANSWER.c.response_id == response_id).outerjoin(
+        _CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id
     )
 
 
 def collect_answers(rows: Iterable[AnswerRow]) -> dict[str, AnswerValue]:
-    """The rows of one response as values by question id (None for a skipped question)."""
+    """The rows of one response as values by question id (None for a skipped question).
+
+    Rows without an answer (the NULLs of ``join_answers``) are passed over."""
     values: dict[str, AnswerValue] = {}
-    for _, group in groupby(rows, key=lambda row: row[1]):
+    for answer_id, group in groupby(rows, key=lambda row: row[1]):
+        if answer_id is None:
+            continue
         items = list(group)
         _, _, question_id, kind, number, text, flag, _, _ = items[0]
         options = [item[7] for item in items if item[7] is not None]

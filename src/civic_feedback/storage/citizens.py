@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam
+from sqlalchemy import RowMapping, Table, bindparam, inspect
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from civic_feedback.storage.models import Citizen, utcnow
@@ -14,11 +15,26 @@ from civic_feedback.storage.models import Citizen, utcnow
 _LAST_SEEN_PRECISION = timedelta(days=1)
 
 
+CITIZEN_TABLE: Table = Citizen.__table__  # type: ignore[attr-defined]
+_CITIZEN_CLASS = inspect(Citizen).class_manager
 _BY_TELEGRAM_ID = select(Citizen).where(Citizen.telegram_id == bindparam("telegram_id"))
 
 
 def find_citizen(session: Session, telegram_id: int) -> Citizen | None:
     return session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id}).first()
+
+
+def attach_citizen(session: Session, columns: RowMapping) -> Citizen:
+    """A citizen read by a plain query (every column of the table), made part of ``session``
+    as if the ORM had loaded it: changes to it are written at the session's next commit.
+
+    Half the cost of an ORM query on the path every update takes.
+    """
+    citizen: Citizen = _CITIZEN_CLASS.new_instance()  # as the ORM's loader makes one
+    citizen.__dict__.update((column.name, columns[column.name]) for column in CITIZEN_TABLE.c)
+    make_transient_to_detached(citizen)  # persistent state with its identity, nothing changed
+    session.add(citizen)
+    return citizen
 
 
 def add_citizen(session: Session, *, telegram_id: int, language: str | None) -> Citizen:

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Table, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from civic_feedback.flows.library import library_flows
@@ -47,15 +48,20 @@ def latest_version(session: Session, flow_id: str) -> FlowVersion | None:
     return session.exec(statement).first()
 
 
+_VERSIONS: Table = FlowVersion.__table__  # type: ignore[attr-defined]
+# Built once: every form start asks this, and a new version may be published at any time.
+_LATEST_ID = (
+    sa_select(_VERSIONS.c.id)
+    .where(_VERSIONS.c.flow_id == bindparam("flow_id"))
+    .order_by(_VERSIONS.c.version.desc())
+    .limit(1)
+)
+
+
 def latest_version_id(session: Session, flow_id: str) -> int | None:
     """The id of the flow's latest version, without loading its definition."""
-    statement = (
-        select(FlowVersion.id)
-        .where(FlowVersion.flow_id == flow_id)
-        .order_by(col(FlowVersion.version).desc())
-        .limit(1)
-    )
-    return session.exec(statement).first()
+    found = session.connection().execute(_LATEST_ID, {"flow_id": flow_id}).scalar()
+    return None if found is None else int(found)
 
 
 def publish_flow(session: Session, flow: Flow, *, listed: bool = True) -> Published:

@@ -177,7 +177,7 @@ class Conversation(SQLModel, table=True):
         )
     )
     draft: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)  # ticked, not Done
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)  # form opened or draft changed
 
 
 # Proof that someone completed an anonymous, non-repeatable form, without saying who or

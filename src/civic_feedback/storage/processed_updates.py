@@ -6,25 +6,70 @@ either fully handled or not at all, across a kill -9 or two replicas.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, event, insert, select
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, Table, bindparam, event, exists, insert, literal, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.storage.models import ProcessedUpdate, utcnow
+from civic_feedback.storage.citizens import CITIZEN_TABLE, attach_citizen
+from civic_feedback.storage.models import Citizen, ProcessedUpdate, utcnow
 
 _PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-_SEEN = select(_PROCESSED.c.update_id).where(_PROCESSED.c.update_id == bindparam("update_id"))
 _RECORD = insert(_PROCESSED)
 _KEY = "update_id"
 
+# One row whatever the ids: whether the update was handled, and its sender's columns (all
+# NULL for someone never met). Built once, so executing it skips SQLAlchemy's cache-key work.
+_ONE_ROW = select(literal(1).label("one")).subquery()
+_ARRIVAL = select(
+    exists().where(_PROCESSED.c.update_id == bindparam("update_id")).label("seen"),
+    *CITIZEN_TABLE.c,
+).select_from(
+    _ONE_ROW.outerjoin(CITIZEN_TABLE, CITIZEN_TABLE.c.telegram_id == bindparam("telegram_id"))
+)
 
-def already_processed(session: Session, update_id: int) -> bool:
-    return session.connection().execute(_SEEN, {"update_id": update_id}).first() is not None
+
+@dataclass(frozen=True)
+class Arrival:
+    """What the database knows about an update as it arrives."""
+
+    seen: bool  # handled before: drop it
+    citizen: Citizen | None  # its sender, part of the session; None when never met
+
+
+def look_up_arrival(session: Session, update_id: int, telegram_id: int | None) -> Arrival:
+    """Whether the update was handled before, and who sent it, in one query.
+
+    The query runs on a connection of its own, given back at once: the session starts no
+    transaction, so a handler that replies before it writes holds no connection meanwhile.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)  # sessions are made by session_factory(engine)
+    with engine.connect() as db:
+        row = db.execute(_ARRIVAL, {"update_id": update_id, "telegram_id": telegram_id}).one()
+    if row.seen or row.id is None:
+        return Arrival(bool(row.seen), None)
+    return Arrival(False, attach_citizen(session, row._mapping))
 
 
 def record_with_next_commit(session: Session, update_id: int) -> None:
     """The session's next commit also records the update as handled (once)."""
     session.info[_KEY] = update_id
+
+
+def commit_pending(session: Session) -> None:
+    """Commit what the session still holds: the update id when no commit wrote it yet, and
+    anything read, written or changed since the last commit. A handler that committed last
+    leaves nothing, and then nothing is done (a commit costs even when it has no work)."""
+    if (
+        _KEY in session.info
+        or session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+    ):
+        session.commit()
 
 
 def record_updates_on_commit(factory: sessionmaker[Session]) -> None:

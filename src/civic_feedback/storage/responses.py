@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, update
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Select, Table, bindparam, delete, insert, select, update
+from sqlmodel import Session
 
 from civic_feedback.flows.engine import (
     AnswerValue,
@@ -26,7 +26,14 @@ from civic_feedback.flows.engine import (
     toggle_choice,
 )
 from civic_feedback.flows.schema import Flow, Question, QuestionType
-from civic_feedback.storage.answer_rows import insert_answer, stored_answers
+from civic_feedback.storage.answer_rows import (
+    ANSWER_COLUMNS,
+    ANSWER_ORDER,
+    collect_answers,
+    insert_answer,
+    join_answers,
+    stored_answers,
+)
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.inbox import open_from_answers
 from civic_feedback.storage.models import (
@@ -115,36 +122,42 @@ class FormRuns:
         if citizen.id is None:
             session.flush()  # a citizen met in this very update needs its id now
         assert citizen.id is not None
-        conversation = session.get(Conversation, citizen.id)
-        if conversation is not None:
-            active = session.get(Response, conversation.response_id)
-            if active is not None and (active.flow_id, active.event_id) == (flow_id, event_id):
-                return self._prompt(session, active, conversation, first=True)
+        db = session.connection()
+        found = self._read_run(db, citizen.id)
+        if found is not None and (found[0].flow_id, found[0].event_id) == (flow_id, event_id):
+            return self._prompt(session, *found, first=True)
         flow = self.catalog.flow(session, version_id)
         if not flow.repeatable and self.has_answered(session, citizen, flow, event_id):
             return Refusal.ALREADY_COMPLETED
-        response = None if flow.anonymous else self._unfinished(session, citizen, flow_id, event_id)
-        if response is None:
-            response = Response(
-                flow_version_id=version_id,
-                flow_id=flow_id,
-                event_id=event_id,
-                citizen_id=None if flow.anonymous else citizen.id,
-                language=flow.pick_language(language),
-            )
-            session.add(response)
-            session.flush()
-        assert response.id is not None
-        if conversation is None:
-            conversation = Conversation(citizen_id=citizen.id, response_id=response.id)
-            session.add(conversation)
+        now = utcnow()
+        same_form = {"citizen_id": citizen.id, "flow_id": flow_id, "event_id": event_id}
+        unfinished = None if flow.anonymous else db.execute(_UNFINISHED, same_form).first()
+        answers: dict[str, AnswerValue] = {}
+        if unfinished is None:
+            language = flow.pick_language(language)
+            new = {
+                **same_form,
+                "citizen_id": None if flow.anonymous else citizen.id,
+                "flow_version_id": version_id,
+                "language": language,
+                "state": ResponseState.IN_PROGRESS.value,
+                "started_at": now,
+            }
+            inserted = db.execute(_NEW_RESPONSE, new).inserted_primary_key
+            assert inserted is not None
+            response_id = int(inserted[0])
         else:
-            self._leave(session, conversation)
-            conversation.response_id = response.id
-            conversation.draft = []
-            conversation.updated_at = utcnow()
-        session.flush()
-        return self._prompt(session, response, conversation, first=True)
+            response_id, version_id, language = unfinished  # finishes on its own version
+            answers = stored_answers(session, response_id)
+        link = {"response_id": response_id, "draft": [], "updated_at": now}
+        if found is None:
+            db.execute(_NEW_CONVERSATION, {**link, "citizen_id": citizen.id})
+        else:
+            if found[0].anonymous:  # an anonymous run cannot be found again: abandoned
+                db.execute(_ABANDON, {"response": found[0].response_id})
+            db.execute(_SWITCH_CONVERSATION, {**link, "citizen": citizen.id})
+        run = _Run(citizen.id, response_id, (), version_id, language, event_id, flow_id, False)
+        return self._prompt(session, run, answers, first=True)
 
     def latest_flow(self, session: Session, flow_id: str) -> Flow | None:
         """The latest published version of a form, or None when there is no such form."""
@@ -153,11 +166,8 @@ class FormRuns:
 
     def current(self, session: Session, citizen: Citizen) -> Prompt | None:
         """The question the citizen is on, or None when no form is open."""
-        conversation = session.get(Conversation, citizen.id) if citizen.id else None
-        if conversation is None:
-            return None
-        response = session.get(Response, conversation.response_id)
-        return None if response is None else self._prompt(session, response, conversation)
+        found = self._read_run(session.connection(), citizen.id) if citizen.id else None
+        return None if found is None else self._prompt(session, *found)
 
     def answer(
         self, session: Session, citizen: Citizen, given: Input, expected: Expected | None = None
@@ -190,8 +200,8 @@ class FormRuns:
         )
         db = session.connection()
         insert_answer(db, run.response_id, question, step.value, text_language=language)
-        now = utcnow()
         if step.finished:
+            now = utcnow()
             self._complete(db, citizen, run, flow, now)
             given = {**answers, question.id: step.value}
             open_from_answers(
@@ -203,8 +213,8 @@ class FormRuns:
                 language=run.language,
                 now=now,
             )
-        else:
-            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": now})
+        elif run.draft:  # the ticks became the answer; most answers have none to clear
+            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": utcnow()})
         session.commit()
         return Prompt(run.response_id, flow, run.language, step.next)
 
@@ -230,16 +240,13 @@ class FormRuns:
     def _open(
         self, session: Session, citizen: Citizen, expected: Expected | None
     ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected:
-        if citizen.id is None:
+        found = self._read_run(session.connection(), citizen.id) if citizen.id else None
+        if found is None:
             return Rejected(Problem.STALE)
-        row = session.connection().execute(_RUN_QUERY, {"citizen_id": citizen.id}).first()
-        if row is None:
-            return Rejected(Problem.STALE)
-        run = _Run(citizen.id, row[0], tuple(row[1] or ()), row[2], row[3], row[4])
+        run, answers = found
         if expected is not None and expected.response_id != run.response_id:
             return Rejected(Problem.STALE)
         flow = self.catalog.flow(session, run.flow_version_id)
-        answers = stored_answers(session, run.response_id)
         question = next_question(flow, answers)
         if question is None:
             return Rejected(Problem.STALE)
@@ -247,58 +254,47 @@ class FormRuns:
             return Rejected(Problem.STALE)
         return run, flow, answers, question
 
+    @staticmethod
+    def _read_run(db: Connection, citizen_id: int) -> tuple[_Run, dict[str, AnswerValue]] | None:
+        """The citizen's open form and its answers so far (one query), or None."""
+        rows = db.execute(_RUN_QUERY, {"citizen_id": citizen_id}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        run = _Run(
+            citizen_id,
+            first[0],
+            tuple(first[1] or ()),
+            first[2],
+            first[3],
+            first[4],
+            first[5],
+            first[6] is None,
+        )
+        return run, collect_answers(row[_RUN_COLUMNS:] for row in rows)
+
     def _prompt(
         self,
         session: Session,
-        response: Response,
-        conversation: Conversation,
+        run: _Run,
+        answers: dict[str, AnswerValue],
         *,
         first: bool = False,
     ) -> Prompt:
-        assert response.id is not None
-        flow = self.catalog.flow(session, response.flow_version_id)
-        question = next_question(flow, stored_answers(session, response.id))
-        return Prompt(
-            response.id, flow, response.language, question, tuple(conversation.draft), first
-        )
+        flow = self.catalog.flow(session, run.flow_version_id)
+        question = next_question(flow, answers)
+        return Prompt(run.response_id, flow, run.language, question, run.draft, first)
 
     def has_answered(
         self, session: Session, citizen: Citizen, flow: Flow, event_id: int | None
     ) -> bool:
         """Whether the citizen completed this form (about this event) before."""
+        db = session.connection()
         if flow.anonymous:
             key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, event_id)
-            return session.get(AnonymousReceipt, key) is not None
-        statement = select(Response.id).where(
-            Response.citizen_id == citizen.id,
-            Response.flow_id == flow.id,
-            col(Response.event_id).is_(None) if event_id is None else Response.event_id == event_id,
-            Response.state == ResponseState.COMPLETED,
-        )
-        return session.exec(statement.limit(1)).first() is not None
-
-    def _unfinished(
-        self, session: Session, citizen: Citizen, flow_id: str, event_id: int | None
-    ) -> Response | None:
-        statement = (
-            select(Response)
-            .where(
-                Response.citizen_id == citizen.id,
-                Response.flow_id == flow_id,
-                col(Response.event_id).is_(None)
-                if event_id is None
-                else Response.event_id == event_id,
-                Response.state == ResponseState.IN_PROGRESS,
-            )
-            .order_by(col(Response.id).desc())
-        )
-        return session.exec(statement.limit(1)).first()
-
-    def _leave(self, session: Session, conversation: Conversation) -> None:
-        """Switching forms: an anonymous run cannot be found again, so it is abandoned."""
-        previous = session.get(Response, conversation.response_id)
-        if previous is not None and previous.citizen_id is None:
-            previous.state = ResponseState.ABANDONED
+            return db.execute(_RECEIPT_KEPT, {"key": key}).first() is not None
+        same_form = {"citizen_id": citizen.id, "flow_id": flow.id, "event_id": event_id}
+        return db.execute(_COMPLETED, same_form).first() is not None
 
     def _complete(
         self, db: Connection, citizen: Citizen, run: _Run, flow: Flow, now: datetime
@@ -325,6 +321,8 @@ class _Run:
     flow_version_id: int
     language: str
     event_id: int | None
+    flow_id: str
+    anonymous: bool  # the response keeps no link to the citizen
 
 
 _CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
@@ -335,14 +333,59 @@ _SET_DRAFT = (
     .where(_CONVERSATION.c.citizen_id == bindparam("citizen"))
     .values(draft=bindparam("ticked"), updated_at=bindparam("now"))
 )
+# The citizen's open form and its answers so far, in one round trip: each row carries the
+# run's columns, then one answer (and ticked option) as answer_rows reads them.
+_RUN_COLUMNS = 7
 _RUN_QUERY = (
-    sa_select(
+    select(
         _CONVERSATION.c.response_id,
         _CONVERSATION.c.draft,
         _RESPONSE.c.flow_version_id,
         _RESPONSE.c.language,
         _RESPONSE.c.event_id,
+        _RESPONSE.c.flow_id,
+        _RESPONSE.c.citizen_id,
+        *ANSWER_COLUMNS,
     )
-    .join(_RESPONSE, _RESPONSE.c.id == _CONVERSATION.c.response_id)
+    .select_from(
+        join_answers(
+            _CONVERSATION.join(_RESPONSE, _RESPONSE.c.id == _CONVERSATION.c.response_id),
+            _RESPONSE.c.id,
+        )
+    )
     .where(_CONVERSATION.c.citizen_id == bindparam("citizen_id"))
+    .order_by(*ANSWER_ORDER)
+)
+
+
+# Starting a form. Statements built once, so executing them skips SQLAlchemy's cache-key
+# work; plain inserts rather than ORM objects, whose constructors cost more than the writes.
+def _same_form(state: ResponseState) -> Select[Any]:
+    """Select the citizen's responses to a form (about an event, or none) in ``state``."""
+    return (
+        select(_RESPONSE.c.id, _RESPONSE.c.flow_version_id, _RESPONSE.c.language)
+        .where(
+            _RESPONSE.c.citizen_id == bindparam("citizen_id"),
+            _RESPONSE.c.flow_id == bindparam("flow_id"),
+            _RESPONSE.c.event_id.is_not_distinct_from(bindparam("event_id")),
+            _RESPONSE.c.state == state.value,
+        )
+        .order_by(_RESPONSE.c.id.desc())
+        .limit(1)
+    )
+
+
+_COMPLETED = _same_form(ResponseState.COMPLETED)
+_UNFINISHED = _same_form(ResponseState.IN_PROGRESS)  # the newest, when there are several
+_RECEIPT_KEPT = select(_RECEIPT.c.key).where(_RECEIPT.c.key == bindparam("key"))
+_NEW_RESPONSE = insert(_RESPONSE)
+_NEW_CONVERSATION = insert(_CONVERSATION)
+# Another form: the response, draft and time come as parameters.
+_SWITCH_CONVERSATION = update(_CONVERSATION).where(
+    _CONVERSATION.c.citizen_id == bindparam("citizen")
+)
+_ABANDON = (
+    update(_RESPONSE)
+    .where(_RESPONSE.c.id == bindparam("response"))
+    .values(state=ResponseState.ABANDONED.value)
 )

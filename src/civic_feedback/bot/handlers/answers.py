@@ -105,11 +105,17 @@ async def cb_stale(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."))
 
 
+async def typed_text(message: Message) -> bool:
+    """Text that is not a command. A coroutine: aiogram runs a plain function or an F filter
+    in a worker thread, a hop that would cost more than the check itself."""
+    return message.text is not None and not message.text.startswith("/")
+
+
 def create_router() -> Router:
     """Answers in a form: first in line, since most updates are exactly that."""
     router = Router(name="answers")
     router.callback_query.register(cb_answer, AnswerCb.filter())
-    router.message.register(msg_answer, F.text & ~F.text.startswith("/"))
+    router.message.register(msg_answer, typed_text)
     return router
 
 
