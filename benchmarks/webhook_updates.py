@@ -521,7 +521,7 @@ def report(args: argparse.Namespace, result: Run) -> bool:
 def webhook_problem(args: argparse.Namespace) -> str | None:
     """Why these options cannot run in webhook mode (one line), or None."""
     if not args.webhook:
-        return "--replicas and --connections need --webhook" if args.replicas != 1 else None
+        return "--replicas needs --webhook" if args.replicas != 1 else None
     if args.replicas < 1 or args.connections < 1:
         return "--replicas and --connections must be at least 1"
     if args.profile:
