@@ -15,6 +15,12 @@ stored data is wrong (completed responses, answers, choices) or a given database
 
     python benchmarks/updates.py [--citizens 300] [--repeat 3] [--concurrency 50]
                                  [--database-url URL] [--profile [--profile-out FILE]]
+
+With ``--webhook`` the same citizens post their updates over HTTP to real ``feedback-bot``
+processes in webhook mode instead (:mod:`benchmarks.webhook_updates`):
+
+    python benchmarks/updates.py --webhook [--replicas 2 --database-url postgresql+psycopg://...]
+                                 [--connections 40] [--citizens 300] [--repeat 3]
 """
 
 from __future__ import annotations

@@ -526,6 +526,8 @@ def webhook_problem(args: argparse.Namespace) -> str | None:
         return "--replicas and --connections must be at least 1"
     if args.profile:
         return "--profile profiles this process only: it does not apply to --webhook"
+    if args.concurrency != 1:
+        return "--concurrency is for the in-process mode; --webhook takes --connections"
     postgresql = bool(args.database_url) and (
         make_url(args.database_url).get_backend_name() == "postgresql"
     )
