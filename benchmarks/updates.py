@@ -15,6 +15,12 @@ stored data is wrong (completed responses, answers, choices) or a given database
 
     python benchmarks/updates.py [--citizens 300] [--repeat 3] [--concurrency 50]
                                  [--database-url URL] [--profile [--profile-out FILE]]
+
+With ``--webhook`` the same citizens post their updates over HTTP to real ``feedback-bot``
+processes in webhook mode instead (:mod:`benchmarks.webhook_updates`):
+
+    python benchmarks/updates.py --webhook [--replicas 2 --database-url postgresql+psycopg://...]
+                                 [--connections 40] [--citizens 300] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -924,6 +930,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--profile-top", type=int, default=25, help="rows of the profile")
     parser.add_argument("--profile-out", default=None, help="also save the pstats file here")
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="post the updates over HTTP to real feedback-bot processes in webhook mode, and "
+        "the ceiling to bare aiogram echo processes served the same way "
+        "(benchmarks/webhook_updates.py)",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="with --webhook: bot processes, updates posted to them in turn (default 1); two or "
+        "more need --database-url on PostgreSQL",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=40,
+        help="with --webhook: updates in flight at most (default 40, Telegram's default "
+        "max_connections)",
+    )
     args = parser.parse_args(argv)
     if args.citizens < 1 or args.repeat < 1 or args.concurrency < 1:
         parser.error("--citizens, --repeat and --concurrency must be at least 1")
@@ -953,7 +980,25 @@ async def main_async(args: argparse.Namespace) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.webhook or args.replicas != 1:
+        webhook_main(args)
+        return
     if not asyncio.run(main_async(args)):
+        sys.exit(1)
+
+
+def webhook_main(args: argparse.Namespace) -> None:
+    """``--webhook``: real bot processes over HTTP; it lives beside this file and starts the
+    bot as tests/ do, so the project's root must be importable."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks.webhook_updates import run_webhook, webhook_problem
+
+    problem = webhook_problem(args)
+    if problem:
+        sys.exit(f"updates.py: {problem}")
+    if not asyncio.run(run_webhook(args)):
         sys.exit(1)
 
 

@@ -1,18 +1,22 @@
-"""An event as an iCalendar file (.ics) for the citizen's phone calendar."""
+"""An event as an iCalendar file (.ics) for the citizen's phone calendar.
+
+icalendar is imported when a file is made, not with this module: the bot imports it at
+start-up and keeps every import for its life, while only a registration needs a calendar.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
-
 from civic_feedback.storage.models import Event
 
 
 def event_ics(event: Event, title: str, description: str, zone: ZoneInfo, now: datetime) -> bytes:
     """One VEVENT with the times in the deployment's zone, and that zone's VTIMEZONE."""
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     calendar = Calendar()
     calendar.add("prodid", "-//civic-feedback//events//EN")
     calendar.add("version", "2.0")
