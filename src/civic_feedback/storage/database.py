@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -33,15 +33,19 @@ class SchemaVersionError(DatabaseUrlError):
     """The database's schema is one this version of the code cannot serve."""
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for any SQLAlchemy URL; SQLite gets WAL, foreign keys and a busy timeout."""
+def _parse(url: str) -> URL:
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except ArgumentError:
         raise DatabaseUrlError(
             f"DATABASE_URL {url!r} is not a database URL; "
             "write e.g. sqlite:///./feedback.db or postgresql+psycopg://user@host/db"
         ) from None
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for any SQLAlchemy URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    parsed = _parse(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     # Every handler commits before it awaits the network, so connections are held briefly;
@@ -102,6 +106,7 @@ def upgrade_database(
     than this code (another replica already runs a later version) is refused, never
     downgraded.
     """
+    _parse(url)  # a wrong DATABASE_URL is one clear line, before anything else uses it
     with upgrade_lock(url) as waited:
         if waited:
             log.info("schema_upgrade_waited: another process held the upgrade lock")
