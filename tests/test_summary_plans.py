@@ -54,9 +54,11 @@ def summary_plans(engine: Engine) -> list[str]:
 def test_the_summary_reads_answers_and_responses_from_covering_indexes(engine: Engine) -> None:
     plans = summary_plans(engine)
 
-    reads = [line for line in plans if line.startswith(("SEARCH answer ", "SEARCH response "))]
+    read_from = ("SEARCH answer ", "SEARCH response ", "SEARCH answer_choice ")
+    reads = [line for line in plans if line.startswith(read_from)]
     assert any("COVERING INDEX ix_answer_values" in line for line in reads)
     assert any("COVERING INDEX ix_response_completion" in line for line in reads)
+    assert any("COVERING INDEX ix_answer_choice_counts" in line for line in reads)
     assert [line for line in reads if "COVERING INDEX" not in line] == [TEXT_ROWS] * 2
     whole_tables = ("SCAN answer", "SCAN response", "SCAN registration")
     assert [line for line in plans if line.startswith(whole_tables)] == []

@@ -156,6 +156,8 @@ class Answer(SQLModel, table=True):
 # An option ticked in a single- or multi-choice answer, in the flow's option order.
 class AnswerChoice(SQLModel, table=True):
     __tablename__ = "answer_choice"
+    # What summaries count ticks by, so that they read the index, never the rows.
+    __table_args__ = (Index("ix_answer_choice_counts", "answer_id", "option_id", "position"),)
 
     answer_id: int = Field(
         sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
