@@ -139,13 +139,18 @@ def _answers(responses: int, now: Any) -> Iterator[dict[str, Any]]:
             }
 
 
-def run_export(database_url: str, export_format: str, output: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one ``feedback-admin export`` in a process of its own."""
+def run_export(
+    database_url: str, export_format: str, output: Path
+) -> tuple[float, float, float, float]:
+    """Seconds and peak RSS (MB) of one ``feedback-admin export`` in a process of its own, and
+    its resident memory at the end (MB): its own, and the pages of files it maps."""
     env = {**os.environ, "DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY}
     command = [sys.executable, __file__, "--child", export_format, str(output)]
     start = time.perf_counter()
     child = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, float(child.stdout.strip().splitlines()[-1])
+    *_, parts, peak = child.stdout.strip().splitlines()
+    own, mapped = (float(part) for part in parts.split())
+    return time.perf_counter() - start, float(peak), own, mapped
 
 
 def child(export_format: str, output: str) -> None:
@@ -157,6 +162,9 @@ def child(export_format: str, output: str) -> None:
     except SystemExit as stop:
         if stop.code:
             raise
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    own, mapped = (int(status[key].split()[0]) / 1024 for key in ("RssAnon", "RssFile"))
+    print(f"{own:.1f} {mapped:.1f}")  # at the end: the process's own memory, file pages mapped
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
@@ -180,10 +188,12 @@ def main() -> None:
         )
         for export_format in args.formats.split(","):
             output = Path(folder) / f"out.{export_format}"
-            seconds, peak = run_export(url, export_format, output)
+            seconds, peak, own, mapped = run_export(url, export_format, output)
             size = output.stat().st_size / 2**20
             print(
-                f"{export_format:>4}: {seconds:6.1f} s, peak RSS {peak:6.1f} MB, file {size:.0f} MB"
+                f"{export_format:>4}: {seconds:6.1f} s, peak RSS {peak:6.1f} MB "
+                f"(at the end: own {own:.0f} MB, file pages mapped {mapped:.0f} MB), "
+                f"file {size:.0f} MB"
             )
         print("target: CSV of 1,000,000 answers under 200 MB peak RSS")
 

@@ -24,9 +24,11 @@ from pathlib import Path
 import pytest
 import typer
 from openpyxl import load_workbook
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 from typer.core import TyperGroup
 
+from civic_feedback.admin_cli import database as admin_database
 from civic_feedback.admin_cli.app import app
 from civic_feedback.flows import library as flow_library
 from civic_feedback.flows.engine import Button, Skip, Text
@@ -390,6 +392,31 @@ def test_export_csv_starts_with_a_bom_so_excel_reads_cyrillic(
     assert rows[0]["most_useful"] == "discussion"
     assert rows[0]["respondent"] == pseudonym(PSEUDONYM_KEY.encode(), 424242)
     assert "424242" not in raw.decode("utf-8-sig")
+
+
+def test_export_reads_the_sqlite_file_without_mapping_it_into_memory(
+    upgraded: Cli, cli_db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export reads every row once: mapped, the whole file would count as its memory."""
+    publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
+    answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
+    mapped: list[int] = []
+
+    def engine_noting_mmap(url: str, **options: bool) -> Engine:
+        engine = create_db_engine(url, **options)
+        with engine.connect() as connection:
+            mapped.append(connection.execute(text("PRAGMA mmap_size")).scalar_one())
+        return engine
+
+    monkeypatch.setattr(admin_database, "create_db_engine", engine_noting_mmap)
+    for name, value in upgraded.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(upgraded.cwd)
+
+    app(["export", "--flow", "event-satisfaction", "-o", "out.csv"], standalone_mode=False)
+
+    assert mapped == [0]
+    assert "Залата беше студена" in (upgraded.cwd / "out.csv").read_text(encoding="utf-8-sig")
 
 
 def test_export_without_pseudonym_key_exits_2_naming_pseudonym_key(upgraded: Cli) -> None:

@@ -187,6 +187,18 @@ def test_sqlite_connections_use_wal_foreign_keys_a_busy_timeout_and_memory_mappi
             assert connection.execute(text("PRAGMA mmap_size")).scalar() == MMAP_SIZE
 
 
+def test_an_engine_for_reading_everything_once_does_not_map_the_sqlite_file(
+    sqlite_engine: Engine,
+) -> None:
+    engine = create_db_engine(sqlite_engine.url.render_as_string(), memory_mapped=False)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA mmap_size")).scalar() == 0
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        engine.dispose()
+
+
 def test_the_database_refuses_an_answer_to_a_response_that_does_not_exist(engine: Engine) -> None:
     table = models.Answer.__table__  # type: ignore[attr-defined]
     row = {

@@ -13,9 +13,12 @@ from civic_feedback.storage.database import create_db_engine, schema_revisions, 
 
 
 @contextmanager
-def open_session(settings: Settings) -> Iterator[Session]:
-    """A session on DATABASE_URL; a schema behind the code is an error that says what to do."""
-    engine = create_db_engine(settings.database_url)
+def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[Session]:
+    """A session on DATABASE_URL; a schema behind the code is an error that says what to do.
+
+    ``memory_mapped``: see ``create_db_engine``.
+    """
+    engine = create_db_engine(settings.database_url, memory_mapped=memory_mapped)
     try:
         current, head = schema_revisions(engine)
         if current != head:

@@ -70,7 +70,8 @@ def export(
     completed_before = None if until is None else _day_after(parse_day(until, "--until"), zone)
     if completed_from and completed_before and completed_from >= completed_before:
         raise CliError(f"--since {since} is after --until {until}: swap them")
-    with open_session(settings) as session:
+    # Every row is read once: mapping the SQLite file would only count it all as our memory.
+    with open_session(settings, memory_mapped=False) as session:
         flow_id, event_id = _form_and_event(session, flow, event)
         columns = export_columns(session, flow_id)
         if not columns:
