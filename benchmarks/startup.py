@@ -12,6 +12,9 @@ reaching the fake; the CPU time the process had used by then (less disturbed tha
 time when other work shares the machine); and, ``--settle`` seconds later (long polling,
 nothing to do), its resident memory (VmRSS) and the most it had used (VmHWM).
 
+Each repeat also starts the floor, a bare aiogram echo bot (``benchmarks/echo_polling.py``)
+against the same fake: what aiogram alone takes to start, and the memory it holds.
+
 Prints the median of the repeats next to the targets; never asserts times. Exits with status
 1 when the bot did not start or logged a traceback.
 
@@ -67,10 +70,20 @@ class StartError(Exception):
     """The bot did not reach getUpdates, or it wrote a traceback."""
 
 
-async def measure_start(workdir: Path, database_url: str, settle_s: float) -> Start:
-    """Spawn feedback-bot, wait for its first getUpdates, let it idle, read /proc, stop it."""
+class FloorProcess(BotProcess):
+    """The floor: a bare aiogram echo bot (benchmarks/echo_polling.py), measured the same way."""
+
+    def program(self) -> list[str]:
+        return [sys.executable, "-m", "benchmarks.echo_polling"]
+
+
+async def measure_start(
+    workdir: Path, database_url: str, settle_s: float, kind: type[BotProcess] = BotProcess
+) -> Start:
+    """Spawn feedback-bot (or the floor), wait for its first getUpdates, let it idle, read
+    /proc, stop it."""
     async with FakeTelegram() as tg:
-        bot = BotProcess(tg.url, workdir, DATABASE_URL=database_url)
+        bot = kind(tg.url, workdir, DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
         spawned = time.monotonic()
         await bot.start()
         assert bot.process is not None
@@ -129,11 +142,19 @@ def new_database(kind: str, postgres_url: str | None, folder: Path) -> Iterator[
         yield url
 
 
-async def measure(args: argparse.Namespace) -> dict[str, list[list[Start]]]:
-    """database kind -> one [first start, restart] pair per repeat."""
+async def measure(args: argparse.Namespace) -> tuple[dict[str, list[list[Start]]], list[Start]]:
+    """database kind -> one [first start, restart] pair per repeat; and the floor's starts."""
     kinds = ["sqlite"] + (["postgresql"] if args.database_url else [])
     results: dict[str, list[list[Start]]] = {kind: [] for kind in kinds}
+    floor: list[Start] = []
     for repeat in range(args.repeat):
+        with tempfile.TemporaryDirectory(prefix="civic-startup-") as folder:
+            floor.append(await measure_start(Path(folder), "", args.settle, FloorProcess))
+        print(
+            f"  repeat {repeat + 1}, bare aiogram echo: {floor[-1].to_first_poll_s:.2f} s to "
+            f"getUpdates ({floor[-1].cpu_s:.2f} s CPU), idle RSS {floor[-1].idle_rss_mb:.0f} MB",
+            flush=True,
+        )
         for kind in kinds:
             with (
                 tempfile.TemporaryDirectory(prefix="civic-startup-") as folder,
@@ -148,14 +169,16 @@ async def measure(args: argparse.Namespace) -> dict[str, list[list[Start]]]:
                     f"peak {start.peak_rss_mb:.0f} MB",
                     flush=True,
                 )
-    return results
+    return results, floor
 
 
 def _ok(good: bool) -> str:
     return "ok" if good else "MISSED"
 
 
-def report(args: argparse.Namespace, results: dict[str, list[list[Start]]]) -> None:
+def report(
+    args: argparse.Namespace, results: dict[str, list[list[Start]]], floor: list[Start]
+) -> None:
     print(
         f"\nfeedback-bot start-up (median of {args.repeat}; figures only, nothing asserted)\n"
         f"machine   {cpu_model()}, {os.cpu_count()} cores, load average "
@@ -187,6 +210,12 @@ def report(args: argparse.Namespace, results: dict[str, list[list[Start]]]) -> N
         for row in rows:
             print("".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         print()
+    print(
+        "the floor, a bare aiogram echo bot (benchmarks/echo_polling.py: no database, one "
+        f"handler), the same way: {statistics.median(f.to_first_poll_s for f in floor):.2f} s "
+        f"to first getUpdates ({statistics.median(f.cpu_s for f in floor):.2f} s CPU), idle "
+        f"RSS {statistics.median(f.idle_rss_mb for f in floor):.0f} MB"
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -215,10 +244,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     try:
-        results = asyncio.run(measure(args))
+        results, floor = asyncio.run(measure(args))
     except StartError as failure:
         sys.exit(f"startup.py: feedback-bot did not start cleanly: {failure}")
-    report(args, results)
+    report(args, results, floor)
 
 
 if __name__ == "__main__":
