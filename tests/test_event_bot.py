@@ -68,6 +68,7 @@ class EventsTelegram(Telegram):
 
     def __init__(self, database_url: str, sessions: sessionmaker[Session]) -> None:
         self.clock = FakeClock(NOW)
+        self.wakes: list[int] = []  # how many Bot API calls were made at each wake-up
         self.settings = Settings(
             _env_file=None,
             bot_token="42:TEST",
@@ -85,6 +86,7 @@ class EventsTelegram(Telegram):
             runs=FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode()),
             i18n=create_i18n("bg"),
             clock=self.clock,
+            wake_notifications=lambda: self.wakes.append(len(self.api.requests)),
         )
 
     def add_event(
@@ -291,6 +293,19 @@ async def test_the_check_in_link_marks_a_registered_citizen_attended(
     assert message.text.startswith("Welcome! You are checked in.")
     assert "You were there. Thank you!" in message.text
     assert tg.status(event, ana) == RegistrationStatus.ATTENDED
+
+
+async def test_a_late_check_in_wakes_the_invitation_only_after_the_welcome_is_sent(
+    tg: EventsTelegram, ana: Person
+) -> None:
+    event = tg.add_event()
+    tg.clock.now = event.ends_at + timedelta(hours=1)  # the invitation is due at once
+    before = len(tg.api.requests)
+
+    message = (await ana.say(f"/start ci_{event.code}")).only(SendMessage)
+
+    assert message.text.startswith("Welcome! You are checked in.")
+    assert tg.wakes == [before + 1]  # the welcome went out first: it comes before the invitation
 
 
 async def test_the_check_in_link_registers_on_the_spot_a_citizen_never_seen(

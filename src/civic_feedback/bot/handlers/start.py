@@ -170,7 +170,6 @@ async def open_link(
     notice = None
     if kind == "ci":
         outcome = registrar.check_in(session, citizen, event, clock())
-        wake_notifications()  # checked in after the event: the invitation is due now
         notice = {
             Outcome.CHECKED_IN: _("Welcome! You are checked in. Thank you for coming."),
             Outcome.ALREADY: _("You are already checked in. Thank you for coming."),
@@ -178,6 +177,10 @@ async def open_link(
         }[outcome]
     text, markup = render_card(session, event, citizen, language, settings)
     await _show(bot, citizen, f"{notice}\n\n{text}" if notice else text, markup, query)
+    if kind == "ci":
+        # Checked in after the event: the invitation is due now. Woken only once the
+        # citizen has seen the welcome, so the invitation always comes after it.
+        wake_notifications()
 
 
 def create_router() -> Router:
