@@ -7,11 +7,13 @@ calls it made (tests/recording_session.py, no network) and the rows it wrote.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import random
 import string
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html import escape
@@ -28,7 +30,7 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -871,6 +873,44 @@ async def test_a_text_answer_delivered_twice_stores_one_answer_and_replies_once(
     (response,) = tg.responses("event-satisfaction")
     assert tg.answers(response.id or 0)["suggestion"] == "More chairs"
     assert response.state == ResponseState.COMPLETED
+
+
+async def test_a_press_given_to_two_replicas_at_the_same_moment_is_answered_once_quietly(
+    tg: Telegram, ana: Person, database_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Both replicas pass the first look (update unseen, same question open); the answer
+    row of the one that writes second clashes with the first's, and it drops the update
+    without a word: no apology, no second edit."""
+    await start_event_form(ana)
+    other = Telegram(database_url, session_factory(create_db_engine(database_url)))
+    other.api, other.bot = tg.api, tg.bot  # the same Telegram on the other side
+    press = callback_update(
+        tg.next_update_id(), ana.user_id, button(ana.screen, "4").callback_data or "",
+        ana.screen.message_id,
+    )  # fmt: skip
+    by_the_other: list[Calls] = []
+
+    def the_other_answers_first(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # This replica has read the open question and is about to store the answer: the
+        # other one handles the same press meanwhile, on its own thread and event loop.
+        if statement.startswith("INSERT INTO answer ") and not by_the_other:
+            with ThreadPoolExecutor(1) as thread:
+                by_the_other.append(thread.submit(asyncio.run, other.deliver(press)).result())
+
+    caplog.set_level(logging.INFO, logger="civic_feedback.bot.middlewares")
+    before = len(tg.api.requests)
+    event.listen(engine, "before_cursor_execute", the_other_answers_first)
+    try:
+        await tg.deliver(press)
+    finally:
+        event.remove(engine, "before_cursor_execute", the_other_answers_first)
+        other.close()
+
+    (handled,) = by_the_other
+    assert handled.message_calls == 1  # the other replica moved the form on, once
+    assert tg.api.requests[before:] == handled.requests  # this one added nothing
+    assert ana.answers() == {"overall": 4}
+    assert "update_duplicate" in caplog.text
 
 
 async def test_start_after_stop_subscribes_the_citizen_again(tg: Telegram, ana: Person) -> None:

@@ -126,6 +126,8 @@ async def test_an_update_delivered_to_both_replicas_is_stored_once(
     assert scalar(engine, answers) == "overall,recommend"
     assert first.process is not None  # neither fell over
     assert second.process is not None
+    assert not any("update_failed" in process.log() for process in replicas.processes)
+    assert not [m for m in tg.messages(citizen.id) if "something went wrong" in m.content]
 
 
 def seed(url: str) -> None:

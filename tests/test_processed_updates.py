@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -10,6 +12,7 @@ from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import Citizen, ProcessedUpdate
 from civic_feedback.storage.processed_updates import (
     commit_pending,
+    handled_elsewhere,
     look_up_arrival,
     record_with_next_commit,
 )
@@ -95,3 +98,33 @@ def test_a_change_made_after_the_handlers_commit_is_still_committed(
     with sessions() as session:
         stored = session.exec(select(Citizen).where(Citizen.telegram_id == 5006)).one()
     assert stored.opted_out
+
+
+def test_an_update_another_process_recorded_is_handled_elsewhere_and_only_then(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as ours, sessions() as theirs:
+        record_with_next_commit(ours, 80)
+        record_with_next_commit(theirs, 81)
+        ours.commit()
+        theirs.commit()
+
+        assert handled_elsewhere(ours, 81)  # the other replica's commit
+        assert not handled_elsewhere(ours, 80)  # a failure after our own commit is ours
+        assert not handled_elsewhere(ours, 82)  # nobody recorded it
+
+
+def test_a_failed_commit_does_not_count_as_having_recorded_the_update(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as theirs:
+        record_with_next_commit(theirs, 83)
+        theirs.commit()
+
+    with sessions() as ours:
+        record_with_next_commit(ours, 83)
+        with pytest.raises(IntegrityError):
+            ours.commit()
+        ours.rollback()
+
+        assert handled_elsewhere(ours, 83)

@@ -10,12 +10,14 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, Update, User
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.storage.citizens import note_activity
 from civic_feedback.storage.processed_updates import (
     commit_pending,
+    handled_elsewhere,
     look_up_arrival,
     record_with_next_commit,
 )
@@ -57,6 +59,9 @@ class DatabaseMiddleware(BaseMiddleware):
 
     The update id is recorded in the same transaction as what the handler stores, so an
     update is either fully handled or not at all, even across a kill -9 or two replicas.
+    Two replicas given the same update at the same moment both pass the first look; the
+    one that commits second fails on a row the first wrote (the update id, or the answer
+    it stored), its transaction is rolled back, and the update is dropped as a duplicate.
     """
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -77,6 +82,13 @@ class DatabaseMiddleware(BaseMiddleware):
                 note_activity(arrival.citizen)
             data["session"] = session
             data["citizen"] = arrival.citizen
-            result = await handler(event, data)
-            commit_pending(session)  # what the handler left, at least the update id
+            try:
+                result = await handler(event, data)
+                commit_pending(session)  # what the handler left, at least the update id
+            except IntegrityError:
+                session.rollback()
+                if not handled_elsewhere(session, event.update_id):
+                    raise
+                log.info("update_duplicate update_id=%s (at the same moment)", event.update_id)
+                return UNHANDLED
             return result

@@ -17,7 +17,9 @@ from civic_feedback.storage.models import Citizen, ProcessedUpdate, utcnow
 
 _PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 _RECORD = insert(_PROCESSED)
-_KEY = "update_id"
+_KEY = "update_id"  # the update id the session's next commit records
+_WRITING = "update_id_writing"  # ...written by the commit under way
+_COMMITTED = "update_id_committed"  # ...recorded by a commit of this session
 
 # One row whatever the ids: whether the update was handled, and its sender's columns (all
 # NULL for someone never met). Built once, so executing it skips SQLAlchemy's cache-key work.
@@ -53,6 +55,21 @@ def look_up_arrival(session: Session, update_id: int, telegram_id: int | None) -
     return Arrival(False, attach_citizen(session, row._mapping))
 
 
+_WAS_PROCESSED = select(_PROCESSED.c.update_id).where(
+    _PROCESSED.c.update_id == bindparam("update_id")
+)
+
+
+def handled_elsewhere(session: Session, update_id: int) -> bool:
+    """Whether another process (a replica given the same update) recorded the update as
+    handled, after this session's transaction failed on a row that process wrote first."""
+    if session.info.get(_COMMITTED) == update_id:
+        return False  # this session recorded it: the failure came after, and is its own
+    return (
+        session.connection().execute(_WAS_PROCESSED, {"update_id": update_id}).first() is not None
+    )
+
+
 def record_with_next_commit(session: Session, update_id: int) -> None:
     """The session's next commit also records the update as handled (once)."""
     session.info[_KEY] = update_id
@@ -75,9 +92,16 @@ def commit_pending(session: Session) -> None:
 def record_updates_on_commit(factory: sessionmaker[Session]) -> None:
     """Sessions of ``factory`` write a pending update id inside the commit they make."""
     event.listen(factory, "before_commit", _write_pending_update)
+    event.listen(factory, "after_commit", _note_update_committed)
 
 
 def _write_pending_update(session: Session) -> None:
     update_id = session.info.pop(_KEY, None)
     if update_id is not None:
         session.connection().execute(_RECORD, {"update_id": update_id, "processed_at": utcnow()})
+        session.info[_WRITING] = update_id
+
+
+def _note_update_committed(session: Session) -> None:
+    if _WRITING in session.info:
+        session.info[_COMMITTED] = session.info.pop(_WRITING)

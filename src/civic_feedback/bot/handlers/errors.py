@@ -8,17 +8,12 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
-    if isinstance(event.exception, IntegrityError) and "processed_update" in str(event.exception):
-        # Another replica handled this very update first: nothing to do, nothing to say.
-        log.info("update_duplicate update_id=%s", update.update_id)
-        return
     if isinstance(event.exception, TelegramForbiddenError):
         # The citizen blocked the bot: there is nobody to apologise to.
         log.info("citizen_blocked_bot update_id=%s", update.update_id)
