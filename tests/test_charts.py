@@ -12,7 +12,13 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
-from civic_feedback.reports.charts import nps_breakdown, rating_distribution, weekly_trend
+from civic_feedback.reports.charts import (
+    BARS,
+    LINE,
+    nps_breakdown,
+    rating_distribution,
+    weekly_trend,
+)
 from civic_feedback.reports.figures import QuestionFigures, Tally, question_figures
 from civic_feedback.reports.trend import TrendPoint
 
@@ -84,3 +90,25 @@ def test_a_rating_chart_has_one_panel_per_question() -> None:
 
 def test_an_unknown_language_gets_english_labels() -> None:
     assert CHARTS["trend"]("de") == CHARTS["trend"]("en")
+
+
+def _rows_of(image: Image.Image, colour: str, columns: range) -> list[int]:
+    """The pixel rows, within ``columns``, drawn in exactly ``colour``."""
+    wanted = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    pixels = image.convert("RGB").load()
+    assert pixels is not None
+    return [y for y in range(image.height) for x in columns if pixels[x, y] == wanted]
+
+
+def test_the_rating_line_stays_above_the_bars_even_for_the_worst_rated_busiest_week() -> None:
+    weeks = [TrendPoint(f"2026-W{40 + i}", 10, 5.0) for i in range(7)]
+    busiest_and_worst = TrendPoint("2026-W47", 500, 1.0)
+    image = Image.open(io.BytesIO(weekly_trend([*weeks, busiest_and_worst], "en")))
+
+    # The last week's bar and point share the column band right of the seventh tick.
+    band = range(int(image.width * 0.80), int(image.width * 0.86))
+    bar, line = _rows_of(image, BARS, band), _rows_of(image, LINE, band)
+
+    assert bar, "no bar drawn in the last week's band"
+    assert line, "no rating point drawn in the last week's band"
+    assert max(line) < min(bar)  # the point (and its label above it) never sits on the bar

@@ -228,7 +228,9 @@ def weekly_trend(points: Sequence[TrendPoint], language: str, scope: str = "") -
         slots = range(len(points))
         counts.bar(slots, [p.completed for p in points], color=BARS, width=0.6)
         counts.set_ylabel(labels["trend_completed"], color="#4a6f9a")
-        counts.set_ylim(0, max([1, *(p.completed for p in points)]) * 1.15)
+        # Bars in the lower part, the rating line above them: neither hides the other's
+        # labels, whatever the week's counts and ratings.
+        counts.set_ylim(0, max([1, *(p.completed for p in points)]) * 2.2)
         counts.yaxis.get_major_locator().set_params(integer=True)
         counts.set_xticks(slots, [p.week[-3:] for p in points])
         counts.spines["right"].set_visible(True)
@@ -248,7 +250,7 @@ def weekly_trend(points: Sequence[TrendPoint], language: str, scope: str = "") -
                     color=LINE,
                     path_effects=[halo],  # readable where it crosses the line or a bar
                 )
-        ratings.set_ylim(0.5, 5.6)
+        ratings.set_ylim(-3.8, 5.6)
         ratings.set_yticks([1, 2, 3, 4, 5])
         ratings.set_ylabel(labels["trend_average"], color=LINE)
         return _png(figure)
