@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+
+from civic_feedback.sandbox.chat_records import UploadedFile
 
 JSON = dict[str, Any]
 
@@ -87,6 +90,45 @@ def coerce_param(key: str, value: Any) -> Any:
         except ValueError:
             raise bad_request(f"can't parse {key} JSON object") from None
     return value
+
+
+async def read_params(
+    request: web.Request, store_file: Callable[[str, bytes, str | None], UploadedFile]
+) -> tuple[JSON, dict[str, UploadedFile]]:
+    """A request's parameters from its query and its JSON or form body, typed; the files it
+    uploads are kept with ``store_file``."""
+    params: JSON = dict(request.query)
+    files: dict[str, UploadedFile] = {}
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError as exc:
+                raise bad_request("can't parse JSON body") from exc
+            if isinstance(body, dict):
+                params.update(body)
+        else:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    files[key] = store_file(value.filename, value.file.read(), value.content_type)
+                elif isinstance(value, bytes | bytearray):
+                    params[key] = bytes(value).decode()
+                else:
+                    params[key] = value
+    for key, value in list(params.items()):
+        params[key] = coerce_param(key, value)
+    return params, files
+
+
+def chat_id_param(params: JSON) -> int | str:
+    """The chat_id parameter: a chat's id, or a channel's @username."""
+    chat_id = params.get("chat_id")
+    if chat_id is None or chat_id == "":
+        raise bad_request("chat_id is empty")
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int | str):
+        raise bad_request("chat not found")
+    return chat_id
 
 
 def error_response(err: ApiError) -> web.Response:
