@@ -63,10 +63,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from civic_feedback.bot.app import add_request_middlewares
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.retry import RetryMiddleware
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
 from civic_feedback.settings import Settings
@@ -568,7 +568,7 @@ class Bench:
         recorded: list[list[JSON]] = []
 
         civic_tg = NoNetworkSession(bot_id=int(TOKEN.split(":")[0]))
-        civic_tg.middleware(RetryMiddleware())  # as create_bot() assembles the product's session
+        add_request_middlewares(civic_tg)  # as create_bot() assembles the product's session
         bot = Bot(TOKEN, session=civic_tg, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         profiler = cProfile.Profile() if profile else None
         with _profiled(profiler), self.i18n.context(), full_gc_pauses() as civic_gc:

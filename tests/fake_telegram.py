@@ -28,7 +28,7 @@ import aiohttp
 
 from civic_feedback.sandbox.bot_api import ApiError
 from civic_feedback.sandbox.chat_records import RequestRecord, SentMessage, UploadedFile
-from civic_feedback.sandbox.emulator import BotApiEmulator
+from civic_feedback.sandbox.emulator import CALLBACK_TIMEOUT, BotApiEmulator
 
 __all__ = [
     "MESSAGE_METHODS",
@@ -86,9 +86,14 @@ class FakeTelegram(BotApiEmulator):
         bot_first_name: str = "Civic feedback",
         host: str = "127.0.0.1",
         port: int = 0,
+        callback_timeout: float | None = CALLBACK_TIMEOUT,
     ) -> None:
         super().__init__(
-            bot_username=bot_username, bot_first_name=bot_first_name, host=host, port=port
+            bot_username=bot_username,
+            bot_first_name=bot_first_name,
+            host=host,
+            port=port,
+            callback_timeout=callback_timeout,
         )
         #: Max message-producing calls per second over all chats (None: unlimited).
         self.global_rate = global_rate

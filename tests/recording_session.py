@@ -37,6 +37,8 @@ from aiogram.types import (
     User,
 )
 
+from civic_feedback.bot.app import add_request_middlewares
+
 BOT_ID = 42
 BOT_TOKEN = f"{BOT_ID}:TEST"
 BOT_USER = User(id=BOT_ID, is_bot=True, first_name="Civic feedback", username="civic_test_bot")
@@ -62,6 +64,8 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self.messages: dict[tuple[int, int], Message] = {}  # (chat id, message id) -> now
+        #: Telegram's error for every answerCallbackQuery (None: answers are taken).
+        self.refuse_press_answers: str | None = None
         self._last_message_id: dict[int, int] = {}
 
     async def make_request(
@@ -127,6 +131,8 @@ class RecordingSession(BaseSession):
         if isinstance(method, SendPhoto):
             photo = [PhotoSize(file_id="photo", file_unique_id="photo", width=800, height=600)]
             return self._new_message(bot, method.chat_id, caption=method.caption, photo=photo)
+        if isinstance(method, AnswerCallbackQuery) and self.refuse_press_answers:
+            raise TelegramBadRequest(method, self.refuse_press_answers)
         if isinstance(method, _TRUE_METHODS):
             return True
         if isinstance(method, GetMe):
@@ -182,6 +188,8 @@ class RecordingSession(BaseSession):
 
 
 def make_bot(session: RecordingSession) -> Bot:
+    """A Bot on ``session`` with the product's request middlewares, as feedback-bot has."""
+    add_request_middlewares(session)
     return Bot(BOT_TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 

@@ -667,6 +667,22 @@ async def test_a_repeatable_form_can_be_answered_twice(tg: Telegram, ana: Person
 # --- buttons that are old, forged or broken ---------------------------------------------------
 
 
+async def test_a_press_whose_answer_telegram_refuses_as_too_late_still_moves_the_form_on(
+    tg: Telegram, ana: Person
+) -> None:
+    # The press waited in Telegram's queue (the bot restarted, or a burst of 429s): Telegram
+    # no longer takes the answer to it, but the citizen must still see the next question.
+    await start_event_form(ana)
+    tg.api.refuse_press_answers = (
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    )
+
+    calls = await ana.tap("4")  # the harness fails when a handler raised
+
+    assert text_of(EVENT, "recommend") in shown(calls.one(EditMessageText))
+    assert ana.answers() == {"overall": 4}
+
+
 async def test_a_stale_button_only_answers_the_query(tg: Telegram, ana: Person) -> None:
     await start_event_form(ana)
     first = ana.screen

@@ -15,6 +15,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -151,6 +152,22 @@ async def test_users_side_commands_and_toasts_are_kept_for_the_page(
         {"command": "events", "description": "Etkinlikler"}
     ]
     assert [m.message_id for m in emulator.chat_changes(CITIZEN, since=0)] == [1, 2]
+
+
+async def test_a_press_is_answered_once_and_not_after_the_timeout(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    question = await bot.send_message(CITIZEN, "Rate", reply_markup=choice(("5", "rate:5")))
+    fresh = emulator.press(CITIZEN, question.message_id, "rate:5")["callback_query"]["id"]
+    emulator.callback_timeout = 0.0  # every press is already too old when answered
+    late = emulator.press(CITIZEN, question.message_id, "rate:5")["callback_query"]["id"]
+
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query(late)
+    emulator.callback_timeout = None
+    assert await bot.answer_callback_query(fresh) is True
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query(fresh)  # answered already
 
 
 async def test_a_waiting_page_wakes_up_when_the_bot_sends(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlmodel import Session
@@ -21,6 +22,7 @@ from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.housekeeping import Housekeeper
 from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.bot.inbox_courier import InboxCourier
+from civic_feedback.bot.late_presses import LatePressAnswers
 from civic_feedback.bot.leadership import Leadership
 from civic_feedback.bot.notifications import NotificationWorker
 from civic_feedback.bot.pacing import RateLimiter
@@ -46,8 +48,15 @@ def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = No
     """
     api = TelegramAPIServer.from_base(api_url.rstrip("/")) if api_url else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
+    add_request_middlewares(session, limiter)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def add_request_middlewares(session: BaseSession, limiter: RateLimiter | None = None) -> None:
+    """Every Bot API call goes through these, outermost first: a press answered too late
+    is dropped, then 429s and network errors are retried."""
+    session.middleware(LatePressAnswers())
+    session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
 
 
 def _install_forms(session: Session) -> None:

@@ -64,6 +64,7 @@ class BotApiMethods:
         check_limits: Callable[[str, int | str], None],
         chat_changed: Callable[[int | str], None],
         record_sent: Callable[[int | str], None],
+        callback_timeout: float | None = None,
     ) -> None:
         self._chats = chats
         self._updates = updates
@@ -74,8 +75,10 @@ class BotApiMethods:
         self._record_sent = record_sent
 
         self._callback_counter = 0
-        #: Open callback queries: query id -> the user who pressed.
-        self._open_callbacks: dict[str, int] = {}
+        #: Open callback queries: query id -> the user who pressed, and when.
+        self._open_callbacks: dict[str, tuple[int, float]] = {}
+        #: Seconds after a press when answering it fails, as on Telegram (None: never).
+        self.callback_timeout = callback_timeout
         #: Answers to callback queries: query id -> answerCallbackQuery params.
         self.callback_answers: dict[str, JSON] = {}
         self.toasts: list[CallbackToast] = []
@@ -116,7 +119,7 @@ class BotApiMethods:
         """A new callback query id for a user's press, to be answered once."""
         self._callback_counter += 1
         query_id = f"{abs(user_id)}{self._callback_counter:06d}"
-        self._open_callbacks[query_id] = user_id
+        self._open_callbacks[query_id] = (user_id, time.monotonic())
         return query_id
 
     # ---------------------------------------------------------------- the bot and its updates
@@ -375,14 +378,17 @@ class BotApiMethods:
 
     def _answer_callback_query(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         query_id = str(params.get("callback_query_id") or "")
-        if query_id not in self._open_callbacks:
+        user_id, pressed = self._open_callbacks.get(query_id, (None, 0.0))
+        timeout = self.callback_timeout
+        if user_id is None or (timeout is not None and time.monotonic() - pressed > timeout):
+            self._open_callbacks.pop(query_id, None)
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
         text = params.get("text")
         if isinstance(text, str) and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
-        user_id = self._open_callbacks.pop(query_id)
+        del self._open_callbacks[query_id]
         self.callback_answers[query_id] = dict(params)
         if isinstance(text, str) and text:
             self.toasts.append(

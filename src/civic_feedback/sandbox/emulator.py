@@ -18,7 +18,9 @@ Deliberate realism (so that bugs that would fail against Telegram fail here too)
   than 64 bytes are refused with Telegram's errors.
 * ``editMessageText`` without ``reply_markup`` removes the inline keyboard, as Telegram does.
 * Message objects returned to the bot carry ``reply_markup`` only for inline keyboards.
-* A callback query can be answered once; answering an unknown or already answered query fails.
+* A callback query can be answered once; answering an unknown or already answered query fails,
+  and so does answering it more than ``callback_timeout`` seconds after the press (Telegram
+  does not document its limit; answers after 10-15 s are commonly refused).
 * Two overlapping ``getUpdates`` calls: the older one gets ``409 Conflict: terminated by other
   getUpdates request``.
 
@@ -57,6 +59,7 @@ from civic_feedback.sandbox.telegram_objects import bot_json, chat_json, message
 from civic_feedback.sandbox.update_queue import PendingUpdate, UpdateQueue
 
 JSON = dict[str, Any]
+CALLBACK_TIMEOUT = 15.0  # seconds a press can be answered
 
 
 class BotApiEmulator:
@@ -69,6 +72,7 @@ class BotApiEmulator:
         bot_first_name: str = "Civic feedback",
         host: str = "127.0.0.1",
         port: int = 0,
+        callback_timeout: float | None = CALLBACK_TIMEOUT,
     ) -> None:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
@@ -90,6 +94,7 @@ class BotApiEmulator:
             check_limits=self._check_limits,
             chat_changed=self._chat_changed,
             record_sent=self._record_sent,
+            callback_timeout=callback_timeout,
         )
 
     # ---------------------------------------------------------------- lifecycle
@@ -209,6 +214,15 @@ class BotApiEmulator:
     @webhook_url.setter
     def webhook_url(self, url: str) -> None:
         self._methods.webhook_url = url
+
+    @property
+    def callback_timeout(self) -> float | None:
+        """Seconds after a press when answering it fails (None: never)."""
+        return self._methods.callback_timeout
+
+    @callback_timeout.setter
+    def callback_timeout(self, seconds: float | None) -> None:
+        self._methods.callback_timeout = seconds
 
     def my_commands(
         self, *, scope: Mapping[str, Any] | None = None, language_code: str = ""
