@@ -20,8 +20,10 @@ from civic_feedback.bot.leadership import Leadership, Timing
 from civic_feedback.bot.scheduler import Wakers
 from civic_feedback.storage.advisory_locks import LEADER, LeaderLock
 
-FAST = Timing(retry=0.1, check=0.1, lease=0.5)
-DEADLINE = 15  # seconds; far more than any step takes
+# Quick attempts and checks; a lease long enough that a check slowed by a busy machine (the
+# whole suite runs on two cores) never makes the leader let go in the middle of a test.
+FAST = Timing(retry=0.1, check=0.1, lease=3.0)
+DEADLINE = 20  # seconds; far more than any step takes, the grace of 4 s included
 
 
 class Replica:
