@@ -93,7 +93,7 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
         context.set_default_timeout(STEP)
         await context.route("**/*", loopback_only)
         page = await context.new_page()
-        await page.goto(sandbox.url)
+        await page.goto(f"{sandbox.url}?lang=en")  # the page's own labels in English
         yield page
         await browser.close()
     assert elsewhere == []

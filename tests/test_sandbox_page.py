@@ -16,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.bot.__main__ import main
+from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import demo_event
 from civic_feedback.sandbox.emulator import BotApiEmulator
@@ -36,7 +37,7 @@ async def served(
     emulator = BotApiEmulator(bot_username="civic_feedback_sandbox_bot")
     app = web.Application()
     view = ChatView("civic_feedback_sandbox_bot", SOFIA)
-    ChatPage(emulator, sessions, view, code, lambda: NOW).install(app)
+    ChatPage(emulator, sessions, view, code, lambda: NOW, create_i18n("bg")).install(app)
     await emulator.start(app)
     async with aiohttp.ClientSession(emulator.url) as client:
         yield emulator, client, code
@@ -57,6 +58,32 @@ async def test_page_offers_the_cast_and_the_demo_event_links(
         assert "/api/chat" in await response.text()
     async with client.get("/static/../web.py") as response:
         assert response.status == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "label", "organizer"),
+    [
+        ("", "bg", "Пишете като", "организатор"),  # the interface language of the deployment
+        ("?lang=en", "en", "Chat as", "organizer"),
+        ("?lang=tr", "tr", "Konuşan kişi", "düzenleyici"),
+        ("?lang=de", "bg", "Пишете като", "организатор"),  # not offered: the default
+    ],
+)
+async def test_the_page_speaks_the_language_asked_for_or_the_deployments(
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+    query: str,
+    lang: str,
+    label: str,
+    organizer: str,
+) -> None:
+    _, client, _ = served
+    async with client.get("/" + query) as response:
+        page = await response.text()
+
+    assert f'<html lang="{lang}">' in page
+    assert f"<label>{label} <select" in page
+    assert f"— {organizer}</option>" in page
+    assert "$" not in page  # every field of the template filled
 
 
 async def test_what_a_user_writes_reaches_the_bot_and_shows_in_the_chat(
@@ -92,8 +119,10 @@ async def test_refusals_are_one_line_saying_what_to_do(
     press = {"user": 1001, "message_id": 99, "data": "x"}
     async with client.post("/api/press", json=press) as response:
         assert await response.text() == "that message does not exist in this chat"
-    async with client.post("/api/skip") as response:
+    async with client.post("/api/skip", json={"page_language": "en"}) as response:
         assert (await response.json())["text"].startswith("Nothing is scheduled")
+    async with client.post("/api/skip") as response:  # the page's default language
+        assert (await response.json())["text"].startswith("Нищо не е насрочено")
 
 
 def test_a_taken_port_is_one_line_saying_what_to_do(

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from civic_feedback.bot.app import run_bot
+from civic_feedback.bot.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import DEMO_MUNICIPALITIES, ORGANIZER, demo_event
 from civic_feedback.sandbox.emulator import BotApiEmulator
@@ -73,7 +74,8 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             )
             app = web.Application(client_max_size=64 * 1024 * 1024)
             view = ChatView(BOT_USERNAME, settings.zone)
-            ChatPage(emulator, sessions, view, event.code, utcnow).install(app)
+            page_i18n = create_i18n(settings.interface_language)
+            ChatPage(emulator, sessions, view, event.code, utcnow, page_i18n).install(app)
             try:
                 await emulator.start(app)
             except OSError as error:

@@ -1,11 +1,13 @@
 """The sandbox's chat page and its small JSON API, served beside the Bot API emulator.
 
-- ``GET /``: the page (chat as a demo citizen or the organizer, Telegram language, the demo
-  event's links, the fast-forward control);
+- ``GET /?lang=bg``: the page (chat as a demo citizen or the organizer, Telegram language, the
+  demo event's links, the fast-forward control), its own labels in ``lang`` (by default the
+  deployment's interface language);
 - ``GET /api/chat?user=&language=&since=&wait=``: what changed in the user's chat since a
   version, waiting up to ``wait`` seconds for a change (long polling);
 - ``POST /api/send``, ``POST /api/press``: the user writes, or presses an inline button;
-- ``POST /api/skip``: the next scheduled message becomes due now;
+- ``POST /api/skip`` (``{"page_language": "bg"}``, optional): the next scheduled message
+  becomes due now; the answer says so in the page's language;
 - ``GET /files/{file_id}``: a photo or document the bot sent.
 """
 
@@ -18,6 +20,8 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -46,12 +50,14 @@ class ChatPage:
         view: ChatView,
         event_code: str,
         clock: Callable[[], datetime],
+        i18n: I18n,
     ) -> None:
         self.emulator = emulator
         self.sessions = sessions
         self.view = view
         self.event_code = event_code
         self.clock = clock
+        self.i18n = i18n  # the page's own labels; its default locale is the page's language
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
@@ -63,24 +69,33 @@ class ChatPage:
         app.router.add_get("/files/{file_id}", self.file)
 
     async def page(self, request: web.Request) -> web.Response:
+        language = self._page_language(request.query.get("lang"))
+        with self.i18n.context(), self.i18n.use_locale(language):
+            labels = page_labels()
         template = Template((_STATIC / "chat.html").read_text(encoding="utf-8"))
-        people = "".join(
-            f'<option value="{u.telegram_id}" data-language="{u.language}">'
-            f"{escape(u.name)} — {'organizer' if u.organizer else 'citizen'}</option>"
-            for u in CAST
-        )
-        languages = "".join(f'<option value="{k}">{v}</option>' for k, v in LANGUAGES.items())
-        links = "".join(
-            f'<button type=button data-start="{kind}_{self.event_code}">{label}</button>'
-            for kind, label in (("ev", "Event card"), ("ci", "Check in"), ("fb", "Feedback form"))
-        )
         body = template.substitute(
             bot=escape(self.emulator.bot_first_name),
-            people=people,
-            languages=languages,
-            links=links,
+            lang=language,
+            page_languages=" · ".join(
+                f"<b>{name}</b>" if code == language else f'<a href="/?lang={code}">{name}</a>'
+                for code, name in LANGUAGES.items()
+            ),
+            people="".join(
+                f'<option value="{u.telegram_id}" data-language="{u.language}">'
+                f"{escape(u.name)} — {labels['organizer' if u.organizer else 'citizen']}</option>"
+                for u in CAST
+            ),
+            languages="".join(f'<option value="{k}">{v}</option>' for k, v in LANGUAGES.items()),
+            links="".join(
+                f'<button type=button data-start="{kind}_{self.event_code}">{labels[kind]}</button>'
+                for kind in ("ev", "ci", "fb")
+            ),
+            **{key: escape(text) for key, text in labels.items()},
         )
         return web.Response(text=body, content_type="text/html")
+
+    def _page_language(self, asked: object) -> str:
+        return asked if isinstance(asked, str) and asked in LANGUAGES else self.i18n.default_locale
 
     async def static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -150,14 +165,19 @@ class ChatPage:
         return web.json_response({"ok": True})
 
     async def skip(self, request: web.Request) -> web.Response:
+        asked = (await _json(request)).get("page_language") if request.can_read_body else None
+        language = self._page_language(asked)
         with self.sessions() as session:
             gap = skip_to_next_message(session, self.clock())
-        if gap is None:
-            text = "Nothing is scheduled: register for the demo event first (Event card)."
-        elif gap == timedelta(0):
-            text = "The next message is already due: it is on its way."
-        else:
-            text = f"Jumped {_duration(gap)} ahead: the next scheduled message is on its way."
+        with self.i18n.context(), self.i18n.use_locale(language):
+            if gap is None:
+                text = _("Nothing is scheduled: register for the demo event first (Event card).")
+            elif gap == timedelta(0):
+                text = _("The next message is already due: it is on its way.")
+            else:
+                text = _("Jumped {time} ahead: the next scheduled message is on its way.").format(
+                    time=_duration(gap)
+                )
         return web.json_response({"text": text})
 
     async def file(self, request: web.Request) -> web.Response:
@@ -208,9 +228,35 @@ def _ascii(name: str) -> str:
 
 
 def _duration(gap: timedelta) -> str:
-    """``1 d 23 h 5 min``; seconds only under a minute."""
+    """``1 d 23 h 5 min`` in the current locale; seconds only under a minute."""
     minutes = int(gap.total_seconds()) // 60
     if minutes == 0:
-        return f"{int(gap.total_seconds())} s"
-    parts = [(minutes // 1440, "d"), (minutes // 60 % 24, "h"), (minutes % 60, "min")]
-    return " ".join(f"{count} {unit}" for count, unit in parts if count)
+        return _("{count} s").format(count=int(gap.total_seconds()))
+    parts = [
+        (minutes // 1440, _("{count} d")),
+        (minutes // 60 % 24, _("{count} h")),
+        (minutes % 60, _("{count} min")),
+    ]
+    return " ".join(unit.format(count=count) for count, unit in parts if count)
+
+
+def page_labels() -> dict[str, str]:
+    """The page's own labels in the current locale: template fields, roles and link names."""
+    return {
+        "sandbox": _("sandbox"),
+        "summary": _("Sandbox: no Telegram, nothing leaves this computer"),
+        "chat_as": _("Chat as"),
+        "telegram_language": _("Telegram language"),
+        "demo_event": _("Demo event"),
+        "clock": _("Clock"),
+        "skip": _("Next scheduled message"),
+        "skip_hint": _("Move the schedule so that the next reminder or invitation is due now"),
+        "commands": _("Commands"),
+        "message": _("Message"),
+        "send": _("Send"),
+        "organizer": _("organizer"),
+        "citizen": _("citizen"),
+        "ev": _("Event card"),
+        "ci": _("Check in"),
+        "fb": _("Feedback form"),
+    }

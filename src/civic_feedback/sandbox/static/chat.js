@@ -133,7 +133,7 @@ composer.addEventListener("submit", (event) => {
 $("menu").addEventListener("click", () => { commandsBox.hidden = !commandsBox.hidden; });
 $("start").addEventListener("click", () => say("/start"));
 $("skip").addEventListener("click", async () => {
-  const answer = await post("/api/skip", {});
+  const answer = await post("/api/skip", {page_language: document.documentElement.lang});
   if (answer) $("clock").textContent = answer.text;
 });
 userSelect.addEventListener("change", openChat);
