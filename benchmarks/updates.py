@@ -384,7 +384,9 @@ async def _feed_one(
     try:
         update = Update.model_validate(raw, context={"bot": bot})  # as polling parses it
         began = time.perf_counter()
-        await dispatcher.feed_update(bot, update)
+        result = await dispatcher.feed_update(bot, update)
+        if isinstance(result, TelegramMethod):  # a handler's answer, sent as polling sends it
+            await bot(result)
         latencies.append(time.perf_counter() - began)
     finally:
         _PHASE.reset(token)

@@ -122,10 +122,25 @@ class BotApiStandIn(NoNetworkSession):
         await self._registered.wait()
         self._registered.clear()
 
+    async def take_reply(self, response: aiohttp.ClientResponse) -> None:
+        """The Bot API method a webhook answered with, carried out as Telegram does."""
+        if response.content_type != "multipart/form-data":
+            await response.read()  # "{}": nothing to do
+            return
+        fields: dict[str, str] = {}
+        reader = aiohttp.MultipartReader.from_response(response)
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, aiohttp.BodyPartReader)
+            fields[part.name or ""] = await part.text()
+        self._call(fields.pop("method"), fields)
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         form = await request.post()
         params = {key: value for key, value in form.items() if isinstance(value, str)}
+        return web.json_response({"ok": True, "result": self._call(method, params)})
+
+    def _call(self, method: str, params: dict[str, str]) -> object:
         self.calls["webhook", method] += 1
         if method == "setWebhook":
             self.webhooks.add(params["url"])
@@ -135,7 +150,7 @@ class BotApiStandIn(NoNetworkSession):
             reply = self._replies.pop(int(params["chat_id"]), None)
             if reply is not None and not reply.done():
                 reply.set_result(time.perf_counter())
-        return web.json_response({"ok": True, "result": result})
+        return result
 
 
 # --- The processes ------------------------------------------------------------------------------
@@ -294,9 +309,9 @@ async def post_all(
                 url = servers[next(turn) % len(servers)].url
                 posted = time.perf_counter()
                 async with client.post(url, data=body, headers=headers) as response:
-                    await response.read()
                     if response.status != 200:
                         raise BenchError(f"{url} answered {response.status} to an update")
+                    await standin.take_reply(response)
             result.updates += 1
             if reply.done():
                 result.latencies.append(reply.result() - posted)

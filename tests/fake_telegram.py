@@ -226,6 +226,8 @@ class FakeTelegram(BotApiEmulator):
                 url = urls[next(turn) % len(urls)]
                 async with client.post(url, json=update, headers=headers) as response:
                     delivered = response.status == 200
+                    if delivered:
+                        await self.take_webhook_reply(response)
             except aiohttp.ClientError:
                 delivered = False
             finally:

@@ -200,7 +200,9 @@ class Telegram:
 
     async def deliver_update(self, update: Any) -> Calls:
         before = len(self.api.requests)
-        await self.dispatcher.feed_update(self.bot, update)
+        result = await self.dispatcher.feed_update(self.bot, update)
+        if isinstance(result, TelegramMethod):  # as polling does, and Telegram for a webhook
+            await self.bot(result)
         failed = [
             f"{r.getMessage()}: {r.exc_info and r.exc_info[1]!r}" for r in self.failures.records
         ]

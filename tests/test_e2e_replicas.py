@@ -113,13 +113,13 @@ async def test_an_update_delivered_to_both_replicas_is_stored_once(
     edits = screen.edits
     press = tg.press_button(citizen.id, screen.message_id, "4", language_code="en")
     for url in replicas.urls:
-        assert await post(url, press) == 200
+        assert await post(url, press, telegram=tg) == 200
     assert "update_duplicate" in second.log()
     assert screen.edits == edits + 1  # into the next question, once
 
     # Even both at once, racing each other: the database keeps one answer.
     press = tg.press_button(citizen.id, screen.message_id, "9", language_code="en")
-    statuses = await asyncio.gather(*(post(url, press) for url in replicas.urls))
+    statuses = await asyncio.gather(*(post(url, press, telegram=tg) for url in replicas.urls))
 
     assert statuses == [200, 200]
     answers = "SELECT string_agg(question_id, ',' ORDER BY id) FROM answer"

@@ -62,6 +62,33 @@ async def test_a_redelivered_update_is_handled_once(tg: FakeTelegram, hook: str)
     assert len(tg.messages(4007)) == 1
 
 
+async def test_a_press_is_answered_in_the_webhooks_own_response(
+    tg: FakeTelegram, hook: str
+) -> None:
+    citizen = 4011
+    opened = tg.send_text(citizen, "/start f_event-satisfaction", language_code="en")
+    assert await post(hook, opened, telegram=tg) == 200
+    notice = tg.last_message(citizen)
+    assert notice is not None
+    agree = tg.press_button(citizen, notice.message_id, "✅ I agree", language_code="en")
+    assert await post(hook, agree, telegram=tg) == 200
+    question = tg.last_message(citizen)
+    assert question is not None
+    assert "How would you rate the event overall?" in question.content
+    asked_before, edits_before = len(tg.requests("answerCallbackQuery")), question.edits
+
+    press = tg.press_button(citizen, question.message_id, "4", language_code="en")
+    assert await post(hook, press, telegram=tg) == 200
+
+    (answer,) = tg.requests("answerCallbackQuery")[asked_before:]
+    assert answer.token == "webhook-reply"  # in the HTTP response, not a request of its own
+    assert answer.ok
+    assert answer.params["callback_query_id"] == press["callback_query"]["id"]
+    next_question = tg.message(citizen, question.message_id)
+    assert "recommend" in next_question.content  # the same message, edited once
+    assert next_question.edits == edits_before + 1
+
+
 async def test_healthz_says_the_database_answers(hook: str) -> None:
     base = hook.removesuffix("/telegram/updates")
     async with aiohttp.ClientSession() as client, client.get(f"{base}/healthz") as response:

@@ -104,11 +104,20 @@ def start_update(update_id: int, user_id: int) -> dict[str, Any]:
     }
 
 
-async def post(url: str, update: dict[str, Any], secret: str | None = SECRET) -> int:
-    """Post one update as Telegram does; returns the HTTP status."""
+async def post(
+    url: str,
+    update: dict[str, Any],
+    secret: str | None = SECRET,
+    *,
+    telegram: FakeTelegram | None = None,
+) -> int:
+    """Post one update as Telegram does; returns the HTTP status. With ``telegram``, the Bot
+    API method the webhook answered with is carried out there, as Telegram does."""
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
     async with (
         aiohttp.ClientSession() as client,
         client.post(url, json=update, headers=headers) as response,
     ):
+        if telegram is not None and response.status == 200:
+            await telegram.take_webhook_reply(response)
         return response.status

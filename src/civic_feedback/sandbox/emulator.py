@@ -41,10 +41,10 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
-from aiohttp import web
+from aiohttp import BodyPartReader, ClientResponse, MultipartReader, web
 
-from civic_feedback.sandbox.bot_api import ApiError, error_response, read_params
-from civic_feedback.sandbox.bot_methods import BotApiMethods, scope_key
+from civic_feedback.sandbox.bot_api import ApiError, coerce_param, error_response, read_params
+from civic_feedback.sandbox.bot_methods import BotApiMethods, Handler, scope_key
 from civic_feedback.sandbox.chat_records import (
     CallbackToast,
     RequestRecord,
@@ -363,9 +363,8 @@ class BotApiEmulator:
 
     async def _handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        raw_method = request.match_info["method"]
-        known = self._methods.lookup(raw_method)
-        method = known[0] if known else raw_method
+        known = self._methods.lookup(request.match_info["method"])
+        method = known[0] if known else request.match_info["method"]
         record = RequestRecord(method=method, params={}, time=time.monotonic(), token=token)
         self._log.append(record)
         try:
@@ -376,23 +375,52 @@ class BotApiEmulator:
             if not re.fullmatch(r"\d+:[\w-]+", token):
                 raise ApiError(401, "Unauthorized")
             self._bot_id = int(token.split(":", 1)[0])
-            result = known[1](params, files)
+        except ApiError as err:
+            return await self._refused(record, err)
+        except Exception as exc:  # a bug in the emulator: make it visible to the caller
+            return await self._refused(record, ApiError(500, f"Internal Server Error: {exc!r}"))
+        return await self._carry_out(record, known[1], params, files)
+
+    async def take_webhook_reply(self, response: ClientResponse) -> None:
+        """Carry out the Bot API method a webhook answered an update with, as Telegram does:
+        logged like a request (token ``webhook-reply``); neither its result nor an error
+        goes back to the bot."""
+        if response.content_type != "multipart/form-data":
+            return  # "{}": nothing to do
+        fields: JSON = {}
+        reader = MultipartReader.from_response(response)
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)  # flat form fields, as aiogram writes them
+            fields[part.name or ""] = await part.text()
+        known = self._methods.lookup(str(fields.pop("method", "")))
+        if known is None:
+            return
+        params = {key: coerce_param(key, value) for key, value in fields.items()}
+        record = RequestRecord(known[0], params, time.monotonic(), token="webhook-reply")
+        self._log.append(record)
+        await self._carry_out(record, known[1], params, {})
+
+    async def _carry_out(
+        self, record: RequestRecord, handler: Handler, params: JSON, files: dict[str, UploadedFile]
+    ) -> web.Response:
+        try:
+            result = handler(params, files)
             if asyncio.iscoroutine(result):
                 result = await result
         except ApiError as err:
-            record.status = err.status
-            record.description = err.description
-            await self._queue.notify()
-            return error_response(err)
+            return await self._refused(record, err)
         except Exception as exc:  # a bug in the emulator: make it visible to the caller
-            record.status = 500
-            record.description = f"Internal Server Error: {exc!r}"
-            await self._queue.notify()
-            return error_response(ApiError(500, record.description))
+            return await self._refused(record, ApiError(500, f"Internal Server Error: {exc!r}"))
         record.status = 200
         record.result = result
         await self._queue.notify()
         return web.json_response({"ok": True, "result": result})
+
+    async def _refused(self, record: RequestRecord, err: ApiError) -> web.Response:
+        record.status = err.status
+        record.description = err.description
+        await self._queue.notify()
+        return error_response(err)
 
     # ---------------------------------------------------------------- Telegram's objects
 
