@@ -71,7 +71,7 @@ class ChatPage:
     async def page(self, request: web.Request) -> web.Response:
         language = self._page_language(request.query.get("lang"))
         with self.i18n.context(), self.i18n.use_locale(language):
-            labels = page_labels()
+            labels = {key: escape(text) for key, text in page_labels().items()}
         template = Template((_STATIC / "chat.html").read_text(encoding="utf-8"))
         body = template.substitute(
             bot=escape(self.emulator.bot_first_name),
@@ -90,7 +90,7 @@ class ChatPage:
                 f'<button type=button data-start="{kind}_{self.event_code}">{labels[kind]}</button>'
                 for kind in ("ev", "ci", "fb")
             ),
-            **{key: escape(text) for key, text in labels.items()},
+            **labels,
         )
         return web.Response(text=body, content_type="text/html")
 
