@@ -542,6 +542,20 @@ async def test_ticking_an_option_redraws_only_the_keyboard(tg: Telegram, ana: Pe
     assert "most_useful" not in ana.answers()
 
 
+async def test_a_tick_on_a_message_that_cannot_be_edited_shows_the_question_anew(
+    tg: Telegram, ana: Person
+) -> None:
+    await reach_most_useful(ana)
+    data = button(ana.screen, "Materials").callback_data or ""
+
+    calls = await ana.press(data, message_id=404)  # a message Telegram no longer has
+
+    (question,) = calls.of(SendMessage)  # after the edit Telegram refused
+    assert text_of(EVENT, "most_useful") in question.text
+    assert "✅ Materials provided" in labels(question.reply_markup)
+    assert tg.conversation(ana.user_id) is not None
+
+
 async def test_a_tick_beyond_the_maximum_is_refused_with_an_alert(
     tg: Telegram, ana: Person
 ) -> None:

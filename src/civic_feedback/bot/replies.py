@@ -42,17 +42,29 @@ async def show_in_place(
             if "message is not modified" in error.message:
                 return
             log.info("edit_failed message_id=%s error=%s", message.message_id, error.message)
-    bot = query.bot
-    assert bot is not None
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+    await _send_anew(query, text, markup)
 
 
 async def update_ticks(query: CallbackQuery, prompt: Prompt) -> None:
-    """Redraw only the keyboard after an option was ticked or unticked."""
-    _, markup = render_prompt(prompt)
-    if isinstance(query.message, Message):
+    """Redraw only the keyboard after an option was ticked or unticked; the whole question
+    anew when its message cannot be edited (deleted, or too old for Telegram to show)."""
+    text, markup = render_prompt(prompt)
+    message = query.message
+    if isinstance(message, Message):
         try:
-            await query.message.edit_reply_markup(reply_markup=markup)
+            await message.edit_reply_markup(reply_markup=markup)
+            return
         except TelegramBadRequest as error:
-            if "message is not modified" not in error.message:
-                raise
+            if "message is not modified" in error.message:
+                return
+            log.info("edit_failed message_id=%s error=%s", message.message_id, error.message)
+    await _send_anew(query, text, markup)
+
+
+async def _send_anew(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """The step as a new message, where the pressed one could not be changed."""
+    bot = query.bot
+    assert bot is not None
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
