@@ -63,6 +63,7 @@ from benchmarks.updates import (
 )
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
+from civic_feedback.sandbox.bot_api import webhook_reply
 from civic_feedback.storage.database import create_db_engine, session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,15 +125,9 @@ class BotApiStandIn(NoNetworkSession):
 
     async def take_reply(self, response: aiohttp.ClientResponse) -> None:
         """The Bot API method a webhook answered with, carried out as Telegram does."""
-        if response.content_type != "multipart/form-data":
-            await response.read()  # "{}": nothing to do
-            return
-        fields: dict[str, str] = {}
-        reader = aiohttp.MultipartReader.from_response(response)
-        while (part := await reader.next()) is not None:
-            assert isinstance(part, aiohttp.BodyPartReader)
-            fields[part.name or ""] = await part.text()
-        self._call(fields.pop("method"), fields)
+        reply = await webhook_reply(response)
+        if reply is not None:
+            self._call(*reply)
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, ClientResponse, MultipartReader, web
 
 from civic_feedback.sandbox.chat_records import UploadedFile
 
@@ -119,6 +119,20 @@ async def read_params(
     for key, value in list(params.items()):
         params[key] = coerce_param(key, value)
     return params, files
+
+
+async def webhook_reply(response: ClientResponse) -> tuple[str, dict[str, str]] | None:
+    """The Bot API method a webhook answered an update with, and its form fields as aiogram
+    writes them; None for the empty answer ``{}``."""
+    if response.content_type != "multipart/form-data":
+        await response.read()
+        return None
+    fields: dict[str, str] = {}
+    reader = MultipartReader.from_response(response)
+    while (part := await reader.next()) is not None:
+        assert isinstance(part, BodyPartReader)  # flat form fields, no nested multipart
+        fields[part.name or ""] = await part.text()
+    return fields.pop("method", ""), fields
 
 
 def chat_id_param(params: JSON) -> int | str:

@@ -41,9 +41,15 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
-from aiohttp import BodyPartReader, ClientResponse, MultipartReader, web
+from aiohttp import ClientResponse, web
 
-from civic_feedback.sandbox.bot_api import ApiError, coerce_param, error_response, read_params
+from civic_feedback.sandbox.bot_api import (
+    ApiError,
+    coerce_param,
+    error_response,
+    read_params,
+    webhook_reply,
+)
 from civic_feedback.sandbox.bot_methods import BotApiMethods, Handler, scope_key
 from civic_feedback.sandbox.chat_records import (
     CallbackToast,
@@ -385,16 +391,11 @@ class BotApiEmulator:
         """Carry out the Bot API method a webhook answered an update with, as Telegram does:
         logged like a request (token ``webhook-reply``); neither its result nor an error
         goes back to the bot."""
-        if response.content_type != "multipart/form-data":
-            return  # "{}": nothing to do
-        fields: JSON = {}
-        reader = MultipartReader.from_response(response)
-        while (part := await reader.next()) is not None:
-            assert isinstance(part, BodyPartReader)  # flat form fields, as aiogram writes them
-            fields[part.name or ""] = await part.text()
-        known = self._methods.lookup(str(fields.pop("method", "")))
-        if known is None:
+        reply = await webhook_reply(response)
+        known = self._methods.lookup(reply[0]) if reply else None
+        if reply is None or known is None:
             return
+        fields = reply[1]
         params = {key: coerce_param(key, value) for key, value in fields.items()}
         record = RequestRecord(known[0], params, time.monotonic(), token="webhook-reply")
         self._log.append(record)
