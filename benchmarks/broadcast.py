@@ -2,10 +2,10 @@
 
 Part 1, sending: N recipients (default 5,000) are queued with the product's
 ``queue_broadcast`` in a temporary SQLite database (WAL, as the product configures it).  The
-real :class:`~civic_feedback.bot.broadcaster.Broadcaster` sends them with the real
-:class:`~civic_feedback.bot.pacing.RateLimiter` at ``BROADCAST_RATE`` (``--rate``) and the real
-clock, through the Bot that ``feedback-bot`` builds (``create_bot``: aiohttp session plus the
-real retry middleware), to :class:`tests.fake_telegram.FakeTelegram` on 127.0.0.1, which
+real :class:`~civic_feedback.bot.jobs.broadcaster.Broadcaster` sends them with the real
+:class:`~civic_feedback.bot.client.pacing.RateLimiter` at ``BROADCAST_RATE`` (``--rate``) and
+the real clock, through the Bot that ``feedback-bot`` builds (``create_bot``: aiohttp session
+plus the real retry middleware), to :class:`tests.fake_telegram.FakeTelegram` on 127.0.0.1, which
 enforces Telegram's limits: 30 messages a second over all chats (sliding one-second window)
 and 1 a second per chat, answering ``429 Too Many Requests`` with ``retry_after`` beyond them.
 
@@ -49,11 +49,11 @@ import aiogram
 from sqlalchemy import Engine, Table, insert
 
 from civic_feedback.bot.app import create_bot
-from civic_feedback.bot.broadcaster import Broadcaster
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.pacing import RateLimiter
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.services.broadcasts import progress, queue_broadcast
 from civic_feedback.settings import Settings
-from civic_feedback.storage.broadcasts import progress, queue_broadcast
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.models import Broadcast, Citizen, utcnow
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from civic_feedback.storage.text_language import LanguageDetector
+from civic_feedback.core.text_language import LanguageDetector
 
 COMMENTS = [
     "Залата беше студена и нямаше достатъчно столове за всички.",

@@ -64,6 +64,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, insert, inspect, text
 from sqlalchemy.engine import make_url
 
+from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.summary import WeeklySummary, summarize_period, weekly_summary
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
@@ -77,7 +78,6 @@ from civic_feedback.storage.models import (
     Response,
 )
 from civic_feedback.storage.summary_queries import Scope
-from civic_feedback.storage.weeks import iso_week_bounds
 
 ZONE = ZoneInfo("Europe/Sofia")
 WEEKS = [f"2026-W{n}" for n in range(38, 48)]

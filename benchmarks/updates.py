@@ -66,9 +66,10 @@ from sqlmodel import Session, col, select
 from civic_feedback.bot.app import add_request_middlewares
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
@@ -80,7 +81,6 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from civic_feedback.storage.responses import FormRuns
 
 FLOW_ID = "event-satisfaction"
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench00"

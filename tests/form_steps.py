@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from civic_feedback.flows.engine import Input
+from civic_feedback.services.form_runs import Expected, FormRuns, Prompt
 from civic_feedback.storage.models import Citizen
-from civic_feedback.storage.responses import Expected, FormRuns, Prompt
 
 Step = Input | int
 """An input for the current question; an int ticks that option and then presses Done."""

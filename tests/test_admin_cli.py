@@ -30,16 +30,16 @@ from typer.testing import CliRunner
 
 from civic_feedback.admin_cli import database as admin_database
 from civic_feedback.admin_cli.app import app
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows import library as flow_library
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
-from civic_feedback.storage.pseudonyms import pseudonym
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form
 

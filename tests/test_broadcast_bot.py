@@ -17,7 +17,9 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.bot.callbacks import BroadcastCb
 from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.core.pseudonyms import pseudonym
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen, set_opted_out
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
@@ -29,8 +31,6 @@ from civic_feedback.storage.models import (
     OutboxState,
     Role,
 )
-from civic_feedback.storage.pseudonyms import pseudonym
-from civic_feedback.storage.responses import FormRuns
 from civic_feedback.storage.roles import grant, revoke
 from tests.conftest import PSEUDONYM_KEY
 from tests.recording_session import message_update

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from civic_feedback.storage.broadcasts import claim_deliveries, next_broadcast, settle
+from civic_feedback.services.broadcasts import claim_deliveries, next_broadcast, settle
 from civic_feedback.storage.citizens import add_citizen, set_opted_out
 from civic_feedback.storage.models import Broadcast, BroadcastState, Outbox, OutboxState, utcnow
 from tests.test_admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line

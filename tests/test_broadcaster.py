@@ -17,16 +17,16 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from civic_feedback.bot.app import create_bot
-from civic_feedback.bot.broadcaster import Broadcaster
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.settings import Settings
-from civic_feedback.storage.broadcasts import (
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.services.broadcasts import (
     claim_deliveries,
     next_broadcast,
     progress,
     queue_broadcast,
 )
+from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_opted_out
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (

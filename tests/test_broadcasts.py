@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from civic_feedback.storage.broadcasts import (
+from civic_feedback.services.broadcasts import (
     SegmentError,
     audience,
     cancel_broadcast,
@@ -28,6 +28,7 @@ from civic_feedback.storage.broadcasts import (
     segment_query,
     settle,
 )
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import set_municipality, set_opted_out
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
@@ -38,7 +39,6 @@ from civic_feedback.storage.models import (
     Outbox,
     OutboxState,
 )
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.test_notifications import complete_event_form
 from tests.test_registrations import NOW, REGISTRAR, new_citizen, new_event

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.comments import iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import install_library, publish_flow
-from civic_feedback.storage.weeks import iso_week_bounds
 from tests.test_admin_cli import Cli, ready_cli, session_on, the_error_line
 from tests.test_export_selection import BULGARIAN, ENGLISH, REMARKS, SOFIA, answer
 

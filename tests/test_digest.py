@@ -11,12 +11,12 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from civic_feedback.bot.app import create_bot
-from civic_feedback.bot.digest import DigestSender
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.pacing import RateLimiter
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.digest import DigestSender
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.services.digests import claim_digests, owe_digests
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.digests import claim_digests, owe_digests
 from civic_feedback.storage.models import DigestDelivery, DigestState, Role
 from civic_feedback.storage.roles import grant
 from tests.conftest import PSEUDONYM_KEY

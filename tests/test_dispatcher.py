@@ -37,11 +37,12 @@ from sqlmodel import Session, SQLModel, col, func, select
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.start import welcome_text
-from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.flows.engine import AnswerValue, Problem, Rejected
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.messages import problem_text
 from civic_feedback.flows.schema import Flow
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.citizens import add_citizen, find_citizen
@@ -56,7 +57,6 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.recording_session import (
     MESSAGE_METHODS,
@@ -929,7 +929,7 @@ async def test_a_press_given_to_two_replicas_at_the_same_moment_is_answered_once
             with ThreadPoolExecutor(1) as thread:
                 by_the_other.append(thread.submit(asyncio.run, other.deliver(press)).result())
 
-    caplog.set_level(logging.INFO, logger="civic_feedback.bot.middlewares")
+    caplog.set_level(logging.INFO, logger="civic_feedback.bot.middlewares.database")
     before = len(tg.api.requests)
     event.listen(engine, "before_cursor_execute", the_other_answers_first)
     try:

@@ -20,12 +20,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.core.event_schedule import FollowUpPolicy
+from civic_feedback.services.broadcasts import queue_broadcast
+from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.advisory_locks import LEADER
-from civic_feedback.storage.broadcasts import queue_broadcast
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
-from civic_feedback.storage.event_schedule import FollowUpPolicy
-from civic_feedback.storage.events import Registrar, add_event
+from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
     Broadcast,

@@ -16,9 +16,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel, col
 
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.core.pseudonyms import anonymous_receipt_key
 from civic_feedback.flows.engine import Button, Skip, Text
-from civic_feedback.storage.broadcasts import queue_broadcast, start_draft
-from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
+from civic_feedback.services.broadcasts import queue_broadcast, start_draft
+from civic_feedback.services.erasure import erase_citizen
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.retention import purge
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -31,9 +35,6 @@ from civic_feedback.storage.models import (
     Response,
     Role,
 )
-from civic_feedback.storage.pseudonyms import anonymous_receipt_key
-from civic_feedback.storage.responses import FormRuns
-from civic_feedback.storage.retention import purge
 from civic_feedback.storage.roles import grant
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form

@@ -22,9 +22,12 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.events import registration_notice
-from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.notifications import claim_due
+from civic_feedback.services.registrations import Outcome
 from civic_feedback.settings import Settings
-from civic_feedback.storage.events import Outcome, add_event
+from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
     Citizen,
@@ -36,8 +39,6 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from civic_feedback.storage.notifications import claim_due
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.test_dispatcher import (
     EVENT,

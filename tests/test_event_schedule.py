@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from civic_feedback.storage.event_schedule import (
+from civic_feedback.core.durations import format_duration, parse_duration
+from civic_feedback.core.event_schedule import (
     DEFAULT_REMINDERS,
     FollowUpPolicy,
     followup_time,
-    format_duration,
     invitation_time,
-    parse_duration,
     reminder_is_late,
     reminder_times,
 )

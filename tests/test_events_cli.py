@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from civic_feedback.core.event_schedule import FollowUpPolicy
+from civic_feedback.services.notifications import claim_due
+from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.event_schedule import FollowUpPolicy
-from civic_feedback.storage.events import Registrar, find_event
 from civic_feedback.storage.events import add_event as store_event
+from civic_feedback.storage.events import find_event
 from civic_feedback.storage.models import (
     Citizen,
     Event,
@@ -32,7 +34,6 @@ from civic_feedback.storage.models import (
     NotificationKind,
     NotificationState,
 )
-from civic_feedback.storage.notifications import claim_due
 from tests.fake_telegram import FakeTelegram
 from tests.test_admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line
 

@@ -20,17 +20,17 @@ from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.engine import Button, Input, Skip, Text
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.flows.schema import Flow
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
+from civic_feedback.services.form_runs import Expected, FormRuns, Prompt
 from civic_feedback.storage.citizens import add_citizen, find_citizen
 from civic_feedback.storage.export_rows import export_columns, iter_export_rows
 from civic_feedback.storage.flow_versions import FlowCatalog, flow_definition, publish_flow
 from civic_feedback.storage.models import Answer, AnswerChoice, Citizen, Response, utcnow
-from civic_feedback.storage.pseudonyms import pseudonym
-from civic_feedback.storage.responses import Expected, FormRuns, Prompt
 from tests.conftest import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()

@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.weeks import local_midnight
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen, set_municipality
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.export_rows import (
@@ -27,8 +29,6 @@ from civic_feedback.storage.export_rows import (
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
 from civic_feedback.storage.models import Event, EventKind, Response
-from civic_feedback.storage.responses import FormRuns
-from civic_feedback.storage.weeks import local_midnight
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form
 

@@ -14,11 +14,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.engine import Button, Text
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.flows.schema import QuestionType
 from civic_feedback.reports.export import ExportOptions, write_csv
 from civic_feedback.reports.export_xlsx import write_xlsx
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.export_rows import (
     ExportColumn,
@@ -27,8 +29,6 @@ from civic_feedback.storage.export_rows import (
     iter_export_rows,
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
-from civic_feedback.storage.pseudonyms import pseudonym
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form
 from tests.test_export import FIXED

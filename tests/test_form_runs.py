@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from civic_feedback.flows.engine import Button, Input, Problem, Rejected, Skip, Text
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
+from civic_feedback.services.form_runs import Expected, FormRuns, Prompt, Refusal
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.citizens import add_citizen, find_citizen
 from civic_feedback.storage.flow_versions import (
@@ -36,7 +37,6 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from civic_feedback.storage.responses import Expected, FormRuns, Prompt, Refusal
 from tests.conftest import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.flows.engine import Button, Pick, Text
 from civic_feedback.flows.loader import FlowFileError, load_flow_text
 from civic_feedback.reports.inbox_summary import inbox_summary
-from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
-from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
-from civic_feedback.storage.inbox import (
+from civic_feedback.services.erasure import erase_citizen
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.inbox import (
     Author,
     add_answer,
     add_followup,
@@ -33,6 +34,9 @@ from civic_feedback.storage.inbox import (
     thread,
     topic_text,
 )
+from civic_feedback.services.retention import purge
+from civic_feedback.storage.citizens import add_citizen
+from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import (
     Citizen,
     DeliveryState,
@@ -42,9 +46,6 @@ from civic_feedback.storage.models import (
     InboxStatus,
     utcnow,
 )
-from civic_feedback.storage.responses import FormRuns
-from civic_feedback.storage.retention import purge
-from civic_feedback.storage.weeks import iso_week_bounds
 from tests.conftest import PSEUDONYM_KEY
 from tests.form_steps import Step, walk_form
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.inbox_texts import PostView, post_text
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.views.inbox_texts import PostView, post_text
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.schema import Option
-from civic_feedback.storage.inbox import ItemFacts
+from civic_feedback.services.inbox import ItemFacts
 from civic_feedback.storage.models import InboxItem, InboxStatus
-from civic_feedback.storage.pseudonyms import pseudonym
 from tests.conftest import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()

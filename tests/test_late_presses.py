@@ -29,7 +29,7 @@ async def test_a_press_answered_too_late_counts_as_answered_and_is_logged(
     telegram: RecordingSession, bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     telegram.refuse_press_answers = TOO_OLD
-    caplog.set_level("INFO", logger="civic_feedback.bot.late_presses")
+    caplog.set_level("INFO", logger="civic_feedback.bot.client.late_presses")
 
     answered = await bot.answer_callback_query("4711", text="Saved")
 

@@ -16,8 +16,8 @@ from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, create_engine, text
 
-from civic_feedback.bot.leadership import Leadership, Timing
-from civic_feedback.bot.scheduler import Wakers
+from civic_feedback.bot.jobs.leadership import Leadership, Timing
+from civic_feedback.bot.jobs.scheduler import Wakers
 from civic_feedback.storage.advisory_locks import LEADER, LeaderLock
 
 # Quick attempts and checks; a lease long enough that a check slowed by a busy machine (the

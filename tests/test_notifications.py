@@ -22,10 +22,19 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from civic_feedback.bot.callbacks import EventCb
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.notifications import NotificationWorker
-from civic_feedback.bot.pacing import RateLimiter
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.notifications import NotificationWorker
+from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.flows.engine import Button, Skip
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.notifications import (
+    Claimed,
+    claim_due,
+    mark_failed,
+    mark_sent,
+    mark_unreachable,
+    next_due,
+)
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
@@ -35,15 +44,6 @@ from civic_feedback.storage.models import (
     NotificationKind,
     NotificationState,
 )
-from civic_feedback.storage.notifications import (
-    Claimed,
-    claim_due,
-    mark_failed,
-    mark_sent,
-    mark_unreachable,
-    next_due,
-)
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.fake_telegram import FakeTelegram
 from tests.form_steps import Step, walk_form

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from civic_feedback.bot.pacing import RateLimiter
+from civic_feedback.bot.client.pacing import RateLimiter
 
 
 class ManualClock:
@@ -29,7 +29,7 @@ async def clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
     manual = ManualClock()
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(loop, "time", manual.time)
-    monkeypatch.setattr("civic_feedback.bot.pacing.asyncio.sleep", manual.sleep)
+    monkeypatch.setattr("civic_feedback.bot.client.pacing.asyncio.sleep", manual.sleep)
     return manual
 
 

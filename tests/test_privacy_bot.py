@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 
 from civic_feedback.bot.callbacks import ForgetCb
 from civic_feedback.bot.handlers.start import welcome_text
-from civic_feedback.bot.privacy_notice import PrivacyNotices
+from civic_feedback.bot.middlewares.privacy_gate import PrivacyNotices
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import AuditEntry, Citizen, Registration, Response
-from civic_feedback.storage.pseudonyms import pseudonym
 from tests.conftest import PSEUDONYM_KEY
 from tests.test_dispatcher import EVENT, Person, button, labels, shown, text_of, watched
 from tests.test_event_bot import EventsTelegram, answer_the_form

@@ -9,11 +9,11 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.bot.app import create_bot
 from civic_feedback.flows.engine import Button, Skip, Text
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.publications import record_publication
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Notification, NotificationKind, Publication
-from civic_feedback.storage.publications import record_publication
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.fake_telegram import FakeTelegram
 from tests.form_steps import Step, walk_form

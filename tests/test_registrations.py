@@ -15,14 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.event_schedule import FollowUpPolicy
+from civic_feedback.services.registrations import Outcome, Registrar
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.event_schedule import FollowUpPolicy
 from civic_feedback.storage.events import (
     CODE_ALPHABET,
     CODE_LENGTH,
     EventCounts,
-    Outcome,
-    Registrar,
     add_event,
     event_counts,
     find_event,

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.sandbox.demo import demo_event, skip_to_next_message
+from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.event_schedule import FollowUpPolicy
-from civic_feedback.storage.events import Registrar
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Event, Notification, NotificationState
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.bot.__main__ import main
-from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import demo_event
 from civic_feedback.sandbox.emulator import BotApiEmulator

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from civic_feedback.core.telegram_html import MAX_MESSAGE_LENGTH, html_problems
 from civic_feedback.sandbox.telegram_html import parse_html
-from civic_feedback.storage.telegram_html import MAX_MESSAGE_LENGTH, html_problems
 
 VALID = {
     "plain text": "A public consultation on the city budget, Thursday at 18:00.",

@@ -11,11 +11,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.throttling import Throttle
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.middlewares.throttling import Throttle
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.responses import FormRuns
 from tests.conftest import PSEUDONYM_KEY
 from tests.test_dispatcher import Person, Telegram, watched
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.storage.models import AuditEntry, Citizen, Response, Role, StaffMember
-from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.roles import Permission, may, role_of
 from tests.conftest import PSEUDONYM_KEY
 from tests.test_admin_cli import (

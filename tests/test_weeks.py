@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from civic_feedback.storage.weeks import (
+from civic_feedback.core.weeks import (
     iso_week_bounds,
     last_complete_week,
     local_midnight,

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from civic_feedback.storage.erasure import AnswersOnErasure
-from civic_feedback.storage.event_schedule import FollowUpPolicy, parse_duration
+from civic_feedback.core.durations import parse_duration
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.core.event_schedule import FollowUpPolicy
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
 _TOKEN = re.compile(r"\d+:[\w-]+")  # what the Bot API accepts: the bot id, a colon, a secret

@@ -17,11 +17,10 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import parse_time
+from civic_feedback.core.telegram_html import html_problems
 from civic_feedback.flows.schema import is_valid_flow_id
-from civic_feedback.settings import SUPPORTED_LANGUAGES, load_settings
-from civic_feedback.storage import audit
-from civic_feedback.storage.broadcasts import Progress as BroadcastProgress
-from civic_feedback.storage.broadcasts import (
+from civic_feedback.services.broadcasts import Progress as BroadcastProgress
+from civic_feedback.services.broadcasts import (
     SegmentError,
     audience,
     cancel_broadcast,
@@ -29,10 +28,11 @@ from civic_feedback.storage.broadcasts import (
     queue_broadcast,
     recent_broadcasts,
 )
+from civic_feedback.settings import SUPPORTED_LANGUAGES, load_settings
+from civic_feedback.storage import audit
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.flow_versions import latest_version_id
 from civic_feedback.storage.models import Broadcast, BroadcastState, utcnow
-from civic_feedback.storage.telegram_html import html_problems
 
 app = typer.Typer(
     help="Announcements to citizens: send, status, list, cancel.", no_args_is_help=True

@@ -17,14 +17,14 @@ from rich.table import Table
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code
+from civic_feedback.core.text_language import UNDETERMINED, detection_languages
+from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.reports.comments import write_comments_csv, write_comments_json
 from civic_feedback.reports.export import iso_local
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.comments import Comment, iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import latest_version_id
-from civic_feedback.storage.text_language import UNDETERMINED, detection_languages
-from civic_feedback.storage.weeks import iso_week_bounds
 
 
 class CommentsFormat(StrEnum):

@@ -17,20 +17,12 @@ from sqlmodel import Session, col, select
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
+from civic_feedback.core.durations import format_duration, parse_duration
+from civic_feedback.core.event_schedule import DEFAULT_REMINDERS
 from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
+from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings, load_settings
-from civic_feedback.storage.event_schedule import (
-    DEFAULT_REMINDERS,
-    format_duration,
-    parse_duration,
-)
-from civic_feedback.storage.events import (
-    Registrar,
-    add_event,
-    event_counts,
-    find_event,
-    upcoming_events,
-)
+from civic_feedback.storage.events import add_event, event_counts, find_event, upcoming_events
 from civic_feedback.storage.flow_versions import latest_version
 from civic_feedback.storage.models import Event, EventKind, EventState, utcnow
 

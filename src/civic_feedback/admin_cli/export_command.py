@@ -16,12 +16,12 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code
+from civic_feedback.core.weeks import local_midnight
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.reports.export_xlsx import write_xlsx
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.export_rows import ResponseFilter, export_columns, iter_export_rows
-from civic_feedback.storage.weeks import local_midnight
 
 _stderr = Console(stderr=True, highlight=False)
 

@@ -18,10 +18,7 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.municipalities import known_municipality
-from civic_feedback.settings import Settings, load_settings
-from civic_feedback.storage import audit
-from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.inbox import (
+from civic_feedback.services.inbox import (
     ANSWER_LIMIT,
     Author,
     add_answer,
@@ -32,6 +29,9 @@ from civic_feedback.storage.inbox import (
     thread,
     topic_text,
 )
+from civic_feedback.settings import Settings, load_settings
+from civic_feedback.storage import audit
+from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import InboxItem, InboxStatus, utcnow
 
 app = typer.Typer(

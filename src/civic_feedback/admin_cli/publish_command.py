@@ -18,10 +18,10 @@ from civic_feedback.reports.event_results import (
     results_chart,
     results_text,
 )
+from civic_feedback.services.publications import participants, record_publication
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.models import Publication, utcnow
-from civic_feedback.storage.publications import participants, record_publication
 
 if TYPE_CHECKING:
     from aiogram import Bot

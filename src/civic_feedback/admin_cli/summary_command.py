@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.core.weeks import last_complete_week, parse_iso_week
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.reports.summary_charts import TREND_FILE, summary_charts
 from civic_feedback.reports.summary_formats import write_csv, write_json, write_markdown
@@ -24,7 +25,6 @@ from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.summary_queries import municipality_names
-from civic_feedback.storage.weeks import last_complete_week, parse_iso_week
 
 
 class SummaryFormat(StrEnum):

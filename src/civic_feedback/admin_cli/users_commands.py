@@ -12,12 +12,13 @@ from rich.table import Table
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.municipalities import known_municipality
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.core.pseudonyms import pseudonym
+from civic_feedback.services.erasure import erase_citizen
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.citizens import find_citizen
-from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
 from civic_feedback.storage.models import Role
-from civic_feedback.storage.pseudonyms import pseudonym
 from civic_feedback.storage.roles import grant, revoke, staff_members
 
 app = typer.Typer(

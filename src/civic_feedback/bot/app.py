@@ -15,27 +15,27 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlmodel import Session
 
-from civic_feedback.bot.broadcaster import Broadcaster
-from civic_feedback.bot.commands import set_command_menus
-from civic_feedback.bot.digest import DigestSender
+from civic_feedback.bot.client.late_presses import LatePressAnswers
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.housekeeping import Housekeeper
-from civic_feedback.bot.i18n import create_i18n
-from civic_feedback.bot.inbox_courier import InboxCourier
-from civic_feedback.bot.late_presses import LatePressAnswers
-from civic_feedback.bot.leadership import Leadership
-from civic_feedback.bot.notifications import NotificationWorker
-from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.bot.retry import RetryMiddleware
-from civic_feedback.bot.scheduler import INTERVAL, start_scheduler
+from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.jobs.digest import DigestSender
+from civic_feedback.bot.jobs.housekeeping import Housekeeper
+from civic_feedback.bot.jobs.inbox_courier import InboxCourier
+from civic_feedback.bot.jobs.leadership import Leadership
+from civic_feedback.bot.jobs.notifications import NotificationWorker
+from civic_feedback.bot.jobs.scheduler import INTERVAL, start_scheduler
+from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.views.command_menus import set_command_menus
 from civic_feedback.bot.webhook import serve_webhook
+from civic_feedback.core.text_language import LanguageDetector
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.advisory_locks import LeaderLock, is_postgresql
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import utcnow
-from civic_feedback.storage.responses import FormRuns
-from civic_feedback.storage.text_language import LanguageDetector
 
 log = logging.getLogger(__name__)
 

@@ -33,15 +33,16 @@ from civic_feedback.bot.handlers import (
     summary,
 )
 from civic_feedback.bot.handlers import settings as settings_handlers
-from civic_feedback.bot.i18n import CitizenI18nMiddleware
-from civic_feedback.bot.middlewares import DatabaseMiddleware, PerChatOrderMiddleware
-from civic_feedback.bot.notifications import Clock
-from civic_feedback.bot.privacy_notice import PrivacyGate, PrivacyNotices
-from civic_feedback.bot.throttling import Throttle
+from civic_feedback.bot.middlewares.chat_order import PerChatOrderMiddleware
+from civic_feedback.bot.middlewares.database import DatabaseMiddleware
+from civic_feedback.bot.middlewares.i18n import CitizenI18nMiddleware
+from civic_feedback.bot.middlewares.privacy_gate import PrivacyGate, PrivacyNotices
+from civic_feedback.bot.middlewares.throttling import Throttle
+from civic_feedback.core.clock import Clock
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings
-from civic_feedback.storage.events import Registrar
 from civic_feedback.storage.models import utcnow
-from civic_feedback.storage.responses import FormRuns
 
 # aiogram parses every reply into Response[<type>], a pydantic class that pydantic caches
 # only weakly: without a lasting reference it is rebuilt again and again (~3 ms each).

@@ -16,10 +16,10 @@ from functools import cached_property
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import QuestionType
 from civic_feedback.storage.export_rows import ExportColumn, ExportRow
-from civic_feedback.storage.pseudonyms import pseudonym
 
 FIXED_COLUMNS = (
     "response_id",

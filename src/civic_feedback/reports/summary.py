@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from civic_feedback.core.weeks import iso_week_bounds, parse_iso_week
 from civic_feedback.flows.schema import Flow, Question, QuestionType, in_language
 from civic_feedback.reports.figures import (
     PASSIVES,
@@ -42,7 +43,6 @@ from civic_feedback.storage.summary_queries import (
     text_counts,
     value_counts,
 )
-from civic_feedback.storage.weeks import iso_week_bounds, parse_iso_week
 
 
 @dataclass(frozen=True)

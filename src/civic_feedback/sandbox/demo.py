@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from civic_feedback.services.notifications import next_due
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.models import (
     Event,
@@ -16,7 +17,6 @@ from civic_feedback.storage.models import (
     Notification,
     NotificationState,
 )
-from civic_feedback.storage.notifications import next_due
 
 DEMO_MUNICIPALITIES = ("Столична", "Пловдив", "Варна")
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from civic_feedback.bot.app import run_bot
-from civic_feedback.bot.i18n import create_i18n
+from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import DEMO_MUNICIPALITIES, ORGANIZER, demo_event
 from civic_feedback.sandbox.emulator import BotApiEmulator

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.storage.models import AuditEntry
-from civic_feedback.storage.pseudonyms import pseudonym
 
 
 def cli_actor() -> str:

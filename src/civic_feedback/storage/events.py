@@ -1,31 +1,19 @@
-"""Events and registrations: capacity, waiting list, check-in, cancellation. Each change commits.
-
-Messages the bot owes citizens (reminders, invitations, notices) are written as
-notification rows in the same transaction; the notification worker sends them.
-"""
+"""Events and registrations as stored: codes, look-ups, places taken, counts."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from civic_feedback.storage.event_schedule import (
-    FollowUpPolicy,
-    invitation_time,
-    reminder_times,
-)
 from civic_feedback.storage.models import (
     Citizen,
     Event,
     EventState,
     Notification,
-    NotificationKind,
-    NotificationState,
     Registration,
     RegistrationStatus,
 )
@@ -84,175 +72,6 @@ def taken_places(session: Session, event: Event) -> int:
         Registration.event_id == event.id, col(Registration.status).in_(ACTIVE)
     )
     return session.exec(statement).one()
-
-
-class Outcome(StrEnum):
-    REGISTERED = "registered"
-    WAITLISTED = "waitlisted"
-    ALREADY = "already"  # registered (or on the list, or checked in) before
-    CHECKED_IN = "checked_in"
-    CANCELLED = "cancelled"
-    NOT_REGISTERED = "not_registered"
-    CLOSED = "closed"  # the event was cancelled or is over
-
-
-@dataclass(frozen=True)
-class Registrar:
-    """Registration rules, with the follow-up delays of this deployment."""
-
-    policy: FollowUpPolicy
-
-    def register(self, session: Session, citizen: Citizen, event: Event, now: datetime) -> Outcome:
-        """A place, or the waiting list when the event is full. Commits."""
-        if event.state != EventState.SCHEDULED or event.ends_at <= now:
-            return Outcome.CLOSED
-        current = self._own(session, citizen, event)
-        if current is not None and current.status != RegistrationStatus.CANCELLED:
-            return Outcome.ALREADY
-        full = event.capacity is not None and taken_places(session, event) >= event.capacity
-        status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.REGISTERED
-        registration = current or _new_registration(event, citizen, now)
-        registration.status = status
-        registration.created_at = registration.updated_at = now  # the waiting list's order
-        session.add(registration)
-        if status == RegistrationStatus.REGISTERED:
-            self._plan(session, event, citizen, now)
-        session.commit()
-        return Outcome.WAITLISTED if full else Outcome.REGISTERED
-
-    def check_in(self, session: Session, citizen: Citizen, event: Event, now: datetime) -> Outcome:
-        """Mark the citizen present, registering them on the spot if needed. Commits."""
-        if event.state != EventState.SCHEDULED:
-            return Outcome.CLOSED
-        registration = self._own(session, citizen, event)
-        if registration is not None and registration.status == RegistrationStatus.ATTENDED:
-            return Outcome.ALREADY
-        was_active = registration is not None and registration.status in ACTIVE
-        registration = registration or _new_registration(event, citizen, now)
-        registration.status = RegistrationStatus.ATTENDED
-        registration.updated_at = now
-        session.add(registration)
-        if not was_active:  # someone present takes a place even beyond the capacity
-            self._plan(session, event, citizen, now)
-        session.commit()
-        return Outcome.CHECKED_IN
-
-    def cancel(self, session: Session, citizen: Citizen, event: Event, now: datetime) -> Outcome:
-        """Give up a place; the first on the waiting list gets it and is told. Commits."""
-        registration = self._own(session, citizen, event)
-        if registration is None or registration.status == RegistrationStatus.CANCELLED:
-            return Outcome.NOT_REGISTERED
-        had_place = registration.status in ACTIVE
-        registration.status = RegistrationStatus.CANCELLED
-        registration.updated_at = now
-        _cancel_pending(session, event_id=event.id, citizen_id=citizen.id)
-        if had_place and event.state == EventState.SCHEDULED and event.ends_at > now:
-            self._promote_next(session, event, now)
-        session.commit()
-        return Outcome.CANCELLED
-
-    def cancel_event(self, session: Session, event: Event, now: datetime) -> int:
-        """Cancel the event: nothing more is sent about it but the notice. Commits.
-
-        Returns how many citizens will be told.
-        """
-        event.state = EventState.CANCELLED
-        session.add(event)
-        _cancel_pending(session, event_id=event.id)
-        statement = select(Registration.citizen_id).where(
-            Registration.event_id == event.id,
-            col(Registration.status).in_([*ACTIVE, RegistrationStatus.WAITLISTED]),
-        )
-        told = list(session.exec(statement))
-        for citizen_id in told:
-            _owe(session, NotificationKind.CANCELLED, event, citizen_id, now)
-        session.commit()
-        return len(told)
-
-    def _own(self, session: Session, citizen: Citizen, event: Event) -> Registration | None:
-        if citizen.id is None:
-            session.flush()  # met in this update: it needs an id for the registration
-        return registration_of(session, event, citizen)
-
-    def _plan(self, session: Session, event: Event, citizen: Citizen, now: datetime) -> None:
-        """Reminders still ahead and the post-event invitation for a new place."""
-        assert citizen.id is not None
-        for offset, due in reminder_times(event.starts_at, event.reminder_offsets, now):
-            _owe(session, NotificationKind.REMINDER, event, citizen.id, due, offset)
-        due = invitation_time(event.ends_at, self.policy)
-        _owe(session, NotificationKind.INVITATION, event, citizen.id, due)
-
-    def _promote_next(self, session: Session, event: Event, now: datetime) -> None:
-        session.flush()  # count the place just given up
-        if event.capacity is not None and taken_places(session, event) >= event.capacity:
-            return  # people who checked in at the door took the free places
-        statement = (
-            select(Registration, Citizen)
-            .join(Citizen, col(Citizen.id) == Registration.citizen_id)
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-            .order_by(col(Registration.created_at), col(Registration.id))
-            .limit(1)
-        )
-        found = session.exec(statement).first()
-        if found is None:
-            return
-        registration, citizen = found
-        registration.status = RegistrationStatus.REGISTERED
-        registration.updated_at = now
-        session.add(registration)
-        self._plan(session, event, citizen, now)
-        assert citizen.id is not None
-        _owe(session, NotificationKind.PROMOTED, event, citizen.id, now)
-
-
-def _new_registration(event: Event, citizen: Citizen, now: datetime) -> Registration:
-    assert event.id is not None
-    assert citizen.id is not None
-    return Registration(event_id=event.id, citizen_id=citizen.id, created_at=now, updated_at=now)
-
-
-def _owe(
-    session: Session,
-    kind: NotificationKind,
-    event: Event,
-    citizen_id: int,
-    due: datetime,
-    offset: int = 0,
-) -> None:
-    """A notification row, or the existing one made pending again (one per kind and offset)."""
-    assert event.id is not None
-    statement = select(Notification).where(
-        Notification.kind == kind,
-        Notification.event_id == event.id,
-        Notification.citizen_id == citizen_id,
-        Notification.offset_seconds == offset,
-    )
-    row = session.exec(statement).first()
-    if row is None:
-        row = Notification(
-            kind=kind, event_id=event.id, citizen_id=citizen_id, offset_seconds=offset, due_at=due
-        )
-    elif row.state in (NotificationState.CANCELLED, NotificationState.PENDING):
-        row.state, row.due_at = NotificationState.PENDING, due
-    else:
-        return  # already sent (or missed): each message goes once per citizen
-    session.add(row)
-
-
-def _cancel_pending(
-    session: Session, *, event_id: int | None, citizen_id: int | None = None
-) -> None:
-    statement = select(Notification).where(
-        Notification.event_id == event_id, Notification.state == NotificationState.PENDING
-    )
-    if citizen_id is not None:
-        statement = statement.where(Notification.citizen_id == citizen_id)
-    for row in session.exec(statement):
-        row.state = NotificationState.CANCELLED
-        session.add(row)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import AnswerCb, database_id, small_index
-from civic_feedback.bot.replies import edit_prompt, send_prompt, update_ticks
+from civic_feedback.bot.views.replies import edit_prompt, send_prompt, update_ticks
 from civic_feedback.flows.engine import Button, Input, Pick, Problem, Rejected, Skip, Text
 from civic_feedback.flows.messages import problem_text
+from civic_feedback.services.form_runs import Expected, FormRuns, Prompt
 from civic_feedback.storage.models import Citizen
-from civic_feedback.storage.responses import Expected, FormRuns, Prompt
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
 _QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}

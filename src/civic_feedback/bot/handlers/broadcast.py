@@ -18,14 +18,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
-from civic_feedback.bot.broadcast_report import stop_keyboard
 from civic_feedback.bot.callbacks import BroadcastCb
-from civic_feedback.bot.event_texts import event_title
 from civic_feedback.bot.handlers.language import LANGUAGE_NAMES
-from civic_feedback.bot.replies import show_in_place
-from civic_feedback.settings import Settings
-from civic_feedback.storage import audit
-from civic_feedback.storage.broadcasts import (
+from civic_feedback.bot.views.broadcast_report import stop_keyboard
+from civic_feedback.bot.views.event_texts import event_title
+from civic_feedback.bot.views.replies import show_in_place
+from civic_feedback.core.telegram_html import html_problems
+from civic_feedback.services.broadcasts import (
     SegmentError,
     audience,
     cancel_broadcast,
@@ -34,10 +33,11 @@ from civic_feedback.storage.broadcasts import (
     queue_broadcast,
     start_draft,
 )
+from civic_feedback.settings import Settings
+from civic_feedback.storage import audit
 from civic_feedback.storage.events import upcoming_events
 from civic_feedback.storage.models import Broadcast, BroadcastState, utcnow
 from civic_feedback.storage.roles import Permission, may, role_of
-from civic_feedback.storage.telegram_html import html_problems
 
 log = logging.getLogger(__name__)
 

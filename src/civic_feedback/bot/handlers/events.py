@@ -13,23 +13,22 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import EventCb, EventsPageCb
-from civic_feedback.bot.event_texts import event_card, event_title, event_when
-from civic_feedback.bot.forms import open_form
-from civic_feedback.bot.newcomers import ensure_citizen
-from civic_feedback.bot.notifications import Clock
-from civic_feedback.bot.replies import show_in_place
+from civic_feedback.bot.handlers.form_opening import open_form
+from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.bot.views.event_texts import event_card, event_title, event_when
+from civic_feedback.bot.views.replies import show_in_place
+from civic_feedback.core.clock import Clock
 from civic_feedback.reports.calendar import event_ics
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.registrations import Outcome, Registrar
 from civic_feedback.settings import Settings
 from civic_feedback.storage.events import (
-    Outcome,
-    Registrar,
     find_event,
     registration_of,
     registrations_of,
     upcoming_events,
 )
 from civic_feedback.storage.models import Citizen, Event, RegistrationStatus
-from civic_feedback.storage.responses import FormRuns
 
 PAGE_SIZE = 5
 

@@ -11,13 +11,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import FormCb, database_id
-from civic_feedback.bot.forms import open_form
-from civic_feedback.bot.newcomers import ensure_citizen
+from civic_feedback.bot.handlers.form_opening import open_form
+from civic_feedback.bot.middlewares.newcomers import ensure_citizen
 from civic_feedback.flows.schema import text_in
+from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import list_forms
 from civic_feedback.storage.models import Citizen, FlowVersion
-from civic_feedback.storage.responses import FormRuns
 
 
 def forms_keyboard(session: Session, runs: FormRuns, language: str) -> InlineKeyboardMarkup | None:

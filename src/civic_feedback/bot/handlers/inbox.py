@@ -20,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import InboxCb, database_id, small_index
-from civic_feedback.bot.inbox_texts import (
+from civic_feedback.bot.views.inbox_texts import (
     ask_to_send,
     choices_keyboard,
     followup_ack,
@@ -32,10 +32,9 @@ from civic_feedback.bot.inbox_texts import (
     sent_text,
     topic_choices,
 )
-from civic_feedback.bot.replies import show_in_place
-from civic_feedback.settings import Settings
-from civic_feedback.storage.audit import record, telegram_actor
-from civic_feedback.storage.inbox import (
+from civic_feedback.bot.views.replies import show_in_place
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.inbox import (
     ANSWER_LIMIT,
     Author,
     add_answer,
@@ -51,8 +50,9 @@ from civic_feedback.storage.inbox import (
     send_draft,
     set_topic,
 )
+from civic_feedback.settings import Settings
+from civic_feedback.storage.audit import record, telegram_actor
 from civic_feedback.storage.models import Citizen, InboxItem
-from civic_feedback.storage.responses import FormRuns
 from civic_feedback.storage.roles import may_answer
 
 log = logging.getLogger(__name__)

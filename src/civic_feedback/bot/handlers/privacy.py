@@ -13,13 +13,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import ForgetCb
-from civic_feedback.bot.replies import show_in_place
+from civic_feedback.bot.views.replies import show_in_place
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.services.erasure import erase_citizen
+from civic_feedback.services.personal_data import personal_data
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.citizens import find_citizen
-from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen
 from civic_feedback.storage.models import Citizen
-from civic_feedback.storage.personal_data import personal_data
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import MunicipalityCb
-from civic_feedback.bot.newcomers import ensure_citizen
-from civic_feedback.bot.replies import show_in_place
+from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.bot.views.replies import show_in_place
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_municipality
 from civic_feedback.storage.models import Citizen

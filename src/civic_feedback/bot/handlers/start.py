@@ -16,17 +16,18 @@ from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import PrivacyCb
-from civic_feedback.bot.forms import open_form
 from civic_feedback.bot.handlers.events import render_card
+from civic_feedback.bot.handlers.form_opening import open_form
 from civic_feedback.bot.handlers.language import language_keyboard
-from civic_feedback.bot.newcomers import ensure_citizen
-from civic_feedback.bot.notifications import Clock
-from civic_feedback.bot.replies import show_in_place
+from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.bot.views.replies import show_in_place
+from civic_feedback.core.clock import Clock
 from civic_feedback.flows.schema import is_valid_flow_id
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.registrations import Outcome, Registrar
 from civic_feedback.settings import Settings
-from civic_feedback.storage.events import Outcome, Registrar, find_event
+from civic_feedback.storage.events import find_event
 from civic_feedback.storage.models import Citizen
-from civic_feedback.storage.responses import FormRuns
 
 
 def welcome_text() -> str:

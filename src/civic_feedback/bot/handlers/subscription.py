@@ -8,7 +8,7 @@ from aiogram.types import Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
-from civic_feedback.bot.newcomers import ensure_citizen
+from civic_feedback.bot.middlewares.newcomers import ensure_citizen
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_opted_out
 from civic_feedback.storage.models import Citizen

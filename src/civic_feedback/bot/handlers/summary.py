@@ -13,7 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.summary_message import compute_summary, summary_text
+from civic_feedback.bot.views.summary_message import compute_summary, summary_text
+from civic_feedback.core.weeks import last_complete_week, parse_iso_week
 from civic_feedback.reports.summary import WeeklySummary
 from civic_feedback.reports.summary_charts import summary_charts
 from civic_feedback.reports.trend import trend_points
@@ -21,7 +22,6 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.roles import Permission, may, role_of
-from civic_feedback.storage.weeks import last_complete_week, parse_iso_week
 
 log = logging.getLogger(__name__)
 

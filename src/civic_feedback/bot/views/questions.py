@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.flows.engine import NO, NPS_MAX, YES
 from civic_feedback.flows.schema import Question, QuestionType, text_in
-from civic_feedback.storage.responses import Prompt
+from civic_feedback.services.form_runs import Prompt
 
 
 def render_prompt(

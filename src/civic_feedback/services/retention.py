@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.services.erasure import erase_citizen, inactive_citizens
 from civic_feedback.storage.database import affected
-from civic_feedback.storage.erasure import AnswersOnErasure, erase_citizen, inactive_citizens
 from civic_feedback.storage.models import (
     Broadcast,
     BroadcastState,

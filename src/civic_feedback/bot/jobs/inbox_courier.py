@@ -25,17 +25,15 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.inbox_texts import (
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.views.inbox_texts import (
     answer_text,
     followup_text,
     post_keyboard,
     post_text,
     post_view,
 )
-from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.settings import Settings
-from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.inbox import (
+from civic_feedback.services.inbox import (
     Delivery,
     inbox_topics,
     mark_delivered,
@@ -43,6 +41,8 @@ from civic_feedback.storage.inbox import (
     pending_deliveries,
     set_contact_name,
 )
+from civic_feedback.settings import Settings
+from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import InboxAuthor, InboxItem
 
 log = logging.getLogger(__name__)

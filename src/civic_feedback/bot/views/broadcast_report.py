@@ -7,7 +7,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from civic_feedback.bot.callbacks import BroadcastCb
-from civic_feedback.storage.broadcasts import Progress
+from civic_feedback.services.broadcasts import Progress
 
 
 def stop_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:

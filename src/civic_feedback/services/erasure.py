@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
+from civic_feedback.core.erasure_policy import AnswersOnErasure
+from civic_feedback.core.pseudonyms import anonymous_receipt_key
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -28,12 +29,6 @@ from civic_feedback.storage.models import (
     Response,
     StaffMember,
 )
-from civic_feedback.storage.pseudonyms import anonymous_receipt_key
-
-
-class AnswersOnErasure(StrEnum):
-    DETACH = "detach"  # keep the answers, with no link to anyone
-    DELETE = "delete"  # remove the answers too
 
 
 @dataclass(frozen=True)

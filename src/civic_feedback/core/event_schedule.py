@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
-_DURATION = re.compile(r"^\s*([0-9]+)\s*([smhd])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``15m``, ``24h``, ``2d`` -> timedelta."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 15m, 24h or 2d")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
-
-
-def format_duration(delta: timedelta) -> str:
-    """A duration as organizers write it: ``24h``, ``1h``, ``15m``; days from 3 days on."""
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0 and (unit != "d" or seconds >= 3 * size):
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 @dataclass(frozen=True)

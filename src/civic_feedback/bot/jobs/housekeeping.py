@@ -1,4 +1,4 @@
-"""The daily purge (storage/retention.py), run off the event loop so updates keep flowing."""
+"""The daily purge (services/retention.py), run off the event loop so updates keep flowing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.services.retention import Purged, purge
 from civic_feedback.settings import Settings
-from civic_feedback.storage.retention import Purged, purge
 
 log = logging.getLogger(__name__)
 

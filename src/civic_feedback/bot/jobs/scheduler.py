@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from civic_feedback.bot.broadcaster import Broadcaster
-from civic_feedback.bot.digest import DigestSender
-from civic_feedback.bot.housekeeping import Housekeeper
-from civic_feedback.bot.inbox_courier import InboxCourier
-from civic_feedback.bot.notifications import NotificationWorker
+from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.jobs.digest import DigestSender
+from civic_feedback.bot.jobs.housekeeping import Housekeeper
+from civic_feedback.bot.jobs.inbox_courier import InboxCourier
+from civic_feedback.bot.jobs.notifications import NotificationWorker
 
 INTERVAL = timedelta(seconds=15)
 

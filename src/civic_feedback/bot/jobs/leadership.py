@@ -28,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from civic_feedback.bot.scheduler import Wakers
+from civic_feedback.bot.jobs.scheduler import Wakers
 from civic_feedback.storage.advisory_locks import LeaderLock, LockLostError, wake_leader
 
 log = logging.getLogger(__name__)

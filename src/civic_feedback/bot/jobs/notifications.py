@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
@@ -18,11 +17,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import EventCb
-from civic_feedback.bot.event_texts import event_title, event_when
-from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.settings import Settings
-from civic_feedback.storage.models import Citizen, Event, NotificationKind
-from civic_feedback.storage.notifications import (
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.views.event_texts import event_title, event_when
+from civic_feedback.core.clock import Clock
+from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.services.notifications import (
     Claimed,
     claim_due,
     mark_failed,
@@ -30,12 +29,11 @@ from civic_feedback.storage.notifications import (
     mark_unreachable,
     next_due,
 )
-from civic_feedback.storage.publications import latest_url
-from civic_feedback.storage.responses import FormRuns
+from civic_feedback.services.publications import latest_url
+from civic_feedback.settings import Settings
+from civic_feedback.storage.models import Citizen, Event, NotificationKind
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class NotificationWorker:

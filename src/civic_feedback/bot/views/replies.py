@@ -8,8 +8,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from civic_feedback.bot.questions import render_prompt
-from civic_feedback.storage.responses import Prompt
+from civic_feedback.bot.views.questions import render_prompt
+from civic_feedback.services.form_runs import Prompt
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
-from civic_feedback.bot.replies import edit_prompt, send_prompt
+from civic_feedback.bot.views.replies import edit_prompt, send_prompt
+from civic_feedback.services.form_runs import FormRuns, Refusal
 from civic_feedback.storage.models import Citizen, Event
-from civic_feedback.storage.responses import FormRuns, Refusal
 
 
 async def open_form(

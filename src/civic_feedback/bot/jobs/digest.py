@@ -13,17 +13,17 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.bot.summary_message import compute_summary, summary_text
-from civic_feedback.settings import Settings
-from civic_feedback.storage.citizens import find_citizen
-from civic_feedback.storage.digests import (
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.views.summary_message import compute_summary, summary_text
+from civic_feedback.core.weeks import last_complete_week
+from civic_feedback.services.digests import (
     claim_digests,
     owe_digests,
     settle_digest,
     summary_readers,
 )
-from civic_feedback.storage.weeks import last_complete_week
+from civic_feedback.settings import Settings
+from civic_feedback.storage.citizens import find_citizen
 
 log = logging.getLogger(__name__)
 

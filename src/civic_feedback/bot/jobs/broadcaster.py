@@ -16,16 +16,16 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.broadcast_report import progress_text, stop_keyboard
-from civic_feedback.bot.pacing import RateLimiter
-from civic_feedback.settings import Settings
-from civic_feedback.storage.broadcasts import (
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.views.broadcast_report import progress_text, stop_keyboard
+from civic_feedback.services.broadcasts import (
     Delivery,
     claim_deliveries,
     next_broadcast,
     progress,
     settle,
 )
+from civic_feedback.settings import Settings
 from civic_feedback.storage.models import Broadcast, OutboxState
 
 log = logging.getLogger(__name__)

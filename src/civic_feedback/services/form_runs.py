@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
+from civic_feedback.core.pseudonyms import anonymous_receipt_key
+from civic_feedback.core.text_language import LanguageDetector
 from civic_feedback.flows.engine import (
     AnswerValue,
     Done,
@@ -26,6 +28,7 @@ from civic_feedback.flows.engine import (
     toggle_choice,
 )
 from civic_feedback.flows.schema import Flow, Question, QuestionType
+from civic_feedback.services.inbox import open_from_answers
 from civic_feedback.storage.answer_rows import (
     ANSWER_COLUMNS,
     ANSWER_ORDER,
@@ -35,7 +38,6 @@ from civic_feedback.storage.answer_rows import (
     stored_answers,
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
-from civic_feedback.storage.inbox import open_from_answers
 from civic_feedback.storage.models import (
     AnonymousReceipt,
     Citizen,
@@ -44,8 +46,6 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
-from civic_feedback.storage.pseudonyms import anonymous_receipt_key
-from civic_feedback.storage.text_language import LanguageDetector
 
 # For callers that do not pass LANGUAGES: the default deployment's. Loads nothing yet.
 DEFAULT_DETECTOR = LanguageDetector(("bg", "en", "tr"))

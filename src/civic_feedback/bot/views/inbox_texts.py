@@ -11,12 +11,12 @@ from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import InboxCb
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.schema import Option, in_language
+from civic_feedback.services.inbox import ItemFacts, inbox_topics, item_facts, topic_text
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.inbox import ItemFacts, inbox_topics, item_facts, topic_text
 from civic_feedback.storage.models import InboxItem, InboxStatus
-from civic_feedback.storage.pseudonyms import pseudonym
 
 
 def post_view(

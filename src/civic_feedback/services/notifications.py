@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from civic_feedback.core.event_schedule import FollowUpPolicy, followup_time, reminder_is_late
 from civic_feedback.storage.database import affected
-from civic_feedback.storage.event_schedule import FollowUpPolicy, followup_time, reminder_is_late
 from civic_feedback.storage.models import (
     Citizen,
     Event,

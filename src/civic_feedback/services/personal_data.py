@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from civic_feedback.services.inbox import items_of, thread
 from civic_feedback.storage.answer_rows import stored_answers
-from civic_feedback.storage.inbox import items_of, thread
 from civic_feedback.storage.models import (
     Citizen,
     Event,

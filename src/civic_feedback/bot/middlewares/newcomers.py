@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiogram.types import User
 from sqlmodel import Session
 
-from civic_feedback.bot.i18n import telegram_language
+from civic_feedback.bot.middlewares.i18n import telegram_language
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import Citizen
 

@@ -27,10 +27,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import ForgetCb, LanguageCb, PrivacyCb
-from civic_feedback.bot.newcomers import ensure_citizen
+from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.core.telegram_html import html_problems
 from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.models import Citizen
-from civic_feedback.storage.telegram_html import html_problems
 
 _OPEN_COMMANDS = {"/language", "/help", "/mydata", "/forget", "/stop"}
 _OPEN_CALLBACKS = tuple(f"{cb.__prefix__}:" for cb in (LanguageCb, PrivacyCb, ForgetCb))

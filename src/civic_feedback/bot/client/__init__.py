@@ -1,0 +1,1 @@
+"""The outgoing Bot API layer under every call: retries, late presses, pacing."""

@@ -1,0 +1,1 @@
+"""The scheduler, leadership, and the workers it wakes."""

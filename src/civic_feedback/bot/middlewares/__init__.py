@@ -1,0 +1,1 @@
+"""What runs around every update before and after its handler."""

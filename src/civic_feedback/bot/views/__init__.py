@@ -1,0 +1,1 @@
+"""How things read in Telegram: texts, keyboards, rendering of form steps."""

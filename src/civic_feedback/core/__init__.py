@@ -1,0 +1,1 @@
+"""Pure helpers every layer uses: durations, weeks, pseudonyms, languages, Telegram HTML."""
