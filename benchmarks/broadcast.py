@@ -199,7 +199,7 @@ async def run_sending(args: argparse.Namespace, directory: Path) -> SendResult:
     url, engine = new_database(directory, "sending.db")
     sessions = session_factory(engine)
     add_citizens(engine, args.recipients)
-    with sessions() as session:
+    with sessions.begin() as session:
         broadcast = new_broadcast()
         queued = queue_broadcast(session, broadcast)
     settings = Settings(
@@ -296,7 +296,7 @@ def run_queueing(args: argparse.Namespace, directory: Path) -> QueueResult:
     add_citizens(engine, args.queue_citizens)
     insert_s = time.perf_counter() - began
     rss_before = peak_rss_mb()
-    with sessions() as session:
+    with sessions.begin() as session:
         began = time.perf_counter()
         queued = queue_broadcast(session, new_broadcast())
         queue_s = time.perf_counter() - began

@@ -78,7 +78,7 @@ def build(database_url: str, responses: int) -> None:
     """The form and ``responses`` completed responses with every question answered."""
     upgrade_database(database_url)
     engine = create_db_engine(database_url)
-    with session_factory(engine)() as session:
+    with session_factory(engine).begin() as session:
         publish_flow(session, load_flow_text(FLOW))
     now = utcnow()
     with engine.begin() as db:

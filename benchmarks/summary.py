@@ -150,7 +150,7 @@ def generate(url: str, answers_wanted: int) -> int:
     upgrade_database(url)
     engine = create_db_engine(url)
     rng = random.Random(2026)
-    with session_factory(engine)() as session:
+    with session_factory(engine).begin() as session:
         version_id = publish_flow(session, load_flow_text(FLOW)).version_id
     with engine.begin() as db:
         db.execute(

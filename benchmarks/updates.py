@@ -67,6 +67,7 @@ from civic_feedback.bot.app import add_request_middlewares
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.units import UnitRunner
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
 from civic_feedback.services.form_runs import FormRuns
@@ -299,8 +300,8 @@ class SyntheticCitizen:
             raise RuntimeError(f"citizen {self.user_id}: stuck on {screen.get('text')!r}")
         if buttons[0].startswith("privacy:"):  # first contact: the citizen accepts the notice
             return factory.press(self.user_id, self.language, screen, buttons[0])
-        shown = {(cb.k, cb.v): raw for raw in buttons if (cb := AnswerCb.unpack(raw))}
-        position = AnswerCb.unpack(buttons[0]).q
+        shown = {(cb.kind.value, cb.value): raw for raw in buttons if (cb := AnswerCb.unpack(raw))}
+        position = AnswerCb.unpack(buttons[0]).question
         question = flow.questions[position].id
 
         def press(kind: str, value: str = "") -> JSON:
@@ -535,14 +536,20 @@ class Bench:
         self.settings = Settings(database_url=url, _env_file=None)
         self.sessions: sessionmaker[Session] = session_factory(self.first_engine)
         self.i18n = create_i18n(self.settings.interface_language)
-        self.dispatcher = create_dispatcher(
+        self.runner = UnitRunner(threads=args.unit_threads)
+        self.dispatcher = self._new_dispatcher()
+        self.echo = create_echo_dispatcher()
+        self.flow = next(flow for flow in library_flows() if flow.id == FLOW_ID)
+
+    def _new_dispatcher(self) -> Dispatcher:
+        """The product's dispatcher; a new one has an empty flow cache, as after a restart."""
+        return create_dispatcher(
             settings=self.settings,
             sessions=self.sessions,
             runs=FormRuns(FlowCatalog(), PSEUDONYM_KEY),
             i18n=self.i18n,
+            runner=self.runner,
         )
-        self.echo = create_echo_dispatcher()
-        self.flow = next(flow for flow in library_flows() if flow.id == FLOW_ID)
 
     def _temp_url(self, repeat: int) -> str:
         return f"sqlite:///{Path(self.temp_dir.name) / f'feedback-{repeat}.db'}"
@@ -551,7 +558,7 @@ class Bench:
     def _new_temp_database(url: str) -> Engine:
         upgrade_database(url)
         engine = create_db_engine(url)
-        with session_factory(engine)() as session:
+        with session_factory(engine).begin() as session:
             install_library(session)
         return engine
 
@@ -562,8 +569,7 @@ class Bench:
         else:
             engine = self._new_temp_database(self._temp_url(repeat))
         self.sessions.configure(bind=engine)
-        # A new FormRuns (its flow cache starts empty, as after a restart).
-        self.dispatcher["runs"] = FormRuns(FlowCatalog(), PSEUDONYM_KEY)
+        self.dispatcher = self._new_dispatcher()
         first_user = USER_ID_BASE + repeat * 1_000_000
         citizens = make_citizens(n, first_user, seed=self.args.seed + repeat)
         factory = UpdateFactory(first_update_id=repeat * 100_000_000 + _update_id_floor(engine))
@@ -609,6 +615,7 @@ class Bench:
         )
 
     def close(self) -> None:
+        self.runner.close()
         self.first_engine.dispose()
         self.temp_dir.cleanup()
 
@@ -788,6 +795,8 @@ def report(args: argparse.Namespace, results: list[RunResult], log_count: int) -
         if args.concurrency == 1
         else f"concurrent: each round fed with asyncio.gather in batches of {args.concurrency}"
     )
+    units = f"in {args.unit_threads} threads" if args.unit_threads else "inline"
+    mode += f"; units of work {units}"
     if args.database_url:
         url = make_url(args.database_url)
         database = (
@@ -918,6 +927,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1,
         help="1 (default): round-robin, one update at a time, so latency is pure handling time; "
         "B > 1: each round is fed with asyncio.gather in batches of B updates",
+    )
+    parser.add_argument(
+        "--unit-threads",
+        type=int,
+        default=0,
+        help="0 (default): units of work run inline on the event loop; N > 0: in a pool of N "
+        "threads (feedback-bot uses threads on PostgreSQL, see bot/units.py)",
     )
     parser.add_argument("--seed", type=int, default=2024, help="random seed for the answers")
     parser.add_argument(

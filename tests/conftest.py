@@ -71,12 +71,40 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+class UnitSession(Session):
+    """A test's ``with sessions() as session:`` block is the caller's unit of work, as the
+    bot's units and the admin commands are: what it wrote is committed when it ends without
+    an error, rolled back when it raises."""
+
+    def __exit__(self, type_: object, value: object, traceback: object) -> None:
+        if type_ is None:
+            self.commit()
+        super().__exit__(type_, value, traceback)
+
+
+def unit_sessions(engine: Engine) -> sessionmaker[Session]:
+    """The product's session factory, its sessions committing as a block ends."""
+    return sessionmaker(class_=UnitSession, **session_factory(engine).kw)
+
+
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
+    return unit_sessions(engine)
 
 
 @pytest.fixture
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def no_connection_held_across_telegram() -> Iterator[None]:
+    """Fail a test whose bot called Telegram while holding a database connection."""
+    from tests.recording_session import RecordingSession
+
+    RecordingSession.made.clear()
+    yield
+    held = [call for api in RecordingSession.made for call in api.held_connections]
+    RecordingSession.made.clear()
+    assert not held, "Bot API calls made inside a transaction: " + "; ".join(held)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from civic_feedback.sandbox.bot_api import ApiError
 from civic_feedback.sandbox.chat_records import RequestRecord, SentMessage, UploadedFile
@@ -87,6 +88,7 @@ class FakeTelegram(BotApiEmulator):
         host: str = "127.0.0.1",
         port: int = 0,
         callback_timeout: float | None = CALLBACK_TIMEOUT,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(
             bot_username=bot_username,
@@ -106,6 +108,13 @@ class FakeTelegram(BotApiEmulator):
         self._chat_waiters: dict[int | str, list[asyncio.Future[None]]] = {}
         #: Updates posted to a webhook again because it did not answer 200.
         self.webhook_retries = 0
+        #: Seconds every Bot API call takes to be answered: a slow network, or Telegram.
+        self.latency = latency
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return await super()._handle(request)
 
     @property
     def too_many_requests(self) -> int:

@@ -24,14 +24,18 @@ def walk_form(
 ) -> None:
     """Answer every step in turn; the form must be finished after the last one."""
     prompt = runs.start(session, citizen, flow_id, language=language, event_id=event_id)
+    session.commit()
     for step in steps:
         assert isinstance(prompt, Prompt)
         expected = Expected(prompt.response_id, prompt.position)
         if isinstance(step, int):
             runs.toggle(session, citizen, step, expected)
+            session.commit()
             outcome = runs.done(session, citizen, expected)
+            session.commit()
         else:
             outcome = runs.answer(session, citizen, step, expected)
+            session.commit()
         assert isinstance(outcome, Prompt)
         prompt = outcome
     assert isinstance(prompt, Prompt)

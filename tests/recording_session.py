@@ -6,9 +6,10 @@ then look at ``session.requests`` to see what the bot said, edited or answered.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast, overload
+from typing import Any, ClassVar, TypeVar, cast, overload
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -36,6 +37,8 @@ from aiogram.types import (
     Update,
     User,
 )
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
 from civic_feedback.bot.app import add_request_middlewares
 
@@ -53,15 +56,54 @@ MESSAGE_METHODS = (SendMessage, EditMessageText, EditMessageReplyMarkup, SendDoc
 _TRUE_METHODS = (AnswerCallbackQuery, SetMyCommands, DeleteWebhook)
 
 
+class ConnectionWatch:
+    """Which thread holds which pooled database connection now, over every engine.
+
+    A connection is checked out for a transaction and given back when it ends, so a thread
+    holding none has no transaction open either.
+    """
+
+    def __init__(self) -> None:
+        self._holders: dict[int, int] = {}  # id of the pool's connection record -> thread
+        self._lock = threading.Lock()
+        event.listen(Pool, "checkout", self._checked_out)
+        event.listen(Pool, "checkin", self._checked_in)
+
+    def held_by(self, thread: int) -> int:
+        with self._lock:
+            return sum(1 for holder in self._holders.values() if holder == thread)
+
+    def _checked_out(self, _connection: Any, record: Any, _proxy: Any) -> None:
+        with self._lock:
+            self._holders[id(record)] = threading.get_ident()
+
+    def _checked_in(self, _connection: Any, record: Any) -> None:
+        with self._lock:
+            self._holders.pop(id(record), None)
+
+
+CONNECTIONS = ConnectionWatch()
+
+
 class RecordingSession(BaseSession):
     """Records each Bot API call in ``requests`` and returns what Telegram would return.
 
     Sent messages are kept per chat, so an edit returns the message as edited, and an edit
     that changes nothing fails with "message is not modified", as on Telegram.
+
+    It also keeps the bot's first rule: no call waits on Telegram while the calling thread
+    holds a pooled database connection (a transaction). Each such call is noted in
+    ``held_connections``; tests/conftest.py fails any test that leaves one.
     """
+
+    #: Every session made during the current test (conftest checks and clears it).
+    made: ClassVar[list[RecordingSession]] = []
 
     def __init__(self) -> None:
         super().__init__()
+        RecordingSession.made.append(self)
+        #: "<method> with <n> connection(s) checked out", for each call made so.
+        self.held_connections: list[str] = []
         self.requests: list[TelegramMethod[Any]] = []
         self.messages: dict[tuple[int, int], Message] = {}  # (chat id, message id) -> now
         #: Telegram's error for every answerCallbackQuery (None: answers are taken).
@@ -71,6 +113,11 @@ class RecordingSession(BaseSession):
     async def make_request(
         self, bot: Bot, method: TelegramMethod[T], timeout: int | None = None
     ) -> T:
+        held = CONNECTIONS.held_by(threading.get_ident())
+        if held:
+            self.held_connections.append(
+                f"{type(method).__name__} with {held} connection(s) checked out"
+            )
         self.requests.append(method)
         return cast(T, self._result(bot, method))
 

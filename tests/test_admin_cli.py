@@ -36,11 +36,11 @@ from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.database import create_db_engine, upgrade_database
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
-from tests.conftest import PSEUDONYM_KEY
+from tests.conftest import PSEUDONYM_KEY, unit_sessions
 from tests.form_steps import Step, walk_form
 
 EVENT_SATISFACTION = Path(str(resources.files(flow_library) / "event-satisfaction.yaml"))
@@ -148,6 +148,7 @@ def ready_cli(tmp_path: Path, **settings: str) -> Cli:
     upgrade_database(cli.database_url)
     with session_on(cli) as session:
         install_library(session)
+        session.commit()
     return cli
 
 
@@ -156,7 +157,7 @@ def session_on(cli: Cli) -> Iterator[Session]:
     """A session on the very database the CLI uses."""
     engine = create_db_engine(cli.database_url)
     try:
-        with session_factory(engine)() as session:
+        with unit_sessions(engine)() as session:
             yield session
     finally:
         engine.dispose()
@@ -214,6 +215,7 @@ def read_csv_text(path: Path) -> str:
 def answer_event_satisfaction(session: Session, telegram_id: int, *, comment: str) -> None:
     """A citizen answers event-satisfaction with a low rating, as the bot would store it."""
     citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
+    session.commit()
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
     steps: list[Step] = [Button("2"), Button("7"), 1, Button("4"), Text(comment), Skip()]
     walk_form(session, runs, citizen, "event-satisfaction", steps, language="bg")

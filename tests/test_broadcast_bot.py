@@ -15,7 +15,7 @@ from aiogram.methods import SendMessage
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from civic_feedback.bot.callbacks import BroadcastCb
+from civic_feedback.bot.callbacks import BroadcastAction, BroadcastCb
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.core.pseudonyms import pseudonym
@@ -74,6 +74,7 @@ class StaffTelegram(Telegram):
 async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[StaffTelegram]:
     with sessions() as session:
         install_library(session)
+        session.commit()
         for telegram_id, language, municipality in [
             (8001, "bg", "Сливен"),
             (8002, "en", "Сливен"),
@@ -81,11 +82,14 @@ async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterato
             (8004, None, None),
         ]:
             citizen = add_citizen(session, telegram_id=telegram_id, language=language)
+            session.commit()
             citizen.municipality = municipality
         stopped = add_citizen(session, telegram_id=8005, language="bg")
         session.commit()
         set_opted_out(session, stopped, opted_out=True)
+        session.commit()
         grant(session, ORGANIZER, Role.ORGANIZER, granted_by="test")
+        session.commit()
     async with watched(StaffTelegram(database_url, sessions)) as telegram:
         yield telegram
 
@@ -197,7 +201,7 @@ async def test_a_citizen_is_refused_every_step_and_nothing_changes(
         reply = (await citizen.say("/broadcast")).one(SendMessage)
         pressed = []
         for act in ("seg", "send", "cancel", "stop"):
-            data = BroadcastCb(id=draft.id, act=act).pack()
+            data = BroadcastCb(id=draft.id, action=BroadcastAction(act)).pack()
             pressed.append((await citizen.press(data, message_id=1)).callback_answer)
 
     assert "Only organizers can send announcements" in reply.text
@@ -226,7 +230,9 @@ async def test_another_organizer_cannot_send_someone_elses_draft(tg: StaffTelegr
     assert draft.id is not None
     admin = Person(tg, ADMIN)
 
-    answer = (await admin.press(BroadcastCb(id=draft.id, act="send").pack(), 1)).callback_answer
+    answer = (
+        await admin.press(BroadcastCb(id=draft.id, action=BroadcastAction.SEND).pack(), 1)
+    ).callback_answer
 
     assert answer.text == "This button is no longer active."
     assert [b.state for b in broadcasts(tg)] == [BroadcastState.DRAFT]
@@ -237,6 +243,7 @@ async def test_a_role_revoked_mid_way_stops_the_draft(tg: StaffTelegram) -> None
     await organizer.say("/broadcast")
     with tg.sessions() as session:
         revoke(session, ORGANIZER)
+        session.commit()
 
     reply = (await organizer.say("Public hearing on Thursday")).one(SendMessage)
 

@@ -48,9 +48,11 @@ def town(db: Session) -> None:
     languages = ["bg", "bg", "bg", "en", "en", None]
     for i, language in enumerate(languages):
         add_citizen(db, telegram_id=1001 + i, language=language)
+        db.commit()
     stopped = add_citizen(db, telegram_id=1099, language="bg")
     db.commit()
     set_opted_out(db, stopped, opted_out=True)
+    db.commit()
 
 
 def send(cli: Cli, *options: str) -> str:
@@ -229,6 +231,7 @@ def deliver(db: Session, outcomes: list[OutboxState]) -> None:
     ):
         if outcome != SENDING:
             settle(db, delivery.outbox_id, outcome, "error" if outcome == "failed" else None)
+            db.commit()
 
 
 @pytest.mark.usefixtures("town")

@@ -52,6 +52,7 @@ EN_SEEN = "Public consultation on the budget"  # what the citizen sees: no marku
 def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         install_library(session)
+        session.commit()
         yield session
 
 
@@ -113,6 +114,7 @@ def queue(
         send_at=send_at,
     )
     queue_broadcast(db, broadcast)
+    db.commit()
     return broadcast
 
 
@@ -320,10 +322,12 @@ async def test_a_citizen_who_sent_stop_gets_nothing_and_start_subscribes_again(
 ) -> None:
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     set_opted_out(db, boris, opted_out=True)  # what /stop stores
+    db.commit()
     queue(db)
 
     await broadcaster.send_due()
     set_opted_out(db, boris, opted_out=False)  # what /start stores
+    db.commit()
     queue(db)
     await broadcaster.send_due()
 
@@ -337,6 +341,7 @@ async def test_a_citizen_who_sends_stop_before_a_scheduled_broadcast_goes_out_ge
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     queue(db, send_at=NOW + timedelta(days=1))
     set_opted_out(db, boris, opted_out=True)  # /stop, the evening before
+    db.commit()
 
     clock.move_to(NOW + timedelta(days=1))
     await broadcaster.send_due()
@@ -428,6 +433,7 @@ async def test_an_announcement_composed_in_telegram_ends_with_its_counts_in_the_
         report_language="en",
     )
     queue_broadcast(db, broadcast)
+    db.commit()
 
     await broadcaster.send_due()
 

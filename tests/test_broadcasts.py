@@ -52,6 +52,7 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session on a database with the built-in forms published (events need their form)."""
     with sessions() as session:
         install_library(session)
+        session.commit()
         yield session
 
 
@@ -61,6 +62,7 @@ def new_broadcast(
     """Queue a broadcast to ``segment``; returns it (its rows are committed)."""
     broadcast = Broadcast(texts=texts or {"bg": "Покана"}, segment=segment, send_at=send_at)
     queue_broadcast(session, broadcast)
+    session.commit()
     return broadcast
 
 
@@ -139,19 +141,27 @@ def town(db: Session) -> Town:
     }
     for name in ("ana", "chavdar", "emil", "fani"):
         set_municipality(db, people[name], "Sliven")
+        db.commit()
     for name in ("boris", "gosho"):
         set_municipality(db, people[name], "Haskovo")
+        db.commit()
     event, other = new_event(db, capacity=4, offsets=()), new_event(db, offsets=())
     for name in ("ana", "emil", "fani", "chavdar", "boris", "desi"):
         REGISTRAR.register(db, people[name], event, NOW)
+        db.commit()
     REGISTRAR.check_in(db, people["chavdar"], event, event.starts_at)
+    db.commit()
     REGISTRAR.cancel(db, people["desi"], event, NOW + timedelta(hours=1))
+    db.commit()
     REGISTRAR.register(db, people["gosho"], other, NOW)
+    db.commit()
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
     for name in ("boris", "emil", "fani"):
         complete_event_form(db, runs, people[name], event)
     runs.start(db, people["desi"], event.flow_id, language="en", event_id=event.id)
+    db.commit()
     set_opted_out(db, people["emil"], opted_out=True)
+    db.commit()
     people["fani"].unreachable = True
     db.add(people["fani"])
     db.commit()
@@ -190,6 +200,7 @@ def test_a_segment_selects_exactly_its_citizens_and_never_opted_out_or_unreachab
 
 def test_a_citizen_who_sends_start_again_is_back_in_the_segments(db: Session, town: Town) -> None:
     set_opted_out(db, town.people["emil"], opted_out=False)
+    db.commit()
 
     assert "emil" in selected(db, town, "municipality=Sliven")
     assert "emil" in selected(db, town, f"registered={town.event.code}")
@@ -244,6 +255,7 @@ def test_queueing_writes_one_pending_row_per_recipient(db: Session, town: Town, 
     broadcast = Broadcast(texts={"bg": "Покана"}, segment="municipality=Sliven", send_at=NOW)
 
     total = queue_broadcast(db, broadcast)
+    db.commit()
 
     assert total == 2
     assert broadcast.id is not None
@@ -255,6 +267,7 @@ def test_queueing_writes_one_pending_row_per_recipient(db: Session, town: Town, 
 
 def test_queueing_to_nobody_stores_the_broadcast_with_no_rows(db: Session, read: Read) -> None:
     broadcast = new_broadcast(db, "language=tr")
+    db.commit()
 
     assert read.rows(broadcast) == []
     assert progress(db, broadcast).total == 0
@@ -274,6 +287,7 @@ def test_an_unknown_segment_queues_nothing(
 def test_the_same_citizen_is_never_twice_in_one_broadcast(db: Session, read: Read) -> None:
     (ana,) = citizens(1, db)
     broadcast = new_broadcast(db)
+    db.commit()
 
     assert broadcast.id is not None
     assert ana.id is not None
@@ -292,6 +306,7 @@ def test_queueing_a_large_segment_is_one_statement_per_broadcast(
     db.commit()
 
     broadcast = new_broadcast(db)
+    db.commit()
 
     assert progress(db, broadcast).total == 2000
     assert len({row.citizen_id for row in read.rows(broadcast)}) == 2000
@@ -306,15 +321,18 @@ def test_claiming_takes_rows_in_id_order_marks_them_sending_and_never_returns_th
     for telegram_id, language in ((1001, "bg"), (1002, "en"), (1003, None), (1004, "tr")):
         new_citizen(db, telegram_id, language=language)
     broadcast = new_broadcast(db)
+    db.commit()
     row_ids = [row.id for row in read.rows(broadcast)]
 
     first = claim_deliveries(db, broadcast, 3)
+    db.commit()
 
     assert [d.outbox_id for d in first] == row_ids[:3]
     assert [row.state for row in read.rows(broadcast)] == [SENDING] * 3 + [PENDING]
     assert read.broadcast(broadcast).state == BroadcastState.SENDING
 
     second = claim_deliveries(db, broadcast, 3)
+    db.commit()
 
     assert [d.outbox_id for d in second] == row_ids[3:]
     assert {(d.chat_id, d.language) for d in first + second} == {
@@ -329,6 +347,7 @@ def test_a_row_claimed_before_a_crash_is_not_claimed_by_the_restarted_process(
 ) -> None:
     citizens(3, db)
     new_broadcast(db)
+    db.commit()
     with sessions() as before_the_crash:
         broadcast = next_broadcast(before_the_crash, NOW)
         assert broadcast is not None
@@ -346,8 +365,10 @@ def test_a_row_claimed_before_a_crash_is_not_claimed_by_the_restarted_process(
 def test_a_citizen_who_sends_stop_after_queueing_is_not_claimed(db: Session, read: Read) -> None:
     ana, boris = citizens(2, db)
     broadcast = new_broadcast(db)
+    db.commit()
 
     set_opted_out(db, ana, opted_out=True)
+    db.commit()
 
     assert [d.chat_id for d in claim_deliveries(db, broadcast, 10)] == [boris.telegram_id]
 
@@ -355,10 +376,14 @@ def test_a_citizen_who_sends_stop_after_queueing_is_not_claimed(db: Session, rea
 def test_settling_records_sent_failed_and_the_error(db: Session, read: Read) -> None:
     boris = citizens(2, db)[1]
     broadcast = new_broadcast(db)
+    db.commit()
     to_ana, to_boris = claim_deliveries(db, broadcast, 2)
+    db.commit()
 
     settle(db, to_ana.outbox_id, SENT)
+    db.commit()
     settle(db, to_boris.outbox_id, FAILED, "Bad Request: can't parse entities " + "x" * 300)
+    db.commit()
 
     sent, failed = read.rows(broadcast)
     assert (sent.state, sent.error) == (SENT, None)
@@ -378,6 +403,7 @@ def test_an_unreachable_citizen_is_marked_and_their_pending_rows_everywhere_too(
     to_ana = next(d for d in claim_deliveries(db, first, 10) if d.chat_id == ana.telegram_id)
 
     settle(db, to_ana.outbox_id, UNREACHABLE, "blocked the bot")
+    db.commit()
 
     assert read.citizen(ana).unreachable is True
     assert read.citizen(boris).unreachable is False
@@ -385,6 +411,7 @@ def test_an_unreachable_citizen_is_marked_and_their_pending_rows_everywhere_too(
     assert read.states(second) == {ana.id: UNREACHABLE, boris.id: PENDING}
     assert [d.chat_id for d in claim_deliveries(db, second, 10)] == [boris.telegram_id]
     third = new_broadcast(db)
+    db.commit()
     assert read.states(third) == {boris.id: PENDING}  # and no later broadcast reaches them
 
 
@@ -394,10 +421,14 @@ def test_settling_unreachable_leaves_the_citizens_rows_that_already_ended(
     (ana,) = citizens(1, db)
     earlier, later = new_broadcast(db), new_broadcast(db)
     (delivered,) = claim_deliveries(db, earlier, 10)
+    db.commit()
     settle(db, delivered.outbox_id, SENT)
+    db.commit()
     (refused,) = claim_deliveries(db, later, 10)
+    db.commit()
 
     settle(db, refused.outbox_id, UNREACHABLE, "blocked the bot")
+    db.commit()
 
     assert read.states(earlier) == {ana.id: SENT}
     assert read.states(later) == {ana.id: UNREACHABLE}
@@ -409,10 +440,14 @@ def test_settling_unreachable_leaves_the_citizens_rows_that_already_ended(
 def test_cancelling_stops_only_the_rows_not_yet_handed_to_telegram(db: Session, read: Read) -> None:
     citizens(5, db)
     broadcast = new_broadcast(db)
+    db.commit()
     delivered, _in_flight = claim_deliveries(db, broadcast, 2)
+    db.commit()
     settle(db, delivered.outbox_id, SENT)
+    db.commit()
 
     stopped = cancel_broadcast(db, broadcast)
+    db.commit()
 
     assert stopped == 3
     assert [row.state for row in read.rows(broadcast)] == [SENT, SENDING, *[CANCELLED] * 3]
@@ -426,11 +461,17 @@ def test_progress_counts_sending_as_sent_and_says_how_many_are_left(
 ) -> None:
     citizens(8, db)
     broadcast = new_broadcast(db)
+    db.commit()
     claimed = claim_deliveries(db, broadcast, 5)
+    db.commit()
     settle(db, claimed[0].outbox_id, SENT)
+    db.commit()
     settle(db, claimed[1].outbox_id, SENT)
+    db.commit()
     settle(db, claimed[2].outbox_id, FAILED, "Bad Request: message is too long")
+    db.commit()
     settle(db, claimed[3].outbox_id, UNREACHABLE, "blocked the bot")
+    db.commit()
     # claimed[4] stays "sending": handed to Telegram when the process stopped
 
     state = progress(db, read.broadcast(broadcast))
@@ -454,9 +495,13 @@ def test_progress_counts_sending_as_sent_and_says_how_many_are_left(
 def test_progress_of_a_cancelled_broadcast_has_nothing_left(db: Session, read: Read) -> None:
     citizens(4, db)
     broadcast = new_broadcast(db)
+    db.commit()
     (delivered,) = claim_deliveries(db, broadcast, 1)
+    db.commit()
     settle(db, delivered.outbox_id, SENT)
+    db.commit()
     cancel_broadcast(db, broadcast)
+    db.commit()
 
     state = progress(db, read.broadcast(broadcast))
 
@@ -469,6 +514,7 @@ def test_progress_of_a_cancelled_broadcast_has_nothing_left(db: Session, read: R
 def test_a_broadcast_scheduled_later_is_not_due_until_its_time(db: Session) -> None:
     citizens(1, db)
     later = new_broadcast(db, send_at=NOW + timedelta(hours=2))
+    db.commit()
 
     assert next_broadcast(db, NOW) is None
     assert next_broadcast(db, NOW + timedelta(hours=2) - timedelta(seconds=1)) is None
@@ -482,8 +528,11 @@ def test_the_broadcast_due_first_goes_first_and_finished_ones_never_come_back(
 ) -> None:
     citizens(1, db)
     second = new_broadcast(db, send_at=NOW + timedelta(minutes=5))
+    db.commit()
     first = new_broadcast(db, send_at=NOW)
+    db.commit()
     also_at_five = new_broadcast(db, send_at=NOW + timedelta(minutes=5))
+    db.commit()
     much_later = NOW + timedelta(days=1)
 
     order = []

@@ -29,12 +29,19 @@ MARKUP = "[bold red]Кметът[/bold red] не дойде на срещата 
 
 def week_47(session: Session) -> None:
     publish_flow(session, load_flow_text(REMARKS))
+    session.commit()
     answer(session, 1, "Твърде рано за W47 всъщност.", completed_at=SUNDAY_BEFORE)
+    session.commit()
     answer(session, 2, BULGARIAN, completed_at=MONDAY_MIDNIGHT)
+    session.commit()
     answer(session, 3, ENGLISH, completed_at=SUNDAY_LAST_MINUTE)
+    session.commit()
     answer(session, 4, "ok", completed_at=SUNDAY_LAST_MINUTE)
+    session.commit()
     answer(session, 5, None, completed_at=SUNDAY_LAST_MINUTE)  # skipped: no comment
+    session.commit()
     answer(session, 6, "Already the next week, sadly.", completed_at=MONDAY_AFTER)
+    session.commit()
 
 
 def test_a_week_holds_the_comments_completed_from_monday_to_sunday_in_sofia(
@@ -73,8 +80,10 @@ def commented(tmp_path: Path) -> Cli:
     cli = ready_cli(tmp_path, COLUMNS="120")
     with session_on(cli) as session:
         install_library(session)
+        session.commit()
         week_47(session)
         answer(session, 7, MARKUP, completed_at=MONDAY_MIDNIGHT)
+        session.commit()
     return cli
 
 

@@ -45,8 +45,11 @@ async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
 def staff(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         grant(session, ORGANIZER, Role.ORGANIZER, granted_by="test")
+        session.commit()
         grant(session, STAFF, Role.STAFF, granted_by="test")
+        session.commit()
         add_citizen(session, telegram_id=STAFF, language="bg")
+        session.commit()
         add_citizen(session, telegram_id=CITIZEN, language="en")
         session.commit()
 
@@ -104,7 +107,9 @@ async def test_a_digest_handed_to_telegram_before_a_crash_is_not_sent_again(
 ) -> None:
     with sessions() as session:
         owe_digests(session, "2026-W47", [ADMIN, ORGANIZER, STAFF])
+        session.commit()
         claim_digests(session, "2026-W47")  # the process died right after this
+        session.commit()
 
     assert await sender(bot, sessions, AT).send_if_due() == 0
     assert telegram.requests("sendMessage") == []

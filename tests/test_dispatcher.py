@@ -34,7 +34,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel, col, func, select
 
-from civic_feedback.bot.callbacks import AnswerCb
+from civic_feedback.bot.callbacks import AnswerCb, AnswerKind
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.start import welcome_text
 from civic_feedback.bot.middlewares.i18n import create_i18n
@@ -46,7 +46,7 @@ from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.citizens import add_citizen, find_citizen
-from civic_feedback.storage.database import create_db_engine, session_factory
+from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -57,7 +57,7 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
-from tests.conftest import PSEUDONYM_KEY
+from tests.conftest import PSEUDONYM_KEY, unit_sessions
 from tests.recording_session import (
     MESSAGE_METHODS,
     RecordingSession,
@@ -163,7 +163,7 @@ class Telegram:
         """A new process on the same database: new engine, dispatcher, FormRuns and caches."""
         engine = create_db_engine(self.database_url)
         self._engines.append(engine)
-        self.dispatcher = self._build(session_factory(engine))
+        self.dispatcher = self._build(unit_sessions(engine))
 
     def close(self) -> None:
         for engine in self._engines:
@@ -182,6 +182,7 @@ class Telegram:
             if citizen is None:
                 language = language_code if language_code in SUPPORTED_LANGUAGES else None
                 citizen = add_citizen(session, telegram_id=user_id, language=language)
+                session.commit()
             citizen.privacy_accepted_at = utcnow()
             session.add(citizen)
             session.commit()
@@ -300,7 +301,7 @@ class Person:
             else []
         )
         if answer_buttons:
-            self._response_id = answer_buttons[0].r
+            self._response_id = answer_buttons[0].response
         return calls
 
     @property
@@ -363,6 +364,7 @@ async def watched(telegram: AnyTelegram) -> AsyncIterator[AnyTelegram]:
 async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[Telegram]:
     with sessions() as session:
         install_library(session)
+        session.commit()
     async with watched(Telegram(database_url, sessions)) as telegram:
         yield telegram
 
@@ -478,10 +480,10 @@ async def test_a_form_link_sends_one_message_with_title_first_question_and_five_
     assert text_of(EVENT, "overall") in message.text
     assert labels(message.reply_markup) == ["1", "2", "3", "4", "5"]
     data = [AnswerCb.unpack(b.callback_data or "") for b in buttons(message.reply_markup)]
-    assert {(d.q, d.k) for d in data} == {(0, "v")}
-    assert [d.v for d in data] == ["1", "2", "3", "4", "5"]
+    assert {(d.question, d.kind) for d in data} == {(0, AnswerKind.VALUE)}
+    assert [d.value for d in data] == ["1", "2", "3", "4", "5"]
     (response,) = tg.responses("event-satisfaction")
-    assert {d.r for d in data} == {response.id}
+    assert {d.response for d in data} == {response.id}
     assert response.state == ResponseState.IN_PROGRESS
 
 
@@ -718,7 +720,7 @@ async def test_forged_data_for_another_citizens_response_changes_nothing_for_eit
     await start_event_form(ana)
     await ana.tap("2")
     await start_event_form(boris)
-    forged = AnswerCb(r=ana.response_id, q=1, k="v", v="0").pack()
+    forged = AnswerCb(response=ana.response_id, question=1, kind=AnswerKind.VALUE, value="0").pack()
 
     calls = await boris.press(forged)
 
@@ -768,7 +770,9 @@ async def test_callback_data_with_a_superscript_digit_is_answered_quietly(
     tg: Telegram, ana: Person, kind: str, position: int
 ) -> None:
     await reach_most_useful(ana)
-    forged = AnswerCb(r=ana.response_id, q=position, k=kind, v="²").pack()
+    forged = AnswerCb(
+        response=ana.response_id, question=position, kind=AnswerKind(kind), value="²"
+    ).pack()
 
     calls = await ana.press(forged)
 
@@ -856,6 +860,7 @@ async def test_a_number_question_reads_a_decimal_comma_and_refuses_words(
     )  # fmt: skip
     with tg.sessions() as session:
         publish_flow(session, flow)
+        session.commit()
     await ana.say("/start f_commute")
     (response,) = tg.responses("commute")
     response_id = response.id or 0
@@ -914,7 +919,7 @@ async def test_a_press_given_to_two_replicas_at_the_same_moment_is_answered_once
     row of the one that writes second clashes with the first's, and it drops the update
     without a word: no apology, no second edit."""
     await start_event_form(ana)
-    other = Telegram(database_url, session_factory(create_db_engine(database_url)))
+    other = Telegram(database_url, unit_sessions(create_db_engine(database_url)))
     other.api, other.bot = tg.api, tg.bot  # the same Telegram on the other side
     press = callback_update(
         tg.next_update_id(), ana.user_id, button(ana.screen, "4").callback_data or "",
@@ -929,7 +934,7 @@ async def test_a_press_given_to_two_replicas_at_the_same_moment_is_answered_once
             with ThreadPoolExecutor(1) as thread:
                 by_the_other.append(thread.submit(asyncio.run, other.deliver(press)).result())
 
-    caplog.set_level(logging.INFO, logger="civic_feedback.bot.middlewares.database")
+    caplog.set_level(logging.INFO, logger="civic_feedback.bot.units")
     before = len(tg.api.requests)
     event.listen(engine, "before_cursor_execute", the_other_answers_first)
     try:

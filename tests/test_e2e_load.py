@@ -2,7 +2,9 @@
 
 Through one real bot process on long polling and SQLite, and through two webhook replicas
 on PostgreSQL with Telegram (the fake) posting to them in turn. Every citizen finishes and
-every answer is stored exactly once.
+every answer is stored exactly once. And with a slow Telegram, taking a second to answer
+every call: no update holds a database connection while it waits, so the pool never runs
+dry and nobody is turned away.
 """
 
 from __future__ import annotations
@@ -32,11 +34,17 @@ async def tg() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
-async def crowd(tg: FakeTelegram, count: int) -> list[CitizenDriver]:
-    """``count`` citizens complete the form, all at once; returns them."""
+async def crowd(tg: FakeTelegram, count: int, arriving_over: float = 0) -> list[CitizenDriver]:
+    """``count`` citizens complete the form, all at once or one after another over
+    ``arriving_over`` seconds; returns them."""
     citizens = [CitizenDriver(tg, 600_000 + n) for n in range(count)]
-    rounds = (answer_event_satisfaction(c, str(4 + c.id % 2), TIMEOUT) for c in citizens)
-    await asyncio.gather(*rounds)
+
+    async def arrive(citizen: CitizenDriver, after: float) -> None:
+        await asyncio.sleep(after)  # the shape of the crowd, not a wait for the bot
+        await answer_event_satisfaction(citizen, str(4 + citizen.id % 2), TIMEOUT)
+
+    gap = arriving_over / count
+    await asyncio.gather(*(arrive(c, n * gap) for n, c in enumerate(citizens)))
     return citizens
 
 
@@ -70,3 +78,20 @@ async def test_a_thousand_citizens_at_once_through_two_webhook_replicas_on_postg
     assert tg.webhook_retries == 0  # every post was answered 200 the first time
     for process in replicas.processes:
         assert "Traceback" not in process.log()
+
+
+async def test_two_hundred_citizens_and_a_telegram_slow_to_answer_every_call_on_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    async with FakeTelegram(latency=1.0) as tg:
+        bot = BotProcess(tg.url, tmp_path, DATABASE_URL=postgres_url)
+        await bot.start()
+        try:
+            await tg.wait_for_polling(timeout=60)
+            citizens = await crowd(tg, 200, arriving_over=5)
+        finally:
+            await bot.stop()
+
+    assert_answered_once(bot.export("event-satisfaction"), citizens)
+    assert "Traceback" not in bot.log()
+    assert "QueuePool limit" not in bot.log()

@@ -25,7 +25,7 @@ from civic_feedback.services.broadcasts import queue_broadcast
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.advisory_locks import LEADER
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.database import create_db_engine, upgrade_database
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
@@ -35,6 +35,7 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from tests.citizen_driver import CitizenDriver
+from tests.conftest import unit_sessions
 from tests.fake_telegram import FakeTelegram
 from tests.webhook_replicas import Replicas, post, start_update
 
@@ -135,10 +136,11 @@ def seed(url: str) -> None:
     """150 citizens, an announcement queued to all of them, and 50 reminders due now."""
     upgrade_database(url)
     engine = create_db_engine(url)
-    sessions: sessionmaker[Session] = session_factory(engine)
+    sessions: sessionmaker[Session] = unit_sessions(engine)
     now = utcnow()
     with sessions() as session:
         install_library(session)
+        session.commit()
         citizens = [add_citizen(session, telegram_id=c, language="en") for c in CITIZENS]
         session.commit()
         event = add_event(
@@ -153,13 +155,16 @@ def seed(url: str) -> None:
                 reminder_offsets=[2 * 3600],  # due an hour ago, the event still ahead: send
             ),
         )
+        session.commit()
         registrar = Registrar(FollowUpPolicy())
         for citizen in citizens[: len(REMINDED)]:
             registrar.register(session, citizen, event, now - 3 * HOUR)
+            session.commit()
         queue_broadcast(
             session,
             Broadcast(texts={"bg": ANNOUNCEMENT, "en": ANNOUNCEMENT}, segment="all", send_at=now),
         )
+        session.commit()
     engine.dispose()
 
 

@@ -49,6 +49,7 @@ LOW_RATING: list[Step] = [Button("2"), Button("7"), 1, Button("4"), Text("Too lo
 def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         install_library(session)
+        session.commit()
         yield session
 
 
@@ -59,9 +60,11 @@ def a_citizen_with_everything(db: Session, telegram_id: int) -> Citizen:
     citizen.municipality = "Сливен"
     event = new_event(db)
     REGISTRAR.register(db, citizen, event, NOW)
+    db.commit()
     runs = FormRuns(FlowCatalog(), KEY)
     walk_form(db, runs, citizen, "event-satisfaction", LOW_RATING, language="en", event_id=event.id)
     runs.start(db, citizen, "general-feedback", language="en")  # left half-way
+    db.commit()
     db.add(
         AnonymousReceipt(key=anonymous_receipt_key(KEY, telegram_id, "consultation-survey", None))
     )
@@ -72,7 +75,9 @@ def a_citizen_with_everything(db: Session, telegram_id: int) -> Citizen:
     )
     db.commit()
     queue_broadcast(db, Broadcast(texts={"bg": "Покана"}, segment="all", send_at=NOW))
+    db.commit()
     grant(db, telegram_id, Role.STAFF, granted_by="test")
+    db.commit()
     return citizen
 
 
@@ -110,6 +115,7 @@ def test_erasing_leaves_no_trace_in_any_table_and_the_figures_stay_the_same(db: 
     before = figures(db)
 
     erased = erase_citizen(db, ana, KEY, AnswersOnErasure.DETACH)
+    db.commit()
 
     assert (erased.responses, erased.receipts) == (2, 2)
     assert rows_mentioning(db, ana, receipts) == {}
@@ -124,6 +130,7 @@ def test_erasing_with_delete_removes_the_answers_too(db: Session) -> None:
     ana = a_citizen_with_everything(db, ANA)
 
     erase_citizen(db, ana, KEY, AnswersOnErasure.DELETE)
+    db.commit()
 
     assert db.execute(select(func.count()).select_from(Response)).scalar_one() == 0
     assert db.execute(select(func.count()).select_from(Answer)).scalar_one() == 0
@@ -131,6 +138,7 @@ def test_erasing_with_delete_removes_the_answers_too(db: Session) -> None:
 
 def test_the_same_person_can_start_afresh_after_being_erased(db: Session) -> None:
     erase_citizen(db, a_citizen_with_everything(db, ANA), KEY, AnswersOnErasure.DETACH)
+    db.commit()
 
     again = new_citizen(db, ANA)
     runs = FormRuns(FlowCatalog(), KEY)
@@ -164,6 +172,7 @@ def test_purge_drops_the_outbox_of_broadcasts_finished_over_ninety_days_ago(db: 
     )
     for broadcast in (old, recent, running):
         queue_broadcast(db, broadcast)
+        db.commit()
     for broadcast in (old, recent):
         broadcast.state = BroadcastState.DONE
         db.add(broadcast)
@@ -178,10 +187,12 @@ def test_purge_drops_the_outbox_of_broadcasts_finished_over_ninety_days_ago(db: 
 
 def test_purge_drops_drafts_left_for_a_day(db: Session) -> None:
     stale = start_draft(db, chat_id=1, language="bg", text_language="bg", created_by="c-1")
+    db.commit()
     stale.created_at = NOW - timedelta(days=2)
     db.add(stale)
     db.commit()
     fresh = start_draft(db, chat_id=2, language="bg", text_language="bg", created_by="c-2")
+    db.commit()
     fresh.created_at = NOW - timedelta(hours=2)
     db.add(fresh)
     db.commit()

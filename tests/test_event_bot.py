@@ -142,6 +142,7 @@ class EventsTelegram(Telegram):
 async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[EventsTelegram]:
     with sessions() as session:
         install_library(session)
+        session.commit()
     async with watched(EventsTelegram(database_url, sessions)) as telegram:
         yield telegram
 

@@ -133,6 +133,7 @@ def citizens_register(session: Session, code: str, *telegram_ids: int) -> None:
         citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
         session.commit()
         REGISTRAR.register(session, citizen, event, event.starts_at - timedelta(days=5))
+        session.commit()
 
 
 # --- events add ---------------------------------------------------------------------------------

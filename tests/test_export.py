@@ -239,6 +239,7 @@ def respond(
 
 def publish_text(session: Session, text: str) -> None:
     publish_flow(session, load_flow_text(text))
+    session.commit()
 
 
 def library_flow(flow_id: str) -> Flow:
@@ -252,6 +253,7 @@ def answered(sessions: sessionmaker[Session]) -> Answered:
         publish_text(session, DEMO_FLOW)
         publish_text(session, NOTES_FLOW)
         publish_flow(session, library_flow("consultation-survey"))
+        session.commit()
         runs = FormRuns(FlowCatalog(), KEY)
         respond(runs, session, ANA, "export-demo", ANA_ANSWERS)
         respond(runs, session, BORIS, "export-demo", BORIS_ANSWERS)
@@ -532,6 +534,7 @@ def test_columns_cover_every_version_with_the_latest_order_first(answered: Answe
 
     with answered.sessions() as session:
         publish_flow(session, Flow.model_validate(definition))
+        session.commit()
         runs = FormRuns(FlowCatalog(), KEY)
         respond(runs, session, 555, "export-demo", {**BORIS_ANSWERS, "venue": Button("yes")})
         columns = [c.question_id for c in export_columns(session, "export-demo")]

@@ -73,7 +73,9 @@ def answer(
 ) -> int:
     """A citizen answers remarks (about an event); returns the response id."""
     citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
+    session.commit()
     set_municipality(session, citizen, "Сливен")
+    session.commit()
     runs = FormRuns(FlowCatalog(), OPTIONS.key)
     event_id = None if event is None else event.id
     steps: list[Step] = [Button("4"), Skip() if note is None else Text(note)]
@@ -93,6 +95,7 @@ def answer(
 @pytest.fixture
 def remarks(session: Session) -> Session:
     publish_flow(session, load_flow_text(REMARKS))
+    session.commit()
     return session
 
 

@@ -59,8 +59,10 @@ HEADER = [
 
 def answered(session: Session, notes: list[str]) -> None:
     publish_flow(session, load_flow_text(FLOW))
+    session.commit()
     runs = FormRuns(FlowCatalog(), KEY)
     citizen = add_citizen(session, telegram_id=987654321012, language="bg")
+    session.commit()
     for note in notes:
         steps: list[Step] = [Button("3"), Button("yes"), Text(note)]
         walk_form(session, runs, citizen, FLOW_ID, steps, language="bg")

@@ -70,6 +70,7 @@ GENERAL_FEEDBACK_ANSWERS: dict[str, Action] = {
 @pytest.fixture
 def runs(session: Session) -> FormRuns:
     install_library(session)
+    session.commit()
     return FormRuns(FlowCatalog(), KEY)
 
 
@@ -186,6 +187,7 @@ def test_start_gives_a_citizen_met_in_this_very_update_an_id_and_commits_it(
     runs: FormRuns, session: Session, sessions: sessionmaker[Session]
 ) -> None:
     newcomer = add_citizen(session, telegram_id=2002, language="en")  # not flushed yet
+    session.commit()
 
     start(runs, session, newcomer, "event-satisfaction")
 
@@ -266,6 +268,7 @@ def test_invalid_input_is_rejected_and_stores_nothing(
     prompt = start(runs, session, citizen, "event-satisfaction")
 
     outcome = runs.answer(session, citizen, Button("6"), expected(prompt))
+    session.commit()
 
     assert outcome == Rejected(Problem.OUT_OF_RANGE, {"min": 1, "max": 5})
     assert answer_rows(sessions) == []
@@ -310,6 +313,7 @@ def test_ticking_again_unticks_and_one_tick_too_many_is_refused(
     prompt = prompt_of(runs.toggle(session, citizen, 1, expected(prompt)))
 
     too_many = runs.toggle(session, citizen, 2, expected(prompt))
+    session.commit()
     unticked = prompt_of(runs.toggle(session, citizen, 0, expected(prompt)))
 
     assert too_many == Rejected(Problem.TOO_MANY_CHOICES, {"max": 2})
@@ -324,6 +328,7 @@ def test_done_with_nothing_ticked_is_refused_and_stores_nothing(
     prompt = act(runs, session, citizen, prompt, Button("9"))
 
     outcome = runs.done(session, citizen, expected(prompt))
+    session.commit()
 
     assert outcome == Rejected(Problem.TOO_FEW_CHOICES, {"min": 1})
     assert len(answer_rows(sessions)) == 2
@@ -339,6 +344,7 @@ def test_a_button_from_another_response_is_stale_and_stores_nothing(
     wrong = Expected(prompt.response_id + 1, prompt.position)
 
     outcome = runs.answer(session, citizen, Button("4"), wrong)
+    session.commit()
 
     assert outcome == Rejected(Problem.STALE)
     assert answer_rows(sessions) == []
@@ -352,8 +358,11 @@ def test_a_button_from_an_earlier_question_is_stale_and_stores_nothing(
 
     # The citizen presses "5" on the old message of the first question (now on 'recommend').
     again = runs.answer(session, citizen, Button("5"), expected(first))
+    session.commit()
     toggle = runs.toggle(session, citizen, 0, expected(first))
+    session.commit()
     done = runs.done(session, citizen, expected(first))
+    session.commit()
 
     assert again == toggle == done == Rejected(Problem.STALE)
     assert answer_rows(sessions) == [(first.response_id, "overall")]
@@ -363,6 +372,7 @@ def test_any_button_without_an_open_form_is_stale(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
     outcome = runs.answer(session, citizen, Button("5"), Expected(1, 0))
+    session.commit()
 
     assert outcome == Rejected(Problem.STALE)
 
@@ -436,6 +446,7 @@ def test_a_completed_form_that_is_not_repeatable_cannot_be_started_again(
     answer_to_the_end(runs, session, citizen, prompt, HAPPY_EVENT_ANSWERS)
 
     outcome = runs.start(session, citizen, "event-satisfaction", language="en")
+    session.commit()
 
     assert outcome is Refusal.ALREADY_COMPLETED
     response = session.get(Response, prompt.response_id)
@@ -481,6 +492,7 @@ def test_an_anonymous_form_answered_once_is_refused_the_second_time(
     answer_to_the_end(runs, session, citizen, prompt, CONSULTATION_ANSWERS)
 
     outcome = runs.start(session, citizen, "consultation-survey", language="en")
+    session.commit()
 
     assert outcome is Refusal.ALREADY_COMPLETED
     other_citizen = new_citizen(session, 1002)
@@ -499,6 +511,7 @@ def test_a_run_in_progress_finishes_on_the_version_it_started_on(
     old_run = act(runs, session, citizen, old_run, Button("5"))
 
     published = publish_flow(session, edited_event_satisfaction(), listed=False)
+    session.commit()
     resumed = start(runs, session, citizen, "event-satisfaction")
     asked_on_old = answer_to_the_end(runs, session, citizen, resumed, HAPPY_EVENT_ANSWERS)
 
@@ -527,6 +540,7 @@ def test_a_named_run_left_for_another_form_is_resumed_on_its_version_after_a_rep
     start(runs, session, citizen, "general-feedback")
 
     publish_flow(session, edited_event_satisfaction(), listed=False)
+    session.commit()
     back = start(runs, session, citizen, "event-satisfaction")
 
     assert back.response_id == old_run.response_id
@@ -537,8 +551,10 @@ def test_a_named_run_left_for_another_form_is_resumed_on_its_version_after_a_rep
 def test_publishing_unchanged_content_keeps_the_same_version(session: Session) -> None:
     flow = library_flow("general-feedback")
     first = publish_flow(session, flow)
+    session.commit()
 
     again = publish_flow(session, flow)
+    session.commit()
 
     assert first.created is True
     assert again.created is False
@@ -548,8 +564,10 @@ def test_publishing_unchanged_content_keeps_the_same_version(session: Session) -
 
 def test_install_library_publishes_each_built_in_form_once(session: Session) -> None:
     first = install_library(session)
+    session.commit()
 
     again = install_library(session)
+    session.commit()
 
     assert sorted(p.flow_id for p in first) == sorted(f.id for f in library_flows())
     assert all(p.created and p.version == 1 for p in first)
@@ -558,9 +576,12 @@ def test_install_library_publishes_each_built_in_form_once(session: Session) -> 
 
 def test_install_library_never_overwrites_a_changed_flow(session: Session) -> None:
     install_library(session)
+    session.commit()
     edited = publish_flow(session, edited_event_satisfaction())
+    session.commit()
 
     installed = install_library(session)
+    session.commit()
 
     assert installed == []
     latest = latest_version(session, "event-satisfaction")
@@ -574,6 +595,7 @@ def test_list_forms_counts_responses_of_every_version_and_marks_event_forms_unli
 ) -> None:
     start(runs, session, citizen, "event-satisfaction")
     publish_flow(session, edited_event_satisfaction())
+    session.commit()
     start(runs, session, new_citizen(session, 1004), "event-satisfaction")
     general = start(runs, session, citizen, "general-feedback")
     answer_to_the_end(runs, session, citizen, general, GENERAL_FEEDBACK_ANSWERS)

@@ -55,7 +55,9 @@ KEY = PSEUDONYM_KEY.encode()
 @pytest.fixture
 def citizen(session: Session) -> Citizen:
     install_library(session)
+    session.commit()
     citizen = add_citizen(session, telegram_id=5001, language="bg")
+    session.commit()
     citizen.municipality = "Сливен"
     session.commit()
     return citizen
@@ -96,6 +98,7 @@ def test_a_form_without_inbox_makes_no_item(
     flow = "id: note\ntitle: {en: Note}\nlanguages: [en]\nquestions:\n"
     flow += '  - {id: text, type: text, text: {en: "Anything?"}}\n'
     publish_flow(session, load_flow_text(flow))
+    session.commit()
     walk_form(session, FormRuns(FlowCatalog(), KEY), citizen, "note", [Text("Hi")], language="en")
     assert items(sessions) == []
 
@@ -111,11 +114,13 @@ def test_a_typed_message_is_a_draft_until_sent_with_a_topic_and_is_never_deliver
     session: Session, citizen: Citizen
 ) -> None:
     draft = save_draft(session, citizen, "Кога ще има ток?", language="bg", text_language="bg")
+    session.commit()
     assert draft.status == InboxStatus.DRAFT
     assert pending_deliveries(session) == []
     assert items_of(session, citizen) == []
 
     sent = send_draft(session, citizen, draft.id or 0, "administration")
+    session.commit()
     assert sent is not None
     assert (sent.status, sent.topic) == ("new", "administration")
     (delivery,) = pending_deliveries(session)
@@ -129,9 +134,12 @@ def test_a_new_draft_replaces_the_older_one_and_dropping_removes_it(
     session: Session, citizen: Citizen
 ) -> None:
     save_draft(session, citizen, "one", language="bg", text_language=None)
+    session.commit()
     second = save_draft(session, citizen, "two", language="bg", text_language=None)
+    session.commit()
     assert [m.text for m in session.exec(select(InboxMessage))] == ["two"]
     other = add_citizen(session, telegram_id=5002, language="en")
+    session.commit()
     assert not drop_draft(session, other, second.id or 0)  # only its author drops it
     assert drop_draft(session, citizen, second.id or 0)
     assert session.exec(select(InboxMessage)).all() == []
@@ -143,18 +151,23 @@ def test_answers_and_follow_ups_move_the_status_and_keep_one_thread(
     send_report(session, citizen, "Счупена пейка")
     (item,) = find_items(session)
     mark_delivered(session, thread(session, item.id or 0)[0].id or 0, -100123, 77)
+    session.commit()
     assert item_at(session, -100123, 77) == item
 
     add_answer(session, item, "Ще я поправим до петък.", Author("Иван", 9001, -100123, 78))
+    session.commit()
     assert item.status == InboxStatus.ANSWERED
     assert item.first_answered_at is not None
     answered = item.first_answered_at
     add_followup(session, item, "Благодаря!")
+    session.commit()
     assert item.status == InboxStatus.NEW
     assert item.first_answered_at == answered
     close_item(session, item)
+    session.commit()
     assert find_items(session, status=InboxStatus.CLOSED) == [item]
     add_followup(session, item, "Пак е счупена.")
+    session.commit()
     assert item.status == InboxStatus.NEW
     assert item.closed_at is None
     authors = [m.author for m in thread(session, item.id or 0)]
@@ -167,9 +180,11 @@ def test_forwarding_posts_the_first_message_again_in_the_other_municipality(
     send_report(session, citizen, "Това е за Хасково")
     (item,) = find_items(session)
     mark_delivered(session, thread(session, item.id or 0)[0].id or 0, -100123, 77)
+    session.commit()
     assert pending_deliveries(session) == []
 
     forward_item(session, item, "Хасково")
+    session.commit()
     (delivery,) = pending_deliveries(session)
     assert delivery.first
     assert delivery.item.municipality == "Хасково"
@@ -199,8 +214,10 @@ def test_erasure_unlinks_or_deletes_the_items_and_always_drops_the_name(
     session.add(item)
     session.commit()
     save_draft(session, citizen, "чернова", language="bg", text_language=None)
+    session.commit()
 
     erase_citizen(session, citizen, KEY, answers)
+    session.commit()
 
     left = items(sessions)
     if answers is AnswersOnErasure.DELETE:
@@ -218,6 +235,7 @@ def test_the_purge_drops_drafts_left_for_a_day_and_keeps_sent_items(
 ) -> None:
     send_report(session, citizen, "Изпратено")
     save_draft(session, citizen, "Неизпратено", language="bg", text_language=None)
+    session.commit()
     later = utcnow() + timedelta(days=1, minutes=1)
 
     purged = purge(session, later, key=KEY, retention_days=None, answers=AnswersOnErasure.DETACH)

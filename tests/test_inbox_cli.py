@@ -22,12 +22,17 @@ def cli(tmp_path: Path) -> Cli:
             (6002, "Хасково", "The park is dark at night", "parks_public_spaces"),
         ]:
             citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
+            session.commit()
             citizen.municipality = place
             session.commit()
             draft = save_draft(session, citizen, text, language="bg", text_language=None)
+            session.commit()
             send_draft(session, citizen, draft.id or 0, topic)
+            session.commit()
         unsent = add_citizen(session, telegram_id=6003, language="bg")
+        session.commit()
         save_draft(session, unsent, "never sent", language="bg", text_language=None)
+        session.commit()
     return cli
 
 

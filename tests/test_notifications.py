@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from civic_feedback.bot.callbacks import EventCb
+from civic_feedback.bot.callbacks import EventAction, EventCb
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.jobs.notifications import NotificationWorker
 from civic_feedback.bot.middlewares.i18n import create_i18n
@@ -85,6 +85,7 @@ class FakeClock:
 def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         install_library(session)
+        session.commit()
         yield session
 
 
@@ -129,6 +130,7 @@ def complete_event_form(session: Session, runs: FormRuns, citizen: Citizen, even
 def test_nothing_is_claimed_before_it_is_due(db: Session, runs: FormRuns, stored: Stored) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, starts_in=timedelta(days=3))
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     assert claim(db, NOW, runs) == []
     assert claim(db, event.starts_at - timedelta(hours=24) - SECOND, runs) == []
@@ -140,6 +142,7 @@ def test_a_due_reminder_is_claimed_once_with_what_the_message_needs(
 ) -> None:
     ana, event = new_citizen(db, 1001, language="tr"), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     due = event.starts_at - timedelta(hours=24)
 
     (claimed,) = claim(db, due, runs)
@@ -162,6 +165,7 @@ def test_what_is_due_is_claimed_soonest_first_and_at_most_limit_at_a_time(
     event = new_event(db)
     for citizen in citizens:
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
     an_hour_before = event.starts_at - timedelta(hours=1)
 
     first = claim_due(db, an_hour_before, answered_with(runs), limit=4).to_send
@@ -178,6 +182,7 @@ def test_after_downtime_a_reminder_still_ahead_of_the_start_is_sent_late(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     claimed = claim(db, event.starts_at - timedelta(minutes=10), runs)
 
@@ -190,7 +195,9 @@ def test_a_reminder_whose_event_already_started_is_dropped_and_counted_missed(
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)
+    db.commit()
 
     claimed = claim(db, event.starts_at, runs)
 
@@ -204,10 +211,12 @@ def test_a_reminder_whose_event_already_started_is_dropped_and_counted_missed(
 def test_sent_reminders_are_counted_sent(db: Session, runs: FormRuns, stored: Stored) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     due = event.starts_at - timedelta(hours=24)
 
     for claimed in claim(db, due, runs):
         mark_sent(db, claimed, due, POLICY)
+        db.commit()
 
     assert stored.counts(event).reminders_sent == 1
     assert stored.notes(event, ana, kind=FOLLOWUP) == []  # only an invitation gets one
@@ -216,7 +225,9 @@ def test_sent_reminders_are_counted_sent(db: Session, runs: FormRuns, stored: St
 def test_the_reminder_of_a_citizen_who_cancelled_is_not_sent(db: Session, runs: FormRuns) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(hours=1))
+    db.commit()
 
     assert claim(db, event.starts_at - timedelta(minutes=30), runs) == []
 
@@ -230,9 +241,13 @@ def test_the_invitation_goes_only_to_those_who_checked_in_when_anyone_did(
     ana, boris, chavdar = new_citizen(db, 1001), new_citizen(db, 1002), new_citizen(db, 1003)
     event = new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)
+    db.commit()
     REGISTRAR.check_in(db, boris, event, event.starts_at)
+    db.commit()
     REGISTRAR.check_in(db, chavdar, event, event.starts_at)  # on the spot
+    db.commit()
     invitation_due = event.ends_at + POLICY.post_event_delay
 
     claimed = claim(db, invitation_due, runs)
@@ -249,6 +264,7 @@ def test_the_invitation_goes_to_everyone_registered_when_nobody_checked_in(
     event = new_event(db, capacity=2)
     for citizen in (ana, boris, chavdar):  # chavdar stays on the waiting list
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
 
     claimed = claim(db, event.ends_at + POLICY.post_event_delay, runs)
 
@@ -261,6 +277,7 @@ def test_the_invitation_goes_to_everyone_registered_when_nobody_checked_in(
 def test_the_invitation_is_due_post_event_delay_after_the_end(db: Session, runs: FormRuns) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, offsets=())
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     invitation_due = event.ends_at + POLICY.post_event_delay
 
     assert claim(db, invitation_due - SECOND, runs) == []
@@ -274,6 +291,7 @@ def test_the_invitation_is_skipped_when_the_citizen_already_answered_the_events_
     event, other_event = new_event(db, offsets=()), new_event(db, offsets=())
     for citizen in (ana, boris):
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
     complete_event_form(db, runs, ana, event)  # scanned the feedback QR code at the venue
     complete_event_form(db, runs, boris, other_event)  # answered about another event only
 
@@ -292,6 +310,7 @@ def invite(db: Session, runs: FormRuns, event: Event) -> datetime:
     sent_at = event.ends_at + POLICY.post_event_delay + timedelta(seconds=7)
     for claimed in claim(db, sent_at, runs):
         mark_sent(db, claimed, sent_at, POLICY)
+        db.commit()
     return sent_at
 
 
@@ -300,6 +319,7 @@ def test_a_sent_invitation_gets_exactly_one_followup_followup_delay_after_it_was
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, offsets=())
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     sent_at = invite(db, runs, event)
 
@@ -318,11 +338,13 @@ def test_the_followup_goes_to_whoever_has_not_answered_and_then_nothing_more(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, offsets=())
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     followup_due = invite(db, runs, event) + POLICY.followup_delay
 
     assert claim(db, followup_due - SECOND, runs) == []
     (claimed,) = claim(db, followup_due, runs)
     mark_sent(db, claimed, followup_due, POLICY)
+    db.commit()
 
     assert claimed.kind == FOLLOWUP
     assert claim(db, followup_due + timedelta(days=30), runs) == []
@@ -335,6 +357,7 @@ def test_the_followup_is_skipped_when_the_citizen_answers_before_it_is_due(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, offsets=())
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     followup_due = invite(db, runs, event) + POLICY.followup_delay
     complete_event_form(db, runs, ana, event)
 
@@ -348,8 +371,10 @@ def test_a_form_left_half_way_does_not_count_as_answered(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, offsets=())
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     followup_due = invite(db, runs, event) + POLICY.followup_delay
     runs.start(db, ana, event.flow_id, language="en", event_id=event.id)
+    db.commit()
 
     assert who(claim(db, followup_due, runs)) == [(FOLLOWUP, 1001)]
 
@@ -363,8 +388,11 @@ def test_a_cancelled_event_sends_only_its_cancellation_notice(
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)
+    db.commit()
     REGISTRAR.cancel_event(db, event, NOW + timedelta(hours=1))
+    db.commit()
 
     claimed = claim(db, event.ends_at + timedelta(days=5), runs)
 
@@ -381,10 +409,12 @@ def test_a_refused_message_is_recorded_failed_and_not_retried(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, offsets=(HOUR,))
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     due = event.starts_at - timedelta(hours=1)
     (claimed,) = claim(db, due, runs)
 
     mark_failed(db, claimed, "Bad Request: chat not found " + "x" * 300)
+    db.commit()
 
     (row,) = stored.notes(event, ana, kind=REMINDER)
     assert row.state == NotificationState.FAILED
@@ -401,11 +431,14 @@ def test_a_citizen_who_blocked_the_bot_is_unreachable_and_gets_nothing_more(
     event, second_event = new_event(db), new_event(db, starts_in=timedelta(days=10))
     for citizen in (ana, boris):
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
     REGISTRAR.register(db, ana, second_event, NOW)
+    db.commit()
     first_due = event.starts_at - timedelta(hours=24)
     (to_ana,) = [c for c in claim(db, first_due, runs) if c.chat_id == 1001]
 
     mark_unreachable(db, to_ana)
+    db.commit()
 
     with sessions() as session:
         reloaded = session.get(Citizen, ana.id)
@@ -475,6 +508,7 @@ async def test_the_worker_sends_each_message_once_at_its_time_through_an_events_
     event = new_event(db, title="Budget round table")
     for citizen in (ana, boris):
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
     clock = FakeClock(NOW)
     worker = new_worker(bot, sessions, clock)
     invitation_due = event.ends_at + POLICY.post_event_delay
@@ -507,6 +541,7 @@ async def test_the_invitation_and_followup_carry_a_button_to_the_events_form(
 ) -> None:
     ana, event = new_citizen(db, 1001, language="en"), new_event(db, offsets=())
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     clock = FakeClock(event.ends_at + POLICY.post_event_delay)
     worker = new_worker(bot, sessions, clock)
 
@@ -514,7 +549,7 @@ async def test_the_invitation_and_followup_carry_a_button_to_the_events_form(
 
     message = telegram.last_message(1001)
     assert message is not None
-    form_button = EventCb(act="form", code=event.code).pack()
+    form_button = EventCb(action=EventAction.FEEDBACK, code=event.code).pack()
     assert telegram.buttons(message) == [[("Give feedback", form_button)]]
 
 
@@ -523,6 +558,7 @@ async def test_a_restarted_worker_at_the_same_moment_sends_nothing_twice(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     due = event.starts_at - timedelta(hours=24)
     assert await new_worker(bot, sessions, FakeClock(due)).send_due() == 1
 
@@ -537,6 +573,7 @@ async def test_a_message_claimed_before_a_crash_is_never_sent_after_the_restart(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     due = event.starts_at - timedelta(hours=24)
     claim(db, due, runs)  # the process died between claiming and sending
 
@@ -558,6 +595,7 @@ async def test_a_citizen_who_blocked_the_bot_is_marked_unreachable_and_skipped_f
     event = new_event(db)
     for citizen in (ana, boris):
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
     telegram.blocked.add(1002)
     clock = FakeClock(event.starts_at - timedelta(hours=24))
     worker = new_worker(bot, sessions, clock)
@@ -584,6 +622,7 @@ async def test_after_a_403_no_other_message_of_the_same_batch_is_tried_on_that_c
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)  # two reminders, both due after downtime
+    db.commit()
     telegram.blocked.add(1001)
     worker = new_worker(bot, sessions, FakeClock(event.starts_at - timedelta(minutes=10)))
 
@@ -601,7 +640,9 @@ async def test_send_due_sends_everything_due_even_behind_many_settled_rows(
     event = new_event(db)
     for citizen in citizens:
         REGISTRAR.register(db, citizen, event, NOW)
+        db.commit()
     REGISTRAR.check_in(db, citizens[-1], event, event.starts_at)
+    db.commit()
     worker = new_worker(bot, sessions, FakeClock(event.ends_at + POLICY.post_event_delay))
 
     sent = await worker.send_due()
@@ -639,6 +680,7 @@ async def test_messages_are_in_the_citizens_language(
     db.add(event)
     db.commit()
     REGISTRAR.register(db, citizen, event, NOW)
+    db.commit()
     worker = new_worker(bot, sessions, FakeClock(event.starts_at - timedelta(hours=1)))
     i18n = create_i18n("bg")
     with i18n.context(), i18n.use_locale(language or "bg"):

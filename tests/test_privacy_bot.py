@@ -29,6 +29,7 @@ from tests.test_event_bot import EventsTelegram, answer_the_form
 async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[EventsTelegram]:
     with sessions() as session:
         install_library(session)
+        session.commit()
     async with watched(EventsTelegram(database_url, sessions)) as telegram:
         yield telegram
 

@@ -113,6 +113,7 @@ async def test_the_bot_sends_each_participant_the_link(
 ) -> None:
     with sessions() as session:
         install_library(session)
+        session.commit()
         event = new_event(session)
         citizen = add_citizen(session, telegram_id=501, language="en")
         session.commit()
@@ -126,6 +127,7 @@ async def test_the_bot_sends_each_participant_the_link(
             event_id=event.id, chat=CHANNEL, message_id=7, url=url, language="bg"
         )
         record_publication(session, publication, NOW)
+        session.commit()
     async with FakeTelegram() as fake:
         bot: Bot = create_bot(BOT_TOKEN, fake.url)
         try:

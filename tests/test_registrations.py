@@ -62,6 +62,7 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """The session the Registrar works in, on a database with the built-in forms published."""
     with sessions() as session:
         install_library(session)
+        session.commit()
         yield session
 
 
@@ -179,6 +180,7 @@ def test_upcoming_events_are_the_scheduled_ones_not_yet_ended_soonest_first(db: 
     new_event(db, starts_in=timedelta(days=-1), title="Over")
     cancelled = new_event(db, starts_in=timedelta(days=2), title="Cancelled")
     REGISTRAR.cancel_event(db, cancelled, NOW)
+    db.commit()
 
     titles = [event.title["en"] for event in upcoming_events(db, NOW)]
 
@@ -205,6 +207,7 @@ def test_registering_plans_every_reminder_ahead_and_one_invitation(
     ana, event = new_citizen(db, 1001), new_event(db, starts_in=timedelta(days=3))
 
     outcome = REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     assert outcome is Outcome.REGISTERED
     assert stored.status(event, ana) == RegistrationStatus.REGISTERED
@@ -219,6 +222,7 @@ def test_registering_late_plans_only_the_reminders_still_ahead(db: Session, stor
     ana, event = new_citizen(db, 1001), new_event(db, starts_in=timedelta(hours=10))
 
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     assert stored.plan(event, ana) == [reminder(event, HOUR), invitation(event)]
 
@@ -235,9 +239,11 @@ def test_registering_after_the_start_plans_only_the_invitation(db: Session, stor
 def test_registering_twice_is_already_and_changes_nothing(db: Session, stored: Stored) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     before = stored.plan(event, ana)
 
     outcome = REGISTRAR.register(db, ana, event, NOW + timedelta(minutes=5))
+    db.commit()
 
     assert outcome is Outcome.ALREADY
     assert stored.plan(event, ana) == before
@@ -246,6 +252,7 @@ def test_registering_twice_is_already_and_changes_nothing(db: Session, stored: S
 def test_a_citizen_met_in_this_very_update_can_register(db: Session, stored: Stored) -> None:
     event = new_event(db)
     newcomer = add_citizen(db, telegram_id=1009, language="bg")  # not committed, no id yet
+    db.commit()
 
     assert REGISTRAR.register(db, newcomer, event, NOW) is Outcome.REGISTERED
     assert stored.status(event, newcomer) == RegistrationStatus.REGISTERED
@@ -260,8 +267,10 @@ def test_when_the_event_is_full_the_next_citizen_is_waitlisted_with_nothing_plan
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db, capacity=1)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     outcome = REGISTRAR.register(db, boris, event, NOW + timedelta(minutes=1))
+    db.commit()
 
     assert outcome is Outcome.WAITLISTED
     assert stored.status(event, boris) == RegistrationStatus.WAITLISTED
@@ -276,11 +285,15 @@ def test_a_freed_place_goes_to_the_first_on_the_waiting_list_who_is_told_at_once
     chavdar, boris, ana = new_citizen(db, 1003), new_citizen(db, 1002), new_citizen(db, 1001)
     event = new_event(db, capacity=1)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW + timedelta(minutes=1))
+    db.commit()
     REGISTRAR.register(db, chavdar, event, NOW + timedelta(minutes=2))
+    db.commit()
     freed_at = NOW + timedelta(hours=1)
 
     outcome = REGISTRAR.cancel(db, ana, event, freed_at)
+    db.commit()
 
     assert outcome is Outcome.CANCELLED
     assert stored.status(event, ana) == RegistrationStatus.CANCELLED
@@ -302,10 +315,13 @@ def test_a_place_freed_shortly_before_the_start_brings_only_the_reminders_still_
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db, capacity=1, starts_in=timedelta(days=2))
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)
+    db.commit()
     freed_at = event.starts_at - timedelta(hours=3)
 
     REGISTRAR.cancel(db, ana, event, freed_at)
+    db.commit()
 
     assert stored.plan(event, boris) == [
         (PROMOTED, 0, freed_at, PENDING),
@@ -319,9 +335,12 @@ def test_the_next_freed_place_goes_to_the_next_on_the_list(db: Session, stored: 
     event = new_event(db, capacity=1)
     for minute, citizen in enumerate((ana, boris, chavdar)):
         REGISTRAR.register(db, citizen, event, NOW + timedelta(minutes=minute))
+        db.commit()
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(hours=1))
+    db.commit()
 
     REGISTRAR.cancel(db, boris, event, NOW + timedelta(hours=2))
+    db.commit()
 
     assert stored.status(event, chavdar) == RegistrationStatus.REGISTERED
     assert [n.kind for n in stored.notes(event, chavdar, kind=PROMOTED)] == [PROMOTED]
@@ -332,8 +351,10 @@ def test_leaving_the_waiting_list_promotes_nobody(db: Session, stored: Stored) -
     event = new_event(db, capacity=1)
     for minute, citizen in enumerate((ana, boris, chavdar)):
         REGISTRAR.register(db, citizen, event, NOW + timedelta(minutes=minute))
+        db.commit()
 
     outcome = REGISTRAR.cancel(db, boris, event, NOW + timedelta(hours=1))
+    db.commit()
 
     assert outcome is Outcome.CANCELLED
     assert stored.status(event, ana) == RegistrationStatus.REGISTERED
@@ -350,9 +371,12 @@ def test_a_place_taken_by_a_walk_in_is_not_given_again_to_the_waiting_list(
     event = new_event(db, capacity=2)
     for minute, citizen in enumerate((ana, boris, chavdar)):
         REGISTRAR.register(db, citizen, event, NOW + timedelta(minutes=minute))
+        db.commit()
     REGISTRAR.check_in(db, dora, event, event.starts_at)  # walks in: three in two places
+    db.commit()
 
     REGISTRAR.cancel(db, boris, event, event.starts_at + timedelta(minutes=5))
+    db.commit()
 
     assert stored.status(event, chavdar) == RegistrationStatus.WAITLISTED
     assert stored.notes(event, kind=PROMOTED) == []
@@ -362,9 +386,12 @@ def test_a_place_freed_after_the_event_ended_promotes_nobody(db: Session, stored
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db, capacity=1)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)
+    db.commit()
 
     REGISTRAR.cancel(db, ana, event, event.ends_at + timedelta(minutes=1))
+    db.commit()
 
     assert stored.status(event, boris) == RegistrationStatus.WAITLISTED
     assert stored.notes(event, kind=PROMOTED) == []
@@ -378,8 +405,10 @@ def test_cancelling_a_place_cancels_the_citizens_pending_notifications(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
 
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(hours=1))
+    db.commit()
 
     assert [n.state for n in stored.notes(event, ana)] == [NotificationState.CANCELLED] * 3
 
@@ -389,7 +418,9 @@ def test_cancelling_without_a_registration_is_not_registered(db: Session) -> Non
 
     assert REGISTRAR.cancel(db, ana, event, NOW) is Outcome.NOT_REGISTERED
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.cancel(db, ana, event, NOW)
+    db.commit()
     assert REGISTRAR.cancel(db, ana, event, NOW) is Outcome.NOT_REGISTERED
 
 
@@ -398,10 +429,13 @@ def test_registering_again_after_cancelling_revives_the_same_rows_without_duplic
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, starts_in=timedelta(days=3))
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     first_ids = [n.id for n in stored.notes(event, ana)]
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(hours=1))
+    db.commit()
 
     outcome = REGISTRAR.register(db, ana, event, NOW + timedelta(hours=2))
+    db.commit()
 
     assert outcome is Outcome.REGISTERED
     assert stored.status(event, ana) == RegistrationStatus.REGISTERED
@@ -418,9 +452,12 @@ def test_registering_again_after_a_reminders_moment_leaves_that_reminder_cancell
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db, starts_in=timedelta(days=3))
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(hours=1))
+    db.commit()
 
     REGISTRAR.register(db, ana, event, event.starts_at - timedelta(hours=5))
+    db.commit()
 
     cancelled_24h = (REMINDER, DAY, event.starts_at - timedelta(hours=24), "cancelled")
     assert stored.plan(event, ana) == [cancelled_24h, reminder(event, HOUR), invitation(event)]
@@ -430,12 +467,17 @@ def test_registering_again_goes_to_the_end_of_the_waiting_list(db: Session, stor
     ana, boris, chavdar = new_citizen(db, 1001), new_citizen(db, 1002), new_citizen(db, 1003)
     event = new_event(db, capacity=1)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW + timedelta(minutes=1))
+    db.commit()
     REGISTRAR.register(db, chavdar, event, NOW + timedelta(minutes=2))
+    db.commit()
     REGISTRAR.cancel(db, boris, event, NOW + timedelta(minutes=3))
+    db.commit()
     assert REGISTRAR.register(db, boris, event, NOW + timedelta(minutes=4)) is Outcome.WAITLISTED
 
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(minutes=5))
+    db.commit()
 
     assert stored.status(event, chavdar) == RegistrationStatus.REGISTERED
     assert stored.status(event, boris) == RegistrationStatus.WAITLISTED
@@ -446,6 +488,7 @@ def test_the_database_refuses_a_second_row_for_the_same_message(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     assert event.id is not None
     assert ana.id is not None
 
@@ -467,9 +510,11 @@ def test_checking_in_marks_a_registered_citizen_attended_and_keeps_their_plan(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     plan = stored.plan(event, ana)
 
     outcome = REGISTRAR.check_in(db, ana, event, event.starts_at)
+    db.commit()
 
     assert outcome is Outcome.CHECKED_IN
     assert stored.status(event, ana) == RegistrationStatus.ATTENDED
@@ -483,9 +528,11 @@ def test_checking_in_registers_on_the_spot_even_beyond_the_capacity(
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db, capacity=1)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     at_the_door = event.starts_at + timedelta(minutes=5)
 
     outcome = REGISTRAR.check_in(db, boris, event, at_the_door)
+    db.commit()
 
     assert outcome is Outcome.CHECKED_IN
     assert stored.status(event, boris) == RegistrationStatus.ATTENDED
@@ -498,9 +545,12 @@ def test_a_waitlisted_citizen_who_comes_anyway_is_checked_in(db: Session, stored
     ana, boris = new_citizen(db, 1001), new_citizen(db, 1002)
     event = new_event(db, capacity=1)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)
+    db.commit()
 
     outcome = REGISTRAR.check_in(db, boris, event, event.starts_at)
+    db.commit()
 
     assert outcome is Outcome.CHECKED_IN
     assert stored.status(event, boris) == RegistrationStatus.ATTENDED
@@ -510,9 +560,12 @@ def test_a_waitlisted_citizen_who_comes_anyway_is_checked_in(db: Session, stored
 def test_checking_in_after_cancelling_revives_the_invitation(db: Session, stored: Stored) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.register(db, ana, event, NOW)
+    db.commit()
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(hours=1))
+    db.commit()
 
     REGISTRAR.check_in(db, ana, event, event.starts_at)
+    db.commit()
 
     assert stored.status(event, ana) == RegistrationStatus.ATTENDED
     assert stored.notes(event, ana, kind=INVITATION)[0].state == PENDING
@@ -526,6 +579,7 @@ def test_a_cancelled_event_takes_no_registration_and_no_check_in(
 ) -> None:
     ana, event = new_citizen(db, 1001), new_event(db)
     REGISTRAR.cancel_event(db, event, NOW)
+    db.commit()
 
     assert REGISTRAR.register(db, ana, event, NOW) is Outcome.CLOSED
     assert REGISTRAR.check_in(db, ana, event, event.starts_at) is Outcome.CLOSED
@@ -542,6 +596,7 @@ def test_an_ended_event_takes_no_registration(
     ana, event = new_citizen(db, 1001), new_event(db)
 
     outcome = REGISTRAR.register(db, ana, event, event.ends_at + after_the_end)
+    db.commit()
 
     assert outcome is Outcome.CLOSED
     assert stored.status(event, ana) is None
@@ -553,14 +608,21 @@ def test_cancelling_an_event_cancels_every_pending_row_and_tells_each_citizen_on
     ana, boris, chavdar, dora = (new_citizen(db, 1001 + i) for i in range(4))
     event = new_event(db, capacity=2)
     REGISTRAR.register(db, ana, event, NOW)  # registered
+    db.commit()
     REGISTRAR.register(db, dora, event, NOW)  # registered, then cancels
+    db.commit()
     REGISTRAR.register(db, boris, event, NOW)  # waitlisted, then promoted
+    db.commit()
     REGISTRAR.register(db, chavdar, event, NOW)  # waitlisted
+    db.commit()
     REGISTRAR.cancel(db, dora, event, NOW + timedelta(minutes=1))
+    db.commit()
     REGISTRAR.check_in(db, ana, event, NOW + timedelta(minutes=2))  # attended (early)
+    db.commit()
     cancelled_at = NOW + timedelta(hours=1)
 
     told = REGISTRAR.cancel_event(db, event, cancelled_at)
+    db.commit()
 
     assert told == 3
     with stored.sessions() as session:
@@ -585,8 +647,11 @@ def test_event_counts_count_each_status(db: Session, stored: Stored) -> None:
     event = new_event(db, capacity=3)
     for citizen in citizens:
         REGISTRAR.register(db, citizen, event, NOW)  # three places, three waiting
+        db.commit()
     REGISTRAR.check_in(db, citizens[0], event, event.starts_at)
+    db.commit()
     REGISTRAR.cancel(db, citizens[5], event, NOW)  # leaves the waiting list
+    db.commit()
 
     counts = stored.counts(event)
 
@@ -615,10 +680,15 @@ def test_registrations_of_a_citizen_are_the_active_ones_soonest_event_first(
     sooner = new_event(db, starts_in=timedelta(days=2), title="Sooner")
     given_up = new_event(db, starts_in=timedelta(days=1), title="Given up")
     REGISTRAR.register(db, boris, later, NOW)
+    db.commit()
     REGISTRAR.register(db, ana, later, NOW)  # waitlisted
+    db.commit()
     REGISTRAR.register(db, ana, given_up, NOW)
+    db.commit()
     REGISTRAR.cancel(db, ana, given_up, NOW)
+    db.commit()
     REGISTRAR.register(db, ana, sooner, NOW)
+    db.commit()
 
     with sessions() as session:
         mine = [

@@ -25,6 +25,7 @@ def pending(session: Session) -> list[Notification]:
 
 def test_demo_event_is_added_once_with_both_reminders_ahead(session: Session) -> None:
     install_library(session)
+    session.commit()
 
     event = demo_event(session, SOFIA, NOW, "Пловдив")
     again = demo_event(session, SOFIA, NOW, "Пловдив")
@@ -40,9 +41,12 @@ def test_demo_event_is_added_once_with_both_reminders_ahead(session: Session) ->
 
 def test_skip_makes_each_scheduled_message_due_in_turn(session: Session) -> None:
     install_library(session)
+    session.commit()
     event = demo_event(session, SOFIA, NOW, None)
     citizen = add_citizen(session, telegram_id=1001, language="bg")
+    session.commit()
     Registrar(FollowUpPolicy()).register(session, citizen, event, NOW)
+    session.commit()
     starts = event.starts_at
     reminder_24h, reminder_1h, invitation = (n.due_at for n in pending(session))
 
@@ -64,13 +68,16 @@ def test_skip_makes_each_scheduled_message_due_in_turn(session: Session) -> None
 
 def test_skip_does_nothing_when_nothing_is_scheduled_or_already_due(session: Session) -> None:
     install_library(session)
+    session.commit()
     event = demo_event(session, SOFIA, NOW, None)
     starts = event.starts_at
 
     assert skip_to_next_message(session, NOW) is None
 
     citizen = add_citizen(session, telegram_id=1001, language="bg")
+    session.commit()
     Registrar(FollowUpPolicy()).register(session, citizen, event, NOW)
+    session.commit()
     later = event.starts_at - timedelta(hours=23)  # past the 24 h reminder's time
     assert skip_to_next_message(session, later) == timedelta(0)
     session.refresh(event)

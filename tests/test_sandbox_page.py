@@ -33,6 +33,7 @@ async def served(
 ) -> AsyncIterator[tuple[BotApiEmulator, aiohttp.ClientSession, str]]:
     with sessions() as session:
         install_library(session)
+        session.commit()
         code = demo_event(session, SOFIA, NOW, None).code
     emulator = BotApiEmulator(bot_username="civic_feedback_sandbox_bot")
     app = web.Application()

@@ -23,6 +23,7 @@ from tests.test_event_bot import answer_the_form
 async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[StaffTelegram]:
     with sessions() as session:
         install_library(session)
+        session.commit()
     async with watched(StaffTelegram(database_url, sessions)) as telegram:
         yield telegram
 

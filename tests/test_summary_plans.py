@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine, event
 
 from civic_feedback.reports.summary import weekly_summary
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.database import create_db_engine, upgrade_database
+from tests.conftest import unit_sessions
 from tests.summary_data import SOFIA, WEEK
 
 # The only rows of answers a summary reads: those with a text, to see that it was given.
@@ -39,7 +40,7 @@ def summary_plans(engine: Engine) -> list[str]:
         statements.append((sql, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
-    with session_factory(engine)() as session:
+    with unit_sessions(engine)() as session:
         weekly_summary(session, WEEK, SOFIA, language="bg")
     event.remove(engine, "before_cursor_execute", record)
     with engine.connect() as connection:

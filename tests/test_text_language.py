@@ -81,7 +81,9 @@ def test_the_same_text_always_gets_the_same_language_even_from_many_threads() ->
 
 def test_a_text_answer_is_stored_with_its_language(session: Session) -> None:
     install_library(session)
+    session.commit()
     citizen = add_citizen(session, telegram_id=5005, language="bg")
+    session.commit()
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode(), detector=DETECTOR)
     # event-satisfaction: overall 2 shows the comment question; the suggestion is skipped.
     steps: list[Step] = [Button("2"), Button("7"), 1, Button("4"), Text(SENTENCES["tr"]), Skip()]

@@ -113,7 +113,6 @@ def send(
         audit.record(
             session, actor, "broadcast", broadcast.segment, id=broadcast.id, recipients=total
         )
-        session.commit()
     when = "now" if at is None else f"at {send_at.astimezone(settings.zone):%Y-%m-%d %H:%M}"
     console.print(f"Broadcast {broadcast.id} queued for {total} citizens, sent {when}.")
 

@@ -14,7 +14,9 @@ from civic_feedback.storage.database import create_db_engine, schema_revisions, 
 
 @contextmanager
 def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[Session]:
-    """A session on DATABASE_URL; a schema behind the code is an error that says what to do.
+    """A session on DATABASE_URL, the command's one transaction: committed when the command
+    ends well, rolled back when it fails. A schema behind the code is an error that says what
+    to do.
 
     ``memory_mapped``: see ``create_db_engine``.
     """
@@ -25,7 +27,7 @@ def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[
             raise CliError(
                 "the database schema is not up to date: run `feedback-admin db upgrade` first"
             )
-        with session_factory(engine)() as session:
+        with session_factory(engine).begin() as session:
             yield session
     finally:
         engine.dispose()

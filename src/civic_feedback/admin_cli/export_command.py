@@ -103,7 +103,6 @@ def export(
             responses=count,
             telegram_ids=include_telegram_ids,
         )
-        session.commit()
     _stderr.print(f"{count} responses written to {escape(str(output))}")
 
 

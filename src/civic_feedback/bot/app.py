@@ -27,6 +27,7 @@ from civic_feedback.bot.jobs.leadership import Leadership
 from civic_feedback.bot.jobs.notifications import NotificationWorker
 from civic_feedback.bot.jobs.scheduler import INTERVAL, start_scheduler
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.units import UPDATES_AT_ONCE, runner_for
 from civic_feedback.bot.views.command_menus import set_command_menus
 from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.core.text_language import LanguageDetector
@@ -113,11 +114,13 @@ async def run_bot(
         engine,
     )
     leadership.start()
+    runner = runner_for(settings.database_url)
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,
         runs=runs,
         i18n=i18n,
+        runner=runner,
         wake_notifications=leadership.wakers.notifications,
         wake_broadcasts=leadership.wakers.broadcasts,
         wake_inbox=leadership.wakers.inbox,
@@ -134,8 +137,13 @@ async def run_bot(
             return
         await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling_started")
-        await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+        await dispatcher.start_polling(
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            tasks_concurrency_limit=UPDATES_AT_ONCE,
+        )
     finally:
         await leadership.stop()
+        runner.close()
         await bot.session.close()
         engine.dispose()

@@ -1,6 +1,14 @@
-"""Callback data carried by inline buttons; parsing never trusts the content."""
+"""Callback data carried by inline buttons: named, validated fields; nothing trusted.
+
+Each action is an enum whose values are the short codes buttons have always carried, so a
+button sent before a release still means the same after it. Data that does not parse (a
+forged button, or one whose meaning is gone) matches no handler but the last one, which
+answers "This button is no longer active" and changes nothing.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
@@ -18,29 +26,45 @@ def database_id(value: int) -> int | None:
     return value if 0 < value <= _MAX_ID else None
 
 
-class AnswerCb(CallbackData, prefix="a"):
-    """A button under a question: ``k`` is v(alue), t(oggle), d(one) or s(kip)."""
+class AnswerKind(StrEnum):
+    """What a button under a question does."""
 
-    r: int  # response id
-    q: int  # question position in the flow
-    k: str
-    v: str = ""  # rating/NPS number, option index, y or n
+    VALUE = "v"  # a rating, an NPS score, yes or no
+    PICK = "o"  # one option of a single choice
+    TOGGLE = "t"  # tick or untick an option of a multiple choice
+    DONE = "d"  # the ticks are final
+    SKIP = "s"  # an optional question left out
+
+
+class AnswerCb(CallbackData, prefix="a"):
+    """A button under question ``question`` of response ``response``."""
+
+    response: int
+    question: int  # the question's position in the flow
+    kind: AnswerKind
+    value: str = ""  # rating/NPS number, option index, y or n
 
 
 class FormCb(CallbackData, prefix="form"):
     """A form chosen from the /feedback list, by a version id (a flow id may not fit)."""
 
-    v: int
+    version: int
 
 
 class LanguageCb(CallbackData, prefix="lang"):
     code: str
 
 
-class EventCb(CallbackData, prefix="ev"):
-    """An action on an event: card, reg(ister), unreg(ister), ics, form (feedback)."""
+class EventAction(StrEnum):
+    CARD = "card"  # show the event's card
+    REGISTER = "reg"
+    UNREGISTER = "unreg"
+    CALENDAR = "ics"  # the calendar file
+    FEEDBACK = "form"  # the event's feedback form
 
-    act: str
+
+class EventCb(CallbackData, prefix="ev"):
+    action: EventAction
     code: str
 
 
@@ -56,13 +80,21 @@ class MunicipalityCb(CallbackData, prefix="mun"):
     index: int
 
 
+class BroadcastAction(StrEnum):
+    LANGUAGE = "lang"  # add the text in language ``value``
+    RECIPIENTS = "seg"  # choose the recipients
+    SEGMENT = "to"  # the recipients chosen: segment button ``value``
+    SEND = "send"
+    CANCEL = "cancel"  # drop the draft
+    STOP = "stop"  # stop a broadcast being sent
+
+
 class BroadcastCb(CallbackData, prefix="bc"):
-    """A step of an announcement composed in Telegram: ``act`` is lang (add a text in
-    language ``v``), seg (choose recipients), to (segment ``v``), send, cancel or stop."""
+    """A step of announcement ``id`` composed in Telegram."""
 
     id: int
-    act: str
-    v: str = ""
+    action: BroadcastAction
+    value: str = ""
 
 
 class ForgetCb(CallbackData, prefix="forget"):
@@ -78,11 +110,22 @@ class PrivacyCb(CallbackData, prefix="privacy"):
     then: str = ""
 
 
+class InboxAction(StrEnum):
+    # The citizen's, under their draft message:
+    SEND = "send"  # with topic ``value`` (a position)
+    # The staff's, under the group post:
+    CLOSE = "close"
+    TOPICS = "topics"  # show the topics to choose from
+    TOPIC = "topic"  # topic ``value``
+    PLACES = "places"  # show the municipalities to forward to
+    FORWARD = "forward"  # to municipality ``value`` (a position in MUNICIPALITIES)
+    # Both: the citizen's "do not send"; the staff's way back to the post's buttons.
+    BACK = "back"
+
+
 class InboxCb(CallbackData, prefix="in"):
-    """A button about inbox item ``id``. The citizen's: send (with topic ``v``, a position)
-    or drop. The staff's, under the group post: close, topics, topic (``v``), places,
-    forward (to municipality ``v``, a position in MUNICIPALITIES), back."""
+    """A button about inbox item ``id``."""
 
     id: int
-    act: str
-    v: str = ""
+    action: InboxAction
+    value: str = ""

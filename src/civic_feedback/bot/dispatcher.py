@@ -18,6 +18,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.bot.context import Services, Wakers
 from civic_feedback.bot.handlers import (
     answers,
     broadcast,
@@ -38,6 +39,7 @@ from civic_feedback.bot.middlewares.database import DatabaseMiddleware
 from civic_feedback.bot.middlewares.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares.privacy_gate import PrivacyGate, PrivacyNotices
 from civic_feedback.bot.middlewares.throttling import Throttle
+from civic_feedback.bot.units import UnitRunner
 from civic_feedback.core.clock import Clock
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.registrations import Registrar
@@ -70,21 +72,22 @@ def create_dispatcher(
     wake_broadcasts: Callable[[], None] = lambda: None,
     wake_inbox: Callable[[], None] = lambda: None,
     throttle: Throttle | None = None,
+    runner: UnitRunner | None = None,
 ) -> Dispatcher:
-    """A dispatcher ready to feed updates to; its arguments reach the handlers by name."""
-    dispatcher = Dispatcher(
-        disable_fsm=True,  # conversation state lives in the database, not in aiogram's FSM
+    """A dispatcher ready to feed updates to; handlers get a ``Context`` as ``ctx``."""
+    services = Services(
         settings=settings,
         sessions=sessions,
         runs=runs,
         registrar=Registrar(settings.follow_up),
         clock=clock,
-        wake_notifications=wake_notifications,
-        wake_broadcasts=wake_broadcasts,
-        wake_inbox=wake_inbox,
+        wake=Wakers(wake_notifications, wake_broadcasts, wake_inbox),
     )
+    # Conversation state lives in the database, not in aiogram's FSM.
+    dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
-    dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
+    database = DatabaseMiddleware(sessions, runner or UnitRunner(), services, settings.languages)
+    dispatcher.update.outer_middleware(database)
     CitizenI18nMiddleware(i18n, settings.languages).setup(dispatcher)
     gate = PrivacyGate(PrivacyNotices.load(settings))  # after i18n: the notice is translated
     throttle = throttle or Throttle()  # one bucket per citizen for messages and buttons

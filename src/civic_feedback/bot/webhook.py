@@ -20,6 +20,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy import Engine, text
 
+from civic_feedback.bot.units import UPDATES_AT_ONCE
 from civic_feedback.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ async def serve_webhook(
         secret_token=secret,
         allowed_updates=dispatcher.resolve_used_update_types(),
         drop_pending_updates=False,
+        max_connections=UPDATES_AT_ONCE,
     )
     log.info("webhook_started listen=%s:%s path=%s", host, port, path)
     stop = asyncio.Event()

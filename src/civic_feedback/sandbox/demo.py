@@ -80,7 +80,7 @@ def demo_event(session: Session, zone: ZoneInfo, now: datetime, municipality: st
 
 
 def skip_to_next_message(session: Session, now: datetime) -> timedelta | None:
-    """Make the next scheduled message due now by moving the schedule earlier. Commits.
+    """Make the next scheduled message due now by moving the schedule earlier.
 
     The bot's clock cannot jump, so the events and every pending reminder, invitation and
     follow-up move earlier by the same amount: what was to happen in that time happens now,
@@ -99,5 +99,4 @@ def skip_to_next_message(session: Session, now: datetime) -> timedelta | None:
         for row in session.exec(pending):
             row.due_at -= gap
             session.add(row)
-        session.commit()
     return gap

@@ -67,7 +67,7 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
         engine = create_db_engine(settings.database_url)
         try:
             sessions = session_factory(engine)
-            with sessions() as session:
+            with sessions.begin() as session:
                 event = demo_event(session, settings.zone, utcnow(), settings.municipalities[0])
             emulator = BotApiEmulator(
                 bot_username=BOT_USERNAME, bot_first_name="Civic feedback", host=HOST, port=port

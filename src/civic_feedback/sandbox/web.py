@@ -167,7 +167,7 @@ class ChatPage:
     async def skip(self, request: web.Request) -> web.Response:
         asked = (await _json(request)).get("page_language") if request.can_read_body else None
         language = self._page_language(asked)
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             gap = skip_to_next_message(session, self.clock())
         with self.i18n.context(), self.i18n.use_locale(language):
             if gap is None:

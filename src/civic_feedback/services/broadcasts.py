@@ -1,4 +1,5 @@
-"""Broadcasts: segments of citizens, a durable outbox, and its progress. Each step commits.
+"""Broadcasts: segments of citizens, a durable outbox, and its progress. Each step writes in
+the caller's transaction; the caller commits.
 
 Queueing writes one outbox row per recipient with a single INSERT ... SELECT, so even a
 hundred thousand recipients are queued in seconds. The broadcaster claims rows in id
@@ -89,14 +90,14 @@ def audience(session: Session, segment: str) -> dict[str, int]:
 
 
 def queue_broadcast(session: Session, broadcast: Broadcast) -> int:
-    """Store the broadcast and one outbox row per recipient. Commits; returns the count."""
+    """Store the broadcast and one outbox row per recipient.; returns the count."""
     recipients = segment_query(session, broadcast.segment).subquery()
     broadcast.state, broadcast.awaiting_text = BroadcastState.QUEUED, None  # a draft no more
     session.add(broadcast)
     session.flush()
     pending = select(literal(broadcast.id), recipients.c.id, literal(OutboxState.PENDING.value))
     session.execute(insert(_OUTBOX).from_select(["broadcast_id", "citizen_id", "state"], pending))
-    session.commit()
+    session.flush()
     return count_recipients(session, broadcast)
 
 
@@ -161,7 +162,7 @@ def progress(session: Session, broadcast: Broadcast) -> Progress:
 
 
 def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
-    """Stop a broadcast: rows not yet handed to Telegram are cancelled. Commits."""
+    """Stop a broadcast: rows not yet handed to Telegram are cancelled."""
     result = session.execute(
         update(_OUTBOX)
         .where(_OUTBOX.c.broadcast_id == broadcast.id, _OUTBOX.c.state == OutboxState.PENDING)
@@ -169,7 +170,7 @@ def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
     )
     broadcast.state = BroadcastState.CANCELLED
     session.add(broadcast)
-    session.commit()
+    session.flush()
     return affected(result)
 
 
@@ -229,14 +230,14 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
     send = [row for row in rows if not row[3] and row[0] in taken]
     broadcast.state = BroadcastState.SENDING if rows else BroadcastState.DONE
     session.add(broadcast)
-    session.commit()
+    session.flush()
     if rows and not send:  # only skipped rows in this batch: claim the next ones
         return claim_deliveries(session, broadcast, limit)
     return [Delivery(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send]
 
 
 def settle(session: Session, outbox_id: int, state: OutboxState, error: str | None = None) -> None:
-    """Record how one delivery ended; a blocked citizen gets nothing more, anywhere. Commits."""
+    """Record how one delivery ended; a blocked citizen gets nothing more, anywhere."""
     values: dict[str, Any] = {"state": state, "error": error[:200] if error else None}
     if state == OutboxState.SENT:
         values["sent_at"] = utcnow()
@@ -256,7 +257,7 @@ def settle(session: Session, outbox_id: int, state: OutboxState, error: str | No
             )
             .values(state=OutboxState.UNREACHABLE)
         )
-    session.commit()
+    session.flush()
 
 
 def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
@@ -276,7 +277,7 @@ def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
 def start_draft(
     session: Session, *, chat_id: int, language: str, text_language: str, created_by: str
 ) -> Broadcast:
-    """A new draft for the organizer's chat, awaiting its first text; older drafts go. Commits."""
+    """A new draft for the organizer's chat, awaiting its first text; older drafts go."""
     session.execute(
         delete(Broadcast).where(
             col(Broadcast.report_chat_id) == chat_id, col(Broadcast.state) == BroadcastState.DRAFT
@@ -293,7 +294,7 @@ def start_draft(
         awaiting_text=text_language,
     )
     session.add(draft)
-    session.commit()
+    session.flush()
     return draft
 
 
@@ -308,6 +309,6 @@ def draft_of(session: Session, chat_id: int, broadcast_id: int | None = None) ->
 
 
 def drop_draft(session: Session, draft: Broadcast) -> None:
-    """Forget a draft nobody will send. Commits."""
+    """Forget a draft nobody will send."""
     session.delete(draft)
-    session.commit()
+    session.flush()

@@ -25,7 +25,7 @@ def summary_readers(session: Session, admin_ids: Collection[int]) -> list[int]:
 
 
 def owe_digests(session: Session, week: str, recipients: list[int]) -> int:
-    """Owe the week's digest to ``recipients`` unless it was owed already. Commits."""
+    """Owe the week's digest to ``recipients`` unless it was owed already."""
     owed = session.execute(
         select(func.count()).select_from(DigestDelivery).where(col(DigestDelivery.week) == week)
     ).scalar_one()
@@ -34,7 +34,7 @@ def owe_digests(session: Session, week: str, recipients: list[int]) -> int:
     session.add_all(
         DigestDelivery(week=week, telegram_id=telegram_id) for telegram_id in recipients
     )
-    session.commit()
+    session.flush()
     return len(recipients)
 
 
@@ -61,12 +61,12 @@ def claim_digests(session: Session, week: str) -> list[int]:
         .returning(col(DigestDelivery.telegram_id))
     )
     chats = sorted(taken.scalars())
-    session.commit()
+    session.flush()
     return chats
 
 
 def settle_digest(session: Session, week: str, telegram_id: int, error: str | None = None) -> None:
-    """Sent, or failed with Telegram's reason. Commits."""
+    """Sent, or failed with Telegram's reason."""
     session.execute(
         update(DigestDelivery)
         .where(col(DigestDelivery.week) == week, col(DigestDelivery.telegram_id) == telegram_id)
@@ -76,4 +76,4 @@ def settle_digest(session: Session, week: str, telegram_id: int, error: str | No
             error=error[:200] if error else None,
         )
     )
-    session.commit()
+    session.flush()

@@ -40,7 +40,7 @@ class Erased:
 def erase_citizen(
     session: Session, citizen: Citizen, key: bytes, answers: AnswersOnErasure
 ) -> Erased:
-    """Erase everything that points at the citizen. Commits."""
+    """Erase everything that points at the citizen."""
     responses = col(Response.citizen_id) == citizen.id
     if answers is AnswersOnErasure.DELETE:
         changed = session.execute(delete(Response).where(responses))
@@ -60,7 +60,7 @@ def erase_citizen(
     )
     session.execute(delete(StaffMember).where(col(StaffMember.telegram_id) == citizen.telegram_id))
     session.delete(citizen)
-    session.commit()
+    session.flush()
     return Erased(
         responses=affected(changed),
         receipts=affected(removed),

@@ -1,7 +1,8 @@
-"""A citizen answering a form: start or resume, answer, tick options. Each step commits.
+"""A citizen answering a form: start or resume, answer, tick options.
 
-Every public method that changes something ends with one commit and does no I/O besides
-the database, so a write transaction is never held while the bot waits on the network.
+Each step writes in the caller's transaction and does no I/O besides the database; the
+caller commits (the bot's unit of work), so the step and the update that asked for it are
+stored together.
 """
 
 from __future__ import annotations
@@ -109,9 +110,7 @@ class FormRuns:
         event_id: int | None = None,
     ) -> Prompt | Refusal:
         """Start a form (about an event, when given), or resume it where the citizen left it."""
-        outcome = self._begin(session, citizen, flow_id, language, event_id)
-        session.commit()  # also when refused: a new citizen was flushed to get an id
-        return outcome
+        return self._begin(session, citizen, flow_id, language, event_id)
 
     def _begin(
         self, session: Session, citizen: Citizen, flow_id: str, language: str, event_id: int | None
@@ -215,7 +214,6 @@ class FormRuns:
             )
         elif run.draft:  # the ticks became the answer; most answers have none to clear
             db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": utcnow()})
-        session.commit()
         return Prompt(run.response_id, flow, run.language, step.next)
 
     def toggle(
@@ -232,7 +230,6 @@ class FormRuns:
         session.connection().execute(
             _SET_DRAFT, {"citizen": run.citizen_id, "ticked": list(ticked), "now": utcnow()}
         )
-        session.commit()
         return Prompt(run.response_id, flow, run.language, question, ticked)
 
     # --- internals -------------------------------------------------------------------

@@ -60,7 +60,7 @@ def topic_text(topics: list[Option], topic: str, language: str) -> str:
 def save_draft(
     session: Session, citizen: Citizen, text: str, *, language: str, text_language: str | None
 ) -> InboxItem:
-    """A message typed outside a form, kept until the citizen sends or drops it. Commits."""
+    """A message typed outside a form, kept until the citizen sends or drops it."""
     session.execute(
         delete(InboxItem).where(
             col(InboxItem.citizen_id) == citizen.id, col(InboxItem.status) == InboxStatus.DRAFT
@@ -78,7 +78,7 @@ def save_draft(
     session.flush()
     assert item.id is not None
     session.add(InboxMessage(item_id=item.id, author=InboxAuthor.CITIZEN, text=text))
-    session.commit()
+    session.flush()
     return item
 
 
@@ -90,23 +90,23 @@ def _draft(session: Session, citizen: Citizen, item_id: int) -> InboxItem | None
 
 
 def send_draft(session: Session, citizen: Citizen, item_id: int, topic: str) -> InboxItem | None:
-    """The citizen chose a topic: the draft goes to the staff. None for an old button. Commits."""
+    """The citizen chose a topic: the draft goes to the staff. None for an old button."""
     item = _draft(session, citizen, item_id)
     if item is None:
         return None
     now = utcnow()
     item.status, item.topic, item.created_at, item.updated_at = InboxStatus.NEW, topic, now, now
     session.add(item)
-    session.commit()
+    session.flush()
     return item
 
 
 def drop_draft(session: Session, citizen: Citizen, item_id: int) -> bool:
-    """The citizen chose not to send it. Commits."""
+    """The citizen chose not to send it."""
     item = _draft(session, citizen, item_id)
     if item is not None:
         session.delete(item)
-        session.commit()
+        session.flush()
     return item is not None
 
 
@@ -159,7 +159,7 @@ def open_from_answers(
 
 
 def add_followup(session: Session, item: InboxItem, text: str) -> InboxMessage:
-    """The citizen wrote again on an item: it waits for the staff again. Commits."""
+    """The citizen wrote again on an item: it waits for the staff again."""
     now = utcnow()
     item.status, item.updated_at, item.closed_at = InboxStatus.NEW, now, None
     return _add(session, item, InboxMessage(item_id=0, author=InboxAuthor.CITIZEN, text=text))
@@ -180,7 +180,7 @@ class Author:
 
 
 def add_answer(session: Session, item: InboxItem, text: str, author: Author) -> InboxMessage:
-    """A staff answer, to be relayed to the citizen. Commits."""
+    """A staff answer, to be relayed to the citizen."""
     now = utcnow()
     item.status, item.updated_at = InboxStatus.ANSWERED, now
     item.first_answered_at = item.first_answered_at or now
@@ -201,22 +201,22 @@ def _add(session: Session, item: InboxItem, message: InboxMessage) -> InboxMessa
     message.item_id = item.id
     session.add(item)
     session.add(message)
-    session.commit()
+    session.flush()
     return message
 
 
 def close_item(session: Session, item: InboxItem) -> None:
-    """Nothing more to do; the citizen writing again opens it again. Commits."""
+    """Nothing more to do; the citizen writing again opens it again."""
     item.status, item.closed_at = InboxStatus.CLOSED, utcnow()
     item.updated_at = item.closed_at
     session.add(item)
-    session.commit()
+    session.flush()
 
 
 def set_topic(session: Session, item: InboxItem, topic: str) -> None:
     item.topic, item.updated_at = topic, utcnow()
     session.add(item)
-    session.commit()
+    session.flush()
 
 
 def forward_item(session: Session, item: InboxItem, municipality: str) -> None:
@@ -231,7 +231,7 @@ def forward_item(session: Session, item: InboxItem, municipality: str) -> None:
         None,
     )
     session.add(first)
-    session.commit()
+    session.flush()
 
 
 # --- finding items ----------------------------------------------------------------------
@@ -288,7 +288,7 @@ def set_contact_name(session: Session, item: InboxItem, name: str) -> None:
     """The name staff see, fetched from Telegram when the citizen agreed to be contacted."""
     item.contact_name = name[:200]
     session.add(item)
-    session.commit()
+    session.flush()
 
 
 def thread(session: Session, item_id: int) -> list[InboxMessage]:
@@ -388,7 +388,7 @@ def mark_delivered(
         .where(col(InboxMessage.id) == message_id)
         .values(state=DeliveryState.DELIVERED, chat_id=chat_id, message_id=telegram_message_id)
     )
-    session.commit()
+    session.flush()
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> None:
@@ -397,4 +397,4 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
         .where(col(InboxMessage.id) == message_id)
         .values(state=DeliveryState.FAILED, error=error[:200])
     )
-    session.commit()
+    session.flush()

@@ -1,4 +1,5 @@
-"""Due notifications: claimed at most once, then marked sent, failed or skipped. Each step commits.
+"""Due notifications: claimed at most once, then marked sent, failed or skipped. Each step
+writes in the caller's transaction; the caller commits.
 
 A notification is marked ``sending`` and committed before it is handed to Telegram. If the
 process dies in between, it stays ``sending`` and is never sent again: a citizen may miss
@@ -96,7 +97,7 @@ def claim_due(
         assert note.id is not None
         kind = NotificationKind(note.kind)
         claimed.append(Claimed(note.id, kind, citizen.telegram_id, citizen.language, event))
-    session.commit()
+    session.flush()
     return DueBatch(claimed, settled)
 
 
@@ -148,7 +149,7 @@ def _had_check_in(session: Session, event: Event) -> bool:
 
 
 def mark_sent(session: Session, claimed: Claimed, now: datetime, policy: FollowUpPolicy) -> None:
-    """Record a delivered notification; an invitation gets its one follow-up. Commits."""
+    """Record a delivered notification; an invitation gets its one follow-up."""
     note = session.get(Notification, claimed.id)
     assert note is not None
     note.state, note.sent_at = NotificationState.SENT, now
@@ -162,20 +163,20 @@ def mark_sent(session: Session, claimed: Claimed, now: datetime, policy: FollowU
                 due_at=followup_time(now, policy),
             )
         )
-    session.commit()
+    session.flush()
 
 
 def mark_failed(session: Session, claimed: Claimed, error: str) -> None:
-    """Telegram refused the message (not a block): recorded, not retried. Commits."""
+    """Telegram refused the message (not a block): recorded, not retried."""
     note = session.get(Notification, claimed.id)
     assert note is not None
     note.state, note.error = NotificationState.FAILED, error[:200]
     session.add(note)
-    session.commit()
+    session.flush()
 
 
 def mark_unreachable(session: Session, claimed: Claimed) -> None:
-    """The citizen blocked the bot: nothing more is sent to them, anywhere. Commits."""
+    """The citizen blocked the bot: nothing more is sent to them, anywhere."""
     citizen = session.exec(select(Citizen).where(Citizen.telegram_id == claimed.chat_id)).one()
     citizen.unreachable = True
     session.add(citizen)
@@ -187,7 +188,7 @@ def mark_unreachable(session: Session, claimed: Claimed) -> None:
         )
         .values(state=NotificationState.SKIPPED, error="blocked the bot")
     )
-    session.commit()
+    session.flush()
 
 
 def next_due(session: Session) -> datetime | None:

@@ -45,7 +45,7 @@ def _answered(event_id: int) -> ColumnElement[bool]:
 
 
 def record_publication(session: Session, publication: Publication, now: datetime) -> int:
-    """Store the post and owe each participant one results message (never a second). Commits;
+    """Store the post and owe each participant one results message (never a second).;
     returns how many citizens will be told."""
     session.add(publication)
     already = exists().where(
@@ -67,7 +67,7 @@ def record_publication(session: Session, publication: Publication, now: datetime
     )
     columns = ["kind", "event_id", "citizen_id", "offset_seconds", "due_at", "state"]
     result = session.execute(insert(_NOTIFICATION).from_select(columns, owed))
-    session.commit()
+    session.flush()
     return affected(result)
 
 

@@ -1,4 +1,5 @@
-"""Registrations: capacity, waiting list, check-in, cancellation. Each change commits.
+"""Registrations: capacity, waiting list, check-in, cancellation. Each change is written in
+the caller's transaction; the caller commits.
 
 Messages the bot owes citizens (reminders, invitations, notices) are written as
 notification rows in the same transaction; the notification worker sends them.
@@ -43,7 +44,7 @@ class Registrar:
     policy: FollowUpPolicy
 
     def register(self, session: Session, citizen: Citizen, event: Event, now: datetime) -> Outcome:
-        """A place, or the waiting list when the event is full. Commits."""
+        """A place, or the waiting list when the event is full."""
         if event.state != EventState.SCHEDULED or event.ends_at <= now:
             return Outcome.CLOSED
         current = self._own(session, citizen, event)
@@ -57,11 +58,11 @@ class Registrar:
         session.add(registration)
         if status == RegistrationStatus.REGISTERED:
             self._plan(session, event, citizen, now)
-        session.commit()
+        session.flush()
         return Outcome.WAITLISTED if full else Outcome.REGISTERED
 
     def check_in(self, session: Session, citizen: Citizen, event: Event, now: datetime) -> Outcome:
-        """Mark the citizen present, registering them on the spot if needed. Commits."""
+        """Mark the citizen present, registering them on the spot if needed."""
         if event.state != EventState.SCHEDULED:
             return Outcome.CLOSED
         registration = self._own(session, citizen, event)
@@ -74,11 +75,11 @@ class Registrar:
         session.add(registration)
         if not was_active:  # someone present takes a place even beyond the capacity
             self._plan(session, event, citizen, now)
-        session.commit()
+        session.flush()
         return Outcome.CHECKED_IN
 
     def cancel(self, session: Session, citizen: Citizen, event: Event, now: datetime) -> Outcome:
-        """Give up a place; the first on the waiting list gets it and is told. Commits."""
+        """Give up a place; the first on the waiting list gets it and is told."""
         registration = self._own(session, citizen, event)
         if registration is None or registration.status == RegistrationStatus.CANCELLED:
             return Outcome.NOT_REGISTERED
@@ -88,11 +89,11 @@ class Registrar:
         _cancel_pending(session, event_id=event.id, citizen_id=citizen.id)
         if had_place and event.state == EventState.SCHEDULED and event.ends_at > now:
             self._promote_next(session, event, now)
-        session.commit()
+        session.flush()
         return Outcome.CANCELLED
 
     def cancel_event(self, session: Session, event: Event, now: datetime) -> int:
-        """Cancel the event: nothing more is sent about it but the notice. Commits.
+        """Cancel the event: nothing more is sent about it but the notice.
 
         Returns how many citizens will be told.
         """
@@ -106,7 +107,7 @@ class Registrar:
         told = list(session.exec(statement))
         for citizen_id in told:
             _owe(session, NotificationKind.CANCELLED, event, citizen_id, now)
-        session.commit()
+        session.flush()
         return len(told)
 
     def _own(self, session: Session, citizen: Citizen, event: Event) -> Registration | None:

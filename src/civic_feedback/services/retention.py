@@ -49,7 +49,8 @@ def purge(
     retention_days: int | None,
     answers: AnswersOnErasure,
 ) -> Purged:
-    """Run every purge once. Commits (each erased citizen in a transaction of their own)."""
+    """Run every purge once: a batch job that commits its own transactions (the old rows in
+    one, then each erased citizen in one of their own)."""
     update_ids = session.execute(
         delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < now - UPDATE_IDS_KEPT)
     )
@@ -76,6 +77,7 @@ def purge(
         while batch := inactive_citizens(session, before):
             for citizen in batch:
                 erase_citizen(session, citizen, key, answers)
+                session.commit()
             citizens += len(batch)
     return Purged(
         update_ids=affected(update_ids),

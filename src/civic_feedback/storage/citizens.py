@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import RowMapping, Table, bindparam, inspect
+from sqlalchemy import Table, bindparam, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
@@ -24,7 +26,7 @@ def find_citizen(session: Session, telegram_id: int) -> Citizen | None:
     return session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id}).first()
 
 
-def attach_citizen(session: Session, columns: RowMapping) -> Citizen:
+def attach_citizen(session: Session, columns: Mapping[str, Any]) -> Citizen:
     """A citizen read by a plain query (every column of the table), made part of ``session``
     as if the ORM had loaded it: changes to it are written at the session's next commit.
 
@@ -54,21 +56,21 @@ def note_activity(citizen: Citizen) -> None:
 
 
 def set_language(session: Session, citizen: Citizen, language: str) -> None:
-    """Remember the citizen's interface language. Commits."""
+    """Remember the citizen's interface language."""
     citizen.language = language
     session.add(citizen)
-    session.commit()
+    session.flush()
 
 
 def set_municipality(session: Session, citizen: Citizen, municipality: str | None) -> None:
-    """Remember the citizen's municipality (None: all). Commits."""
+    """Remember the citizen's municipality (None: all)."""
     citizen.municipality = municipality
     session.add(citizen)
-    session.commit()
+    session.flush()
 
 
 def set_opted_out(session: Session, citizen: Citizen, *, opted_out: bool) -> None:
-    """/stop (True) or /start again (False): whether broadcasts reach the citizen. Commits."""
+    """/stop (True) or /start again (False): whether broadcasts reach the citizen."""
     citizen.opted_out = opted_out
     session.add(citizen)
-    session.commit()
+    session.flush()

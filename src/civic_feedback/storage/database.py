@@ -19,10 +19,12 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.storage.advisory_locks import upgrade_lock
-from civic_feedback.storage.processed_updates import record_updates_on_commit
 
 log = logging.getLogger(__name__)
 MMAP_SIZE = 1 << 30  # bytes of a SQLite file read through memory mapping
+POOL_SIZE = 10  # connections kept open: the units of work, the jobs, the summaries
+POOL_OVERFLOW = 5  # more, opened for a burst and closed after it
+POOL_TIMEOUT = 3.0  # seconds a unit of work waits for a free connection
 
 
 class DatabaseUrlError(ValueError):
@@ -51,11 +53,13 @@ def create_db_engine(url: str, *, memory_mapped: bool = True) -> Engine:
     otherwise grow by every page of the file it read.
     """
     parsed = _parse(url)
+    # A unit of work holds a connection only while it runs, never across a network wait, so
+    # a small pool serves any number of updates; a unit that still finds none free within
+    # POOL_TIMEOUT fails its own update loudly instead of leaving every update waiting.
+    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_timeout": POOL_TIMEOUT}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
-    # Every handler commits before it awaits the network, so connections are held briefly;
-    # a generous overflow keeps a burst of concurrent updates from waiting on the pool.
-    engine = create_engine(parsed, pool_size=10, max_overflow=100)
+        return create_engine(parsed, pool_pre_ping=True, **pool)
+    engine = create_engine(parsed, **pool)
     mmap_size = MMAP_SIZE if memory_mapped else 0
     event.listen(engine, "connect", lambda connection, _: _configure_sqlite(connection, mmap_size))
     return engine
@@ -81,9 +85,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     # autoflush=False: nothing is written before the explicit commit, so a write
     # transaction (SQLite's single writer lock) never stays open across an await.
     # expire_on_commit=False: objects stay readable after commit without a new query.
-    factory = sessionmaker(engine, class_=Session, autoflush=False, expire_on_commit=False)
-    record_updates_on_commit(factory)
-    return factory
+    return sessionmaker(engine, class_=Session, autoflush=False, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:
@@ -123,7 +125,7 @@ def upgrade_database(
             command.upgrade(alembic_config(url), revision)
             after, _ = schema_revisions(engine)
             if then is not None:
-                with session_factory(engine)() as session:
+                with session_factory(engine).begin() as session:
                     then(session)
         finally:
             engine.dispose()

@@ -38,13 +38,13 @@ def find_event(session: Session, code: str) -> Event | None:
 
 
 def add_event(session: Session, event: Event) -> Event:
-    """Store a new event under a fresh random code. Commits."""
+    """Store a new event under a fresh random code."""
     while True:
         event.code = new_event_code()
         if find_event(session, event.code) is None:
             break
     session.add(event)
-    session.commit()
+    session.flush()
     return event
 
 

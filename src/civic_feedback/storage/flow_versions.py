@@ -65,7 +65,7 @@ def latest_version_id(session: Session, flow_id: str) -> int | None:
 
 
 def publish_flow(session: Session, flow: Flow, *, listed: bool = True) -> Published:
-    """Publish a flow; a new version only when its content differs from the latest. Commits."""
+    """Publish a flow; a new version only when its content differs from the latest."""
     digest = content_hash(flow)
     current = latest_version(session, flow.id)
     if current is not None and current.content_hash == digest:
@@ -81,7 +81,7 @@ def publish_flow(session: Session, flow: Flow, *, listed: bool = True) -> Publis
         definition=flow_definition(flow),
     )
     session.add(row)
-    session.commit()
+    session.flush()
     assert row.id is not None
     return Published(flow.id, row.version, row.id, created=True)
 

@@ -62,7 +62,7 @@ def grant(
     granted_by: str,
     municipality: str | None = None,
 ) -> StaffMember:
-    """Give (or change) a user's role. Commits."""
+    """Give (or change) a user's role."""
     member = session.get(StaffMember, telegram_id) or StaffMember(
         telegram_id=telegram_id, role=role, granted_by=granted_by
     )
@@ -71,16 +71,16 @@ def grant(
     member.granted_by = granted_by
     member.granted_at = utcnow()
     session.add(member)
-    session.commit()
+    session.flush()
     return member
 
 
 def revoke(session: Session, telegram_id: int) -> StaffMember | None:
-    """Take the role away; returns what it was, or None when there was none. Commits."""
+    """Take the role away; returns what it was, or None when there was none."""
     member = session.get(StaffMember, telegram_id)
     if member is not None:
         session.delete(member)
-        session.commit()
+        session.flush()
     return member
 
 

@@ -2,104 +2,144 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import AnswerCb, database_id, small_index
+from civic_feedback.bot.callbacks import AnswerCb, AnswerKind, database_id, small_index
+from civic_feedback.bot.context import Context
+from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.replies import edit_prompt, send_prompt, update_ticks
 from civic_feedback.flows.engine import Button, Input, Pick, Problem, Rejected, Skip, Text
 from civic_feedback.flows.messages import problem_text
-from civic_feedback.services.form_runs import Expected, FormRuns, Prompt
-from civic_feedback.storage.models import Citizen
+from civic_feedback.services.form_runs import Expected, Prompt
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
 _QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}
+_STALE = Rejected(Problem.STALE)
 
 
-def _button_input(data: AnswerCb) -> Input | None:
-    if data.k == "v":
-        return Button(data.v)
-    if data.k == "o" and (index := small_index(data.v)) is not None:
-        return Pick(index)
-    if data.k == "s":
-        return Skip()
-    return None
+def _given(data: AnswerCb) -> Input | None:
+    """What a value, pick or skip button gives (None: an option index that is not one)."""
+    if data.kind is AnswerKind.VALUE:
+        return Button(data.value)
+    if data.kind is AnswerKind.PICK:
+        index = small_index(data.value)
+        return None if index is None else Pick(index)
+    return Skip()
+
+
+def _expected(data: AnswerCb) -> Expected | None:
+    """The question the button was under; None for a forged response id."""
+    if database_id(data.response) is None:
+        return None
+    return Expected(data.response, data.question)
+
+
+def _refused(query: CallbackQuery, outcome: Rejected) -> AnswerCallbackQuery:
+    return query.answer(problem_text(outcome, _), show_alert=outcome.problem not in _QUIET)
 
 
 async def cb_answer(
-    query: CallbackQuery,
-    callback_data: AnswerCb,
-    session: Session,
-    citizen: Citizen | None,
-    runs: FormRuns,
+    query: CallbackQuery, callback_data: AnswerCb, ctx: Context
 ) -> AnswerCallbackQuery:
-    """Store the press and show the next step; the answer to the press is returned, not
-    sent: behind a webhook it rides in the HTTP response (one Bot API request fewer per
-    press), in polling aiogram sends it after the edit."""
-    outcome: Prompt | Rejected = Rejected(Problem.STALE)
-    expected = Expected(callback_data.r, callback_data.q)
-    given = _button_input(callback_data)
-    tick = small_index(callback_data.v) if callback_data.k == "t" else None
-    if citizen is None or database_id(callback_data.r) is None:
-        pass
-    elif tick is not None:
-        outcome = runs.toggle(session, citizen, tick, expected)
-        if isinstance(outcome, Prompt):
-            await update_ticks(query, outcome)
-            return query.answer()
-    elif callback_data.k == "d":
-        outcome = runs.done(session, citizen, expected)
-    elif given is not None:
-        outcome = runs.answer(session, citizen, given, expected)
+    """A value, a pick or a skip: stored, and the message turns into the next step.
+
+    The answer to the press is returned, not sent: behind a webhook it rides in the HTTP
+    response (one Bot API request fewer per press), in polling aiogram sends it after the
+    edit."""
+    expected, given = _expected(callback_data), _given(callback_data)
+
+    def answer(unit: Unit) -> Prompt | Rejected:
+        if unit.citizen is None or expected is None or given is None:
+            return _STALE
+        return ctx.runs.answer(unit.session, unit.citizen, given, expected)
+
+    outcome = await ctx.db(answer)
     if isinstance(outcome, Rejected):
-        return query.answer(problem_text(outcome, _), show_alert=outcome.problem not in _QUIET)
+        return _refused(query, outcome)
     await edit_prompt(query, outcome)
     return query.answer()
 
 
-async def msg_answer(
-    message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
-) -> None:
+async def cb_done(
+    query: CallbackQuery, callback_data: AnswerCb, ctx: Context
+) -> AnswerCallbackQuery:
+    """Done under a multiple choice: the ticks are the answer."""
+    expected = _expected(callback_data)
+
+    def done(unit: Unit) -> Prompt | Rejected:
+        if unit.citizen is None or expected is None:
+            return _STALE
+        return ctx.runs.done(unit.session, unit.citizen, expected)
+
+    outcome = await ctx.db(done)
+    if isinstance(outcome, Rejected):
+        return _refused(query, outcome)
+    await edit_prompt(query, outcome)
+    return query.answer()
+
+
+async def cb_tick(
+    query: CallbackQuery, callback_data: AnswerCb, ctx: Context
+) -> AnswerCallbackQuery:
+    """An option of a multiple choice ticked or unticked: only the keyboard changes."""
+    expected, index = _expected(callback_data), small_index(callback_data.value)
+
+    def tick(unit: Unit) -> Prompt | Rejected:
+        if unit.citizen is None or expected is None or index is None:
+            return _STALE
+        return ctx.runs.toggle(unit.session, unit.citizen, index, expected)
+
+    outcome = await ctx.db(tick)
+    if isinstance(outcome, Rejected):
+        return _refused(query, outcome)
+    await update_ticks(query, outcome)
+    return query.answer()
+
+
+async def msg_answer(message: Message, ctx: Context) -> None:
+    """Typed text while a form waits for it; anything else goes on to the next routers."""
     assert message.text is not None
-    outcome = runs.answer(session, citizen, Text(message.text)) if citizen else None
-    if (
-        citizen is None
-        or outcome is None
-        or (isinstance(outcome, Rejected) and outcome.problem is Problem.STALE)
-    ):
+    given = Text(message.text)
+
+    def answer(unit: Unit) -> tuple[Prompt | Rejected | None, Prompt | None]:
+        """The outcome and, after a refusal, the question to show again."""
+        if unit.citizen is None:
+            return None, None
+        outcome = ctx.runs.answer(unit.session, unit.citizen, given)
+        again = (
+            ctx.runs.current(unit.session, unit.citizen) if isinstance(outcome, Rejected) else None
+        )
+        return outcome, again
+
+    outcome, again = await ctx.db(answer)
+    if outcome is None or (isinstance(outcome, Rejected) and outcome.problem is Problem.STALE):
         raise SkipHandler  # not in a form: the routers after this one decide what it is
     if isinstance(outcome, Prompt):
-        await send_prompt(bot, message.chat.id, outcome)
-    else:
-        await _reprompt(bot, session, citizen, runs, problem_text(outcome, _))
+        await send_prompt(ctx.bot, message.chat.id, outcome)
+    elif again is not None and again.question is not None:
+        await send_prompt(ctx.bot, message.chat.id, again, problem_text(outcome, _))
 
 
 async def msg_unknown_command(message: Message) -> None:
     await message.answer(_("I do not know this command. Send /help to see what I can do."))
 
 
-async def msg_other(
-    message: Message, bot: Bot, session: Session, citizen: Citizen | None, runs: FormRuns
-) -> None:
+async def msg_other(message: Message, ctx: Context) -> None:
     """Stickers, photos, voice, locations...: nothing is stored; the question is shown again."""
     notice = _("I can only understand text messages and buttons.")
-    if citizen is None or not await _reprompt(bot, session, citizen, runs, notice):
+
+    def current(unit: Unit) -> Prompt | None:
+        return ctx.runs.current(unit.session, unit.citizen) if unit.citizen else None
+
+    prompt = await ctx.db(current)
+    if prompt is not None and prompt.question is not None:
+        await send_prompt(ctx.bot, message.chat.id, prompt, notice)
+    else:
         await message.answer(notice + " " + _("To answer a form, send /feedback."))
-
-
-async def _reprompt(
-    bot: Bot, session: Session, citizen: Citizen, runs: FormRuns, notice: str
-) -> bool:
-    """Show the current question again with a short notice above it; False when no form."""
-    prompt = runs.current(session, citizen)
-    if prompt is None or prompt.question is None:
-        return False
-    await send_prompt(bot, citizen.telegram_id, prompt, notice)
-    return True
 
 
 async def cb_stale(query: CallbackQuery) -> AnswerCallbackQuery:
@@ -116,7 +156,11 @@ async def typed_text(message: Message) -> bool:
 def create_router() -> Router:
     """Answers in a form: first in line, since most updates are exactly that."""
     router = Router(name="answers")
-    router.callback_query.register(cb_answer, AnswerCb.filter())
+    kind = F.kind
+    given = (AnswerKind.VALUE, AnswerKind.PICK, AnswerKind.SKIP)
+    router.callback_query.register(cb_answer, AnswerCb.filter(kind.in_(given)))
+    router.callback_query.register(cb_tick, AnswerCb.filter(kind == AnswerKind.TOGGLE))
+    router.callback_query.register(cb_done, AnswerCb.filter(kind == AnswerKind.DONE))
     router.message.register(msg_answer, typed_text)
     return router
 

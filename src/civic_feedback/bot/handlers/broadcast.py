@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TypeVar
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
-from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import BroadcastCb
+from civic_feedback.bot.callbacks import BroadcastAction, BroadcastCb
+from civic_feedback.bot.context import Context
 from civic_feedback.bot.handlers.language import LANGUAGE_NAMES
+from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.broadcast_report import stop_keyboard
 from civic_feedback.bot.views.event_texts import event_title
-from civic_feedback.bot.views.replies import show_in_place
+from civic_feedback.bot.views.replies import Screen, show_in_place
 from civic_feedback.core.telegram_html import html_problems
 from civic_feedback.services.broadcasts import (
     SegmentError,
@@ -40,16 +43,24 @@ from civic_feedback.storage.models import Broadcast, BroadcastState, utcnow
 from civic_feedback.storage.roles import Permission, may, role_of
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _EVENTS_OFFERED = 5
 _TITLE_LENGTH = 40
 
 
-def _allowed(session: Session, user: User, settings: Settings, key: bytes) -> bool:
+class Refused(Enum):
+    NOT_ORGANIZER = "not_organizer"  # the role is missing (or was revoked mid-way)
+    NO_DRAFT = "no_draft"  # the button's draft was sent or dropped since
+
+
+def _allowed(unit: Unit, user: User, ctx: Context) -> bool:
     """Whether the user may broadcast; a refusal is logged (by pseudonym)."""
-    if may(role_of(session, user.id, settings.admin_ids), Permission.BROADCAST):
+    settings = ctx.settings
+    if may(role_of(unit.session, user.id, settings.admin_ids), Permission.BROADCAST):
         return True
-    log.warning("refused permission=broadcast user=%s", audit.telegram_actor(key, user.id))
+    actor = audit.telegram_actor(settings.require_pseudonym_key(), user.id)
+    log.warning("refused permission=broadcast user=%s", actor)
     return False
 
 
@@ -64,21 +75,28 @@ def _language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-async def cmd_broadcast(message: Message, session: Session, settings: Settings) -> None:
+async def cmd_broadcast(message: Message, ctx: Context) -> None:
     user = message.from_user
     assert isinstance(user, User)
-    key = settings.require_pseudonym_key()
-    if not _allowed(session, user, settings, key):
+    settings = ctx.settings
+    text_language = settings.interface_language
+
+    def start(unit: Unit) -> bool:
+        if not _allowed(unit, user, ctx):
+            return False
+        actor = audit.telegram_actor(settings.require_pseudonym_key(), user.id)
+        start_draft(
+            unit.session,
+            chat_id=message.chat.id,
+            language=ctx.language,
+            text_language=text_language,
+            created_by=actor,
+        )
+        return True
+
+    if not await ctx.db(start):
         await message.answer(_refusal())
         return
-    text_language = settings.interface_language
-    start_draft(
-        session,
-        chat_id=message.chat.id,
-        language=get_i18n().current_locale,
-        text_language=text_language,
-        created_by=audit.telegram_actor(key, user.id),
-    )
     await message.answer(
         _(
             "A new announcement to citizens. Send me its text in {language}. Bold, italic "
@@ -87,38 +105,46 @@ async def cmd_broadcast(message: Message, session: Session, settings: Settings) 
     )
 
 
-async def msg_text(message: Message, session: Session, settings: Settings) -> None:
+async def msg_text(message: Message, ctx: Context) -> None:
     """The text of the draft awaiting one; any other message goes on to the next router."""
-    draft = draft_of(session, message.chat.id)
-    if draft is None or draft.awaiting_text is None:
-        raise SkipHandler
     user = message.from_user
     assert isinstance(user, User)
-    if not _allowed(session, user, settings, settings.require_pseudonym_key()):
-        await message.answer(_refusal())
-        return
     text = message.html_text
     problems = html_problems(text)
-    if problems:
+    settings = ctx.settings
+
+    def save(unit: Unit) -> Refused | str | Screen | None:
+        """The saved language's keyboard; the problem (str) of a text Telegram refuses."""
+        draft = draft_of(unit.session, message.chat.id)
+        if draft is None or draft.awaiting_text is None:
+            return None
+        if not _allowed(unit, user, ctx):
+            return Refused.NOT_ORGANIZER
+        if problems:
+            return problems[0]
+        language = draft.awaiting_text
+        draft.texts = {**draft.texts, language: text}
+        draft.awaiting_text = None
+        unit.session.add(draft)
+        saved = _("Saved the text in {language}.").format(language=_language_name(language))
+        fallback = _(
+            "Citizens whose language has no text of its own get the text in {language}."
+        ).format(language=_language_name(settings.interface_language))
+        return Screen(saved + "\n" + fallback, _texts_keyboard(draft, settings))
+
+    outcome = await ctx.db(save)
+    if outcome is None:
+        raise SkipHandler
+    if outcome is Refused.NOT_ORGANIZER:
+        await message.answer(_refusal())
+    elif isinstance(outcome, str):
         await message.answer(
             _("Telegram cannot send this text: {problem}. Please send it again.").format(
-                problem=problems[0]
+                problem=outcome
             )
         )
-        return
-    language = draft.awaiting_text
-    draft.texts = {**draft.texts, language: text}
-    draft.awaiting_text = None
-    session.add(draft)
-    session.commit()
-    await message.answer(
-        _("Saved the text in {language}.").format(language=_language_name(language))
-        + "\n"
-        + _("Citizens whose language has no text of its own get the text in {language}.").format(
-            language=_language_name(settings.interface_language)
-        ),
-        reply_markup=_texts_keyboard(draft, settings),
-    )
+    elif isinstance(outcome, Screen):
+        await message.answer(outcome.text, reply_markup=outcome.markup)
 
 
 def _texts_keyboard(draft: Broadcast, settings: Settings) -> InlineKeyboardMarkup:
@@ -127,23 +153,32 @@ def _texts_keyboard(draft: Broadcast, settings: Settings) -> InlineKeyboardMarku
     for code in settings.languages:
         if code not in draft.texts:
             label = _("Add the text in {language}").format(language=_language_name(code))
-            builder.button(text=label, callback_data=BroadcastCb(id=draft.id, act="lang", v=code))
-    builder.button(text=_("Choose recipients →"), callback_data=BroadcastCb(id=draft.id, act="seg"))
-    builder.button(text=_("Cancel"), callback_data=BroadcastCb(id=draft.id, act="cancel"))
+            builder.button(
+                text=label,
+                callback_data=BroadcastCb(id=draft.id, action=BroadcastAction.LANGUAGE, value=code),
+            )
+    builder.button(
+        text=_("Choose recipients →"),
+        callback_data=BroadcastCb(id=draft.id, action=BroadcastAction.RECIPIENTS),
+    )
+    builder.button(
+        text=_("Cancel"), callback_data=BroadcastCb(id=draft.id, action=BroadcastAction.CANCEL)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
 
-def _segments(session: Session, settings: Settings) -> list[tuple[str, str, str]]:
+def _segments(unit: Unit, ctx: Context) -> list[tuple[str, str, str]]:
     """(button code, segment, label) for every choice offered to the organizer."""
+    settings = ctx.settings
     choices = [("a", "all", _("All subscribers"))]
     for index, name in enumerate(settings.municipalities):
         choices.append((f"m{index}", f"municipality={name}", _("In {name}").format(name=name)))
     for code in settings.languages:
         label = _("Speaking {language}").format(language=_language_name(code))
         choices.append((f"l{code}", f"language={code}", label))
-    language = get_i18n().current_locale
-    for event in upcoming_events(session, utcnow())[:_EVENTS_OFFERED]:
+    language = ctx.language
+    for event in upcoming_events(unit.session, utcnow())[:_EVENTS_OFFERED]:
         title = event_title(event, language)
         if len(title) > _TITLE_LENGTH:
             title = title[: _TITLE_LENGTH - 1] + "…"
@@ -155,8 +190,13 @@ def _segments(session: Session, settings: Settings) -> list[tuple[str, str, str]
 def _segments_keyboard(draft_id: int, choices: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code, _segment, label in choices:
-        builder.button(text=label, callback_data=BroadcastCb(id=draft_id, act="to", v=code))
-    builder.button(text=_("Cancel"), callback_data=BroadcastCb(id=draft_id, act="cancel"))
+        builder.button(
+            text=label,
+            callback_data=BroadcastCb(id=draft_id, action=BroadcastAction.SEGMENT, value=code),
+        )
+    builder.button(
+        text=_("Cancel"), callback_data=BroadcastCb(id=draft_id, action=BroadcastAction.CANCEL)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -164,9 +204,14 @@ def _segments_keyboard(draft_id: int, choices: list[tuple[str, str, str]]) -> In
 def _confirm_keyboard(draft_id: int, total: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     send = _("Send to {count}").format(count=total)
-    builder.button(text=send, callback_data=BroadcastCb(id=draft_id, act="send"))
-    builder.button(text=_("Other recipients"), callback_data=BroadcastCb(id=draft_id, act="seg"))
-    builder.button(text=_("Cancel"), callback_data=BroadcastCb(id=draft_id, act="cancel"))
+    builder.button(text=send, callback_data=BroadcastCb(id=draft_id, action=BroadcastAction.SEND))
+    builder.button(
+        text=_("Other recipients"),
+        callback_data=BroadcastCb(id=draft_id, action=BroadcastAction.RECIPIENTS),
+    )
+    builder.button(
+        text=_("Cancel"), callback_data=BroadcastCb(id=draft_id, action=BroadcastAction.CANCEL)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -182,124 +227,192 @@ def _audience_text(reach: dict[str, int]) -> str:
     return summary + ("\n" + "\n".join(parts) if parts else "")
 
 
-async def cb_broadcast(
-    query: CallbackQuery,
-    callback_data: BroadcastCb,
-    bot: Bot,
-    session: Session,
-    settings: Settings,
-    wake_broadcasts: Callable[[], None],
-) -> None:
-    key = settings.require_pseudonym_key()
-    if not _allowed(session, query.from_user, settings, key):
-        await query.answer(_refusal(), show_alert=True)
-        return
+def _on_draft(
+    query: CallbackQuery, ctx: Context, draft_id: int, step: Callable[[Unit, Broadcast], T]
+) -> Callable[[Unit], T | Refused]:
+    """A unit's work on the organizer's draft the button belongs to, their role checked."""
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    if callback_data.act == "stop":
-        await _stop(query, session, chat_id, callback_data.id, key)
-        return
-    draft = draft_of(session, chat_id, callback_data.id)
-    if draft is None or draft.id is None:
+
+    def work(unit: Unit) -> T | Refused:
+        if not _allowed(unit, query.from_user, ctx):
+            return Refused.NOT_ORGANIZER
+        draft = draft_of(unit.session, chat_id, draft_id)
+        if draft is None or draft.id is None:
+            return Refused.NO_DRAFT
+        return step(unit, draft)
+
+    return work
+
+
+async def _refused(query: CallbackQuery, outcome: Refused) -> None:
+    if outcome is Refused.NOT_ORGANIZER:
+        await query.answer(_refusal(), show_alert=True)
+    else:
         await query.answer(_("This button is no longer active."))
+
+
+async def cb_language(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
+    """Add the text in another language: the draft waits for it."""
+    code = callback_data.value
+
+    def await_text(unit: Unit, draft: Broadcast) -> bool:
+        if code not in ctx.settings.languages:
+            return False
+        draft.awaiting_text = code
+        unit.session.add(draft)
+        return True
+
+    outcome = await ctx.db(_on_draft(query, ctx, callback_data.id, await_text))
+    if isinstance(outcome, Refused):
+        await _refused(query, outcome)
         return
     await query.answer()
-    act, value = callback_data.act, callback_data.v
-    if act == "lang" and value in settings.languages:
-        draft.awaiting_text = value
-        session.add(draft)
-        session.commit()
+    if outcome:
         prompt = _("Send me the text in {language}. Send /cancel to stop.")
-        await show_in_place(query, prompt.format(language=_language_name(value)))
-    elif act == "seg":
-        choices = _segments(session, settings)
-        await show_in_place(query, _("Who should get it?"), _segments_keyboard(draft.id, choices))
-    elif act == "to":
-        await _preview(query, bot, session, settings, draft, value)
-    elif act == "send" and draft.segment:
-        await _send(query, session, draft, key, wake_broadcasts)
-    elif act == "cancel":
-        drop_draft(session, draft)
-        await show_in_place(query, _("Cancelled: nothing was sent."))
+        await show_in_place(query, prompt.format(language=_language_name(code)))
 
 
-async def _preview(
-    query: CallbackQuery,
-    bot: Bot,
-    session: Session,
-    settings: Settings,
-    draft: Broadcast,
-    code: str,
-) -> None:
-    assert draft.id is not None
-    chosen = [segment for c, segment, _label in _segments(session, settings) if c == code]
-    try:
-        reach = audience(session, chosen[0]) if chosen else None
-    except SegmentError:  # the event went away since the list was shown
-        reach = None
-    if reach is None:
+async def cb_recipients(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
+    def choices(unit: Unit, draft: Broadcast) -> InlineKeyboardMarkup:
+        assert draft.id is not None
+        return _segments_keyboard(draft.id, _segments(unit, ctx))
+
+    outcome = await ctx.db(_on_draft(query, ctx, callback_data.id, choices))
+    if isinstance(outcome, Refused):
+        await _refused(query, outcome)
+        return
+    await query.answer()
+    await show_in_place(query, _("Who should get it?"), outcome)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the organizer is shown before sending: where, the texts, and the count."""
+
+    chat_id: int
+    texts: list[str]
+    confirm: Screen
+
+
+async def cb_segment(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
+    """Recipients chosen: a preview of the texts and the exact count, then Send."""
+    code = callback_data.value
+
+    def choose(unit: Unit, draft: Broadcast) -> Preview | None:
+        assert draft.id is not None
+        chosen = [segment for c, segment, _label in _segments(unit, ctx) if c == code]
+        try:
+            reach = audience(unit.session, chosen[0]) if chosen else None
+        except SegmentError:  # the event went away since the list was shown
+            reach = None
+        if reach is None:
+            return None
+        draft.segment = chosen[0]
+        unit.session.add(draft)
+        confirm = Screen(
+            _audience_text(reach) + "\n" + _("Send it now?"),
+            _confirm_keyboard(draft.id, sum(reach.values())),
+        )
+        chat_id = draft.report_chat_id or query.from_user.id
+        return Preview(chat_id, list(draft.texts.values()), confirm)
+
+    outcome = await ctx.db(_on_draft(query, ctx, callback_data.id, choose))
+    if isinstance(outcome, Refused):
+        await _refused(query, outcome)
+        return
+    await query.answer()
+    if outcome is None:
         await show_in_place(query, _("This choice is no longer available. Choose again:"))
         return
-    draft.segment = chosen[0]
-    session.add(draft)
-    session.commit()
-    chat_id = draft.report_chat_id or query.from_user.id
-    await bot.send_message(chat_id, _("This is how citizens will see it:"))
-    for text in draft.texts.values():
-        await bot.send_message(chat_id, text)
-    total = sum(reach.values())
-    await bot.send_message(
-        chat_id,
-        _audience_text(reach) + "\n" + _("Send it now?"),
-        reply_markup=_confirm_keyboard(draft.id, total),
-    )
+    await ctx.bot.send_message(outcome.chat_id, _("This is how citizens will see it:"))
+    for text in outcome.texts:
+        await ctx.bot.send_message(outcome.chat_id, text)
+    confirm = outcome.confirm
+    await ctx.bot.send_message(outcome.chat_id, confirm.text, reply_markup=confirm.markup)
 
 
-async def _send(
-    query: CallbackQuery,
-    session: Session,
-    draft: Broadcast,
-    key: bytes,
-    wake_broadcasts: Callable[[], None],
-) -> None:
-    draft.send_at = utcnow()
-    if isinstance(query.message, Message):
-        draft.report_message_id = query.message.message_id
-    audit.record(
-        session,
-        audit.telegram_actor(key, query.from_user.id),
-        "broadcast",
-        draft.segment,
-        languages=sorted(draft.texts),
-    )
-    total = queue_broadcast(session, draft)
-    assert draft.id is not None
-    log.info("broadcast_queued id=%s recipients=%s by=telegram", draft.id, total)
-    wake_broadcasts()
-    text = _("Announcement {id}: sending to {count} citizens. I will report the progress here.")
-    await show_in_place(query, text.format(id=draft.id, count=total), stop_keyboard(draft.id))
+async def cb_send(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
+    key = ctx.settings.require_pseudonym_key()
+    report_message_id = query.message.message_id if isinstance(query.message, Message) else None
 
+    def send(unit: Unit, draft: Broadcast) -> tuple[int, int] | None:
+        """The broadcast's id and its count of recipients; None before recipients are chosen."""
+        if not draft.segment or draft.id is None:
+            return None
+        draft.send_at = utcnow()
+        draft.report_message_id = report_message_id
+        actor = audit.telegram_actor(key, query.from_user.id)
+        languages = sorted(draft.texts)
+        audit.record(unit.session, actor, "broadcast", draft.segment, languages=languages)
+        return draft.id, queue_broadcast(unit.session, draft)
 
-async def _stop(
-    query: CallbackQuery, session: Session, chat_id: int, broadcast_id: int, key: bytes
-) -> None:
-    broadcast = session.get(Broadcast, broadcast_id)
-    active = (BroadcastState.QUEUED, BroadcastState.SENDING)
-    if broadcast is None or broadcast.report_chat_id != chat_id or broadcast.state not in active:
-        await query.answer(_("This button is no longer active."))
+    outcome = await ctx.db(_on_draft(query, ctx, callback_data.id, send))
+    if isinstance(outcome, Refused):
+        await _refused(query, outcome)
         return
-    actor = audit.telegram_actor(key, query.from_user.id)
-    audit.record(session, actor, "broadcast_cancel", str(broadcast_id))
-    stopped = cancel_broadcast(session, broadcast)
+    await query.answer()
+    if outcome is None:
+        return
+    broadcast_id, total = outcome
+    log.info("broadcast_queued id=%s recipients=%s by=telegram", broadcast_id, total)
+    ctx.wake.broadcasts()
+    text = _("Announcement {id}: sending to {count} citizens. I will report the progress here.")
+    await show_in_place(
+        query, text.format(id=broadcast_id, count=total), stop_keyboard(broadcast_id)
+    )
+
+
+async def cb_cancel(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
+    outcome = await ctx.db(
+        _on_draft(query, ctx, callback_data.id, lambda unit, draft: drop_draft(unit.session, draft))
+    )
+    if isinstance(outcome, Refused):
+        await _refused(query, outcome)
+        return
+    await query.answer()
+    await show_in_place(query, _("Cancelled: nothing was sent."))
+
+
+async def cb_stop(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
+    """Stop a broadcast being sent, from under its progress report."""
+    key = ctx.settings.require_pseudonym_key()
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    broadcast_id = callback_data.id
+
+    def stop(unit: Unit) -> int | Refused:
+        if not _allowed(unit, query.from_user, ctx):
+            return Refused.NOT_ORGANIZER
+        broadcast = unit.session.get(Broadcast, broadcast_id)
+        active = (BroadcastState.QUEUED, BroadcastState.SENDING)
+        if (
+            broadcast is None
+            or broadcast.report_chat_id != chat_id
+            or broadcast.state not in active
+        ):
+            return Refused.NO_DRAFT
+        actor = audit.telegram_actor(key, query.from_user.id)
+        audit.record(unit.session, actor, "broadcast_cancel", str(broadcast_id))
+        return cancel_broadcast(unit.session, broadcast)
+
+    outcome = await ctx.db(stop)
+    if isinstance(outcome, Refused):
+        await _refused(query, outcome)
+        return
     await query.answer()
     text = _("Announcement {id} stopped; {count} messages will not be sent.")
-    await show_in_place(query, text.format(id=broadcast_id, count=stopped))
+    await show_in_place(query, text.format(id=broadcast_id, count=outcome))
 
 
-async def cmd_cancel(message: Message, session: Session) -> None:
-    draft = draft_of(session, message.chat.id)
-    if draft is None:
+async def cmd_cancel(message: Message, ctx: Context) -> None:
+    def cancel(unit: Unit) -> bool:
+        draft = draft_of(unit.session, message.chat.id)
+        if draft is None:
+            return False
+        drop_draft(unit.session, draft)
+        return True
+
+    if not await ctx.db(cancel):
         raise SkipHandler
-    drop_draft(session, draft)
     await message.answer(_("Cancelled: nothing was sent."))
 
 
@@ -309,5 +422,13 @@ def create_router() -> Router:
     router.message.register(cmd_broadcast, Command("broadcast"))
     router.message.register(cmd_cancel, Command("cancel"))
     router.message.register(msg_text, F.text & ~F.text.startswith("/"))
-    router.callback_query.register(cb_broadcast, BroadcastCb.filter())
+    for handler, action in (
+        (cb_language, BroadcastAction.LANGUAGE),
+        (cb_recipients, BroadcastAction.RECIPIENTS),
+        (cb_segment, BroadcastAction.SEGMENT),
+        (cb_send, BroadcastAction.SEND),
+        (cb_cancel, BroadcastAction.CANCEL),
+        (cb_stop, BroadcastAction.STOP),
+    ):
+        router.callback_query.register(handler, BroadcastCb.filter(F.action == action))
     return router

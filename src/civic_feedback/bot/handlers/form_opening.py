@@ -1,36 +1,34 @@
-"""Opening a form for a citizen, from a deep link or the /feedback list."""
+"""Opening a form for a citizen, from a deep link, the /feedback list or an event card."""
 
 from __future__ import annotations
 
-from aiogram import Bot
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from sqlmodel import Session
 
+from civic_feedback.bot.context import Context
+from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.replies import edit_prompt, send_prompt
-from civic_feedback.services.form_runs import FormRuns, Refusal
-from civic_feedback.storage.models import Citizen, Event
+from civic_feedback.services.form_runs import Prompt, Refusal
+from civic_feedback.storage.models import Event
 
 
-async def open_form(
-    *,
-    bot: Bot,
-    session: Session,
-    citizen: Citizen,
-    runs: FormRuns,
-    language: str,
-    flow_id: str = "",
-    event: Event | None = None,
-    query: CallbackQuery | None = None,
-) -> None:
-    """Show the form's current question, or say politely why it cannot be answered.
-
-    With ``event``, the event's feedback form, its answers stored with the event.
-    """
+def start_form(
+    unit: Unit, ctx: Context, flow_id: str, event: Event | None = None
+) -> Prompt | Refusal:
+    """Inside a unit: start or resume the form (the event's feedback form, with ``event``)."""
+    citizen = unit.citizen_or_new()
     if event is not None:
-        flow_id = event.flow_id
-    event_id = event.id if event is not None else None
-    outcome = runs.start(session, citizen, flow_id, language=language, event_id=event_id)
+        return ctx.runs.start(
+            unit.session, citizen, event.flow_id, language=ctx.language, event_id=event.id
+        )
+    return ctx.runs.start(unit.session, citizen, flow_id, language=ctx.language)
+
+
+async def show_form(
+    ctx: Context, chat_id: int, outcome: Prompt | Refusal, query: CallbackQuery | None = None
+) -> None:
+    """The form's current question (in place of the pressed message, with ``query``), or
+    why it cannot be answered."""
     if outcome is Refusal.UNKNOWN_FORM:
         text = _(
             "This form is closed or not open yet. Send /feedback to see the forms you can answer."
@@ -41,6 +39,6 @@ async def open_form(
         await edit_prompt(query, outcome)
         return
     else:
-        await send_prompt(bot, citizen.telegram_id, outcome)
+        await send_prompt(ctx.bot, chat_id, outcome)
         return
-    await bot.send_message(citizen.telegram_id, text)
+    await ctx.bot.send_message(chat_id, text)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, User
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import InboxCb, database_id, small_index
+from civic_feedback.bot.callbacks import InboxAction, InboxCb, database_id, small_index
+from civic_feedback.bot.context import Context
+from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.inbox_texts import (
     ask_to_send,
     choices_keyboard,
@@ -32,8 +34,7 @@ from civic_feedback.bot.views.inbox_texts import (
     sent_text,
     topic_choices,
 )
-from civic_feedback.bot.views.replies import show_in_place
-from civic_feedback.services.form_runs import FormRuns
+from civic_feedback.bot.views.replies import Screen, show_in_place
 from civic_feedback.services.inbox import (
     ANSWER_LIMIT,
     Author,
@@ -52,91 +53,93 @@ from civic_feedback.services.inbox import (
 )
 from civic_feedback.settings import Settings
 from civic_feedback.storage.audit import record, telegram_actor
-from civic_feedback.storage.models import Citizen, InboxItem
+from civic_feedback.storage.models import InboxItem
 from civic_feedback.storage.roles import may_answer
 
 log = logging.getLogger(__name__)
 
-Wake = Callable[[], None]
+T = TypeVar("T")
 _GROUPS = F.chat.type.in_({"group", "supergroup"})
 
 
 # --- citizens ------------------------------------------------------------------------------
 
 
-async def msg_to_municipality(
-    message: Message,
-    session: Session,
-    citizen: Citizen | None,
-    runs: FormRuns,
-    i18n: I18n,
-    wake_inbox: Wake,
-) -> None:
+async def msg_to_municipality(message: Message, ctx: Context) -> None:
     """Free text outside a form: onto the item it replies to, or a draft to send."""
     assert message.text is not None
-    if citizen is None:
+    text, replied = message.text, message.reply_to_message
+    text_language = ctx.runs.text_language(text)
+
+    def keep(unit: Unit) -> tuple[Screen, bool] | None:
+        """What to answer, and whether an item waits for the staff again."""
+        citizen = unit.citizen
+        if citizen is None:
+            return None
+        item = item_at(unit.session, message.chat.id, replied.message_id) if replied else None
+        if item is not None and item.citizen_id == citizen.id:
+            add_followup(unit.session, item, text)
+            return Screen(followup_ack(item)), True
+        draft = save_draft(
+            unit.session, citizen, text, language=ctx.language, text_language=text_language
+        )
+        topics = topic_choices(inbox_topics(unit.session, ctx.runs.catalog), ctx.language)
+        keyboard = choices_keyboard(draft, InboxAction.SEND, topics, back=_("✖️ Do not send"))
+        return Screen(ask_to_send(citizen.municipality), keyboard), False
+
+    kept = await ctx.db(keep)
+    if kept is None:
         raise SkipHandler
-    replied = message.reply_to_message
-    item = item_at(session, message.chat.id, replied.message_id) if replied else None
-    if item is not None and item.citizen_id == citizen.id:
-        add_followup(session, item, message.text)
-        wake_inbox()
-        await message.answer(followup_ack(item))
+    screen, followed_up = kept
+    if followed_up:
+        ctx.wake.inbox()
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def cmd_myrequests(message: Message, ctx: Context) -> None:
+    def requests(unit: Unit) -> str:
+        items = items_of(unit.session, unit.citizen) if unit.citizen else []
+        texts = first_texts(unit.session, [item.id or 0 for item in items])
+        topics = inbox_topics(unit.session, ctx.runs.catalog)
+        return requests_text(items, texts, topics, ctx.language, ctx.settings.zone)
+
+    await message.answer(await ctx.db(requests))
+
+
+async def cb_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """The citizen chose the topic of their draft: it goes to the staff."""
+    index, item_id = small_index(callback_data.value), callback_data.id
+
+    def send(unit: Unit) -> str | None:
+        topics = inbox_topics(unit.session, ctx.runs.catalog)
+        if unit.citizen is None or index is None or index >= len(topics):
+            return None
+        item = send_draft(unit.session, unit.citizen, item_id, topics[index].id)
+        return None if item is None else sent_text(item, topics, ctx.language)
+
+    sent = await ctx.db(send)
+    if sent is None:
+        await _no_longer_active(query)
         return
-    language = i18n.current_locale
-    draft = save_draft(
-        session,
-        citizen,
-        message.text,
-        language=language,
-        text_language=runs.text_language(message.text),
-    )
-    topics = inbox_topics(session, runs.catalog)
-    keyboard = choices_keyboard(
-        draft, "send", topic_choices(topics, language), back=_("✖️ Do not send")
-    )
-    await message.answer(ask_to_send(citizen.municipality), reply_markup=keyboard)
+    ctx.wake.inbox()
+    await query.answer()
+    await show_in_place(query, sent)
 
 
-async def cmd_myrequests(
-    message: Message,
-    session: Session,
-    citizen: Citizen | None,
-    runs: FormRuns,
-    settings: Settings,
-    i18n: I18n,
-) -> None:
-    items = items_of(session, citizen) if citizen else []
-    texts = first_texts(session, [item.id or 0 for item in items])
-    topics = inbox_topics(session, runs.catalog)
-    await message.answer(requests_text(items, texts, topics, i18n.current_locale, settings.zone))
+async def cb_do_not_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    item_id = callback_data.id
 
+    def drop(unit: Unit) -> bool:
+        return unit.citizen is not None and drop_draft(unit.session, unit.citizen, item_id)
 
-async def _citizen_button(
-    query: CallbackQuery,
-    data: InboxCb,
-    session: Session,
-    citizen: Citizen | None,
-    runs: FormRuns,
-    language: str,
-    wake_inbox: Wake,
-) -> None:
-    if citizen is None:
-        await query.answer(_("This button is no longer active."))
+    if not await ctx.db(drop):
+        await _no_longer_active(query)
         return
-    topics = inbox_topics(session, runs.catalog)
-    index = small_index(data.v)
-    if data.act == "send" and index is not None and index < len(topics):
-        item = send_draft(session, citizen, data.id, topics[index].id)
-        if item is not None:
-            wake_inbox()
-            await query.answer()
-            await show_in_place(query, sent_text(item, topics, language))
-            return
-    elif data.act == "back" and drop_draft(session, citizen, data.id):
-        await query.answer()
-        await show_in_place(query, _("Not sent. You can write to the municipality at any time."))
-        return
+    await query.answer()
+    await show_in_place(query, _("Not sent. You can write to the municipality at any time."))
+
+
+async def _no_longer_active(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."))
 
 
@@ -154,111 +157,181 @@ def _refusal(item: InboxItem, user_id: int) -> str:
     ).format(place=escape(place), command=f"<code>{escape(grant)}</code>")
 
 
-def _may(session: Session, user: User | None, item: InboxItem, settings: Settings) -> bool:
-    return user is not None and may_answer(session, user.id, settings.admin_ids, item.municipality)
+def _may(unit: Unit, user: User | None, item: InboxItem, settings: Settings) -> bool:
+    if user is None:
+        return False
+    return may_answer(unit.session, user.id, settings.admin_ids, item.municipality)
 
 
-async def msg_staff_reply(
-    message: Message, bot: Bot, session: Session, settings: Settings, wake_inbox: Wake
-) -> None:
+async def msg_staff_reply(message: Message, ctx: Context) -> None:
     """A reply to a post (or to a follow-up) in a staff group answers the citizen."""
-    replied = message.reply_to_message
+    replied, user, settings = message.reply_to_message, message.from_user, ctx.settings
     assert replied is not None
     assert message.text is not None
-    item = item_at(session, message.chat.id, replied.message_id)
-    if item is None or replied.from_user is None or replied.from_user.id != bot.id:
+    text = message.text
+    if replied.from_user is None or replied.from_user.id != ctx.bot.id:
         raise SkipHandler  # a conversation among the staff
-    user = message.from_user
-    if not _may(session, user, item, settings):
-        log.info("inbox_refused item=%s", item.id)
-        await message.reply(_refusal(item, user.id if user else 0))
+
+    def answer(unit: Unit) -> tuple[bool, str | None]:
+        """Whether it replies to a post, and what to say in the group (a refusal, a length;
+        None: the answer is kept for the citizen)."""
+        item = item_at(unit.session, message.chat.id, replied.message_id)
+        if item is None:
+            return False, None
+        if not _may(unit, user, item, settings):
+            log.info("inbox_refused item=%s", item.id)
+            return True, _refusal(item, user.id if user else 0)
+        assert user is not None
+        if len(text) > ANSWER_LIMIT:
+            return True, _(
+                "This answer is {length} characters; please keep it under {limit}."
+            ).format(length=len(text), limit=ANSWER_LIMIT)
+        author = Author(user.full_name, user.id, message.chat.id, message.message_id)
+        actor = telegram_actor(settings.require_pseudonym_key(), user.id)
+        record(unit.session, actor, "inbox_answer", f"inbox:{item.id}")
+        add_answer(unit.session, item, text, author)
+        return True, None
+
+    on_post, reply = await ctx.db(answer)
+    if not on_post:
+        raise SkipHandler  # a conversation among the staff
+    if reply is not None:
+        await message.reply(reply)
         return
-    assert user is not None
-    if len(message.text) > ANSWER_LIMIT:
-        await message.reply(
-            _("This answer is {length} characters; please keep it under {limit}.").format(
-                length=len(message.text), limit=ANSWER_LIMIT
-            )
-        )
-        return
-    author = Author(user.full_name, user.id, message.chat.id, message.message_id)
-    key = settings.require_pseudonym_key()
-    record(session, telegram_actor(key, user.id), "inbox_answer", f"inbox:{item.id}")
-    add_answer(session, item, message.text, author)
-    wake_inbox()
+    ctx.wake.inbox()
 
 
-async def cb_inbox(
-    query: CallbackQuery,
-    callback_data: InboxCb,
-    session: Session,
-    citizen: Citizen | None,
-    runs: FormRuns,
-    settings: Settings,
-    i18n: I18n,
-    wake_inbox: Wake,
-) -> None:
+@dataclass(frozen=True)
+class StaffRefused:
+    alert: str  # why this staff member may not act on the item, and what to ask for
+
+
+def _on_post(
+    query: CallbackQuery, data: InboxCb, ctx: Context, step: Callable[[Unit, InboxItem], T]
+) -> Callable[[Unit], T | StaffRefused | None]:
+    """A unit's work on the item whose group post the button is under, the staff member's
+    permission checked; None for a button that is not that post's."""
     message = query.message
-    if database_id(callback_data.id) is None or not isinstance(message, Message):
-        await query.answer(_("This button is no longer active."))
-        return
-    if message.chat.type == "private":
-        await _citizen_button(
-            query, callback_data, session, citizen, runs, i18n.current_locale, wake_inbox
-        )
-        return
-    item = item_at(session, message.chat.id, message.message_id)
-    if item is None or item.id != callback_data.id:
-        await query.answer(_("This button is no longer active."))
-        return
-    if not _may(session, query.from_user, item, settings):
-        await query.answer(_refusal(item, query.from_user.id), show_alert=True)
-        return
+    assert isinstance(message, Message)
+
+    def work(unit: Unit) -> T | StaffRefused | None:
+        item = item_at(unit.session, message.chat.id, message.message_id)
+        if item is None or item.id != data.id:
+            return None
+        if not _may(unit, query.from_user, item, ctx.settings):
+            return StaffRefused(_refusal(item, query.from_user.id))
+        return step(unit, item)
+
+    return work
+
+
+def _post(unit: Unit, ctx: Context, item: InboxItem) -> Screen:
+    view = post_view(unit.session, item, ctx.settings, ctx.runs.catalog)
+    return Screen(post_text(view), post_keyboard(item))
+
+
+def _actor(query: CallbackQuery, ctx: Context) -> str:
+    return telegram_actor(ctx.settings.require_pseudonym_key(), query.from_user.id)
+
+
+async def _staff_step(
+    query: CallbackQuery, data: InboxCb, ctx: Context, step: Callable[[Unit, InboxItem], T]
+) -> T | None:
+    """Run the step; None (with the button answered) when it may not or cannot run."""
+    if database_id(data.id) is None or not isinstance(query.message, Message):
+        await _no_longer_active(query)
+        return None
+    outcome = await ctx.db(_on_post(query, data, ctx, step))
+    if outcome is None:
+        await _no_longer_active(query)
+        return None
+    if isinstance(outcome, StaffRefused):
+        await query.answer(outcome.alert, show_alert=True)
+        return None
     await query.answer()
-    await _staff_button(query, message, callback_data, item, session, runs, settings)
-    if callback_data.act == "forward":
-        wake_inbox()
+    return outcome
 
 
-async def _staff_button(
-    query: CallbackQuery,
-    message: Message,
-    data: InboxCb,
-    item: InboxItem,
-    session: Session,
-    runs: FormRuns,
-    settings: Settings,
-) -> None:
-    language = settings.interface_language
-    topics = inbox_topics(session, runs.catalog)
-    places = [m for m in settings.municipalities if m != item.municipality]
-    index = small_index(data.v)
-    actor = telegram_actor(settings.require_pseudonym_key(), query.from_user.id)
-    markup: InlineKeyboardMarkup | None
-    if data.act == "topics":
-        markup = choices_keyboard(item, "topic", topic_choices(topics, language), back=_("← Back"))
-        await message.edit_reply_markup(reply_markup=markup)
-        return
-    if data.act == "places":
-        choices = [(str(settings.municipalities.index(m)), m) for m in places]
-        markup = choices_keyboard(item, "forward", choices, back=_("← Back"))
-        await message.edit_reply_markup(reply_markup=markup)
-        return
-    if data.act == "forward" and index is not None and index < len(settings.municipalities):
-        target = settings.municipalities[index]
-        record(session, actor, "inbox_forward", f"inbox:{item.id}", to=target)
-        forward_item(session, item, target)
-        view = post_view(session, item, settings, runs.catalog)
-        await show_in_place(query, forwarded_text(view, target))
-        return
-    if data.act == "close":
-        record(session, actor, "inbox_close", f"inbox:{item.id}")
-        close_item(session, item)
-    elif data.act == "topic" and index is not None and index < len(topics):
-        record(session, actor, "inbox_topic", f"inbox:{item.id}", topic=topics[index].id)
-        set_topic(session, item, topics[index].id)
-    view = post_view(session, item, settings, runs.catalog)
-    await show_in_place(query, post_text(view), post_keyboard(item))
+async def cb_topics(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """The topics to choose from, in place of the post's buttons."""
+
+    def topics(unit: Unit, item: InboxItem) -> InlineKeyboardMarkup:
+        language = ctx.settings.interface_language
+        choices = topic_choices(inbox_topics(unit.session, ctx.runs.catalog), language)
+        return choices_keyboard(item, InboxAction.TOPIC, choices, back=_("← Back"))
+
+    markup = await _staff_step(query, callback_data, ctx, topics)
+    if markup is not None and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=markup)
+
+
+async def cb_places(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """The municipalities to forward to, in place of the post's buttons."""
+    municipalities = ctx.settings.municipalities
+
+    def places(_unit: Unit, item: InboxItem) -> InlineKeyboardMarkup:
+        choices = [
+            (str(index), name)
+            for index, name in enumerate(municipalities)
+            if name != item.municipality
+        ]
+        return choices_keyboard(item, InboxAction.FORWARD, choices, back=_("← Back"))
+
+    markup = await _staff_step(query, callback_data, ctx, places)
+    if markup is not None and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=markup)
+
+
+async def cb_forward(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    index, municipalities = small_index(callback_data.value), ctx.settings.municipalities
+
+    def forward(unit: Unit, item: InboxItem) -> Screen:
+        if index is None or index >= len(municipalities):
+            return _post(unit, ctx, item)
+        target = municipalities[index]
+        record(unit.session, _actor(query, ctx), "inbox_forward", f"inbox:{item.id}", to=target)
+        forward_item(unit.session, item, target)
+        view = post_view(unit.session, item, ctx.settings, ctx.runs.catalog)
+        return Screen(forwarded_text(view, target))
+
+    screen = await _staff_step(query, callback_data, ctx, forward)
+    if screen is not None:
+        await show_in_place(query, screen.text, screen.markup)
+        ctx.wake.inbox()
+
+
+async def cb_close(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    def close(unit: Unit, item: InboxItem) -> Screen:
+        record(unit.session, _actor(query, ctx), "inbox_close", f"inbox:{item.id}")
+        close_item(unit.session, item)
+        return _post(unit, ctx, item)
+
+    await _show_post(query, await _staff_step(query, callback_data, ctx, close))
+
+
+async def cb_topic(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    index = small_index(callback_data.value)
+
+    def set_item_topic(unit: Unit, item: InboxItem) -> Screen:
+        topics = inbox_topics(unit.session, ctx.runs.catalog)
+        if index is not None and index < len(topics):
+            topic = topics[index].id
+            record(unit.session, _actor(query, ctx), "inbox_topic", f"inbox:{item.id}", topic=topic)
+            set_topic(unit.session, item, topic)
+        return _post(unit, ctx, item)
+
+    await _show_post(query, await _staff_step(query, callback_data, ctx, set_item_topic))
+
+
+async def cb_back(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """Back to the post's own buttons."""
+    screen = await _staff_step(query, callback_data, ctx, lambda unit, item: _post(unit, ctx, item))
+    await _show_post(query, screen)
+
+
+async def _show_post(query: CallbackQuery, screen: Screen | None) -> None:
+    if screen is not None:
+        await show_in_place(query, screen.text, screen.markup)
 
 
 async def on_added_to_group(event: ChatMemberUpdated) -> None:
@@ -274,12 +347,25 @@ async def on_added_to_group(event: ChatMemberUpdated) -> None:
 
 def create_router() -> Router:
     router = Router(name="inbox")
-    router.message.register(cmd_myrequests, Command("myrequests"), F.chat.type == "private")
-    router.message.register(
-        msg_to_municipality, F.chat.type == "private", F.text & ~F.text.startswith("/")
-    )
+    private = F.chat.type == "private"
+    router.message.register(cmd_myrequests, Command("myrequests"), private)
+    router.message.register(msg_to_municipality, private, F.text & ~F.text.startswith("/"))
     router.message.register(msg_staff_reply, _GROUPS, F.reply_to_message, F.text)
-    router.callback_query.register(cb_inbox, InboxCb.filter())
+    in_private = F.message.chat.type == "private"
+    action = F.action
+    citizens = ((cb_send, InboxAction.SEND), (cb_do_not_send, InboxAction.BACK))
+    for handler, chosen in citizens:
+        router.callback_query.register(handler, InboxCb.filter(action == chosen), in_private)
+    staff = (
+        (cb_topics, InboxAction.TOPICS),
+        (cb_places, InboxAction.PLACES),
+        (cb_forward, InboxAction.FORWARD),
+        (cb_close, InboxAction.CLOSE),
+        (cb_topic, InboxAction.TOPIC),
+        (cb_back, InboxAction.BACK),
+    )
+    for handler, chosen in staff:
+        router.callback_query.register(handler, InboxCb.filter(action == chosen), ~in_private)
     router.my_chat_member.register(
         on_added_to_group, _GROUPS, ChatMemberUpdatedFilter(JOIN_TRANSITION)
     )

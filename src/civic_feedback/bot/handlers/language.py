@@ -5,17 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import LanguageCb
-from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.bot.context import Context
 from civic_feedback.bot.views.replies import show_in_place
-from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_language
-from civic_feedback.storage.models import Citizen
 
 # Each language names itself, so a citizen finds theirs whatever language is shown now.
 LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "en": "🇬🇧 English", "tr": "🇹🇷 Türkçe"}
@@ -29,27 +26,18 @@ def language_keyboard(offered: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def cmd_language(message: Message, settings: Settings) -> None:
-    await message.answer(
-        _("Please choose your language:"), reply_markup=language_keyboard(settings.languages)
-    )
+async def cmd_language(message: Message, ctx: Context) -> None:
+    keyboard = language_keyboard(ctx.settings.languages)
+    await message.answer(_("Please choose your language:"), reply_markup=keyboard)
 
 
-async def cb_language(
-    query: CallbackQuery,
-    callback_data: LanguageCb,
-    session: Session,
-    citizen: Citizen | None,
-    settings: Settings,
-    i18n: I18n,
-) -> None:
+async def cb_language(query: CallbackQuery, callback_data: LanguageCb, ctx: Context) -> None:
     code = callback_data.code
-    if code not in settings.languages:
+    if code not in ctx.settings.languages:
         await query.answer(_("This button is no longer active."))
         return
-    citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
-    set_language(session, citizen, code)
-    with i18n.use_locale(code):
+    await ctx.db(lambda unit: set_language(unit.session, unit.citizen_or_new(), code))
+    with get_i18n().use_locale(code):
         text = _("Done! Language: {language}. Send /feedback to see the forms.")
         await query.answer()
         await show_in_place(query, text.format(language=LANGUAGE_NAMES.get(code, code)))

@@ -4,33 +4,36 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import ForgetCb
+from civic_feedback.bot.context import Context
+from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.replies import show_in_place
 from civic_feedback.core.erasure_policy import AnswersOnErasure
-from civic_feedback.services.erasure import erase_citizen
+from civic_feedback.services.erasure import Erased, erase_citizen
 from civic_feedback.services.personal_data import personal_data
-from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.citizens import find_citizen
-from civic_feedback.storage.models import Citizen
 
 log = logging.getLogger(__name__)
 
 
-async def cmd_mydata(message: Message, bot: Bot, session: Session, citizen: Citizen | None) -> None:
-    if citizen is None:
+async def cmd_mydata(message: Message, ctx: Context) -> None:
+    def stored(unit: Unit) -> dict[str, Any] | None:
+        return personal_data(unit.session, unit.citizen) if unit.citizen else None
+
+    data = await ctx.db(stored)
+    if data is None:
         await message.answer(_("I store nothing about you."))
         return
-    document = json.dumps(personal_data(session, citizen), ensure_ascii=False, indent=2)
-    await bot.send_document(
+    document = json.dumps(data, ensure_ascii=False, indent=2)
+    await ctx.bot.send_document(
         message.chat.id,
         BufferedInputFile(document.encode(), filename="my-data.json"),
         caption=_("Everything this bot stores about you. Send /forget to erase it."),
@@ -45,13 +48,13 @@ def _confirm_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def cmd_forget(message: Message, citizen: Citizen | None, settings: Settings) -> None:
-    if citizen is None:
+async def cmd_forget(message: Message, ctx: Context) -> None:
+    if ctx.citizen is None:
         await message.answer(_("I store nothing about you."))
         return
     answers = (
         _("Your answers to forms stay in the statistics with no link to you.")
-        if settings.erase_answers is AnswersOnErasure.DETACH
+        if ctx.settings.erase_answers is AnswersOnErasure.DETACH
         else _("Your answers to forms are deleted too.")
     )
     text = _(
@@ -61,21 +64,26 @@ async def cmd_forget(message: Message, citizen: Citizen | None, settings: Settin
     await message.answer(text, reply_markup=_confirm_keyboard())
 
 
-async def cb_forget(
-    query: CallbackQuery, callback_data: ForgetCb, session: Session, settings: Settings
-) -> None:
+async def cb_forget(query: CallbackQuery, callback_data: ForgetCb, ctx: Context) -> None:
     await query.answer()
     if not callback_data.yes:
         await show_in_place(query, _("Nothing was erased."))
         return
-    # Whoever pressed is erased, whatever the button says: a forged button erases no one else.
-    citizen = find_citizen(session, query.from_user.id)
-    if citizen is None:
+    key = ctx.settings.require_pseudonym_key()
+
+    def erase(unit: Unit) -> Erased | None:
+        # Whoever pressed is erased, whatever the button says: a forged button erases no
+        # one else.
+        citizen = unit.citizen
+        if citizen is None:
+            return None
+        audit.record(unit.session, audit.telegram_actor(key, citizen.telegram_id), "erase", "self")
+        return erase_citizen(unit.session, citizen, key, ctx.settings.erase_answers)
+
+    erased = await ctx.db(erase)
+    if erased is None:
         await show_in_place(query, _("I store nothing about you."))
         return
-    key = settings.require_pseudonym_key()
-    audit.record(session, audit.telegram_actor(key, citizen.telegram_id), "erase", "self")
-    erased = erase_citizen(session, citizen, key, settings.erase_answers)
     log.info("citizen_erased by=self responses=%s", erased.responses)
     await show_in_place(
         query,

@@ -7,14 +7,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import MunicipalityCb
-from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.bot.context import Context
 from civic_feedback.bot.views.replies import show_in_place
-from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_municipality
-from civic_feedback.storage.models import Citizen
 
 
 def municipality_keyboard(municipalities: list[str]) -> InlineKeyboardMarkup:
@@ -26,8 +23,9 @@ def municipality_keyboard(municipalities: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def cmd_settings(message: Message, citizen: Citizen | None, settings: Settings) -> None:
-    if not settings.municipalities:
+async def cmd_settings(message: Message, ctx: Context) -> None:
+    citizen, municipalities = ctx.citizen, ctx.settings.municipalities
+    if not municipalities:
         await message.answer(
             _("There is nothing to set up here yet. Send /language to change the language.")
         )
@@ -37,24 +35,19 @@ async def cmd_settings(message: Message, citizen: Citizen | None, settings: Sett
         "Your municipality: {name}. /events shows the events of your municipality. Choose another:"
     )
     await message.answer(
-        text.format(name=current), reply_markup=municipality_keyboard(settings.municipalities)
+        text.format(name=current), reply_markup=municipality_keyboard(municipalities)
     )
 
 
 async def cb_municipality(
-    query: CallbackQuery,
-    callback_data: MunicipalityCb,
-    session: Session,
-    citizen: Citizen | None,
-    settings: Settings,
+    query: CallbackQuery, callback_data: MunicipalityCb, ctx: Context
 ) -> None:
-    index = callback_data.index
-    if not -1 <= index < len(settings.municipalities):
+    index, municipalities = callback_data.index, ctx.settings.municipalities
+    if not -1 <= index < len(municipalities):
         await query.answer(_("This button is no longer active."))
         return
-    name = settings.municipalities[index] if index >= 0 else None
-    citizen = ensure_citizen(session, citizen, query.from_user, settings.languages)
-    set_municipality(session, citizen, name)
+    name = municipalities[index] if index >= 0 else None
+    await ctx.db(lambda unit: set_municipality(unit.session, unit.citizen_or_new(), name))
     await query.answer()
     chosen = name or _("all municipalities")
     await show_in_place(

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import Message, User
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlmodel import Session
 
-from civic_feedback.bot.middlewares.newcomers import ensure_citizen
-from civic_feedback.settings import Settings
+from civic_feedback.bot.context import Context
 from civic_feedback.storage.citizens import set_opted_out
-from civic_feedback.storage.models import Citizen
 
 
-async def cmd_stop(
-    message: Message, session: Session, citizen: Citizen | None, settings: Settings
-) -> None:
-    user = message.from_user
-    assert isinstance(user, User)
-    citizen = ensure_citizen(session, citizen, user, settings.languages)
-    set_opted_out(session, citizen, opted_out=True)
+async def cmd_stop(message: Message, ctx: Context) -> None:
+    await ctx.db(lambda unit: set_opted_out(unit.session, unit.citizen_or_new(), opted_out=True))
     await message.answer(
         _(
             "Done: you will get no more announcements. Reminders of events you registered "

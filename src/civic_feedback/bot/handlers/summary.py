@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message, User
-from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.bot.context import Context
 from civic_feedback.bot.views.summary_message import compute_summary, summary_text
 from civic_feedback.core.weeks import last_complete_week, parse_iso_week
 from civic_feedback.reports.summary import WeeklySummary
@@ -20,7 +20,6 @@ from civic_feedback.reports.summary_charts import summary_charts
 from civic_feedback.reports.trend import trend_points
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.models import utcnow
 from civic_feedback.storage.roles import Permission, may, role_of
 
 log = logging.getLogger(__name__)
@@ -28,34 +27,31 @@ log = logging.getLogger(__name__)
 _CHARTS_SENT = 6  # the trend, the NPS and a few events' ratings: a phone screen or two
 
 
-async def cmd_summary(
-    message: Message,
-    bot: Bot,
-    command: CommandObject,
-    session: Session,
-    sessions: sessionmaker[Session],
-    settings: Settings,
-) -> None:
+async def cmd_summary(message: Message, command: CommandObject, ctx: Context) -> None:
     user = message.from_user
     assert isinstance(user, User)
-    if not may(role_of(session, user.id, settings.admin_ids), Permission.SUMMARY):
+    settings = ctx.settings
+    allowed = await ctx.db(
+        lambda unit: may(role_of(unit.session, user.id, settings.admin_ids), Permission.SUMMARY)
+    )
+    if not allowed:
         actor = audit.telegram_actor(settings.require_pseudonym_key(), user.id)
         log.warning("refused permission=summary user=%s", actor)
         await message.answer(_("Summaries are for municipal staff and organizers."))
         return
-    week = (command.args or last_complete_week(utcnow(), settings.zone)).strip().upper()
+    week = (command.args or last_complete_week(ctx.clock(), settings.zone)).strip().upper()
     try:
         parse_iso_week(week)
     except ValueError:
         await message.answer(_("Write the week like this: /summary 2026-W47"))
         return
-    session.commit()  # nothing to write: hold no connection while the figures are computed
-    language = get_i18n().current_locale
+    # Seconds of reading and drawing: in a thread of their own, not as a unit of work.
+    sessions, language = ctx.services.sessions, ctx.language
     summary = await asyncio.to_thread(compute_summary, sessions, week, settings, language)
     await message.answer(summary_text(summary))
     charts = await asyncio.to_thread(draw_charts, sessions, summary, settings, language)
     for name, png in list(charts.items())[:_CHARTS_SENT]:
-        await bot.send_photo(message.chat.id, BufferedInputFile(png, filename=name))
+        await ctx.bot.send_photo(message.chat.id, BufferedInputFile(png, filename=name))
 
 
 def draw_charts(

@@ -63,7 +63,7 @@ class Broadcaster:
         async with self._lock:
             sent = 0
             while True:
-                with self.sessions() as session:
+                with self.sessions.begin() as session:
                     broadcast = next_broadcast(session, self.clock())
                 if broadcast is None:
                     return sent
@@ -78,7 +78,7 @@ class Broadcaster:
         sent = 0
         while True:
             await self.limiter.wait()
-            with self.sessions() as session:
+            with self.sessions.begin() as session:
                 claimed = claim_deliveries(session, broadcast, 1)
             if not claimed:
                 return sent
@@ -97,7 +97,7 @@ class Broadcaster:
         self._reported[broadcast.id] = now
         if final:
             del self._reported[broadcast.id]
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             state = progress(session, broadcast)
         language = broadcast.report_language or self.settings.interface_language
         with self.i18n.context(), self.i18n.use_locale(language):
@@ -130,7 +130,7 @@ class Broadcaster:
         return True
 
     def _settle(self, delivery: Delivery, state: OutboxState, error: str | None = None) -> None:
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             settle(session, delivery.outbox_id, state, error)
 
     async def _button(self, broadcast: Broadcast, language: str) -> InlineKeyboardMarkup | None:

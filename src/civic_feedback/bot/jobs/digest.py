@@ -64,7 +64,7 @@ class DigestSender:
         week = self.due_week()
         if week is None:
             return 0
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             owe_digests(session, week, summary_readers(session, self.settings.admin_ids))
             chats = claim_digests(session, week)
             languages = {chat: self._language(session, chat) for chat in chats}
@@ -95,5 +95,5 @@ class DigestSender:
         return chosen if chosen in self.settings.languages else self.settings.interface_language
 
     def _settle(self, week: str, chat: int, error: str | None = None) -> None:
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             settle_digest(session, week, chat, error)

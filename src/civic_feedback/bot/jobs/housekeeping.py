@@ -42,7 +42,7 @@ class Housekeeper:
         return purged
 
     def _purge(self) -> Purged:
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             return purge(
                 session,
                 self.clock(),

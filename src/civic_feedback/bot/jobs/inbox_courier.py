@@ -74,7 +74,7 @@ class InboxCourier:
         """Deliver everything that waits and can go; returns how many went."""
         delivered, after = 0, 0
         while True:
-            with self.sessions() as session:
+            with self.sessions.begin() as session:
                 batch = pending_deliveries(session, after)
             if not batch:
                 return delivered
@@ -103,7 +103,7 @@ class InboxCourier:
         item = delivery.item
         if item.contact_allowed and not item.contact_name and delivery.citizen_telegram_id:
             await self._learn_name(item, delivery.citizen_telegram_id)
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             view = post_view(session, item, self.settings, self.catalog)
         with self.i18n.context(), self.i18n.use_locale(view.language):
             if delivery.first:
@@ -124,7 +124,7 @@ class InboxCourier:
         if chat.username:
             name = f"{name} (@{chat.username})" if name else f"@{chat.username}"
         if name:
-            with self.sessions() as session:
+            with self.sessions.begin() as session:
                 set_contact_name(session, item, name)
 
     # --- to the citizen ---------------------------------------------------------------------
@@ -138,7 +138,7 @@ class InboxCourier:
         language = item.language
         if language not in self.settings.languages:
             language = self.settings.interface_language
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             topics = inbox_topics(session, self.catalog)
         with self.i18n.context(), self.i18n.use_locale(language):
             text = answer_text(item, delivery.message.text, topics, language)
@@ -153,7 +153,7 @@ class InboxCourier:
         """The post shows who answered (and the buttons again, if it was closed)."""
         if delivery.post is None:
             return
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             view = post_view(session, delivery.item, self.settings, self.catalog)
         with self.i18n.context(), self.i18n.use_locale(view.language):
             text, markup = post_text(view), post_keyboard(delivery.item)
@@ -224,11 +224,11 @@ class InboxCourier:
             )
             self._failed(delivery, error.message)
             return None
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             mark_delivered(session, delivery.message.id or 0, chat, message.message_id)
         log.info("inbox_delivered item=%s to=%s", delivery.item.id, delivery.message.author)
         return message.message_id
 
     def _failed(self, delivery: Delivery, error: str) -> None:
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             mark_failed(session, delivery.message.id or 0, error)

@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import EventCb
+from civic_feedback.bot.callbacks import EventAction, EventCb
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.views.event_texts import event_title, event_when
 from civic_feedback.core.clock import Clock
@@ -67,7 +67,7 @@ class NotificationWorker:
                 # The pace first, the claim next: a claimed notification goes out at once,
                 # so a crash can only lose the one whose request was on its way.
                 await self.limiter.wait()
-                with self.sessions() as session:
+                with self.sessions.begin() as session:
                     batch = claim_due(session, self.clock(), self._answered, send_at_most=1)
                 if batch.empty:
                     return sent
@@ -75,7 +75,7 @@ class NotificationWorker:
                     sent += bool(await self._deliver(claimed))
 
     def next_due(self) -> datetime | None:
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             return next_due(session)
 
     def _answered(self, session: Session, citizen: Citizen, event: Event) -> bool:
@@ -91,15 +91,15 @@ class NotificationWorker:
             await self.bot.send_message(claimed.chat_id, text, reply_markup=markup)
         except TelegramForbiddenError:
             log.info("citizen_unreachable notification=%s", claimed.id)
-            with self.sessions() as session:
+            with self.sessions.begin() as session:
                 mark_unreachable(session, claimed)
             return None
         except TelegramBadRequest as error:
             log.warning("notification_failed id=%s error=%s", claimed.id, error.message)
-            with self.sessions() as session:
+            with self.sessions.begin() as session:
                 mark_failed(session, claimed, error.message)
             return False
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             mark_sent(session, claimed, self.clock(), self.settings.follow_up)
         log.info("notification_sent id=%s kind=%s", claimed.id, claimed.kind)
         return True
@@ -138,7 +138,7 @@ class NotificationWorker:
 
     def _results_button(self, event: Event) -> InlineKeyboardMarkup | None:
         assert event.id is not None
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             url = latest_url(session, event.id)
         if url is None:
             return None
@@ -149,11 +149,13 @@ class NotificationWorker:
 
 def _open_button(event: Event, label: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=label, callback_data=EventCb(act="card", code=event.code))
+    builder.button(text=label, callback_data=EventCb(action=EventAction.CARD, code=event.code))
     return builder.as_markup()
 
 
 def _form_button(event: Event) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Give feedback"), callback_data=EventCb(act="form", code=event.code))
+    builder.button(
+        text=_("Give feedback"), callback_data=EventCb(action=EventAction.FEEDBACK, code=event.code)
+    )
     return builder.as_markup()

@@ -1,25 +1,22 @@
-"""Update middlewares: one update per chat at a time, one DB session per update, de-duplication."""
+"""The update's database side: a repeated update id is dropped, the handler gets its units."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.storage.citizens import note_activity
-from civic_feedback.storage.processed_updates import (
-    commit_pending,
-    handled_elsewhere,
-    look_up_arrival,
-    record_with_next_commit,
-)
+from civic_feedback.bot.context import Context, Services
+from civic_feedback.bot.middlewares.i18n import telegram_language
+from civic_feedback.bot.units import HandledElsewhereError, Sender, UnitRunner, UpdateWork
+from civic_feedback.storage.processed_updates import look_up_arrival
 
 log = logging.getLogger(__name__)
 
@@ -27,40 +24,47 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update; a repeated update id is dropped before any handler runs.
+    """Looks the update up (handled before? who sent it?), then hands the handler a
+    ``Context`` whose units of work record the update id with their first commit. A handler
+    that ran no unit gets one after it, to record the update as handled."""
 
-    The update id is recorded in the same transaction as what the handler stores, so an
-    update is either fully handled or not at all, even across a kill -9 or two replicas.
-    Two replicas given the same update at the same moment both pass the first look; the
-    one that commits second fails on a row the first wrote (the update id, or the answer
-    it stored), its transaction is rolled back, and the update is dropped as a duplicate.
-    """
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        runner: UnitRunner,
+        services: Services,
+        offered: Sequence[str],
+    ) -> None:
         self.sessions = sessions
+        self.runner = runner
+        self.services = services
+        self.offered = tuple(offered)
+        engine = sessions.kw["bind"]
+        assert isinstance(engine, Engine)
+        self.engine = engine
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        with self.sessions() as session:
-            user: User | None = data.get("event_from_user")
-            # One query, on a connection given back at once: a handler that replies before
-            # it writes (or never writes) holds no pooled connection while Telegram answers.
-            arrival = look_up_arrival(session, event.update_id, user.id if user else None)
-            if arrival.seen:
-                log.info("update_duplicate update_id=%s", event.update_id)
-                return UNHANDLED
-            record_with_next_commit(session, event.update_id)
-            if arrival.citizen is not None:
-                note_activity(arrival.citizen)
-            data["session"] = session
-            data["citizen"] = arrival.citizen
-            try:
-                result = await handler(event, data)
-                commit_pending(session)  # what the handler left, at least the update id
-            except IntegrityError:
-                session.rollback()
-                if not handled_elsewhere(session, event.update_id):
-                    raise
-                log.info("update_duplicate update_id=%s (at the same moment)", event.update_id)
-                return UNHANDLED
-            return result
+        user: User | None = data.get("event_from_user")
+        telegram_id = user.id if user else None
+        arrival = await self.runner(
+            lambda: look_up_arrival(self.engine, event.update_id, telegram_id)
+        )
+        if arrival.seen:
+            log.info("update_duplicate update_id=%s", event.update_id)
+            return UNHANDLED
+        sender = Sender(user.id, telegram_language(user, self.offered)) if user else None
+        work = UpdateWork(self.sessions, self.runner, event.update_id, arrival.citizen, sender)
+        bot: Bot = data["bot"]
+        data["ctx"] = Context(bot=bot, services=self.services, work=work)
+        try:
+            result = await handler(event, data)
+            if not work.recorded:
+                await work(_nothing_more)
+        except HandledElsewhereError:
+            return UNHANDLED
+        return result
+
+
+def _nothing_more(_unit: object) -> None:
+    """A unit with no work of its own: it records the update (and the sender's activity)."""

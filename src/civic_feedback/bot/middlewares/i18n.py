@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from civic_feedback.storage.models import Citizen
+if TYPE_CHECKING:
+    from civic_feedback.bot.context import Context
+
 
 LOCALES = Path(str(resources.files("civic_feedback") / "locales"))
 
@@ -61,7 +63,8 @@ class CitizenI18nMiddleware(I18nMiddleware):
         chat: Chat | None = data.get("event_chat")
         if chat is not None and chat.type != "private":
             return self.i18n.default_locale
-        citizen: Citizen | None = data.get("citizen")
+        context: Context | None = data.get("ctx")
+        citizen = context.citizen if context is not None else None
         if citizen is not None and citizen.language in self.offered:
             return citizen.language
         user: User | None = data.get("event_from_user")

@@ -19,18 +19,16 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     TelegramObject,
-    User,
 )
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import ForgetCb, LanguageCb, PrivacyCb
-from civic_feedback.bot.middlewares.newcomers import ensure_citizen
+from civic_feedback.bot.context import Context
+from civic_feedback.bot.units import Unit
 from civic_feedback.core.telegram_html import html_problems
 from civic_feedback.settings import Settings, SettingsError
-from civic_feedback.storage.models import Citizen
 
 _OPEN_COMMANDS = {"/language", "/help", "/mydata", "/forget", "/stop"}
 _OPEN_CALLBACKS = tuple(f"{cb.__prefix__}:" for cb in (LanguageCb, PrivacyCb, ForgetCb))
@@ -102,7 +100,8 @@ class PrivacyGate(BaseMiddleware):
         self.notices = notices
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        citizen: Citizen | None = data.get("citizen")
+        context: Context = data["ctx"]
+        citizen = context.citizen
         if citizen is not None and citizen.privacy_accepted_at is not None:
             return await handler(event, data)
         if isinstance(event, Message) and event.chat.type == "private":
@@ -110,26 +109,25 @@ class PrivacyGate(BaseMiddleware):
             if command and command[0].split("@")[0] in _OPEN_COMMANDS:
                 return await handler(event, data)
             then = command[1] if len(command) == 2 and command[0] == "/start" else ""
-            self._meet(data, event.from_user)
+            await _meet(context)
             await event.answer(self.notices.text(), reply_markup=notice_keyboard(then))
             return None
         if isinstance(event, CallbackQuery):
             in_group = event.message is not None and event.message.chat.type != "private"
             if in_group or (event.data or "").startswith(_OPEN_CALLBACKS):
                 return await handler(event, data)
-            self._meet(data, event.from_user)
+            await _meet(context)
             await event.answer()
             if event.message is not None:
                 await event.message.answer(self.notices.text(), reply_markup=notice_keyboard())
             return None
         return await handler(event, data)
 
-    @staticmethod
-    def _meet(data: dict[str, Any], user: User | None) -> None:
-        """First contact: the citizen's Telegram id and language, nothing more. Commits, so
-        no connection is held while the notice is sent."""
-        session: Session = data["session"]
-        settings: Settings = data["settings"]
-        if user is not None:
-            data["citizen"] = ensure_citizen(session, data.get("citizen"), user, settings.languages)
-        session.commit()
+
+async def _meet(context: Context) -> None:
+    """First contact: the citizen's Telegram id and language, nothing more."""
+    await context.db(_met)
+
+
+def _met(unit: Unit) -> None:
+    unit.citizen_or_new()

@@ -6,13 +6,16 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from civic_feedback.bot.callbacks import BroadcastCb
+from civic_feedback.bot.callbacks import BroadcastAction, BroadcastCb
 from civic_feedback.services.broadcasts import Progress
 
 
 def stop_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Stop sending"), callback_data=BroadcastCb(id=broadcast_id, act="stop"))
+    builder.button(
+        text=_("Stop sending"),
+        callback_data=BroadcastCb(id=broadcast_id, action=BroadcastAction.STOP),
+    )
     return builder.as_markup()
 
 

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlmodel import Session
 
-from civic_feedback.bot.callbacks import InboxCb
+from civic_feedback.bot.callbacks import InboxAction, InboxCb
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.schema import Option, in_language
 from civic_feedback.services.inbox import ItemFacts, inbox_topics, item_facts, topic_text
@@ -127,22 +127,24 @@ def post_keyboard(item: InboxItem) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_("☑️ Close"), InboxCb(id=number, act="close")),
-                _button(_("🏷 Topic"), InboxCb(id=number, act="topics")),
-                _button(_("➡️ Forward"), InboxCb(id=number, act="places")),
+                _button(_("☑️ Close"), InboxCb(id=number, action=InboxAction.CLOSE)),
+                _button(_("🏷 Topic"), InboxCb(id=number, action=InboxAction.TOPICS)),
+                _button(_("➡️ Forward"), InboxCb(id=number, action=InboxAction.PLACES)),
             ]
         ]
     )
 
 
 def choices_keyboard(
-    item: InboxItem, act: str, choices: list[tuple[str, str]], *, back: str
+    item: InboxItem, action: InboxAction, choices: list[tuple[str, str]], *, back: str
 ) -> InlineKeyboardMarkup:
-    """Two buttons a row (``act`` with each choice's value), and one more at the end."""
+    """Two buttons a row (``action`` with each choice's value), and one more at the end."""
     number = item.id or 0
-    buttons = [_button(label, InboxCb(id=number, act=act, v=value)) for value, label in choices]
+    buttons = [
+        _button(label, InboxCb(id=number, action=action, value=value)) for value, label in choices
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button(back, InboxCb(id=number, act="back"))])
+    rows.append([_button(back, InboxCb(id=number, action=InboxAction.BACK))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -12,6 +13,14 @@ from civic_feedback.bot.views.questions import render_prompt
 from civic_feedback.services.form_runs import Prompt
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A message to show: its text and its buttons."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
 
 
 async def send_prompt(bot: Bot, chat_id: int, prompt: Prompt, notice: str | None = None) -> None:
