@@ -43,6 +43,7 @@ from typing import Any, Self
 
 from aiohttp import ClientResponse, web
 
+from civic_feedback.core.telegram_html import utf16_len
 from civic_feedback.sandbox.bot_api import (
     ApiError,
     coerce_param,
@@ -60,7 +61,6 @@ from civic_feedback.sandbox.chat_records import (
 )
 from civic_feedback.sandbox.chat_store import ChatStore
 from civic_feedback.sandbox.message_content import keyboard_buttons
-from civic_feedback.sandbox.telegram_html import utf16_len
 from civic_feedback.sandbox.telegram_objects import bot_json, chat_json, message_json, user_json
 from civic_feedback.sandbox.update_queue import PendingUpdate, UpdateQueue
 
