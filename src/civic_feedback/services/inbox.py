@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, delete, func, insert, update
+from sqlalchemy import Connection, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from civic_feedback.flows.engine import AnswerValue
@@ -28,13 +28,11 @@ from civic_feedback.storage.models import (
     InboxStatus,
     utcnow,
 )
+from civic_feedback.storage.tables import INBOX_ITEM_TABLE, INBOX_MESSAGE_TABLE
 
 INBOX_FORM = "general-feedback"  # the topics of its inbox topic question are the inbox's
 OTHER_TOPIC = "other"
 ANSWER_LIMIT = 3500  # with the lines around it, an answer stays under Telegram's 4096
-
-_ITEM: Table = InboxItem.__table__  # type: ignore[attr-defined]
-_MESSAGE: Table = InboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def inbox_topics(session: Session, catalog: FlowCatalog) -> list[Option]:
@@ -133,7 +131,7 @@ def open_from_answers(
         )
     ).scalar()
     inserted = db.execute(
-        insert(_ITEM).values(
+        insert(INBOX_ITEM_TABLE).values(
             citizen_id=citizen.id if citizen else None,
             response_id=response_id,
             municipality=citizen.municipality if citizen else None,
@@ -148,7 +146,7 @@ def open_from_answers(
     ).inserted_primary_key
     assert inserted is not None
     db.execute(
-        insert(_MESSAGE).values(
+        insert(INBOX_MESSAGE_TABLE).values(
             item_id=inserted[0],
             author=InboxAuthor.CITIZEN.value,
             text=message,

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, bindparam, event, exists, insert, literal, select
+from sqlalchemy import Engine, bindparam, event, exists, insert, literal, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.storage.citizens import CITIZEN_TABLE, attach_citizen
-from civic_feedback.storage.models import Citizen, ProcessedUpdate, utcnow
+from civic_feedback.storage.citizens import attach_citizen
+from civic_feedback.storage.models import Citizen, utcnow
+from civic_feedback.storage.tables import CITIZEN_TABLE, PROCESSED_UPDATE_TABLE
 
-_PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-_RECORD = insert(_PROCESSED)
+_RECORD = insert(PROCESSED_UPDATE_TABLE)
 _KEY = "update_id"  # the update id the session's next commit records
 _WRITING = "update_id_writing"  # ...written by the commit under way
 _COMMITTED = "update_id_committed"  # ...recorded by a commit of this session
@@ -25,7 +25,7 @@ _COMMITTED = "update_id_committed"  # ...recorded by a commit of this session
 # NULL for someone never met). Built once, so executing it skips SQLAlchemy's cache-key work.
 _ONE_ROW = select(literal(1).label("one")).subquery()
 _ARRIVAL = select(
-    exists().where(_PROCESSED.c.update_id == bindparam("update_id")).label("seen"),
+    exists().where(PROCESSED_UPDATE_TABLE.c.update_id == bindparam("update_id")).label("seen"),
     *CITIZEN_TABLE.c,
 ).select_from(
     _ONE_ROW.outerjoin(CITIZEN_TABLE, CITIZEN_TABLE.c.telegram_id == bindparam("telegram_id"))
@@ -55,8 +55,8 @@ def look_up_arrival(session: Session, update_id: int, telegram_id: int | None) -
     return Arrival(False, attach_citizen(session, row._mapping))
 
 
-_WAS_PROCESSED = select(_PROCESSED.c.update_id).where(
-    _PROCESSED.c.update_id == bindparam("update_id")
+_WAS_PROCESSED = select(PROCESSED_UPDATE_TABLE.c.update_id).where(
+    PROCESSED_UPDATE_TABLE.c.update_id == bindparam("update_id")
 )
 
 
