@@ -175,7 +175,7 @@ def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class ClaimedOutboxRow:
     """One outbox row to send now."""
 
     outbox_id: int
@@ -197,7 +197,7 @@ def next_broadcast(session: Session, now: datetime) -> Broadcast | None:
     return session.execute(statement).scalars().first()
 
 
-def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[Delivery]:
+def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[ClaimedOutboxRow]:
     """Mark the next ``limit`` pending rows ``sending`` and commit; done when none is left.
 
     A citizen who sent /stop (or blocked the bot) since the broadcast was queued is skipped.
@@ -235,7 +235,9 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
     session.commit()
     if rows and not send:  # only skipped rows in this batch: claim the next ones
         return claim_deliveries(session, broadcast, limit)
-    return [Delivery(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send]
+    return [
+        ClaimedOutboxRow(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send
+    ]
 
 
 def settle(session: Session, outbox_id: int, state: OutboxState, error: str | None = None) -> None:

@@ -21,7 +21,7 @@ from civic_feedback.flows.engine import (
     AnswerValue,
     Done,
     Input,
-    Problem,
+    RefusalReason,
     Rejected,
     advance,
     next_question,
@@ -244,16 +244,16 @@ class FormRuns:
     ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected:
         found = self._read_run(session.connection(), citizen.id) if citizen.id else None
         if found is None:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         run, answers = found
         if expected is not None and expected.response_id != run.response_id:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         flow = self.catalog.flow(session, run.flow_version_id)
         question = next_question(flow, answers)
         if question is None:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         if expected is not None and flow.questions.index(question) != expected.position:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         return run, flow, answers, question
 
     @staticmethod

@@ -346,7 +346,7 @@ def first_texts(session: Session, item_ids: list[int]) -> dict[int, str]:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class PendingInboxMessage:
     """A message waiting to be delivered, with what the courier needs to place it."""
 
     message: InboxMessage
@@ -356,7 +356,9 @@ class Delivery:
     first: bool  # the item's first message: it becomes the post
 
 
-def pending_deliveries(session: Session, after: int = 0, limit: int = 50) -> list[Delivery]:
+def pending_deliveries(
+    session: Session, after: int = 0, limit: int = 50
+) -> list[PendingInboxMessage]:
     """Messages waiting for delivery, oldest first, from message id ``after`` on."""
     statement = (
         select(InboxMessage, InboxItem, Citizen.telegram_id)
@@ -374,7 +376,9 @@ def pending_deliveries(session: Session, after: int = 0, limit: int = 50) -> lis
     for message, item, telegram_id in session.exec(statement).all():
         first = first_message(session, item)
         post = (first.chat_id, first.message_id) if first.chat_id and first.message_id else None
-        deliveries.append(Delivery(message, item, telegram_id, post, first.id == message.id))
+        deliveries.append(
+            PendingInboxMessage(message, item, telegram_id, post, first.id == message.id)
+        )
     return deliveries
 
 

@@ -274,7 +274,7 @@ def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
 
 
 @dataclass(frozen=True)
-class EventCount:
+class EventFigures:
     """An event in the period with its registrations and responses up to the period's end."""
 
     id: int
@@ -288,7 +288,7 @@ class EventCount:
     responses: int  # completed before the period ended
 
 
-def event_counts(session: Session, scope: Scope, responded: Iterable[int]) -> list[EventCount]:
+def event_figures(session: Session, scope: Scope, responded: Iterable[int]) -> list[EventFigures]:
     """Events held in the period or listed in ``responded``, with their counts.
 
     Registrations and responses are counted for those events only, not for every event.
@@ -341,7 +341,7 @@ def event_counts(session: Session, scope: Scope, responded: Iterable[int]) -> li
         .where(EVENT_TABLE.c.id.in_(listed))
         .order_by(EVENT_TABLE.c.starts_at, EVENT_TABLE.c.id)
     )
-    return [EventCount(*row) for row in session.execute(statement)]
+    return [EventFigures(*row) for row in session.execute(statement)]
 
 
 def flow_versions(

@@ -11,13 +11,13 @@ from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import AnswerCb, database_id, small_index
 from civic_feedback.bot.views.replies import edit_prompt, send_prompt, update_ticks
-from civic_feedback.flows.engine import Button, Input, Pick, Problem, Rejected, Skip, Text
-from civic_feedback.flows.messages import problem_text
+from civic_feedback.flows.engine import Button, Input, Pick, RefusalReason, Rejected, Skip, Text
+from civic_feedback.flows.messages import refusal_text
 from civic_feedback.services.form_runs import Expected, FormRuns, Prompt
 from civic_feedback.storage.models import Citizen
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
-_QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}
+_QUIET = {RefusalReason.STALE, RefusalReason.UNKNOWN_OPTION}
 
 
 def _button_input(data: AnswerCb) -> Input | None:
@@ -40,7 +40,7 @@ async def cb_answer(
     """Store the press and show the next step; the answer to the press is returned, not
     sent: behind a webhook it rides in the HTTP response (one Bot API request fewer per
     press), in polling aiogram sends it after the edit."""
-    outcome: Prompt | Rejected = Rejected(Problem.STALE)
+    outcome: Prompt | Rejected = Rejected(RefusalReason.STALE)
     expected = Expected(callback_data.r, callback_data.q)
     given = _button_input(callback_data)
     tick = small_index(callback_data.v) if callback_data.k == "t" else None
@@ -56,7 +56,7 @@ async def cb_answer(
     elif given is not None:
         outcome = runs.answer(session, citizen, given, expected)
     if isinstance(outcome, Rejected):
-        return query.answer(problem_text(outcome, _), show_alert=outcome.problem not in _QUIET)
+        return query.answer(refusal_text(outcome, _), show_alert=outcome.reason not in _QUIET)
     await edit_prompt(query, outcome)
     return query.answer()
 
@@ -69,13 +69,13 @@ async def msg_answer(
     if (
         citizen is None
         or outcome is None
-        or (isinstance(outcome, Rejected) and outcome.problem is Problem.STALE)
+        or (isinstance(outcome, Rejected) and outcome.reason is RefusalReason.STALE)
     ):
         raise SkipHandler  # not in a form: the routers after this one decide what it is
     if isinstance(outcome, Prompt):
         await send_prompt(bot, message.chat.id, outcome)
     else:
-        await _reprompt(bot, session, citizen, runs, problem_text(outcome, _))
+        await _reprompt(bot, session, citizen, runs, refusal_text(outcome, _))
 
 
 async def msg_unknown_command(message: Message) -> None:
