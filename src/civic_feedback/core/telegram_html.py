@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-JSON = dict[str, Any]
+Entity = dict[str, Any]  # a Bot API MessageEntity
 
 MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units, like Telegram
 
@@ -89,7 +89,7 @@ class Fault:
 @dataclass
 class ParsedHtml:
     text: str  # what the user sees
-    entities: list[JSON] = field(default_factory=list)  # Bot API MessageEntity objects
+    entities: list[Entity] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
 
     @property
@@ -117,7 +117,7 @@ class _Reader:
         self.source = source
         self.out: list[str] = []
         self.offset = 0  # UTF-16 code units, like Telegram's entity offsets
-        self.open: list[tuple[str, int, JSON | None]] = []  # name, offset, entity
+        self.open: list[tuple[str, int, Entity | None]] = []  # name, offset, entity
         self.parsed = ParsedHtml("")
         self.unsupported_started: set[str] = set()
 
@@ -186,7 +186,7 @@ class _Reader:
         values = dict(attrs)
         if name == "span" and values.get("class") != "tg-spoiler":
             self.fault(FaultKind.SPAN_WITHOUT_SPOILER, name, lt)
-        entity: JSON | None = {"type": _ENTITY_TYPES[name]}
+        entity: Entity | None = {"type": _ENTITY_TYPES[name]}
         if name == "a":
             entity = {"type": "text_link", "url": values["href"]} if values.get("href") else None
         elif name == "tg-emoji":

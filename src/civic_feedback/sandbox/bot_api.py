@@ -10,9 +10,7 @@ from typing import Any
 from aiohttp import BodyPartReader, ClientResponse, MultipartReader, web
 
 from civic_feedback.core.telegram_html import MAX_MESSAGE_LENGTH
-from civic_feedback.sandbox.chat_records import UploadedFile
-
-JSON = dict[str, Any]
+from civic_feedback.sandbox.chat_records import JSON, UploadedFile
 
 TEXT_LIMIT = MAX_MESSAGE_LENGTH  # UTF-16 code units, like Telegram
 CAPTION_LIMIT = 1024

@@ -53,6 +53,7 @@ from civic_feedback.sandbox.bot_api import (
 )
 from civic_feedback.sandbox.bot_methods import BotApiMethods, Handler, scope_key
 from civic_feedback.sandbox.chat_records import (
+    JSON,
     CallbackToast,
     RequestRecord,
     SentMessage,
@@ -64,7 +65,6 @@ from civic_feedback.sandbox.message_content import keyboard_buttons
 from civic_feedback.sandbox.telegram_objects import bot_json, chat_json, message_json, user_json
 from civic_feedback.sandbox.update_queue import PendingUpdate, UpdateQueue
 
-JSON = dict[str, Any]
 CALLBACK_TIMEOUT = 15.0  # seconds a press can be answered
 
 

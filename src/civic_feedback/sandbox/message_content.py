@@ -8,10 +8,8 @@ from typing import Any
 
 from civic_feedback.core.telegram_html import utf16_len
 from civic_feedback.sandbox.bot_api import CALLBACK_DATA_LIMIT, bad_request
-from civic_feedback.sandbox.chat_records import SentMessage
+from civic_feedback.sandbox.chat_records import JSON, SentMessage
 from civic_feedback.sandbox.telegram_html import parse_html
-
-JSON = dict[str, Any]
 
 
 def render_text(

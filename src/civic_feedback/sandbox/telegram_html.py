@@ -4,12 +4,9 @@ that would fail against Telegram fail in the sandbox and the tests too."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from civic_feedback.core.telegram_html import Fault, FaultKind, read_telegram_html
 from civic_feedback.sandbox.bot_api import bad_request
-
-JSON = dict[str, Any]
+from civic_feedback.sandbox.chat_records import JSON
 
 
 def _description(fault: Fault) -> str:
