@@ -49,6 +49,8 @@ _BARE_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
 
 
 class FaultKind(Enum):
+    """What is wrong where a fault is; the values say it in words."""
+
     # Telegram refuses the text.
     UNSUPPORTED_TAG = "unsupported tag"
     UNEXPECTED_END_TAG = "end tag with no tag open"
