@@ -46,7 +46,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import aiogram
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, insert
 
 from civic_feedback.bot.app import create_bot
 from civic_feedback.bot.client.pacing import RateLimiter
@@ -55,7 +55,8 @@ from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.services.broadcasts import progress, queue_broadcast
 from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
-from civic_feedback.storage.models import Broadcast, Citizen, utcnow
+from civic_feedback.storage.models import Broadcast, utcnow
+from civic_feedback.storage.tables import CITIZEN_TABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the fake Bot API lives in tests/
@@ -79,7 +80,6 @@ TEXTS = {
     "buluşalım ya da ankete yanıt verin.",
 }
 BUTTON = {"form": "event-satisfaction"}
-_CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
 
 
 # --- test data -------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def add_citizens(engine: Engine, count: int) -> None:
         for index in range(count)
     ]
     with engine.begin() as connection:
-        connection.execute(insert(_CITIZEN), rows)
+        connection.execute(insert(CITIZEN_TABLE), rows)
 
 
 def new_database(directory: Path, name: str) -> tuple[str, Engine]:

@@ -23,12 +23,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import publish_flow
-from civic_feedback.storage.models import Answer, AnswerChoice, Citizen, Response, utcnow
+from civic_feedback.storage.models import utcnow
+from civic_feedback.storage.tables import (
+    ANSWER_CHOICE_TABLE,
+    ANSWER_TABLE,
+    CITIZEN_TABLE,
+    RESPONSE_TABLE,
+)
 
 FLOW = """\
 id: bench
@@ -59,10 +65,6 @@ NOTES = [
 ]
 
 
-def _table(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
-
-
 def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     chunk: list[dict[str, Any]] = []
     for row in rows:
@@ -83,7 +85,7 @@ def build(database_url: str, responses: int) -> None:
     now = utcnow()
     with engine.begin() as db:
         db.execute(
-            insert(_table(Citizen)),
+            insert(CITIZEN_TABLE),
             [
                 {"telegram_id": 10**9 + n, "first_seen": now, "last_seen": now}
                 for n in range(CITIZENS)
@@ -102,15 +104,15 @@ def build(database_url: str, responses: int) -> None:
             }
             for n in range(1, responses + 1)
         ):
-            db.execute(insert(_table(Response)), chunk)
+            db.execute(insert(RESPONSE_TABLE), chunk)
         for chunk in _chunks(_answers(responses, now)):
-            db.execute(insert(_table(Answer)), chunk)
+            db.execute(insert(ANSWER_TABLE), chunk)
         for chunk in _chunks(
             {"answer_id": n * QUESTIONS - 2, "option_id": option, "position": position}
             for n in range(1, responses + 1)
             for position, option in enumerate(("transport", "parks")[: n % 2 + 1])
         ):
-            db.execute(insert(_table(AnswerChoice)), chunk)
+            db.execute(insert(ANSWER_CHOICE_TABLE), chunk)
     engine.dispose()
 
 

@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, insert, inspect, text
+from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 
 from civic_feedback.core.weeks import iso_week_bounds
@@ -69,15 +69,15 @@ from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.summary import WeeklySummary, summarize_period, weekly_summary
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import publish_flow
-from civic_feedback.storage.models import (
-    Answer,
-    AnswerChoice,
-    Citizen,
-    Event,
-    Registration,
-    Response,
-)
 from civic_feedback.storage.summary_queries import Scope
+from civic_feedback.storage.tables import (
+    ANSWER_CHOICE_TABLE,
+    ANSWER_TABLE,
+    CITIZEN_TABLE,
+    EVENT_TABLE,
+    REGISTRATION_TABLE,
+    RESPONSE_TABLE,
+)
 
 ZONE = ZoneInfo("Europe/Sofia")
 WEEKS = [f"2026-W{n}" for n in range(38, 48)]
@@ -117,10 +117,6 @@ questions:
 """
 
 
-def table(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -154,7 +150,7 @@ def generate(url: str, answers_wanted: int) -> int:
         version_id = publish_flow(session, load_flow_text(FLOW)).version_id
     with engine.begin() as db:
         db.execute(
-            insert(table(Citizen)),
+            insert(CITIZEN_TABLE),
             [
                 {
                     "id": n,
@@ -180,7 +176,7 @@ def _events(db: Any, rng: random.Random) -> list[tuple[int, datetime]]:
         starts = start + timedelta(days=2, hours=16)
         events.append((n, starts))
         db.execute(
-            insert(table(Event)),
+            insert(EVENT_TABLE),
             {
                 "id": n,
                 "code": f"bench{n:03d}",
@@ -195,7 +191,7 @@ def _events(db: Any, rng: random.Random) -> list[tuple[int, datetime]]:
         people = rng.sample(range(1, CITIZENS + 1), 3000)
         checked_in = n % 3 != 0  # every third event had no check-in at the door
         db.execute(
-            insert(table(Registration)),
+            insert(REGISTRATION_TABLE),
             [
                 {
                     "event_id": n,
@@ -249,9 +245,9 @@ def _responses(
                     for i, option in enumerate(options)
                 ]
         with engine.begin() as db:
-            db.execute(insert(table(Response)), responses)
-            db.execute(insert(table(Answer)), answers)
-            db.execute(insert(table(AnswerChoice)), choices)
+            db.execute(insert(RESPONSE_TABLE), responses)
+            db.execute(insert(ANSWER_TABLE), answers)
+            db.execute(insert(ANSWER_CHOICE_TABLE), choices)
     return answer_id
 
 

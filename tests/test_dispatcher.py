@@ -38,9 +38,9 @@ from civic_feedback.bot.callbacks import AnswerCb, AnswerKind
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.start import welcome_text
 from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.flows.engine import AnswerValue, Problem, Rejected
+from civic_feedback.flows.engine import AnswerValue, RefusalReason, Rejected
 from civic_feedback.flows.library import library_flows
-from civic_feedback.flows.messages import problem_text
+from civic_feedback.flows.messages import refusal_text
 from civic_feedback.flows.schema import Flow
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
@@ -192,9 +192,9 @@ class Telegram:
         with self.i18n.context(), self.i18n.use_locale(language):
             return make()
 
-    def problem(self, problem: Problem, **limits: float) -> str:
+    def refusal(self, reason: RefusalReason, **limits: float) -> str:
         """The sentence an English-speaking citizen gets for a refused input."""
-        return self.english(lambda: problem_text(Rejected(problem, limits), gettext))
+        return self.english(lambda: refusal_text(Rejected(reason, limits), gettext))
 
     async def deliver(self, raw: dict[str, Any]) -> Calls:
         return await self.deliver_update(as_update(self.bot, raw))
@@ -570,7 +570,7 @@ async def test_a_tick_beyond_the_maximum_is_refused_with_an_alert(
 
     alert = calls.only(AnswerCallbackQuery)
     assert alert.show_alert is True
-    assert alert.text == tg.problem(Problem.TOO_MANY_CHOICES, max=2)
+    assert alert.text == tg.refusal(RefusalReason.TOO_MANY_CHOICES, max=2)
     assert ana.screen.reply_markup == keyboard
     assert "most_useful" not in ana.answers()
 
@@ -582,7 +582,7 @@ async def test_done_without_a_tick_is_refused_with_an_alert(tg: Telegram, ana: P
 
     alert = calls.only(AnswerCallbackQuery)
     assert alert.show_alert is True
-    assert alert.text == tg.problem(Problem.TOO_FEW_CHOICES, min=1)
+    assert alert.text == tg.refusal(RefusalReason.TOO_FEW_CHOICES, min=1)
     assert "most_useful" not in ana.answers()
 
 
@@ -821,7 +821,7 @@ async def test_text_typed_for_a_button_question_is_refused_and_the_question_show
     calls = await ana.say("pretty good")
 
     again = calls.only(SendMessage)
-    assert tg.problem(Problem.NEEDS_BUTTON) in again.text
+    assert tg.refusal(RefusalReason.NEEDS_BUTTON) in again.text
     assert text_of(EVENT, "overall") in again.text
     assert labels(again.reply_markup) == ["1", "2", "3", "4", "5"]
     assert tg.count(Answer) == 0
@@ -835,7 +835,7 @@ async def test_an_over_long_text_is_refused_and_nothing_is_stored(
     calls = await ana.say("x" * 2001)
 
     again = calls.only(SendMessage)
-    assert tg.problem(Problem.TOO_LONG, max=2000, length=2001) in again.text
+    assert tg.refusal(RefusalReason.TOO_LONG, max=2000, length=2001) in again.text
     assert text_of(EVENT, "suggestion") in again.text
     assert "suggestion" not in ana.answers()
 
@@ -866,7 +866,7 @@ async def test_a_number_question_reads_a_decimal_comma_and_refuses_words(
     response_id = response.id or 0
 
     refused = (await ana.say("abc")).only(SendMessage)
-    assert tg.problem(Problem.NOT_A_NUMBER) in refused.text
+    assert tg.refusal(RefusalReason.NOT_A_NUMBER) in refused.text
     assert tg.answers(response_id) == {}
 
     accepted = (await ana.say("2,5")).only(SendMessage)

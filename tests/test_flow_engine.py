@@ -15,7 +15,7 @@ from civic_feedback.flows.engine import (
     Done,
     Input,
     Pick,
-    Problem,
+    RefusalReason,
     Rejected,
     Skip,
     Step,
@@ -140,49 +140,53 @@ def test_yes_no_is_stored_as_a_bool() -> None:
 @pytest.mark.parametrize(
     ("q", "given", "refusal"),
     [
-        (RATING, Button("0"), Rejected(Problem.OUT_OF_RANGE, {"min": 1, "max": 5})),
-        (RATING, Button("6"), Rejected(Problem.OUT_OF_RANGE, {"min": 1, "max": 5})),
-        (RATING, Text("9"), Rejected(Problem.OUT_OF_RANGE, {"min": 1, "max": 5})),
-        (RATING_10, Text("11"), Rejected(Problem.OUT_OF_RANGE, {"min": 1, "max": 10})),
-        (RATING, Text("four"), Rejected(Problem.NEEDS_BUTTON)),
-        (RATING, Text("4.5"), Rejected(Problem.NEEDS_BUTTON)),
-        (RATING, Text("-1"), Rejected(Problem.NEEDS_BUTTON)),
-        (RATING, Text(""), Rejected(Problem.NEEDS_BUTTON)),
-        (RATING, Done(()), Rejected(Problem.STALE)),
-        (NPS, Button("11"), Rejected(Problem.OUT_OF_RANGE, {"min": 0, "max": 10})),
-        (NPS, Text("100"), Rejected(Problem.OUT_OF_RANGE, {"min": 0, "max": 10})),
-        (SINGLE, Button("gardens"), Rejected(Problem.UNKNOWN_OPTION)),
-        (SINGLE, Text("gardens"), Rejected(Problem.NEEDS_BUTTON)),
-        (SINGLE, Pick(3), Rejected(Problem.UNKNOWN_OPTION)),
-        (SINGLE, Pick(-1), Rejected(Problem.UNKNOWN_OPTION)),
-        (RATING, Pick(0), Rejected(Problem.STALE)),
-        (YES_NO, Pick(0), Rejected(Problem.STALE)),
-        (TEXT, Pick(0), Rejected(Problem.NEEDS_TEXT)),
-        (NUMBER, Pick(0), Rejected(Problem.NEEDS_TEXT)),
-        (MULTI, Pick(0), Rejected(Problem.NEEDS_BUTTON)),
-        (YES_NO, Button("maybe"), Rejected(Problem.NEEDS_BUTTON)),
-        (YES_NO, Text("Yes"), Rejected(Problem.NEEDS_BUTTON)),
-        (TEXT, Text(""), Rejected(Problem.EMPTY)),
-        (TEXT, Text("  \n\t "), Rejected(Problem.EMPTY)),
-        (TEXT, Text("x" * 11), Rejected(Problem.TOO_LONG, {"max": 10, "length": 11})),
-        (TEXT_DEFAULT, Text("y" * 2001), Rejected(Problem.TOO_LONG, {"max": 2000, "length": 2001})),
-        (TEXT, Button("yes"), Rejected(Problem.NEEDS_TEXT)),
-        (TEXT, Done(()), Rejected(Problem.NEEDS_TEXT)),
-        (NUMBER, Text("abc"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER, Text(""), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER, Text("1,2,3"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER_ANY, Text("nan"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER_ANY, Text("NaN"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER_ANY, Text("inf"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER_ANY, Text("-Infinity"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER_ANY, Text("1e400"), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER_ANY, Text("1" * 33), Rejected(Problem.NOT_A_NUMBER)),
-        (NUMBER, Text("13"), Rejected(Problem.OUT_OF_RANGE, {"min": 14, "max": 120})),
-        (NUMBER, Text("120,5"), Rejected(Problem.OUT_OF_RANGE, {"min": 14, "max": 120})),
-        (NUMBER_AT_LEAST_0, Text("-1"), Rejected(Problem.OUT_OF_RANGE, {"min": 0})),
-        (NUMBER, Button("20"), Rejected(Problem.NEEDS_TEXT)),
-        (MULTI, Button("roads"), Rejected(Problem.NEEDS_BUTTON)),
-        (MULTI, Text("roads"), Rejected(Problem.NEEDS_BUTTON)),
+        (RATING, Button("0"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 5})),
+        (RATING, Button("6"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 5})),
+        (RATING, Text("9"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 5})),
+        (RATING_10, Text("11"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 10})),
+        (RATING, Text("four"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (RATING, Text("4.5"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (RATING, Text("-1"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (RATING, Text(""), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (RATING, Done(()), Rejected(RefusalReason.STALE)),
+        (NPS, Button("11"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 0, "max": 10})),
+        (NPS, Text("100"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 0, "max": 10})),
+        (SINGLE, Button("gardens"), Rejected(RefusalReason.UNKNOWN_OPTION)),
+        (SINGLE, Text("gardens"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (SINGLE, Pick(3), Rejected(RefusalReason.UNKNOWN_OPTION)),
+        (SINGLE, Pick(-1), Rejected(RefusalReason.UNKNOWN_OPTION)),
+        (RATING, Pick(0), Rejected(RefusalReason.STALE)),
+        (YES_NO, Pick(0), Rejected(RefusalReason.STALE)),
+        (TEXT, Pick(0), Rejected(RefusalReason.NEEDS_TEXT)),
+        (NUMBER, Pick(0), Rejected(RefusalReason.NEEDS_TEXT)),
+        (MULTI, Pick(0), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (YES_NO, Button("maybe"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (YES_NO, Text("Yes"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (TEXT, Text(""), Rejected(RefusalReason.EMPTY)),
+        (TEXT, Text("  \n\t "), Rejected(RefusalReason.EMPTY)),
+        (TEXT, Text("x" * 11), Rejected(RefusalReason.TOO_LONG, {"max": 10, "length": 11})),
+        (
+            TEXT_DEFAULT,
+            Text("y" * 2001),
+            Rejected(RefusalReason.TOO_LONG, {"max": 2000, "length": 2001}),
+        ),
+        (TEXT, Button("yes"), Rejected(RefusalReason.NEEDS_TEXT)),
+        (TEXT, Done(()), Rejected(RefusalReason.NEEDS_TEXT)),
+        (NUMBER, Text("abc"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER, Text(""), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER, Text("1,2,3"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER_ANY, Text("nan"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER_ANY, Text("NaN"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER_ANY, Text("inf"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER_ANY, Text("-Infinity"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER_ANY, Text("1e400"), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER_ANY, Text("1" * 33), Rejected(RefusalReason.NOT_A_NUMBER)),
+        (NUMBER, Text("13"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 14, "max": 120})),
+        (NUMBER, Text("120,5"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 14, "max": 120})),
+        (NUMBER_AT_LEAST_0, Text("-1"), Rejected(RefusalReason.OUT_OF_RANGE, {"min": 0})),
+        (NUMBER, Button("20"), Rejected(RefusalReason.NEEDS_TEXT)),
+        (MULTI, Button("roads"), Rejected(RefusalReason.NEEDS_BUTTON)),
+        (MULTI, Text("roads"), Rejected(RefusalReason.NEEDS_BUTTON)),
     ],
 )
 def test_refused_input_says_why(q: Question, given: Input, refusal: Rejected) -> None:
@@ -193,15 +197,15 @@ def test_number_out_of_range_gives_the_limits_for_the_message() -> None:
     refusal = parse_input(NUMBER, Text("7"))
 
     assert isinstance(refusal, Rejected)
-    assert refusal.problem is Problem.OUT_OF_RANGE
+    assert refusal.reason is RefusalReason.OUT_OF_RANGE
     assert refusal.limits == {"min": 14.0, "max": 120.0}
 
 
 @pytest.mark.parametrize("q", [RATING, NPS], ids=["rating", "nps"])
 @pytest.mark.parametrize("digit_like", ["²", "①"], ids=["superscript-two", "circled-one"])
 def test_digit_like_character_is_refused_not_crashing(q: Question, digit_like: str) -> None:
-    assert parse_input(q, Text(digit_like)) == Rejected(Problem.NEEDS_BUTTON)
-    assert parse_input(q, Button(digit_like)) == Rejected(Problem.NEEDS_BUTTON)
+    assert parse_input(q, Text(digit_like)) == Rejected(RefusalReason.NEEDS_BUTTON)
+    assert parse_input(q, Button(digit_like)) == Rejected(RefusalReason.NEEDS_BUTTON)
 
 
 # --- multi-choice: ticking and Done ------------------------------------------------------
@@ -221,7 +225,7 @@ def test_toggle_unticks_a_ticked_option() -> None:
 
 def test_toggle_refuses_a_tick_beyond_max_choices() -> None:
     assert toggle_choice(MULTI, ("roads", "parks"), 2) == Rejected(
-        Problem.TOO_MANY_CHOICES, {"max": 2}
+        RefusalReason.TOO_MANY_CHOICES, {"max": 2}
     )
 
 
@@ -231,20 +235,20 @@ def test_toggle_still_unticks_when_at_max_choices() -> None:
 
 @pytest.mark.parametrize("index", [-1, 4, 99])
 def test_toggle_refuses_an_index_with_no_option(index: int) -> None:
-    assert toggle_choice(MULTI, (), index) == Rejected(Problem.UNKNOWN_OPTION)
+    assert toggle_choice(MULTI, (), index) == Rejected(RefusalReason.UNKNOWN_OPTION)
 
 
 def test_toggle_refuses_a_question_that_is_not_multi_choice() -> None:
-    assert toggle_choice(SINGLE, (), 0) == Rejected(Problem.UNKNOWN_OPTION)
+    assert toggle_choice(SINGLE, (), 0) == Rejected(RefusalReason.UNKNOWN_OPTION)
 
 
 @pytest.mark.parametrize(
     ("q", "selected", "outcome"),
     [
-        (MULTI, (), Rejected(Problem.TOO_FEW_CHOICES, {"min": 1})),
-        (MULTI_AT_LEAST_2, ("roads",), Rejected(Problem.TOO_FEW_CHOICES, {"min": 2})),
-        (MULTI, ("roads", "parks", "health"), Rejected(Problem.TOO_MANY_CHOICES, {"max": 2})),
-        (MULTI, ("roads", "gardens"), Rejected(Problem.UNKNOWN_OPTION)),
+        (MULTI, (), Rejected(RefusalReason.TOO_FEW_CHOICES, {"min": 1})),
+        (MULTI_AT_LEAST_2, ("roads",), Rejected(RefusalReason.TOO_FEW_CHOICES, {"min": 2})),
+        (MULTI, ("roads", "parks", "health"), Rejected(RefusalReason.TOO_MANY_CHOICES, {"max": 2})),
+        (MULTI, ("roads", "gardens"), Rejected(RefusalReason.UNKNOWN_OPTION)),
         (MULTI, ("health", "parks"), ("parks", "health")),
         (MULTI, ("roads", "roads"), ("roads",)),
         (MULTI_AT_LEAST_2, ("schools", "roads", "parks"), ("parks", "roads", "schools")),
@@ -381,12 +385,12 @@ def test_skip_on_optional_question_stores_none(q: Question) -> None:
     "q", [RATING, NPS, SINGLE, MULTI, YES_NO, TEXT, NUMBER], ids=lambda q: q.type.value
 )
 def test_skip_on_required_question_is_refused(q: Question) -> None:
-    assert parse_input(q, Skip()) == Rejected(Problem.REQUIRED)
+    assert parse_input(q, Skip()) == Rejected(RefusalReason.REQUIRED)
 
 
 def test_skip_on_required_question_is_refused_by_advance() -> None:
     flow = make_flow(question("overall", "rating"))
-    assert advance(flow, {}, "overall", Skip()) == Rejected(Problem.REQUIRED)
+    assert advance(flow, {}, "overall", Skip()) == Rejected(RefusalReason.REQUIRED)
 
 
 def test_skipped_question_is_stored_as_none_and_not_asked_again() -> None:
@@ -473,12 +477,12 @@ def test_finished_flow_has_no_next_question() -> None:
 def test_input_for_a_question_that_is_not_the_current_one_is_stale(
     answers: dict[str, AnswerValue], question_id: str
 ) -> None:
-    assert advance(EVENT, answers, question_id, Button("yes")) == Rejected(Problem.STALE)
+    assert advance(EVENT, answers, question_id, Button("yes")) == Rejected(RefusalReason.STALE)
 
 
 def test_refused_input_is_returned_by_advance() -> None:
     assert advance(EVENT, {}, "overall", Button("9")) == Rejected(
-        Problem.OUT_OF_RANGE, {"min": 1, "max": 5}
+        RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 5}
     )
 
 

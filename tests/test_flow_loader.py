@@ -16,7 +16,7 @@ from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import (
     MAX_FLOW_FILE_BYTES,
     FlowFileError,
-    Problem,
+    FlowFileProblem,
     load_flow_file,
 )
 from civic_feedback.flows.schema import Flow, QuestionType
@@ -643,8 +643,10 @@ def test_every_problem_is_reported_at_once_sorted_by_line() -> None:
 
 
 def test_problem_without_a_path_reads_file_line_message() -> None:
-    assert str(Problem("a.yaml", 3, "", "oops")) == "a.yaml:3: oops"
-    assert str(Problem("a.yaml", 3, "questions[0]", "oops")) == "a.yaml:3: questions[0]: oops"
+    assert str(FlowFileProblem("a.yaml", 3, "", "oops")) == "a.yaml:3: oops"
+    assert (
+        str(FlowFileProblem("a.yaml", 3, "questions[0]", "oops")) == "a.yaml:3: questions[0]: oops"
+    )
 
 
 # --- the built-in flows ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from civic_feedback.flows.engine import (
     Done,
     Input,
     Pick,
-    Problem,
+    RefusalReason,
     Rejected,
     Skip,
     Step,
@@ -249,7 +249,7 @@ def test_random_inputs_only_ever_store_valid_answers(flow: Flow, data: st.DataOb
         outcome = advance(flow, answers, target, given_input)
 
         if target != current.id:
-            assert outcome == Rejected(Problem.STALE)
+            assert outcome == Rejected(RefusalReason.STALE)
         elif isinstance(outcome, Rejected):
             assert outcome == parse_input(current, given_input)
         else:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from civic_feedback.flows.engine import Button, Input, Problem, Rejected, Skip, Text
+from civic_feedback.flows.engine import Button, Input, RefusalReason, Rejected, Skip, Text
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
 from civic_feedback.services.form_runs import Expected, FormRuns, Prompt, Refusal
@@ -270,7 +270,7 @@ def test_invalid_input_is_rejected_and_stores_nothing(
     outcome = runs.answer(session, citizen, Button("6"), expected(prompt))
     session.commit()
 
-    assert outcome == Rejected(Problem.OUT_OF_RANGE, {"min": 1, "max": 5})
+    assert outcome == Rejected(RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 5})
     assert answer_rows(sessions) == []
     assert question_id(prompt_of(runs.current(session, citizen))) == "overall"
 
@@ -316,7 +316,7 @@ def test_ticking_again_unticks_and_one_tick_too_many_is_refused(
     session.commit()
     unticked = prompt_of(runs.toggle(session, citizen, 0, expected(prompt)))
 
-    assert too_many == Rejected(Problem.TOO_MANY_CHOICES, {"max": 2})
+    assert too_many == Rejected(RefusalReason.TOO_MANY_CHOICES, {"max": 2})
     assert unticked.draft == ("discussion",)
 
 
@@ -330,7 +330,7 @@ def test_done_with_nothing_ticked_is_refused_and_stores_nothing(
     outcome = runs.done(session, citizen, expected(prompt))
     session.commit()
 
-    assert outcome == Rejected(Problem.TOO_FEW_CHOICES, {"min": 1})
+    assert outcome == Rejected(RefusalReason.TOO_FEW_CHOICES, {"min": 1})
     assert len(answer_rows(sessions)) == 2
 
 
@@ -346,7 +346,7 @@ def test_a_button_from_another_response_is_stale_and_stores_nothing(
     outcome = runs.answer(session, citizen, Button("4"), wrong)
     session.commit()
 
-    assert outcome == Rejected(Problem.STALE)
+    assert outcome == Rejected(RefusalReason.STALE)
     assert answer_rows(sessions) == []
 
 
@@ -364,7 +364,7 @@ def test_a_button_from_an_earlier_question_is_stale_and_stores_nothing(
     done = runs.done(session, citizen, expected(first))
     session.commit()
 
-    assert again == toggle == done == Rejected(Problem.STALE)
+    assert again == toggle == done == Rejected(RefusalReason.STALE)
     assert answer_rows(sessions) == [(first.response_id, "overall")]
 
 
@@ -374,7 +374,7 @@ def test_any_button_without_an_open_form_is_stale(
     outcome = runs.answer(session, citizen, Button("5"), Expected(1, 0))
     session.commit()
 
-    assert outcome == Rejected(Problem.STALE)
+    assert outcome == Rejected(RefusalReason.STALE)
 
 
 # --- restart and switching ---------------------------------------------------------------

@@ -21,10 +21,10 @@ from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import (
     CODE_ALPHABET,
     CODE_LENGTH,
-    EventCounts,
+    RegistrationCounts,
     add_event,
-    event_counts,
     find_event,
+    registration_counts,
     registrations_of,
     upcoming_events,
 )
@@ -138,9 +138,9 @@ class Stored:
                 )
             ).first()
 
-    def counts(self, event: Event) -> EventCounts:
+    def counts(self, event: Event) -> RegistrationCounts:
         with self.sessions() as session:
-            return event_counts(session, event)
+            return registration_counts(session, event)
 
 
 def reminder(event: Event, offset: int) -> tuple[str, int, datetime, str]:
@@ -642,7 +642,7 @@ def test_cancelling_an_event_cancels_every_pending_row_and_tells_each_citizen_on
 # --- what organizers and citizens see -----------------------------------------------------------
 
 
-def test_event_counts_count_each_status(db: Session, stored: Stored) -> None:
+def test_registration_counts_count_each_status(db: Session, stored: Stored) -> None:
     citizens = [new_citizen(db, 1001 + i) for i in range(6)]
     event = new_event(db, capacity=3)
     for citizen in citizens:
@@ -655,7 +655,7 @@ def test_event_counts_count_each_status(db: Session, stored: Stored) -> None:
 
     counts = stored.counts(event)
 
-    assert counts == EventCounts(
+    assert counts == RegistrationCounts(
         registered=2,
         waitlisted=2,
         attended=1,
@@ -666,10 +666,10 @@ def test_event_counts_count_each_status(db: Session, stored: Stored) -> None:
     )
 
 
-def test_event_counts_of_an_event_nobody_registered_for_are_zero(db: Session) -> None:
+def test_registration_counts_of_an_event_nobody_registered_for_are_zero(db: Session) -> None:
     event = new_event(db)
 
-    assert event_counts(db, event) == EventCounts(0, 0, 0, 0, 0, 0, 0)
+    assert registration_counts(db, event) == RegistrationCounts(0, 0, 0, 0, 0, 0, 0)
 
 
 def test_registrations_of_a_citizen_are_the_active_ones_soonest_event_first(

@@ -3,15 +3,19 @@
 ``html_problems`` is pure: the text in, every reason Telegram would refuse it out (empty when
 Telegram accepts it). Bad markup must be a clear error for the organizer, never a broadcast
 that fails for every recipient. The fake Bot API parses HTML the way Telegram does, so each
-valid text here is also checked to be one the fake (Telegram) really accepts.
+valid text here is also checked to be one the fake (Telegram) really accepts, and the two are
+checked to agree on tricky and random markup: both read it with one parser.
 """
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civic_feedback.core.telegram_html import MAX_MESSAGE_LENGTH, html_problems
-from civic_feedback.sandbox.telegram_html import parse_html
+from civic_feedback.sandbox.bot_api import TEXT_LIMIT, ApiError
+from civic_feedback.sandbox.message_content import render_text
 
 VALID = {
     "plain text": "A public consultation on the city budget, Thursday at 18:00.",
@@ -39,7 +43,7 @@ VALID = {
 @pytest.mark.parametrize("text", VALID.values(), ids=VALID.keys())
 def test_a_message_telegram_accepts_has_no_problems(text: str) -> None:
     assert html_problems(text) == []
-    parse_html(text)  # and Telegram (the fake) accepts it indeed
+    assert telegram_accepts(text)  # and Telegram (the fake) accepts it indeed
 
 
 # (text, a fragment of the one problem reported)
@@ -113,18 +117,84 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     assert "write &amp; instead" in problems[3]
 
 
-def _telegram_checks(text: str) -> None:
+def _send(text: str) -> None:
     """What the fake Bot API does with a sendMessage text in HTML parse mode."""
-    plain, _ = parse_html(text)
-    if not plain.strip():
-        raise ValueError("Bad Request: message text is empty")
-    if len(plain.encode("utf-16-le")) // 2 > MAX_MESSAGE_LENGTH:
-        raise ValueError("Bad Request: message is too long")
+    render_text(text, "HTML", None, limit=TEXT_LIMIT, caption=False)
+
+
+def telegram_accepts(text: str) -> bool:
+    try:
+        _send(text)
+    except ApiError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("text", ["<b> </b>", "<i></i>", "<b>\n</b>  <u> </u>"])
 def test_markup_around_no_visible_text_is_an_empty_message(text: str) -> None:
-    with pytest.raises(Exception, match="message text is empty"):
-        _telegram_checks(text)  # Telegram refuses it...
+    with pytest.raises(ApiError, match="message text is empty"):
+        _send(text)  # Telegram refuses it...
 
     assert html_problems(text) == ["the message is empty"]  # ...so the checker must say so
+
+
+# Markup Telegram accepts but shows otherwise than it reads: only the checker refuses it.
+SHOWN_OTHERWISE = ("write &amp; instead", "cannot have the attribute", "must start with https://")
+
+
+def assert_checker_agrees_with_telegram(text: str) -> None:
+    problems = html_problems(text)
+    refused_by_telegram = [p for p in problems if not any(s in p for s in SHOWN_OTHERWISE)]
+
+    assert telegram_accepts(text) == (not refused_by_telegram), problems
+
+
+TRICKY = [
+    *VALID.values(),
+    *(text for text, _ in REFUSED.values()),
+    "<b><i>crossed</b></i>",
+    "<b>bold <i>italic</b>",
+    "<b><i>never</i>",
+    "<b><i>never closed",
+    "</i>",
+    "x</div>",
+    "<div>a</div><div>b</div>",
+    "<b/>",
+    "<>",
+    "<!-- a comment -->text",
+    "1 < 2 > 0",
+    "<b x</b>",
+    "<b",
+    "a &amp b",
+    "a &#12 b",
+    "<a>no href</a>",
+    '<a href="">empty href</a>',
+    "<A HREF='HTTPS://X.BG'>shouting</A>",
+    '<span class="tg-spoiler" style="x">y</span>',
+    "<blockquote expandable><b>deep <i>and <u>deeper <s>still</s></u></i></b></blockquote>",
+    '<pre><code class="language-py">x</code></pre><code class="other">y</code>',
+    "😀" * (MAX_MESSAGE_LENGTH // 2),
+    "😀" * (MAX_MESSAGE_LENGTH // 2 + 1),
+    "<b>" + "x" * MAX_MESSAGE_LENGTH + "</b>&amp;",
+    "<b>\n</b>&#32;",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_the_checker_refuses_exactly_what_telegram_refuses(text: str) -> None:
+    assert_checker_agrees_with_telegram(text)
+
+
+PIECES = [
+    "<b>", "</b>", "<i>", "</i>", "<div>", "</div>", "<span>", '<span class="tg-spoiler">',
+    "</span>", '<a href="https://x.bg">', '<a href="ftp://x">', "</a>", "<b/>", "<pre>",
+    '<code class="language-py">', "</code>", "</pre>", '<b style="x">', "<blockquote expandable>",
+    "</blockquote>", "<", ">", "&", "&amp;", "&lt;", "&nbsp;", " ", "\n", "x", "Ж", "😀",
+    "x" * 2000, "😀" * 1100,
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_the_checker_and_telegram_agree_on_random_markup(text: str) -> None:
+    assert_checker_agrees_with_telegram(text)

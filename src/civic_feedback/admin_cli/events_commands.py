@@ -22,7 +22,12 @@ from civic_feedback.core.event_schedule import DEFAULT_REMINDERS
 from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings, load_settings
-from civic_feedback.storage.events import add_event, event_counts, find_event, upcoming_events
+from civic_feedback.storage.events import (
+    add_event,
+    find_event,
+    registration_counts,
+    upcoming_events,
+)
 from civic_feedback.storage.flow_versions import latest_version
 from civic_feedback.storage.models import Event, EventKind, EventState, utcnow
 
@@ -136,7 +141,7 @@ def list_command(
             events = upcoming_events(session, utcnow(), municipality=municipality)
         else:
             events = _all_events(session, municipality)
-        rows = [(event, event_counts(session, event)) for event in events]
+        rows = [(event, registration_counts(session, event)) for event in events]
     table = Table(
         "code",
         "starts",
@@ -188,7 +193,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
     settings = load_settings()
     with open_session(settings) as session:
         event = event_by_code(session, code)
-        counts = event_counts(session, event)
+        counts = registration_counts(session, event)
     zone = settings.zone
     table = Table(show_header=False)
     for language, title in event.title.items():

@@ -14,7 +14,7 @@ from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.preview import run_preview
 from civic_feedback.flows.library import library_flows
-from civic_feedback.flows.loader import FlowFileError, Problem, load_flow_file
+from civic_feedback.flows.loader import FlowFileError, FlowFileProblem, load_flow_file
 from civic_feedback.flows.schema import Flow, text_in
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.flow_versions import (
@@ -32,9 +32,9 @@ console = Console(highlight=False)
 Files = Annotated[list[Path], typer.Argument(help="Flow files (YAML).", show_default=False)]
 
 
-def _load_all(files: list[Path]) -> tuple[list[Flow], list[Problem]]:
+def _load_all(files: list[Path]) -> tuple[list[Flow], list[FlowFileProblem]]:
     flows: list[Flow] = []
-    problems: list[Problem] = []
+    problems: list[FlowFileProblem] = []
     for path in files:
         try:
             flows.append(load_flow_file(path))

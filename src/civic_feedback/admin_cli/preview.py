@@ -18,7 +18,7 @@ from civic_feedback.flows.engine import (
     advance,
     next_question,
 )
-from civic_feedback.flows.messages import problem_text
+from civic_feedback.flows.messages import refusal_text
 from civic_feedback.flows.schema import Flow, Question, QuestionType, text_in
 
 _english = NullTranslations().gettext
@@ -37,7 +37,7 @@ def run_preview(flow: Flow, lang: str, console: Console) -> dict[str, AnswerValu
         raw = Prompt.ask(">", console=console, default="", show_default=False)
         step = advance(flow, answers, question.id, _as_input(question, raw))
         if isinstance(step, Rejected):
-            console.print(f"[yellow]{escape(problem_text(step, _english))}[/yellow]")
+            console.print(f"[yellow]{escape(refusal_text(step, _english))}[/yellow]")
             continue
         answers[question.id] = step.value
         question = step.next

@@ -24,14 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
-from civic_feedback.storage.citizens import (
-    CITIZEN_TABLE,
-    add_citizen,
-    attach_citizen,
-    note_activity,
-)
+from civic_feedback.storage.citizens import add_citizen, attach_citizen, note_activity
 from civic_feedback.storage.models import Citizen
 from civic_feedback.storage.processed_updates import handled_elsewhere, record_update
+from civic_feedback.storage.tables import CITIZEN_TABLE
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-UNDETERMINED = "und"
+UNDETERMINED = "und"  # ISO 639 for a text whose language was not detected
 ALSO_DETECTED = ("ru",)  # not an interface language, but citizens write in it
 # Shorter texts ("ok", "Great hall", "👍") carry too few letter sequences to tell bg from ru.
 MIN_WORDS = 3

@@ -24,7 +24,7 @@ YES, NO = "yes", "no"
 NPS_MAX = 10
 
 
-class Problem(StrEnum):
+class RefusalReason(StrEnum):
     """Why an input was refused; the bot and the CLI turn these into sentences."""
 
     STALE = "stale"  # input for a question that is not the current one
@@ -44,7 +44,7 @@ class Problem(StrEnum):
 class Rejected:
     """The input was not accepted; nothing is stored. ``limits`` fill in the message."""
 
-    problem: Problem
+    reason: RefusalReason
     limits: dict[str, float] = field(default_factory=dict)
 
 
@@ -139,7 +139,7 @@ def advance(flow: Flow, answers: Answers, question_id: str, given: Input) -> Ste
     """Check one input for the current question; on success say what to store and ask next."""
     question = next_question(flow, answers)
     if question is None or question.id != question_id:
-        return Rejected(Problem.STALE)
+        return Rejected(RefusalReason.STALE)
     outcome = parse_input(question, given)
     if isinstance(outcome, Rejected):
         return outcome
@@ -150,22 +150,22 @@ def advance(flow: Flow, answers: Answers, question_id: str, given: Input) -> Ste
 def parse_input(question: Question, given: Input) -> AnswerValue | Rejected:
     """The value an input stands for on this question, or why it is refused."""
     if isinstance(given, Skip):
-        return None if not question.required else Rejected(Problem.REQUIRED)
+        return None if not question.required else Rejected(RefusalReason.REQUIRED)
     kind = question.type
     if kind is QuestionType.TEXT:
         return _parse_text(question, given)
     if kind is QuestionType.NUMBER:
         if not isinstance(given, Text):
-            return Rejected(Problem.NEEDS_TEXT)
+            return Rejected(RefusalReason.NEEDS_TEXT)
         return _parse_number(given.text, question.min, question.max)
     if kind is QuestionType.MULTI_CHOICE:
         return (
             check_choices(question, given.selected)
             if isinstance(given, Done)
-            else Rejected(Problem.NEEDS_BUTTON)
+            else Rejected(RefusalReason.NEEDS_BUTTON)
         )
     if isinstance(given, Done):
-        return Rejected(Problem.STALE)
+        return Rejected(RefusalReason.STALE)
     if isinstance(given, Pick):
         return _parse_pick(question, given.index)
     return _parse_button(question, given)
@@ -174,20 +174,20 @@ def parse_input(question: Question, given: Input) -> AnswerValue | Rejected:
 def _parse_pick(question: Question, index: int) -> str | Rejected:
     options = question.options or []
     if question.type is not QuestionType.SINGLE_CHOICE:
-        return Rejected(Problem.STALE)
+        return Rejected(RefusalReason.STALE)
     if not 0 <= index < len(options):
-        return Rejected(Problem.UNKNOWN_OPTION)
+        return Rejected(RefusalReason.UNKNOWN_OPTION)
     return options[index].id
 
 
 def _parse_text(question: Question, given: Input) -> str | Rejected:
     if not isinstance(given, Text):
-        return Rejected(Problem.NEEDS_TEXT)
+        return Rejected(RefusalReason.NEEDS_TEXT)
     text = given.text.strip()
     if not text:
-        return Rejected(Problem.EMPTY)
+        return Rejected(RefusalReason.EMPTY)
     if len(text) > question.text_limit:
-        return Rejected(Problem.TOO_LONG, {"max": question.text_limit, "length": len(text)})
+        return Rejected(RefusalReason.TOO_LONG, {"max": question.text_limit, "length": len(text)})
     return text
 
 
@@ -202,19 +202,23 @@ def _parse_button(question: Question, given: Text | Button) -> AnswerValue | Rej
     if kind is QuestionType.YES_NO:
         if raw in (YES, NO):
             return raw == YES
-        return Rejected(Problem.NEEDS_BUTTON)
+        return Rejected(RefusalReason.NEEDS_BUTTON)
     if question.option(raw) is None:
-        problem = Problem.UNKNOWN_OPTION if isinstance(given, Button) else Problem.NEEDS_BUTTON
-        return Rejected(problem)
+        reason = (
+            RefusalReason.UNKNOWN_OPTION
+            if isinstance(given, Button)
+            else RefusalReason.NEEDS_BUTTON
+        )
+        return Rejected(reason)
     return raw
 
 
 def _parse_whole(raw: str, low: int, high: int) -> int | Rejected:
     if not (raw.isascii() and raw.isdigit()):  # "²" and "①" are digits to str.isdigit
-        return Rejected(Problem.NEEDS_BUTTON)
+        return Rejected(RefusalReason.NEEDS_BUTTON)
     value = int(raw)
     if not low <= value <= high:
-        return Rejected(Problem.OUT_OF_RANGE, {"min": low, "max": high})
+        return Rejected(RefusalReason.OUT_OF_RANGE, {"min": low, "max": high})
     return value
 
 
@@ -224,25 +228,25 @@ def _parse_number(raw: str, low: float | None, high: float | None) -> int | floa
     try:
         number = float(text)
     except ValueError:
-        return Rejected(Problem.NOT_A_NUMBER)
+        return Rejected(RefusalReason.NOT_A_NUMBER)
     if not math.isfinite(number) or len(text) > 32:
-        return Rejected(Problem.NOT_A_NUMBER)
+        return Rejected(RefusalReason.NOT_A_NUMBER)
     if (low is not None and number < low) or (high is not None and number > high):
         limits = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
-        return Rejected(Problem.OUT_OF_RANGE, limits)
+        return Rejected(RefusalReason.OUT_OF_RANGE, limits)
     return int(number) if number.is_integer() else number
 
 
 def check_choices(question: Question, selected: tuple[str, ...]) -> tuple[str, ...] | Rejected:
     """Validate the ticked options of a multi-choice question; returns them in flow order."""
     if any(question.option(option) is None for option in selected):
-        return Rejected(Problem.UNKNOWN_OPTION)
+        return Rejected(RefusalReason.UNKNOWN_OPTION)
     low, high = question.choice_limits
     ordered = tuple(o.id for o in question.options or [] if o.id in selected)
     if len(ordered) < low:
-        return Rejected(Problem.TOO_FEW_CHOICES, {"min": low})
+        return Rejected(RefusalReason.TOO_FEW_CHOICES, {"min": low})
     if len(ordered) > high:
-        return Rejected(Problem.TOO_MANY_CHOICES, {"max": high})
+        return Rejected(RefusalReason.TOO_MANY_CHOICES, {"max": high})
     return ordered
 
 
@@ -252,13 +256,13 @@ def toggle_choice(
     """Tick or untick the option at ``index``, refusing one tick too many."""
     options = question.options or []
     if question.type is not QuestionType.MULTI_CHOICE or not 0 <= index < len(options):
-        return Rejected(Problem.UNKNOWN_OPTION)
+        return Rejected(RefusalReason.UNKNOWN_OPTION)
     option_id = options[index].id
     if option_id in selected:
         return tuple(o for o in selected if o != option_id)
     _, high = question.choice_limits
     if len(selected) >= high:
-        return Rejected(Problem.TOO_MANY_CHOICES, {"max": high})
+        return Rejected(RefusalReason.TOO_MANY_CHOICES, {"max": high})
     return (*selected, option_id)
 
 

@@ -34,7 +34,7 @@ PathKey = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
-class Problem:
+class FlowFileProblem:
     """One thing wrong with a flow file, located as precisely as the file allows."""
 
     file: str
@@ -50,7 +50,7 @@ class Problem:
 class FlowFileError(Exception):
     """A flow file that cannot be used; ``problems`` lists everything wrong with it."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[FlowFileProblem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
@@ -61,15 +61,15 @@ def load_flow_file(path: Path) -> Flow:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        problem = Problem(name, 1, "", f"cannot read the file: {error.strerror}")
+        problem = FlowFileProblem(name, 1, "", f"cannot read the file: {error.strerror}")
         raise FlowFileError([problem]) from None
     if len(raw) > MAX_FLOW_FILE_BYTES:
         limit = MAX_FLOW_FILE_BYTES // 1024
-        raise FlowFileError([Problem(name, 1, "", f"the file is larger than {limit} KB")])
+        raise FlowFileError([FlowFileProblem(name, 1, "", f"the file is larger than {limit} KB")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise FlowFileError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
+        raise FlowFileError([FlowFileProblem(name, 1, "", "the file is not UTF-8 text")]) from None
     return load_flow_text(text, name)
 
 
@@ -86,7 +86,7 @@ def load_flow_text(text: str, source: str = "<flow>") -> Flow:
     found += _reference_problems(data)
     if found:
         problems = {
-            Problem(source, _line_of(path, lines), _format_path(path), message)
+            FlowFileProblem(source, _line_of(path, lines), _format_path(path), message)
             for path, message in found
         }
         raise FlowFileError(sorted(problems))
@@ -96,28 +96,32 @@ def load_flow_text(text: str, source: str = "<flow>") -> Flow:
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
     if not text.strip():
-        raise FlowFileError([Problem(source, 1, "", "the file is empty")])
+        raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise FlowFileError([Problem(source, 1, "", "the file is empty")])
+            raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
         lines: dict[PathKey, int] = {}
-        duplicates: list[Problem] = []
+        duplicates: list[FlowFileProblem] = []
         data = _construct(loader, node, (), lines, duplicates, source)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else 1
         detail = getattr(error, "problem", None) or str(error)
-        raise FlowFileError([Problem(source, line, "", f"invalid YAML: {detail}")]) from None
+        raise FlowFileError(
+            [FlowFileProblem(source, line, "", f"invalid YAML: {detail}")]
+        ) from None
     finally:
         loader.dispose()
     if duplicates:
         raise FlowFileError(duplicates)
     if data is None:
-        raise FlowFileError([Problem(source, 1, "", "the file is empty")])
+        raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
     if not isinstance(data, dict):
-        raise FlowFileError([Problem(source, 1, "", "a flow file must be a mapping of keys")])
+        raise FlowFileError(
+            [FlowFileProblem(source, 1, "", "a flow file must be a mapping of keys")]
+        )
     return data, lines
 
 
@@ -126,7 +130,7 @@ def _construct(
     node: yaml.Node,
     path: PathKey,
     lines: dict[PathKey, int],
-    duplicates: list[Problem],
+    duplicates: list[FlowFileProblem],
     source: str,
 ) -> Any:
     """Build plain Python data from YAML nodes, remembering the line of every path."""
@@ -138,7 +142,9 @@ def _construct(
             child = (*path, str(key))
             if key in result:
                 line = key_node.start_mark.line + 1
-                duplicates.append(Problem(source, line, _format_path(child), "duplicate key"))
+                duplicates.append(
+                    FlowFileProblem(source, line, _format_path(child), "duplicate key")
+                )
             result[key] = _construct(loader, value_node, child, lines, duplicates, source)
             lines[child] = key_node.start_mark.line + 1
         return result

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from civic_feedback.flows.engine import Problem, Rejected
+from civic_feedback.flows.engine import RefusalReason, Rejected
 
 Translate = Callable[[str], str]
 
@@ -16,31 +16,31 @@ def _limit(value: float) -> str:
     return f"{value:g}"
 
 
-def problem_text(rejected: Rejected, _: Translate) -> str:
+def refusal_text(rejected: Rejected, _: Translate) -> str:
     """One short sentence telling the citizen what to do instead."""
     limits = {key: _limit(value) for key, value in rejected.limits.items()}
-    match rejected.problem:
-        case Problem.STALE | Problem.UNKNOWN_OPTION:
+    match rejected.reason:
+        case RefusalReason.STALE | RefusalReason.UNKNOWN_OPTION:
             return _("This button is no longer active.")
-        case Problem.NEEDS_BUTTON:
+        case RefusalReason.NEEDS_BUTTON:
             return _("Please answer with the buttons under the question.")
-        case Problem.NEEDS_TEXT | Problem.EMPTY:
+        case RefusalReason.NEEDS_TEXT | RefusalReason.EMPTY:
             return _("Please write your answer as a message.")
-        case Problem.TOO_LONG:
+        case RefusalReason.TOO_LONG:
             return _(
                 "Your answer is {length} characters long; the limit is {max}. Please shorten it."
             ).format(**limits)
-        case Problem.NOT_A_NUMBER:
+        case RefusalReason.NOT_A_NUMBER:
             return _("Please send a number, for example 42.")
-        case Problem.OUT_OF_RANGE if "min" in limits and "max" in limits:
+        case RefusalReason.OUT_OF_RANGE if "min" in limits and "max" in limits:
             return _("Please send a number from {min} to {max}.").format(**limits)
-        case Problem.OUT_OF_RANGE if "min" in limits:
+        case RefusalReason.OUT_OF_RANGE if "min" in limits:
             return _("Please send a number of {min} or more.").format(**limits)
-        case Problem.OUT_OF_RANGE:
+        case RefusalReason.OUT_OF_RANGE:
             return _("Please send a number of {max} or less.").format(**limits)
-        case Problem.TOO_FEW_CHOICES:
+        case RefusalReason.TOO_FEW_CHOICES:
             return _("Please choose at least {min}, then press Done.").format(**limits)
-        case Problem.TOO_MANY_CHOICES:
+        case RefusalReason.TOO_MANY_CHOICES:
             return _("You can choose at most {max}. Untick one first.").format(**limits)
-        case Problem.REQUIRED:
+        case RefusalReason.REQUIRED:
             return _("This question needs an answer.")

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from civic_feedback.core.text_language import UNDETERMINED
 from civic_feedback.flows.schema import CHOICE_TYPES, Question, QuestionType
 from civic_feedback.storage.summary_queries import OptionCount, TextCount, ValueCount
 
 NPS_SCALE = range(11)
 PROMOTERS = 9  # 9-10
 PASSIVES = 7  # 7-8; below is a detractor
-UNDETERMINED = "und"  # ISO 639 for a text whose language was not detected
 
 
 def _rounded(value: Decimal, places: int) -> Decimal:

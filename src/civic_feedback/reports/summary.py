@@ -30,13 +30,13 @@ from civic_feedback.reports.headline import EMPTY_HEADLINE, Headline, HeadlineTa
 from civic_feedback.reports.inbox_summary import InboxSummary, inbox_summary
 from civic_feedback.storage.summary_queries import (
     UNKNOWN_MUNICIPALITY,
-    EventCount,
+    EventFigures,
     OptionCount,
     ResponseCount,
     Scope,
     TextCount,
     ValueCount,
-    event_counts,
+    event_figures,
     flow_versions,
     option_counts,
     response_counts,
@@ -112,7 +112,7 @@ class _Counts:
     responses: list[ResponseCount]
     values: list[ValueCount]
     texts: list[TextCount]
-    events: list[EventCount]
+    events: list[EventFigures]
     versions: Versions
 
     def __post_init__(self) -> None:
@@ -143,7 +143,7 @@ HEADLINE_TYPES = (QuestionType.RATING, QuestionType.NPS)
 
 def _gather(session: Session, scope: Scope, *, headline_only: bool = False) -> _Counts:
     responses = response_counts(session, scope)
-    events = event_counts(session, scope, {r.event_id for r in responses if r.event_id})
+    events = event_figures(session, scope, {r.event_id for r in responses if r.event_id})
     values = value_counts(session, scope, HEADLINE_TYPES if headline_only else None)
     versions = flow_versions(
         session, {r.flow_version_id for r in responses}, {e.flow_id for e in events}
@@ -151,7 +151,7 @@ def _gather(session: Session, scope: Scope, *, headline_only: bool = False) -> _
     return _Counts(responses, values, text_counts(session, scope), events, versions)
 
 
-def rate_base(event: EventCount) -> tuple[str | None, int]:
+def rate_base(event: EventFigures) -> tuple[str | None, int]:
     """Response rates divide by those who checked in, or by those registered when none did."""
     if event.attended:
         return "attended", event.attended
@@ -160,7 +160,7 @@ def rate_base(event: EventCount) -> tuple[str | None, int]:
     return None, 0
 
 
-def _event_municipality(event: EventCount) -> str:
+def _event_municipality(event: EventFigures) -> str:
     return event.municipality or UNKNOWN_MUNICIPALITY
 
 
@@ -301,7 +301,7 @@ def _flows(
 
 
 def _event(
-    event: EventCount, counts: _Counts, tallies: dict[QuestionKey, Tally], language: str
+    event: EventFigures, counts: _Counts, tallies: dict[QuestionKey, Tally], language: str
 ) -> EventSummary:
     rows = [row for row in counts.responses if row.event_id == event.id]
     begun = sum(row.started for row in rows)

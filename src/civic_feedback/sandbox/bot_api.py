@@ -9,11 +9,10 @@ from typing import Any
 
 from aiohttp import BodyPartReader, ClientResponse, MultipartReader, web
 
-from civic_feedback.sandbox.chat_records import UploadedFile
+from civic_feedback.core.telegram_html import MAX_MESSAGE_LENGTH
+from civic_feedback.sandbox.chat_records import JSON, UploadedFile
 
-JSON = dict[str, Any]
-
-TEXT_LIMIT = 4096  # UTF-16 code units, like Telegram
+TEXT_LIMIT = MAX_MESSAGE_LENGTH  # UTF-16 code units, like Telegram
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
 

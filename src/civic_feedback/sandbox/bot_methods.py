@@ -17,6 +17,7 @@ from civic_feedback.sandbox.bot_api import (
     chat_id_param,
 )
 from civic_feedback.sandbox.chat_records import (
+    JSON,
     CallbackToast,
     SentMessage,
     UploadedFile,
@@ -26,8 +27,6 @@ from civic_feedback.sandbox.chat_store import ChatStore
 from civic_feedback.sandbox.message_content import render_text, reply_markup
 from civic_feedback.sandbox.telegram_objects import chat_json, message_json
 from civic_feedback.sandbox.update_queue import UpdateQueue
-
-JSON = dict[str, Any]
 
 #: A method: the request's params and uploaded files in, its result (or an awaitable of it) out.
 Handler = Callable[[JSON, dict[str, UploadedFile]], Any]

@@ -6,7 +6,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-JSON = dict[str, Any]
+JSON = dict[str, Any]  # a Bot API object, as it travels and as the sandbox keeps it
 
 
 @dataclass

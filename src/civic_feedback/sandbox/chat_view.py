@@ -12,12 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from civic_feedback.sandbox.chat_records import SentMessage, UploadedFile, UserMessage
-
-JSON = dict[str, Any]
+from civic_feedback.sandbox.chat_records import JSON, SentMessage, UploadedFile, UserMessage
 
 _TAGS = {
     "bold": ("<b>", "</b>"),

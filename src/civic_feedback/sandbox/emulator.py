@@ -43,6 +43,7 @@ from typing import Any, Self
 
 from aiohttp import ClientResponse, web
 
+from civic_feedback.core.telegram_html import utf16_len
 from civic_feedback.sandbox.bot_api import (
     ApiError,
     coerce_param,
@@ -52,6 +53,7 @@ from civic_feedback.sandbox.bot_api import (
 )
 from civic_feedback.sandbox.bot_methods import BotApiMethods, Handler, scope_key
 from civic_feedback.sandbox.chat_records import (
+    JSON,
     CallbackToast,
     RequestRecord,
     SentMessage,
@@ -60,11 +62,9 @@ from civic_feedback.sandbox.chat_records import (
 )
 from civic_feedback.sandbox.chat_store import ChatStore
 from civic_feedback.sandbox.message_content import keyboard_buttons
-from civic_feedback.sandbox.telegram_html import utf16_len
 from civic_feedback.sandbox.telegram_objects import bot_json, chat_json, message_json, user_json
 from civic_feedback.sandbox.update_queue import PendingUpdate, UpdateQueue
 
-JSON = dict[str, Any]
 CALLBACK_TIMEOUT = 15.0  # seconds a press can be answered
 
 

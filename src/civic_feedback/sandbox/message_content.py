@@ -6,11 +6,10 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from civic_feedback.core.telegram_html import utf16_len
 from civic_feedback.sandbox.bot_api import CALLBACK_DATA_LIMIT, bad_request
-from civic_feedback.sandbox.chat_records import SentMessage
-from civic_feedback.sandbox.telegram_html import parse_html, utf16_len
-
-JSON = dict[str, Any]
+from civic_feedback.sandbox.chat_records import JSON, SentMessage
+from civic_feedback.sandbox.telegram_html import parse_html
 
 
 def render_text(

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
 
-from civic_feedback.sandbox.chat_records import SentMessage, image_size
-
-JSON = dict[str, Any]
+from civic_feedback.sandbox.chat_records import JSON, SentMessage, image_size
 
 
 def bot_json(bot_id: int, first_name: str, username: str) -> JSON:

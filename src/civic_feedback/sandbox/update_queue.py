@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civic_feedback.sandbox.bot_api import ApiError
-
-JSON = dict[str, Any]
+from civic_feedback.sandbox.chat_records import JSON
 
 
 @dataclass

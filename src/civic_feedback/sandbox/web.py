@@ -26,13 +26,12 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.core.telegram_html import utf16_len
 from civic_feedback.sandbox.bot_api import TEXT_LIMIT
+from civic_feedback.sandbox.chat_records import JSON
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import CAST, DemoUser, skip_to_next_message
 from civic_feedback.sandbox.emulator import BotApiEmulator
-from civic_feedback.sandbox.telegram_html import utf16_len
-
-JSON = dict[str, Any]
 
 LANGUAGES = {"bg": "Български", "en": "English", "tr": "Türkçe"}
 LONGEST_WAIT = 25.0  # seconds a page's long poll is held open

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, insert, literal, select, update
+from sqlalchemy import Select, delete, func, insert, literal, select, update
 from sqlmodel import Session, col
 
 from civic_feedback.flows.schema import is_valid_flow_id
@@ -24,8 +24,6 @@ from civic_feedback.storage.events import ACTIVE, find_event
 from civic_feedback.storage.models import (
     Broadcast,
     BroadcastState,
-    Citizen,
-    Outbox,
     OutboxState,
     Registration,
     RegistrationStatus,
@@ -33,10 +31,9 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
+from civic_feedback.storage.tables import CITIZEN_TABLE, OUTBOX_TABLE
 
 SEGMENT_KINDS = ("all", "municipality", "language", "event", "registered", "responded")
-_CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
-_OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 
 
 class SegmentError(ValueError):
@@ -47,8 +44,8 @@ def segment_query(session: Session, segment: str) -> Select[Any]:
     """Citizen ids of a segment; citizens who sent /stop or blocked the bot are never in it."""
     kind, _, value = segment.partition("=")
     kind, value = kind.strip(), value.strip()
-    query = select(_CITIZEN.c.id).where(
-        _CITIZEN.c.opted_out.is_(False), _CITIZEN.c.unreachable.is_(False)
+    query = select(CITIZEN_TABLE.c.id).where(
+        CITIZEN_TABLE.c.opted_out.is_(False), CITIZEN_TABLE.c.unreachable.is_(False)
     )
     if kind == "all" and not value:
         return query
@@ -58,16 +55,16 @@ def segment_query(session: Session, segment: str) -> Select[Any]:
             "event=CODE, registered=CODE or responded=FORM"
         )
     if kind == "municipality":
-        return query.where(_CITIZEN.c.municipality == value)
+        return query.where(CITIZEN_TABLE.c.municipality == value)
     if kind == "language":
-        return query.where(_CITIZEN.c.language == value)
+        return query.where(CITIZEN_TABLE.c.language == value)
     if kind == "responded":
         if not is_valid_flow_id(value):
             raise SegmentError(f"{value!r} is not a form id")
         done = select(col(Response.citizen_id)).where(
             col(Response.flow_id) == value, col(Response.state) == ResponseState.COMPLETED
         )
-        return query.where(_CITIZEN.c.id.in_(done))
+        return query.where(CITIZEN_TABLE.c.id.in_(done))
     event = find_event(session, value.lower())
     if event is None:
         raise SegmentError(f"no event {value!r}: see `feedback-admin events list`")
@@ -75,16 +72,16 @@ def segment_query(session: Session, segment: str) -> Select[Any]:
     people = select(col(Registration.citizen_id)).where(
         col(Registration.event_id) == event.id, col(Registration.status).in_(statuses)
     )
-    return query.where(_CITIZEN.c.id.in_(people))
+    return query.where(CITIZEN_TABLE.c.id.in_(people))
 
 
 def audience(session: Session, segment: str) -> dict[str, int]:
     """How many citizens a segment reaches, per interface language (None: not chosen yet)."""
     ids = segment_query(session, segment).subquery()
     statement = (
-        select(_CITIZEN.c.language, func.count())
-        .where(_CITIZEN.c.id.in_(select(ids.c.id)))
-        .group_by(_CITIZEN.c.language)
+        select(CITIZEN_TABLE.c.language, func.count())
+        .where(CITIZEN_TABLE.c.id.in_(select(ids.c.id)))
+        .group_by(CITIZEN_TABLE.c.language)
     )
     return {language or "": count for language, count in session.execute(statement)}
 
@@ -96,13 +93,15 @@ def queue_broadcast(session: Session, broadcast: Broadcast) -> int:
     session.add(broadcast)
     session.flush()
     pending = select(literal(broadcast.id), recipients.c.id, literal(OutboxState.PENDING.value))
-    session.execute(insert(_OUTBOX).from_select(["broadcast_id", "citizen_id", "state"], pending))
+    session.execute(
+        insert(OUTBOX_TABLE).from_select(["broadcast_id", "citizen_id", "state"], pending)
+    )
     session.flush()
     return count_recipients(session, broadcast)
 
 
 def count_recipients(session: Session, broadcast: Broadcast) -> int:
-    statement = select(func.count()).where(_OUTBOX.c.broadcast_id == broadcast.id)
+    statement = select(func.count()).where(OUTBOX_TABLE.c.broadcast_id == broadcast.id)
     total: int = session.execute(statement).scalar_one()
     return total
 
@@ -141,9 +140,9 @@ class Progress:
 def progress(session: Session, broadcast: Broadcast) -> Progress:
     counts = dict(
         session.execute(
-            select(_OUTBOX.c.state, func.count())
-            .where(_OUTBOX.c.broadcast_id == broadcast.id)
-            .group_by(_OUTBOX.c.state)
+            select(OUTBOX_TABLE.c.state, func.count())
+            .where(OUTBOX_TABLE.c.broadcast_id == broadcast.id)
+            .group_by(OUTBOX_TABLE.c.state)
         ).all()
     )
     assert broadcast.id is not None
@@ -164,8 +163,10 @@ def progress(session: Session, broadcast: Broadcast) -> Progress:
 def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
     """Stop a broadcast: rows not yet handed to Telegram are cancelled."""
     result = session.execute(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.broadcast_id == broadcast.id, _OUTBOX.c.state == OutboxState.PENDING)
+        update(OUTBOX_TABLE)
+        .where(
+            OUTBOX_TABLE.c.broadcast_id == broadcast.id, OUTBOX_TABLE.c.state == OutboxState.PENDING
+        )
         .values(state=OutboxState.CANCELLED)
     )
     broadcast.state = BroadcastState.CANCELLED
@@ -175,7 +176,7 @@ def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class ClaimedOutboxRow:
     """One outbox row to send now."""
 
     outbox_id: int
@@ -197,21 +198,23 @@ def next_broadcast(session: Session, now: datetime) -> Broadcast | None:
     return session.execute(statement).scalars().first()
 
 
-def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[Delivery]:
+def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[ClaimedOutboxRow]:
     """Mark the next ``limit`` pending rows ``sending`` and commit; done when none is left.
 
     A citizen who sent /stop (or blocked the bot) since the broadcast was queued is skipped.
     """
     rows = session.execute(
         select(
-            _OUTBOX.c.id,
-            _CITIZEN.c.telegram_id,
-            _CITIZEN.c.language,
-            _CITIZEN.c.opted_out | _CITIZEN.c.unreachable,
+            OUTBOX_TABLE.c.id,
+            CITIZEN_TABLE.c.telegram_id,
+            CITIZEN_TABLE.c.language,
+            CITIZEN_TABLE.c.opted_out | CITIZEN_TABLE.c.unreachable,
         )
-        .join(_CITIZEN, _CITIZEN.c.id == _OUTBOX.c.citizen_id)
-        .where(_OUTBOX.c.broadcast_id == broadcast.id, _OUTBOX.c.state == OutboxState.PENDING)
-        .order_by(_OUTBOX.c.id)
+        .join(CITIZEN_TABLE, CITIZEN_TABLE.c.id == OUTBOX_TABLE.c.citizen_id)
+        .where(
+            OUTBOX_TABLE.c.broadcast_id == broadcast.id, OUTBOX_TABLE.c.state == OutboxState.PENDING
+        )
+        .order_by(OUTBOX_TABLE.c.id)
         .limit(limit)
     ).all()
     taken: set[int] = set()
@@ -221,10 +224,10 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
             # Only rows still pending change (and are sent): should two processes claim at
             # once (a leader that lost its lock and the next one), each row goes to one.
             result = session.execute(
-                update(_OUTBOX)
-                .where(_OUTBOX.c.id.in_(ids), _OUTBOX.c.state == OutboxState.PENDING)
+                update(OUTBOX_TABLE)
+                .where(OUTBOX_TABLE.c.id.in_(ids), OUTBOX_TABLE.c.state == OutboxState.PENDING)
                 .values(state=state)
-                .returning(_OUTBOX.c.id)
+                .returning(OUTBOX_TABLE.c.id)
             )
             taken.update(result.scalars())
     send = [row for row in rows if not row[3] and row[0] in taken]
@@ -233,7 +236,9 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
     session.flush()
     if rows and not send:  # only skipped rows in this batch: claim the next ones
         return claim_deliveries(session, broadcast, limit)
-    return [Delivery(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send]
+    return [
+        ClaimedOutboxRow(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send
+    ]
 
 
 def settle(session: Session, outbox_id: int, state: OutboxState, error: str | None = None) -> None:
@@ -241,19 +246,19 @@ def settle(session: Session, outbox_id: int, state: OutboxState, error: str | No
     values: dict[str, Any] = {"state": state, "error": error[:200] if error else None}
     if state == OutboxState.SENT:
         values["sent_at"] = utcnow()
-    session.execute(update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(**values))
+    session.execute(update(OUTBOX_TABLE).where(OUTBOX_TABLE.c.id == outbox_id).values(**values))
     if state == OutboxState.UNREACHABLE:
-        citizen_id = select(_OUTBOX.c.citizen_id).where(_OUTBOX.c.id == outbox_id)
+        citizen_id = select(OUTBOX_TABLE.c.citizen_id).where(OUTBOX_TABLE.c.id == outbox_id)
         session.execute(
-            update(_CITIZEN)
-            .where(_CITIZEN.c.id == citizen_id.scalar_subquery())
+            update(CITIZEN_TABLE)
+            .where(CITIZEN_TABLE.c.id == citizen_id.scalar_subquery())
             .values(unreachable=True)
         )
         session.execute(
-            update(_OUTBOX)
+            update(OUTBOX_TABLE)
             .where(
-                _OUTBOX.c.citizen_id == citizen_id.scalar_subquery(),
-                _OUTBOX.c.state == OutboxState.PENDING,
+                OUTBOX_TABLE.c.citizen_id == citizen_id.scalar_subquery(),
+                OUTBOX_TABLE.c.state == OutboxState.PENDING,
             )
             .values(state=OutboxState.UNREACHABLE)
         )

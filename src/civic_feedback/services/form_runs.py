@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from civic_feedback.core.pseudonyms import anonymous_receipt_key
@@ -22,7 +22,7 @@ from civic_feedback.flows.engine import (
     AnswerValue,
     Done,
     Input,
-    Problem,
+    RefusalReason,
     Rejected,
     advance,
     next_question,
@@ -40,12 +40,14 @@ from civic_feedback.storage.answer_rows import (
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import (
-    AnonymousReceipt,
     Citizen,
-    Conversation,
-    Response,
     ResponseState,
     utcnow,
+)
+from civic_feedback.storage.tables import (
+    ANONYMOUS_RECEIPT_TABLE,
+    CONVERSATION_TABLE,
+    RESPONSE_TABLE,
 )
 
 # For callers that do not pass LANGUAGES: the default deployment's. Loads nothing yet.
@@ -239,16 +241,16 @@ class FormRuns:
     ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected:
         found = self._read_run(session.connection(), citizen.id) if citizen.id else None
         if found is None:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         run, answers = found
         if expected is not None and expected.response_id != run.response_id:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         flow = self.catalog.flow(session, run.flow_version_id)
         question = next_question(flow, answers)
         if question is None:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         if expected is not None and flow.questions.index(question) != expected.position:
-            return Rejected(Problem.STALE)
+            return Rejected(RefusalReason.STALE)
         return run, flow, answers, question
 
     @staticmethod
@@ -297,15 +299,17 @@ class FormRuns:
         self, db: Connection, citizen: Citizen, run: _Run, flow: Flow, now: datetime
     ) -> None:
         db.execute(
-            update(_RESPONSE)
-            .where(_RESPONSE.c.id == run.response_id)
+            update(RESPONSE_TABLE)
+            .where(RESPONSE_TABLE.c.id == run.response_id)
             .values(state=ResponseState.COMPLETED.value, completed_at=now)
         )
         # For an anonymous form the conversation was the last link to the citizen.
-        db.execute(delete(_CONVERSATION).where(_CONVERSATION.c.citizen_id == run.citizen_id))
+        db.execute(
+            delete(CONVERSATION_TABLE).where(CONVERSATION_TABLE.c.citizen_id == run.citizen_id)
+        )
         if flow.anonymous and not flow.repeatable:
             key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, run.event_id)
-            db.execute(insert(_RECEIPT).values(key=key, created_at=now))
+            db.execute(insert(ANONYMOUS_RECEIPT_TABLE).values(key=key, created_at=now))
 
 
 @dataclass(frozen=True)
@@ -322,12 +326,9 @@ class _Run:
     anonymous: bool  # the response keeps no link to the citizen
 
 
-_CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
-_RESPONSE: Table = Response.__table__  # type: ignore[attr-defined]
-_RECEIPT: Table = AnonymousReceipt.__table__  # type: ignore[attr-defined]
 _SET_DRAFT = (
-    update(_CONVERSATION)
-    .where(_CONVERSATION.c.citizen_id == bindparam("citizen"))
+    update(CONVERSATION_TABLE)
+    .where(CONVERSATION_TABLE.c.citizen_id == bindparam("citizen"))
     .values(draft=bindparam("ticked"), updated_at=bindparam("now"))
 )
 # The citizen's open form and its answers so far, in one round trip: each row carries the
@@ -335,22 +336,24 @@ _SET_DRAFT = (
 _RUN_COLUMNS = 7
 _RUN_QUERY = (
     select(
-        _CONVERSATION.c.response_id,
-        _CONVERSATION.c.draft,
-        _RESPONSE.c.flow_version_id,
-        _RESPONSE.c.language,
-        _RESPONSE.c.event_id,
-        _RESPONSE.c.flow_id,
-        _RESPONSE.c.citizen_id,
+        CONVERSATION_TABLE.c.response_id,
+        CONVERSATION_TABLE.c.draft,
+        RESPONSE_TABLE.c.flow_version_id,
+        RESPONSE_TABLE.c.language,
+        RESPONSE_TABLE.c.event_id,
+        RESPONSE_TABLE.c.flow_id,
+        RESPONSE_TABLE.c.citizen_id,
         *ANSWER_COLUMNS,
     )
     .select_from(
         join_answers(
-            _CONVERSATION.join(_RESPONSE, _RESPONSE.c.id == _CONVERSATION.c.response_id),
-            _RESPONSE.c.id,
+            CONVERSATION_TABLE.join(
+                RESPONSE_TABLE, RESPONSE_TABLE.c.id == CONVERSATION_TABLE.c.response_id
+            ),
+            RESPONSE_TABLE.c.id,
         )
     )
-    .where(_CONVERSATION.c.citizen_id == bindparam("citizen_id"))
+    .where(CONVERSATION_TABLE.c.citizen_id == bindparam("citizen_id"))
     .order_by(*ANSWER_ORDER)
 )
 
@@ -360,29 +363,31 @@ _RUN_QUERY = (
 def _same_form(state: ResponseState) -> Select[Any]:
     """Select the citizen's responses to a form (about an event, or none) in ``state``."""
     return (
-        select(_RESPONSE.c.id, _RESPONSE.c.flow_version_id, _RESPONSE.c.language)
+        select(RESPONSE_TABLE.c.id, RESPONSE_TABLE.c.flow_version_id, RESPONSE_TABLE.c.language)
         .where(
-            _RESPONSE.c.citizen_id == bindparam("citizen_id"),
-            _RESPONSE.c.flow_id == bindparam("flow_id"),
-            _RESPONSE.c.event_id.is_not_distinct_from(bindparam("event_id")),
-            _RESPONSE.c.state == state.value,
+            RESPONSE_TABLE.c.citizen_id == bindparam("citizen_id"),
+            RESPONSE_TABLE.c.flow_id == bindparam("flow_id"),
+            RESPONSE_TABLE.c.event_id.is_not_distinct_from(bindparam("event_id")),
+            RESPONSE_TABLE.c.state == state.value,
         )
-        .order_by(_RESPONSE.c.id.desc())
+        .order_by(RESPONSE_TABLE.c.id.desc())
         .limit(1)
     )
 
 
 _COMPLETED = _same_form(ResponseState.COMPLETED)
 _UNFINISHED = _same_form(ResponseState.IN_PROGRESS)  # the newest, when there are several
-_RECEIPT_KEPT = select(_RECEIPT.c.key).where(_RECEIPT.c.key == bindparam("key"))
-_NEW_RESPONSE = insert(_RESPONSE)
-_NEW_CONVERSATION = insert(_CONVERSATION)
+_RECEIPT_KEPT = select(ANONYMOUS_RECEIPT_TABLE.c.key).where(
+    ANONYMOUS_RECEIPT_TABLE.c.key == bindparam("key")
+)
+_NEW_RESPONSE = insert(RESPONSE_TABLE)
+_NEW_CONVERSATION = insert(CONVERSATION_TABLE)
 # Another form: the response, draft and time come as parameters.
-_SWITCH_CONVERSATION = update(_CONVERSATION).where(
-    _CONVERSATION.c.citizen_id == bindparam("citizen")
+_SWITCH_CONVERSATION = update(CONVERSATION_TABLE).where(
+    CONVERSATION_TABLE.c.citizen_id == bindparam("citizen")
 )
 _ABANDON = (
-    update(_RESPONSE)
-    .where(_RESPONSE.c.id == bindparam("response"))
+    update(RESPONSE_TABLE)
+    .where(RESPONSE_TABLE.c.id == bindparam("response"))
     .values(state=ResponseState.ABANDONED.value)
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, delete, func, insert, update
+from sqlalchemy import Connection, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from civic_feedback.flows.engine import AnswerValue
@@ -28,13 +28,11 @@ from civic_feedback.storage.models import (
     InboxStatus,
     utcnow,
 )
+from civic_feedback.storage.tables import INBOX_ITEM_TABLE, INBOX_MESSAGE_TABLE
 
 INBOX_FORM = "general-feedback"  # the topics of its inbox topic question are the inbox's
 OTHER_TOPIC = "other"
 ANSWER_LIMIT = 3500  # with the lines around it, an answer stays under Telegram's 4096
-
-_ITEM: Table = InboxItem.__table__  # type: ignore[attr-defined]
-_MESSAGE: Table = InboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def inbox_topics(session: Session, catalog: FlowCatalog) -> list[Option]:
@@ -133,7 +131,7 @@ def open_from_answers(
         )
     ).scalar()
     inserted = db.execute(
-        insert(_ITEM).values(
+        insert(INBOX_ITEM_TABLE).values(
             citizen_id=citizen.id if citizen else None,
             response_id=response_id,
             municipality=citizen.municipality if citizen else None,
@@ -148,7 +146,7 @@ def open_from_answers(
     ).inserted_primary_key
     assert inserted is not None
     db.execute(
-        insert(_MESSAGE).values(
+        insert(INBOX_MESSAGE_TABLE).values(
             item_id=inserted[0],
             author=InboxAuthor.CITIZEN.value,
             text=message,
@@ -348,7 +346,7 @@ def first_texts(session: Session, item_ids: list[int]) -> dict[int, str]:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class PendingInboxMessage:
     """A message waiting to be delivered, with what the courier needs to place it."""
 
     message: InboxMessage
@@ -358,7 +356,9 @@ class Delivery:
     first: bool  # the item's first message: it becomes the post
 
 
-def pending_deliveries(session: Session, after: int = 0, limit: int = 50) -> list[Delivery]:
+def pending_deliveries(
+    session: Session, after: int = 0, limit: int = 50
+) -> list[PendingInboxMessage]:
     """Messages waiting for delivery, oldest first, from message id ``after`` on."""
     statement = (
         select(InboxMessage, InboxItem, Citizen.telegram_id)
@@ -376,7 +376,9 @@ def pending_deliveries(session: Session, after: int = 0, limit: int = 50) -> lis
     for message, item, telegram_id in session.exec(statement).all():
         first = first_message(session, item)
         post = (first.chat_id, first.message_id) if first.chat_id and first.message_id else None
-        deliveries.append(Delivery(message, item, telegram_id, post, first.id == message.id))
+        deliveries.append(
+            PendingInboxMessage(message, item, telegram_id, post, first.id == message.id)
+        )
     return deliveries
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
-    Table,
     and_,
     distinct,
     exists,
@@ -19,15 +18,13 @@ from sqlmodel import Session, col
 
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.models import (
-    Notification,
     NotificationKind,
     NotificationState,
     Publication,
     Response,
     ResponseState,
 )
-
-_NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
+from civic_feedback.storage.tables import NOTIFICATION_TABLE
 
 
 def participants(session: Session, event_id: int) -> int:
@@ -49,9 +46,9 @@ def record_publication(session: Session, publication: Publication, now: datetime
     returns how many citizens will be told."""
     session.add(publication)
     already = exists().where(
-        _NOTIFICATION.c.kind == NotificationKind.RESULTS.value,
-        _NOTIFICATION.c.event_id == publication.event_id,
-        _NOTIFICATION.c.citizen_id == col(Response.citizen_id),
+        NOTIFICATION_TABLE.c.kind == NotificationKind.RESULTS.value,
+        NOTIFICATION_TABLE.c.event_id == publication.event_id,
+        NOTIFICATION_TABLE.c.citizen_id == col(Response.citizen_id),
     )
     owed = (
         select(
@@ -66,7 +63,7 @@ def record_publication(session: Session, publication: Publication, now: datetime
         .where(_answered(publication.event_id), ~already)
     )
     columns = ["kind", "event_id", "citizen_id", "offset_seconds", "due_at", "state"]
-    result = session.execute(insert(_NOTIFICATION).from_select(columns, owed))
+    result = session.execute(insert(NOTIFICATION_TABLE).from_select(columns, owed))
     session.flush()
     return affected(result)
 

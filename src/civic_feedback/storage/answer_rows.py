@@ -16,7 +16,6 @@ from sqlalchemy import (
     FromClause,
     Join,
     Select,
-    Table,
     bindparam,
     insert,
     select,
@@ -25,26 +24,25 @@ from sqlmodel import Session
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Question, QuestionType
-from civic_feedback.storage.models import Answer, AnswerChoice, utcnow
+from civic_feedback.storage.models import utcnow
+from civic_feedback.storage.tables import ANSWER_CHOICE_TABLE, ANSWER_TABLE
 
 AnswerRow = Sequence[Any]
 """(response_id, answer_id, question_id, question_type, number, text, yes/no, option_id,
 text_language)."""
 
-_ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
-_CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
 ANSWER_COLUMNS = (
-    _ANSWER.c.response_id,
-    _ANSWER.c.id,
-    _ANSWER.c.question_id,
-    _ANSWER.c.question_type,
-    _ANSWER.c.number_value,
-    _ANSWER.c.text_value,
-    _ANSWER.c.bool_value,
-    _CHOICE.c.option_id,
-    _ANSWER.c.text_language,
+    ANSWER_TABLE.c.response_id,
+    ANSWER_TABLE.c.id,
+    ANSWER_TABLE.c.question_id,
+    ANSWER_TABLE.c.question_type,
+    ANSWER_TABLE.c.number_value,
+    ANSWER_TABLE.c.text_value,
+    ANSWER_TABLE.c.bool_value,
+    ANSWER_CHOICE_TABLE.c.option_id,
+    ANSWER_TABLE.c.text_language,
 )
-ANSWER_ORDER = (_ANSWER.c.id, _CHOICE.c.position)
+ANSWER_ORDER = (ANSWER_TABLE.c.id, ANSWER_CHOICE_TABLE.c.position)
 _NUMBER_TYPES = {QuestionType.RATING, QuestionType.NPS, QuestionType.NUMBER}
 
 
@@ -52,8 +50,12 @@ def answer_rows() -> Select[Any]:
     """Answers with their ticked options, in answer and option order; add a where clause."""
     return (
         select(*ANSWER_COLUMNS)
-        .select_from(_ANSWER.outerjoin(_CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id))
-        .order_by(_ANSWER.c.response_id, *ANSWER_ORDER)
+        .select_from(
+            ANSWER_TABLE.outerjoin(
+                ANSWER_CHOICE_TABLE, ANSWER_CHOICE_TABLE.c.answer_id == ANSWER_TABLE.c.id
+            )
+        )
+        .order_by(ANSWER_TABLE.c.response_id, *ANSWER_ORDER)
     )
 
 
@@ -61,8 +63,8 @@ def join_answers(left: FromClause, response_id: ColumnElement[Any]) -> Join:
     """``left`` joined to the answers of ``response_id`` with their ticked options, so that
     one query reads a response and its answers (``ANSWER_COLUMNS`` in ``ANSWER_ORDER``);
     with no answer yet, one row of NULLs."""
-    return left.outerjoin(_ANSWER, _ANSWER.c.response_id == response_id).outerjoin(
-        _CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id
+    return left.outerjoin(ANSWER_TABLE, ANSWER_TABLE.c.response_id == response_id).outerjoin(
+        ANSWER_CHOICE_TABLE, ANSWER_CHOICE_TABLE.c.answer_id == ANSWER_TABLE.c.id
     )
 
 
@@ -97,9 +99,9 @@ def value_of(
 
 
 # Built once: a statement object reused with new parameters skips SQLAlchemy's cache-key work.
-_INSERT_ANSWER = insert(_ANSWER)
-_INSERT_CHOICE = insert(_CHOICE)
-_ONE_RESPONSE = answer_rows().where(_ANSWER.c.response_id == bindparam("response_id"))
+_INSERT_ANSWER = insert(ANSWER_TABLE)
+_INSERT_CHOICE = insert(ANSWER_CHOICE_TABLE)
+_ONE_RESPONSE = answer_rows().where(ANSWER_TABLE.c.response_id == bindparam("response_id"))
 
 
 def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:

@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, inspect
+from sqlalchemy import bindparam, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from civic_feedback.storage.models import Citizen, utcnow
+from civic_feedback.storage.tables import CITIZEN_TABLE
 
 # last_seen feeds retention (erase after RETENTION_DAYS); a day's precision is enough and
 # spares a write on every update.
 _LAST_SEEN_PRECISION = timedelta(days=1)
 
 
-CITIZEN_TABLE: Table = Citizen.__table__  # type: ignore[attr-defined]
 _CITIZEN_CLASS = inspect(Citizen).class_manager
 _BY_TELEGRAM_ID = select(Citizen).where(Citizen.telegram_id == bindparam("telegram_id"))
 

@@ -75,7 +75,9 @@ def taken_places(session: Session, event: Event) -> int:
 
 
 @dataclass(frozen=True)
-class EventCounts:
+class RegistrationCounts:
+    """One event's registrations by status, and the reminders and invitations sent for it."""
+
     registered: int
     waitlisted: int
     attended: int
@@ -85,7 +87,7 @@ class EventCounts:
     invitations_sent: int
 
 
-def event_counts(session: Session, event: Event) -> EventCounts:
+def registration_counts(session: Session, event: Event) -> RegistrationCounts:
     statuses = dict(
         session.exec(
             select(Registration.status, func.count())
@@ -100,7 +102,7 @@ def event_counts(session: Session, event: Event) -> EventCounts:
             .group_by(col(Notification.kind), col(Notification.state))
         ).all()
     )
-    return EventCounts(
+    return RegistrationCounts(
         registered=statuses.get(RegistrationStatus.REGISTERED, 0),
         waitlisted=statuses.get(RegistrationStatus.WAITLISTED, 0),
         attended=statuses.get(RegistrationStatus.ATTENDED, 0),

@@ -7,13 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
 from civic_feedback.storage.models import FlowVersion, Form, Response
+from civic_feedback.storage.tables import FLOW_VERSION_TABLE
 
 # Built-in forms reached through an event (its QR code, its invitation), not via /feedback.
 EVENT_FORMS = frozenset({"event-satisfaction", "training-evaluation"})
@@ -48,12 +49,11 @@ def latest_version(session: Session, flow_id: str) -> FlowVersion | None:
     return session.exec(statement).first()
 
 
-_VERSIONS: Table = FlowVersion.__table__  # type: ignore[attr-defined]
 # Built once: every form start asks this, and a new version may be published at any time.
 _LATEST_ID = (
-    sa_select(_VERSIONS.c.id)
-    .where(_VERSIONS.c.flow_id == bindparam("flow_id"))
-    .order_by(_VERSIONS.c.version.desc())
+    sa_select(FLOW_VERSION_TABLE.c.id)
+    .where(FLOW_VERSION_TABLE.c.flow_id == bindparam("flow_id"))
+    .order_by(FLOW_VERSION_TABLE.c.version.desc())
     .limit(1)
 )
 

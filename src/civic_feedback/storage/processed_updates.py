@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, exists, insert, literal, select
+from sqlalchemy import Engine, bindparam, exists, insert, literal, select
 from sqlmodel import Session
 
-from civic_feedback.storage.citizens import CITIZEN_TABLE
-from civic_feedback.storage.models import ProcessedUpdate, utcnow
+from civic_feedback.storage.models import utcnow
+from civic_feedback.storage.tables import CITIZEN_TABLE, PROCESSED_UPDATE_TABLE
 
-_PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_PROCESSED = PROCESSED_UPDATE_TABLE
 _RECORD = insert(_PROCESSED)
 
 # One row whatever the ids: whether the update was handled, and its sender's columns (all

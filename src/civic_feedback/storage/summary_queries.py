@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Table,
     and_,
     case,
     func,
@@ -45,35 +44,32 @@ from sqlmodel import Session
 from civic_feedback.flows.schema import CHOICE_TYPES, Flow, QuestionType
 from civic_feedback.storage.events import ACTIVE
 from civic_feedback.storage.models import (
-    Answer,
-    AnswerChoice,
-    Citizen,
-    Event,
-    FlowVersion,
-    Registration,
     RegistrationStatus,
-    Response,
     ResponseState,
+)
+from civic_feedback.storage.tables import (
+    ANSWER_CHOICE_TABLE,
+    ANSWER_TABLE,
+    CITIZEN_TABLE,
+    EVENT_TABLE,
+    FLOW_VERSION_TABLE,
+    REGISTRATION_TABLE,
+    RESPONSE_TABLE,
 )
 
 UNKNOWN_MUNICIPALITY = "unknown"
 
-_RESPONSE: Table = Response.__table__  # type: ignore[attr-defined]
-_ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
-_CHOICE: Table = AnswerChoice.__table__  # type: ignore[attr-defined]
-_EVENT: Table = Event.__table__  # type: ignore[attr-defined]
-_CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
-_REGISTRATION: Table = Registration.__table__  # type: ignore[attr-defined]
-_VERSION: Table = FlowVersion.__table__  # type: ignore[attr-defined]
 
 # Written into the SQL text, not bound: the same constant in every query.
 _UNKNOWN: ColumnElement[str] = literal_column(f"'{UNKNOWN_MUNICIPALITY}'")
 # The citizen only counts for a response about no event: joined only then, so that grouping
 # by the citizen's municipality never splits an event's responses.
-_CITIZEN_OF_RESPONSE = and_(_CITIZEN.c.id == _RESPONSE.c.citizen_id, _RESPONSE.c.event_id.is_(None))
-_MUNICIPALITY = func.coalesce(_EVENT.c.municipality, _CITIZEN.c.municipality, _UNKNOWN)
-_OWNER = (_RESPONSE.c.event_id, _CITIZEN.c.municipality)
-_COMPLETED = _RESPONSE.c.state == ResponseState.COMPLETED.value
+_CITIZEN_OF_RESPONSE = and_(
+    CITIZEN_TABLE.c.id == RESPONSE_TABLE.c.citizen_id, RESPONSE_TABLE.c.event_id.is_(None)
+)
+_MUNICIPALITY = func.coalesce(EVENT_TABLE.c.municipality, CITIZEN_TABLE.c.municipality, _UNKNOWN)
+_OWNER = (RESPONSE_TABLE.c.event_id, CITIZEN_TABLE.c.municipality)
+_COMPLETED = RESPONSE_TABLE.c.state == ResponseState.COMPLETED.value
 
 
 @dataclass(frozen=True)
@@ -95,11 +91,11 @@ def _responses(scope: Scope, *, citizens: bool) -> Any:
 
     Each join costs a look-up per response, so only the ones a query reads are made.
     """
-    joined: Any = _RESPONSE
+    joined: Any = RESPONSE_TABLE
     if scope.municipality is not None:
-        joined = joined.outerjoin(_EVENT, _EVENT.c.id == _RESPONSE.c.event_id)
+        joined = joined.outerjoin(EVENT_TABLE, EVENT_TABLE.c.id == RESPONSE_TABLE.c.event_id)
     if citizens or scope.municipality is not None:
-        joined = joined.outerjoin(_CITIZEN, _CITIZEN_OF_RESPONSE)
+        joined = joined.outerjoin(CITIZEN_TABLE, _CITIZEN_OF_RESPONSE)
     return joined
 
 
@@ -110,7 +106,7 @@ def _filters(scope: Scope) -> list[ColumnElement[bool]]:
         owner = _MUNICIPALITY  # (a SQL expression, not a constant compared)
         filters.append(owner == scope.municipality)
     if scope.event_id is not None:
-        filters.append(_RESPONSE.c.event_id == scope.event_id)
+        filters.append(RESPONSE_TABLE.c.event_id == scope.event_id)
     return filters
 
 
@@ -135,12 +131,12 @@ def response_counts(session: Session, scope: Scope) -> list[ResponseCount]:
 
     (One query with ``started OR completed`` would merge both ranges row by row.)
     """
-    keys = [*_OWNER, _RESPONSE.c.flow_version_id]
-    finished = and_(_COMPLETED, _RESPONSE.c.completed_at < scope.end)
+    keys = [*_OWNER, RESPONSE_TABLE.c.flow_version_id]
+    finished = and_(_COMPLETED, RESPONSE_TABLE.c.completed_at < scope.end)
     started = (
         select(*keys, func.count(), _count_where(finished))
         .select_from(_responses(scope, citizens=True))
-        .where(_within(scope, _RESPONSE.c.started_at), *_filters(scope))
+        .where(_within(scope, RESPONSE_TABLE.c.started_at), *_filters(scope))
         .group_by(*keys)
     )
     completed = (
@@ -159,12 +155,14 @@ def response_counts(session: Session, scope: Scope) -> list[ResponseCount]:
 
 def _counted(scope: Scope) -> list[ColumnElement[bool]]:
     """The responses whose answers the period counts."""
-    return [_COMPLETED, _within(scope, _RESPONSE.c.completed_at), *_filters(scope)]
+    return [_COMPLETED, _within(scope, RESPONSE_TABLE.c.completed_at), *_filters(scope)]
 
 
 def _answers_of_counted(scope: Scope) -> Any:
     """Answers joined to their responses (and to what ``_OWNER`` reads)."""
-    return _responses(scope, citizens=True).join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
+    return _responses(scope, citizens=True).join(
+        ANSWER_TABLE, ANSWER_TABLE.c.response_id == RESPONSE_TABLE.c.id
+    )
 
 
 @dataclass(frozen=True)
@@ -192,22 +190,22 @@ def value_counts(
     """
     keys = [
         *_OWNER,
-        _RESPONSE.c.flow_version_id,
-        _ANSWER.c.question_id,
-        _ANSWER.c.number_value,
-        _ANSWER.c.bool_value,
+        RESPONSE_TABLE.c.flow_version_id,
+        ANSWER_TABLE.c.question_id,
+        ANSWER_TABLE.c.number_value,
+        ANSWER_TABLE.c.bool_value,
     ]
     statement = (
         select(*keys, func.count())
         .select_from(_answers_of_counted(scope))
         .where(
             *_counted(scope),
-            or_(_ANSWER.c.number_value.is_not(None), _ANSWER.c.bool_value.is_not(None)),
+            or_(ANSWER_TABLE.c.number_value.is_not(None), ANSWER_TABLE.c.bool_value.is_not(None)),
         )
         .group_by(*keys)
     )
     if types is not None:
-        statement = statement.where(_ANSWER.c.question_type.in_([t.value for t in types]))
+        statement = statement.where(ANSWER_TABLE.c.question_type.in_([t.value for t in types]))
     return [ValueCount(*row) for row in session.execute(statement)]
 
 
@@ -227,14 +225,14 @@ def text_counts(session: Session, scope: Scope) -> list[TextCount]:
     """Answers with a text, from the partial index of those (``ix_answer_texts``)."""
     keys = [
         *_OWNER,
-        _RESPONSE.c.flow_version_id,
-        _ANSWER.c.question_id,
-        _ANSWER.c.text_language,
+        RESPONSE_TABLE.c.flow_version_id,
+        ANSWER_TABLE.c.question_id,
+        ANSWER_TABLE.c.text_language,
     ]
     statement = (
         select(*keys, func.count())
         .select_from(_answers_of_counted(scope))
-        .where(*_counted(scope), _ANSWER.c.text_value.is_not(None))
+        .where(*_counted(scope), ANSWER_TABLE.c.text_value.is_not(None))
         .group_by(*keys)
     )
     return [TextCount(*row) for row in session.execute(statement)]
@@ -257,26 +255,26 @@ class OptionCount:
 def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     """Ticks per option of the counted responses: a multi-choice answer counts every option."""
     keys = [
-        _RESPONSE.c.event_id,
-        _RESPONSE.c.flow_version_id,
-        _ANSWER.c.question_id,
-        _CHOICE.c.option_id,
+        RESPONSE_TABLE.c.event_id,
+        RESPONSE_TABLE.c.flow_version_id,
+        ANSWER_TABLE.c.question_id,
+        ANSWER_CHOICE_TABLE.c.option_id,
     ]
     statement = (
-        select(*keys, func.count(), _count_where(_CHOICE.c.position == 0))
+        select(*keys, func.count(), _count_where(ANSWER_CHOICE_TABLE.c.position == 0))
         .select_from(
             _responses(scope, citizens=False)
-            .join(_ANSWER, _ANSWER.c.response_id == _RESPONSE.c.id)
-            .join(_CHOICE, _CHOICE.c.answer_id == _ANSWER.c.id)
+            .join(ANSWER_TABLE, ANSWER_TABLE.c.response_id == RESPONSE_TABLE.c.id)
+            .join(ANSWER_CHOICE_TABLE, ANSWER_CHOICE_TABLE.c.answer_id == ANSWER_TABLE.c.id)
         )
-        .where(*_counted(scope), _ANSWER.c.question_type.in_([t.value for t in CHOICE_TYPES]))
+        .where(*_counted(scope), ANSWER_TABLE.c.question_type.in_([t.value for t in CHOICE_TYPES]))
         .group_by(*keys)
     )
     return [OptionCount(*row) for row in session.execute(statement)]
 
 
 @dataclass(frozen=True)
-class EventCount:
+class EventFigures:
     """An event in the period with its registrations and responses up to the period's end."""
 
     id: int
@@ -290,54 +288,60 @@ class EventCount:
     responses: int  # completed before the period ended
 
 
-def event_counts(session: Session, scope: Scope, responded: Iterable[int]) -> list[EventCount]:
+def event_figures(session: Session, scope: Scope, responded: Iterable[int]) -> list[EventFigures]:
     """Events held in the period or listed in ``responded``, with their counts.
 
     Registrations and responses are counted for those events only, not for every event.
     """
-    held = _within(scope, _EVENT.c.starts_at)
+    held = _within(scope, EVENT_TABLE.c.starts_at)
     if scope.municipality is not None:
-        held = and_(held, func.coalesce(_EVENT.c.municipality, _UNKNOWN) == scope.municipality)
+        held = and_(held, func.coalesce(EVENT_TABLE.c.municipality, _UNKNOWN) == scope.municipality)
     if scope.event_id is not None:
-        held = and_(held, _EVENT.c.id == scope.event_id)
-    listed = select(_EVENT.c.id).where(or_(held, _EVENT.c.id.in_(list(responded))))
+        held = and_(held, EVENT_TABLE.c.id == scope.event_id)
+    listed = select(EVENT_TABLE.c.id).where(or_(held, EVENT_TABLE.c.id.in_(list(responded))))
     registrations = (
         select(
-            _REGISTRATION.c.event_id,
-            _count_where(_REGISTRATION.c.status.in_([s.value for s in ACTIVE])).label("held"),
-            _count_where(_REGISTRATION.c.status == RegistrationStatus.ATTENDED.value).label("came"),
+            REGISTRATION_TABLE.c.event_id,
+            _count_where(REGISTRATION_TABLE.c.status.in_([s.value for s in ACTIVE])).label("held"),
+            _count_where(REGISTRATION_TABLE.c.status == RegistrationStatus.ATTENDED.value).label(
+                "came"
+            ),
         )
-        .where(_REGISTRATION.c.event_id.in_(listed))
-        .group_by(_REGISTRATION.c.event_id)
+        .where(REGISTRATION_TABLE.c.event_id.in_(listed))
+        .group_by(REGISTRATION_TABLE.c.event_id)
         .subquery("registrations")
     )
     answered = (
-        select(_RESPONSE.c.event_id, func.count().label("done"))
-        .where(_COMPLETED, _RESPONSE.c.completed_at < scope.end, _RESPONSE.c.event_id.in_(listed))
-        .group_by(_RESPONSE.c.event_id)
+        select(RESPONSE_TABLE.c.event_id, func.count().label("done"))
+        .where(
+            _COMPLETED,
+            RESPONSE_TABLE.c.completed_at < scope.end,
+            RESPONSE_TABLE.c.event_id.in_(listed),
+        )
+        .group_by(RESPONSE_TABLE.c.event_id)
         .subquery("answered")
     )
     statement = (
         select(
-            _EVENT.c.id,
-            _EVENT.c.code,
-            _EVENT.c.title,
-            _EVENT.c.municipality,
-            _EVENT.c.flow_id,
-            _EVENT.c.starts_at,
+            EVENT_TABLE.c.id,
+            EVENT_TABLE.c.code,
+            EVENT_TABLE.c.title,
+            EVENT_TABLE.c.municipality,
+            EVENT_TABLE.c.flow_id,
+            EVENT_TABLE.c.starts_at,
             func.coalesce(registrations.c.held, 0),
             func.coalesce(registrations.c.came, 0),
             func.coalesce(answered.c.done, 0),
         )
         .select_from(
-            _EVENT.outerjoin(registrations, registrations.c.event_id == _EVENT.c.id).outerjoin(
-                answered, answered.c.event_id == _EVENT.c.id
-            )
+            EVENT_TABLE.outerjoin(
+                registrations, registrations.c.event_id == EVENT_TABLE.c.id
+            ).outerjoin(answered, answered.c.event_id == EVENT_TABLE.c.id)
         )
-        .where(_EVENT.c.id.in_(listed))
-        .order_by(_EVENT.c.starts_at, _EVENT.c.id)
+        .where(EVENT_TABLE.c.id.in_(listed))
+        .order_by(EVENT_TABLE.c.starts_at, EVENT_TABLE.c.id)
     )
-    return [EventCount(*row) for row in session.execute(statement)]
+    return [EventFigures(*row) for row in session.execute(statement)]
 
 
 def flow_versions(
@@ -347,9 +351,16 @@ def flow_versions(
 
     Version id -> (version number, the flow as published).
     """
-    of_versions = select(_VERSION.c.flow_id).where(_VERSION.c.id.in_(list(version_ids)))
-    statement = select(_VERSION.c.id, _VERSION.c.version, _VERSION.c.definition).where(
-        or_(_VERSION.c.flow_id.in_(of_versions), _VERSION.c.flow_id.in_(list(flow_ids)))
+    of_versions = select(FLOW_VERSION_TABLE.c.flow_id).where(
+        FLOW_VERSION_TABLE.c.id.in_(list(version_ids))
+    )
+    statement = select(
+        FLOW_VERSION_TABLE.c.id, FLOW_VERSION_TABLE.c.version, FLOW_VERSION_TABLE.c.definition
+    ).where(
+        or_(
+            FLOW_VERSION_TABLE.c.flow_id.in_(of_versions),
+            FLOW_VERSION_TABLE.c.flow_id.in_(list(flow_ids)),
+        )
     )
     return {
         version_id: (number, Flow.model_validate(definition))
@@ -360,7 +371,7 @@ def flow_versions(
 def municipality_names(session: Session) -> set[str]:
     """Municipalities events or citizens belong to, and ``unknown``."""
     named: Select[Any] = union(
-        select(_EVENT.c.municipality).where(_EVENT.c.municipality.is_not(None)),
-        select(_CITIZEN.c.municipality).where(_CITIZEN.c.municipality.is_not(None)),
+        select(EVENT_TABLE.c.municipality).where(EVENT_TABLE.c.municipality.is_not(None)),
+        select(CITIZEN_TABLE.c.municipality).where(CITIZEN_TABLE.c.municipality.is_not(None)),
     )  # type: ignore[assignment]
     return {UNKNOWN_MUNICIPALITY, *session.execute(named).scalars()}

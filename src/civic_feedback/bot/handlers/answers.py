@@ -12,13 +12,13 @@ from civic_feedback.bot.callbacks import AnswerCb, AnswerKind, database_id, smal
 from civic_feedback.bot.context import Context
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.replies import edit_prompt, send_prompt, update_ticks
-from civic_feedback.flows.engine import Button, Input, Pick, Problem, Rejected, Skip, Text
-from civic_feedback.flows.messages import problem_text
+from civic_feedback.flows.engine import Button, Input, Pick, RefusalReason, Rejected, Skip, Text
+from civic_feedback.flows.messages import refusal_text
 from civic_feedback.services.form_runs import Expected, Prompt
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
-_QUIET = {Problem.STALE, Problem.UNKNOWN_OPTION}
-_STALE = Rejected(Problem.STALE)
+_QUIET = {RefusalReason.STALE, RefusalReason.UNKNOWN_OPTION}
+_STALE = Rejected(RefusalReason.STALE)
 
 
 def _given(data: AnswerCb) -> Input | None:
@@ -39,7 +39,7 @@ def _expected(data: AnswerCb) -> Expected | None:
 
 
 def _refused(query: CallbackQuery, outcome: Rejected) -> AnswerCallbackQuery:
-    return query.answer(problem_text(outcome, _), show_alert=outcome.problem not in _QUIET)
+    return query.answer(refusal_text(outcome, _), show_alert=outcome.reason not in _QUIET)
 
 
 async def cb_answer(
@@ -116,12 +116,12 @@ async def msg_answer(message: Message, ctx: Context) -> None:
         return outcome, again
 
     outcome, again = await ctx.db(answer)
-    if outcome is None or (isinstance(outcome, Rejected) and outcome.problem is Problem.STALE):
+    if outcome is None or (isinstance(outcome, Rejected) and outcome.reason is RefusalReason.STALE):
         raise SkipHandler  # not in a form: the routers after this one decide what it is
     if isinstance(outcome, Prompt):
         await send_prompt(ctx.bot, message.chat.id, outcome)
     elif again is not None and again.question is not None:
-        await send_prompt(ctx.bot, message.chat.id, again, problem_text(outcome, _))
+        await send_prompt(ctx.bot, message.chat.id, again, refusal_text(outcome, _))
 
 
 async def msg_unknown_command(message: Message) -> None:

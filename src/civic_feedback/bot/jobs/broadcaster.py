@@ -19,7 +19,7 @@ from sqlmodel import Session
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.views.broadcast_report import progress_text, stop_keyboard
 from civic_feedback.services.broadcasts import (
-    Delivery,
+    ClaimedOutboxRow,
     claim_deliveries,
     next_broadcast,
     progress,
@@ -111,7 +111,7 @@ class Broadcaster:
         except TelegramAPIError as error:  # deleted, or unchanged since the last report
             log.info("broadcast_report_not_edited id=%s: %s", broadcast.id, error)
 
-    async def _deliver(self, broadcast: Broadcast, delivery: Delivery) -> bool:
+    async def _deliver(self, broadcast: Broadcast, delivery: ClaimedOutboxRow) -> bool:
         language = delivery.language or self.settings.interface_language
         text = broadcast.texts.get(language) or broadcast.texts[self.settings.interface_language]
         markup = await self._button(broadcast, language)
@@ -129,7 +129,9 @@ class Broadcaster:
         self._settle(delivery, OutboxState.SENT)
         return True
 
-    def _settle(self, delivery: Delivery, state: OutboxState, error: str | None = None) -> None:
+    def _settle(
+        self, delivery: ClaimedOutboxRow, state: OutboxState, error: str | None = None
+    ) -> None:
         with self.sessions.begin() as session:
             settle(session, delivery.outbox_id, state, error)
 

@@ -34,7 +34,7 @@ from civic_feedback.bot.views.inbox_texts import (
     post_view,
 )
 from civic_feedback.services.inbox import (
-    Delivery,
+    PendingInboxMessage,
     inbox_topics,
     mark_delivered,
     mark_failed,
@@ -85,7 +85,7 @@ class InboxCourier:
                 except _UnreachableError:
                     return delivered
 
-    async def _deliver(self, delivery: Delivery) -> int:
+    async def _deliver(self, delivery: PendingInboxMessage) -> int:
         if delivery.message.author == InboxAuthor.STAFF:
             return await self._to_citizen(delivery)
         return await self._to_staff(delivery)
@@ -96,7 +96,7 @@ class InboxCourier:
 
     # --- to the staff group -------------------------------------------------------------
 
-    async def _to_staff(self, delivery: Delivery) -> int:
+    async def _to_staff(self, delivery: PendingInboxMessage) -> int:
         group = self.group_of(delivery.item.municipality)
         if group is None:
             return 0  # waits for STAFF_CHATS
@@ -129,7 +129,7 @@ class InboxCourier:
 
     # --- to the citizen ---------------------------------------------------------------------
 
-    async def _to_citizen(self, delivery: Delivery) -> int:
+    async def _to_citizen(self, delivery: PendingInboxMessage) -> int:
         item, chat = delivery.item, delivery.citizen_telegram_id
         if chat is None:
             self._failed(delivery, "the citizen erased their data or wrote anonymously")
@@ -149,7 +149,7 @@ class InboxCourier:
         await self._refresh_post(delivery)
         return 1
 
-    async def _refresh_post(self, delivery: Delivery) -> None:
+    async def _refresh_post(self, delivery: PendingInboxMessage) -> None:
         """The post shows who answered (and the buttons again, if it was closed)."""
         if delivery.post is None:
             return
@@ -165,7 +165,7 @@ class InboxCourier:
         except TelegramBadRequest as error:  # not modified, or the post was deleted
             log.info("inbox_post_not_updated item=%s error=%s", delivery.item.id, error.message)
 
-    async def _tell_staff(self, delivery: Delivery, *, blocked: bool) -> None:
+    async def _tell_staff(self, delivery: PendingInboxMessage, *, blocked: bool) -> None:
         """A note under the staff member's answer in the group: it did not reach anyone."""
         source = delivery.message
         if source.source_chat_id is None or source.source_message_id is None:
@@ -191,7 +191,7 @@ class InboxCourier:
 
     async def _send(
         self,
-        delivery: Delivery,
+        delivery: PendingInboxMessage,
         chat: int,
         text: str,
         markup: InlineKeyboardMarkup | None,
@@ -229,6 +229,6 @@ class InboxCourier:
         log.info("inbox_delivered item=%s to=%s", delivery.item.id, delivery.message.author)
         return message.message_id
 
-    def _failed(self, delivery: Delivery, error: str) -> None:
+    def _failed(self, delivery: PendingInboxMessage, error: str) -> None:
         with self.sessions.begin() as session:
             mark_failed(session, delivery.message.id or 0, error)

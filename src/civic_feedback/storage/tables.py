@@ -1,0 +1,47 @@
+"""The tables behind the models, for the Core statements (bulk inserts, column selects,
+updates) that spare the ORM on busy paths: one typed handle per table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, inspect
+from sqlmodel import SQLModel
+
+from civic_feedback.storage.models import (
+    AnonymousReceipt,
+    Answer,
+    AnswerChoice,
+    Citizen,
+    Conversation,
+    Event,
+    FlowVersion,
+    InboxItem,
+    InboxMessage,
+    Notification,
+    Outbox,
+    ProcessedUpdate,
+    Registration,
+    Response,
+)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
+
+
+ANONYMOUS_RECEIPT_TABLE = _table(AnonymousReceipt)
+ANSWER_TABLE = _table(Answer)
+ANSWER_CHOICE_TABLE = _table(AnswerChoice)
+CITIZEN_TABLE = _table(Citizen)
+CONVERSATION_TABLE = _table(Conversation)
+EVENT_TABLE = _table(Event)
+FLOW_VERSION_TABLE = _table(FlowVersion)
+INBOX_ITEM_TABLE = _table(InboxItem)
+INBOX_MESSAGE_TABLE = _table(InboxMessage)
+NOTIFICATION_TABLE = _table(Notification)
+OUTBOX_TABLE = _table(Outbox)
+PROCESSED_UPDATE_TABLE = _table(ProcessedUpdate)
+REGISTRATION_TABLE = _table(Registration)
+RESPONSE_TABLE = _table(Response)
