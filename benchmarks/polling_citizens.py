@@ -51,26 +51,19 @@ def civic_bot(
     src: Path | None = None,
     profile: Path | None = None,
     env: dict[str, str] | None = None,
+    module: str = "civic_feedback.bot",
 ) -> BotProcess:
     """feedback-bot on SQLite in ``workdir``; from another checkout's ``src`` when given (to
-    compare with an earlier version), under cProfile when ``profile`` names the output."""
+    compare with an earlier version); ``module`` is what runs (``benchmarks.civic_polling``:
+    its pace out of the way, and under cProfile when ``profile`` names the output)."""
     path = f"{src}:{ROOT}" if src else str(ROOT)
+    profiled = {} if profile is None else {"PROFILE_OUT": str(profile)}
 
     class Civic(BotProcess):
         def program(self) -> list[str]:
-            if profile is None:
-                return [sys.executable, "-m", "civic_feedback.bot"]
-            return [
-                sys.executable,
-                "-m",
-                "cProfile",
-                "-o",
-                str(profile),
-                "-m",
-                "civic_feedback.bot",
-            ]
+            return [sys.executable, "-m", module]
 
-    return Civic(tg.url, workdir, PYTHONPATH=path, **(env or {}))
+    return Civic(tg.url, workdir, PYTHONPATH=path, **profiled, **(env or {}))
 
 
 class BareBot(BotProcess):
