@@ -126,20 +126,29 @@ class RateLimiter:
         return None, soonest
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
-        if waiter.counted:
-            # One interval apart, never two at once (a late wake-up banks no slot).
-            self._next = max(self._next, now) + self.interval
-        if waiter.chat_id is not None:
-            rate, _ = _chat_limit(waiter.chat_id)
-            self._chats[waiter.chat_id] = max(self._chats.get(waiter.chat_id, now), now) + 1 / rate
-            if len(self._chats) > 10_000:  # forget chats whose limit no longer binds
-                self._chats = {c: t for c, t in self._chats.items() if t > now}
+        self._use(waiter.chat_id, waiter.counted, now)
         if not waiter.granted.done():
             waiter.granted.set_result(None)
+
+    def _use(self, chat_id: ChatId | None, counted: bool, now: float) -> None:
+        """A message goes now: the next one waits its interval, and its chat's limit."""
+        if counted:
+            # One interval apart, never two at once (a late wake-up banks no slot).
+            self._next = max(self._next, now) + self.interval
+        if chat_id is not None:
+            rate, _ = _chat_limit(chat_id)
+            self._chats[chat_id] = max(self._chats.get(chat_id, now), now) + 1 / rate
+            if len(self._chats) > 10_000:  # forget chats whose limit no longer binds
+                self._chats = {c: t for c, t in self._chats.items() if t > now}
 
     # ---------------------------------------------------------------- the gate
 
     async def _take(self, chat_id: ChatId | None, *, counted: bool, background: bool) -> None:
+        if not self._replies and not self._background:  # nobody waits: no queue, no gate
+            now = self._now()
+            if self.ready_at(chat_id, counted=counted) <= now:
+                self._use(chat_id, counted, now)
+                return
         waiter = _Waiter(chat_id, counted, asyncio.get_running_loop().create_future())
         queue = self._background if background else self._replies
         queue.append(waiter)
