@@ -1,8 +1,12 @@
-"""The floor of ``startup.py``: a bare aiogram echo bot on long polling, nothing else.
+"""The floor: a bare aiogram bot on long polling, nothing else.
 
-No civic-feedback import, no database, no settings: aiogram, one handler, and
-``start_polling`` against ``TELEGRAM_API_URL`` with ``BOT_TOKEN``. What it takes to reach its
-first ``getUpdates``, and the memory it then holds, is what the framework alone costs.
+No civic-feedback import, no database, no settings: aiogram, two handlers, and
+``start_polling`` against ``TELEGRAM_API_URL`` with ``BOT_TOKEN``. A message is answered
+with one message carrying a button; a press of it with ``answerCallbackQuery`` and one edit,
+button and all: the Bot API calls civic-feedback makes for a typed answer and for a press.
+What it takes to reach its first ``getUpdates`` (``startup.py``), the memory it then holds,
+and how many citizens' steps a second it answers (``polling_steps.py``) is what the
+framework alone costs.
 
     python -m benchmarks.echo_polling
 """
@@ -15,7 +19,11 @@ import os
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+NEXT = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text="Next", callback_data="next")]]
+)
 
 
 async def poll() -> None:
@@ -25,7 +33,13 @@ async def poll() -> None:
 
     @dispatcher.message()
     async def echo(message: Message) -> None:
-        await message.answer(message.text or "?")
+        await message.answer(message.text or "?", reply_markup=NEXT)
+
+    @dispatcher.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(f"{query.message.text}.", reply_markup=NEXT)
 
     await dispatcher.start_polling(bot)  # stops on SIGTERM, as feedback-bot does
 

@@ -136,14 +136,19 @@ async def test_same_update_delivered_twice_stores_one_answer(
     assert "update_duplicate" in bot.log()
 
 
-async def test_150_citizens_at_once_under_telegram_rate_limit_all_finish(
+async def test_100_citizens_at_once_keep_under_telegram_rate_limit_and_all_finish(
     tg: FakeTelegram, bot: BotProcess
 ) -> None:
     tg.global_rate = 30  # Telegram's cap on messages per second, with 429 beyond it
-    citizens = [CitizenDriver(tg, 7000 + n) for n in range(150)]
+    citizens = [CitizenDriver(tg, 7000 + n) for n in range(100)]
 
-    # 150 citizens x 7 messages at 30/s is about 35 s of sending
+    # 100 citizens x 8 messages at BROADCAST_RATE (25/s) is about 32 s of sending
     await asyncio.gather(*(answer_event_satisfaction(c, str(4 + c.id % 2), 120) for c in citizens))
 
     assert_answered_once(bot.export("event-satisfaction"), citizens)
-    assert tg.too_many_requests > 0  # the limit was really hit, and retried through
+    # The bot keeps to its pace instead of learning Telegram's limit from refusals (without
+    # the pace: over a thousand 429s). Requests that left one after another can still reach
+    # Telegram bunched together on a busy machine: a refusal or two is retried through.
+    assert tg.too_many_requests <= 3
+    # One message per reply: the privacy notice, then an edit for each of seven presses.
+    assert [tg.count_message_calls(c.id) for c in citizens] == [8] * len(citizens)

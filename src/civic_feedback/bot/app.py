@@ -16,6 +16,7 @@ from aiogram.enums import ParseMode
 from sqlmodel import Session
 
 from civic_feedback.bot.client.late_presses import LatePressAnswers
+from civic_feedback.bot.client.paced_requests import PacedRequests
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.dispatcher import create_dispatcher
@@ -44,8 +45,8 @@ log = logging.getLogger(__name__)
 def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = None) -> Bot:
     """A Bot talking to ``api_url`` (TELEGRAM_API_URL) or the public Bot API, with retries.
 
-    With ``limiter``, a 429 on any call also holds back the paced senders (broadcasts,
-    reminders), since Telegram's limit is for the whole bot.
+    With ``limiter``, every message goes at its pace (replies first, then broadcasts and
+    reminders), and a 429 on any call holds all of them back: Telegram's limit is the bot's.
     """
     api = TelegramAPIServer.from_base(api_url.rstrip("/")) if api_url else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
@@ -55,9 +56,12 @@ def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = No
 
 def add_request_middlewares(session: BaseSession, limiter: RateLimiter | None = None) -> None:
     """Every Bot API call goes through these, outermost first: a press answered too late
-    is dropped, then 429s and network errors are retried."""
+    is dropped, then 429s and network errors are retried, then (with ``limiter``) each
+    attempt at a message waits for its turn."""
     session.middleware(LatePressAnswers())
     session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
+    if limiter is not None:
+        session.middleware(PacedRequests(limiter))
 
 
 def _install_forms(session: Session) -> None:

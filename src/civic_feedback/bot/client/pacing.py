@@ -1,34 +1,196 @@
-"""One pace for everything the bot sends on its own: at most BROADCAST_RATE messages a second."""
+"""One pace for every message the bot sends: BROADCAST_RATE a second in all, replies first.
+
+Telegram lets a bot send about 30 messages a second over all chats, about one a second to
+one chat (short bursts pass) and 20 a minute to one group. :class:`RateLimiter` hands out
+the turns to send so that the bot keeps to that on its own side, instead of learning it
+from 429 answers:
+
+* at most ``rate`` counted messages a second over all chats, one interval apart;
+* in one chat, on average one a second with bursts of three (a group or a channel: one
+  every three seconds);
+* conversation replies first: a citizen never waits behind a broadcast; broadcasts,
+  reminders, digests and staff deliveries (background senders) take what replies leave.
+
+Background senders call :meth:`RateLimiter.wait` before they claim what they send (so a crash
+can only lose what was on its way), and the message they then send rides on that turn.
+Everything else sent through the Bot API session is a reply, paced by
+:class:`civic_feedback.bot.client.paced_requests.PacedRequests`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+ChatId = int | str
+
+PRIVATE_CHAT_RATE = 1.0  # messages a second to one person, on average...
+PRIVATE_CHAT_BURST = 3  # ...with this many at once (a citizen ticking options quickly)
+GROUP_CHAT_RATE = 20 / 60  # Telegram: no more than 20 messages a minute to one group
+GROUP_CHAT_BURST = 1
+
+
+@dataclass
+class _Waiter:
+    chat_id: ChatId | None
+    counted: bool  # takes one of the ``rate`` a second (False: its background turn did)
+    granted: asyncio.Future[None] = field(repr=False)
+
+
+@dataclass
+class _BackgroundTurn:
+    """A background sender's turn, taken before it claimed what it sends; its next message
+    goes on it."""
+
+    spent: bool = False
+
+
+_TURN: contextvars.ContextVar[_BackgroundTurn | None] = contextvars.ContextVar(
+    "background_turn", default=None
+)
 
 
 class RateLimiter:
-    """Lets senders through one at a time, 1/rate seconds apart.
+    """Hands out turns to send: ``rate`` a second in all, per-chat limits, replies first.
 
-    A slot is taken only when its sender goes: after a pause of the event loop the senders
-    that waited go one interval apart, not all at once (which would break Telegram's limit).
+    ``clock`` and ``sleep`` default to the event loop's; tests pass their own.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
         self.interval = 1 / rate
-        self._next: float | None = None  # when the next sender may go
-        self._turn = asyncio.Lock()
+        self._clock = clock
+        self._sleep = sleep or asyncio.sleep
+        self._next = float("-inf")  # when the next counted message may go
+        self._held = float("-inf")  # no message before this (Telegram answered 429)
+        self._chats: dict[ChatId, float] = {}  # chat -> its theoretical next send (GCRA)
+        self._replies: deque[_Waiter] = deque()
+        self._background: deque[_Waiter] = deque()
+        self._arrived = asyncio.Event()
+        self._gate: asyncio.Task[None] | None = None
 
-    def pause(self, seconds: float) -> None:
-        """Telegram said to wait (429): nobody goes before that time has passed."""
-        until = asyncio.get_running_loop().time() + seconds
-        self._next = until if self._next is None else max(self._next, until)
+    # ---------------------------------------------------------------- senders
 
     async def wait(self) -> None:
-        async with self._turn:
-            loop = asyncio.get_running_loop()
-            if self._next is None:
-                self._next = loop.time()  # the first sender goes at once
-            delay = self._next - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            # Keep to the schedule (no drift), but never bank more than one slot after a pause.
-            self._next = max(self._next, loop.time() - self.interval) + self.interval
+        """A background sender's turn (broadcast, reminder, digest, staff delivery): after
+        the replies waiting now. The next message this task sends goes on it."""
+        await self._take(None, counted=True, background=True)
+        _TURN.set(_BackgroundTurn())
+
+    async def turn_to_send(self, chat_id: ChatId | None) -> None:
+        """Wait before a message to ``chat_id`` goes: a reply's turn, or, in a background
+        sender, the turn it already has (its chat's limit still applies)."""
+        turn = _TURN.get()
+        if turn is None:
+            await self._take(chat_id, counted=True, background=False)
+        elif not turn.spent:
+            turn.spent = True
+            await self._take(chat_id, counted=False, background=True)
+        else:  # a second message on one background turn
+            await self._take(chat_id, counted=True, background=True)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said to wait (429): no message goes before that time has passed."""
+        self._held = max(self._held, self._now() + seconds)
+        self._arrived.set()
+
+    # ---------------------------------------------------------------- decisions
+
+    def ready_at(self, chat_id: ChatId | None, *, counted: bool) -> float:
+        """The earliest time a message to ``chat_id`` may go, as things stand."""
+        at = max(self._held, self._next) if counted else self._held
+        if chat_id is not None and chat_id in self._chats:
+            rate, burst = _chat_limit(chat_id)
+            at = max(at, self._chats[chat_id] - (burst - 1) / rate)
+        return at
+
+    def _choose(self, now: float) -> tuple[_Waiter | None, float]:
+        """The waiter who goes now (replies before background, first come first), or None
+        and when to look again."""
+        soonest = float("inf")
+        for queue in (self._replies, self._background):
+            for waiter in queue:
+                at = self.ready_at(waiter.chat_id, counted=waiter.counted)
+                if at <= now:
+                    queue.remove(waiter)
+                    return waiter, now
+                soonest = min(soonest, at)
+        return None, soonest
+
+    def _grant(self, waiter: _Waiter, now: float) -> None:
+        self._use(waiter.chat_id, waiter.counted, now)
+        if not waiter.granted.done():
+            waiter.granted.set_result(None)
+
+    def _use(self, chat_id: ChatId | None, counted: bool, now: float) -> None:
+        """A message goes now: the next one waits its interval, and its chat's limit."""
+        if counted:
+            # One interval apart, never two at once (a late wake-up banks no slot).
+            self._next = max(self._next, now) + self.interval
+        if chat_id is not None:
+            rate, _ = _chat_limit(chat_id)
+            self._chats[chat_id] = max(self._chats.get(chat_id, now), now) + 1 / rate
+            if len(self._chats) > 10_000:  # forget chats whose limit no longer binds
+                self._chats = {c: t for c, t in self._chats.items() if t > now}
+
+    # ---------------------------------------------------------------- the gate
+
+    async def _take(self, chat_id: ChatId | None, *, counted: bool, background: bool) -> None:
+        if not self._replies and not self._background:  # nobody waits: no queue, no gate
+            now = self._now()
+            if self.ready_at(chat_id, counted=counted) <= now:
+                self._use(chat_id, counted, now)
+                return
+        waiter = _Waiter(chat_id, counted, asyncio.get_running_loop().create_future())
+        queue = self._background if background else self._replies
+        queue.append(waiter)
+        if self._gate is None or self._gate.done():
+            self._gate = asyncio.create_task(self._open_gate())
+        else:
+            self._arrived.set()
+        try:
+            await waiter.granted
+        except asyncio.CancelledError:
+            if waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    async def _open_gate(self) -> None:
+        """Lets the waiters through one by one while there are any."""
+        while self._replies or self._background:
+            now = self._now()
+            waiter, look_again = self._choose(now)
+            if waiter is not None:
+                self._grant(waiter, now)
+                continue
+            self._arrived.clear()
+            await self._nap(look_again - now)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep until ``seconds`` have passed or a new waiter (or a 429) came."""
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        woken = asyncio.ensure_future(self._arrived.wait())
+        try:
+            await asyncio.wait({sleeper, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            woken.cancel()
+
+    def _now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+
+def _chat_limit(chat_id: ChatId) -> tuple[float, int]:
+    """Messages a second and burst for a chat: people have positive ids, groups and
+    channels negative ones (or an @username)."""
+    if isinstance(chat_id, int) and chat_id > 0:
+        return PRIVATE_CHAT_RATE, PRIVATE_CHAT_BURST
+    return GROUP_CHAT_RATE, GROUP_CHAT_BURST
