@@ -77,7 +77,7 @@ class UnitSession(Session):
     an error, rolled back when it raises."""
 
     def __exit__(self, type_: object, value: object, traceback: object) -> None:
-        if type_ is None:
+        if type_ is None and self.is_active:  # not after a failed flush the test caught
             self.commit()
         super().__exit__(type_, value, traceback)
 

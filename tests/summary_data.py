@@ -103,6 +103,7 @@ class WeekData:
         self.session = session
         self.flow: Flow = load_flow_text(flow_text)
         self.version_id = publish_flow(session, self.flow).version_id
+        session.commit()
         self._ids = count(1)
 
     def publish(self, flow: Flow) -> None:

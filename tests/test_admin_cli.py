@@ -311,7 +311,9 @@ def test_flows_publish_publishes_nothing_when_one_file_is_bad(upgraded: Cli) -> 
 
 def test_flows_list_shows_the_published_forms(upgraded: Cli, cli_db: Session) -> None:
     publish_flow(cli_db, load_flow_text(DEMO))
+    cli_db.commit()
     publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION), listed=False)
+    cli_db.commit()
 
     run = upgraded("flows", "list")
 
@@ -370,6 +372,7 @@ def test_export_of_a_form_without_responses_writes_an_empty_json_list(
     upgraded: Cli, cli_db: Session
 ) -> None:
     publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
+    cli_db.commit()
 
     run = upgraded("export", "--flow", "event-satisfaction", "--format", "json", "-o", "out.json")
 
@@ -381,6 +384,7 @@ def test_export_csv_starts_with_a_bom_so_excel_reads_cyrillic(
     upgraded: Cli, cli_db: Session
 ) -> None:
     publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
+    cli_db.commit()
     answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
 
     run = upgraded("export", "--flow", "event-satisfaction", "-o", "out.csv")
@@ -401,6 +405,7 @@ def test_export_reads_the_sqlite_file_without_mapping_it_into_memory(
 ) -> None:
     """An export reads every row once: mapped, the whole file would count as its memory."""
     publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
+    cli_db.commit()
     answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
     mapped: list[int] = []
 
@@ -443,6 +448,7 @@ def test_export_of_an_event_needs_no_flow_and_writes_a_workbook(
     upgraded: Cli, cli_db: Session
 ) -> None:
     install_library(cli_db)
+    cli_db.commit()
     event = add_event(
         cli_db,
         Event(
@@ -455,7 +461,9 @@ def test_export_of_an_event_needs_no_flow_and_writes_a_workbook(
             flow_id="event-satisfaction",
         ),
     )
+    cli_db.commit()
     citizen = add_citizen(cli_db, telegram_id=424242, language="bg")
+    cli_db.commit()
     steps: list[Step] = [
         Button("2"),
         Button("7"),
@@ -484,6 +492,7 @@ def test_export_with_telegram_ids_warns_that_the_file_holds_personal_data(
     upgraded: Cli, cli_db: Session
 ) -> None:
     install_library(cli_db)
+    cli_db.commit()
     answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
 
     run = upgraded(

@@ -329,6 +329,7 @@ def test_a_finished_broadcast_cannot_be_cancelled(cli: Cli, db: Session) -> None
     (broadcast,) = queued(db)
     deliver(db, [SENT] * 2)
     assert claim_deliveries(db, broadcast, 10) == []  # the last, empty claim: done
+    db.commit()
 
     run = cli("broadcast", "cancel", str(broadcast.id))
 

@@ -339,6 +339,7 @@ def test_claiming_takes_rows_in_id_order_marks_them_sending_and_never_returns_th
         (1001, "bg"), (1002, "en"), (1003, None), (1004, "tr"),
     }  # fmt: skip
     assert claim_deliveries(db, broadcast, 3) == []
+    db.commit()
     assert read.broadcast(broadcast).state == BroadcastState.DONE
 
 
@@ -371,6 +372,7 @@ def test_a_citizen_who_sends_stop_after_queueing_is_not_claimed(db: Session, rea
     db.commit()
 
     assert [d.chat_id for d in claim_deliveries(db, broadcast, 10)] == [boris.telegram_id]
+    db.commit()
 
 
 def test_settling_records_sent_failed_and_the_error(db: Session, read: Read) -> None:
@@ -401,6 +403,7 @@ def test_an_unreachable_citizen_is_marked_and_their_pending_rows_everywhere_too(
     ana, boris = citizens(2, db)
     first, second = new_broadcast(db), new_broadcast(db, "language=en")
     to_ana = next(d for d in claim_deliveries(db, first, 10) if d.chat_id == ana.telegram_id)
+    db.commit()
 
     settle(db, to_ana.outbox_id, UNREACHABLE, "blocked the bot")
     db.commit()
@@ -410,6 +413,7 @@ def test_an_unreachable_citizen_is_marked_and_their_pending_rows_everywhere_too(
     assert read.states(first) == {ana.id: UNREACHABLE, boris.id: SENDING}
     assert read.states(second) == {ana.id: UNREACHABLE, boris.id: PENDING}
     assert [d.chat_id for d in claim_deliveries(db, second, 10)] == [boris.telegram_id]
+    db.commit()
     third = new_broadcast(db)
     db.commit()
     assert read.states(third) == {boris.id: PENDING}  # and no later broadcast reaches them
@@ -454,6 +458,7 @@ def test_cancelling_stops_only_the_rows_not_yet_handed_to_telegram(db: Session, 
     assert read.broadcast(broadcast).state == BroadcastState.CANCELLED
     assert next_broadcast(db, NOW + timedelta(days=1)) is None
     assert cancel_broadcast(db, broadcast) == 0  # nothing left to cancel
+    db.commit()
 
 
 def test_progress_counts_sending_as_sent_and_says_how_many_are_left(

@@ -578,4 +578,5 @@ async def test_a_citizen_who_blocked_the_bot_and_comes_back_gets_reminders_again
     with tg.sessions() as session:
         due = event.starts_at - timedelta(hours=24)
         claimed = claim_due(session, due, lambda *_: False).to_send
+        session.commit()
     assert [c.kind for c in claimed] == [NotificationKind.REMINDER]

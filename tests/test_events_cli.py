@@ -108,6 +108,7 @@ def insert_event(
             reminder_offsets=[24 * 3600, 3600],
         ),
     )
+    session.commit()
     return event.code
 
 
@@ -234,6 +235,7 @@ def test_events_list_shows_each_event_with_its_registrations(cli: Cli, cli_db: S
     event = stored_event(cli_db, full)
     first_citizen = cli_db.exec(select(Citizen).where(Citizen.telegram_id == 1)).one()
     REGISTRAR.check_in(cli_db, first_citizen, event, event.starts_at)
+    cli_db.commit()
 
     run = cli("events", "list")
 
@@ -309,6 +311,7 @@ async def test_events_show_prints_details_counts_and_the_three_links(
     citizens_register(cli_db, code, 1, 2)
     event = stored_event(cli_db, code)
     claim_due(cli_db, event.starts_at, lambda *_: False)  # the bot was down: both missed
+    cli_db.commit()
 
     run = await run_cli(cli, "events", "show", code)
 

@@ -222,6 +222,7 @@ def respond(
         session, telegram_id=telegram_id, language="en"
     )
     prompt = prompt_of(runs.start(session, person, flow_id, language="en"))
+    session.commit()
     response_id = prompt.response_id
     answered = 0
     while prompt.question is not None and (stop_after is None or answered < stop_after):
@@ -230,9 +231,12 @@ def respond(
         if isinstance(action, tuple):
             for index in action:
                 prompt = prompt_of(runs.toggle(session, person, index, expected))
+                session.commit()
             prompt = prompt_of(runs.done(session, person, expected))
+            session.commit()
         else:
             prompt = prompt_of(runs.answer(session, person, action, expected))
+            session.commit()
         answered += 1
     return response_id
 

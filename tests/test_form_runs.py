@@ -90,8 +90,14 @@ def prompt_of(outcome: Any) -> Prompt:
     return outcome
 
 
+def step(session: Session, outcome: Any) -> Prompt:
+    """A step's prompt, the step committed as the bot's unit of work commits it."""
+    session.commit()
+    return prompt_of(outcome)
+
+
 def start(runs: FormRuns, session: Session, citizen: Citizen, flow_id: str) -> Prompt:
-    return prompt_of(runs.start(session, citizen, flow_id, language="en"))
+    return step(session, runs.start(session, citizen, flow_id, language="en"))
 
 
 def expected(prompt: Prompt) -> Expected:
@@ -109,9 +115,9 @@ def act(
     """Answer the prompt's question as the bot would: press buttons or send a message."""
     if isinstance(action, tuple):
         for index in action:
-            prompt = prompt_of(runs.toggle(session, citizen, index, expected(prompt)))
-        return prompt_of(runs.done(session, citizen, expected(prompt)))
-    return prompt_of(runs.answer(session, citizen, action, expected(prompt)))
+            prompt = step(session, runs.toggle(session, citizen, index, expected(prompt)))
+        return step(session, runs.done(session, citizen, expected(prompt)))
+    return step(session, runs.answer(session, citizen, action, expected(prompt)))
 
 
 def answer_to_the_end(
@@ -173,6 +179,7 @@ def test_start_uses_the_forms_default_language_when_the_citizens_is_not_offered(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
     prompt = prompt_of(runs.start(session, citizen, "event-satisfaction", language="de"))
+    session.commit()
 
     assert prompt.language == "bg"
 
@@ -181,16 +188,20 @@ def test_start_of_an_unknown_form_is_refused(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
     assert runs.start(session, citizen, "no-such-form", language="en") is Refusal.UNKNOWN_FORM
+    session.commit()
 
 
-def test_start_gives_a_citizen_met_in_this_very_update_an_id_and_commits_it(
+def test_start_gives_a_citizen_met_in_this_very_update_an_id_in_the_callers_transaction(
     runs: FormRuns, session: Session, sessions: sessionmaker[Session]
 ) -> None:
     newcomer = add_citizen(session, telegram_id=2002, language="en")  # not flushed yet
+
+    runs.start(session, newcomer, "event-satisfaction", language="en")
+
+    assert newcomer.id is not None  # flushed: the conversation row needed it
+    with sessions() as other:  # nothing is visible before the caller commits
+        assert find_citizen(other, 2002) is None
     session.commit()
-
-    start(runs, session, newcomer, "event-satisfaction")
-
     with sessions() as other:
         stored = find_citizen(other, 2002)
         assert stored is not None
@@ -235,18 +246,21 @@ def test_a_low_rating_also_asks_what_to_improve(
     ]
 
 
-def test_each_answer_is_committed_before_answer_returns(
+def test_an_answer_is_written_in_the_callers_transaction_and_stored_by_its_commit(
     runs: FormRuns, session: Session, sessions: sessionmaker[Session], citizen: Citizen
 ) -> None:
     prompt = start(runs, session, citizen, "event-satisfaction")
 
     after = prompt_of(runs.answer(session, citizen, Button("4"), expected(prompt)))
 
-    with sessions() as other:  # another connection sees it: nothing waits for a later commit
+    assert not session.new  # written, not left for a later flush
+    assert not session.dirty
+    with sessions() as other:
+        assert stored_answers(other, prompt.response_id) == {}
+    session.commit()
+    with sessions() as other:
         assert stored_answers(other, prompt.response_id) == {"overall": 4}
     assert question_id(after) == "recommend"
-    assert not session.new
-    assert not session.dirty
 
 
 def test_a_skipped_question_is_stored_as_no_answer(
@@ -283,8 +297,8 @@ def test_ticks_are_a_committed_draft_and_done_stores_them_in_flow_order(
     prompt = act(runs, session, citizen, prompt, Button("9"))
     assert question_id(prompt) == "most_useful"
 
-    prompt = prompt_of(runs.toggle(session, citizen, 3, expected(prompt)))  # answers
-    prompt = prompt_of(runs.toggle(session, citizen, 0, expected(prompt)))  # information
+    prompt = step(session, runs.toggle(session, citizen, 3, expected(prompt)))  # answers
+    prompt = step(session, runs.toggle(session, citizen, 0, expected(prompt)))  # information
 
     assert prompt.draft == ("answers", "information")
     with sessions() as other:
@@ -293,7 +307,7 @@ def test_ticks_are_a_committed_draft_and_done_stores_them_in_flow_order(
         assert conversation.draft == ["answers", "information"]
         assert stored_answers(other, prompt.response_id) == {"overall": 5, "recommend": 9}
 
-    after = prompt_of(runs.done(session, citizen, expected(prompt)))
+    after = step(session, runs.done(session, citizen, expected(prompt)))
 
     assert question_id(after) == "organisation"
     with sessions() as other:
@@ -309,12 +323,12 @@ def test_ticking_again_unticks_and_one_tick_too_many_is_refused(
     prompt = start(runs, session, citizen, "event-satisfaction")
     prompt = act(runs, session, citizen, prompt, Button("5"))
     prompt = act(runs, session, citizen, prompt, Button("9"))
-    prompt = prompt_of(runs.toggle(session, citizen, 0, expected(prompt)))
-    prompt = prompt_of(runs.toggle(session, citizen, 1, expected(prompt)))
+    prompt = step(session, runs.toggle(session, citizen, 0, expected(prompt)))
+    prompt = step(session, runs.toggle(session, citizen, 1, expected(prompt)))
 
     too_many = runs.toggle(session, citizen, 2, expected(prompt))
     session.commit()
-    unticked = prompt_of(runs.toggle(session, citizen, 0, expected(prompt)))
+    unticked = step(session, runs.toggle(session, citizen, 0, expected(prompt)))
 
     assert too_many == Rejected(RefusalReason.TOO_MANY_CHOICES, {"max": 2})
     assert unticked.draft == ("discussion",)
@@ -386,7 +400,7 @@ def test_a_restart_resumes_the_citizen_at_the_question_they_were_on(
     prompt = start(runs, session, citizen, "event-satisfaction")
     prompt = act(runs, session, citizen, prompt, Button("3"))
     prompt = act(runs, session, citizen, prompt, Button("8"))
-    prompt = prompt_of(runs.toggle(session, citizen, 4, expected(prompt)))
+    prompt = step(session, runs.toggle(session, citizen, 4, expected(prompt)))
 
     # The process dies: a new catalog and FormRuns, a new session, the citizen read again.
     restarted = FormRuns(FlowCatalog(), KEY)

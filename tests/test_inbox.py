@@ -128,6 +128,7 @@ def test_a_typed_message_is_a_draft_until_sent_with_a_topic_and_is_never_deliver
     assert delivery.post is None
     assert delivery.citizen_telegram_id == 5001
     assert send_draft(session, citizen, draft.id or 0, "other") is None  # the button again
+    session.commit()
 
 
 def test_a_new_draft_replaces_the_older_one_and_dropping_removes_it(
@@ -141,7 +142,9 @@ def test_a_new_draft_replaces_the_older_one_and_dropping_removes_it(
     other = add_citizen(session, telegram_id=5002, language="en")
     session.commit()
     assert not drop_draft(session, other, second.id or 0)  # only its author drops it
+    session.commit()
     assert drop_draft(session, citizen, second.id or 0)
+    session.commit()
     assert session.exec(select(InboxMessage)).all() == []
 
 

@@ -110,7 +110,10 @@ def answered_with(runs: FormRuns) -> Callable[[Session, Citizen, Event], bool]:
 
 
 def claim(session: Session, now: datetime, runs: FormRuns) -> list[Claimed]:
-    return claim_due(session, now, answered_with(runs)).to_send
+    """Claim what is due, committed as the worker's claim is."""
+    claimed = claim_due(session, now, answered_with(runs)).to_send
+    session.commit()
+    return claimed
 
 
 def who(claimed: list[Claimed]) -> list[tuple[NotificationKind, int]]:
@@ -169,7 +172,9 @@ def test_what_is_due_is_claimed_soonest_first_and_at_most_limit_at_a_time(
     an_hour_before = event.starts_at - timedelta(hours=1)
 
     first = claim_due(db, an_hour_before, answered_with(runs), limit=4).to_send
+    db.commit()
     rest = claim_due(db, an_hour_before, answered_with(runs), limit=4).to_send
+    db.commit()
 
     assert len(first) == 4
     assert len(rest) == 2

@@ -232,6 +232,7 @@ def test_registering_after_the_start_plans_only_the_invitation(db: Session, stor
     event = new_event(db, starts_in=timedelta(minutes=-30), lasts=timedelta(hours=2))
 
     assert REGISTRAR.register(db, ana, event, NOW) is Outcome.REGISTERED
+    db.commit()
 
     assert stored.plan(event, ana) == [invitation(event)]
 
@@ -252,9 +253,9 @@ def test_registering_twice_is_already_and_changes_nothing(db: Session, stored: S
 def test_a_citizen_met_in_this_very_update_can_register(db: Session, stored: Stored) -> None:
     event = new_event(db)
     newcomer = add_citizen(db, telegram_id=1009, language="bg")  # not committed, no id yet
-    db.commit()
 
     assert REGISTRAR.register(db, newcomer, event, NOW) is Outcome.REGISTERED
+    db.commit()
     assert stored.status(event, newcomer) == RegistrationStatus.REGISTERED
 
 
@@ -276,6 +277,7 @@ def test_when_the_event_is_full_the_next_citizen_is_waitlisted_with_nothing_plan
     assert stored.status(event, boris) == RegistrationStatus.WAITLISTED
     assert stored.notes(event, boris) == []
     assert REGISTRAR.register(db, boris, event, NOW + timedelta(minutes=2)) is Outcome.ALREADY
+    db.commit()
 
 
 def test_a_freed_place_goes_to_the_first_on_the_waiting_list_who_is_told_at_once(
@@ -417,11 +419,13 @@ def test_cancelling_without_a_registration_is_not_registered(db: Session) -> Non
     ana, event = new_citizen(db, 1001), new_event(db)
 
     assert REGISTRAR.cancel(db, ana, event, NOW) is Outcome.NOT_REGISTERED
+    db.commit()
     REGISTRAR.register(db, ana, event, NOW)
     db.commit()
     REGISTRAR.cancel(db, ana, event, NOW)
     db.commit()
     assert REGISTRAR.cancel(db, ana, event, NOW) is Outcome.NOT_REGISTERED
+    db.commit()
 
 
 def test_registering_again_after_cancelling_revives_the_same_rows_without_duplicates(
@@ -475,6 +479,7 @@ def test_registering_again_goes_to_the_end_of_the_waiting_list(db: Session, stor
     REGISTRAR.cancel(db, boris, event, NOW + timedelta(minutes=3))
     db.commit()
     assert REGISTRAR.register(db, boris, event, NOW + timedelta(minutes=4)) is Outcome.WAITLISTED
+    db.commit()
 
     REGISTRAR.cancel(db, ana, event, NOW + timedelta(minutes=5))
     db.commit()
@@ -520,6 +525,7 @@ def test_checking_in_marks_a_registered_citizen_attended_and_keeps_their_plan(
     assert stored.status(event, ana) == RegistrationStatus.ATTENDED
     assert stored.plan(event, ana) == plan
     assert REGISTRAR.check_in(db, ana, event, event.starts_at) is Outcome.ALREADY
+    db.commit()
 
 
 def test_checking_in_registers_on_the_spot_even_beyond_the_capacity(
@@ -582,7 +588,9 @@ def test_a_cancelled_event_takes_no_registration_and_no_check_in(
     db.commit()
 
     assert REGISTRAR.register(db, ana, event, NOW) is Outcome.CLOSED
+    db.commit()
     assert REGISTRAR.check_in(db, ana, event, event.starts_at) is Outcome.CLOSED
+    db.commit()
     assert stored.status(event, ana) is None
     assert stored.notes(event, ana) == []
 
