@@ -127,9 +127,9 @@ async def run_bot(
             await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
         # Everything built at start-up lives as long as the process: keep it out of the
         # garbage collector's full passes, which otherwise walk it again and again.
-        # feedback-bot starts with the collector off; the few thousand cycles start-up left
-        # behind (some hundred kB) are frozen with the rest rather than found by a full pass
-        # over a million objects, which would take longer than all our own start-up work.
+        # feedback-bot starts with the collector off; the cycles start-up left behind (a few
+        # thousand objects, more after migrations) are frozen with the rest rather than found
+        # by a full pass over a million objects, which costs more than our own start-up work.
         gc.freeze()
         gc.enable()
         if webhook_secret is not None:

@@ -39,7 +39,7 @@ class SandboxError(Exception):
     """The sandbox cannot start; the message says what to do."""
 
 
-def ready_notice(url: str, database_url: str) -> str:
+def _ready_notice(url: str, database_url: str) -> str:
     """What ``feedback-bot sandbox`` prints, framed, once the bot is up."""
     rule = "=" * 72
     return (
@@ -103,7 +103,7 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
                 await asyncio.wait({bot, polled}, return_when=asyncio.FIRST_COMPLETED)
                 polled.cancel()
                 if not bot.done():  # the last line of the start-up, where it is seen
-                    announce(ready_notice(emulator.url, settings.database_url))
+                    announce(_ready_notice(emulator.url, settings.database_url))
                 await bot
             finally:
                 bot.cancel()
