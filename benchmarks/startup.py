@@ -15,8 +15,9 @@ nothing to do), its resident memory (VmRSS) and the most it had used (VmHWM).
 Each repeat also starts the floor, a bare aiogram echo bot (``benchmarks/echo_polling.py``)
 against the same fake: what aiogram alone takes to start, and the memory it holds.
 
-Prints the median of the repeats next to the targets; never asserts times. Exits with status
-1 when the bot did not start or logged a traceback.
+Prints the median of the repeats, and what feedback-bot adds to the floor's median, next to
+the targets; never asserts times. Exits with status 1 when the bot did not start or logged a
+traceback.
 
     python benchmarks/startup.py [--repeat 3] [--settle 10] [--database-url URL]
 """
@@ -50,8 +51,10 @@ from tests.fake_telegram import FakeTelegram  # noqa: E402
 from benchmarks.process_stats import cpu_seconds, memory  # noqa: E402
 from benchmarks.updates import cpu_model  # noqa: E402
 
-TARGET_START_S = 2.0
-TARGET_IDLE_RSS_MB = 120.0
+# What civic-feedback may add to the floor, a bare aiogram echo bot started the same way in
+# the same run (aiogram alone takes about 2.2 s of CPU and 166 MB here).
+TARGET_ADDED_START_S = 0.3
+TARGET_ADDED_IDLE_RSS_MB = 25.0
 START_DEADLINE_S = 180  # a start slower than this is reported as a failure, not measured
 STARTS = ("first start, empty database", "restart, schema current")
 
@@ -186,26 +189,25 @@ def report(
         f"Bot API   tests/fake_telegram.py on 127.0.0.1; long polling; idle = {args.settle:g} s "
         "after the first getUpdates\n"
     )
-    widths = (26, 30, 28, 14)
-    header = ("", *STARTS, "target")
+    widths = (26, 30, 28, 20)
+    header = ("", *STARTS, "target: added")
     for kind, pairs in results.items():
-        print(kind)
+        print(f"{kind} (in brackets: added to the bare aiogram echo's median)")
 
         def median(index: int, what: str, pairs: list[list[Start]] = pairs) -> float:
             return float(statistics.median(getattr(pair[index], what) for pair in pairs))
 
         rows: list[tuple[str, ...]] = [header]
         for label, what, fmt, target in (
-            ("to first getUpdates (s)", "to_first_poll_s", ".2f", TARGET_START_S),
+            ("to first getUpdates (s)", "to_first_poll_s", ".2f", TARGET_ADDED_START_S),
             ("CPU time by then (s)", "cpu_s", ".2f", None),
-            ("idle RSS (MB)", "idle_rss_mb", ".0f", TARGET_IDLE_RSS_MB),
+            ("idle RSS (MB)", "idle_rss_mb", ".0f", TARGET_ADDED_IDLE_RSS_MB),
             ("peak RSS (MB)", "peak_rss_mb", ".0f", None),
         ):
-            cells = [f"{median(i, what):{fmt}}" for i in range(len(STARTS))]
-            verdict = ""
-            if target is not None:
-                worst = max(median(i, what) for i in range(len(STARTS)))
-                verdict = f"< {target:g} {_ok(worst < target)}"
+            base = statistics.median(getattr(start, what) for start in floor)
+            added = [median(i, what) - base for i in range(len(STARTS))]
+            cells = [f"{median(i, what):{fmt}} ({added[i]:+{fmt}})" for i in range(len(STARTS))]
+            verdict = "" if target is None else f"< {target:g} {_ok(max(added) < target)}"
             rows.append((label, *cells, verdict))
         for row in rows:
             print("".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -27,6 +27,7 @@ from civic_feedback.storage.database import (
     downgrade_database,
     upgrade_database,
 )
+from civic_feedback.storage.revisions import known_revisions, newest_revision
 
 
 @pytest.fixture
@@ -222,3 +223,13 @@ def test_a_malformed_database_url_is_refused_with_an_example_of_a_good_one() -> 
     assert "'not a url'" in message
     assert "sqlite:///" in message
     assert "\n" not in message
+
+
+def test_the_revisions_read_without_alembic_are_alembics_own(empty_url: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config(empty_url))
+
+    assert newest_revision() == script.get_current_head()
+    assert known_revisions() == {  # the history is one line: one revision below each
+        revision.revision: (revision.down_revision,) if revision.down_revision else ()
+        for revision in script.walk_revisions("base", "heads")
+    }

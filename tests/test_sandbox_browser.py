@@ -62,9 +62,10 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     try:
         assert process.stdout is not None
         ready, _, _ = select.select([process.stdout], [], [], 60)
-        first = process.stdout.readline() if ready else "(nothing within 60 s)"
-        found = re.search(r"open (http://127\.0\.0\.1:\d+/)", first)
-        assert found, first
+        # The framed notice, written at once when the bot is up: a rule, then the address.
+        notice = "".join(process.stdout.readline() for _ in range(2)) if ready else "(nothing)"
+        found = re.search(r"open (http://127\.0\.0\.1:\d+/)", notice)
+        assert found, notice
         yield Sandbox(found.group(1), env)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

@@ -156,6 +156,20 @@ def test_an_unknown_time_zone_is_refused_in_one_line_naming_timezone(
     assert "Europe/Sofia" in message  # an example of a good one
 
 
+# --- logs --------------------------------------------------------------------------------
+
+
+def test_log_level_is_read_in_any_case_and_a_wrong_one_names_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    assert load_settings(_env_file=None).log_level == "DEBUG"
+
+    message = settings_error(monkeypatch, "LOG_LEVEL", "loud")
+
+    assert message == "LOG_LEVEL: choose among DEBUG, INFO, WARNING, ERROR"
+
+
 # --- the bot token -----------------------------------------------------------------------
 
 

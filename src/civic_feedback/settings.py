@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -16,6 +16,7 @@ from civic_feedback.core.erasure_policy import AnswersOnErasure
 from civic_feedback.core.event_schedule import FollowUpPolicy
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN = re.compile(r"\d+:[\w-]+")  # what the Bot API accepts: the bot id, a colon, a secret
 _PLACEHOLDERS = ("change", "your", "example", "xxx", "<", "token-here", "placeholder")
 
@@ -62,6 +63,8 @@ class Settings(BaseSettings):
     erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
     weekly_digest: str = "mon 09:00"  # when staff get last week's summary; "off": never
     privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
+    log_level: str = "INFO"  # the bot's own events; libraries from WARNING (bot/log_setup.py)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
     @classmethod
@@ -101,6 +104,13 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a folder; it should hold bg.html, en.html, ...")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"choose among {', '.join(LOG_LEVELS)}")
+        return value.upper()
 
     @field_validator("timezone")
     @classmethod

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from civic_feedback.bot.app import run_bot
 from civic_feedback.bot.log_setup import configure_logging
 from civic_feedback.settings import Settings, SettingsError, load_settings
-from civic_feedback.storage.database import DatabaseUrlError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,14 +26,32 @@ def main(argv: list[str] | None = None) -> None:
     sandbox.add_argument("--port", type=int, default=8080, help="page port (0: any free one)")
     args = parser.parse_args(argv)
     configure_logging(secrets=())
-    if args.command == "sandbox":
-        _run_sandbox(args.port)
-        return
+    # Start-up builds what lives as long as the process (aiogram's Bot API types, the tables,
+    # the routers): the garbage collector's passes over it, again and again while it grows,
+    # would find nothing to free. run_bot freezes it all once up and turns the collector on.
+    gc.disable()
+    try:
+        if args.command == "sandbox":
+            _run_sandbox(args.port)
+        else:
+            _run_bot()
+    finally:
+        gc.enable()  # when start-up failed before run_bot turned it on
+
+
+def _run_bot() -> None:
+    # Imported here, after the collector is off: this is where aiogram and SQLAlchemy load.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from civic_feedback.bot.app import run_bot
+    from civic_feedback.storage.database import DatabaseUrlError
+
     try:
         settings = load_settings()
         token = settings.require_bot_token()
         key = settings.require_pseudonym_key()
-        configure_logging(secrets=[token, key.decode(), *_secret_values(settings)])
+        secrets = [token, key.decode(), *_secret_values(settings)]
+        configure_logging(secrets, settings.log_level, settings.log_format)
         asyncio.run(run_bot(settings, token, key))
     except (SettingsError, DatabaseUrlError) as error:
         sys.exit(f"feedback-bot: {error}")
@@ -48,10 +63,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run_sandbox(port: int) -> None:
     # The one place bot code reaches the sandbox: the emulator and page load only when asked.
+    from sqlalchemy.exc import SQLAlchemyError
+
     from civic_feedback.sandbox.runner import SandboxError, run_sandbox
+    from civic_feedback.storage.database import DatabaseUrlError
 
     try:
-        asyncio.run(run_sandbox(port, lambda line: print(line, flush=True)))
+        asyncio.run(run_sandbox(port, lambda text: print(text, flush=True)))
     except (SettingsError, DatabaseUrlError, SandboxError) as error:
         sys.exit(f"feedback-bot sandbox: {error}")
     except SQLAlchemyError as error:

@@ -184,6 +184,11 @@ class BotApiEmulator:
         """True while a getUpdates long poll is waiting."""
         return self._queue.polling
 
+    async def wait_until_polled(self) -> None:
+        """Until the bot waits in a getUpdates long poll: it is up and listening."""
+        async with self._queue.cond:
+            await self._queue.cond.wait_for(lambda: self.polling)
+
     @property
     def callback_answers(self) -> dict[str, JSON]:
         """Answers to callback queries: query id -> answerCallbackQuery params."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
-import logging
 import os
 import secrets
 import tempfile
@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from civic_feedback.bot.app import run_bot
+from civic_feedback.bot.log_setup import configure_logging
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import DEMO_MUNICIPALITIES, ORGANIZER, demo_event
@@ -38,6 +39,15 @@ class SandboxError(Exception):
     """The sandbox cannot start; the message says what to do."""
 
 
+def _ready_notice(url: str, database_url: str) -> str:
+    """What ``feedback-bot sandbox`` prints, framed, once the bot is up."""
+    rule = "=" * 72
+    return (
+        f"{rule}\n  Sandbox: open {url}/ in a browser (Ctrl+C stops it)\n"
+        f"  Database: {database_url}\n{rule}"
+    )
+
+
 def sandbox_settings(scratch: Path) -> Settings:
     """The environment's settings (``.env`` is not read: it may hold the real bot's token and
     database), with the sandbox's token, its organizer as an admin, a scratch SQLite database
@@ -57,11 +67,11 @@ def sandbox_settings(scratch: Path) -> Settings:
 
 
 async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
-    """Serve on ``127.0.0.1:port`` (0: any free port) until stopped (Ctrl+C or SIGTERM)."""
-    # A line per wake-up every second would drown what the bot does.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    """Serve on ``127.0.0.1:port`` (0: any free port) until stopped (Ctrl+C or SIGTERM);
+    ``announce`` the page's address once the bot is up."""
     with tempfile.TemporaryDirectory(prefix="civic-feedback-sandbox-") as scratch:
         settings = sandbox_settings(Path(scratch))
+        configure_logging((), settings.log_level, settings.log_format)
         key = settings.require_pseudonym_key()
         upgrade_database(settings.database_url, then=install_library)
         engine = create_db_engine(settings.database_url)
@@ -84,12 +94,19 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
                     f"cannot listen on {HOST}:{port} (the port is {why}); "
                     "choose another one with --port"
                 ) from None
+            bot_settings = settings.model_copy(update={"telegram_api_url": emulator.url})
+            bot = asyncio.create_task(
+                run_bot(bot_settings, SANDBOX_TOKEN, key, wake_every=WAKE_EVERY)
+            )
             try:
-                announce(f"Sandbox: open {emulator.url}/ in a browser (Ctrl+C stops it)")
-                announce(f"Database: {settings.database_url}")
-                settings = settings.model_copy(update={"telegram_api_url": emulator.url})
-                await run_bot(settings, SANDBOX_TOKEN, key, wake_every=WAKE_EVERY)
+                polled = asyncio.create_task(emulator.wait_until_polled())
+                await asyncio.wait({bot, polled}, return_when=asyncio.FIRST_COMPLETED)
+                polled.cancel()
+                if not bot.done():  # the last line of the start-up, where it is seen
+                    announce(_ready_notice(emulator.url, settings.database_url))
+                await bot
             finally:
+                bot.cancel()
                 await emulator.stop()
         finally:
             engine.dispose()

@@ -5,13 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -19,6 +14,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.storage.advisory_locks import upgrade_lock
+from civic_feedback.storage.revisions import current_revision, known_revisions, newest_revision
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration runs
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 MMAP_SIZE = 1 << 30  # bytes of a SQLite file read through memory mapping
@@ -89,18 +88,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files(__package__) / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """The database's schema revision (None: empty) and the newest this code knows."""
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    url = engine.url.render_as_string(hide_password=False)
-    return current, ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+        return current_revision(connection), newest_revision()
 
 
 def upgrade_database(
@@ -112,7 +111,7 @@ def upgrade_database(
     other: the first migrates, the others find the schema current. ``then`` runs before the
     lock is released, for other start-up writes replicas must not race on. A schema newer
     than this code (another replica already runs a later version) is refused, never
-    downgraded.
+    downgraded. A schema already at ``revision`` is left alone without starting Alembic.
     """
     _parse(url)  # a wrong DATABASE_URL is one clear line, before anything else uses it
     with upgrade_lock(url) as waited:
@@ -121,9 +120,11 @@ def upgrade_database(
         engine = create_db_engine(url)
         try:
             before, head = schema_revisions(engine)
-            _refuse_unknown(url, before, head)
-            command.upgrade(alembic_config(url), revision)
-            after, _ = schema_revisions(engine)
+            after = before
+            if before != (head if revision == "head" else revision):
+                _refuse_unknown(before, head)
+                _upgrade(url, revision)
+                after, _ = schema_revisions(engine)
             if then is not None:
                 with session_factory(engine).begin() as session:
                     then(session)
@@ -135,19 +136,23 @@ def upgrade_database(
         raise SchemaVersionError(f"the database schema is at {after} after the upgrade, not {head}")
 
 
-def _refuse_unknown(url: str, current: str | None, head: str | None) -> None:
-    if current is None:
-        return
-    try:
-        ScriptDirectory.from_config(alembic_config(url)).get_revision(current)
-    except CommandError:
+def _refuse_unknown(current: str | None, head: str) -> None:
+    if current is not None and current not in known_revisions():
         raise SchemaVersionError(
             f"the database schema is at revision {current}, newer than this version of "
             f"civic-feedback knows (its latest is {head}): install the version that upgraded it"
-        ) from None
+        )
+
+
+def _upgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
 
 
 def downgrade_database(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -32,7 +33,10 @@ class Housekeeper:
 
     async def purge(self) -> Purged:
         purged = await asyncio.to_thread(self._purge)
-        log.info(
+        # A day with nothing old enough is the usual one: said only at DEBUG.
+        nothing = not any(dataclasses.astuple(purged))
+        log.log(
+            logging.DEBUG if nothing else logging.INFO,
             "purged update_ids=%s outbox_rows=%s drafts=%s citizens=%s",
             purged.update_ids,
             purged.outbox_rows,
