@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_process import BotProcess
-from tests.fake_telegram import FakeTelegram
+from tests.support.bot_process import BotProcess
+from tests.support.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 

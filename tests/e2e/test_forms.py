@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.bot_process import TOKEN, BotProcess
-from tests.citizen_driver import CitizenDriver, answer_event_satisfaction, assert_answered_once
-from tests.fake_telegram import FakeTelegram
+from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.citizen_driver import (
+    CitizenDriver,
+    answer_event_satisfaction,
+    assert_answered_once,
+)
+from tests.support.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_process import BotProcess
-from tests.citizen_driver import CitizenDriver
-from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.support.bot_process import BotProcess
+from tests.support.citizen_driver import CitizenDriver
+from tests.support.fake_telegram import FakeTelegram, SentMessage
 
 pytestmark = pytest.mark.e2e
 

@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_process import BotProcess
-from tests.citizen_driver import CitizenDriver, answer_event_satisfaction, assert_answered_once
-from tests.fake_telegram import FakeTelegram
-from tests.webhook_replicas import Replicas
+from tests.support.bot_process import BotProcess
+from tests.support.citizen_driver import (
+    CitizenDriver,
+    answer_event_satisfaction,
+    assert_answered_once,
+)
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.webhook_replicas import Replicas
 
 pytestmark = pytest.mark.e2e
 

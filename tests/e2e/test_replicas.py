@@ -34,9 +34,9 @@ from civic_feedback.storage.models import (
     EventKind,
     utcnow,
 )
-from tests.citizen_driver import CitizenDriver
-from tests.fake_telegram import FakeTelegram
-from tests.webhook_replicas import Replicas, post, start_update
+from tests.support.citizen_driver import CitizenDriver
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.webhook_replicas import Replicas, post, start_update
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from civic_feedback.storage.database import create_db_engine
-from tests.bot_process import BIN, BotProcess
+from tests.support.bot_process import BIN, BotProcess
 
 
 def test_the_bot_refuses_a_database_on_a_newer_schema_in_one_line(

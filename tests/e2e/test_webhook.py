@@ -8,9 +8,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.bot_process import TOKEN
-from tests.fake_telegram import FakeTelegram
-from tests.webhook_replicas import (
+from tests.support.bot_process import TOKEN
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.webhook_replicas import (
     SECRET,
     post,
     start_update,

@@ -41,7 +41,7 @@ from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
 from tests.conftest import PSEUDONYM_KEY
-from tests.form_steps import Step, walk_form
+from tests.support.form_steps import Step, walk_form
 
 EVENT_SATISFACTION = Path(str(resources.files(flow_library) / "event-satisfaction.yaml"))
 BOM = b"\xef\xbb\xbf"

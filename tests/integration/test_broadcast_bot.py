@@ -1,6 +1,6 @@
 """/broadcast in Telegram: organizers compose, choose recipients, see the count, send.
 
-The real dispatcher is fed updates in-process (tests/test_dispatcher.py's harness); the
+The real dispatcher is fed updates in-process (tests/integration/test_forms_bot.py's harness); the
 database shows what was queued and the audit log who did it.
 """
 
@@ -33,8 +33,8 @@ from civic_feedback.storage.models import (
 )
 from civic_feedback.storage.roles import grant, revoke
 from tests.conftest import PSEUDONYM_KEY
-from tests.recording_session import message_update
-from tests.test_dispatcher import Person, Telegram, labels, shown, watched
+from tests.integration.test_forms_bot import Person, Telegram, labels, shown, watched
+from tests.support.recording_session import message_update
 
 ADMIN = 7001
 ORGANIZER = 7002

@@ -40,8 +40,8 @@ from civic_feedback.storage.models import (
     OutboxState,
 )
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_notifications import complete_event_form
-from tests.test_registrations import NOW, REGISTRAR, new_citizen, new_event
+from tests.integration.test_notifications import complete_event_form
+from tests.integration.test_registrations import NOW, REGISTRAR, new_citizen, new_event
 
 PENDING, SENDING, SENT = OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT
 FAILED, UNREACHABLE, CANCELLED = OutboxState.FAILED, OutboxState.UNREACHABLE, OutboxState.CANCELLED

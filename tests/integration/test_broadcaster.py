@@ -37,9 +37,9 @@ from civic_feedback.storage.models import (
     OutboxState,
 )
 from tests.conftest import PSEUDONYM_KEY
-from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.test_notifications import FakeClock
-from tests.test_registrations import NOW, new_citizen, new_event
+from tests.integration.test_notifications import FakeClock
+from tests.integration.test_registrations import NOW, new_citizen, new_event
+from tests.support.fake_telegram import FakeTelegram, SentMessage
 
 BOT_TOKEN = "42:TEST-broadcaster"
 RATE = 30  # the highest BROADCAST_RATE allowed: keeps the tests quick

@@ -37,8 +37,8 @@ from civic_feedback.storage.models import (
 )
 from civic_feedback.storage.roles import grant
 from tests.conftest import PSEUDONYM_KEY
-from tests.form_steps import Step, walk_form
-from tests.test_registrations import NOW, REGISTRAR, new_citizen, new_event
+from tests.integration.test_registrations import NOW, REGISTRAR, new_citizen, new_event
+from tests.support.form_steps import Step, walk_form
 
 KEY = PSEUDONYM_KEY.encode()
 ANA, BORIS = 4_100_000_001, 4_100_000_002

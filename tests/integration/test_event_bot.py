@@ -1,6 +1,6 @@
 """Events in the bot: cards, registration, the calendar file, check-in, the event's form.
 
-The real dispatcher (as tests/test_dispatcher.py builds it) is fed updates in-process and
+The real dispatcher (as tests/integration/test_forms_bot.py builds it) is fed updates in-process and
 its Bot API calls are recorded; the clock is a fake the test sets, so "upcoming" and the
 reminders do not depend on today's date.
 """
@@ -40,7 +40,7 @@ from civic_feedback.storage.models import (
     ResponseState,
 )
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_dispatcher import (
+from tests.integration.test_forms_bot import (
     EVENT,
     Person,
     Telegram,

@@ -1,6 +1,6 @@
 """``feedback-admin events``, run as organizers run it: the installed script in a subprocess.
 
-Like tests/test_admin_cli.py: each run happens in ``tmp_path`` (no ``.env``) with its own
+Like test_admin_cli.py: each run happens in ``tmp_path`` (no ``.env``) with its own
 environment. ``events show`` and ``events qr`` ask the Bot API for the bot's username, so
 those tests point ``TELEGRAM_API_URL`` at the fake Bot API on loopback, and run the CLI in
 a worker thread so the fake keeps answering while the test waits.
@@ -34,8 +34,14 @@ from civic_feedback.storage.models import (
     NotificationKind,
     NotificationState,
 )
-from tests.fake_telegram import FakeTelegram
-from tests.test_admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line
+from tests.integration.test_admin_cli import (
+    Cli,
+    no_traceback,
+    ready_cli,
+    session_on,
+    the_error_line,
+)
+from tests.support.fake_telegram import FakeTelegram
 
 BOT_TOKEN = "42:TEST-events-cli"
 BOT_USERNAME = "civic_feedback_test_bot"  # FakeTelegram's

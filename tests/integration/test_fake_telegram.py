@@ -1,4 +1,4 @@
-"""aiogram's real Bot client against the fake Telegram Bot API (tests/fake_telegram.py)."""
+"""aiogram's real Bot client against the fake Telegram Bot API (tests/support/fake_telegram.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from aiogram.types import (
     User,
 )
 
-from tests.fake_telegram import MESSAGE_METHODS, FakeTelegram
+from tests.support.fake_telegram import MESSAGE_METHODS, FakeTelegram
 
 TOKEN = "123456:TEST"
 USER = 1001

@@ -2,7 +2,7 @@
 
 Every test builds the dispatcher the bot runs (middlewares, routers, FormRuns) on a fresh
 migrated database, feeds it updates as Telegram would deliver them, and checks the Bot API
-calls it made (tests/recording_session.py, no network) and the rows it wrote.
+calls it made (tests/support/recording_session.py, no network) and the rows it wrote.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from tests.conftest import PSEUDONYM_KEY
-from tests.recording_session import (
+from tests.support.recording_session import (
     MESSAGE_METHODS,
     RecordingSession,
     as_update,

@@ -47,7 +47,7 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from tests.conftest import PSEUDONYM_KEY
-from tests.form_steps import Step, walk_form
+from tests.support.form_steps import Step, walk_form
 
 KEY = PSEUDONYM_KEY.encode()
 

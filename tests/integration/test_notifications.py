@@ -45,9 +45,7 @@ from civic_feedback.storage.models import (
     NotificationState,
 )
 from tests.conftest import PSEUDONYM_KEY
-from tests.fake_telegram import FakeTelegram
-from tests.form_steps import Step, walk_form
-from tests.test_registrations import (
+from tests.integration.test_registrations import (
     DAY,
     HOUR,
     NOW,
@@ -57,6 +55,8 @@ from tests.test_registrations import (
     new_citizen,
     new_event,
 )
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.form_steps import Step, walk_form
 
 BOT_TOKEN = "42:TEST-notifications"
 REMINDER = NotificationKind.REMINDER

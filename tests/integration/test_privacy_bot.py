@@ -1,4 +1,4 @@
-"""/mydata and /forget through the real dispatcher (tests/test_dispatcher.py's harness)."""
+"""/mydata and /forget through the real dispatcher (tests/support's harness)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import AuditEntry, Citizen, Registration, Response
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_dispatcher import EVENT, Person, button, labels, shown, text_of, watched
-from tests.test_event_bot import EventsTelegram, answer_the_form
+from tests.integration.test_event_bot import EventsTelegram, answer_the_form
+from tests.integration.test_forms_bot import EVENT, Person, button, labels, shown, text_of, watched
 
 
 @pytest.fixture

@@ -15,12 +15,19 @@ from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Notification, NotificationKind, Publication
 from tests.conftest import PSEUDONYM_KEY
-from tests.fake_telegram import FakeTelegram
-from tests.form_steps import Step, walk_form
-from tests.test_admin_cli import Cli, session_on, the_error_line
-from tests.test_events_cli import BOT_TOKEN, cli, insert_event, run_cli, stored_event, telegram
-from tests.test_notifications import FakeClock, new_worker
-from tests.test_registrations import NOW, new_event
+from tests.integration.test_admin_cli import Cli, session_on, the_error_line
+from tests.integration.test_events_cli import (
+    BOT_TOKEN,
+    cli,
+    insert_event,
+    run_cli,
+    stored_event,
+    telegram,
+)
+from tests.integration.test_notifications import FakeClock, new_worker
+from tests.integration.test_registrations import NOW, new_event
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.form_steps import Step, walk_form
 
 __all__ = ["cli", "telegram"]  # fixtures used by the tests below
 

@@ -1,7 +1,7 @@
 """The sandbox's Bot API emulator against aiogram's real Bot: what the chat page is built on.
 
 (Telegram's refusals and the rest of the Bot API subset are covered through the tests' fake,
-which is this emulator with rate limits: tests/test_fake_telegram.py.)
+which is this emulator with rate limits: tests/integration/test_fake_telegram.py.)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from aiogram.types import (
 
 from civic_feedback.sandbox.chat_records import SentMessage, UserMessage
 from civic_feedback.sandbox.emulator import BotApiEmulator
-from tests.test_fake_telegram import PNG_1x1
+from tests.integration.test_fake_telegram import PNG_1x1
 
 TOKEN = "1000000001:sandbox-local-emulator-token"
 CITIZEN = 1001

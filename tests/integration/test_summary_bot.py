@@ -14,9 +14,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.storage.flow_versions import install_library
-from tests.test_broadcast_bot import ADMIN, CITIZEN, StaffTelegram
-from tests.test_dispatcher import Person, watched
-from tests.test_event_bot import answer_the_form
+from tests.integration.test_broadcast_bot import ADMIN, CITIZEN, StaffTelegram
+from tests.integration.test_event_bot import answer_the_form
+from tests.integration.test_forms_bot import Person, watched
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, event
 
 from civic_feedback.reports.summary import weekly_summary
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
-from tests.summary_data import SOFIA, WEEK
+from tests.support.summary_data import SOFIA, WEEK
 
 # The only rows of answers a summary reads: those with a text, to see that it was given.
 TEXT_ROWS = "SEARCH answer USING INDEX ix_answer_texts (response_id=?)"

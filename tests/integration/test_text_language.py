@@ -14,7 +14,7 @@ from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Answer
 from tests.conftest import PSEUDONYM_KEY
-from tests.form_steps import Step, walk_form
+from tests.support.form_steps import Step, walk_form
 
 SENTENCES = {
     "bg": "Залата беше студена и нямаше достатъчно столове за всички.",

@@ -17,7 +17,7 @@ from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_dispatcher import Person, Telegram, watched
+from tests.integration.test_forms_bot import Person, Telegram, watched
 
 NOTICE = "You are writing very fast; I will answer a little more slowly."
 

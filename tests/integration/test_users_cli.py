@@ -1,6 +1,6 @@
 """``feedback-admin users`` and ``audit``: roles are granted and revoked on the record.
 
-The installed script runs in a subprocess (tests/test_admin_cli.py); the test reads the
+The installed script runs in a subprocess (tests/integration/test_admin_cli.py); the test reads the
 roles and the audit log back from the very database the CLI used.
 """
 
@@ -16,7 +16,7 @@ from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.storage.models import AuditEntry, Citizen, Response, Role, StaffMember
 from civic_feedback.storage.roles import Permission, may, role_of
 from tests.conftest import PSEUDONYM_KEY
-from tests.test_admin_cli import (
+from tests.integration.test_admin_cli import (
     Cli,
     answer_event_satisfaction,
     no_traceback,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.support.fake_telegram import FakeTelegram, SentMessage
 
 
 class CitizenDriver:

@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.bot_process import BotProcess
-from tests.fake_telegram import FakeTelegram
+from tests.support.bot_process import BotProcess
+from tests.support.fake_telegram import FakeTelegram
 
 SECRET = "webhook-secret-0123456789abcdef"
 

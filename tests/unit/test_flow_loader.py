@@ -681,7 +681,7 @@ def test_built_in_flow_is_in_bulgarian_english_and_turkish(flow_id: str) -> None
 
 @pytest.mark.parametrize("flow_id", sorted(LIBRARY))
 def test_built_in_flow_file_loads_from_disk(flow_id: str) -> None:
-    source = Path(__file__).parents[1] / "src/civic_feedback/flows/library" / f"{flow_id}.yaml"
+    source = Path(__file__).parents[2] / "src/civic_feedback/flows/library" / f"{flow_id}.yaml"
     assert load_flow_file(source) == LIBRARY[flow_id]
 
 

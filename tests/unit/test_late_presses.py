@@ -8,7 +8,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
-from tests.recording_session import RecordingSession, make_bot
+from tests.support.recording_session import RecordingSession, make_bot
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 

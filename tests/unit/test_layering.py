@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).parent.parent / "src" / "civic_feedback"
+PACKAGE = Path(__file__).parents[2] / "src" / "civic_feedback"
 
 _BELOW_SERVICES = {"core", "flows", "storage", "services"}
 # What each layer may import from the project, and which outside libraries it must not use.

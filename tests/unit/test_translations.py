@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from civic_feedback.settings import SUPPORTED_LANGUAGES
 
-PACKAGE = Path(__file__).parent.parent / "src" / "civic_feedback"
+PACKAGE = Path(__file__).parents[2] / "src" / "civic_feedback"
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
