@@ -2,66 +2,69 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.database import create_db_engine, session_factory
+from tests.support.databases import (
+    NO_POSTGRES,
+    POSTGRES_URL,
+    PostgresDatabases,
+    migrated_sqlite,
+    sqlite_url,
+)
 
-PSEUDONYM_KEY = "test-pseudonym-secret-0123456789"
 
-
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """This test process's databases on TEST_DATABASE_URL (skips the test when it is unset)."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    databases = PostgresDatabases(POSTGRES_URL)
+    yield databases
+    databases.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database: a SQLite file, or a scratch schema on TEST_DATABASE_URL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'feedback.db'}"
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or a database of its own on TEST_DATABASE_URL."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path / "feedback.db")
         return
-    with scratch_schema() as url:
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    with databases.empty() as url:
         yield url
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """An empty scratch schema on TEST_DATABASE_URL, for what only PostgreSQL has."""
-    with scratch_schema() as url:
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database holding the latest schema (SQLite, and PostgreSQL when configured)."""
+    if backend == "sqlite":
+        yield migrated_sqlite(tmp_path / "feedback.db")
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    with databases.migrated() as url:
         yield url
 
 
-@contextmanager
-def scratch_schema() -> Iterator[str]:
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    # Every connection of this test works in its own schema, so tests never see each other.
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture
-def database_url(empty_database_url: str) -> str:
-    """A new database migrated to the latest schema (SQLite, and PostgreSQL when configured)."""
-    upgrade_database(empty_database_url)
-    return empty_database_url
+def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
+    """An empty database of its own on TEST_DATABASE_URL, for what only PostgreSQL has."""
+    with postgres_databases.empty() as url:
+        yield url
 
 
 @pytest.fixture

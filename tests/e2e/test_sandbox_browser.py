@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, Route, async_playwright, expect
 
-from tests.conftest import PSEUDONYM_KEY
 from tests.e2e.test_forms import LOW_RATING_ANSWERS
 from tests.support.bot_process import BIN
+from tests.support.keys import PSEUDONYM_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

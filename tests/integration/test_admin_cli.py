@@ -36,12 +36,13 @@ from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.database import create_db_engine, session_factory
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
-from tests.conftest import PSEUDONYM_KEY
+from tests.support.databases import migrated_sqlite, sqlite_url
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 EVENT_SATISFACTION = Path(str(resources.files(flow_library) / "event-satisfaction.yaml"))
 BOM = b"\xef\xbb\xbf"
@@ -134,7 +135,7 @@ def cli_in(tmp_path: Path, **settings: str) -> Cli:
             "PYTHONIOENCODING": "utf-8",
             "COLUMNS": "200",  # wide enough that tables are never cut
             "NO_COLOR": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.db'}",
+            "DATABASE_URL": sqlite_url(tmp_path / "feedback.db"),
             "PSEUDONYM_KEY": PSEUDONYM_KEY,
             "TIMEZONE": "Europe/Sofia",
             **settings,
@@ -145,7 +146,7 @@ def cli_in(tmp_path: Path, **settings: str) -> Cli:
 def ready_cli(tmp_path: Path, **settings: str) -> Cli:
     """The CLI on a migrated database with the built-in forms published."""
     cli = cli_in(tmp_path, **settings)
-    upgrade_database(cli.database_url)
+    migrated_sqlite(cli.cwd / "feedback.db")
     with session_on(cli) as session:
         install_library(session)
     return cli
@@ -170,7 +171,7 @@ def cli(tmp_path: Path) -> Cli:
 @pytest.fixture
 def upgraded(cli: Cli) -> Cli:
     """The CLI on a database already brought to the latest schema."""
-    upgrade_database(cli.database_url)
+    migrated_sqlite(cli.cwd / "feedback.db")
     return cli
 
 

@@ -32,8 +32,8 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant, revoke
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_forms_bot import Person, Telegram, labels, shown, watched
+from tests.support.keys import PSEUDONYM_KEY
 from tests.support.recording_session import message_update
 
 ADMIN = 7001

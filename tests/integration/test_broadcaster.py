@@ -36,10 +36,10 @@ from civic_feedback.storage.models import (
     Outbox,
     OutboxState,
 )
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_notifications import FakeClock
 from tests.integration.test_registrations import NOW, new_citizen, new_event
 from tests.support.fake_telegram import FakeTelegram, SentMessage
+from tests.support.keys import PSEUDONYM_KEY
 
 BOT_TOKEN = "42:TEST-broadcaster"
 RATE = 30  # the highest BROADCAST_RATE allowed: keeps the tests quick

@@ -19,9 +19,9 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import DigestDelivery, DigestState, Role
 from civic_feedback.storage.roles import grant
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_notifications import FakeClock
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.keys import PSEUDONYM_KEY
 
 ADMIN, ORGANIZER, STAFF, CITIZEN = 6001, 6002, 6003, 6004
 BEFORE = datetime(2026, 11, 23, 6, 59, tzinfo=UTC)  # Monday 08:59 in Sofia

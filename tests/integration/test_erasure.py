@@ -36,9 +36,9 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_registrations import NOW, REGISTRAR, new_citizen, new_event
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
 ANA, BORIS = 4_100_000_001, 4_100_000_002

@@ -39,7 +39,6 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_forms_bot import (
     EVENT,
     Person,
@@ -50,6 +49,7 @@ from tests.integration.test_forms_bot import (
     text_of,
     watched,
 )
+from tests.support.keys import PSEUDONYM_KEY
 
 SOFIA = ZoneInfo("Europe/Sofia")
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -29,8 +29,8 @@ from civic_feedback.storage.export_rows import (
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
 from civic_feedback.storage.models import Event, EventKind, Response
-from tests.conftest import PSEUDONYM_KEY
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 SOFIA = ZoneInfo("Europe/Sofia")
 OPTIONS = ExportOptions(PSEUDONYM_KEY.encode(), SOFIA)

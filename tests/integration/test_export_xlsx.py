@@ -29,9 +29,9 @@ from civic_feedback.storage.export_rows import (
     iter_export_rows,
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_export import FIXED
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 FLOW_ID = "municipal-budget-2027-public-consultation"  # 41 characters: longer than a sheet name
 FLOW = f"""\

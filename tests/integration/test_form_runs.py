@@ -37,7 +37,7 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from tests.conftest import PSEUDONYM_KEY
+from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
 

@@ -57,7 +57,7 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
-from tests.conftest import PSEUDONYM_KEY
+from tests.support.keys import PSEUDONYM_KEY
 from tests.support.recording_session import (
     MESSAGE_METHODS,
     RecordingSession,

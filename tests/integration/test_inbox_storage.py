@@ -46,8 +46,8 @@ from civic_feedback.storage.models import (
     InboxStatus,
     utcnow,
 )
-from tests.conftest import PSEUDONYM_KEY
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
 

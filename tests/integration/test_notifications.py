@@ -44,7 +44,6 @@ from civic_feedback.storage.models import (
     NotificationKind,
     NotificationState,
 )
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_registrations import (
     DAY,
     HOUR,
@@ -57,6 +56,7 @@ from tests.integration.test_registrations import (
 )
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 BOT_TOKEN = "42:TEST-notifications"
 REMINDER = NotificationKind.REMINDER

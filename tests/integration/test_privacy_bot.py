@@ -20,9 +20,9 @@ from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import AuditEntry, Citizen, Registration, Response
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_event_bot import EventsTelegram, answer_the_form
 from tests.integration.test_forms_bot import EVENT, Person, button, labels, shown, text_of, watched
+from tests.support.keys import PSEUDONYM_KEY
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from civic_feedback.services.publications import record_publication
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Notification, NotificationKind, Publication
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_admin_cli import Cli, session_on, the_error_line
 from tests.integration.test_events_cli import (
     BOT_TOKEN,
@@ -28,6 +27,7 @@ from tests.integration.test_notifications import FakeClock, new_worker
 from tests.integration.test_registrations import NOW, new_event
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 __all__ = ["cli", "telegram"]  # fixtures used by the tests below
 

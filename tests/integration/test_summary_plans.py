@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine, event
 
 from civic_feedback.reports.summary import weekly_summary
-from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
+from civic_feedback.storage.database import create_db_engine, session_factory
+from tests.support.databases import migrated_sqlite
 from tests.support.summary_data import SOFIA, WEEK
 
 # The only rows of answers a summary reads: those with a text, to see that it was given.
@@ -24,9 +25,7 @@ TEXT_ROWS = "SEARCH answer USING INDEX ix_answer_texts (response_id=?)"
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'plans.db'}"
-    upgrade_database(url)
-    engine = create_db_engine(url)
+    engine = create_db_engine(migrated_sqlite(tmp_path / "plans.db"))
     yield engine
     engine.dispose()
 

@@ -13,8 +13,8 @@ from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Answer
-from tests.conftest import PSEUDONYM_KEY
 from tests.support.form_steps import Step, walk_form
+from tests.support.keys import PSEUDONYM_KEY
 
 SENTENCES = {
     "bg": "Залата беше студена и нямаше достатъчно столове за всички.",

@@ -15,7 +15,6 @@ from sqlmodel import col, select
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.storage.models import AuditEntry, Citizen, Response, Role, StaffMember
 from civic_feedback.storage.roles import Permission, may, role_of
-from tests.conftest import PSEUDONYM_KEY
 from tests.integration.test_admin_cli import (
     Cli,
     answer_event_satisfaction,
@@ -24,6 +23,7 @@ from tests.integration.test_admin_cli import (
     session_on,
     the_error_line,
 )
+from tests.support.keys import PSEUDONYM_KEY
 
 ORGANIZER = 5550001
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import PSEUDONYM_KEY
+from tests.support.keys import PSEUDONYM_KEY
 
 BIN = Path(sys.executable).parent
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"

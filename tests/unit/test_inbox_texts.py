@@ -11,7 +11,7 @@ from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.schema import Option
 from civic_feedback.services.inbox import ItemFacts
 from civic_feedback.storage.models import InboxItem, InboxStatus
-from tests.conftest import PSEUDONYM_KEY
+from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
 TOPICS = [Option(id="other", text={"en": "Other", "bg": "Друго"})]
