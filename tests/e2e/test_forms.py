@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.bot_process import TOKEN, BotProcess
 from tests.support.citizen_driver import (
+    LOW_RATING_ANSWERS,
     CitizenDriver,
     answer_event_satisfaction,
     assert_answered_once,
@@ -18,16 +19,6 @@ from tests.support.citizen_driver import (
 from tests.support.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
-
-# What the citizen in these tests says, and what the export must then hold exactly.
-LOW_RATING_ANSWERS: dict[str, Any] = {
-    "overall": 2,
-    "recommend": 7,
-    "most_useful": ["discussion", "materials"],
-    "organisation": 4,
-    "comment": "Start on time, please; the hall was too cold.",
-    "suggestion": None,
-}
 
 
 @pytest.fixture

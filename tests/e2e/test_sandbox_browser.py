@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, Route, async_playwright, expect
 
-from tests.e2e.test_forms import LOW_RATING_ANSWERS
 from tests.support.bot_process import BIN
+from tests.support.citizen_driver import LOW_RATING_ANSWERS
 from tests.support.keys import PSEUDONYM_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")

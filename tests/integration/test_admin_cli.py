@@ -10,13 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -36,16 +32,24 @@ from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.database import create_db_engine, session_factory
+from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
-from tests.support.databases import migrated_sqlite, sqlite_url
+from tests.support.admin_cli import (
+    BOM,
+    Cli,
+    cli_in,
+    low_rating_answered,
+    no_traceback,
+    session_on,
+    the_error_line,
+)
+from tests.support.databases import migrated_sqlite
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 
 EVENT_SATISFACTION = Path(str(resources.files(flow_library) / "event-satisfaction.yaml"))
-BOM = b"\xef\xbb\xbf"
 
 DEMO = """\
 id: demo
@@ -75,94 +79,6 @@ questions:
 """
 
 
-def console_script(name: str) -> str:
-    """The installed script of this interpreter's environment, else the one on PATH."""
-    beside = Path(sys.executable).with_name(name)
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    assert found is not None, f"{name} is not installed"
-    return found
-
-
-ADMIN = console_script("feedback-admin")
-
-
-@dataclass
-class Cli:
-    """Runs feedback-admin in ``cwd`` with ``env``; a test may change variables per run."""
-
-    cwd: Path
-    env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def database_url(self) -> str:
-        return self.env["DATABASE_URL"]
-
-    def __call__(
-        self,
-        *args: str,
-        stdin: str | None = None,
-        env: dict[str, str | None] | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        run_env = dict(self.env)
-        for name, value in (env or {}).items():
-            if value is None:
-                run_env.pop(name, None)
-            else:
-                run_env[name] = value
-        return subprocess.run(
-            [ADMIN, *args],
-            cwd=self.cwd,
-            env=run_env,
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-            check=False,
-        )
-
-
-def cli_in(tmp_path: Path, **settings: str) -> Cli:
-    """feedback-admin in ``tmp_path`` with a clean environment (no .env is read)."""
-    return Cli(
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(tmp_path),
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "COLUMNS": "200",  # wide enough that tables are never cut
-            "NO_COLOR": "1",
-            "DATABASE_URL": sqlite_url(tmp_path / "feedback.db"),
-            "PSEUDONYM_KEY": PSEUDONYM_KEY,
-            "TIMEZONE": "Europe/Sofia",
-            **settings,
-        },
-    )
-
-
-def ready_cli(tmp_path: Path, **settings: str) -> Cli:
-    """The CLI on a migrated database with the built-in forms published."""
-    cli = cli_in(tmp_path, **settings)
-    migrated_sqlite(cli.cwd / "feedback.db")
-    with session_on(cli) as session:
-        install_library(session)
-    return cli
-
-
-@contextmanager
-def session_on(cli: Cli) -> Iterator[Session]:
-    """A session on the very database the CLI uses."""
-    engine = create_db_engine(cli.database_url)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return cli_in(tmp_path)
@@ -181,19 +97,6 @@ def cli_db(upgraded: Cli) -> Iterator[Session]:
         yield session
 
 
-def no_traceback(run: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in run.stdout + run.stderr, run.stderr
-
-
-def the_error_line(run: subprocess.CompletedProcess[str]) -> str:
-    """The one line a failing command prints, after checking that it is one line."""
-    no_traceback(run)
-    assert run.returncode != 0
-    lines = [line for line in run.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, run.stderr
-    return lines[0]
-
-
 def command_paths() -> list[list[str]]:
     """Every group and command of the app, e.g. ['flows', 'publish']."""
     paths: list[list[str]] = []
@@ -210,14 +113,6 @@ def command_paths() -> list[list[str]]:
 
 def read_csv_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8-sig")
-
-
-def answer_event_satisfaction(session: Session, telegram_id: int, *, comment: str) -> None:
-    """A citizen answers event-satisfaction with a low rating, as the bot would store it."""
-    citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
-    runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
-    steps: list[Step] = [Button("2"), Button("7"), 1, Button("4"), Text(comment), Skip()]
-    walk_form(session, runs, citizen, "event-satisfaction", steps, language="bg")
 
 
 # --- help ----------------------------------------------------------------------------------
@@ -380,7 +275,7 @@ def test_export_csv_starts_with_a_bom_so_excel_reads_cyrillic(
     upgraded: Cli, cli_db: Session
 ) -> None:
     publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
-    answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
+    low_rating_answered(cli_db, 424242, comment="Залата беше студена")
 
     run = upgraded("export", "--flow", "event-satisfaction", "-o", "out.csv")
 
@@ -400,7 +295,7 @@ def test_export_reads_the_sqlite_file_without_mapping_it_into_memory(
 ) -> None:
     """An export reads every row once: mapped, the whole file would count as its memory."""
     publish_flow(cli_db, load_flow_file(EVENT_SATISFACTION))
-    answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
+    low_rating_answered(cli_db, 424242, comment="Залата беше студена")
     mapped: list[int] = []
 
     def engine_noting_mmap(url: str, **options: bool) -> Engine:
@@ -465,7 +360,7 @@ def test_export_of_an_event_needs_no_flow_and_writes_a_workbook(
     ]
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
     walk_form(cli_db, runs, citizen, "event-satisfaction", steps, language="bg", event_id=event.id)
-    answer_event_satisfaction(cli_db, 434343, comment="Без събитие")  # not about the event
+    low_rating_answered(cli_db, 434343, comment="Без събитие")  # not about the event
 
     run = upgraded("export", "--event", event.code, "--format", "xlsx", "-o", "out.xlsx")
 
@@ -483,7 +378,7 @@ def test_export_with_telegram_ids_warns_that_the_file_holds_personal_data(
     upgraded: Cli, cli_db: Session
 ) -> None:
     install_library(cli_db)
-    answer_event_satisfaction(cli_db, 424242, comment="Залата беше студена")
+    low_rating_answered(cli_db, 424242, comment="Залата беше студена")
 
     run = upgraded(
         "export", "--flow", "event-satisfaction", "--include-telegram-ids", "-o", "out.csv"

@@ -10,19 +10,14 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from aiogram import Dispatcher
 from aiogram.methods import SendMessage
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from civic_feedback.bot.callbacks import BroadcastCb
-from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.core.pseudonyms import pseudonym
-from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen, set_opted_out
-from civic_feedback.storage.flow_versions import FlowCatalog, install_library
+from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
     AuditEntry,
     Broadcast,
@@ -32,42 +27,11 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant, revoke
-from tests.integration.test_forms_bot import Person, Telegram, labels, shown, watched
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.people import Person
 from tests.support.recording_session import message_update
-
-ADMIN = 7001
-ORGANIZER = 7002
-CITIZEN = 7003
-
-
-class StaffTelegram(Telegram):
-    """The harness with an admin in ADMIN_IDS, two municipalities, and wake-ups counted."""
-
-    wakes = 0
-
-    def _build(self, sessions: sessionmaker[Session]) -> Dispatcher:
-        settings = Settings(
-            _env_file=None,
-            bot_token="42:TEST",
-            pseudonym_key=PSEUDONYM_KEY,
-            database_url=self.database_url,
-            admin_ids=str(ADMIN),
-            municipalities="Сливен,Хасково",
-            default_language="bg",
-        )
-        runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
-
-        def wake() -> None:
-            self.wakes += 1
-
-        return create_dispatcher(
-            settings=settings,
-            sessions=sessions,
-            runs=runs,
-            i18n=create_i18n("bg"),
-            wake_broadcasts=wake,
-        )
+from tests.support.screens import labels, shown
+from tests.support.telegram import ADMIN, CITIZEN, ORGANIZER, StaffTelegram, Telegram, watched
 
 
 @pytest.fixture

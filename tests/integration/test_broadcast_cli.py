@@ -1,6 +1,6 @@
 """``feedback-admin broadcast``, run as organizers run it: the installed script in a subprocess.
 
-Like test_admin_cli.py: each run happens in ``tmp_path`` (no ``.env``) with its own
+Like tests/support/admin_cli.py: each run happens in ``tmp_path`` (no ``.env``) with its own
 environment and a SQLite file there. The test arranges citizens and events in the very
 database the CLI uses, and reads back what the CLI queued. Errors are a non-zero exit and
 no traceback; bad HTML is one problem per line, and nothing is queued.
@@ -19,14 +19,15 @@ from sqlmodel import Session, col, select
 from civic_feedback.services.broadcasts import claim_deliveries, next_broadcast, settle
 from civic_feedback.storage.citizens import add_citizen, set_opted_out
 from civic_feedback.storage.models import Broadcast, BroadcastState, Outbox, OutboxState, utcnow
-from tests.integration.test_admin_cli import (
+from tests.support.admin_cli import (
     Cli,
+    insert_event,
     no_traceback,
     ready_cli,
     session_on,
+    table_row,
     the_error_line,
 )
-from tests.integration.test_events_cli import insert_event, table_row
 
 SENT, FAILED, SENDING = OutboxState.SENT, OutboxState.FAILED, OutboxState.SENDING
 UNREACHABLE = OutboxState.UNREACHABLE

@@ -39,9 +39,9 @@ from civic_feedback.storage.models import (
     Outbox,
     OutboxState,
 )
-from tests.integration.test_notifications import complete_event_form
-from tests.integration.test_registrations import NOW, REGISTRAR, new_citizen, new_event
+from tests.support.events import NOW, REGISTRAR, new_citizen, new_event
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.workers import complete_event_form
 
 PENDING, SENDING, SENT = OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT
 FAILED, UNREACHABLE, CANCELLED = OutboxState.FAILED, OutboxState.UNREACHABLE, OutboxState.CANCELLED

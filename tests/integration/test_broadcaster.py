@@ -36,8 +36,8 @@ from civic_feedback.storage.models import (
     Outbox,
     OutboxState,
 )
-from tests.integration.test_notifications import FakeClock
-from tests.integration.test_registrations import NOW, new_citizen, new_event
+from tests.support.clock import FakeClock
+from tests.support.events import NOW, new_citizen, new_event
 from tests.support.fake_telegram import FakeTelegram, SentMessage
 from tests.support.keys import PSEUDONYM_KEY
 

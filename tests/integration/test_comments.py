@@ -16,8 +16,9 @@ from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.comments import iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import install_library, publish_flow
-from tests.integration.test_admin_cli import Cli, ready_cli, session_on, the_error_line
-from tests.integration.test_export_selection import BULGARIAN, ENGLISH, REMARKS, SOFIA, answer
+from tests.support.admin_cli import Cli, ready_cli, session_on, the_error_line
+from tests.support.clock import SOFIA
+from tests.support.comments import BULGARIAN, ENGLISH, REMARKS, answer
 
 # 2026-W47 in Sofia: Monday 16 November 00:00 (15 Nov 22:00 UTC) to Monday 23 November.
 SUNDAY_BEFORE = datetime(2026, 11, 15, 21, 59, tzinfo=UTC)  # 23:59 on Sunday in W46

@@ -19,7 +19,7 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import DigestDelivery, DigestState, Role
 from civic_feedback.storage.roles import grant
-from tests.integration.test_notifications import FakeClock
+from tests.support.clock import FakeClock
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -36,7 +36,7 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant
-from tests.integration.test_registrations import NOW, REGISTRAR, new_citizen, new_event
+from tests.support.events import NOW, REGISTRAR, new_citizen, new_event
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -13,47 +13,32 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile
 from icalendar import Calendar
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.events import registration_notice
-from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.notifications import claim_due
 from civic_feedback.services.registrations import Outcome
-from civic_feedback.settings import Settings
-from civic_feedback.storage.events import add_event
-from civic_feedback.storage.flow_versions import FlowCatalog, install_library
+from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
     Citizen,
     Event,
-    EventKind,
     NotificationKind,
     Registration,
     RegistrationStatus,
     Response,
     ResponseState,
 )
-from tests.integration.test_forms_bot import (
-    EVENT,
-    Person,
-    Telegram,
-    button,
-    labels,
-    shown,
-    text_of,
-    watched,
-)
-from tests.support.keys import PSEUDONYM_KEY
+from tests.support.library import EVENT, text_of
+from tests.support.people import Person, answer_the_form
+from tests.support.screens import button, labels, shown
+from tests.support.telegram import EventsTelegram, watched
 
 SOFIA = ZoneInfo("Europe/Sofia")
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-MUNICIPALITIES = ["Sliven", "Haskovo"]
 
 
 @dataclass
@@ -62,80 +47,6 @@ class FakeClock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-class EventsTelegram(Telegram):
-    """The dispatcher harness of test_dispatcher, with municipalities and a fake clock."""
-
-    def __init__(self, database_url: str, sessions: sessionmaker[Session]) -> None:
-        self.clock = FakeClock(NOW)
-        self.wakes: list[int] = []  # how many Bot API calls were made at each wake-up
-        self.settings = Settings(
-            _env_file=None,
-            bot_token="42:TEST",
-            pseudonym_key=PSEUDONYM_KEY,
-            database_url=database_url,
-            timezone="Europe/Sofia",
-            municipalities=MUNICIPALITIES,
-        )
-        super().__init__(database_url, sessions)
-
-    def _build(self, sessions: sessionmaker[Session]) -> Dispatcher:
-        return create_dispatcher(
-            settings=self.settings,
-            sessions=sessions,
-            runs=FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode()),
-            i18n=create_i18n("bg"),
-            clock=self.clock,
-            wake_notifications=lambda: self.wakes.append(len(self.api.requests)),
-        )
-
-    def add_event(
-        self,
-        title: str = "Round table on the city budget",
-        *,
-        starts: datetime = datetime(2026, 12, 3, 18, 0),
-        capacity: int | None = None,
-        municipality: str | None = None,
-    ) -> Event:
-        """An event starting at ``starts`` on Sofia's clock, lasting two hours."""
-        starts_at = starts.replace(tzinfo=SOFIA).astimezone(UTC)
-        with self.sessions() as session:
-            return add_event(
-                session,
-                Event(
-                    code="",
-                    kind=EventKind.ROUND_TABLE,
-                    municipality=municipality,
-                    title={"bg": title, "en": title},
-                    description={"en": "The 2027 budget, line by line."},
-                    place="Town hall, room 2",
-                    starts_at=starts_at,
-                    ends_at=starts_at + timedelta(hours=2),
-                    capacity=capacity,
-                    flow_id="event-satisfaction",
-                    reminder_offsets=[24 * 3600, 3600],
-                ),
-            )
-
-    def status(self, event: Event, person: Person) -> str | None:
-        with self.sessions() as session:
-            return session.exec(
-                select(Registration.status)
-                .join(Citizen, col(Citizen.id) == Registration.citizen_id)
-                .where(Registration.event_id == event.id, Citizen.telegram_id == person.user_id)
-            ).first()
-
-    def event_responses(self, person: Person) -> list[Response]:
-        with self.sessions() as session:
-            return list(
-                session.exec(
-                    select(Response)
-                    .join(Citizen, col(Citizen.id) == Response.citizen_id)
-                    .where(Citizen.telegram_id == person.user_id)
-                    .order_by(col(Response.id))
-                )
-            )
 
 
 @pytest.fixture
@@ -154,13 +65,6 @@ def ana(tg: EventsTelegram) -> Person:
 @pytest.fixture
 def boris(tg: EventsTelegram) -> Person:
     return Person(tg, 1002)
-
-
-async def answer_the_form(person: Person) -> None:
-    """event-satisfaction, from its first question to the end (5 hides the comment)."""
-    for label in ("5", "9", "Information presented", "Done", "4", "Skip"):
-        await person.tap(label)
-    assert text_of(EVENT, "outro") in shown(person.screen)
 
 
 # --- the event card ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``feedback-admin events``, run as organizers run it: the installed script in a subprocess.
 
-Like test_admin_cli.py: each run happens in ``tmp_path`` (no ``.env``) with its own
+Like tests/support/admin_cli.py: each run happens in ``tmp_path`` (no ``.env``) with its own
 environment. ``events show`` and ``events qr`` ask the Bot API for the bot's username, so
 those tests point ``TELEGRAM_API_URL`` at the fake Bot API on loopback, and run the CLI in
 a worker thread so the fake keeps answering while the test waits.
@@ -8,10 +8,8 @@ a worker thread so the fake keeps answering while the test waits.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,27 +21,29 @@ from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.services.notifications import claim_due
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.events import add_event as store_event
-from civic_feedback.storage.events import find_event
 from civic_feedback.storage.models import (
     Citizen,
     Event,
-    EventKind,
     EventState,
     Notification,
     NotificationKind,
     NotificationState,
 )
-from tests.integration.test_admin_cli import (
+from tests.support.admin_cli import (
+    BOT_TOKEN,
     Cli,
+    events_cli,
+    insert_event,
     no_traceback,
-    ready_cli,
+    run_cli,
     session_on,
+    stored_event,
+    table_row,
+    telegram_for,
     the_error_line,
 )
 from tests.support.fake_telegram import FakeTelegram
 
-BOT_TOKEN = "42:TEST-events-cli"
 BOT_USERNAME = "civic_feedback_test_bot"  # FakeTelegram's
 REGISTRAR = Registrar(FollowUpPolicy())
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -54,7 +54,7 @@ STARTS, ENDS = "2030-12-03 18:00", "2030-12-03 20:00"
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    return ready_cli(tmp_path, MUNICIPALITIES="Sliven,Haskovo")
+    return events_cli(tmp_path)
 
 
 @pytest.fixture
@@ -65,15 +65,8 @@ def cli_db(cli: Cli) -> Iterator[Session]:
 
 @pytest.fixture
 async def telegram(cli: Cli) -> AsyncIterator[FakeTelegram]:
-    """The fake Bot API, and the CLI pointed at it with a valid-looking token."""
-    async with FakeTelegram() as fake:
-        cli.env.update({"TELEGRAM_API_URL": fake.url, "BOT_TOKEN": BOT_TOKEN})
+    async with telegram_for(cli) as fake:
         yield fake
-
-
-async def run_cli(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI without blocking the event loop the fake Bot API answers on."""
-    return await asyncio.to_thread(cli, *args)
 
 
 def add_event(cli: Cli, *options: str, title: str = "Кръгла маса за бюджета") -> str:
@@ -87,50 +80,6 @@ def add_event(cli: Cli, *options: str, title: str = "Кръгла маса за 
     found = re.search(r"Event ([a-z2-9]{8}) added", run.stdout)
     assert found is not None, run.stdout
     return found[1]
-
-
-def insert_event(
-    session: Session,
-    title: str = "Кръгла маса за бюджета",
-    *,
-    starts_at: datetime = datetime(2030, 12, 3, 16, 0, tzinfo=UTC),  # 18:00 in Sofia
-    capacity: int | None = None,
-    municipality: str | None = None,
-    title_en: str | None = None,
-) -> str:
-    """An event stored directly (quicker than ``events add`` where that is not the subject)."""
-    event = store_event(
-        session,
-        Event(
-            code="",
-            kind=EventKind.ROUND_TABLE,
-            municipality=municipality,
-            title={"bg": title, **({"en": title_en} if title_en else {})},
-            place="Town hall",
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(hours=2),
-            capacity=capacity,
-            flow_id="event-satisfaction",
-            reminder_offsets=[24 * 3600, 3600],
-        ),
-    )
-    return event.code
-
-
-def stored_event(session: Session, code: str) -> Event:
-    session.expire_all()
-    event = find_event(session, code)
-    assert event is not None
-    return event
-
-
-def table_row(output: str, first_cell: str) -> list[str]:
-    """The cells of the Rich table row that starts with ``first_cell``."""
-    for line in output.splitlines():
-        cells = [cell.strip() for cell in re.split(r"[│┃]", line)[1:-1]]
-        if cells and cells[0] == first_cell:
-            return cells
-    raise AssertionError(f"no row {first_cell!r} in:\n{output}")
 
 
 def citizens_register(session: Session, code: str, *telegram_ids: int) -> None:

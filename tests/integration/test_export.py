@@ -31,20 +31,12 @@ from civic_feedback.storage.citizens import add_citizen, find_citizen
 from civic_feedback.storage.export_rows import export_columns, iter_export_rows
 from civic_feedback.storage.flow_versions import FlowCatalog, flow_definition, publish_flow
 from civic_feedback.storage.models import Answer, AnswerChoice, Citizen, Response, utcnow
+from tests.support.export_columns import FIXED
 from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
 ZONE = ZoneInfo("Asia/Kolkata")  # +05:30 all year: an offset no server clock has by chance
 
-FIXED = [
-    "response_id",
-    "flow_id",
-    "flow_version",
-    "respondent",
-    "language",
-    "started_at",
-    "completed_at",
-]
 ADDED = ["event_code", "municipality"]
 RECORD_KEYS = {*FIXED, *ADDED, "answers", "languages"}
 

@@ -8,18 +8,16 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from civic_feedback.core.weeks import local_midnight
-from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen, set_municipality
+from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.export_rows import (
     EVERY_RESPONSE,
@@ -29,22 +27,11 @@ from civic_feedback.storage.export_rows import (
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
 from civic_feedback.storage.models import Event, EventKind, Response
-from tests.support.form_steps import Step, walk_form
+from tests.support.clock import SOFIA
+from tests.support.comments import BULGARIAN, ENGLISH, REMARKS, answer
 from tests.support.keys import PSEUDONYM_KEY
 
-SOFIA = ZoneInfo("Europe/Sofia")
 OPTIONS = ExportOptions(PSEUDONYM_KEY.encode(), SOFIA)
-REMARKS = """\
-id: remarks
-title: {bg: "Бележки", en: "Remarks"}
-languages: [bg, en]
-repeatable: true
-questions:
-  - {id: score, type: rating, text: {bg: "Оценка?", en: "Score?"}}
-  - {id: note, type: text, required: false, text: {bg: "Бележка?", en: "Note?"}}
-"""
-BULGARIAN = "Нямаше достатъчно време за въпроси към кмета."
-ENGLISH = "There was not enough time for questions to the mayor."
 
 
 def new_event(session: Session, municipality: str | None) -> Event:
@@ -61,33 +48,6 @@ def new_event(session: Session, municipality: str | None) -> Event:
             flow_id="remarks",
         ),
     )
-
-
-def answer(
-    session: Session,
-    telegram_id: int,
-    note: str | None,
-    *,
-    event: Event | None = None,
-    completed_at: datetime | None = None,
-) -> int:
-    """A citizen answers remarks (about an event); returns the response id."""
-    citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
-    set_municipality(session, citizen, "Сливен")
-    runs = FormRuns(FlowCatalog(), OPTIONS.key)
-    event_id = None if event is None else event.id
-    steps: list[Step] = [Button("4"), Skip() if note is None else Text(note)]
-    walk_form(session, runs, citizen, "remarks", steps, language="bg", event_id=event_id)
-    response_id = session.exec(select(func.max(Response.id))).one()
-    assert response_id is not None
-    if completed_at is not None:
-        session.execute(
-            update(Response)
-            .where(col(Response.id) == response_id)
-            .values(completed_at=completed_at)
-        )
-        session.commit()
-    return response_id
 
 
 @pytest.fixture

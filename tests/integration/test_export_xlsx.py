@@ -29,7 +29,7 @@ from civic_feedback.storage.export_rows import (
     iter_export_rows,
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
-from tests.integration.test_export import FIXED
+from tests.support.export_columns import FIXED
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -8,355 +8,54 @@ calls it made (tests/support/recording_session.py, no network) and the rows it w
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import random
 import string
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from html import escape
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from aiogram import Bot, Dispatcher
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
     EditMessageText,
     SendMessage,
-    TelegramMethod,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import gettext
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, select
 
 from civic_feedback.bot.callbacks import AnswerCb
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.start import welcome_text
 from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.flows.engine import AnswerValue, Problem, Rejected
-from civic_feedback.flows.library import library_flows
-from civic_feedback.flows.messages import problem_text
+from civic_feedback.flows.engine import Problem
 from civic_feedback.flows.schema import Flow
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
-from civic_feedback.storage.answer_rows import stored_answers
-from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine, session_factory
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import (
     AnonymousReceipt,
     Answer,
-    Citizen,
     Conversation,
     Response,
     ResponseState,
-    utcnow,
 )
+from tests.support.calls import Calls
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.library import EVENT, GENERAL, SURVEY, text_of
+from tests.support.people import Person
 from tests.support.recording_session import (
-    MESSAGE_METHODS,
-    RecordingSession,
     as_update,
     callback_update,
-    make_bot,
     message_update,
-    photo_update,
-    sticker_update,
 )
-
-M = TypeVar("M", bound=TelegramMethod[Any])
-
-LIBRARY = {flow.id: flow for flow in library_flows()}
-EVENT = LIBRARY["event-satisfaction"]
-SURVEY = LIBRARY["consultation-survey"]
-GENERAL = LIBRARY["general-feedback"]
-
-
-def text_of(flow: Flow, key: str, language: str = "en") -> str:
-    """A flow text (a question id, or title/intro/outro) as the bot writes it in HTML."""
-    question = flow.question(key)
-    texts = question.text if question is not None else getattr(flow, key)
-    return escape(texts[language])
-
+from tests.support.screens import button, buttons, labels, shown
+from tests.support.telegram import Telegram, watched
 
 # --- the bot under test -------------------------------------------------------------------
-
-
-@dataclass
-class Calls:
-    """The Bot API calls the bot made while handling one update."""
-
-    requests: list[TelegramMethod[Any]]
-
-    def of(self, kind: type[M]) -> list[M]:
-        return [request for request in self.requests if isinstance(request, kind)]
-
-    def only(self, kind: type[M]) -> M:
-        """The one call the bot made, of this kind."""
-        assert [type(r) for r in self.requests] == [kind], self.requests
-        return self.of(kind)[0]
-
-    def one(self, kind: type[M]) -> M:
-        """The one call of this kind (besides it, at most the answer to a button press)."""
-        others = [r for r in self.requests if not isinstance(r, kind | AnswerCallbackQuery)]
-        found = self.of(kind)
-        assert len(found) == 1, self.requests
-        assert not others, self.requests
-        return found[0]
-
-    @property
-    def message_calls(self) -> int:
-        """Messages sent or edited (what Telegram's outgoing cap counts)."""
-        return sum(isinstance(request, MESSAGE_METHODS) for request in self.requests)
-
-    @property
-    def callback_answer(self) -> AnswerCallbackQuery:
-        (answer,) = self.of(AnswerCallbackQuery)
-        return answer
-
-
-class FailedUpdates(logging.Handler):
-    """Collects the errors router's "update_failed" records: a handler raised."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("update_failed"):
-            self.records.append(record)
-
-
-class Telegram:
-    """Telegram's side of the bot: delivers updates to the dispatcher, keeps what it sent."""
-
-    def __init__(self, database_url: str, sessions: sessionmaker[Session]) -> None:
-        self.database_url = database_url
-        self.sessions = sessions
-        self.api = RecordingSession()
-        self.bot: Bot = make_bot(self.api)
-        self.failures = FailedUpdates()
-        self.i18n = create_i18n("bg")
-        self._update_ids = itertools.count(1)
-        self._agreed: set[int] = set()
-        self._engines: list[Engine] = []
-        self.dispatcher = self._build(sessions)
-
-    def _build(self, sessions: sessionmaker[Session]) -> Dispatcher:
-        settings = Settings(
-            _env_file=None,
-            bot_token="42:TEST",
-            pseudonym_key=PSEUDONYM_KEY,
-            database_url=self.database_url,
-        )
-        runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
-        return create_dispatcher(
-            settings=settings, sessions=sessions, runs=runs, i18n=create_i18n("bg")
-        )
-
-    def restart(self) -> None:
-        """A new process on the same database: new engine, dispatcher, FormRuns and caches."""
-        engine = create_db_engine(self.database_url)
-        self._engines.append(engine)
-        self.dispatcher = self._build(session_factory(engine))
-
-    def close(self) -> None:
-        for engine in self._engines:
-            engine.dispose()
-
-    def next_update_id(self) -> int:
-        return next(self._update_ids)
-
-    def agree(self, user_id: int, language_code: str) -> None:
-        """The person accepted the privacy notice (once; nothing else about them is stored)."""
-        if user_id in self._agreed:
-            return
-        self._agreed.add(user_id)
-        with self.sessions() as session:
-            citizen = find_citizen(session, user_id)
-            if citizen is None:
-                language = language_code if language_code in SUPPORTED_LANGUAGES else None
-                citizen = add_citizen(session, telegram_id=user_id, language=language)
-            citizen.privacy_accepted_at = utcnow()
-            session.add(citizen)
-            session.commit()
-
-    def english(self, make: Callable[[], str], language: str = "en") -> str:
-        """An interface text as a citizen speaking ``language`` gets it (catalogs applied)."""
-        with self.i18n.context(), self.i18n.use_locale(language):
-            return make()
-
-    def problem(self, problem: Problem, **limits: float) -> str:
-        """The sentence an English-speaking citizen gets for a refused input."""
-        return self.english(lambda: problem_text(Rejected(problem, limits), gettext))
-
-    async def deliver(self, raw: dict[str, Any]) -> Calls:
-        return await self.deliver_update(as_update(self.bot, raw))
-
-    async def deliver_update(self, update: Any) -> Calls:
-        before = len(self.api.requests)
-        result = await self.dispatcher.feed_update(self.bot, update)
-        if isinstance(result, TelegramMethod):  # as polling does, and Telegram for a webhook
-            await self.bot(result)
-        failed = [
-            f"{r.getMessage()}: {r.exc_info and r.exc_info[1]!r}" for r in self.failures.records
-        ]
-        assert not failed, f"a handler raised: {failed}"
-        return Calls(self.api.requests[before:])
-
-    # --- the database, read in a fresh session each time ---------------------------------
-
-    def answers(self, response_id: int) -> dict[str, AnswerValue]:
-        with self.sessions() as session:
-            return stored_answers(session, response_id)
-
-    def responses(self, flow_id: str) -> list[Response]:
-        with self.sessions() as session:
-            statement = (
-                select(Response).where(Response.flow_id == flow_id).order_by(col(Response.id))
-            )
-            return list(session.exec(statement).all())
-
-    def citizen(self, telegram_id: int) -> Citizen | None:
-        with self.sessions() as session:
-            return session.exec(select(Citizen).where(Citizen.telegram_id == telegram_id)).first()
-
-    def count(self, table: type[SQLModel]) -> int:
-        with self.sessions() as session:
-            return session.exec(select(func.count()).select_from(table)).one()
-
-    def language_of(self, telegram_id: int) -> str | None:
-        citizen = self.citizen(telegram_id)
-        assert citizen is not None, f"no citizen {telegram_id}"
-        return citizen.language
-
-    def conversation(self, telegram_id: int) -> Conversation | None:
-        citizen = self.citizen(telegram_id)
-        if citizen is None:
-            return None
-        with self.sessions() as session:
-            return session.get(Conversation, citizen.id)
-
-
-@dataclass
-class Person:
-    """A citizen in their private chat with the bot.
-
-    ``agreed`` (the default) stands for a citizen who accepted the privacy notice before the
-    test begins, as every citizen does once: they are otherwise met exactly as on first
-    contact (their Telegram language kept when offered, no other data). With
-    ``agreed=False`` the test meets the notice itself.
-    """
-
-    tg: Telegram
-    user_id: int
-    language_code: str = "en"
-    agreed: bool = True
-    _response_id: int | None = None
-
-    async def say(self, text: str) -> Calls:
-        raw = message_update(self.tg.next_update_id(), self.user_id, text, self.language_code)
-        return await self._deliver(raw)
-
-    async def send_sticker(self) -> Calls:
-        update_id = self.tg.next_update_id()
-        return await self._deliver(sticker_update(update_id, self.user_id, self.language_code))
-
-    async def send_photo(self) -> Calls:
-        update_id = self.tg.next_update_id()
-        return await self._deliver(photo_update(update_id, self.user_id, self.language_code))
-
-    async def press(self, data: str, message_id: int | None = None) -> Calls:
-        """Press a button carrying ``data`` (by default under the newest bot message)."""
-        message_id = self.screen.message_id if message_id is None else message_id
-        raw = callback_update(
-            self.tg.next_update_id(), self.user_id, data, message_id, self.language_code
-        )
-        return await self._deliver(raw)
-
-    async def tap(self, label: str) -> Calls:
-        """Press the button labelled ``label`` under the newest bot message."""
-        data = button(self.screen, label).callback_data
-        assert data is not None
-        return await self.press(data)
-
-    async def _deliver(self, raw: dict[str, Any]) -> Calls:
-        if self.agreed:
-            self.tg.agree(self.user_id, self.language_code)
-        calls = await self.tg.deliver(raw)
-        shown = self.tg.api.messages_in(self.user_id)
-        answer_buttons = (
-            [
-                AnswerCb.unpack(data)
-                for data in (b.callback_data or "" for b in buttons(shown[-1].reply_markup))
-                if data.startswith("a:")
-            ]
-            if shown
-            else []
-        )
-        if answer_buttons:
-            self._response_id = answer_buttons[0].r
-        return calls
-
-    @property
-    def screen(self) -> Message:
-        """The newest message the bot sent to this citizen, as it looks now."""
-        return self.tg.api.last_message(self.user_id)
-
-    @property
-    def response_id(self) -> int:
-        """The response of the form shown last (read from its question's buttons)."""
-        assert self._response_id is not None, "no form was shown"
-        return self._response_id
-
-    def answers(self) -> dict[str, AnswerValue]:
-        return self.tg.answers(self.response_id)
-
-
-def shown(item: Message | EditMessageText) -> str:
-    """The text of a message, or the new text of an edit."""
-    assert item.text is not None
-    return item.text
-
-
-def buttons(markup: Any) -> list[InlineKeyboardButton]:
-    if markup is None:
-        return []
-    assert isinstance(markup, InlineKeyboardMarkup)
-    return [b for row in markup.inline_keyboard for b in row]
-
-
-def labels(markup: Any) -> list[str]:
-    return [b.text for b in buttons(markup)]
-
-
-def button(message: Message, label: str) -> InlineKeyboardButton:
-    """The button labelled exactly ``label``, else the one label with a tick or icon around it."""
-    found = [b for b in buttons(message.reply_markup) if b.text == label]
-    found = found or [b for b in buttons(message.reply_markup) if label in b.text]
-    assert len(found) == 1, f"{label!r} among {labels(message.reply_markup)}"
-    return found[0]
-
-
-AnyTelegram = TypeVar("AnyTelegram", bound=Telegram)
-
-
-@asynccontextmanager
-async def watched(telegram: AnyTelegram) -> AsyncIterator[AnyTelegram]:
-    """A harness whose handler errors fail the test, closed (sessions too) at the end."""
-    errors_log = logging.getLogger("civic_feedback.bot.handlers.errors")
-    errors_log.addHandler(telegram.failures)
-    try:
-        yield telegram
-    finally:
-        errors_log.removeHandler(telegram.failures)
-        telegram.close()
-        await telegram.bot.session.close()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Two Leadership objects stand for two replicas (each with a lock connection of its own),
 with short timings; their "jobs" are an empty scheduler whose start and stop are recorded.
-The end-to-end tests (test_e2e_replicas.py) kill real bot processes.
+The end-to-end tests (tests/e2e/test_replicas.py) kill real bot processes.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ loopback, with a clock the test moves: nothing sleeps, time only jumps.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,10 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from civic_feedback.bot.callbacks import EventCb
-from civic_feedback.bot.client.pacing import RateLimiter
-from civic_feedback.bot.jobs.notifications import NotificationWorker
 from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.flows.engine import Button, Skip
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.notifications import (
     Claimed,
@@ -35,7 +31,6 @@ from civic_feedback.services.notifications import (
     mark_unreachable,
     next_due,
 )
-from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
@@ -44,38 +39,16 @@ from civic_feedback.storage.models import (
     NotificationKind,
     NotificationState,
 )
-from tests.integration.test_registrations import (
-    DAY,
-    HOUR,
-    NOW,
-    POLICY,
-    REGISTRAR,
-    Stored,
-    new_citizen,
-    new_event,
-)
+from tests.support.clock import FakeClock
+from tests.support.events import DAY, HOUR, NOW, POLICY, REGISTRAR, Stored, new_citizen, new_event
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.workers import BOT_TOKEN, complete_event_form, new_worker
 
-BOT_TOKEN = "42:TEST-notifications"
 REMINDER = NotificationKind.REMINDER
 INVITATION = NotificationKind.INVITATION
 FOLLOWUP = NotificationKind.FOLLOWUP
 SECOND = timedelta(seconds=1)
-
-
-@dataclass
-class FakeClock:
-    """The worker's clock; a test moves it instead of sleeping."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move_to(self, moment: datetime) -> None:
-        self.now = moment
 
 
 # --- arranging ----------------------------------------------------------------------------------
@@ -114,13 +87,6 @@ def claim(session: Session, now: datetime, runs: FormRuns) -> list[Claimed]:
 
 def who(claimed: list[Claimed]) -> list[tuple[NotificationKind, int]]:
     return sorted((c.kind, c.chat_id) for c in claimed)
-
-
-def complete_event_form(session: Session, runs: FormRuns, citizen: Citizen, event: Event) -> None:
-    """The citizen answers event-satisfaction about ``event``, as the bot would store it."""
-    # 5 hides the comment question; Skip the suggestion.
-    steps: list[Step] = [Button("5"), Button("9"), 0, Button("4"), Skip()]
-    walk_form(session, runs, citizen, event.flow_id, steps, language="en", event_id=event.id)
 
 
 # --- claiming what is due -----------------------------------------------------------------------
@@ -432,31 +398,6 @@ async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
     bot = Bot(BOT_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     yield bot
     await bot.session.close()
-
-
-def worker_settings() -> Settings:
-    return Settings(
-        _env_file=None,
-        bot_token=BOT_TOKEN,
-        pseudonym_key=PSEUDONYM_KEY,
-        broadcast_rate=30,
-        timezone="Europe/Sofia",
-        default_language="bg",
-    )
-
-
-def new_worker(bot: Bot, sessions: sessionmaker[Session], clock: FakeClock) -> NotificationWorker:
-    """A worker as ``feedback-bot`` builds it, with its own FormRuns and catalogs."""
-    settings = worker_settings()
-    return NotificationWorker(
-        bot=bot,
-        sessions=sessions,
-        runs=FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode()),
-        settings=settings,
-        i18n=create_i18n(settings.interface_language),
-        clock=clock,
-        limiter=RateLimiter(settings.broadcast_rate),
-    )
 
 
 def texts(telegram: FakeTelegram, chat_id: int) -> list[str]:

@@ -20,9 +20,11 @@ from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import AuditEntry, Citizen, Registration, Response
-from tests.integration.test_event_bot import EventsTelegram, answer_the_form
-from tests.integration.test_forms_bot import EVENT, Person, button, labels, shown, text_of, watched
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.library import EVENT, text_of
+from tests.support.people import Person, answer_the_form
+from tests.support.screens import button, labels, shown
+from tests.support.telegram import EventsTelegram, watched
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 from aiogram import Bot
 from sqlalchemy.orm import sessionmaker
@@ -14,27 +17,39 @@ from civic_feedback.services.publications import record_publication
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Notification, NotificationKind, Publication
-from tests.integration.test_admin_cli import Cli, session_on, the_error_line
-from tests.integration.test_events_cli import (
+from tests.support.admin_cli import (
     BOT_TOKEN,
-    cli,
+    Cli,
+    events_cli,
     insert_event,
     run_cli,
+    session_on,
     stored_event,
-    telegram,
+    telegram_for,
+    the_error_line,
 )
-from tests.integration.test_notifications import FakeClock, new_worker
-from tests.integration.test_registrations import NOW, new_event
+from tests.support.clock import FakeClock
+from tests.support.events import NOW, new_event
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
-
-__all__ = ["cli", "telegram"]  # fixtures used by the tests below
+from tests.support.workers import new_worker
 
 CHANNEL = "@sliven_results"
 # overall, recommend, most useful (tick 1), organisation, comment (asked: rating <= 3), idea
 LOW: list[Step] = [Button("2"), Button("3"), 1, Button("4"), Text("Студена зала"), Skip()]
 HIGH: list[Step] = [Button("5"), Button("10"), 0, Button("5"), Skip()]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return events_cli(tmp_path)
+
+
+@pytest.fixture
+async def telegram(cli: Cli) -> AsyncIterator[FakeTelegram]:
+    async with telegram_for(cli) as fake:
+        yield fake
 
 
 def answered(cli: Cli, code: str, *people: tuple[int, list[Step]]) -> None:

@@ -26,7 +26,7 @@ from aiogram.types import (
 
 from civic_feedback.sandbox.chat_records import SentMessage, UserMessage
 from civic_feedback.sandbox.emulator import BotApiEmulator
-from tests.integration.test_fake_telegram import PNG_1x1
+from tests.support.images import PNG_1x1
 
 TOKEN = "1000000001:sandbox-local-emulator-token"
 CITIZEN = 1001

@@ -23,15 +23,8 @@ from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.reports.summary_formats import summary_json, write_json
 from civic_feedback.storage.flow_versions import flow_definition
 from civic_feedback.storage.models import Event, RegistrationStatus
-from tests.support.summary_data import (
-    PREVIOUS,
-    QUESTIONS,
-    SOFIA,
-    WEEK,
-    WeekData,
-    answers,
-    sofia,
-)
+from tests.support.clock import SOFIA
+from tests.support.summary_data import PREVIOUS, QUESTIONS, WEEK, WeekData, answers, sofia
 
 
 @pytest.fixture

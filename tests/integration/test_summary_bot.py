@@ -14,9 +14,8 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.storage.flow_versions import install_library
-from tests.integration.test_broadcast_bot import ADMIN, CITIZEN, StaffTelegram
-from tests.integration.test_event_bot import answer_the_form
-from tests.integration.test_forms_bot import Person, watched
+from tests.support.people import Person, answer_the_form
+from tests.support.telegram import ADMIN, CITIZEN, StaffTelegram, watched
 
 
 @pytest.fixture

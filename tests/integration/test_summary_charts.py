@@ -13,7 +13,8 @@ from civic_feedback.reports.figures import QuestionFigures
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.reports.summary_charts import nps_counts, summary_charts
 from civic_feedback.reports.trend import TrendPoint, trend_points
-from tests.support.summary_data import SOFIA, WEEK, WeekData, answers, sofia
+from tests.support.clock import SOFIA
+from tests.support.summary_data import WEEK, WeekData, answers, sofia
 
 
 @pytest.fixture

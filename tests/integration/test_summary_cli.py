@@ -13,7 +13,7 @@ from PIL import Image
 
 from civic_feedback.reports.summary_formats import CSV_COLUMNS
 from civic_feedback.storage.models import InboxItem, RegistrationStatus
-from tests.integration.test_admin_cli import BOM, Cli, ready_cli, session_on, the_error_line
+from tests.support.admin_cli import BOM, Cli, ready_cli, session_on, the_error_line
 from tests.support.summary_data import WEEK, WeekData, answers, sofia
 
 TOP_KEYS = {

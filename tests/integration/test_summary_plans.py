@@ -16,8 +16,9 @@ from sqlalchemy import Engine, event
 
 from civic_feedback.reports.summary import weekly_summary
 from civic_feedback.storage.database import create_db_engine, session_factory
+from tests.support.clock import SOFIA
 from tests.support.databases import migrated_sqlite
-from tests.support.summary_data import SOFIA, WEEK
+from tests.support.summary_data import WEEK
 
 # The only rows of answers a summary reads: those with a text, to see that it was given.
 TEXT_ROWS = "SEARCH answer USING INDEX ix_answer_texts (response_id=?)"

@@ -16,8 +16,9 @@ from civic_feedback.bot.middlewares.throttling import Throttle
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
-from tests.integration.test_forms_bot import Person, Telegram, watched
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.people import Person
+from tests.support.telegram import Telegram, watched
 
 NOTICE = "You are writing very fast; I will answer a little more slowly."
 

@@ -1,6 +1,6 @@
 """``feedback-admin users`` and ``audit``: roles are granted and revoked on the record.
 
-The installed script runs in a subprocess (tests/integration/test_admin_cli.py); the test reads the
+The installed script runs in a subprocess (tests/support/admin_cli.py); the test reads the
 roles and the audit log back from the very database the CLI used.
 """
 
@@ -15,9 +15,9 @@ from sqlmodel import col, select
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.storage.models import AuditEntry, Citizen, Response, Role, StaffMember
 from civic_feedback.storage.roles import Permission, may, role_of
-from tests.integration.test_admin_cli import (
+from tests.support.admin_cli import (
     Cli,
-    answer_event_satisfaction,
+    low_rating_answered,
     no_traceback,
     ready_cli,
     session_on,
@@ -143,7 +143,7 @@ def test_what_each_role_may_do(role: Role | None, allowed: set[Permission]) -> N
 
 def test_forget_erases_a_citizen_on_the_record_and_says_when_there_is_nobody(cli: Cli) -> None:
     with session_on(cli) as session:
-        answer_event_satisfaction(session, 777001, comment="Слаб звук")
+        low_rating_answered(session, 777001, comment="Слаб звук")
 
     run = cli("users", "forget", "777001")
 
@@ -159,7 +159,7 @@ def test_forget_erases_a_citizen_on_the_record_and_says_when_there_is_nobody(cli
 
 def test_forget_can_delete_the_answers_too(cli: Cli) -> None:
     with session_on(cli) as session:
-        answer_event_satisfaction(session, 777001, comment="Слаб звук")
+        low_rating_answered(session, 777001, comment="Слаб звук")
 
     run = cli("users", "forget", "777001", "--answers", "delete")
 

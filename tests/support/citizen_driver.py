@@ -101,3 +101,14 @@ def assert_answered_once(records: list[dict[str, Any]], citizens: list[CitizenDr
     rest = {"recommend": 9, "most_useful": ["materials"], "organisation": 5}
     rest |= {"comment": None, "suggestion": None}  # hidden (rating 4 or 5), and skipped
     assert all(r["answers"] == rest for r in records)
+
+
+# What the citizen in these tests says, and what the export must then hold exactly.
+LOW_RATING_ANSWERS: dict[str, Any] = {
+    "overall": 2,
+    "recommend": 7,
+    "most_useful": ["discussion", "materials"],
+    "organisation": 4,
+    "comment": "Start on time, please; the hall was too cold.",
+    "suggestion": None,
+}

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session
@@ -27,8 +26,8 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
+from tests.support.clock import SOFIA
 
-SOFIA = ZoneInfo("Europe/Sofia")
 WEEK = "2026-W47"  # Monday 16 to Sunday 22 November 2026, EET (UTC+2)
 PREVIOUS = "2026-W46"
 
