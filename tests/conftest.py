@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test, and the settings the bot would read."""
+"""Fixtures of every level: a database of its own per test, migrated or empty, on each backend."""
 
 from __future__ import annotations
 

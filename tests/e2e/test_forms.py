@@ -22,12 +22,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotProcess]:
     process = BotProcess(tg.url, tmp_path)
     await process.start()

@@ -28,12 +28,6 @@ SLIVEN_STAFF, HASKOVO_STAFF, BYSTANDER = 9001, 9002, 9003
 CITIZEN, CONTACTABLE = 5001, 5002
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
 def bot_process(tg: FakeTelegram, workdir: Path, **env: str) -> BotProcess:
     return BotProcess(
         tg.url, workdir, MUNICIPALITIES="Sliven,Haskovo", DEFAULT_LANGUAGE="en", **env

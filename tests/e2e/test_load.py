@@ -8,7 +8,6 @@ every answer is stored exactly once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,12 +27,6 @@ pytestmark = pytest.mark.e2e
 # polling on SQLite and 45 s on the two replicas; benchmarks/ measures throughput.
 CITIZENS = 1000
 TIMEOUT = 120  # per step; each citizen waits behind hundreds of others' updates
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 async def crowd(tg: FakeTelegram, count: int) -> list[CitizenDriver]:

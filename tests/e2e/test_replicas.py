@@ -48,12 +48,6 @@ HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def replicas(tg: FakeTelegram, tmp_path: Path, postgres_url: str) -> AsyncIterator[Replicas]:
     group = Replicas(tg, tmp_path, postgres_url, 2, BROADCAST_RATE=str(BROADCAST_RATE))
     try:

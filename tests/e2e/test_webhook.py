@@ -23,12 +23,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def hook(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[str]:
     """The bot serving its webhook; yields the base URL Telegram posts to."""
     process = webhook_process(tg, tmp_path)

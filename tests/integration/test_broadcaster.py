@@ -56,12 +56,6 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
     bot = create_bot(BOT_TOKEN, telegram.url)
     yield bot

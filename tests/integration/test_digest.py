@@ -29,12 +29,6 @@ AT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 09:00 in Sofia
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
     bot = create_bot("42:TEST-digest", telegram.url)
     yield bot
