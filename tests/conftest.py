@@ -14,20 +14,20 @@ from civic_feedback.storage.database import create_db_engine, session_factory
 from tests.support.databases import (
     NO_POSTGRES,
     POSTGRES_URL,
-    PostgresDatabases,
+    PostgresSchemas,
     migrated_sqlite,
     sqlite_url,
 )
 
 
 @pytest.fixture(scope="session")
-def postgres_databases() -> Iterator[PostgresDatabases]:
-    """This test process's databases on TEST_DATABASE_URL (skips the test when it is unset)."""
+def postgres_schemas() -> Iterator[PostgresSchemas]:
+    """This test process's schemas on TEST_DATABASE_URL (skips the test when it is unset)."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    databases = PostgresDatabases(POSTGRES_URL)
-    yield databases
-    databases.close()
+    schemas = PostgresSchemas(POSTGRES_URL)
+    yield schemas
+    schemas.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -40,12 +40,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 def empty_database_url(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[str]:
-    """A new, empty database: a SQLite file, or a database of its own on TEST_DATABASE_URL."""
+    """A new, empty database: a SQLite file, or a schema of its own on TEST_DATABASE_URL."""
     if backend == "sqlite":
         yield sqlite_url(tmp_path / "feedback.db")
         return
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    with databases.empty() as url:
+    schemas: PostgresSchemas = request.getfixturevalue("postgres_schemas")
+    with schemas.empty() as url:
         yield url
 
 
@@ -55,15 +55,15 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     if backend == "sqlite":
         yield migrated_sqlite(tmp_path / "feedback.db")
         return
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    with databases.migrated() as url:
+    schemas: PostgresSchemas = request.getfixturevalue("postgres_schemas")
+    with schemas.migrated() as url:
         yield url
 
 
 @pytest.fixture
-def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
-    """An empty database of its own on TEST_DATABASE_URL, for what only PostgreSQL has."""
-    with postgres_databases.empty() as url:
+def postgres_url(postgres_schemas: PostgresSchemas) -> Iterator[str]:
+    """An empty schema of its own on TEST_DATABASE_URL, for what only PostgreSQL has."""
+    with postgres_schemas.empty() as url:
         yield url
 
 

@@ -1,8 +1,9 @@
 """Databases for tests: the schema migrated once per test process, copied for every test.
 
-Migrating takes about a second on SQLite and two on PostgreSQL; copying takes a millisecond
-(a SQLite file) or a fifth of a second (``CREATE DATABASE ... TEMPLATE``). Each pytest-xdist
-worker is its own process, so it migrates its own template under names no other worker uses.
+Migrating takes about a second on SQLite and two on PostgreSQL; copying a SQLite file takes a
+millisecond, recreating a PostgreSQL schema from its dump a few hundredths of a second. Each
+pytest-xdist worker is its own process, so it migrates its own template under names no other
+worker uses.
 Tests of the migrations themselves start from an empty database and migrate for real.
 """
 
@@ -11,14 +12,14 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
 from civic_feedback.storage.database import upgrade_database
@@ -51,75 +52,89 @@ def _sqlite_template() -> Path:
     return path
 
 
-class PostgresDatabases:
-    """Databases of this test process on TEST_DATABASE_URL's server, each dropped after use.
+class PostgresSchemas:
+    """Schemas of this test process in TEST_DATABASE_URL's database, each dropped after use.
 
-    They are named after TEST_DATABASE_URL's database and this process: ``<db>_<pid>_<n>``,
-    and ``<db>_<pid>_template`` for the migrated schema they are copied from. The server
-    creates the next test's database and drops the last one's while the tests run: one
-    thread of this process does it, in order, so a test only waits when the server is slow.
+    Every connection of a test works in its own schema (``search_path``), so tests never see
+    each other. The schemas are named ``t_<pid>_<n>``; ``t_<pid>_template`` holds the
+    migrated schema, which pg_dump writes once as the SQL that recreates it: a test's schema
+    is a few dozen statements instead of a migration. Without pg_dump, each one is migrated.
     """
 
     def __init__(self, url: str) -> None:
         self._url = make_url(url)
-        self._prefix = f"{self._url.database}_{os.getpid()}"
+        self._prefix = f"t_{os.getpid()}"
         self._admin: Engine = create_engine(self._url, isolation_level="AUTOCOMMIT")
         self._numbers = itertools.count(1)
-        self._template: str | None = None
-        self._server = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
-        self._next: dict[str, Future[str]] = {}  # template -> its next copy, being created
+        self._template_made = False
+        self._template_sql: str | None = None
 
-    def url(self, database: str) -> str:
-        return self._url.set(database=database).render_as_string(hide_password=False)
+    def url(self, schema: str) -> str:
+        url = self._url.update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
 
     @contextmanager
     def empty(self) -> Iterator[str]:
-        """A new database with no tables; its URL."""
-        with self._copy_of("template0") as url:
-            yield url
+        """A new schema with no tables; the URL of a database working in it."""
+        schema = f"{self._prefix}_{next(self._numbers)}"
+        self._execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield self.url(schema)
+        finally:
+            self._execute(f"DROP SCHEMA {schema} CASCADE")
 
     @contextmanager
     def migrated(self) -> Iterator[str]:
-        """A new database holding the latest schema; its URL."""
-        with self._copy_of(self._migrated_template()) as url:
+        """A new schema holding the latest schema's tables; the URL of a database in it."""
+        template = self._template()
+        with self.empty() as url:
+            if template is None:
+                upgrade_database(url)
+            else:
+                self._execute(template.replace(self._template_name, schema_of(url)))
             yield url
 
     def close(self) -> None:
-        for copy in self._next.values():
-            self._server.submit(self._drop, copy.result())
-        self._server.shutdown(wait=True)
-        if self._template is not None:
-            self._drop(self._template)
+        if self._template_made:
+            self._execute(f"DROP SCHEMA IF EXISTS {self._template_name} CASCADE")
         self._admin.dispose()
 
-    def _migrated_template(self) -> str:
-        if self._template is None:
-            name = f"{self._prefix}_template"
-            self._drop(name)  # left by an earlier run of a process with the same id
-            self._execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-            self._template = name
-            upgrade_database(self.url(name))  # disposes its engine: no one stays connected
-        return self._template
+    @property
+    def _template_name(self) -> str:
+        return f"{self._prefix}_template"
 
-    @contextmanager
-    def _copy_of(self, template: str) -> Iterator[str]:
-        ready = self._next.pop(template, None)
-        name = ready.result() if ready is not None else self._create(template)
-        self._next[template] = self._server.submit(self._create, template)
-        try:
-            yield self.url(name)
-        finally:
-            self._server.submit(self._drop, name)
+    def _template(self) -> str | None:
+        """The SQL recreating the migrated template schema (None: no pg_dump to write it)."""
+        pg_dump = shutil.which("pg_dump")
+        if self._template_sql is None and pg_dump is not None:
+            name = self._template_name
+            self._execute(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")
+            self._template_made = True
+            upgrade_database(self.url(name))
+            server = self._url.set(drivername="postgresql", query={})
+            dump = subprocess.run(
+                [
+                    *(pg_dump, "--no-owner", "--no-privileges", "--inserts", f"--schema={name}"),
+                    *("--dbname", server.render_as_string(hide_password=False)),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            # Lines of psql's own commands (\\restrict) are not SQL; the schema exists already.
+            self._template_sql = "\n".join(
+                line
+                for line in dump.splitlines()
+                if not line.startswith("\\") and line != f"CREATE SCHEMA {name};"
+            )
+        return self._template_sql
 
-    def _create(self, template: str) -> str:
-        name = f"{self._prefix}_{next(self._numbers)}"
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        return name
-
-    def _drop(self, name: str) -> None:
-        # FORCE: connections a test left open (a killed bot's, a pool's) do not keep it.
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    def _execute(self, statement: str) -> None:
+    def _execute(self, sql: str) -> None:
         with self._admin.connect() as connection:
-            connection.execute(text(statement))
+            connection.exec_driver_sql(sql)
+
+
+def schema_of(url: str) -> str:
+    """The schema a URL of ``PostgresSchemas`` works in."""
+    options = str(make_url(url).query["options"])
+    return options.removeprefix("-csearch_path=")
