@@ -29,13 +29,7 @@ from civic_feedback.services.broadcasts import (
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_opted_out
 from civic_feedback.storage.flow_versions import install_library
-from civic_feedback.storage.models import (
-    Broadcast,
-    BroadcastState,
-    Citizen,
-    Outbox,
-    OutboxState,
-)
+from civic_feedback.storage.models import Broadcast, BroadcastState, Citizen, Outbox, OutboxState
 from tests.support.clock import FakeClock
 from tests.support.events import NOW, new_citizen, new_event
 from tests.support.fake_telegram import FakeTelegram, SentMessage

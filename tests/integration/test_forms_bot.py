@@ -47,11 +47,7 @@ from tests.support.calls import Calls
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.library import EVENT, GENERAL, SURVEY, text_of
 from tests.support.people import Person
-from tests.support.recording_session import (
-    as_update,
-    callback_update,
-    message_update,
-)
+from tests.support.recording_session import as_update, callback_update, message_update
 from tests.support.screens import button, buttons, labels, shown
 from tests.support.telegram import Telegram, watched
 

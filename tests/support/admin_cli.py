@@ -23,10 +23,7 @@ from civic_feedback.storage.database import create_db_engine, session_factory
 from civic_feedback.storage.events import add_event as store_event
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
-from civic_feedback.storage.models import (
-    Event,
-    EventKind,
-)
+from civic_feedback.storage.models import Event, EventKind
 from tests.support.databases import migrated_sqlite, sqlite_url
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.form_steps import Step, walk_form

@@ -5,14 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    TelegramMethod,
-)
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 
-from tests.support.recording_session import (
-    MESSAGE_METHODS,
-)
+from tests.support.recording_session import MESSAGE_METHODS
 
 M = TypeVar("M", bound=TelegramMethod[Any])
 

@@ -10,31 +10,13 @@ from sqlmodel import Session, col, select
 from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.events import (
-    EventCounts,
-    add_event,
-    event_counts,
-)
-from civic_feedback.storage.models import (
-    Citizen,
-    Event,
-    EventKind,
-    Notification,
-    Registration,
-)
+from civic_feedback.storage.events import EventCounts, add_event, event_counts
+from civic_feedback.storage.models import Citizen, Event, EventKind, Notification, Registration
 
 HOUR = 3600
-
-
 DAY = 24 * HOUR
-
-
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
 POLICY = FollowUpPolicy(post_event_delay=timedelta(minutes=30), followup_delay=timedelta(hours=48))
-
-
 REGISTRAR = Registrar(POLICY)
 
 

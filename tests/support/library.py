@@ -8,14 +8,8 @@ from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
 
 LIBRARY = {flow.id: flow for flow in library_flows()}
-
-
 EVENT = LIBRARY["event-satisfaction"]
-
-
 SURVEY = LIBRARY["consultation-survey"]
-
-
 GENERAL = LIBRARY["general-feedback"]
 
 

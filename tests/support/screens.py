@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.methods import (
-    EditMessageText,
-)
+from aiogram.methods import EditMessageText
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 

@@ -15,9 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot, Dispatcher
-from aiogram.methods import (
-    TelegramMethod,
-)
+from aiogram.methods import TelegramMethod
 from aiogram.utils.i18n import gettext
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -47,11 +45,7 @@ from tests.support.calls import Calls
 from tests.support.clock import SOFIA, FakeClock
 from tests.support.events import NOW
 from tests.support.keys import PSEUDONYM_KEY
-from tests.support.recording_session import (
-    RecordingSession,
-    as_update,
-    make_bot,
-)
+from tests.support.recording_session import RecordingSession, as_update, make_bot
 
 if TYPE_CHECKING:
     from tests.support.people import Person
@@ -274,11 +268,7 @@ class EventsTelegram(Telegram):
 
 
 ADMIN = 7001
-
-
 ORGANIZER = 7002
-
-
 CITIZEN = 7003
 
 
