@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the fake Bot API lives in tests/
     sys.path.insert(0, str(ROOT))
 
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench00"
 TELEGRAM_GLOBAL_RATE = 30.0  # what Telegram allows a bot over all chats, per second

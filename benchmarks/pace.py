@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the fake Bot API and the process live in tests/
     sys.path.insert(0, str(ROOT))
 
-from tests.citizen_driver import answer_event_satisfaction, assert_answered_once  # noqa: E402
-from tests.fake_telegram import MESSAGE_METHODS, FakeTelegram  # noqa: E402
+from tests.support.citizen_driver import answer_event_satisfaction, assert_answered_once  # noqa: E402
+from tests.support.fake_telegram import MESSAGE_METHODS, FakeTelegram  # noqa: E402
 
 from benchmarks.polling_citizens import (  # noqa: E402
     TimedCitizen,

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the fake Bot API and the process live in tests/
     sys.path.insert(0, str(ROOT))
 
-from tests.bot_process import BotProcess  # noqa: E402
-from tests.citizen_driver import CitizenDriver  # noqa: E402
-from tests.fake_telegram import FakeTelegram, SentMessage  # noqa: E402
+from tests.support.bot_process import BotProcess  # noqa: E402
+from tests.support.citizen_driver import CitizenDriver  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram, SentMessage  # noqa: E402
 
 from benchmarks.updates import percentile  # noqa: E402
 

@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the fake Bot API and the process live in tests/
     sys.path.insert(0, str(ROOT))
 
-from tests.bot_process import BotProcess  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.bot_process import BotProcess  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 
 from benchmarks.process_stats import cpu_seconds, memory  # noqa: E402
 from benchmarks.updates import cpu_model  # noqa: E402
@@ -186,8 +186,8 @@ def report(
         f"\nfeedback-bot start-up (median of {args.repeat}; figures only, nothing asserted)\n"
         f"machine   {cpu_model()}, {os.cpu_count()} cores, load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; Python {platform.python_version()}\n"
-        f"Bot API   tests/fake_telegram.py on 127.0.0.1; long polling; idle = {args.settle:g} s "
-        "after the first getUpdates\n"
+        f"Bot API   tests/support/fake_telegram.py on 127.0.0.1; long polling; "
+        f"idle = {args.settle:g} s after the first getUpdates\n"
     )
     widths = (26, 30, 28, 20)
     header = ("", *STARTS, "target: added")

@@ -44,8 +44,8 @@ import aiogram
 import aiohttp
 from aiohttp import web
 from sqlalchemy.engine import make_url
-from tests.bot_process import TOKEN, BotProcess
-from tests.webhook_replicas import SECRET, free_port
+from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.webhook_replicas import SECRET, free_port
 
 from benchmarks.process_stats import cpu_seconds, memory
 from benchmarks.updates import (

@@ -447,7 +447,8 @@ class BotApiEmulator:
     def _check_limits(self, method: str, chat_id: int | str) -> None:
         """Before a call takes effect: Telegram would refuse here (403, 429); the emulator never.
 
-        The tests' fake (``tests/fake_telegram.py``) refuses blocked users and enforces rates.
+        The tests' fake (``tests/support/fake_telegram.py``) refuses blocked users and enforces
+        rates.
         """
 
     def _chat_changed(self, chat_id: int | str) -> None:

@@ -1,0 +1,77 @@
+"""/summary in Telegram: staff get the week's headline figures; citizens are refused."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import InputFile
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.storage.flow_versions import install_library
+from tests.support.people import Person, answer_the_form
+from tests.support.telegram import ADMIN, CITIZEN, StaffTelegram, watched
+
+
+@pytest.fixture
+async def tg(database_url: str, sessions: sessionmaker[Session]) -> AsyncIterator[StaffTelegram]:
+    with sessions() as session:
+        install_library(session)
+        session.commit()
+    async with watched(StaffTelegram(database_url, sessions)) as telegram:
+        yield telegram
+
+
+def this_week() -> str:
+    year, week, _day = datetime.now(ZoneInfo("Europe/Sofia")).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def test_staff_get_the_weeks_headline_figures(tg: StaffTelegram) -> None:
+    for citizen_id in (9101, 9102):
+        person = Person(tg, citizen_id)
+        await person.say("/start f_event-satisfaction")
+        await answer_the_form(person)  # rating 5, NPS 9
+    admin = Person(tg, ADMIN)
+
+    calls = await admin.say(f"/summary {this_week()}")
+
+    (reply,) = calls.of(SendMessage)
+    photos = [p.photo.filename for p in calls.of(SendPhoto) if isinstance(p.photo, InputFile)]
+    assert photos == ["trend.png", "nps.png", "rating-event-satisfaction.png"]
+    assert reply.text.startswith(f"<b>Weekly summary {this_week()}</b>")
+    assert "Completed responses: 2 (+2)" in reply.text
+    assert "Satisfied (CSAT): 100% of 4 ratings" in reply.text  # overall 5, organisation 4
+    assert "NPS: 100 (2 answers)" in reply.text
+
+
+async def test_an_empty_week_says_so(tg: StaffTelegram) -> None:
+    calls = await Person(tg, ADMIN).say("/summary 2026-W01")
+
+    (reply,) = calls.of(SendMessage)
+    assert [p.photo.filename for p in calls.of(SendPhoto)] == ["trend.png"]  # type: ignore[union-attr]
+
+    assert "Completed responses: 0" in reply.text
+    assert "NPS: — (0 answers)" in reply.text
+    assert "Nobody completed a form this week." in reply.text
+
+
+async def test_a_bad_week_gets_an_example(tg: StaffTelegram) -> None:
+    reply = (await Person(tg, ADMIN).say("/summary last week")).one(SendMessage)
+
+    assert reply.text == "Write the week like this: /summary 2026-W47"
+
+
+async def test_a_citizen_is_refused_and_the_refusal_is_logged(
+    tg: StaffTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        reply = (await Person(tg, CITIZEN).say("/summary")).one(SendMessage)
+
+    assert reply.text == "Summaries are for municipal staff and organizers."
+    assert any("refused permission=summary" in r.getMessage() for r in caplog.records)
