@@ -99,4 +99,5 @@ def skip_to_next_message(session: Session, now: datetime) -> timedelta | None:
         for row in session.exec(pending):
             row.due_at -= gap
             session.add(row)
+        session.flush()
     return gap

@@ -3,7 +3,8 @@
 Alembic learns its history by importing every revision file, which brings in its whole
 migration machinery (about 9 MB and a tenth of a second); a bot restarting on a current
 schema needs only two strings. The files' ``revision`` and ``down_revision`` are read as
-Alembic writes them, plain literals (``tests/integration/test_migrations.py`` checks both readings agree).
+Alembic writes them, plain literals (``tests/integration/test_migrations.py`` checks both
+readings agree).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.methods import AnswerCallbackQuery
@@ -15,6 +17,7 @@ from civic_feedback.bot.views.replies import edit_prompt, send_prompt, update_ti
 from civic_feedback.flows.engine import Button, Input, Pick, RefusalReason, Rejected, Skip, Text
 from civic_feedback.flows.messages import refusal_text
 from civic_feedback.services.form_runs import Expected, Prompt
+from civic_feedback.storage.models import Citizen
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
 _QUIET = {RefusalReason.STALE, RefusalReason.UNKNOWN_OPTION}
@@ -38,66 +41,66 @@ def _expected(data: AnswerCb) -> Expected | None:
     return Expected(data.response, data.question)
 
 
-def _refused(query: CallbackQuery, outcome: Rejected) -> AnswerCallbackQuery:
-    return query.answer(refusal_text(outcome, _), show_alert=outcome.reason not in _QUIET)
+# A press's step on the citizen's form, given their row; None: the press is stale.
+Step = Callable[[Unit, Citizen, Expected], Prompt | Rejected | None]
+Show = Callable[[CallbackQuery, Prompt], Awaitable[None]]
+
+
+async def _press(
+    query: CallbackQuery, data: AnswerCb, ctx: Context, step: Step, show: Show
+) -> AnswerCallbackQuery:
+    """Store the press as one unit of work, then show what comes next.
+
+    The answer to the press is returned, not sent: behind a webhook it rides in the HTTP
+    response (one Bot API request fewer per press), in polling aiogram sends it after the
+    edit."""
+    expected = _expected(data)
+
+    def work(unit: Unit) -> Prompt | Rejected:
+        if unit.citizen is None or expected is None:
+            return _STALE
+        return step(unit, unit.citizen, expected) or _STALE
+
+    outcome = await ctx.db(work)
+    if isinstance(outcome, Rejected):
+        return query.answer(refusal_text(outcome, _), show_alert=outcome.reason not in _QUIET)
+    await show(query, outcome)
+    return query.answer()
 
 
 async def cb_answer(
     query: CallbackQuery, callback_data: AnswerCb, ctx: Context
 ) -> AnswerCallbackQuery:
-    """A value, a pick or a skip: stored, and the message turns into the next step.
+    """A value, a pick or a skip: stored, and the message turns into the next step."""
+    given = _given(callback_data)
 
-    The answer to the press is returned, not sent: behind a webhook it rides in the HTTP
-    response (one Bot API request fewer per press), in polling aiogram sends it after the
-    edit."""
-    expected, given = _expected(callback_data), _given(callback_data)
+    def answer(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected | None:
+        return None if given is None else ctx.runs.answer(unit.session, citizen, given, expected)
 
-    def answer(unit: Unit) -> Prompt | Rejected:
-        if unit.citizen is None or expected is None or given is None:
-            return _STALE
-        return ctx.runs.answer(unit.session, unit.citizen, given, expected)
-
-    outcome = await ctx.db(answer)
-    if isinstance(outcome, Rejected):
-        return _refused(query, outcome)
-    await edit_prompt(query, outcome)
-    return query.answer()
+    return await _press(query, callback_data, ctx, answer, edit_prompt)
 
 
 async def cb_done(
     query: CallbackQuery, callback_data: AnswerCb, ctx: Context
 ) -> AnswerCallbackQuery:
     """Done under a multiple choice: the ticks are the answer."""
-    expected = _expected(callback_data)
 
-    def done(unit: Unit) -> Prompt | Rejected:
-        if unit.citizen is None or expected is None:
-            return _STALE
-        return ctx.runs.done(unit.session, unit.citizen, expected)
+    def done(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected:
+        return ctx.runs.done(unit.session, citizen, expected)
 
-    outcome = await ctx.db(done)
-    if isinstance(outcome, Rejected):
-        return _refused(query, outcome)
-    await edit_prompt(query, outcome)
-    return query.answer()
+    return await _press(query, callback_data, ctx, done, edit_prompt)
 
 
 async def cb_tick(
     query: CallbackQuery, callback_data: AnswerCb, ctx: Context
 ) -> AnswerCallbackQuery:
     """An option of a multiple choice ticked or unticked: only the keyboard changes."""
-    expected, index = _expected(callback_data), small_index(callback_data.value)
+    index = small_index(callback_data.value)
 
-    def tick(unit: Unit) -> Prompt | Rejected:
-        if unit.citizen is None or expected is None or index is None:
-            return _STALE
-        return ctx.runs.toggle(unit.session, unit.citizen, index, expected)
+    def tick(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected | None:
+        return None if index is None else ctx.runs.toggle(unit.session, citizen, index, expected)
 
-    outcome = await ctx.db(tick)
-    if isinstance(outcome, Rejected):
-        return _refused(query, outcome)
-    await update_ticks(query, outcome)
-    return query.answer()
+    return await _press(query, callback_data, ctx, tick, update_ticks)
 
 
 async def msg_answer(message: Message, ctx: Context) -> None:

@@ -19,7 +19,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import gettext as _
 
-from civic_feedback.settings import Settings
+from civic_feedback.bot.context import Context
 from civic_feedback.storage.audit import telegram_actor
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ class Throttle(BaseMiddleware):
             bucket = self._buckets[user.id]
             if not bucket.warned:
                 bucket.warned = True
-                settings: Settings = data["settings"]
-                who = telegram_actor(settings.require_pseudonym_key(), user.id)
+                context: Context = data["ctx"]
+                who = telegram_actor(context.settings.require_pseudonym_key(), user.id)
                 log.warning("throttled user=%s wait=%.1fs", who, wait)
                 await self._warn(data.get("bot"), user.id)
             await self.sleep(wait)
