@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel, col
 
+from civic_feedback.bot.jobs.housekeeping import Housekeeper
 from civic_feedback.core.erasure_policy import AnswersOnErasure
 from civic_feedback.core.pseudonyms import anonymous_receipt_key
 from civic_feedback.flows.engine import Button, Skip, Text
@@ -23,6 +24,7 @@ from civic_feedback.services.broadcasts import queue_broadcast, start_draft
 from civic_feedback.services.erasure import erase_citizen
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.retention import purge
+from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -214,3 +216,23 @@ def test_retention_days_erases_citizens_not_seen_for_that_long(db: Session) -> N
 
     assert list(db.execute(select(col(Citizen.telegram_id))).scalars()) == [BORIS]
     assert db.execute(text("select count(*) from response where citizen_id is null")).scalar() == 2
+
+
+async def test_the_daily_job_purges_through_its_own_transactions(
+    db: Session, sessions: sessionmaker[Session]
+) -> None:
+    """As the leader's scheduler runs it: old update ids in one transaction, then each
+    citizen erased in one of their own."""
+    idle = a_citizen_with_everything(db, ANA)
+    idle.last_seen = NOW - timedelta(days=400)
+    db.add(idle)
+    db.add(ProcessedUpdate(update_id=1, processed_at=NOW - timedelta(days=8)))
+    db.commit()
+    settings = Settings(_env_file=None, retention_days=365, pseudonym_key=PSEUDONYM_KEY)
+    housekeeper = Housekeeper(sessions=sessions, settings=settings, key=KEY, clock=lambda: NOW)
+
+    purged = await housekeeper.purge()
+
+    assert (purged.update_ids, purged.citizens) == (1, 1)
+    db.expire_all()
+    assert db.execute(select(func.count()).select_from(Citizen)).scalar_one() == 0

@@ -46,7 +46,7 @@ class Housekeeper:
         return purged
 
     def _purge(self) -> Purged:
-        with self.sessions.begin() as session:
+        with self.sessions() as session:  # the purge commits its own transactions
             return purge(
                 session,
                 self.clock(),
