@@ -183,3 +183,13 @@ async def test_a_waiting_page_wakes_up_when_the_bot_sends(
     version = await asyncio.wait_for(waiting, timeout=5)
     assert version > since
     assert await emulator.wait_for_change(version, timeout=0.01) == version  # nothing new
+
+
+def test_a_sandbox_restarted_on_its_database_numbers_updates_after_those_handled() -> None:
+    """As Telegram does: the bot drops an update id it handled, so ids never start over."""
+    emulator = BotApiEmulator(first_update_id=42)
+
+    first = emulator.send_text(CITIZEN, "/start")
+    second = emulator.send_text(CITIZEN, "/help")
+
+    assert (first["update_id"], second["update_id"]) == (42, 43)

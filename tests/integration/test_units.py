@@ -21,7 +21,7 @@ from civic_feedback.bot.units import (
 )
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import Citizen, ProcessedUpdate
-from civic_feedback.storage.processed_updates import look_up_arrival, record_update
+from civic_feedback.storage.processed_updates import last_update_id, look_up_arrival, record_update
 from tests.support.recording_session import RecordingSession, make_bot
 
 ANA = Sender(telegram_id=5005, language="bg")
@@ -219,3 +219,14 @@ async def test_the_tests_notice_a_bot_api_call_made_inside_a_transaction(
 
     assert api.held_connections == ["SendMessage with 1 connection(s) checked out"]
     api.held_connections.clear()  # noticed: this test is about the notice itself
+
+
+def test_the_last_update_id_is_the_highest_handled_and_0_before_any(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        assert last_update_id(session) == 0
+        record_update(session, 41)
+        record_update(session, 7)
+
+        assert last_update_id(session) == 41

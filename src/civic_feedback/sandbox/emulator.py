@@ -79,7 +79,10 @@ class BotApiEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         callback_timeout: float | None = CALLBACK_TIMEOUT,
+        first_update_id: int = 1,
     ) -> None:
+        """``first_update_id``: where update ids start; as on Telegram, a bot restarted on its
+        database never sees an id again that it handled before."""
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self._host = host
@@ -91,7 +94,7 @@ class BotApiEmulator:
         self.version = 0
         self._log: list[RequestRecord] = []
         self._chats = ChatStore()
-        self._queue = UpdateQueue()
+        self._queue = UpdateQueue(first_update_id)
         self._methods = BotApiMethods(
             self._chats,
             self._queue,

@@ -25,6 +25,7 @@ from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import utcnow
+from civic_feedback.storage.processed_updates import last_update_id
 
 #: Any well-formed token does: the emulator is the only server that ever sees it.
 SANDBOX_TOKEN = "1000000001:sandbox-local-emulator-token"
@@ -79,8 +80,13 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             sessions = session_factory(engine)
             with sessions.begin() as session:
                 event = demo_event(session, settings.zone, utcnow(), settings.municipalities[0])
+                first_update_id = last_update_id(session) + 1  # a database kept from before
             emulator = BotApiEmulator(
-                bot_username=BOT_USERNAME, bot_first_name="Civic feedback", host=HOST, port=port
+                bot_username=BOT_USERNAME,
+                bot_first_name="Civic feedback",
+                host=HOST,
+                port=port,
+                first_update_id=first_update_id,
             )
             app = web.Application(client_max_size=64 * 1024 * 1024)
             view = ChatView(BOT_USERNAME, settings.zone)

@@ -28,10 +28,10 @@ class UpdateQueue:
     wait on it, and so do the chat page and the tests' fake.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, first_update_id: int = 1) -> None:
         self.cond = asyncio.Condition()
         self.pending: list[PendingUpdate] = []
-        self.next_update_id = 1
+        self.next_update_id = first_update_id
         #: Set while the emulator stops, so that whoever waits returns at once.
         self.closing = False
         self._poll_generation = 0

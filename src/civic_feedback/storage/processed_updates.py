@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, exists, insert, literal, select
+from sqlalchemy import Engine, bindparam, exists, func, insert, literal, select
 from sqlmodel import Session
 
 from civic_feedback.storage.models import utcnow
@@ -57,6 +57,14 @@ def record_update(session: Session, update_id: int) -> None:
 _WAS_PROCESSED = select(_PROCESSED.c.update_id).where(
     _PROCESSED.c.update_id == bindparam("update_id")
 )
+
+
+_LAST = select(func.coalesce(func.max(_PROCESSED.c.update_id), 0))
+
+
+def last_update_id(session: Session) -> int:
+    """The highest update id handled so far (0: none)."""
+    return int(session.connection().execute(_LAST).scalar_one())
 
 
 def handled_elsewhere(session: Session, update_id: int) -> bool:
