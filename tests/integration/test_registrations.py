@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from civic_feedback.services.registrations import Outcome
 from civic_feedback.storage.citizens import add_citizen
+from civic_feedback.storage.codes import CODE_ALPHABET, CODE_LENGTH
 from civic_feedback.storage.events import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
     RegistrationCounts,
     find_event,
     registration_counts,

@@ -16,7 +16,7 @@ from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.flows.schema import Flow
 from civic_feedback.storage.answer_rows import insert_answer
-from civic_feedback.storage.events import new_event_code
+from civic_feedback.storage.codes import new_code
 from civic_feedback.storage.flow_versions import publish_flow
 from civic_feedback.storage.models import (
     Answer,
@@ -118,7 +118,7 @@ class WeekData:
 
     def event(self, municipality: str | None, starts_at: datetime, title: str = "Среща") -> Event:
         event = Event(
-            code=new_event_code(),
+            code=new_code(),
             kind="consultation",
             municipality=municipality,
             title={"bg": title, "en": "Meeting"},

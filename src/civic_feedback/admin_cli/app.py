@@ -9,6 +9,7 @@ from civic_feedback.admin_cli import (
     audit_command,
     broadcast_commands,
     comments_command,
+    consultations_commands,
     events_commands,
     export_command,
     flows_commands,
@@ -34,6 +35,7 @@ app.add_typer(events_commands.app, name="events")
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(inbox_commands.app, name="inbox")
+app.add_typer(consultations_commands.app, name="consultations")
 app.command("export")(export_command.export)
 app.command("summary")(summary_command.summary)
 app.command("comments")(comments_command.comments)

@@ -29,16 +29,17 @@ if TYPE_CHECKING:
 console = Console(highlight=False)
 
 
-def _chat(text: str) -> str | int:
+def channel_target(text: str, option: str = "--chat") -> str | int:
+    """A channel as Telegram takes it: ``@name``, or a group's numeric id."""
     chat = text.strip()
     if chat.startswith("@") and len(chat) > 5:
         return chat
     if chat.lstrip("-").isdigit():
         return int(chat)
-    raise CliError(f"--chat {text!r}: write the channel as @name or the group's id (-100…)")
+    raise CliError(f"{option} {text!r}: write the channel as @name or the group's id (-100…)")
 
 
-def _post_url(chat: str | int, message_id: int) -> str | None:
+def post_url(chat: str | int, message_id: int) -> str | None:
     """A link citizens can open: public channels have one; private chats do not."""
     if isinstance(chat, str):
         return f"https://t.me/{chat.removeprefix('@')}/{message_id}"
@@ -61,7 +62,7 @@ def publish(
     language = lang or settings.interface_language
     if language not in LABELS:
         raise CliError(f"--lang {language!r}: choose {', '.join(sorted(LABELS))}")
-    target = _chat(chat)
+    target = channel_target(chat)
     with open_session(settings) as session:
         found = event_by_code(session, event)
         assert found.id is not None
@@ -88,7 +89,7 @@ def publish(
             event_id=found.id,
             chat=str(target),
             message_id=message_id,
-            url=_post_url(target, message_id),
+            url=post_url(target, message_id),
             language=language,
         )
         audit.record(session, audit.cli_actor(), "publish", found.code, chat=str(target))

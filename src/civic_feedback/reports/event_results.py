@@ -73,7 +73,7 @@ def event_results(session: Session, event: Event, now: datetime, language: str) 
     return EventResults(event, FlowCatalog().flow(session, version), summary)
 
 
-def _line(
+def figures_line(
     question: Question, figures: QuestionFigures, words: dict[str, str], language: str
 ) -> str:
     kind = QuestionType(figures.type)
@@ -119,7 +119,7 @@ def results_text(results: EventResults, language: str) -> str:
         question = results.flow.question(figures.id)
         if question is None or question.is_private or not figures.answered:
             continue
-        line = _line(question, figures, words, language)
+        line = figures_line(question, figures, words, language)
         if line:
             text = in_language(question.text, language)
             lines.append(f"\n<b>{escape(text)}</b>\n{line}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from civic_feedback.storage.codes import is_code, new_code
 from civic_feedback.storage.models import (
     Citizen,
     Event,
@@ -18,21 +18,11 @@ from civic_feedback.storage.models import (
     RegistrationStatus,
 )
 
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud
-CODE_LENGTH = 8
 ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
 
 
-def new_event_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def is_event_code(text: str) -> bool:
-    return len(text) == CODE_LENGTH and all(c in CODE_ALPHABET for c in text)
-
-
 def find_event(session: Session, code: str) -> Event | None:
-    if not is_event_code(code):
+    if not is_code(code):
         return None
     return session.exec(select(Event).where(Event.code == code)).first()
 
@@ -40,7 +30,7 @@ def find_event(session: Session, code: str) -> Event | None:
 def add_event(session: Session, event: Event) -> Event:
     """Store a new event under a fresh random code."""
     while True:
-        event.code = new_event_code()
+        event.code = new_code()
         if find_event(session, event.code) is None:
             break
     session.add(event)

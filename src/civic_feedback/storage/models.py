@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -461,3 +462,112 @@ class InboxMessage(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_type=BigInteger)  # the delivered copy
     message_id: int | None = None
     error: str | None = Field(default=None, max_length=200)
+
+
+class Decision(StrEnum):
+    """What the municipality did with a proposal, as the report states it."""
+
+    ACCEPTED = "accepted"
+    PARTLY = "partly"  # partly accepted
+    NOT_ACCEPTED = "not_accepted"
+
+
+class NoticeState(StrEnum):
+    PENDING = "pending"  # the report is published: this follower is owed their notice
+    SENDING = "sending"  # handed to Telegram; never sent again, even after a crash
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it
+    UNREACHABLE = "unreachable"  # the citizen blocked the bot
+
+
+# A draft act (ordinance, budget, plan) open for citizens' proposals for its legal term.
+class Consultation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)  # random, for links: not guessable
+    municipality: str | None = Field(default=None, max_length=100, index=True)
+    title: dict[str, str] = Field(sa_type=JSON_VALUE)  # per language
+    summary: dict[str, str] = Field(default_factory=dict, sa_type=JSON_VALUE)
+    document_url: str | None = Field(default=None, max_length=500)
+    document_name: str | None = Field(default=None, max_length=200)  # the draft as a file
+    document_file_id: str | None = Field(default=None, max_length=200)  # once sent: Telegram's
+    opens_at: datetime
+    closes_at: datetime  # moved to the moment of an early close
+    short_term_reason: str | None = Field(default=None, sa_type=Text)  # under 30 days: why
+    closed_early_reason: str | None = Field(default=None, sa_type=Text)
+    report_due_at: datetime | None = None  # when the report is promised
+    flow_id: str | None = Field(default=None, foreign_key="form.flow_id", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="feedback-admin", max_length=100)
+    published_at: datetime | None = None  # the report was published
+    published_chat: str | None = Field(default=None, max_length=100)
+    published_url: str | None = Field(default=None, max_length=300)
+
+
+# A citizen's proposal on a consultation, numbered in the order received.
+class Proposal(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = _ref("consultation.id", ondelete="CASCADE")
+    number: int  # "Proposal No. 12": 1, 2, 3... per consultation
+    citizen_id: int | None = _ref("citizen.id", ondelete="SET NULL", nullable=True, index=True)
+    language: str = Field(max_length=8)  # the citizen's: their notice is written in it
+    text: str = Field(sa_type=Text)
+    text_language: str | None = Field(default=None, max_length=8)  # detected, like answers
+    attachment_kind: str | None = Field(default=None, max_length=16)  # photo | document
+    attachment_file_id: str | None = Field(default=None, max_length=200)
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_size: int | None = None
+    author_name: str | None = Field(default=None, max_length=200)  # only with their consent
+    created_at: datetime = Field(default_factory=utcnow)
+    decision: str | None = Field(default=None, sa_type=String(16))
+    reason: str | None = Field(default=None, sa_type=Text)
+    decided_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=100)
+
+
+# Someone who sent a proposal or pressed "Follow": told once when the report is published.
+class ConsultationFollower(SQLModel, table=True):
+    __tablename__ = "consultation_follower"
+    __table_args__ = (Index("ix_consultation_follower_notice", "notice_state", "consultation_id"),)
+
+    consultation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    citizen_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
+    )
+    followed_at: datetime = Field(default_factory=utcnow)
+    notice_state: str | None = Field(default=None, sa_type=String(16))  # None: nothing owed
+    notice_sent_at: datetime | None = None
+    notice_error: str | None = Field(default=None, max_length=200)
+
+
+# The draft act's file (a PDF), kept apart so that reading a consultation never loads it.
+class ConsultationDocument(SQLModel, table=True):
+    __tablename__ = "consultation_document"
+
+    consultation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    data: bytes = Field(sa_type=LargeBinary)
+
+
+# A proposal being written: the citizen pressed "Send a proposal"; their next text (and a
+# file sent before it) becomes the proposal. One per citizen.
+class ProposalDraft(SQLModel, table=True):
+    __tablename__ = "proposal_draft"
+
+    citizen_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
+    )
+    consultation_id: int = _ref("consultation.id", ondelete="CASCADE")
+    attachment_kind: str | None = Field(default=None, max_length=16)
+    attachment_file_id: str | None = Field(default=None, max_length=200)
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_size: int | None = None
+    started_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,611 @@
+"""``feedback-admin consultations``: a draft act open for proposals, the decisions on them,
+the report ("справка") and its publication."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlmodel import Session
+
+from civic_feedback.admin_cli.database import open_session
+from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.admin_cli.events_commands import parse_time
+from civic_feedback.admin_cli.publish_command import channel_target, post_url
+from civic_feedback.admin_cli.telegram_identity import bot_username, call_bot, deep_link
+from civic_feedback.core.consultation_terms import REPORT_AFTER, Phase, check_term, days_left
+from civic_feedback.core.pseudonyms import pseudonym
+from civic_feedback.reports.consultation_report import (
+    REPORT_LANGUAGES,
+    ConsultationReport,
+    ReportNotReadyError,
+    build_report,
+    write_csv,
+    write_docx,
+    write_markdown,
+    write_xlsx,
+)
+from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
+from civic_feedback.reports.proposal_sheets import (
+    ProposalRow,
+    SheetError,
+    read_decisions,
+    write_proposals_csv,
+    write_proposals_xlsx,
+)
+from civic_feedback.services.consultations import (
+    DecisionError,
+    close_early,
+    consultation_phase,
+    decide_all,
+    mark_published,
+)
+from civic_feedback.services.consultations import decide as decide_one
+from civic_feedback.settings import Settings, load_settings
+from civic_feedback.storage import audit
+from civic_feedback.storage.consultations import (
+    add_consultation,
+    all_consultations,
+    find_consultation,
+    proposal_counts,
+    proposals_of,
+)
+from civic_feedback.storage.flow_versions import latest_version
+from civic_feedback.storage.models import Citizen, Consultation, Decision, utcnow
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+app = typer.Typer(
+    help="Public consultations: add, list, show, close, proposals, decide, report, publish.",
+    no_args_is_help=True,
+)
+console = Console(highlight=False)
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what the bot sends citizens as the draft's PDF
+LINK_PREFIX = "co"
+
+
+def consultation_by_code(session: Session, code: str) -> Consultation:
+    """The consultation with this code, or a CliError that says where to find the codes."""
+    found = find_consultation(session, code.strip().lower())
+    if found is None:
+        raise CliError(f"no consultation {code!r}: see `feedback-admin consultations list`")
+    return found
+
+
+def _title(consultation: Consultation, settings: Settings) -> str:
+    titles = consultation.title
+    return titles.get(settings.interface_language) or next(iter(titles.values()), "")
+
+
+def _texts(given: dict[str, str | None]) -> dict[str, str]:
+    """The texts given, per language; empty ones left out."""
+    return {k: v.strip() for k, v in given.items() if v and v.strip()}
+
+
+def _pdf(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CliError(f"--document: cannot read {path}: {error.strerror}") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise CliError(f"--document: {path.name} is over 20 MB; give a link with --document-url")
+    if not data.startswith(b"%PDF-"):
+        raise CliError(f"--document: {path.name} is not a PDF file")
+    return data
+
+
+@app.command("add")
+def add(
+    title: Annotated[str, typer.Option(help="Title in DEFAULT_LANGUAGE (Bulgarian by default).")],
+    closes: Annotated[
+        str, typer.Option(help='Last moment for proposals, e.g. "2027-01-15 23:59".')
+    ],
+    opens: Annotated[str | None, typer.Option(help="When proposals open (default: now).")] = None,
+    summary: Annotated[str | None, typer.Option(help="A short summary (DEFAULT_LANGUAGE).")] = None,
+    title_en: Annotated[str | None, typer.Option(help="Title in English.")] = None,
+    title_tr: Annotated[str | None, typer.Option(help="Title in Turkish.")] = None,
+    summary_en: Annotated[str | None, typer.Option(help="Summary in English.")] = None,
+    summary_tr: Annotated[str | None, typer.Option(help="Summary in Turkish.")] = None,
+    municipality: Annotated[str | None, typer.Option(help="One of MUNICIPALITIES.")] = None,
+    document_url: Annotated[
+        str | None, typer.Option(help="Where the draft act is published (https://…).")
+    ] = None,
+    document: Annotated[
+        Path | None, typer.Option(help="The draft act as a PDF file, sent to citizens in Telegram.")
+    ] = None,
+    form: Annotated[
+        str | None, typer.Option(help="A published form citizens may answer about the draft.")
+    ] = None,
+    short_term_reason: Annotated[
+        str | None,
+        typer.Option(help="Why it is open less than 30 days (required then; 14 days at least)."),
+    ] = None,
+    report_by: Annotated[
+        str | None, typer.Option(help="When the report will be published (default: 14 days after).")
+    ] = None,
+) -> None:
+    """Open a draft act for proposals; prints its code and the link for posters."""
+    settings = load_settings()
+    zone = settings.zone
+    now = utcnow()
+    opens_at = parse_time(opens, zone, "--opens") if opens else now
+    closes_at = parse_time(closes, zone, "--closes")
+    problem = check_term(opens_at, closes_at, short_term_reason)
+    if problem:
+        raise CliError(problem.message)
+    if closes_at <= now:
+        raise CliError("--closes is in the past")
+    report_due = parse_time(report_by, zone, "--report-by") if report_by else None
+    if report_due is not None and report_due < closes_at:
+        raise CliError("--report-by must be after --closes")
+    if municipality is not None and municipality not in settings.municipalities:
+        known = ", ".join(settings.municipalities) or "none yet: set MUNICIPALITIES"
+        raise CliError(f"unknown municipality {municipality!r}; known: {known}")
+    if document_url is not None and not document_url.startswith(("https://", "http://")):
+        raise CliError("--document-url must be a web address starting with https://")
+    data = _pdf(document) if document is not None else None
+    default = settings.interface_language
+    titles = _texts({default: title, "en": title_en, "tr": title_tr})
+    if not titles:
+        raise CliError("--title must not be empty")
+    consultation = Consultation(
+        code="",
+        municipality=municipality,
+        title=titles,
+        summary=_texts({default: summary, "en": summary_en, "tr": summary_tr}),
+        document_url=document_url,
+        document_name=document.name[:200] if document is not None else None,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        short_term_reason=(short_term_reason or "").strip() or None,
+        report_due_at=report_due or closes_at + REPORT_AFTER,
+        flow_id=form,
+        created_by=audit.cli_actor(),
+    )
+    with open_session(settings) as session:
+        if form is not None and latest_version(session, form) is None:
+            raise CliError(f"no form {form!r}: publish it first (feedback-admin flows publish)")
+        add_consultation(session, consultation, data)
+        audit.record(session, audit.cli_actor(), "consultation_add", consultation.code)
+    console.print(f"Consultation [bold]{consultation.code}[/bold] added: {escape(title)}")
+    console.print(f"Link and counts: `feedback-admin consultations show {consultation.code}`")
+
+
+def _state(consultation: Consultation, now: datetime, settings: Settings) -> str:
+    current = consultation_phase(consultation, now)
+    if current is Phase.NOT_YET:
+        return f"opens {consultation.opens_at.astimezone(settings.zone):%d.%m.%Y %H:%M}"
+    if current is Phase.OPEN:
+        return f"open, {days_left(consultation.closes_at, now)} days left"
+    return "report published" if consultation.published_at else "closed"
+
+
+@app.command("list")
+def list_command(
+    municipality: Annotated[str | None, typer.Option(help="Only this municipality.")] = None,
+) -> None:
+    """Every consultation, the newest first, with its proposals."""
+    settings = load_settings()
+    now = utcnow()
+    with open_session(settings) as session:
+        rows = [
+            (c, proposal_counts(session, c.id or 0))
+            for c in all_consultations(session, municipality)
+        ]
+    table = Table(
+        "code", "title", "municipality", "opens", "closes", "state", "proposals", "undecided"
+    )
+    for consultation, counts in rows:
+        table.add_row(
+            consultation.code,
+            escape(_title(consultation, settings)),
+            escape(consultation.municipality or ""),
+            f"{consultation.opens_at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
+            f"{consultation.closes_at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
+            _state(consultation, now, settings),
+            str(counts.received),
+            str(counts.undecided),
+        )
+    console.print(table if rows else "No consultations.")
+
+
+@app.command("show")
+def show(code: Annotated[str, typer.Argument(help="The consultation's code.")]) -> None:
+    """Details, counts, days left and the link for posters."""
+    settings = load_settings()
+    now = utcnow()
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+        counts = proposal_counts(session, consultation.id or 0)
+    zone = settings.zone
+    table = Table(show_header=False)
+    for language, title in consultation.title.items():
+        table.add_row(f"title ({language})", escape(title))
+    table.add_row("municipality", escape(consultation.municipality or "—"))
+    table.add_row("state", _state(consultation, now, settings))
+    table.add_row("opens", f"{consultation.opens_at.astimezone(zone):%Y-%m-%d %H:%M}")
+    table.add_row("closes", f"{consultation.closes_at.astimezone(zone):%Y-%m-%d %H:%M}")
+    if consultation.short_term_reason:
+        table.add_row("shorter term because", escape(consultation.short_term_reason))
+    if consultation.closed_early_reason:
+        table.add_row("closed early because", escape(consultation.closed_early_reason))
+    if consultation.report_due_at:
+        table.add_row("report by", f"{consultation.report_due_at.astimezone(zone):%Y-%m-%d}")
+    table.add_row(
+        "draft act", escape(consultation.document_url or consultation.document_name or "—")
+    )
+    table.add_row("questionnaire", consultation.flow_id or "—")
+    table.add_row(
+        "proposals",
+        f"{counts.received} (accepted {counts.accepted}, partly {counts.partly}, "
+        f"not accepted {counts.not_accepted}, undecided {counts.undecided})",
+    )
+    table.add_row("followers", str(counts.followers))
+    if consultation.published_at:
+        where = consultation.published_url or consultation.published_chat or "citizens only"
+        table.add_row(
+            "report published",
+            f"{consultation.published_at.astimezone(zone):%Y-%m-%d %H:%M} ({escape(where)})",
+        )
+    console.print(table)
+    link = deep_link(bot_username(settings), f"{LINK_PREFIX}_{consultation.code}")
+    console.print(f"link:      {link}", soft_wrap=True)
+
+
+@app.command("qr")
+def qr(
+    code: Annotated[str, typer.Argument(help="The consultation's code.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="poster.png, .svg or .pdf")],
+) -> None:
+    """A printable QR code that opens the consultation in Telegram."""
+    if output.suffix.lower() not in POSTER_FORMATS:
+        raise CliError(f"-o must end in {', '.join(POSTER_FORMATS)}")
+    settings = load_settings()
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+    link = deep_link(bot_username(settings), f"{LINK_PREFIX}_{consultation.code}")
+    until = f"{consultation.closes_at.astimezone(settings.zone):%d.%m.%Y}"
+    write_qr_poster(link, _title(consultation, settings), f"→ {until} · {link}", output)
+    console.print(f"Poster written to {output} ({link})")
+
+
+@app.command("close")
+def close(
+    code: Annotated[str, typer.Argument(help="The consultation's code.")],
+    reason: Annotated[str, typer.Option(help="Why it closes before its term (kept on record).")],
+) -> None:
+    """Close a consultation early: no more proposals; the reason goes in the audit log."""
+    if not reason.strip():
+        raise CliError("--reason must not be empty")
+    settings = load_settings()
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+        planned = consultation.closes_at
+        try:
+            close_early(session, consultation, utcnow(), reason)
+        except DecisionError as error:
+            raise CliError(str(error)) from None
+        audit.record(
+            session,
+            audit.cli_actor(),
+            "consultation_close",
+            consultation.code,
+            reason=reason.strip(),
+            planned_close=planned.isoformat(),
+        )
+    console.print(f"Consultation {consultation.code} is closed; proposals are no longer taken.")
+
+
+class SheetFormat(StrEnum):
+    TABLE = "table"
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+@app.command("proposals")
+def proposals(
+    code: Annotated[str, typer.Argument(help="The consultation's code.")],
+    format: Annotated[
+        SheetFormat,
+        typer.Option("--format", help="table (here), xlsx or csv (to decide in Excel)."),
+    ] = SheetFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File for xlsx/csv.")
+    ] = None,
+) -> None:
+    """The proposals (number, date, language, pseudonymous author, text, file), or a sheet
+    with empty decision and reasons columns to fill in and give back to `decide --from`."""
+    settings = load_settings()
+    if format is not SheetFormat.TABLE and output is None:
+        raise CliError(f"--format {format.value} needs -o FILE")
+    key = settings.require_pseudonym_key()
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+        rows = _proposal_rows(session, consultation, key)
+        audit.record(session, audit.cli_actor(), "consultation_proposals", consultation.code)
+    if format is SheetFormat.XLSX:
+        assert output is not None
+        write_proposals_xlsx(rows, output, settings.zone)
+    elif format is SheetFormat.CSV:
+        assert output is not None
+        with output.open("w", encoding="utf-8-sig", newline="") as out:
+            write_proposals_csv(rows, out, settings.zone)
+    else:
+        _print_proposals(rows, settings)
+        return
+    console.print(f"{len(rows)} proposals written to {output}.")
+    console.print(
+        "Fill in decision and reasons, then: "
+        f"feedback-admin consultations decide {consultation.code} --from {output}"
+    )
+
+
+def _proposal_rows(session: Session, consultation: Consultation, key: bytes) -> list[ProposalRow]:
+    rows = []
+    for proposal in proposals_of(session, consultation.id or 0):
+        citizen = session.get(Citizen, proposal.citizen_id) if proposal.citizen_id else None
+        attachment = None
+        if proposal.attachment_kind:
+            attachment = proposal.attachment_name or proposal.attachment_kind
+        rows.append(
+            ProposalRow(
+                number=proposal.number,
+                received_at=proposal.created_at,
+                language=proposal.text_language or proposal.language,
+                author=pseudonym(key, citizen.telegram_id) if citizen else "(erased)",
+                text=proposal.text,
+                attachment=attachment,
+                decision=Decision(proposal.decision) if proposal.decision else None,
+                reasons=proposal.reason,
+            )
+        )
+    return rows
+
+
+def _print_proposals(rows: list[ProposalRow], settings: Settings) -> None:
+    if not rows:
+        console.print("No proposals yet.")
+        return
+    table = Table("No.", "received", "lang", "author", "text", "file", "decision", "reasons")
+    for row in rows:
+        table.add_row(
+            str(row.number),
+            f"{row.received_at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
+            row.language,
+            row.author,
+            escape(row.text),
+            escape(row.attachment or ""),
+            row.decision.value if row.decision else "",
+            escape(row.reasons or ""),
+        )
+    console.print(table)
+
+
+@app.command("decide")
+def decide(
+    code: Annotated[str, typer.Argument(help="The consultation's code.")],
+    number: Annotated[int | None, typer.Argument(help="The proposal's number.", min=1)] = None,
+    accepted: Annotated[bool, typer.Option("--accepted", help="Accepted.")] = False,
+    partly: Annotated[bool, typer.Option("--partly", help="Partly accepted.")] = False,
+    not_accepted: Annotated[bool, typer.Option("--not-accepted", help="Not accepted.")] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="The reasons (required unless accepted).")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from", help="The sheet from `proposals --format xlsx|csv`, filled in."),
+    ] = None,
+) -> None:
+    """Record the decision on a proposal, or every decision of a filled-in sheet (all rows
+    are checked first; nothing is recorded unless every row is right)."""
+    chosen = [
+        d
+        for d, on in (
+            (Decision.ACCEPTED, accepted),
+            (Decision.PARTLY, partly),
+            (Decision.NOT_ACCEPTED, not_accepted),
+        )
+        if on
+    ]
+    if from_file is not None:
+        if number is not None or chosen or reason:
+            raise CliError("--from takes every decision from the sheet: give no number or decision")
+        try:
+            planned = read_decisions(from_file)
+        except SheetError as error:
+            raise CliError(f"{from_file.name}: nothing was recorded:\n" + str(error)) from None
+    elif number is None or len(chosen) != 1:
+        raise CliError(
+            "give a proposal number and one of --accepted, --partly, --not-accepted "
+            "(or --from FILE)"
+        )
+    settings = load_settings()
+    actor = audit.cli_actor()
+    now = utcnow()
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+        try:
+            if from_file is not None:
+                count = decide_all(session, consultation, planned, actor=actor, now=now)
+            else:
+                assert number is not None
+                decide_one(session, consultation, number, chosen[0], reason, actor=actor, now=now)
+                count = 1
+        except DecisionError as error:
+            raise CliError(
+                "nothing was recorded:\n" + str(error) if from_file else str(error)
+            ) from None
+        audit.record(session, actor, "consultation_decide", consultation.code, decisions=count)
+        left = proposal_counts(session, consultation.id or 0).undecided
+    console.print(f"{count} decisions recorded; {left} proposals still without a decision.")
+
+
+class ReportFormat(StrEnum):
+    MD = "md"
+    XLSX = "xlsx"
+    DOCX = "docx"
+    CSV = "csv"
+
+
+def _language(lang: str | None, settings: Settings) -> str:
+    language = lang or settings.interface_language
+    if language not in REPORT_LANGUAGES:
+        raise CliError(f"--lang {language!r}: choose {', '.join(REPORT_LANGUAGES)}")
+    return language
+
+
+def _build(
+    session: Session,
+    consultation: Consultation,
+    settings: Settings,
+    language: str,
+    *,
+    with_names: bool,
+    draft: bool,
+) -> ConsultationReport:
+    try:
+        return build_report(
+            session,
+            consultation,
+            language=language,
+            zone=settings.zone,
+            with_names=with_names,
+            draft=draft,
+        )
+    except ReportNotReadyError as error:
+        raise CliError(str(error)) from None
+
+
+@app.command("report")
+def report(
+    code: Annotated[str, typer.Argument(help="The consultation's code.")],
+    format: Annotated[ReportFormat, typer.Option("--format", help="md, xlsx, docx or csv.")] = (
+        ReportFormat.MD
+    ),
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (md and csv: default here)."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="bg (default), en or tr.")] = None,
+    with_names: Annotated[
+        bool, typer.Option("--with-names", help="Name the authors who agreed to be named.")
+    ] = False,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Allow proposals without a decision; marked a draft.")
+    ] = False,
+) -> None:
+    """The report on the proposals received: each proposal, its decision and reasons, counts,
+    and the questionnaire's figures."""
+    settings = load_settings()
+    language = _language(lang, settings)
+    if format in (ReportFormat.XLSX, ReportFormat.DOCX) and output is None:
+        raise CliError(f"--format {format.value} needs -o FILE")
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+        content = _build(
+            session, consultation, settings, language, with_names=with_names, draft=draft
+        )
+        audit.record(
+            session,
+            audit.cli_actor(),
+            "consultation_report",
+            consultation.code,
+            with_names=with_names,
+        )
+    if format is ReportFormat.XLSX:
+        assert output is not None
+        write_xlsx(content, output)
+    elif format is ReportFormat.DOCX:
+        assert output is not None
+        write_docx(content, output)
+    else:
+        writer = write_markdown if format is ReportFormat.MD else write_csv
+        if output is None:
+            writer(content, sys.stdout)
+            return
+        encoding = "utf-8-sig" if format is ReportFormat.CSV else "utf-8"
+        with output.open("w", encoding=encoding, newline="") as out:
+            writer(content, out)
+    console.print(f"Report written to {output}.")
+
+
+def _post_text(content: ConsultationReport) -> str:
+    """The channel post: the title, the term and the counts (Telegram HTML)."""
+    from html import escape as html
+
+    lines = [f"<b>{html(content.word('heading'))}</b>", html(content.title), ""]
+    lines += [f"{html(label)}: {count}" for label, count in content.figures()]
+    if content.responses is not None:
+        lines.append(f"{html(content.word('responses'))}: {content.responses}")
+    return "\n".join(lines)
+
+
+@app.command("publish")
+def publish(
+    code: Annotated[str, typer.Argument(help="The consultation's code.")],
+    channel: Annotated[
+        str | None,
+        typer.Option(help="@channel or a group id to post the report to; the bot must be admin."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="The post's language (default bg).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show the post; send nothing.")] = False,
+) -> None:
+    """Publish the report: post its summary and the document to the channel, and tell every
+    citizen who sent a proposal or follows it their decisions, once."""
+    import tempfile
+
+    settings = load_settings()
+    language = _language(lang, settings)
+    target = channel_target(channel, "--channel") if channel else None
+    with open_session(settings) as session:
+        consultation = consultation_by_code(session, code)
+        if consultation.published_at is not None:
+            raise CliError(f"the report of {consultation.code} is already published")
+        content = _build(session, consultation, settings, language, with_names=False, draft=False)
+        text = _post_text(content)
+        if dry_run:
+            console.print(escape(text))
+            counts = proposal_counts(session, consultation.id or 0)
+            console.print(f"\n{counts.followers} citizens would be told. Nothing was sent.")
+            return
+        url = None
+        if target is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"report-{consultation.code}.docx"
+                write_docx(content, path)
+                document = path.read_bytes()
+
+            async def post(bot: Bot) -> int:
+                from aiogram.types import BufferedInputFile
+
+                message_id = (await bot.send_message(target, text)).message_id
+                name = f"report-{consultation.code}.docx"
+                await bot.send_document(target, BufferedInputFile(document, filename=name))
+                return message_id
+
+            url = post_url(target, call_bot(settings, f"post to {channel}", post))
+        try:
+            owed = mark_published(
+                session, consultation, utcnow(), chat=str(target) if target else None, url=url
+            )
+        except DecisionError as error:
+            raise CliError(str(error)) from None
+        audit.record(
+            session,
+            audit.cli_actor(),
+            "consultation_publish",
+            consultation.code,
+            chat=str(target) if target else None,
+        )
+    where = f" to {escape(channel)}" + (f" ({url})" if url else "") if channel else ""
+    console.print(f"The report of {consultation.code} is published{where}.")
+    console.print(f"{owed} citizens will be told their decisions by the bot (each only once).")
