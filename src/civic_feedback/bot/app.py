@@ -21,6 +21,7 @@ from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
 from civic_feedback.bot.jobs.housekeeping import Housekeeper
 from civic_feedback.bot.jobs.inbox_courier import InboxCourier
@@ -108,11 +109,14 @@ async def run_bot(
         catalog=runs.catalog,
         limiter=limiter,
     )
+    notices = ConsultationNotices(
+        bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
+    )
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(
         lambda: start_scheduler(
-            worker, broadcaster, housekeeper, digest, courier, every=wake_every
+            worker, broadcaster, housekeeper, digest, courier, notices, every=wake_every
         ),
         lock,
         engine,

@@ -129,3 +129,21 @@ class InboxCb(CallbackData, prefix="in"):
     id: int
     action: InboxAction
     value: str = ""
+
+
+class ConsultationAction(StrEnum):
+    CARD = "card"
+    LIST = "list"
+    DOCUMENT = "doc"  # send the draft act's file
+    PROPOSE = "prop"  # the next text is a proposal
+    CANCEL = "cancel"  # not writing a proposal after all
+    QUESTIONNAIRE = "form"
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+    NAME = "name"  # name me in the report, with proposal ``number``
+
+
+class ConsultationCb(CallbackData, prefix="co"):
+    action: ConsultationAction
+    code: str = ""
+    number: int = 0

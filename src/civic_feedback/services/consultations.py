@@ -61,6 +61,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Received:
+    code: str  # the consultation's
     number: int
     attachment: str | None  # the file's name or kind, when one came with the proposal
 
@@ -159,7 +160,9 @@ def submit(
     session.delete(draft)
     follow(session, citizen, consultation, now)
     session.flush()
-    return Received(proposal.number, draft.attachment_name or draft.attachment_kind)
+    return Received(
+        consultation.code, proposal.number, draft.attachment_name or draft.attachment_kind
+    )
 
 
 def name_in_report(

@@ -1,9 +1,10 @@
 """Erasing a citizen: /forget, ``feedback-admin users forget`` and retention all come here.
 
 The citizen row goes, and with it (ON DELETE CASCADE) their registrations, reminders,
-outbox rows and the form they were in. Their answers and their messages to the municipality
-(the inbox) are detached (``citizen_id`` set to NULL: the statistics stay true, the name they
-let staff see goes) or deleted, as ``ERASE_ANSWERS`` says. Receipts of
+outbox rows, the consultations they follow and the form they were in. Their answers, their
+messages to the municipality (the inbox) and their proposals on consultations are detached
+(``citizen_id`` set to NULL: the statistics stay true, the name they let staff or the report
+see goes) or deleted, as ``ERASE_ANSWERS`` says. Receipts of
 anonymous forms are keyed hashes of the Telegram id: they are recomputed and deleted too,
 so nothing left in the database can be matched to the person, even with ``PSEUDONYM_KEY``.
 """
@@ -26,6 +27,7 @@ from civic_feedback.storage.models import (
     Form,
     InboxItem,
     InboxStatus,
+    Proposal,
     Response,
     StaffMember,
 )
@@ -54,6 +56,11 @@ def erase_citizen(
         session.execute(
             update(InboxItem).where(items).values(contact_name=None, contact_allowed=False)
         )
+    proposals = col(Proposal.citizen_id) == citizen.id
+    if answers is AnswersOnErasure.DELETE:
+        session.execute(delete(Proposal).where(proposals))
+    else:  # detached with the citizen's row; the name they let the report show goes
+        session.execute(update(Proposal).where(proposals).values(author_name=None))
     receipts = _receipt_keys(session, key, citizen.telegram_id)
     removed = session.execute(
         delete(AnonymousReceipt).where(col(AnonymousReceipt.key).in_(receipts))

@@ -170,6 +170,20 @@ class FormRuns:
         found = self._read_run(session.connection(), citizen.id) if citizen.id else None
         return None if found is None else self._prompt(session, *found)
 
+    def pause(self, session: Session, citizen: Citizen) -> None:
+        """Leave the open form for now: the citizen turned to something that takes their next
+        message (a proposal). A named response waits to be resumed where it was; an anonymous
+        one cannot be found again and is abandoned."""
+        found = self._read_run(session.connection(), citizen.id) if citizen.id else None
+        if found is None:
+            return
+        run = found[0]
+        if run.anonymous:
+            session.execute(_ABANDON, {"response": run.response_id})
+        session.execute(
+            delete(CONVERSATION_TABLE).where(CONVERSATION_TABLE.c.citizen_id == run.citizen_id)
+        )
+
     def answer(
         self, session: Session, citizen: Citizen, given: Input, expected: Expected | None = None
     ) -> Prompt | Rejected:

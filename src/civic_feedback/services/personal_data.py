@@ -11,8 +11,11 @@ from civic_feedback.services.inbox import items_of, thread
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.models import (
     Citizen,
+    Consultation,
+    ConsultationFollower,
     Event,
     FlowVersion,
+    Proposal,
     Registration,
     Response,
     StaffMember,
@@ -96,5 +99,45 @@ def personal_data(session: Session, citizen: Citizen) -> dict[str, Any]:
             }
             for item in items_of(session, citizen, limit=None)
         ],
+        "consultations": _consultations(session, citizen),
         "note": ANONYMOUS_NOTE,
     }
+
+
+def _consultations(session: Session, citizen: Citizen) -> list[dict[str, Any]]:
+    """Consultations the citizen follows or wrote to, with their proposals."""
+    followed = session.exec(
+        select(Consultation, ConsultationFollower)
+        .join(ConsultationFollower, col(ConsultationFollower.consultation_id) == Consultation.id)
+        .where(ConsultationFollower.citizen_id == citizen.id)
+        .order_by(col(Consultation.id))
+    ).all()
+    proposals = session.exec(
+        select(Proposal).where(Proposal.citizen_id == citizen.id).order_by(col(Proposal.id))
+    ).all()
+    return [
+        {
+            "consultation": consultation.code,
+            "title": consultation.title,
+            "followed_since": _time(follower.followed_at),
+            "report_notice": follower.notice_state,
+            "proposals": [
+                {
+                    "number": proposal.number,
+                    "text": proposal.text,
+                    "attachment": (
+                        {"kind": proposal.attachment_kind, "name": proposal.attachment_name}
+                        if proposal.attachment_kind
+                        else None
+                    ),
+                    "name_in_report": proposal.author_name,
+                    "sent_at": _time(proposal.created_at),
+                    "decision": proposal.decision,
+                    "reasons": proposal.reason,
+                }
+                for proposal in proposals
+                if proposal.consultation_id == consultation.id
+            ],
+        }
+        for consultation, follower in followed
+    ]

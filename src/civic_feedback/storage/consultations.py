@@ -122,3 +122,13 @@ def proposal_counts(session: Session, consultation_id: int) -> ProposalCounts:
         not_accepted=by_decision.get(Decision.NOT_ACCEPTED, 0),
         followers=int(followers),
     )
+
+
+def proposals_sent(session: Session, consultation_id: int, citizen_id: int | None) -> int:
+    """How many proposals the citizen sent on the consultation."""
+    if citizen_id is None:
+        return 0
+    statement = select(func.count()).where(
+        Proposal.consultation_id == consultation_id, Proposal.citizen_id == citizen_id
+    )
+    return int(session.exec(statement).one())

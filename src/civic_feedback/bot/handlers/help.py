@@ -28,6 +28,8 @@ def help_text() -> str:
             "messages and the answers."
         )
         + "\n"
+        + _("/consultations — drafts of the municipality open for your proposals")
+        + "\n"
         + _("/mydata — what this bot stores about you; /forget — erase it.")
     )
 

@@ -1,7 +1,7 @@
 """/start: welcome, language on first contact, and the deep links of posters and QR codes.
 
 ``f_<form>`` opens a form; ``ev_<code>`` an event card; ``ci_<code>`` checks in at the
-venue; ``fb_<code>`` opens the event's feedback form.
+venue; ``fb_<code>`` opens the event's feedback form; ``co_<code>`` a public consultation.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from civic_feedback.bot.callbacks import PrivacyCb
 from civic_feedback.bot.context import Context
+from civic_feedback.bot.handlers.consultations import render_card as render_consultation
 from civic_feedback.bot.handlers.events import render_card
 from civic_feedback.bot.handlers.form_opening import show_form, start_form
 from civic_feedback.bot.handlers.language import language_keyboard
@@ -24,17 +25,22 @@ from civic_feedback.bot.views.replies import Screen, show_in_place
 from civic_feedback.flows.schema import is_valid_flow_id
 from civic_feedback.services.form_runs import Prompt, Refusal
 from civic_feedback.services.registrations import Outcome
+from civic_feedback.storage.consultations import find_consultation
 from civic_feedback.storage.events import find_event
 
 
 def welcome_text() -> str:
-    return _(
-        "Welcome! Through this bot you can tell the municipality what you think: "
-        "answer short forms after public events and consultations, and send suggestions.\n\n"
-        "/events — upcoming public events\n"
-        "/feedback — forms you can answer now\n"
-        "/language — change the language\n"
-        "/help — how it works"
+    return (
+        _(
+            "Welcome! Through this bot you can tell the municipality what you think: "
+            "answer short forms after public events and consultations, and send suggestions.\n\n"
+            "/events — upcoming public events\n"
+            "/feedback — forms you can answer now\n"
+            "/language — change the language\n"
+            "/help — how it works"
+        )
+        + "\n"
+        + _("/consultations — drafts of the municipality open for your proposals")
     )
 
 
@@ -86,6 +92,13 @@ def follow_link(unit: Unit, ctx: Context, payload: str | None) -> Destination:
     kind, _sep, key = payload.partition("_")
     if kind == "f" and is_valid_flow_id(key):
         return start_form(unit, ctx, key)
+    if kind == "co":
+        consultation = find_consultation(unit.session, key)
+        return (
+            Nowhere.INVALID
+            if consultation is None
+            else render_consultation(unit, ctx, consultation)
+        )
     event = find_event(unit.session, key) if kind in ("ev", "ci", "fb") else None
     if event is None:
         return Nowhere.INVALID

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
 from civic_feedback.bot.jobs.housekeeping import Housekeeper
 from civic_feedback.bot.jobs.inbox_courier import InboxCourier
@@ -34,6 +35,7 @@ def start_scheduler(
     housekeeper: Housekeeper,
     digest: DigestSender,
     courier: InboxCourier,
+    notices: ConsultationNotices,
     *,
     every: timedelta = INTERVAL,
 ) -> tuple[AsyncIOScheduler, Wakers]:
@@ -79,6 +81,17 @@ def start_scheduler(
         "interval",
         seconds=every.total_seconds(),
         id="inbox",
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    # A consultation's report published from the command line: its followers are told
+    # within a round.
+    scheduler.add_job(
+        notices.send_due,
+        "interval",
+        seconds=every.total_seconds(),
+        id="consultation-notices",
         next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,

@@ -13,6 +13,7 @@ def command_menu() -> list[BotCommand]:
         BotCommand(command="events", description=_("Upcoming public events")),
         BotCommand(command="myevents", description=_("My registrations")),
         BotCommand(command="feedback", description=_("Forms you can answer now")),
+        BotCommand(command="consultations", description=_("Drafts open for your proposals")),
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="settings", description=_("My municipality")),
         BotCommand(command="myrequests", description=_("My messages to the municipality")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,13 @@ _MONTHS = {
 
 def event_title(event: Event, language: str) -> str:
     return in_language(event.title, language)
+
+
+def moment_text(moment: datetime, language: str, zone: ZoneInfo) -> str:
+    """``15 January 2027, 23:59`` in ``zone``."""
+    local = moment.astimezone(zone)
+    month = _MONTHS.get(language, _MONTHS["en"]).split()[local.month - 1]
+    return f"{local.day} {month} {local.year}, {local:%H:%M}"
 
 
 def event_when(event: Event, language: str, zone: ZoneInfo) -> str:
