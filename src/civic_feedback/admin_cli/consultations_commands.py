@@ -201,9 +201,10 @@ def list_command(
             (c, proposal_counts(session, c.id or 0))
             for c in all_consultations(session, municipality)
         ]
-    table = Table(
-        "code", "title", "municipality", "opens", "closes", "state", "proposals", "undecided"
-    )
+    table = Table()
+    table.add_column("code", no_wrap=True)  # a code must never be cut to fit
+    for name in ("title", "municipality", "opens", "closes", "state", "proposals", "undecided"):
+        table.add_column(name)
     for consultation, counts in rows:
         table.add_row(
             consultation.code,
