@@ -13,6 +13,7 @@ from tests.support.calls import Calls
 from tests.support.library import EVENT, text_of
 from tests.support.recording_session import (
     callback_update,
+    document_update,
     message_update,
     photo_update,
     sticker_update,
@@ -45,9 +46,17 @@ class Person:
         update_id = self.tg.next_update_id()
         return await self._deliver(sticker_update(update_id, self.user_id, self.language_code))
 
-    async def send_photo(self) -> Calls:
+    async def send_photo(self, caption: str | None = None) -> Calls:
         update_id = self.tg.next_update_id()
-        return await self._deliver(photo_update(update_id, self.user_id, self.language_code))
+        return await self._deliver(
+            photo_update(update_id, self.user_id, self.language_code, caption)
+        )
+
+    async def send_document(self, name: str, caption: str | None = None) -> Calls:
+        update_id = self.tg.next_update_id()
+        return await self._deliver(
+            document_update(update_id, self.user_id, name, self.language_code, caption)
+        )
 
     async def press(self, data: str, message_id: int | None = None) -> Calls:
         """Press a button carrying ``data`` (by default under the newest bot message)."""

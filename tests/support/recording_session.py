@@ -173,7 +173,8 @@ class RecordingSession(BaseSession):
             return self._edit(bot, method, text=None, markup=method.reply_markup)
         if isinstance(method, SendDocument):
             name = method.document.filename if isinstance(method.document, InputFile) else None
-            document = Document(file_id="document", file_unique_id="document", file_name=name)
+            sent = method.document if isinstance(method.document, str) else "document"
+            document = Document(file_id=sent, file_unique_id=sent, file_name=name)
             return self._new_message(bot, method.chat_id, caption=method.caption, document=document)
         if isinstance(method, SendPhoto):
             photo = [PhotoSize(file_id="photo", file_unique_id="photo", width=800, height=600)]
@@ -293,11 +294,33 @@ def sticker_update(update_id: int, user_id: int, language_code: str = "en") -> d
     return _incoming(update_id, user_id, language_code, sticker=sticker)
 
 
-def photo_update(update_id: int, user_id: int, language_code: str = "en") -> dict[str, Any]:
+def photo_update(
+    update_id: int, user_id: int, language_code: str = "en", caption: str | None = None
+) -> dict[str, Any]:
+    """A photo (in two sizes, as Telegram sends them), with ``caption`` when given."""
+    small = {"file_id": f"photo-{update_id}-s", "file_unique_id": f"photo-{update_id}-s"}
     photo = {"file_id": f"photo-{update_id}", "file_unique_id": f"photo-{update_id}"}
-    return _incoming(
-        update_id, user_id, language_code, photo=[{**photo, "width": 90, "height": 90}]
-    )
+    sizes = [
+        {**small, "width": 90, "height": 90, "file_size": 1_000},
+        {**photo, "width": 800, "height": 600, "file_size": 80_000},
+    ]
+    extra = {"caption": caption} if caption is not None else {}
+    return _incoming(update_id, user_id, language_code, photo=sizes, **extra)
+
+
+def document_update(
+    update_id: int, user_id: int, name: str, language_code: str = "en", caption: str | None = None
+) -> dict[str, Any]:
+    """A file sent as a document, with ``caption`` when given."""
+    document = {
+        "file_id": f"doc-{update_id}",
+        "file_unique_id": f"doc-{update_id}",
+        "file_name": name,
+        "mime_type": "application/pdf",
+        "file_size": 120_000,
+    }
+    extra = {"caption": caption} if caption is not None else {}
+    return _incoming(update_id, user_id, language_code, document=document, **extra)
 
 
 def callback_update(

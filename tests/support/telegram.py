@@ -29,14 +29,17 @@ from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.consultations import add_consultation
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import (
     Citizen,
+    Consultation,
     Conversation,
     Event,
     EventKind,
+    Proposal,
     Registration,
     Response,
     utcnow,
@@ -247,6 +250,50 @@ class EventsTelegram(Telegram):
                     flow_id="event-satisfaction",
                     reminder_offsets=[24 * 3600, 3600],
                 ),
+            )
+
+    def add_consultation(
+        self,
+        title: str = "Ordinance on parking",
+        *,
+        opens: timedelta = timedelta(days=-1),
+        closes: timedelta = timedelta(days=30),
+        municipality: str | None = None,
+        flow_id: str | None = None,
+        document: bytes | None = None,
+        document_url: str | None = None,
+    ) -> Consultation:
+        """A consultation opened ``opens`` from the clock's now, closing ``closes`` from it."""
+        now = self.clock.now
+        with self.sessions() as session:
+            consultation = add_consultation(
+                session,
+                Consultation(
+                    code="",
+                    municipality=municipality,
+                    title={"bg": title, "en": title},
+                    summary={"en": "Paid parking zones in the centre."},
+                    document_url=document_url,
+                    document_name="draft.pdf" if document else None,
+                    opens_at=now + opens,
+                    closes_at=now + closes,
+                    report_due_at=now + closes + timedelta(days=14),
+                    flow_id=flow_id,
+                ),
+                document,
+            )
+            session.commit()
+            session.refresh(consultation)
+            return consultation
+
+    def proposals(self, consultation: Consultation) -> list[Proposal]:
+        with self.sessions() as session:
+            return list(
+                session.exec(
+                    select(Proposal)
+                    .where(Proposal.consultation_id == consultation.id)
+                    .order_by(col(Proposal.number))
+                )
             )
 
     def status(self, event: Event, person: Person) -> str | None:
