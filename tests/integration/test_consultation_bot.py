@@ -198,10 +198,8 @@ async def test_a_photo_with_a_caption_is_a_proposal_with_its_photo(
     assert proposal.text == "This crossing needs a light."
     assert proposal.attachment_kind == "photo"
     assert proposal.attachment_file_id is not None
-    assert (
-        proposal.attachment_file_id.endswith(("-s", "")) and "-s" not in proposal.attachment_file_id
-    )
-    assert proposal.attachment_size == 80_000  # the largest size, not the thumbnail
+    assert not proposal.attachment_file_id.endswith("-s")  # the largest size, not the thumbnail
+    assert proposal.attachment_size == 80_000
 
 
 async def test_a_file_sent_first_goes_with_the_text_that_follows(
