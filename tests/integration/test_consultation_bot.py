@@ -87,7 +87,7 @@ async def test_the_link_opens_the_card_with_the_term_and_what_a_citizen_can_do(
         "🔔 Follow",
         "« All consultations",
     ]
-    assert button(card, "Read the draft").url == "https://sliven.bg/draft.pdf"
+    assert button(ana.screen, "Read the draft").url == "https://sliven.bg/draft.pdf"
 
 
 async def test_a_link_to_no_consultation_is_not_valid_and_stores_nothing(
