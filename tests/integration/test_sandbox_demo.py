@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from civic_feedback.core.event_schedule import FollowUpPolicy
-from civic_feedback.sandbox.demo import demo_event, skip_to_next_message
+from civic_feedback.sandbox.demo import demo_consultation, demo_event, skip_to_next_message
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library
@@ -82,3 +82,17 @@ def test_skip_does_nothing_when_nothing_is_scheduled_or_already_due(session: Ses
     assert skip_to_next_message(session, later) == timedelta(0)
     session.refresh(event)
     assert event.starts_at == starts
+
+
+def test_demo_consultation_is_added_once_open_for_its_full_term(session: Session) -> None:
+    install_library(session)
+    session.commit()
+
+    consultation = demo_consultation(session, NOW, "Пловдив")
+    again = demo_consultation(session, NOW, "Пловдив")
+
+    assert again.id == consultation.id
+    assert consultation.opens_at < NOW < consultation.closes_at
+    assert consultation.closes_at - consultation.opens_at == timedelta(days=30)  # lawful
+    assert (consultation.flow_id, consultation.municipality) == ("consultation-survey", "Пловдив")
+    assert set(consultation.title) == set(consultation.summary) == {"bg", "en", "tr"}

@@ -18,9 +18,9 @@ from sqlmodel import Session
 from civic_feedback.bot.__main__ import main
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
-from civic_feedback.sandbox.demo import demo_event
+from civic_feedback.sandbox.demo import demo_consultation, demo_event
 from civic_feedback.sandbox.emulator import BotApiEmulator
-from civic_feedback.sandbox.web import ChatPage
+from civic_feedback.sandbox.web import ChatPage, DemoLinks
 from civic_feedback.storage.flow_versions import install_library
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -30,30 +30,34 @@ SOFIA = ZoneInfo("Europe/Sofia")
 @pytest.fixture
 async def served(
     sessions: sessionmaker[Session],
-) -> AsyncIterator[tuple[BotApiEmulator, aiohttp.ClientSession, str]]:
+) -> AsyncIterator[tuple[BotApiEmulator, aiohttp.ClientSession, str, str]]:
     with sessions() as session:
         install_library(session)
         session.commit()
         code = demo_event(session, SOFIA, NOW, None).code
+        consultation = demo_consultation(session, NOW, None).code
+        session.commit()
     emulator = BotApiEmulator(bot_username="civic_feedback_sandbox_bot")
     app = web.Application()
     view = ChatView("civic_feedback_sandbox_bot", SOFIA)
-    ChatPage(emulator, sessions, view, code, lambda: NOW, create_i18n("bg")).install(app)
+    demo = DemoLinks(code, consultation)
+    ChatPage(emulator, sessions, view, demo, lambda: NOW, create_i18n("bg")).install(app)
     await emulator.start(app)
     async with aiohttp.ClientSession(emulator.url) as client:
-        yield emulator, client, code
+        yield emulator, client, code, consultation
     await emulator.stop()
 
 
-async def test_page_offers_the_cast_and_the_demo_event_links(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+async def test_page_offers_the_cast_and_the_demo_event_and_consultation_links(
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
 ) -> None:
-    _, client, code = served
+    _, client, code, consultation = served
     async with client.get("/") as response:
         page = await response.text()
     assert response.content_type == "text/html"
     assert 'value="9001"' in page  # the organizer
     assert f'data-start="ci_{code}"' in page
+    assert f'data-start="co_{consultation}"' in page
     async with client.get("/static/chat.js") as response:
         assert response.status == 200
         assert "/api/chat" in await response.text()
@@ -71,13 +75,13 @@ async def test_page_offers_the_cast_and_the_demo_event_links(
     ],
 )
 async def test_the_page_speaks_the_language_asked_for_or_the_deployments(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
     query: str,
     lang: str,
     label: str,
     organizer: str,
 ) -> None:
-    _, client, _ = served
+    _, client, _, _ = served
     async with client.get("/" + query) as response:
         page = await response.text()
 
@@ -88,9 +92,9 @@ async def test_the_page_speaks_the_language_asked_for_or_the_deployments(
 
 
 async def test_what_a_user_writes_reaches_the_bot_and_shows_in_the_chat(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
 ) -> None:
-    emulator, client, _ = served
+    emulator, client, _, _ = served
     sent = {"user": 1003, "language": "tr", "text": "/start <b>"}
     async with client.post("/api/send", json=sent) as response:
         assert response.status == 200
@@ -110,9 +114,9 @@ async def test_what_a_user_writes_reaches_the_bot_and_shows_in_the_chat(
 
 
 async def test_refusals_are_one_line_saying_what_to_do(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str],
+    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
 ) -> None:
-    _, client, _ = served
+    _, client, _, _ = served
     async with client.post("/api/send", json={"user": 42, "text": "hi"}) as response:
         assert (response.status, await response.text()) == (400, "choose one of the demo people")
     async with client.post("/api/send", json={"user": 1001, "text": " "}) as response:

@@ -1,4 +1,5 @@
-"""The sandbox's demo: who can chat with the bot, an event to try, and a clock that jumps ahead."""
+"""The sandbox's demo: who can chat with the bot, an event and a consultation to try, and a
+clock that jumps ahead."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.consultation_terms import FULL_TERM, REPORT_AFTER
 from civic_feedback.services.notifications import next_due
+from civic_feedback.storage.consultations import add_consultation
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.models import (
+    Consultation,
     Event,
     EventKind,
     EventState,
@@ -77,6 +81,42 @@ def demo_event(session: Session, zone: ZoneInfo, now: datetime, municipality: st
         reminder_offsets=[24 * 3600, 3600],
     )
     return add_event(session, event)
+
+
+_CONSULTATION_TITLE = {
+    "bg": "Проект на Наредба за озеленяването на квартала",
+    "en": "Draft ordinance on greening the neighbourhood",
+    "tr": "Mahallenin yeşillendirilmesine ilişkin yönetmelik taslağı",
+}
+_CONSULTATION_SUMMARY = {
+    "bg": "Нови правила за дърветата, тревните площи и детските площадки. "
+    "Кажете какво да се промени.",
+    "en": "New rules for trees, lawns and playgrounds. Tell us what to change.",
+    "tr": "Ağaçlar, çimenler ve oyun alanları için yeni kurallar. "
+    "Neyin değişmesi gerektiğini söyleyin.",
+}
+
+
+def demo_consultation(session: Session, now: datetime, municipality: str | None) -> Consultation:
+    """The consultation to try (added the first time): open since yesterday for 30 days,
+    with the built-in consultation questionnaire."""
+    found = session.exec(select(Consultation).order_by(col(Consultation.id))).first()
+    if found is not None:
+        return found
+    opened = now - timedelta(days=1)
+    consultation = Consultation(
+        code="",
+        municipality=municipality,
+        title=dict(_CONSULTATION_TITLE),
+        summary=dict(_CONSULTATION_SUMMARY),
+        document_url="https://example.org/naredba-ozelenyavane.pdf",
+        opens_at=opened,
+        closes_at=opened + FULL_TERM,
+        report_due_at=opened + FULL_TERM + REPORT_AFTER,
+        flow_id="consultation-survey",
+        created_by="sandbox",
+    )
+    return add_consultation(session, consultation)
 
 
 def skip_to_next_message(session: Session, now: datetime) -> timedelta | None:

@@ -18,9 +18,14 @@ from civic_feedback.bot.app import run_bot
 from civic_feedback.bot.log_setup import configure_logging
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
-from civic_feedback.sandbox.demo import DEMO_MUNICIPALITIES, ORGANIZER, demo_event
+from civic_feedback.sandbox.demo import (
+    DEMO_MUNICIPALITIES,
+    ORGANIZER,
+    demo_consultation,
+    demo_event,
+)
 from civic_feedback.sandbox.emulator import BotApiEmulator
-from civic_feedback.sandbox.web import ChatPage
+from civic_feedback.sandbox.web import ChatPage, DemoLinks
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import install_library
@@ -80,6 +85,7 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             sessions = session_factory(engine)
             with sessions.begin() as session:
                 event = demo_event(session, settings.zone, utcnow(), settings.municipalities[0])
+                consultation = demo_consultation(session, utcnow(), settings.municipalities[0])
                 first_update_id = last_update_id(session) + 1  # a database kept from before
             emulator = BotApiEmulator(
                 bot_username=BOT_USERNAME,
@@ -91,7 +97,8 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             app = web.Application(client_max_size=64 * 1024 * 1024)
             view = ChatView(BOT_USERNAME, settings.zone)
             page_i18n = create_i18n(settings.interface_language)
-            ChatPage(emulator, sessions, view, event.code, utcnow, page_i18n).install(app)
+            demo = DemoLinks(event.code, consultation.code)
+            ChatPage(emulator, sessions, view, demo, utcnow, page_i18n).install(app)
             try:
                 await emulator.start(app)
             except OSError as error:

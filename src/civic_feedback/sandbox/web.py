@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 from importlib import resources
@@ -39,22 +40,30 @@ _STATIC = resources.files(__package__) / "static"
 _CONTENT_TYPES = {"chat.css": "text/css", "chat.js": "text/javascript"}
 
 
+@dataclass(frozen=True)
+class DemoLinks:
+    """What the page's link buttons open: the demo event's and consultation's codes."""
+
+    event_code: str
+    consultation_code: str
+
+
 class ChatPage:
-    """The page's routes; ``event_code`` is the demo event's."""
+    """The page's routes; ``demo`` says what its link buttons open."""
 
     def __init__(
         self,
         emulator: BotApiEmulator,
         sessions: sessionmaker[Session],
         view: ChatView,
-        event_code: str,
+        demo: DemoLinks,
         clock: Callable[[], datetime],
         i18n: I18n,
     ) -> None:
         self.emulator = emulator
         self.sessions = sessions
         self.view = view
-        self.event_code = event_code
+        self.demo = demo
         self.clock = clock
         self.i18n = i18n  # the page's own labels; its default locale is the page's language
 
@@ -86,8 +95,13 @@ class ChatPage:
             ),
             languages="".join(f'<option value="{k}">{v}</option>' for k, v in LANGUAGES.items()),
             links="".join(
-                f'<button type=button data-start="{kind}_{self.event_code}">{labels[kind]}</button>'
-                for kind in ("ev", "ci", "fb")
+                f'<button type=button data-start="{kind}_{code}">{labels[kind]}</button>'
+                for kind, code in (
+                    ("ev", self.demo.event_code),
+                    ("ci", self.demo.event_code),
+                    ("fb", self.demo.event_code),
+                    ("co", self.demo.consultation_code),
+                )
             ),
             **labels,
         )
@@ -258,4 +272,5 @@ def page_labels() -> dict[str, str]:
         "ev": _("Event card"),
         "ci": _("Check in"),
         "fb": _("Feedback form"),
+        "co": _("Consultation"),
     }
