@@ -43,6 +43,7 @@ from civic_feedback.reports.proposal_sheets import (
 from civic_feedback.services.consultations import (
     DecisionError,
     close_early,
+    consultation_for,
     consultation_phase,
     decide_all,
     mark_published,
@@ -53,7 +54,6 @@ from civic_feedback.storage import audit
 from civic_feedback.storage.consultations import (
     add_consultation,
     all_consultations,
-    find_consultation,
     proposal_counts,
     proposals_of,
 )
@@ -74,8 +74,9 @@ LINK_PREFIX = "co"
 
 
 def consultation_by_code(session: Session, code: str) -> Consultation:
-    """The consultation with this code, or a CliError that says where to find the codes."""
-    found = find_consultation(session, code.strip().lower())
+    """The consultation with this code, or a CliError that says where to find the codes.
+    The command line is the administrators': every municipality's consultations."""
+    found = consultation_for(session, code, None)
     if found is None:
         raise CliError(f"no consultation {code!r}: see `feedback-admin consultations list`")
     return found

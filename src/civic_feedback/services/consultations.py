@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.core.consultation_terms import Phase, phase
 from civic_feedback.storage.consultations import (
+    find_consultation,
     next_proposal_number,
     proposal_counts,
     proposal_numbered,
@@ -33,13 +34,16 @@ PROPOSAL_LIMIT = 4000  # characters of a proposal's text
 REASON_LIMIT = 4000
 
 
-class ScopeError(LookupError):
-    """A staff member reached for a consultation of another municipality."""
-
-
 def in_scope(consultation: Consultation, municipality: str | None) -> bool:
     """Whether staff of ``municipality`` (None: every one) may see and decide it."""
     return municipality is None or consultation.municipality == municipality
+
+
+def consultation_for(session: Session, code: str, municipality: str | None) -> Consultation | None:
+    """The consultation staff of ``municipality`` (None: every one, as administrators) may
+    see and decide: one of another municipality is as good as unknown to them."""
+    found = find_consultation(session, code.strip().lower())
+    return found if found is not None and in_scope(found, municipality) else None
 
 
 def consultation_phase(consultation: Consultation, now: datetime) -> Phase:
