@@ -150,7 +150,7 @@ def add(
     if municipality is not None and municipality not in settings.municipalities:
         known = ", ".join(settings.municipalities) or "none yet: set MUNICIPALITIES"
         raise CliError(f"unknown municipality {municipality!r}; known: {known}")
-    if document_url is not None and not document_url.startswith(("https://", "http://")):
+    if document_url is not None and not document_url.startswith("https://"):
         raise CliError("--document-url must be a web address starting with https://")
     data = _pdf(document) if document is not None else None
     default = settings.interface_language
