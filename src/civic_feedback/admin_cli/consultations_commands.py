@@ -42,6 +42,7 @@ from civic_feedback.reports.proposal_sheets import (
 )
 from civic_feedback.services.consultations import (
     DecisionError,
+    check_publishable,
     close_early,
     consultation_phase,
     decide_all,
@@ -578,8 +579,10 @@ def publish(
     target = channel_target(channel, "--channel") if channel else None
     with open_session(settings) as session:
         consultation = consultation_by_code(session, code)
-        if consultation.published_at is not None:
-            raise CliError(f"the report of {consultation.code} is already published")
+        try:  # before anything is posted to the channel
+            check_publishable(session, consultation, utcnow())
+        except DecisionError as error:
+            raise CliError(str(error)) from None
         content = _build(session, consultation, settings, language, with_names=False, draft=False)
         text = _post_text(content)
         if dry_run:

@@ -304,16 +304,9 @@ def close_early(session: Session, consultation: Consultation, now: datetime, rea
     session.flush()
 
 
-def mark_published(
-    session: Session,
-    consultation: Consultation,
-    now: datetime,
-    *,
-    chat: str | None,
-    url: str | None,
-) -> int:
-    """The report is out: each follower is owed one notice (never a second). Returns how many
-    will be told."""
+def check_publishable(session: Session, consultation: Consultation, now: datetime) -> None:
+    """DecisionError unless the report can be published now: once, when the consultation is
+    closed and every proposal has its decision."""
     assert consultation.id is not None
     if consultation.published_at is not None:
         raise DecisionError(f"the report of {consultation.code} is already published")
@@ -325,6 +318,20 @@ def mark_published(
     undecided = proposal_counts(session, consultation.id).undecided
     if undecided:
         raise DecisionError(f"{undecided} proposals have no decision yet")
+
+
+def mark_published(
+    session: Session,
+    consultation: Consultation,
+    now: datetime,
+    *,
+    chat: str | None,
+    url: str | None,
+) -> int:
+    """The report is out: each follower is owed one notice (never a second). Returns how many
+    will be told."""
+    assert consultation.id is not None
+    check_publishable(session, consultation, now)
     consultation.published_at = now
     consultation.published_chat = chat
     consultation.published_url = url
