@@ -152,7 +152,7 @@ def add(
     if municipality is not None and municipality not in settings.municipalities:
         known = ", ".join(settings.municipalities) or "none yet: set MUNICIPALITIES"
         raise CliError(f"unknown municipality {municipality!r}; known: {known}")
-    if document_url is not None and not document_url.startswith(("https://", "http://")):
+    if document_url is not None and not document_url.startswith("https://"):
         raise CliError("--document-url must be a web address starting with https://")
     data = _pdf(document) if document is not None else None
     default = settings.interface_language
@@ -422,10 +422,6 @@ def decide(
     if from_file is not None:
         if number is not None or chosen or reason:
             raise CliError("--from takes every decision from the sheet: give no number or decision")
-        try:
-            planned = read_decisions(from_file)
-        except SheetError as error:
-            raise CliError(f"{from_file.name}: nothing was recorded:\n" + str(error)) from None
     elif number is None or len(chosen) != 1:
         raise CliError(
             "give a proposal number and one of --accepted, --partly, --not-accepted "
@@ -436,6 +432,12 @@ def decide(
     now = utcnow()
     with open_session(settings) as session:
         consultation = consultation_by_code(session, code)
+        if from_file is not None:
+            numbers = {p.number for p in proposals_of(session, consultation.id or 0)}
+            try:
+                planned = read_decisions(from_file, numbers)
+            except SheetError as error:
+                raise CliError(_not_recorded(from_file.name, error.problems)) from None
         try:
             if from_file is not None:
                 count = decide_all(session, consultation, planned, actor=actor, now=now)
@@ -444,12 +446,19 @@ def decide(
                 decide_one(session, consultation, number, chosen[0], reason, actor=actor, now=now)
                 count = 1
         except DecisionError as error:
-            raise CliError(
-                "nothing was recorded:\n" + str(error) if from_file else str(error)
-            ) from None
+            if from_file is not None:
+                raise CliError(_not_recorded(from_file.name, str(error).splitlines())) from None
+            raise CliError(str(error)) from None
         audit.record(session, actor, "consultation_decide", consultation.code, decisions=count)
         left = proposal_counts(session, consultation.id or 0).undecided
     console.print(f"{count} decisions recorded; {left} proposals still without a decision.")
+
+
+def _not_recorded(name: str, problems: list[str]) -> str:
+    """One problem on the error's line; several, each on a line of its own."""
+    if len(problems) == 1:
+        return f"{name}: nothing was recorded: {problems[0]}"
+    return f"{name}: nothing was recorded:\n" + "\n".join(problems)
 
 
 class ReportFormat(StrEnum):
@@ -571,7 +580,7 @@ def publish(
     target = channel_target(channel, "--channel") if channel else None
     with open_session(settings) as session:
         consultation = consultation_by_code(session, code)
-        try:  # before anything is posted
+        try:  # before anything is posted to the channel
             check_publishable(session, consultation, utcnow())
         except DecisionError as error:
             raise CliError(str(error)) from None

@@ -48,9 +48,9 @@ def check_term(
 
 
 def phase(opens_at: datetime, closes_at: datetime, now: datetime) -> Phase:
-    if now < opens_at:
-        return Phase.NOT_YET
-    return Phase.OPEN if now < closes_at else Phase.CLOSED
+    if now >= closes_at:  # also one closed early before it opened
+        return Phase.CLOSED
+    return Phase.NOT_YET if now < opens_at else Phase.OPEN
 
 
 def days_left(closes_at: datetime, now: datetime) -> int:

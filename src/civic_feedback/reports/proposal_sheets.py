@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from civic_feedback.reports.export import Cell, iso_local, spreadsheet_cell
-from civic_feedback.services.consultations import PlannedDecision
+from civic_feedback.services.consultations import PlannedDecision, check_decision
 from civic_feedback.storage.models import Decision
 
 COLUMNS = (
@@ -169,9 +169,9 @@ class SheetError(ValueError):
         self.problems = problems
 
 
-def read_decisions(path: Path) -> list[PlannedDecision]:
-    """The filled-in decisions of a sheet (.xlsx or .csv); rows with no decision are left
-    out. Raises SheetError with every problem found."""
+def read_decisions(path: Path, numbers: Collection[int]) -> list[PlannedDecision]:
+    """The filled-in decisions of a sheet (.xlsx or .csv) on the proposals ``numbers``; rows
+    with no decision are left out. Raises SheetError with every problem found."""
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -190,7 +190,7 @@ def read_decisions(path: Path) -> list[PlannedDecision]:
         rows = _csv_rows(path.read_bytes())
     else:
         raise SheetError([f"{path.name}: give the .xlsx or .csv written by `proposals`"])
-    return _decisions(rows)
+    return _decisions(rows, numbers)
 
 
 def _xlsx_rows(path: Path) -> list[tuple[Any, ...]]:
@@ -237,7 +237,7 @@ def _at_most(rows: Iterator[tuple[Any, ...]] | Iterable[tuple[Any, ...]]) -> lis
     return taken
 
 
-def _decisions(rows: list[tuple[Any, ...]]) -> list[PlannedDecision]:
+def _decisions(rows: list[tuple[Any, ...]], numbers: Collection[int]) -> list[PlannedDecision]:
     if not rows:
         raise SheetError(["the sheet is empty"])
     header = [str(cell or "").strip().lower() for cell in rows[0]]
@@ -262,6 +262,9 @@ def _decisions(rows: list[tuple[Any, ...]]) -> list[PlannedDecision]:
             problems.append(f"row {index}: proposal No. {number} is also on row {seen[number]}")
             continue
         seen[number] = index
+        if number not in numbers:
+            problems.append(f"row {index}: there is no proposal No. {number}")
+            continue
         word = " ".join(values["decision"].lower().replace("_", " ").split())
         if not word:
             if values["reasons"]:
@@ -272,6 +275,10 @@ def _decisions(rows: list[tuple[Any, ...]]) -> list[PlannedDecision]:
             problems.append(
                 f"row {index}: decision {values['decision']!r} is not one of {_DECISION_HINT}"
             )
+            continue
+        problem = check_decision(decision, values["reasons"])
+        if problem:
+            problems.append(f"row {index}: {problem}")
             continue
         decided.append(PlannedDecision(index, number, decision, values["reasons"] or None))
     if problems:
