@@ -17,6 +17,7 @@ from civic_feedback.reports.inbox_summary import inbox_summary
 from civic_feedback.services.erasure import erase_citizen
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.inbox import (
+    DRAFT_COLLECTS,
     Author,
     add_answer,
     add_followup,
@@ -131,10 +132,17 @@ def test_a_typed_message_is_a_draft_until_sent_with_a_topic_and_is_never_deliver
     session.commit()
 
 
-def test_a_new_draft_replaces_the_older_one_and_dropping_removes_it(
+def test_what_follows_a_draft_soon_joins_it_a_later_one_replaces_it_and_dropping_removes_it(
     session: Session, citizen: Citizen
 ) -> None:
-    save_draft(session, citizen, "one", language="bg", text_language=None)
+    first = save_draft(session, citizen, "", language="bg", text_language=None)  # a pin, say
+    session.commit()
+    joined = save_draft(session, citizen, "The light is out.", language="bg", text_language="en")
+    session.commit()
+    assert joined.id == first.id
+    assert [m.text for m in session.exec(select(InboxMessage))] == ["The light is out."]
+    joined.updated_at -= DRAFT_COLLECTS + timedelta(seconds=1)  # left for a while
+    session.add(joined)
     session.commit()
     second = save_draft(session, citizen, "two", language="bg", text_language=None)
     session.commit()

@@ -20,7 +20,7 @@ TOPICS = [Option(id="other", text={"en": "Other", "bg": "Друго"})]
 def post(item: InboxItem, text: str, answered_by: tuple[str, datetime] | None = None) -> str:
     view = PostView(
         item=item,
-        facts=ItemFacts(text, 6001, answered_by),
+        facts=ItemFacts(text, 6001, answered_by, []),
         topics=TOPICS,
         language="en",
         zone=ZoneInfo("Europe/Sofia"),

@@ -56,6 +56,7 @@ _JSON_KEYS = frozenset(
         "menu_button",
         "link_preview_options",
         "reply_parameters",
+        "message_ids",
     }
 )
 _INT_RE = re.compile(r"-?\d+")

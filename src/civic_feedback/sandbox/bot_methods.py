@@ -37,6 +37,10 @@ _NOT_MODIFIED = (
 )
 
 
+# What a copy carries over from the original message.
+_COPIED = frozenset({"photo", "document", "voice", "location", "venue", "sticker"})
+
+
 def scope_key(scope: Mapping[str, Any] | None) -> str:
     """A BotCommandScope as canonical JSON (no scope: the default one)."""
     return json.dumps(dict(scope or {"type": "default"}), sort_keys=True)
@@ -106,6 +110,9 @@ class BotApiMethods:
             ("sendDocument", self._send_document),
             ("sendPhoto", self._send_photo),
             ("sendChatAction", self._send_chat_action),
+            ("copyMessage", self._copy_message),
+            ("copyMessages", self._copy_messages),
+            ("sendLocation", self._send_location),
             ("getChat", self._get_chat),
         ):
             self._handlers[name.lower()] = (name, handler)
@@ -295,6 +302,65 @@ class BotApiMethods:
 
     def _send_photo(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
         return self._send_media("sendPhoto", "photo", params, files)
+
+    def _copy_message(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        """A copy of a user's or the bot's message (no link to the original): a MessageId."""
+        chat_id = chat_id_param(params)
+        self._check_limits("copyMessage", chat_id)
+        reply_to = (params.get("reply_parameters") or {}).get("message_id")
+        source = chat_id_param({"chat_id": params.get("from_chat_id")})
+        return {"message_id": self._copy(source, params.get("message_id"), chat_id, reply_to)}
+
+    def _copy_messages(self, params: JSON, files: dict[str, UploadedFile]) -> list[JSON]:
+        """copyMessages: several (an album stays together); a list of MessageId."""
+        chat_id = chat_id_param(params)
+        self._check_limits("copyMessages", chat_id)
+        source = chat_id_param({"chat_id": params.get("from_chat_id")})
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not ids or len(ids) > 100:
+            raise bad_request("message_ids must be a list of 1-100 message identifiers")
+        return [{"message_id": self._copy(source, one, chat_id, None)} for one in ids]
+
+    def _copy(self, source: int | str, message_id: Any, chat_id: int | str, reply_to: Any) -> int:
+        written = self._chats.written.get(source, {}).get(message_id)
+        if written is not None and not written.deleted:
+            content = copy.deepcopy(written.content)
+        else:
+            original = self._chats.find_message(source, message_id, "copy")
+            content = {k: v for k, v in self._message_json(original).items() if k in _COPIED}
+        text = content.pop("text", None)
+        caption = content.pop("caption", None)
+        msg = SentMessage(
+            message_id=0,
+            chat_id=chat_id,
+            date=int(time.time()),
+            method="copyMessage",
+            text=text,
+            raw_text=text if text is not None else caption,
+            caption=caption,
+            reply_to=reply_to if isinstance(reply_to, int) else None,
+            extra={k: v for k, v in content.items() if k in _COPIED},
+            copied_from=(source, message_id),
+        )
+        stored = self._store_message(msg)
+        return int(stored["message_id"])
+
+    def _send_location(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        chat_id = chat_id_param(params)
+        self._check_limits("sendLocation", chat_id)
+        try:  # form fields arrive as text
+            latitude, longitude = float(params["latitude"]), float(params["longitude"])
+        except (KeyError, TypeError, ValueError):
+            raise bad_request("latitude and longitude must be numbers") from None
+        msg = SentMessage(
+            message_id=0,
+            chat_id=chat_id,
+            date=int(time.time()),
+            method="sendLocation",
+            extra={"location": {"latitude": latitude, "longitude": longitude}},
+            reply_to=(params.get("reply_parameters") or {}).get("message_id"),
+        )
+        return self._store_message(msg)
 
     def _store_message(self, msg: SentMessage) -> JSON:
         msg.message_id = self._chats.new_message_id(msg.chat_id)

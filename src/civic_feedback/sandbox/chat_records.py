@@ -52,6 +52,11 @@ class SentMessage:
     history: list[tuple[str | None, JSON | None]] = field(default_factory=list)
     #: The message this one answers (reply_parameters), in the same chat.
     reply_to: int | None = None
+    #: Content carried over by copyMessage that has no field of its own here (a location,
+    #: a venue, a voice note, a user's photo), as Bot API JSON.
+    extra: JSON = field(default_factory=dict)
+    #: (chat, message) this message is a copy of.
+    copied_from: tuple[int | str, int] | None = None
     #: The emulator's change counter when this message was last sent, edited or deleted.
     version: int = 0
 
@@ -90,6 +95,8 @@ class UserMessage:
     #: The text, or a short description of other content ("[sticker]").
     text: str
     deleted: bool = False
+    #: What the user sent besides its envelope (text, caption, photo, location...), as JSON.
+    content: JSON = field(default_factory=dict)
     #: The emulator's change counter when this message arrived or was deleted.
     version: int = 0
 

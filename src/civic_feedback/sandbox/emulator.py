@@ -289,7 +289,12 @@ class BotApiEmulator:
             message["reply_to_message"] = self._message_json(self.message(chat, reply_to))
         shown = content.get("text") or content.get("caption") or f"[{next(iter(content), '')}]"
         self._chats.written.setdefault(chat, {})[message_id] = UserMessage(
-            message_id, chat, message["date"], str(shown), version=self._changed()
+            message_id,
+            chat,
+            message["date"],
+            str(shown),
+            version=self._changed(),
+            content=copy.deepcopy(dict(content)),
         )
         return self.push({"update_id": self._next_update_id, "message": message})
 

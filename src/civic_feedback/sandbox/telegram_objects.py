@@ -65,6 +65,8 @@ def message_json(m: SentMessage, bot: JSON, first_names: Mapping[int, str]) -> J
                 "file_size": m.photo.size,
             }
         ]
+    for name, value in m.extra.items():
+        d.setdefault(name, copy.deepcopy(value))
     if m.caption is not None:
         d["caption"] = m.caption
         if m.entities:

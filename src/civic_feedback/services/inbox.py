@@ -9,19 +9,22 @@ from a transaction, so nothing is lost by a restart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, update
+from sqlalchemy import Connection, func, insert, update
 from sqlmodel import Session, col, select
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Flow, Option, in_language
+from civic_feedback.services.inbox_media import Incoming, attach, attachments_of
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import (
     Answer,
     Citizen,
     DeliveryState,
+    InboxAttachment,
     InboxAuthor,
     InboxItem,
     InboxMessage,
@@ -32,6 +35,7 @@ from civic_feedback.storage.tables import INBOX_ITEM_TABLE, INBOX_MESSAGE_TABLE
 
 INBOX_FORM = "general-feedback"  # the topics of its inbox topic question are the inbox's
 OTHER_TOPIC = "other"
+DRAFT_COLLECTS = timedelta(minutes=10)  # a pin, then the words about it: one message
 ANSWER_LIMIT = 3500  # with the lines around it, an answer stays under Telegram's 4096
 
 
@@ -56,14 +60,37 @@ def topic_text(topics: list[Option], topic: str, language: str) -> str:
 
 
 def save_draft(
-    session: Session, citizen: Citizen, text: str, *, language: str, text_language: str | None
+    session: Session,
+    citizen: Citizen,
+    text: str,
+    *,
+    language: str,
+    text_language: str | None,
+    attachments: Iterable[Incoming] = (),
 ) -> InboxItem:
-    """A message typed outside a form, kept until the citizen sends or drops it."""
-    session.execute(
-        delete(InboxItem).where(
+    """A message written outside a form (with what came with it), kept until the citizen
+    sends or drops it. What follows within DRAFT_COLLECTS joins it (a pin, then the words
+    about it); an older draft is replaced."""
+    now = utcnow()
+    older = session.exec(
+        select(InboxItem).where(
             col(InboxItem.citizen_id) == citizen.id, col(InboxItem.status) == InboxStatus.DRAFT
         )
-    )
+    ).first()
+    if older is not None and now - older.updated_at <= DRAFT_COLLECTS:
+        message = first_message(session, older)
+        if text:
+            message.text = f"{message.text}\n{text}" if message.text else text
+            session.add(message)
+        older.updated_at = now
+        older.text_language = older.text_language or text_language
+        session.add(older)
+        session.flush()
+        attach(session, message, attachments)
+        return older
+    if older is not None:
+        session.delete(older)
+        session.flush()
     item = InboxItem(
         citizen_id=citizen.id,
         municipality=citizen.municipality,
@@ -71,12 +98,16 @@ def save_draft(
         language=language,
         text_language=text_language,
         status=InboxStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
     )
     session.add(item)
     session.flush()
     assert item.id is not None
-    session.add(InboxMessage(item_id=item.id, author=InboxAuthor.CITIZEN, text=text))
+    message = InboxMessage(item_id=item.id, author=InboxAuthor.CITIZEN, text=text)
+    session.add(message)
     session.flush()
+    attach(session, message, attachments)
     return item
 
 
@@ -156,11 +187,15 @@ def open_from_answers(
     )
 
 
-def add_followup(session: Session, item: InboxItem, text: str) -> InboxMessage:
+def add_followup(
+    session: Session, item: InboxItem, text: str, attachments: Iterable[Incoming] = ()
+) -> InboxMessage:
     """The citizen wrote again on an item: it waits for the staff again."""
     now = utcnow()
     item.status, item.updated_at, item.closed_at = InboxStatus.NEW, now, None
-    return _add(session, item, InboxMessage(item_id=0, author=InboxAuthor.CITIZEN, text=text))
+    message = _add(session, item, InboxMessage(item_id=0, author=InboxAuthor.CITIZEN, text=text))
+    attach(session, message, attachments)
+    return message
 
 
 # --- the staff answer -----------------------------------------------------------------------
@@ -177,8 +212,14 @@ class Author:
     message_id: int | None = None
 
 
-def add_answer(session: Session, item: InboxItem, text: str, author: Author) -> InboxMessage:
-    """A staff answer, to be relayed to the citizen."""
+def add_answer(
+    session: Session,
+    item: InboxItem,
+    text: str,
+    author: Author,
+    attachments: Iterable[Incoming] = (),
+) -> InboxMessage:
+    """A staff answer (with a photo or file, when one came with it), to be relayed."""
     now = utcnow()
     item.status, item.updated_at = InboxStatus.ANSWERED, now
     item.first_answered_at = item.first_answered_at or now
@@ -191,7 +232,9 @@ def add_answer(session: Session, item: InboxItem, text: str, author: Author) -> 
         source_chat_id=author.chat_id,
         source_message_id=author.message_id,
     )
-    return _add(session, item, answer)
+    _add(session, item, answer)
+    attach(session, answer, attachments)
+    return answer
 
 
 def _add(session: Session, item: InboxItem, message: InboxMessage) -> InboxMessage:
@@ -236,14 +279,28 @@ def forward_item(session: Session, item: InboxItem, municipality: str) -> None:
 
 
 def item_at(session: Session, chat_id: int, message_id: int) -> InboxItem | None:
-    """The item a Telegram message belongs to: a post in a staff group, an answer in a chat."""
+    """The item a Telegram message belongs to: a post in a staff group, an answer in a chat,
+    or the copy of a photo, file or place that came with one of them."""
     statement = (
         select(InboxItem)
         .join(InboxMessage, col(InboxMessage.item_id) == col(InboxItem.id))
         .where(col(InboxMessage.chat_id) == chat_id, col(InboxMessage.message_id) == message_id)
         .limit(1)
     )
-    return session.exec(statement).first()
+    found = session.exec(statement).first()
+    if found is not None:
+        return found
+    copied = (
+        select(InboxItem)
+        .join(InboxMessage, col(InboxMessage.item_id) == col(InboxItem.id))
+        .join(InboxAttachment, col(InboxAttachment.message_id) == col(InboxMessage.id))
+        .where(
+            col(InboxAttachment.copy_chat_id) == chat_id,
+            col(InboxAttachment.copy_message_id) == message_id,
+        )
+        .limit(1)
+    )
+    return session.exec(copied).first()
 
 
 def first_message(session: Session, item: InboxItem) -> InboxMessage:
@@ -265,6 +322,7 @@ class ItemFacts:
     text: str  # the citizen's first message
     citizen_telegram_id: int | None  # None: erased, or an anonymous form
     answered_by: tuple[str, datetime] | None  # the last answer's author and time
+    attachments: list[InboxAttachment]  # what came with the first message
 
 
 def item_facts(session: Session, item: InboxItem) -> ItemFacts:
@@ -275,10 +333,12 @@ def item_facts(session: Session, item: InboxItem) -> ItemFacts:
         .order_by(col(InboxMessage.id).desc())
         .limit(1)
     ).first()
+    first = first_message(session, item)
     return ItemFacts(
-        first_message(session, item).text,
+        first.text,
         citizen.telegram_id if citizen else None,
         (last.staff_name or "", last.created_at) if last else None,
+        attachments_of(session, first.id or 0),
     )
 
 
@@ -354,6 +414,7 @@ class PendingInboxMessage:
     citizen_telegram_id: int | None  # None: erased, or an anonymous form
     post: tuple[int, int] | None  # the item's post in the staff group: (chat, message)
     first: bool  # the item's first message: it becomes the post
+    attachments: list[InboxAttachment]  # copied on after the message's text
 
 
 def pending_deliveries(
@@ -377,7 +438,14 @@ def pending_deliveries(
         first = first_message(session, item)
         post = (first.chat_id, first.message_id) if first.chat_id and first.message_id else None
         deliveries.append(
-            PendingInboxMessage(message, item, telegram_id, post, first.id == message.id)
+            PendingInboxMessage(
+                message,
+                item,
+                telegram_id,
+                post,
+                first.id == message.id,
+                attachments_of(session, message.id or 0),
+            )
         )
     return deliveries
 

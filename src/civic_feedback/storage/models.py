@@ -437,6 +437,9 @@ class InboxItem(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     first_answered_at: datetime | None = None
     closed_at: datetime | None = None
+    # Where the problem is, when the citizen sent a location (a venue's, or a pin).
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 # One message of an inbox item's thread and where the bot delivered it: a citizen's text to
@@ -571,3 +574,35 @@ class ProposalDraft(SQLModel, table=True):
     attachment_name: str | None = Field(default=None, max_length=200)
     attachment_size: int | None = None
     started_at: datetime = Field(default_factory=utcnow)
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    LOCATION = "location"  # a pin: coordinates only
+    VENUE = "venue"  # a pin with a place's name and address
+
+
+# A photo, file, voice note or place that came with a message of an inbox thread. Nothing is
+# downloaded: Telegram keeps the file, the row keeps its reference and where the original is
+# (to copy it on), and where the bot's copy went (to delete it when the citizen is erased).
+class InboxAttachment(SQLModel, table=True):
+    __tablename__ = "inbox_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = _ref("inbox_message.id", ondelete="CASCADE", index=True)
+    kind: str = Field(sa_type=String(16))
+    file_id: str | None = Field(default=None, max_length=200)  # None for a place
+    file_unique_id: str | None = Field(default=None, max_length=100)
+    file_name: str | None = Field(default=None, max_length=200)
+    mime_type: str | None = Field(default=None, max_length=100)
+    file_size: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    venue: str | None = Field(default=None, max_length=300)  # the place's name and address
+    media_group_id: str | None = Field(default=None, max_length=64)  # an album's parts
+    source_chat_id: int = Field(sa_type=BigInteger)  # the original message, to copy it on
+    source_message_id: int
+    copy_chat_id: int | None = Field(default=None, sa_type=BigInteger)  # the bot's copy
+    copy_message_id: int | None = None

@@ -305,7 +305,7 @@ def _current_draft(unit: Unit, ctx: Context) -> ProposalDraft | None:
     draft = draft_of(unit.session, citizen) if citizen is not None else None
     if draft is None or citizen is None:
         return None
-    if draft.started_at.tzinfo is None or ctx.clock() - draft.started_at > DRAFT_LIFETIME:
+    if ctx.clock() - draft.started_at > DRAFT_LIFETIME:
         drop_draft(unit.session, citizen)
         return None
     return draft

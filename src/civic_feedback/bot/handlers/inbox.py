@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from civic_feedback.bot.callbacks import InboxAction, InboxCb, database_id, small_index
 from civic_feedback.bot.context import Context
+from civic_feedback.bot.message_parts import incoming_parts, message_text
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.inbox_texts import (
     ask_to_send,
@@ -51,6 +52,7 @@ from civic_feedback.services.inbox import (
     send_draft,
     set_topic,
 )
+from civic_feedback.services.inbox_media import album_message, attach
 from civic_feedback.settings import Settings
 from civic_feedback.storage.audit import record, telegram_actor
 from civic_feedback.storage.models import InboxItem
@@ -66,22 +68,36 @@ _GROUPS = F.chat.type.in_({"group", "supergroup"})
 
 
 async def msg_to_municipality(message: Message, ctx: Context) -> None:
-    """Free text outside a form: onto the item it replies to, or a draft to send."""
-    assert message.text is not None
-    text, replied = message.text, message.reply_to_message
-    text_language = ctx.runs.text_language(text)
+    """A message outside a form (text, photos, a file, a voice note, a place): onto the item
+    it replies to, or a draft to send. The parts of an album after the first join it
+    quietly: the topic question comes once per message."""
+    text, parts = message_text(message), incoming_parts(message)
+    replied, album = message.reply_to_message, message.media_group_id
+    text_language = ctx.runs.text_language(text) if text else None
 
-    def keep(unit: Unit) -> tuple[Screen, bool] | None:
-        """What to answer, and whether an item waits for the staff again."""
+    def keep(unit: Unit) -> tuple[Screen | None, bool] | None:
+        """What to answer (None: nothing, a later part of an album), and whether an item
+        waits for the staff again."""
         citizen = unit.citizen
         if citizen is None:
             return None
+        if parts and ctx.runs.current(unit.session, citizen) is not None:
+            return None  # in a form: the question is shown again, nothing is stored
+        started = album_message(unit.session, citizen, album) if album else None
+        if started is not None:
+            attach(unit.session, started, parts)
+            return None, False
         item = item_at(unit.session, message.chat.id, replied.message_id) if replied else None
         if item is not None and item.citizen_id == citizen.id:
-            add_followup(unit.session, item, text)
+            add_followup(unit.session, item, text, parts)
             return Screen(followup_ack(item)), True
         draft = save_draft(
-            unit.session, citizen, text, language=ctx.language, text_language=text_language
+            unit.session,
+            citizen,
+            text,
+            language=ctx.language,
+            text_language=text_language,
+            attachments=parts,
         )
         topics = topic_choices(inbox_topics(unit.session, ctx.runs.catalog), ctx.language)
         keyboard = choices_keyboard(draft, InboxAction.SEND, topics, back=_("✖️ Do not send"))
@@ -93,7 +109,8 @@ async def msg_to_municipality(message: Message, ctx: Context) -> None:
     screen, followed_up = kept
     if followed_up:
         ctx.wake.inbox()
-    await message.answer(screen.text, reply_markup=screen.markup)
+    if screen is not None:
+        await message.answer(screen.text, reply_markup=screen.markup)
 
 
 async def cmd_myrequests(message: Message, ctx: Context) -> None:
@@ -164,11 +181,11 @@ def _may(unit: Unit, user: User | None, item: InboxItem, settings: Settings) -> 
 
 
 async def msg_staff_reply(message: Message, ctx: Context) -> None:
-    """A reply to a post (or to a follow-up) in a staff group answers the citizen."""
+    """A reply to a post (or to a follow-up) in a staff group answers the citizen: text, or a
+    photo, file or voice note (with its caption)."""
     replied, user, settings = message.reply_to_message, message.from_user, ctx.settings
     assert replied is not None
-    assert message.text is not None
-    text = message.text
+    text, parts = message_text(message), incoming_parts(message)
     if replied.from_user is None or replied.from_user.id != ctx.bot.id:
         raise SkipHandler  # a conversation among the staff
 
@@ -189,7 +206,7 @@ async def msg_staff_reply(message: Message, ctx: Context) -> None:
         author = Author(user.full_name, user.id, message.chat.id, message.message_id)
         actor = telegram_actor(settings.require_pseudonym_key(), user.id)
         record(unit.session, actor, "inbox_answer", f"inbox:{item.id}")
-        add_answer(unit.session, item, text, author)
+        add_answer(unit.session, item, text, author, parts)
         return True, None
 
     on_post, reply = await ctx.db(answer)
@@ -349,8 +366,12 @@ def create_router() -> Router:
     router = Router(name="inbox")
     private = F.chat.type == "private"
     router.message.register(cmd_myrequests, Command("myrequests"), private)
-    router.message.register(msg_to_municipality, private, F.text & ~F.text.startswith("/"))
-    router.message.register(msg_staff_reply, _GROUPS, F.reply_to_message, F.text)
+    media = F.photo | F.document | F.voice | F.location | F.venue
+    router.message.register(
+        msg_to_municipality, private, (F.text & ~F.text.startswith("/")) | media
+    )
+    answers = F.text | F.photo | F.document | F.voice
+    router.message.register(msg_staff_reply, _GROUPS, F.reply_to_message, answers)
     in_private = F.message.chat.type == "private"
     action = F.action
     citizens = ((cb_send, InboxAction.SEND), (cb_do_not_send, InboxAction.BACK))

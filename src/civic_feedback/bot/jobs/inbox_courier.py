@@ -41,9 +41,10 @@ from civic_feedback.services.inbox import (
     pending_deliveries,
     set_contact_name,
 )
+from civic_feedback.services.inbox_media import mark_copied
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.models import InboxAuthor, InboxItem
+from civic_feedback.storage.models import AttachmentKind, InboxAttachment, InboxAuthor, InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,8 @@ class InboxCourier:
             if delivery.first:
                 text, markup, reply = post_text(view), post_keyboard(item), None
             else:
-                text, markup = followup_text(view, delivery.message.text), None
+                text = followup_text(view, delivery.message.text, delivery.attachments)
+                markup = None
                 reply = delivery.post[1] if delivery.post and delivery.post[0] == group else None
         sent = await self._send(delivery, group, text, markup, reply)
         return 0 if sent is None else 1
@@ -141,7 +143,7 @@ class InboxCourier:
         with self.sessions.begin() as session:
             topics = inbox_topics(session, self.catalog)
         with self.i18n.context(), self.i18n.use_locale(language):
-            text = answer_text(item, delivery.message.text, topics, language)
+            text = answer_text(item, delivery.message.text, topics, language, delivery.attachments)
         sent = await self._send(delivery, chat, text, None, None)
         if sent is None:
             await self._tell_staff(delivery, blocked=True)
@@ -224,11 +226,89 @@ class InboxCourier:
             )
             self._failed(delivery, error.message)
             return None
+        copies = await self._copy(delivery, chat, message.message_id)
         with self.sessions.begin() as session:
             mark_delivered(session, delivery.message.id or 0, chat, message.message_id)
+            for attachment_id, copy_id in copies:
+                mark_copied(session, attachment_id, chat, copy_id)
         log.info("inbox_delivered item=%s to=%s", delivery.item.id, delivery.message.author)
         return message.message_id
+
+    async def _copy(
+        self, delivery: PendingInboxMessage, chat: int, reply_to: int
+    ) -> list[tuple[int, int]]:
+        """Copy the message's photos, files, voice notes and place under its text, exactly as
+        they were sent (an album stays an album); (attachment id, copy's message id) each.
+        A part whose original is gone is sent again by Telegram's file reference."""
+        copies: list[tuple[int, int]] = []
+        for group in _as_sent(delivery.attachments):
+            await self.limiter.wait()
+            try:
+                copies += await self._copy_group(group, chat, reply_to)
+            except (TelegramNetworkError, TelegramServerError) as error:
+                log.warning("inbox_delivery_later item=%s error=%s", delivery.item.id, error)
+                raise _UnreachableError from error
+            except TelegramBadRequest as error:
+                log.info("inbox_copy_refused item=%s error=%s", delivery.item.id, error.message)
+                for part in group:
+                    resent = await self._resend(part, chat, reply_to)
+                    if resent is not None:
+                        copies.append((part.id or 0, resent))
+        return copies
+
+    async def _copy_group(
+        self, group: list[InboxAttachment], chat: int, reply_to: int
+    ) -> list[tuple[int, int]]:
+        first = group[0]
+        if len(group) > 1:
+            ids = await self.bot.copy_messages(
+                chat, first.source_chat_id, [part.source_message_id for part in group]
+            )
+            # Telegram leaves out a part it cannot copy: every copy is still one of this
+            # message's (the ids serve to delete them when the citizen is erased).
+            pairs = zip(group, ids, strict=False)
+            return [(part.id or 0, copied.message_id) for part, copied in pairs]
+        copied = await self.bot.copy_message(
+            chat,
+            first.source_chat_id,
+            first.source_message_id,
+            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True),
+        )
+        return [(first.id or 0, copied.message_id)]
+
+    async def _resend(self, part: InboxAttachment, chat: int, reply_to: int) -> int | None:
+        """The part sent again from its file reference (or coordinates); None when even that
+        is refused: the text above still says it was there."""
+        reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+        try:
+            if part.kind == AttachmentKind.PHOTO and part.file_id:
+                sent = await self.bot.send_photo(chat, part.file_id, reply_parameters=reply)
+            elif part.kind == AttachmentKind.DOCUMENT and part.file_id:
+                sent = await self.bot.send_document(chat, part.file_id, reply_parameters=reply)
+            elif part.kind == AttachmentKind.VOICE and part.file_id:
+                sent = await self.bot.send_voice(chat, part.file_id, reply_parameters=reply)
+            elif part.latitude is not None and part.longitude is not None:
+                sent = await self.bot.send_location(
+                    chat, part.latitude, part.longitude, reply_parameters=reply
+                )
+            else:
+                return None
+        except TelegramBadRequest as error:
+            log.warning("inbox_attachment_lost attachment=%s error=%s", part.id, error.message)
+            return None
+        return sent.message_id
 
     def _failed(self, delivery: PendingInboxMessage, error: str) -> None:
         with self.sessions.begin() as session:
             mark_failed(session, delivery.message.id or 0, error)
+
+
+def _as_sent(attachments: list[InboxAttachment]) -> list[list[InboxAttachment]]:
+    """The parts grouped as the author sent them: an album together, anything else alone."""
+    groups: list[list[InboxAttachment]] = []
+    for part in attachments:
+        if groups and part.media_group_id and groups[-1][0].media_group_id == part.media_group_id:
+            groups[-1].append(part)
+        else:
+            groups.append([part])
+    return groups

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
@@ -14,9 +15,15 @@ from civic_feedback.bot.callbacks import InboxAction, InboxCb
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.schema import Option, in_language
 from civic_feedback.services.inbox import ItemFacts, inbox_topics, item_facts, topic_text
+from civic_feedback.services.inbox_media import PLACES, map_link
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.models import InboxItem, InboxStatus
+from civic_feedback.storage.models import (
+    AttachmentKind,
+    InboxAttachment,
+    InboxItem,
+    InboxStatus,
+)
 
 
 def post_view(
@@ -87,12 +94,38 @@ def _status_line(view: PostView) -> str:
     return _("🆕 Waiting for an answer")
 
 
+def attachment_lines(attachments: list[InboxAttachment]) -> list[str]:
+    """The place (with a map link) and how many photos, files and voice notes follow."""
+    lines = []
+    for place in (a for a in attachments if a.kind in PLACES):
+        if place.latitude is None or place.longitude is None:
+            continue
+        link = map_link(place.latitude, place.longitude)
+        where = escape(place.venue) + " · " if place.venue else ""
+        lines.append(f'📍 {where}<a href="{escape(link, quote=True)}">{_("Map")}</a>')
+    counts = Counter(a.kind for a in attachments)
+    files = [
+        label.format(count=counts[kind])
+        for kind, label in (
+            (AttachmentKind.PHOTO, _("photos: {count}")),
+            (AttachmentKind.DOCUMENT, _("files: {count}")),
+            (AttachmentKind.VOICE, _("voice notes: {count}")),
+        )
+        if counts[kind]
+    ]
+    if files:
+        lines.append("📎 " + ", ".join(files) + " " + _("(below)"))
+    return lines
+
+
 def post_text(view: PostView) -> str:
+    text = [_clip(view.facts.text, view.item.id)] if view.facts.text else []
     lines = [
         _heading(view),
         _("From: {who}").format(who=citizen_label(view)),
         "",
-        _clip(view.facts.text, view.item.id),
+        *text,
+        *attachment_lines(view.facts.attachments),
         "",
         _status_line(view),
     ]
@@ -101,13 +134,14 @@ def post_text(view: PostView) -> str:
     return "\n".join(lines)
 
 
-def followup_text(view: PostView, text: str) -> str:
+def followup_text(view: PostView, text: str, attachments: list[InboxAttachment]) -> str:
     """The citizen wrote again: posted as a reply to the item's post."""
     return "\n".join(
         [
             f"💬 <b>#{view.item.id}</b>: " + _("the citizen wrote again"),
             "",
-            _clip(text, view.item.id),
+            *([_clip(text, view.item.id)] if text else []),
+            *attachment_lines(attachments),
             "",
             _("↩️ Reply to this message to answer the citizen."),
         ]
@@ -190,8 +224,14 @@ def sent_text(item: InboxItem, topics: list[Option], language: str) -> str:
     )
 
 
-def answer_text(item: InboxItem, text: str, topics: list[Option], language: str) -> str:
-    """A staff answer as the citizen receives it."""
+def answer_text(
+    item: InboxItem,
+    text: str,
+    topics: list[Option],
+    language: str,
+    attachments: list[InboxAttachment],
+) -> str:
+    """A staff answer as the citizen receives it (its photos and files follow it)."""
     topic = escape(topic_text(topics, item.topic, language))
     return "\n".join(
         [
@@ -200,7 +240,8 @@ def answer_text(item: InboxItem, text: str, topics: list[Option], language: str)
                 number=item.id, topic=topic
             ),
             "",
-            escape(text),
+            *([escape(text)] if text else []),
+            *attachment_lines(attachments),
             "",
             _("↩️ To write back, reply to this message."),
         ]

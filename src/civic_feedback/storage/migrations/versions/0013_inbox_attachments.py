@@ -1,0 +1,54 @@
+"""Photos, files, voice notes and places with citizens' messages, and an item's place.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inbox_attachment",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "message_id",
+            sa.Integer(),
+            sa.ForeignKey("inbox_message.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("file_id", sa.String(200), nullable=True),
+        sa.Column("file_unique_id", sa.String(100), nullable=True),
+        sa.Column("file_name", sa.String(200), nullable=True),
+        sa.Column("mime_type", sa.String(100), nullable=True),
+        sa.Column("file_size", sa.Integer(), nullable=True),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("venue", sa.String(300), nullable=True),
+        sa.Column("media_group_id", sa.String(64), nullable=True),
+        sa.Column("source_chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("source_message_id", sa.Integer(), nullable=False),
+        sa.Column("copy_chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("copy_message_id", sa.Integer(), nullable=True),
+    )
+    op.create_index("ix_inbox_attachment_message_id", "inbox_attachment", ["message_id"])
+    with op.batch_alter_table("inbox_item") as table:
+        table.add_column(sa.Column("latitude", sa.Float(), nullable=True))
+        table.add_column(sa.Column("longitude", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("inbox_item") as table:
+        table.drop_column("longitude")
+        table.drop_column("latitude")
+    op.drop_table("inbox_attachment")
