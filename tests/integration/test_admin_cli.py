@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -20,12 +22,13 @@ import pytest
 import typer
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from civic_feedback.admin_cli import database as admin_database
 from civic_feedback.admin_cli.app import app
+from civic_feedback.core.form_windows import FormWindow
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows import library as flow_library
 from civic_feedback.flows.engine import Button, Skip, Text
@@ -34,7 +37,12 @@ from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event
-from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
+from civic_feedback.storage.flow_versions import (
+    FlowCatalog,
+    form_window,
+    install_library,
+    publish_flow,
+)
 from civic_feedback.storage.models import AuditEntry, Event, EventKind, utcnow
 from tests.support.admin_cli import (
     BOM,
@@ -43,6 +51,7 @@ from tests.support.admin_cli import (
     low_rating_answered,
     no_traceback,
     session_on,
+    table_row,
     the_error_line,
 )
 from tests.support.databases import migrated_sqlite
@@ -225,6 +234,197 @@ def test_flows_publish_before_db_upgrade_says_to_run_db_upgrade(cli: Cli) -> Non
     run = cli("flows", "publish", "demo.yaml")
 
     assert "feedback-admin db upgrade" in the_error_line(run)
+
+
+# --- when forms take answers: publish --opens/--closes, open, close -----------------------
+
+
+def audit_log(cli: Cli) -> list[AuditEntry]:
+    with session_on(cli) as session:
+        return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id))))
+
+
+def stored_window(cli: Cli, flow_id: str) -> FormWindow | None:
+    with session_on(cli) as session:
+        return form_window(session, flow_id)
+
+
+def open_cell(cli: Cli, flow_id: str) -> str:
+    """The "open" column of `flows list` for one form."""
+    listing = cli("flows", "list")
+    assert listing.returncode == 0, listing.stderr
+    return table_row(listing.stdout, flow_id)[-1]
+
+
+def test_flows_publish_with_opens_and_closes_sets_the_window_without_a_new_version(
+    upgraded: Cli,
+) -> None:
+    (upgraded.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
+    first = upgraded("flows", "publish", "demo.yaml")
+
+    windowed = upgraded(
+        "flows", "publish", "demo.yaml", "--opens", "2030-12-03 18:00", "--closes", "2030-12-05"
+    )
+
+    assert windowed.returncode == 0, windowed.stderr
+    assert first.stdout.strip() == "demo version 1 (published)"
+    assert windowed.stdout.splitlines() == [
+        "demo version 1 (unchanged)",
+        "  demo opens 03.12.2030 18:00, closes 05.12.2030 24:00 (Europe/Sofia)",
+    ]
+    assert stored_window(upgraded, "demo") == FormWindow(
+        datetime(2030, 12, 3, 16, 0, tzinfo=UTC),  # 18:00 in Sofia
+        datetime(2030, 12, 5, 22, 0, tzinfo=UTC),  # the end of 5 December in Sofia
+    )
+    assert open_cell(upgraded, "demo") == "opens 03.12 18:00"
+    (entry,) = audit_log(upgraded)
+    assert (entry.action, entry.subject) == ("form_window", "demo")
+    assert entry.details == {
+        "opens": "2030-12-03T16:00:00+00:00",
+        "closes": "2030-12-05T22:00:00+00:00",
+    }
+
+
+def test_flows_publish_takes_the_window_from_the_file_and_the_options_override_it(
+    upgraded: Cli,
+) -> None:
+    windowed = DEMO + "opens: 2030-12-01\ncloses: 2030-12-10 12:00\n"
+    (upgraded.cwd / "demo.yaml").write_text(windowed, encoding="utf-8")
+
+    run = upgraded("flows", "publish", "demo.yaml", "--closes", "2030-12-20T12:00+00:00")
+
+    assert run.returncode == 0, run.stderr
+    assert stored_window(upgraded, "demo") == FormWindow(
+        datetime(2030, 11, 30, 22, 0, tzinfo=UTC),  # the start of 1 December in Sofia
+        datetime(2030, 12, 20, 12, 0, tzinfo=UTC),
+    )
+    (upgraded.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
+    again = upgraded("flows", "publish", "demo.yaml")  # a file that says nothing: unchanged
+    assert again.stdout.strip() == "demo version 1 (unchanged)"
+    assert stored_window(upgraded, "demo") is not None
+    assert [entry.action for entry in audit_log(upgraded)] == ["form_window"]
+
+
+def test_flows_publish_refuses_an_option_that_closes_the_form_before_the_file_opens_it(
+    upgraded: Cli,
+) -> None:
+    (upgraded.cwd / "demo.yaml").write_text(DEMO + "opens: 2030-12-10\n", encoding="utf-8")
+
+    run = upgraded("flows", "publish", "demo.yaml", "--closes", "2030-12-09")
+
+    assert the_error_line(run) == (
+        "error: demo would close (09.12.2030 24:00) before it opens (10.12.2030 00:00)"
+    )
+    assert "No forms are published yet." in upgraded("flows", "list").stdout
+
+
+def test_flows_validate_reports_a_closing_before_the_opening_as_file_line_path_message(
+    cli: Cli,
+) -> None:
+    text = DEMO + "opens: 2030-12-10 18:00\ncloses: 2030-12-10 09:00\n"
+    (cli.cwd / "demo.yaml").write_text(text, encoding="utf-8")
+
+    run = cli("flows", "validate", "demo.yaml")
+
+    no_traceback(run)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "demo.yaml:9: closes: must be after opens: the form would close before it opens"
+    ]
+
+
+def test_flows_close_open_and_close_at_a_time_change_the_list_and_the_audit_log(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    publish_flow(cli_db, load_flow_text(DEMO))
+    cli_db.commit()
+    before = utcnow()
+
+    closed = upgraded("flows", "close", "demo")
+    closed_cell = open_cell(upgraded, "demo")
+    reopened = upgraded("flows", "open", "demo")
+    open_again = open_cell(upgraded, "demo")
+    later = upgraded("flows", "close", "demo", "--at", "2030-12-05 12:00")
+
+    assert [run.returncode for run in (closed, reopened, later)] == [0, 0, 0]
+    assert closed.stdout.startswith("demo is closed since ")
+    assert re.fullmatch(r"closed \d\d\.\d\d \d\d:\d\d", closed_cell)
+    assert reopened.stdout.strip() == "demo is open now, with no closing time."
+    assert open_again == "open"
+    assert later.stdout.strip() == "demo closes at 05.12.2030 12:00 (Europe/Sofia)."
+    assert open_cell(upgraded, "demo") == "open until 05.12 12:00"
+    log = audit_log(upgraded)
+    assert [(entry.action, entry.subject) for entry in log] == [
+        ("form_close", "demo"),
+        ("form_open", "demo"),
+        ("form_close", "demo"),
+    ]
+    closed_at = datetime.fromisoformat(log[0].details["closes"])
+    assert before <= closed_at <= utcnow()
+    assert log[1].details == {"opens": None, "closes": None}
+    assert log[2].details == {"opens": None, "closes": "2030-12-05T10:00:00+00:00"}
+
+
+def test_flows_open_drops_a_future_opening_and_keeps_a_future_closing(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    window = FormWindow(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC))
+    publish_flow(cli_db, load_flow_text(DEMO), window=window)
+    cli_db.commit()
+
+    run = upgraded("flows", "open", "demo")
+
+    assert run.stdout.strip() == "demo is open now, until 01.02.2030 02:00 (Europe/Sofia)."
+    assert stored_window(upgraded, "demo") == FormWindow(None, datetime(2030, 2, 1, tzinfo=UTC))
+    assert open_cell(upgraded, "demo") == "open until 01.02 02:00"
+
+
+def test_flows_open_of_a_form_already_open_changes_nothing(upgraded: Cli, cli_db: Session) -> None:
+    publish_flow(cli_db, load_flow_text(DEMO))
+    cli_db.commit()
+
+    run = upgraded("flows", "open", "demo")
+
+    assert run.stdout.strip() == "demo is open now, with no closing time."
+    assert audit_log(upgraded) == []
+
+
+def test_flows_close_at_a_time_before_a_future_opening_is_refused(
+    upgraded: Cli, cli_db: Session
+) -> None:
+    window = FormWindow(opens_at=datetime(2030, 12, 10, 16, 0, tzinfo=UTC))
+    publish_flow(cli_db, load_flow_text(DEMO), window=window)
+    cli_db.commit()
+
+    run = upgraded("flows", "close", "demo", "--at", "2030-12-09")
+
+    assert the_error_line(run) == (
+        "error: demo opens at 10.12.2030 18:00, after --at: it would never open; "
+        "choose a later time, or close it now"
+    )
+    assert stored_window(upgraded, "demo") == window
+
+
+@pytest.mark.parametrize("command", [["close", "no-such-form"], ["open", "no-such-form"]])
+def test_flows_open_or_close_of_an_unknown_form_is_one_line_pointing_to_flows_list(
+    upgraded: Cli, command: list[str]
+) -> None:
+    run = upgraded("flows", *command)
+
+    assert the_error_line(run) == ("error: no form 'no-such-form': see `feedback-admin flows list`")
+    assert audit_log(upgraded) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["close", "demo", "--at", "soon"], ["publish", "demo.yaml", "--opens", "next week"]],
+)
+def test_an_unreadable_time_for_a_window_is_one_line(upgraded: Cli, args: list[str]) -> None:
+    (upgraded.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
+
+    run = upgraded("flows", *args)
+
+    assert "is not a date and time; write e.g. 2026-12-03 18:00" in the_error_line(run)
 
 
 # --- flows preview -----------------------------------------------------------------------

@@ -20,9 +20,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from civic_feedback.bot.handlers.events import registration_notice
+from civic_feedback.core.form_windows import FormWindow
 from civic_feedback.services.notifications import claim_due
 from civic_feedback.services.registrations import Outcome
-from civic_feedback.storage.flow_versions import install_library
+from civic_feedback.storage.flow_versions import install_library, set_form_window
 from civic_feedback.storage.models import (
     Citizen,
     Event,
@@ -244,6 +245,22 @@ async def test_the_feedback_link_opens_the_events_form_and_stores_the_answers_wi
     assert response.flow_id == "event-satisfaction"
     assert response.event_id == event.id
     assert response.state == ResponseState.COMPLETED
+
+
+async def test_the_feedback_link_of_an_event_whose_form_closed_says_when_it_closed(
+    tg: EventsTelegram, ana: Person
+) -> None:
+    event = tg.add_event()
+    tg.clock.now = event.ends_at + timedelta(minutes=1)
+    with tg.sessions() as session:
+        closed = FormWindow(closes_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC))  # 12:00 Sofia
+        set_form_window(session, "event-satisfaction", closed)
+        session.commit()
+
+    message = (await ana.say(f"/start fb_{event.code}")).only(SendMessage)
+
+    assert message.text == "This form closed on 01.11.2026 at 12:00."
+    assert tg.event_responses(ana) == []
 
 
 async def test_the_same_form_can_be_answered_once_per_event(

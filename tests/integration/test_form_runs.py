@@ -8,25 +8,30 @@ only when overall <= 3) and suggestion (optional text).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import pytest
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.form_windows import ALWAYS_OPEN, FormWindow, WindowState
 from civic_feedback.flows.engine import Button, Input, RefusalReason, Rejected, Skip, Text
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.schema import Flow
-from civic_feedback.services.form_runs import Expected, FormRuns, Prompt, Refusal
+from civic_feedback.services.form_runs import Expected, FormRuns, NotOpen, Prompt, Refusal
+from civic_feedback.services.personal_data import personal_data
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.citizens import add_citizen, find_citizen
 from civic_feedback.storage.flow_versions import (
     FlowCatalog,
     flow_definition,
+    form_window,
     install_library,
     latest_version,
     list_forms,
     publish_flow,
+    set_form_window,
 )
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -37,6 +42,8 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
+from civic_feedback.storage.summary_queries import Scope, response_counts
+from tests.support.clock import SOFIA, FakeClock
 from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
@@ -637,3 +644,248 @@ def test_responses_are_stored_under_the_version_they_answered(
 
     assert version is not None
     assert [r.flow_version_id for r in rows] == [version.id]
+
+
+# --- when the form takes answers -------------------------------------------------------------
+
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def timed_runs(session: Session, clock: FakeClock) -> FormRuns:
+    """FormRuns on a clock the test moves (the built-in forms installed)."""
+    install_library(session)
+    session.commit()
+    return FormRuns(FlowCatalog(), KEY, clock=clock)
+
+
+def set_window(session: Session, flow_id: str, window: FormWindow) -> None:
+    set_form_window(session, flow_id, window)
+    session.commit()
+
+
+def test_start_of_a_form_not_open_yet_is_refused_with_when_it_opens(
+    timed_runs: FormRuns, session: Session, citizen: Citizen
+) -> None:
+    set_window(session, "general-feedback", FormWindow(opens_at=NOW + HOUR))
+
+    outcome = timed_runs.start(session, citizen, "general-feedback", language="en")
+    session.commit()
+
+    assert outcome == NotOpen(WindowState.NOT_YET_OPEN, NOW + HOUR)
+    assert session.exec(select(Response)).all() == []
+    assert session.get(Conversation, citizen.id) is None
+
+
+def test_start_of_a_closed_form_is_refused_with_when_it_closed(
+    timed_runs: FormRuns, session: Session, citizen: Citizen
+) -> None:
+    set_window(session, "general-feedback", FormWindow(opens_at=NOW - 2 * HOUR, closes_at=NOW))
+
+    outcome = timed_runs.start(session, citizen, "general-feedback", language="en")
+
+    assert outcome == NotOpen(WindowState.CLOSED, NOW)
+    assert session.exec(select(Response)).all() == []
+
+
+def test_a_form_starts_from_the_moment_it_opens(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "general-feedback", FormWindow(NOW + HOUR, NOW + 2 * HOUR))
+    clock.move_to(NOW + HOUR)
+
+    prompt = start(timed_runs, session, citizen, "general-feedback")
+
+    assert question_id(prompt) == "topic"
+
+
+def test_a_run_whose_form_closed_ends_at_the_next_answer_keeping_the_earlier_ones(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    prompt = start(timed_runs, session, citizen, "event-satisfaction")
+    prompt = act(timed_runs, session, citizen, prompt, Button("4"))
+    clock.move_to(NOW + HOUR)
+
+    outcome = timed_runs.answer(session, citizen, Button("9"), expected(prompt))
+    session.commit()
+
+    assert outcome == NotOpen(WindowState.CLOSED, NOW + HOUR, ended=True)
+    response = session.get(Response, prompt.response_id)
+    assert response is not None
+    assert response.state == ResponseState.INCOMPLETE
+    assert response.completed_at is None
+    assert stored_answers(session, prompt.response_id) == {"overall": 4}  # not the late 9
+    assert session.get(Conversation, citizen.id) is None
+    assert timed_runs.current(session, citizen) is None
+
+
+@pytest.mark.parametrize("late_step", ["tick", "done", "typed"])
+def test_every_kind_of_step_after_the_close_ends_the_run_and_stores_nothing(
+    timed_runs: FormRuns,
+    session: Session,
+    citizen: Citizen,
+    clock: FakeClock,
+    late_step: str,
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    prompt = start(timed_runs, session, citizen, "event-satisfaction")
+    prompt = act(timed_runs, session, citizen, prompt, Button("5"))
+    prompt = act(timed_runs, session, citizen, prompt, Button("9"))
+    prompt = step(session, timed_runs.toggle(session, citizen, 0, expected(prompt)))
+    clock.move_to(NOW + 2 * HOUR)
+
+    if late_step == "tick":
+        outcome = timed_runs.toggle(session, citizen, 1, expected(prompt))
+    elif late_step == "done":
+        outcome = timed_runs.done(session, citizen, expected(prompt))
+    else:
+        outcome = timed_runs.answer(session, citizen, Text("two"))
+    session.commit()
+
+    assert outcome == NotOpen(WindowState.CLOSED, NOW + HOUR, ended=True)
+    assert stored_answers(session, prompt.response_id) == {"overall": 5, "recommend": 9}
+    response = session.get(Response, prompt.response_id)
+    assert response is not None
+    assert response.state == ResponseState.INCOMPLETE
+
+
+def test_the_forms_link_followed_again_after_the_close_ends_the_run_the_same_way(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    prompt = start(timed_runs, session, citizen, "event-satisfaction")
+    act(timed_runs, session, citizen, prompt, Button("4"))
+    clock.move_to(NOW + HOUR)
+
+    outcome = timed_runs.start(session, citizen, "event-satisfaction", language="en")
+    session.commit()
+
+    assert outcome == NotOpen(WindowState.CLOSED, NOW + HOUR, ended=True)
+    response = session.get(Response, prompt.response_id)
+    assert response is not None
+    assert response.state == ResponseState.INCOMPLETE
+    assert session.get(Conversation, citizen.id) is None
+
+
+def test_a_run_left_for_another_form_after_its_own_closed_is_incomplete_not_in_progress(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    event = start(timed_runs, session, citizen, "event-satisfaction")
+    act(timed_runs, session, citizen, event, Button("4"))
+    clock.move_to(NOW + HOUR)
+
+    general = start(timed_runs, session, citizen, "general-feedback")
+
+    left = session.get(Response, event.response_id)
+    assert left is not None
+    assert left.state == ResponseState.INCOMPLETE
+    assert stored_answers(session, event.response_id) == {"overall": 4}
+    assert question_id(general) == "topic"
+
+
+def test_a_stale_button_after_the_close_is_only_stale(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    prompt = start(timed_runs, session, citizen, "event-satisfaction")
+    clock.move_to(NOW + HOUR)
+    foreign = Expected(prompt.response_id + 1000, prompt.position)
+
+    outcome = timed_runs.answer(session, citizen, Button("4"), foreign)
+    session.commit()
+
+    assert outcome == Rejected(RefusalReason.STALE)
+    response = session.get(Response, prompt.response_id)
+    assert response is not None
+    assert response.state == ResponseState.IN_PROGRESS  # ended by a step on the form itself
+
+
+def test_a_form_opened_again_before_the_next_answer_goes_on_as_if_nothing_happened(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    prompt = start(timed_runs, session, citizen, "event-satisfaction")
+    clock.move_to(NOW + 2 * HOUR)
+    window = form_window(session, "event-satisfaction")
+    assert window is not None
+    set_window(session, "event-satisfaction", window.open_now(clock()))
+
+    after = act(timed_runs, session, citizen, prompt, Button("4"))
+
+    assert question_id(after) == "recommend"
+
+
+def test_an_incomplete_response_counts_as_started_not_completed_and_is_in_the_citizens_data(
+    timed_runs: FormRuns, session: Session, citizen: Citizen, clock: FakeClock
+) -> None:
+    set_window(session, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    prompt = start(timed_runs, session, citizen, "event-satisfaction")
+    prompt = act(timed_runs, session, citizen, prompt, Button("4"))
+    clock.move_to(NOW + HOUR)
+    timed_runs.answer(session, citizen, Button("9"), expected(prompt))
+    session.commit()
+
+    (counts,) = response_counts(session, Scope(NOW - 24 * HOUR, NOW + 24 * HOUR))
+    (mine,) = personal_data(session, citizen)["responses"]
+
+    assert (counts.started, counts.started_and_completed, counts.completed) == (1, 0, 0)
+    assert mine["state"] == "incomplete"
+    assert mine["answers"] == {"overall": 4}
+
+
+def test_publishing_a_new_window_alone_keeps_the_version(session: Session) -> None:
+    flow = library_flow("general-feedback")
+    first = publish_flow(session, flow)
+    session.commit()
+    window = FormWindow(NOW, NOW + 24 * HOUR)
+
+    again = publish_flow(session, flow, window=window)
+    session.commit()
+    kept = publish_flow(session, flow)  # no window given: the form keeps its own
+    session.commit()
+
+    assert (again.created, again.version_id) == (False, first.version_id)
+    assert kept.version_id == first.version_id
+    assert form_window(session, "general-feedback") == window
+    assert len(session.exec(select(FlowVersion)).all()) == 1
+
+
+def test_a_window_written_in_local_time_is_stored_and_read_back_as_the_same_moment(
+    session: Session,
+) -> None:
+    publish_flow(session, library_flow("general-feedback"))
+    session.commit()
+    local = FormWindow(datetime(2026, 12, 3, 18, 0, tzinfo=SOFIA), None)
+
+    set_window(session, "general-feedback", local)
+    session.expire_all()
+
+    stored = form_window(session, "general-feedback")
+    assert stored == local
+    assert stored is not None
+    assert stored.opens_at == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+
+
+def test_list_forms_open_at_leaves_out_the_forms_not_open_then(
+    timed_runs: FormRuns, session: Session
+) -> None:
+    set_window(session, "consultation-survey", FormWindow(opens_at=NOW + HOUR))
+    set_window(session, "general-feedback", FormWindow(closes_at=NOW + 2 * HOUR))
+
+    def open_at(moment: datetime) -> list[str]:
+        return [f.flow_id for f in list_forms(session, listed_only=True, open_at=moment)]
+
+    assert open_at(NOW) == ["general-feedback"]
+    assert open_at(NOW + HOUR) == ["consultation-survey", "general-feedback"]
+    assert open_at(NOW + 2 * HOUR) == ["consultation-survey"]
+    windows = {f.flow_id: f.window for f in list_forms(session)}
+    assert windows["event-satisfaction"] == ALWAYS_OPEN
+    assert windows["general-feedback"] == FormWindow(closes_at=NOW + 2 * HOUR)

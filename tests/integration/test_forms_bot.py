@@ -13,6 +13,7 @@ import random
 import string
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,12 +31,18 @@ from civic_feedback.bot.callbacks import AnswerCb, AnswerKind
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.handlers.start import welcome_text
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.core.form_windows import FormWindow, window_bound
 from civic_feedback.flows.engine import RefusalReason
 from civic_feedback.flows.schema import Flow
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine
-from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
+from civic_feedback.storage.flow_versions import (
+    FlowCatalog,
+    install_library,
+    publish_flow,
+    set_form_window,
+)
 from civic_feedback.storage.models import (
     AnonymousReceipt,
     Answer,
@@ -44,10 +51,11 @@ from civic_feedback.storage.models import (
     ResponseState,
 )
 from tests.support.calls import Calls
+from tests.support.clock import SOFIA, FakeClock
 from tests.support.databases import unit_sessions
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.library import EVENT, GENERAL, SURVEY, text_of
-from tests.support.people import Person
+from tests.support.people import Person, answer_the_form
 from tests.support.recording_session import as_update, callback_update, message_update
 from tests.support.screens import button, buttons, labels, shown
 from tests.support.telegram import Telegram, watched
@@ -785,6 +793,178 @@ async def test_options_ticked_before_a_restart_are_still_ticked_after_it(
     await ana.tap("Done")
 
     assert ana.answers()["most_useful"] == ("materials",)
+
+
+# --- when forms take answers -----------------------------------------------------------------
+
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 12:00 in Sofia (TIMEZONE)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+async def timed(
+    database_url: str, sessions: sessionmaker[Session], clock: FakeClock
+) -> AsyncIterator[Telegram]:
+    """The bot as ``tg`` builds it, on a clock the test moves."""
+    with sessions() as session:
+        install_library(session)
+        session.commit()
+    async with watched(Telegram(database_url, sessions, clock=clock)) as telegram:
+        yield telegram
+
+
+def set_window(tg: Telegram, flow_id: str, window: FormWindow) -> None:
+    with tg.sessions() as session:
+        set_form_window(session, flow_id, window)
+        session.commit()
+
+
+async def test_feedback_lists_only_the_forms_open_now(timed: Telegram, clock: FakeClock) -> None:
+    ana = Person(timed, 1001)
+    set_window(timed, "consultation-survey", FormWindow(opens_at=NOW + HOUR))
+    set_window(timed, "general-feedback", FormWindow(closes_at=NOW))
+
+    none_open = (await ana.say("/feedback")).only(SendMessage)
+    clock.move_to(NOW + HOUR)
+    one_open = (await ana.say("/feedback")).only(SendMessage)
+
+    assert none_open.text == "No forms are open right now. Please come back later."
+    assert none_open.reply_markup is None
+    assert labels(one_open.reply_markup) == [text_of(SURVEY, "title")]
+
+
+@pytest.mark.parametrize(
+    ("language_code", "says"),
+    [
+        ("en", "This form opens on 05.12.2026 at 18:00."),
+        ("bg", "Тази анкета ще бъде отворена на 05.12.2026 в 18:00 ч."),
+        ("tr", "Bu anket 05.12.2026 tarihinde, saat 18:00 itibarıyla açılacak."),
+    ],
+)
+async def test_a_link_to_a_form_not_open_yet_says_when_it_opens_in_local_time(
+    timed: Telegram, language_code: str, says: str
+) -> None:
+    citizen = Person(timed, 1001, language_code=language_code)
+    set_window(
+        timed, "general-feedback", FormWindow(opens_at=datetime(2026, 12, 5, 16, 0, tzinfo=UTC))
+    )
+
+    message = (await citizen.say("/start f_general-feedback")).only(SendMessage)
+
+    assert message.text == says
+    assert message.reply_markup is None
+    assert timed.count(Response) == 0
+    assert timed.conversation(citizen.user_id) is None
+
+
+@pytest.mark.parametrize(
+    ("closes_at", "says"),
+    [
+        (NOW - 2 * HOUR, "This form closed on 04.12.2026 at 10:00."),
+        # Written "closes: 2026-12-03" (a date alone): closed at the end of that day.
+        (
+            window_bound(date(2026, 12, 3), SOFIA, closing=True),
+            "This form closed on 03.12.2026 at 24:00.",
+        ),
+    ],
+)
+async def test_a_link_to_a_closed_form_says_when_it_closed(
+    timed: Telegram, closes_at: datetime, says: str
+) -> None:
+    ana = Person(timed, 1001)
+    set_window(timed, "event-satisfaction", FormWindow(closes_at=closes_at))
+
+    message = (await start_event_form(ana)).only(SendMessage)
+
+    assert message.text == says
+    assert timed.count(Response) == 0
+
+
+async def test_a_form_chosen_from_the_list_after_it_closed_says_so_in_one_message(
+    timed: Telegram, clock: FakeClock
+) -> None:
+    ana = Person(timed, 1001)
+    set_window(timed, "general-feedback", FormWindow(closes_at=NOW + HOUR))
+    await ana.say("/feedback")
+    clock.move_to(NOW + HOUR)
+
+    calls = await ana.tap(text_of(GENERAL, "title"))
+
+    assert calls.message_calls == 1
+    assert calls.one(SendMessage).text == "This form closed on 04.12.2026 at 13:00."
+    assert timed.count(Response) == 0
+
+
+async def test_a_citizen_mid_form_when_it_closes_keeps_the_answers_and_is_told_once_in_place(
+    timed: Telegram, clock: FakeClock
+) -> None:
+    ana = Person(timed, 1001)
+    set_window(timed, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    await start_event_form(ana)
+    await ana.tap("4")
+    question = ana.screen
+    late_nine = button(question, "9").callback_data
+    assert late_nine is not None
+    clock.move_to(NOW + HOUR)
+
+    calls = await ana.tap("9")
+    again = await ana.press(late_nine, question.message_id)
+
+    assert calls.message_calls == 1
+    edit = calls.one(EditMessageText)
+    assert edit.message_id == question.message_id
+    assert edit.text == (
+        "This form closed on 04.12.2026 at 13:00. Your answers so far are kept. Thank you!"
+    )
+    assert edit.reply_markup is None
+    assert calls.callback_answer.text is None  # the notice is the message, not an alert
+    (response,) = timed.responses("event-satisfaction")
+    assert response.state == ResponseState.INCOMPLETE
+    assert response.completed_at is None
+    assert ana.answers() == {"overall": 4}  # the late 9 is not stored
+    assert timed.conversation(ana.user_id) is None
+    assert again.only(AnswerCallbackQuery).text == "This button is no longer active."
+
+
+async def test_a_typed_answer_after_the_close_is_not_stored_and_the_citizen_is_told(
+    timed: Telegram, clock: FakeClock
+) -> None:
+    ana = Person(timed, 1001)
+    set_window(timed, "event-satisfaction", FormWindow(closes_at=NOW + HOUR))
+    await reach_most_useful(ana, overall="2")
+    await ana.tap("Answers to my questions")
+    await ana.tap("Done")
+    await ana.tap("3")  # now on the comment, a typed answer
+    clock.move_to(NOW + 3 * HOUR)
+
+    calls = await ana.say("More time for questions.")
+    afterwards = await ana.say("Another thought.")
+
+    assert calls.only(SendMessage).text == (
+        "This form closed on 04.12.2026 at 13:00. Your answers so far are kept. Thank you!"
+    )
+    assert "comment" not in ana.answers()
+    assert set(ana.answers()) == {"overall", "recommend", "most_useful", "organisation"}
+    assert (timed.responses("event-satisfaction")[0]).state == ResponseState.INCOMPLETE
+    assert all("closed" not in m.text for m in afterwards.of(SendMessage))  # told once
+
+
+async def test_a_form_whose_window_holds_now_is_answered_as_any_other(
+    timed: Telegram, clock: FakeClock
+) -> None:
+    ana = Person(timed, 1001)
+    set_window(timed, "event-satisfaction", FormWindow(NOW - HOUR, NOW + HOUR))
+
+    await start_event_form(ana)
+    await answer_the_form(ana)
+
+    (response,) = timed.responses("event-satisfaction")
+    assert response.state == ResponseState.COMPLETED
 
 
 # --- building the dispatcher ------------------------------------------------------------------

@@ -115,6 +115,7 @@ def stored_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     """What a migration must never lose: answers, their options and every link."""
     queries = {
         "citizens": "SELECT id, telegram_id FROM citizen ORDER BY id",
+        "forms": "SELECT flow_id, listed FROM form ORDER BY flow_id",
         "responses": "SELECT id, flow_version_id, citizen_id, state FROM response ORDER BY id",
         "answers": "SELECT id, response_id, question_id, number_value FROM answer ORDER BY id",
         "choices": "SELECT answer_id, option_id, position FROM answer_choice",

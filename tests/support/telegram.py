@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.core.clock import Clock
 from civic_feedback.flows.engine import AnswerValue, RefusalReason, Rejected
 from civic_feedback.flows.messages import refusal_text
 from civic_feedback.services.form_runs import FormRuns
@@ -70,9 +71,12 @@ class FailedUpdates(logging.Handler):
 class Telegram:
     """Telegram's side of the bot: delivers updates to the dispatcher, keeps what it sent."""
 
-    def __init__(self, database_url: str, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, database_url: str, sessions: sessionmaker[Session], *, clock: Clock = utcnow
+    ) -> None:
         self.database_url = database_url
         self.sessions = sessions
+        self._clock = clock  # the bot's and its FormRuns' (a FakeClock, when a test moves it)
         self.api = RecordingSession()
         self.bot: Bot = make_bot(self.api)
         self.failures = FailedUpdates()
@@ -89,9 +93,13 @@ class Telegram:
             pseudonym_key=PSEUDONYM_KEY,
             database_url=self.database_url,
         )
-        runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
+        runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode(), clock=self._clock)
         return create_dispatcher(
-            settings=settings, sessions=sessions, runs=runs, i18n=create_i18n("bg")
+            settings=settings,
+            sessions=sessions,
+            runs=runs,
+            i18n=create_i18n("bg"),
+            clock=self._clock,
         )
 
     def restart(self) -> None:

@@ -8,6 +8,7 @@ would see them.
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from civic_feedback.flows.loader import (
     load_flow_file,
 )
 from civic_feedback.flows.schema import Flow, QuestionType
+from tests.support.clock import SOFIA
 
 # A valid flow; tests that need one bad key start from a copy of this.
 VALID = """\
@@ -590,6 +592,90 @@ def test_unreadable_path_is_reported() -> None:
         load_flow_file(folder)
 
     assert str(caught.value) == "flows:1: cannot read the file: Is a directory"
+
+
+# --- when the form takes answers (opens, closes) ------------------------------------------
+
+
+def test_opens_and_closes_are_read_in_timezone_unless_they_carry_an_offset() -> None:
+    text = VALID + "opens: 2026-12-03 18:00\ncloses: 2026-12-05T12:00+01:00\n"
+
+    flow = load_flow_file(write(text), zone=SOFIA)
+
+    assert flow.opens == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # 18:00 in Sofia
+    assert flow.closes == datetime(2026, 12, 5, 11, 0, tzinfo=UTC)
+
+
+def test_a_date_alone_opens_at_the_start_of_the_day_and_closes_at_its_end() -> None:
+    flow = load_flow_file(write(VALID + "opens: 2026-12-03\ncloses: 2026-12-05\n"), zone=SOFIA)
+
+    assert flow.opens == datetime(2026, 12, 2, 22, 0, tzinfo=UTC)  # 03.12 00:00 in Sofia
+    assert flow.closes == datetime(2026, 12, 5, 22, 0, tzinfo=UTC)  # 06.12 00:00 in Sofia
+
+
+def test_a_form_may_open_and_close_on_the_same_day() -> None:
+    flow = load(VALID + "opens: 2026-12-05 18:00\ncloses: 2026-12-05\n")
+
+    assert flow.opens is not None
+    assert flow.closes is not None
+    assert flow.opens < flow.closes
+
+
+def test_a_form_without_opens_and_closes_has_no_window() -> None:
+    flow = load(VALID)
+
+    assert (flow.opens, flow.closes) == (None, None)
+
+
+def test_closes_before_opens_is_reported_on_the_line_of_closes() -> None:
+    text = VALID + "opens: 2026-12-05 18:00\ncloses: 2026-12-05 12:00\n"
+
+    assert report(text) == [
+        "bad.yaml:9: closes: must be after opens: the form would close before it opens"
+    ]
+
+
+def test_closes_at_the_moment_it_opens_is_reported() -> None:
+    assert report(VALID + "opens: 2026-12-06\ncloses: 2026-12-05\n") == [
+        "bad.yaml:9: closes: must be after opens: the form would close before it opens"
+    ]
+
+
+def test_a_time_that_cannot_be_read_is_reported_on_its_line_with_an_example() -> None:
+    text = VALID + "opens: next tuesday\ncloses: 05.12.2026\n"
+
+    assert report(text) == [
+        "bad.yaml:8: opens: 'next tuesday' is not a date and time; "
+        "write e.g. 2026-12-03 18:00 or 2026-12-03",
+        "bad.yaml:9: closes: '05.12.2026' is not a date and time; "
+        "write e.g. 2026-12-03 18:00 or 2026-12-03",
+    ]
+
+
+def test_a_window_problem_is_reported_beside_the_others() -> None:
+    text = VALID.replace('en: "How was the event?"', 'en: ""') + "closes: soon\n"
+
+    assert report(text) == [
+        "bad.yaml:7: questions[0].text: missing text for language en",
+        "bad.yaml:8: closes: 'soon' is not a date and time; "
+        "write e.g. 2026-12-03 18:00 or 2026-12-03",
+    ]
+
+
+def test_a_misspelt_window_key_suggests_the_right_one() -> None:
+    assert report(VALID + "close: 2026-12-05\n") == [
+        "bad.yaml:8: close: unknown key (did you mean 'closes'?)"
+    ]
+
+
+def test_the_window_is_not_part_of_the_forms_content() -> None:
+    windowed = load(VALID + "opens: 2026-12-03\ncloses: 2026-12-05\n")
+
+    dumped = windowed.model_dump(mode="json", exclude_none=True)
+
+    assert "opens" not in dumped
+    assert "closes" not in dumped
+    assert Flow.model_validate(dumped) == load(VALID)
 
 
 # --- everything at once ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from civic_feedback.admin_cli.database import open_session
-from civic_feedback.admin_cli.events_commands import parse_time
+from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.audit import entries
 

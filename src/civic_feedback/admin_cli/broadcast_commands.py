@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.events_commands import parse_time
+from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.core.telegram_html import html_problems
 from civic_feedback.flows.schema import is_valid_flow_id
 from civic_feedback.services.broadcasts import Progress as BroadcastProgress

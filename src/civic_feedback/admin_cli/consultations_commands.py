@@ -20,8 +20,8 @@ from civic_feedback.admin_cli.consultation_lookup import (
 )
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.events_commands import parse_time
 from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
+from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.core.consultation_terms import REPORT_AFTER, Phase, check_term, days_left
 from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
 from civic_feedback.services.consultations import (

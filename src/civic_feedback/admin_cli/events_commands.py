@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -17,6 +16,7 @@ from sqlmodel import Session, col, select
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
+from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.core.durations import format_duration, parse_duration
 from civic_feedback.core.event_schedule import DEFAULT_REMINDERS
 from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
@@ -34,7 +34,6 @@ from civic_feedback.storage.models import Event, EventKind, EventState, utcnow
 app = typer.Typer(help="Public events: add, list, show, cancel, QR posters.", no_args_is_help=True)
 console = Console(highlight=False)
 
-_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 LINKS = {"card": "ev", "checkin": "ci", "feedback": "fb"}
 
 
@@ -42,23 +41,6 @@ class PosterLink(StrEnum):
     CARD = "card"
     CHECKIN = "checkin"
     FEEDBACK = "feedback"
-
-
-def parse_time(text: str, zone: ZoneInfo, option: str) -> datetime:
-    """``2026-12-03 18:00`` in TIMEZONE, or an ISO time with its own offset."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        moment = None
-    for pattern in _TIME_FORMATS if moment is None else ():
-        try:
-            moment = datetime.strptime(text.strip(), pattern)
-            break
-        except ValueError:
-            continue
-    if moment is None:
-        raise CliError(f"{option} {text!r} is not a date and time; write e.g. 2026-12-03 18:00")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def parse_reminders(text: str) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from civic_feedback.core.form_windows import read_window_time, window_bound
 from civic_feedback.flows.schema import (
     CHOICE_TYPES,
     FLOW_ID_PATTERN,
@@ -55,8 +57,11 @@ class FlowFileError(Exception):
         self.problems = problems
 
 
-def load_flow_file(path: Path) -> Flow:
-    """Read and validate one flow file; raises FlowFileError listing every problem."""
+def load_flow_file(path: Path, *, zone: tzinfo = UTC) -> Flow:
+    """Read and validate one flow file; raises FlowFileError listing every problem.
+
+    ``zone``: where times written without an offset (``opens``, ``closes``) are: TIMEZONE.
+    """
     name = str(path)
     try:
         raw = path.read_bytes()
@@ -70,13 +75,14 @@ def load_flow_file(path: Path) -> Flow:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FlowFileError([FlowFileProblem(name, 1, "", "the file is not UTF-8 text")]) from None
-    return load_flow_text(text, name)
+    return load_flow_text(text, name, zone=zone)
 
 
-def load_flow_text(text: str, source: str = "<flow>") -> Flow:
-    """Validate a flow given as YAML text; ``source`` names it in problems."""
+def load_flow_text(text: str, source: str = "<flow>", *, zone: tzinfo = UTC) -> Flow:
+    """Validate a flow given as YAML text; ``source`` names it in problems, ``zone`` is
+    where its times without an offset are."""
     data, lines = _parse_yaml(text, source)
-    context = {"languages": _declared_languages(data)}
+    context = {"languages": _declared_languages(data), "zone": zone}
     found: list[tuple[PathKey, str]] = []
     flow: Flow | None = None
     try:
@@ -84,6 +90,7 @@ def load_flow_text(text: str, source: str = "<flow>") -> Flow:
     except ValidationError as error:
         found += _pydantic_problems(error.errors(), data)
     found += _reference_problems(data)
+    found += _window_problems(data, zone)
     if found:
         problems = {
             FlowFileProblem(source, _line_of(path, lines), _format_path(path), message)
@@ -254,6 +261,23 @@ def _unknown_key(path: PathKey) -> str:
         if close:
             return f"unknown key (did you mean '{close[0]}'?)"
     return "unknown key"
+
+
+# --- when the form takes answers --------------------------------------------------------
+
+
+def _window_problems(data: dict[str, Any], zone: tzinfo) -> Iterator[tuple[PathKey, str]]:
+    """``closes`` after ``opens``; a bound that cannot be read is reported on its own."""
+    written = {key: data.get(key) for key in ("opens", "closes")}
+    if written["opens"] is None or written["closes"] is None:
+        return
+    try:
+        opens = window_bound(read_window_time(written["opens"]), zone, closing=False)
+        closes = window_bound(read_window_time(written["closes"]), zone, closing=True)
+    except ValueError:
+        return
+    if closes <= opens:
+        yield ("closes",), "must be after opens: the form would close before it opens"
 
 
 # --- checks that need the whole list of questions --------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -14,8 +15,11 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
+
+from civic_feedback.core.form_windows import read_window_time, window_bound
 
 FLOW_ID_PATTERN = r"^[a-z0-9-]{1,64}$"
 QUESTION_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
@@ -229,6 +233,19 @@ class Flow(BaseModel):
     outro: LocalText | None = None
     inbox: InboxFields | None = None  # each submission becomes a message to the municipality
     questions: list[Question] = Field(min_length=1)
+    # When the form takes answers, in UTC. They belong to the form, not to a version:
+    # publishing sets them on the form, and no version's content (or hash) holds them.
+    opens: datetime | None = Field(default=None, exclude=True)
+    closes: datetime | None = Field(default=None, exclude=True)  # the first moment closed
+
+    @field_validator("opens", "closes", mode="before")
+    @classmethod
+    def _window_bound(cls, value: Any, info: ValidationInfo) -> Any:
+        # A time without an offset is in the zone the loader passes (TIMEZONE).
+        if value is None:
+            return None
+        zone = (info.context or {}).get("zone", UTC)
+        return window_bound(read_window_time(value), zone, closing=info.field_name == "closes")
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

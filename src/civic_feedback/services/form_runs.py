@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
+from civic_feedback.core.clock import Clock
+from civic_feedback.core.form_windows import WindowState, as_utc
 from civic_feedback.core.pseudonyms import anonymous_receipt_key
 from civic_feedback.core.text_language import LanguageDetector
 from civic_feedback.flows.engine import (
@@ -38,7 +40,11 @@ from civic_feedback.storage.answer_rows import (
     join_answers,
     stored_answers,
 )
-from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
+from civic_feedback.storage.flow_versions import (
+    FlowCatalog,
+    latest_version_and_window,
+    latest_version_id,
+)
 from civic_feedback.storage.models import (
     Citizen,
     ResponseState,
@@ -47,6 +53,7 @@ from civic_feedback.storage.models import (
 from civic_feedback.storage.tables import (
     ANONYMOUS_RECEIPT_TABLE,
     CONVERSATION_TABLE,
+    FORM_TABLE,
     RESPONSE_TABLE,
 )
 
@@ -77,6 +84,17 @@ class Refusal(StrEnum):
 
 
 @dataclass(frozen=True)
+class NotOpen:
+    """The form takes no answers now: it opens at ``at`` (NOT_YET_OPEN) or closed at ``at``
+    (CLOSED). ``ended``: the citizen was in the middle of it; what they had answered is kept
+    (the response is INCOMPLETE) and the step they took now was not stored."""
+
+    state: WindowState
+    at: datetime
+    ended: bool = False
+
+
+@dataclass(frozen=True)
 class Expected:
     """The response and question a button was made for; anything else is a stale button."""
 
@@ -93,10 +111,12 @@ class FormRuns:
         pseudonym_key: bytes,
         *,
         detector: LanguageDetector = DEFAULT_DETECTOR,
+        clock: Clock = utcnow,
     ) -> None:
         self.catalog = catalog
         self._key = pseudonym_key
         self._detector = detector  # names the language of text answers as they are stored
+        self._clock = clock  # when answers are given, and whether their form is still open
 
     def text_language(self, text: str) -> str | None:
         """The language of a free text, named as text answers are (und when unsure)."""
@@ -110,27 +130,37 @@ class FormRuns:
         *,
         language: str,
         event_id: int | None = None,
-    ) -> Prompt | Refusal:
-        """Start a form (about an event, when given), or resume it where the citizen left it."""
+    ) -> Prompt | Refusal | NotOpen:
+        """Start a form (about an event, when given), or resume it where the citizen left it;
+        refused while the form is not open."""
         return self._begin(session, citizen, flow_id, language, event_id)
 
     def _begin(
         self, session: Session, citizen: Citizen, flow_id: str, language: str, event_id: int | None
-    ) -> Prompt | Refusal:
-        version_id = latest_version_id(session, flow_id)
-        if version_id is None:
+    ) -> Prompt | Refusal | NotOpen:
+        found_form = latest_version_and_window(session, flow_id)
+        if found_form is None:
             return Refusal.UNKNOWN_FORM
+        version_id, window = found_form
+        now = self._clock()
         if citizen.id is None:
             session.flush()  # a citizen met in this very update needs its id now
         assert citizen.id is not None
         db = session.connection()
         found = self._read_run(db, citizen.id)
         if found is not None and (found[0].flow_id, found[0].event_id) == (flow_id, event_id):
+            closed_at = self._closed_at(found[0], now)
+            if closed_at is not None:  # back through its link after the form closed
+                self._end_closed(db, found[0])
+                return NotOpen(WindowState.CLOSED, closed_at, ended=True)
             return self._prompt(session, *found, first=True)
+        status = window.status(now)
+        if status.state is not WindowState.OPEN:
+            assert status.at is not None
+            return NotOpen(status.state, status.at)
         flow = self.catalog.flow(session, version_id)
         if not flow.repeatable and self.has_answered(session, citizen, flow, event_id):
             return Refusal.ALREADY_COMPLETED
-        now = utcnow()
         same_form = {"citizen_id": citizen.id, "flow_id": flow_id, "event_id": event_id}
         unfinished = None if flow.anonymous else db.execute(_UNFINISHED, same_form).first()
         answers: dict[str, AnswerValue] = {}
@@ -154,10 +184,23 @@ class FormRuns:
         if found is None:
             db.execute(_NEW_CONVERSATION, {**link, "citizen_id": citizen.id})
         else:
-            if found[0].anonymous:  # an anonymous run cannot be found again: abandoned
-                db.execute(_ABANDON, {"response": found[0].response_id})
+            left = found[0]
+            if self._closed_at(left, now) is not None:  # it could not be resumed any more
+                db.execute(_END_INCOMPLETE, {"response": left.response_id})
+            elif left.anonymous:  # an anonymous run cannot be found again: abandoned
+                db.execute(_ABANDON, {"response": left.response_id})
             db.execute(_SWITCH_CONVERSATION, {**link, "citizen": citizen.id})
-        run = _Run(citizen.id, response_id, (), version_id, language, event_id, flow_id, False)
+        run = _Run(
+            citizen.id,
+            response_id,
+            (),
+            version_id,
+            language,
+            event_id,
+            flow_id,
+            False,
+            window.closes_at,
+        )
         return self._prompt(session, run, answers, first=True)
 
     def latest_flow(self, session: Session, flow_id: str) -> Flow | None:
@@ -186,11 +229,14 @@ class FormRuns:
 
     def answer(
         self, session: Session, citizen: Citizen, given: Input, expected: Expected | None = None
-    ) -> Prompt | Rejected:
-        """Store an answer to the current question and move on; a bad input stores nothing."""
+    ) -> Prompt | Rejected | NotOpen:
+        """Store an answer to the current question and move on; a bad input stores nothing.
+        After the form closed, the run ends instead (NotOpen) and the answer is not stored."""
         return self._apply(session, citizen, expected, lambda _: given)
 
-    def done(self, session: Session, citizen: Citizen, expected: Expected) -> Prompt | Rejected:
+    def done(
+        self, session: Session, citizen: Citizen, expected: Expected
+    ) -> Prompt | Rejected | NotOpen:
         """Done on a multi-choice question: the options ticked so far are the answer."""
         return self._apply(session, citizen, expected, lambda run: Done(run.draft))
 
@@ -200,9 +246,9 @@ class FormRuns:
         citizen: Citizen,
         expected: Expected | None,
         make_input: Callable[[_Run], Input],
-    ) -> Prompt | Rejected:
+    ) -> Prompt | Rejected | NotOpen:
         found = self._open(session, citizen, expected)
-        if isinstance(found, Rejected):
+        if isinstance(found, Rejected | NotOpen):
             return found
         run, flow, answers, question = found
         step = advance(flow, answers, question.id, make_input(run))
@@ -216,7 +262,7 @@ class FormRuns:
         db = session.connection()
         insert_answer(db, run.response_id, question, step.value, text_language=language)
         if step.finished:
-            now = utcnow()
+            now = self._clock()
             self._complete(db, citizen, run, flow, now)
             given = {**answers, question.id: step.value}
             open_from_answers(
@@ -229,22 +275,22 @@ class FormRuns:
                 now=now,
             )
         elif run.draft:  # the ticks became the answer; most answers have none to clear
-            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": utcnow()})
+            db.execute(_SET_DRAFT, {"citizen": run.citizen_id, "ticked": [], "now": self._clock()})
         return Prompt(run.response_id, flow, run.language, step.next)
 
     def toggle(
         self, session: Session, citizen: Citizen, option_index: int, expected: Expected
-    ) -> Prompt | Rejected:
+    ) -> Prompt | Rejected | NotOpen:
         """Tick or untick an option of the current multi-choice question."""
         found = self._open(session, citizen, expected)
-        if isinstance(found, Rejected):
+        if isinstance(found, Rejected | NotOpen):
             return found
         run, flow, _, question = found
         ticked = toggle_choice(question, run.draft, option_index)
         if isinstance(ticked, Rejected):
             return ticked
         session.connection().execute(
-            _SET_DRAFT, {"citizen": run.citizen_id, "ticked": list(ticked), "now": utcnow()}
+            _SET_DRAFT, {"citizen": run.citizen_id, "ticked": list(ticked), "now": self._clock()}
         )
         return Prompt(run.response_id, flow, run.language, question, ticked)
 
@@ -252,13 +298,17 @@ class FormRuns:
 
     def _open(
         self, session: Session, citizen: Citizen, expected: Expected | None
-    ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected:
+    ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected | NotOpen:
         found = self._read_run(session.connection(), citizen.id) if citizen.id else None
         if found is None:
             return Rejected(RefusalReason.STALE)
         run, answers = found
         if expected is not None and expected.response_id != run.response_id:
             return Rejected(RefusalReason.STALE)
+        closed_at = self._closed_at(run, self._clock())
+        if closed_at is not None:
+            self._end_closed(session.connection(), run)
+            return NotOpen(WindowState.CLOSED, closed_at, ended=True)
         flow = self.catalog.flow(session, run.flow_version_id)
         question = next_question(flow, answers)
         if question is None:
@@ -283,6 +333,7 @@ class FormRuns:
             first[4],
             first[5],
             first[6] is None,
+            as_utc(first[7]),  # SQLite gives it back without a zone
         )
         return run, collect_answers(row[_RUN_COLUMNS:] for row in rows)
 
@@ -308,6 +359,19 @@ class FormRuns:
             return db.execute(_RECEIPT_KEPT, {"key": key}).first() is not None
         same_form = {"citizen_id": citizen.id, "flow_id": flow.id, "event_id": event_id}
         return db.execute(_COMPLETED, same_form).first() is not None
+
+    @staticmethod
+    def _closed_at(run: _Run, now: datetime) -> datetime | None:
+        """When the run's form closed, if it has by ``now``; None while it is still open."""
+        return run.closes_at if run.closes_at is not None and now >= run.closes_at else None
+
+    @staticmethod
+    def _end_closed(db: Connection, run: _Run) -> None:
+        """The form closed under the citizen: keep what they answered, marked incomplete."""
+        db.execute(_END_INCOMPLETE, {"response": run.response_id})
+        db.execute(
+            delete(CONVERSATION_TABLE).where(CONVERSATION_TABLE.c.citizen_id == run.citizen_id)
+        )
 
     def _complete(
         self, db: Connection, citizen: Citizen, run: _Run, flow: Flow, now: datetime
@@ -338,6 +402,7 @@ class _Run:
     event_id: int | None
     flow_id: str
     anonymous: bool  # the response keeps no link to the citizen
+    closes_at: datetime | None  # when the form closes (or closed); None: it never does
 
 
 _SET_DRAFT = (
@@ -346,8 +411,9 @@ _SET_DRAFT = (
     .values(draft=bindparam("ticked"), updated_at=bindparam("now"))
 )
 # The citizen's open form and its answers so far, in one round trip: each row carries the
-# run's columns, then one answer (and ticked option) as answer_rows reads them.
-_RUN_COLUMNS = 7
+# run's columns (with when its form closes), then one answer (and ticked option) as
+# answer_rows reads them.
+_RUN_COLUMNS = 8
 _RUN_QUERY = (
     select(
         CONVERSATION_TABLE.c.response_id,
@@ -357,13 +423,14 @@ _RUN_QUERY = (
         RESPONSE_TABLE.c.event_id,
         RESPONSE_TABLE.c.flow_id,
         RESPONSE_TABLE.c.citizen_id,
+        FORM_TABLE.c.closes_at,
         *ANSWER_COLUMNS,
     )
     .select_from(
         join_answers(
             CONVERSATION_TABLE.join(
                 RESPONSE_TABLE, RESPONSE_TABLE.c.id == CONVERSATION_TABLE.c.response_id
-            ),
+            ).join(FORM_TABLE, FORM_TABLE.c.flow_id == RESPONSE_TABLE.c.flow_id),
             RESPONSE_TABLE.c.id,
         )
     )
@@ -404,4 +471,9 @@ _ABANDON = (
     update(RESPONSE_TABLE)
     .where(RESPONSE_TABLE.c.id == bindparam("response"))
     .values(state=ResponseState.ABANDONED.value)
+)
+_END_INCOMPLETE = (
+    update(RESPONSE_TABLE)
+    .where(RESPONSE_TABLE.c.id == bindparam("response"))
+    .values(state=ResponseState.INCOMPLETE.value)
 )

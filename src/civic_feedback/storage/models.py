@@ -44,6 +44,7 @@ class ResponseState(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     ABANDONED = "abandoned"  # replaced by another form before it was finished
+    INCOMPLETE = "incomplete"  # the form closed before it was finished
 
 
 # A Telegram user who talked to the bot; erased whole on /forget.
@@ -64,6 +65,8 @@ class Form(SQLModel, table=True):
     flow_id: str = Field(primary_key=True, max_length=64)
     listed: bool = True  # offered in /feedback (event forms are reached through events)
     created_at: datetime = Field(default_factory=utcnow)
+    opens_at: datetime | None = None  # takes answers from then on (None: from the start)
+    closes_at: datetime | None = None  # the first moment it takes none (None: never closes)
 
 
 # One published, immutable content of a flow; runs finish on the version they started.

@@ -14,6 +14,7 @@ from civic_feedback.storage.models import (
     Conversation,
     Event,
     FlowVersion,
+    Form,
     InboxItem,
     InboxMessage,
     Notification,
@@ -38,6 +39,7 @@ CITIZEN_TABLE = _table(Citizen)
 CONVERSATION_TABLE = _table(Conversation)
 EVENT_TABLE = _table(Event)
 FLOW_VERSION_TABLE = _table(FlowVersion)
+FORM_TABLE = _table(Form)
 INBOX_ITEM_TABLE = _table(InboxItem)
 INBOX_MESSAGE_TABLE = _table(InboxMessage)
 NOTIFICATION_TABLE = _table(Notification)

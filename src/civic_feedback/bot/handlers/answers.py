@@ -13,10 +13,16 @@ from aiogram.utils.i18n import gettext as _
 from civic_feedback.bot.callbacks import AnswerCb, AnswerKind, database_id, small_index
 from civic_feedback.bot.context import Context
 from civic_feedback.bot.units import Unit
-from civic_feedback.bot.views.replies import edit_prompt, send_prompt, update_ticks
+from civic_feedback.bot.views.replies import (
+    edit_prompt,
+    not_open_text,
+    send_prompt,
+    show_in_place,
+    update_ticks,
+)
 from civic_feedback.flows.engine import Button, Input, Pick, RefusalReason, Rejected, Skip, Text
 from civic_feedback.flows.messages import refusal_text
-from civic_feedback.services.form_runs import Expected, Prompt
+from civic_feedback.services.form_runs import Expected, NotOpen, Prompt
 from civic_feedback.storage.models import Citizen
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
@@ -42,7 +48,7 @@ def _expected(data: AnswerCb) -> Expected | None:
 
 
 # A press's step on the citizen's form, given their row; None: the press is stale.
-Step = Callable[[Unit, Citizen, Expected], Prompt | Rejected | None]
+Step = Callable[[Unit, Citizen, Expected], Prompt | Rejected | NotOpen | None]
 Show = Callable[[CallbackQuery, Prompt], Awaitable[None]]
 
 
@@ -56,7 +62,7 @@ async def _press(
     edit."""
     expected = _expected(data)
 
-    def work(unit: Unit) -> Prompt | Rejected:
+    def work(unit: Unit) -> Prompt | Rejected | NotOpen:
         if unit.citizen is None or expected is None:
             return _STALE
         return step(unit, unit.citizen, expected) or _STALE
@@ -64,7 +70,10 @@ async def _press(
     outcome = await ctx.db(work)
     if isinstance(outcome, Rejected):
         return query.answer(refusal_text(outcome, _), show_alert=outcome.reason not in _QUIET)
-    await show(query, outcome)
+    if isinstance(outcome, NotOpen):  # the form closed: the question turns into the notice
+        await show_in_place(query, not_open_text(outcome, ctx.settings.zone))
+    else:
+        await show(query, outcome)
     return query.answer()
 
 
@@ -74,7 +83,9 @@ async def cb_answer(
     """A value, a pick or a skip: stored, and the message turns into the next step."""
     given = _given(callback_data)
 
-    def answer(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected | None:
+    def answer(
+        unit: Unit, citizen: Citizen, expected: Expected
+    ) -> Prompt | Rejected | NotOpen | None:
         return None if given is None else ctx.runs.answer(unit.session, citizen, given, expected)
 
     return await _press(query, callback_data, ctx, answer, edit_prompt)
@@ -85,7 +96,7 @@ async def cb_done(
 ) -> AnswerCallbackQuery:
     """Done under a multiple choice: the ticks are the answer."""
 
-    def done(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected:
+    def done(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected | NotOpen:
         return ctx.runs.done(unit.session, citizen, expected)
 
     return await _press(query, callback_data, ctx, done, edit_prompt)
@@ -97,7 +108,9 @@ async def cb_tick(
     """An option of a multiple choice ticked or unticked: only the keyboard changes."""
     index = small_index(callback_data.value)
 
-    def tick(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected | None:
+    def tick(
+        unit: Unit, citizen: Citizen, expected: Expected
+    ) -> Prompt | Rejected | NotOpen | None:
         return None if index is None else ctx.runs.toggle(unit.session, citizen, index, expected)
 
     return await _press(query, callback_data, ctx, tick, update_ticks)
@@ -108,7 +121,7 @@ async def msg_answer(message: Message, ctx: Context) -> None:
     assert message.text is not None
     given = Text(message.text)
 
-    def answer(unit: Unit) -> tuple[Prompt | Rejected | None, Prompt | None]:
+    def answer(unit: Unit) -> tuple[Prompt | Rejected | NotOpen | None, Prompt | None]:
         """The outcome and, after a refusal, the question to show again."""
         if unit.citizen is None:
             return None, None
@@ -123,6 +136,8 @@ async def msg_answer(message: Message, ctx: Context) -> None:
         raise SkipHandler  # not in a form: the routers after this one decide what it is
     if isinstance(outcome, Prompt):
         await send_prompt(ctx.bot, message.chat.id, outcome)
+    elif isinstance(outcome, NotOpen):
+        await message.answer(not_open_text(outcome, ctx.settings.zone))
     elif again is not None and again.question is not None:
         await send_prompt(ctx.bot, message.chat.id, again, refusal_text(outcome, _))
 

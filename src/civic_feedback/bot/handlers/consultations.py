@@ -49,7 +49,7 @@ from civic_feedback.services.consultations import (
     submit,
     unfollow,
 )
-from civic_feedback.services.form_runs import Prompt, Refusal
+from civic_feedback.services.form_runs import NotOpen, Prompt, Refusal
 from civic_feedback.storage.consultations import (
     document_of,
     find_consultation,
@@ -235,7 +235,9 @@ async def cb_document(query: CallbackQuery, callback_data: ConsultationCb, ctx: 
 async def cb_questionnaire(
     query: CallbackQuery, callback_data: ConsultationCb, ctx: Context
 ) -> None:
-    def open_form(unit: Unit, consultation: Consultation) -> Prompt | Refusal | str | None:
+    def open_form(
+        unit: Unit, consultation: Consultation
+    ) -> Prompt | Refusal | NotOpen | str | None:
         if consultation.flow_id is None:
             return None
         if consultation_phase(consultation, ctx.clock()) is not Phase.OPEN:

@@ -1,4 +1,4 @@
-"""/feedback: the open forms, one button each."""
+"""/feedback: the forms open now, one button each."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from civic_feedback.bot.context import Context
 from civic_feedback.bot.handlers.form_opening import show_form, start_form
 from civic_feedback.bot.units import Unit
 from civic_feedback.flows.schema import text_in
-from civic_feedback.services.form_runs import Prompt, Refusal
+from civic_feedback.services.form_runs import NotOpen, Prompt, Refusal
 from civic_feedback.storage.flow_versions import list_forms
 from civic_feedback.storage.models import FlowVersion
 
 
 def forms_keyboard(unit: Unit, ctx: Context) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
-    for form in list_forms(unit.session, listed_only=True):
+    for form in list_forms(unit.session, listed_only=True, open_at=ctx.clock()):
         flow = ctx.runs.catalog.flow(unit.session, form.version_id)
         title = text_in(flow.title, ctx.language, flow.languages[0])
         builder.button(text=title, callback_data=FormCb(version=form.version_id))
@@ -40,7 +40,7 @@ async def cmd_feedback(message: Message, ctx: Context) -> None:
 async def cb_form(query: CallbackQuery, callback_data: FormCb, ctx: Context) -> None:
     version_id = database_id(callback_data.version)
 
-    def open_chosen(unit: Unit) -> Prompt | Refusal | None:
+    def open_chosen(unit: Unit) -> Prompt | Refusal | NotOpen | None:
         version = unit.session.get(FlowVersion, version_id) if version_id else None
         return None if version is None else start_form(unit, ctx, version.flow_id)
 

@@ -7,15 +7,16 @@ from aiogram.utils.i18n import gettext as _
 
 from civic_feedback.bot.context import Context
 from civic_feedback.bot.units import Unit
-from civic_feedback.bot.views.replies import edit_prompt, send_prompt
-from civic_feedback.services.form_runs import Prompt, Refusal
+from civic_feedback.bot.views.replies import edit_prompt, not_open_text, send_prompt
+from civic_feedback.services.form_runs import NotOpen, Prompt, Refusal
 from civic_feedback.storage.models import Event
 
 
 def start_form(
     unit: Unit, ctx: Context, flow_id: str, event: Event | None = None
-) -> Prompt | Refusal:
-    """Inside a unit: start or resume the form (the event's feedback form, with ``event``)."""
+) -> Prompt | Refusal | NotOpen:
+    """Inside a unit: start or resume the form (the event's feedback form, with ``event``);
+    refused while the form is not open."""
     citizen = unit.citizen_or_new()
     if event is not None:
         return ctx.runs.start(
@@ -25,11 +26,16 @@ def start_form(
 
 
 async def show_form(
-    ctx: Context, chat_id: int, outcome: Prompt | Refusal, query: CallbackQuery | None = None
+    ctx: Context,
+    chat_id: int,
+    outcome: Prompt | Refusal | NotOpen,
+    query: CallbackQuery | None = None,
 ) -> None:
     """The form's current question (in place of the pressed message, with ``query``), or
     why it cannot be answered."""
-    if outcome is Refusal.UNKNOWN_FORM:
+    if isinstance(outcome, NotOpen):
+        text = not_open_text(outcome, ctx.settings.zone)
+    elif outcome is Refusal.UNKNOWN_FORM:
         text = _(
             "This form is closed or not open yet. Send /feedback to see the forms you can answer."
         )

@@ -23,7 +23,7 @@ from civic_feedback.bot.handlers.language import language_keyboard
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.replies import Screen, show_in_place
 from civic_feedback.flows.schema import is_valid_flow_id
-from civic_feedback.services.form_runs import Prompt, Refusal
+from civic_feedback.services.form_runs import NotOpen, Prompt, Refusal
 from civic_feedback.services.registrations import Outcome
 from civic_feedback.storage.consultations import find_consultation
 from civic_feedback.storage.events import find_event
@@ -56,7 +56,7 @@ class Nowhere(Enum):
 
 
 # Where a /start link leads: the welcome (None), a form, an event card, or nowhere.
-Destination = Prompt | Refusal | Screen | CheckedIn | Nowhere | None
+Destination = Prompt | Refusal | NotOpen | Screen | CheckedIn | Nowhere | None
 
 
 async def cmd_start(message: Message, command: CommandObject, ctx: Context) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
 
 from civic_feedback.bot.views.questions import render_prompt
-from civic_feedback.services.form_runs import Prompt
+from civic_feedback.core.form_windows import WindowState, on_the_clock
+from civic_feedback.services.form_runs import NotOpen, Prompt
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,20 @@ class Screen:
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+
+
+def not_open_text(outcome: NotOpen, zone: tzinfo) -> str:
+    """Why the form takes no answers, with the day and time in ``zone`` (TIMEZONE)."""
+    closed = outcome.state is WindowState.CLOSED
+    day, clock = on_the_clock(outcome.at, zone, closing=closed)
+    when = {"date": f"{day:%d.%m.%Y}", "time": clock}
+    if not closed:
+        return _("This form opens on {date} at {time}.").format(**when)
+    if outcome.ended:
+        return _(
+            "This form closed on {date} at {time}. Your answers so far are kept. Thank you!"
+        ).format(**when)
+    return _("This form closed on {date} at {time}.").format(**when)
 
 
 async def send_prompt(bot: Bot, chat_id: int, prompt: Prompt, notice: str | None = None) -> None:
