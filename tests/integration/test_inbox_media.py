@@ -7,6 +7,7 @@ rest (tests/support/inbox_room.py).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -19,6 +20,7 @@ from civic_feedback.storage.models import (
     InboxItem,
     InboxMessage,
     InboxStatus,
+    MessageRemoval,
 )
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.inbox_room import GROUP, STAFF, InboxRoom, location, photo
@@ -188,3 +190,69 @@ async def test_a_place_whose_original_is_gone_is_sent_again_from_its_coordinates
     assert resent.reply_to == post.message_id
     (pin,) = attachments(room)
     assert pin.copy_message_id == resent.message_id
+
+
+# --- privacy -----------------------------------------------------------------------------
+
+
+async def forget(room: InboxRoom, user_id: int) -> str:
+    await room.send(user_id, {"text": "/forget"})
+    await room.tap(user_id, "Yes, erase my data")
+    return room.chat(user_id)[-1].content
+
+
+async def delivered_photo_and_pin(room: InboxRoom) -> None:
+    await room.send(ANA, photo(ANA, caption="Broken bench."))
+    await room.send(ANA, location(42.68, 26.32))
+    await room.tap(ANA, "Parks and public spaces")
+    await room.courier.deliver_pending()
+
+
+async def test_mydata_lists_the_files_by_reference_and_the_place(room: InboxRoom) -> None:
+    await delivered_photo_and_pin(room)
+
+    await room.send(ANA, {"text": "/mydata"})
+
+    (document,) = [m.document for m in room.chat(ANA) if m.document is not None]
+    data = json.loads(document.data)
+    (item,) = data["messages_to_municipality"]
+    assert item["place"] == {"latitude": 42.68, "longitude": 26.32}
+    (message,) = item["messages"]
+    assert [a["kind"] for a in message["attachments"]] == ["photo", "location"]
+    assert message["attachments"][0]["telegram_file_id"] == f"fake-photo-{ANA}-800"
+
+
+async def test_forget_erases_the_media_and_the_bot_deletes_its_copies_in_the_group(
+    room: InboxRoom,
+) -> None:
+    await delivered_photo_and_pin(room)
+    post, *copies = room.chat(GROUP)
+    assert len(copies) == 2
+
+    told = await forget(room, ANA)
+    await room.courier.deliver_pending()
+
+    assert "their copies in the municipality's staff group are being deleted" in told
+    assert attachments(room) == []
+    (item,) = items(room)
+    assert (item.citizen_id, item.latitude, item.longitude) == (None, None, None)
+    shown = {m.message_id for m in room.telegram.messages(GROUP)}
+    assert shown == {post.message_id}  # the copies are gone; the post (no name) stays
+    with room.sessions() as session:
+        assert session.exec(select(MessageRemoval)).all() == []
+
+
+async def test_a_copy_telegram_will_not_delete_any_more_is_left_to_staff_with_a_note(
+    room: InboxRoom,
+) -> None:
+    await delivered_photo_and_pin(room)
+    _, photo_copy, pin_copy = room.chat(GROUP)
+    room.telegram.delete_window = 0  # as after Telegram's 48 hours
+    await forget(room, ANA)
+
+    await room.courier.deliver_pending()
+
+    notes = [m for m in room.chat(GROUP) if "please delete it by hand" in m.content]
+    assert [n.reply_to for n in notes] == [photo_copy.message_id, pin_copy.message_id]
+    with room.sessions() as session:
+        assert session.exec(select(MessageRemoval)).all() == []  # asked once, not again

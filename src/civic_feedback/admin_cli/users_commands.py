@@ -127,3 +127,8 @@ def forget_command(
     verb = "detached from them" if chosen is AnswersOnErasure.DETACH else "deleted"
     noun = "response" if erased.responses == 1 else "responses"
     console.print(f"Erased {telegram_id}; {erased.responses} {noun} {verb}.")
+    if erased.copies:
+        console.print(
+            f"The bot deletes {erased.copies} copies of their photos, files and places in staff "
+            "groups (asking staff to, where Telegram no longer lets it)."
+        )

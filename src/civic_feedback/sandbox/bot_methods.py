@@ -90,6 +90,8 @@ class BotApiMethods:
         #: setChatMenuButton state: chat_id (None: default) -> menu button.
         self.menu_buttons: dict[int | str | None, JSON] = {}
         self.webhook_url = ""
+        #: Seconds after sending when the bot may still delete its message (None: always).
+        self.delete_window: float | None = None
 
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name, handler in (
@@ -433,6 +435,9 @@ class BotApiMethods:
             target = written
         else:
             target = self._chats.find_message(chat_id, message_id, "delete")
+            age = time.monotonic() - target.sent_at
+            if self.delete_window is not None and age > self.delete_window:
+                raise bad_request("message can't be deleted")
         target.deleted = True
         target.version = self._changed()
         if isinstance(target, SentMessage):

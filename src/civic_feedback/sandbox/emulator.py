@@ -230,6 +230,16 @@ class BotApiEmulator:
         self._methods.webhook_url = url
 
     @property
+    def delete_window(self) -> float | None:
+        """Seconds after sending when the bot may still delete its message (None: always;
+        Telegram allows 48 hours in groups where the bot is not an admin)."""
+        return self._methods.delete_window
+
+    @delete_window.setter
+    def delete_window(self, seconds: float | None) -> None:
+        self._methods.delete_window = seconds
+
+    @property
     def callback_timeout(self) -> float | None:
         """Seconds after a press when answering it fails (None: never)."""
         return self._methods.callback_timeout

@@ -4,7 +4,9 @@ The citizen row goes, and with it (ON DELETE CASCADE) their registrations, remin
 outbox rows, the consultations they follow and the form they were in. Their answers, their
 messages to the municipality (the inbox) and their proposals on consultations are detached
 (``citizen_id`` set to NULL: the statistics stay true, the name they let staff or the report
-see goes) or deleted, as ``ERASE_ANSWERS`` says. Receipts of
+see goes) or deleted, as ``ERASE_ANSWERS`` says. Their photos, files, voice notes and
+places go in any case, and the bot's copies of them in staff groups are queued for deletion
+(the inbox courier deletes them). Receipts of
 anonymous forms are keyed hashes of the Telegram id: they are recomputed and deleted too,
 so nothing left in the database can be matched to the person, even with ``PSEUDONYM_KEY``.
 """
@@ -19,6 +21,7 @@ from sqlmodel import Session, col
 
 from civic_feedback.core.erasure_policy import AnswersOnErasure
 from civic_feedback.core.pseudonyms import anonymous_receipt_key
+from civic_feedback.services.inbox_media import erase_media_of
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.models import (
     AnonymousReceipt,
@@ -37,12 +40,15 @@ from civic_feedback.storage.models import (
 class Erased:
     responses: int  # detached or deleted
     receipts: int
+    copies: int  # of their photos, files and places in staff groups, queued for deletion
 
 
 def erase_citizen(
     session: Session, citizen: Citizen, key: bytes, answers: AnswersOnErasure
 ) -> Erased:
     """Erase everything that points at the citizen."""
+    assert citizen.id is not None
+    copies = erase_media_of(session, citizen.id)  # photos and places go whatever the policy
     responses = col(Response.citizen_id) == citizen.id
     if answers is AnswersOnErasure.DELETE:
         changed = session.execute(delete(Response).where(responses))
@@ -71,6 +77,7 @@ def erase_citizen(
     return Erased(
         responses=affected(changed),
         receipts=affected(removed),
+        copies=copies,
     )
 
 

@@ -20,6 +20,7 @@ from civic_feedback.storage.models import (
     InboxAuthor,
     InboxItem,
     InboxMessage,
+    MessageRemoval,
 )
 
 PLACES = (AttachmentKind.LOCATION, AttachmentKind.VENUE)
@@ -128,3 +129,46 @@ def map_link(latitude: float, longitude: float) -> str:
         f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}"
         f"#map=18/{latitude:.6f}/{longitude:.6f}"
     )
+
+
+def erase_media_of(session: Session, citizen_id: int) -> int:
+    """The citizen's photos, files, voice notes and places go, and their items' places; the
+    bot's copies in staff groups are queued for deletion. Returns how many copies."""
+    mine = (
+        select(InboxAttachment, InboxMessage)
+        .join(InboxMessage, col(InboxMessage.id) == col(InboxAttachment.message_id))
+        .join(InboxItem, col(InboxItem.id) == col(InboxMessage.item_id))
+        .where(
+            col(InboxItem.citizen_id) == citizen_id,
+            col(InboxMessage.author) == InboxAuthor.CITIZEN,
+        )
+    )
+    copies = 0
+    for attachment, message in session.exec(mine).all():
+        if attachment.copy_chat_id is not None and attachment.copy_message_id is not None:
+            session.add(
+                MessageRemoval(
+                    chat_id=attachment.copy_chat_id,
+                    message_id=attachment.copy_message_id,
+                    item_id=message.item_id,
+                )
+            )
+            copies += 1
+        session.delete(attachment)
+    for item in session.exec(select(InboxItem).where(col(InboxItem.citizen_id) == citizen_id)):
+        item.latitude = item.longitude = None
+        session.add(item)
+    session.flush()
+    return copies
+
+
+def removals_due(session: Session, limit: int = 50) -> list[MessageRemoval]:
+    statement = select(MessageRemoval).order_by(col(MessageRemoval.id)).limit(limit)
+    return list(session.exec(statement))
+
+
+def removal_done(session: Session, removal_id: int) -> None:
+    row = session.get(MessageRemoval, removal_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from civic_feedback.services.inbox import items_of, thread
+from civic_feedback.services.inbox_media import attachments_of
 from civic_feedback.storage.answer_rows import stored_answers
 from civic_feedback.storage.models import (
     Citizen,
@@ -15,6 +16,7 @@ from civic_feedback.storage.models import (
     ConsultationFollower,
     Event,
     FlowVersion,
+    InboxAttachment,
     Proposal,
     Registration,
     Response,
@@ -92,8 +94,20 @@ def personal_data(session: Session, citizen: Citizen) -> dict[str, Any]:
                 "status": item.status,
                 "sent_at": _time(item.created_at),
                 "staff_may_contact": item.contact_allowed,
+                "place": (
+                    {"latitude": item.latitude, "longitude": item.longitude}
+                    if item.latitude is not None
+                    else None
+                ),
                 "messages": [
-                    {"from": message.author, "text": message.text, "at": _time(message.created_at)}
+                    {
+                        "from": message.author,
+                        "text": message.text,
+                        "at": _time(message.created_at),
+                        "attachments": [
+                            _attachment(part) for part in attachments_of(session, message.id or 0)
+                        ],
+                    }
                     for message in thread(session, item.id or 0)
                 ],
             }
@@ -141,3 +155,16 @@ def _consultations(session: Session, citizen: Citizen) -> list[dict[str, Any]]:
         }
         for consultation, follower in followed
     ]
+
+
+def _attachment(part: InboxAttachment) -> dict[str, Any]:
+    """A photo, file, voice note or place: Telegram's reference, never the file itself."""
+    return {
+        "kind": part.kind,
+        "telegram_file_id": part.file_id,
+        "file_name": part.file_name,
+        "size": part.file_size,
+        "latitude": part.latitude,
+        "longitude": part.longitude,
+        "place": part.venue,
+    }

@@ -609,3 +609,15 @@ class InboxAttachment(SQLModel, table=True):
     source_message_id: int
     copy_chat_id: int | None = Field(default=None, sa_type=BigInteger)  # the bot's copy
     copy_message_id: int | None = None
+
+
+# A copy the bot made of a citizen's photo, file or place in a staff group, to delete because
+# the citizen was erased; kept until Telegram has deleted it or refused for good.
+class MessageRemoval(SQLModel, table=True):
+    __tablename__ = "message_removal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int
+    item_id: int | None = None  # the inbox message it belonged to, for the note to staff
+    created_at: datetime = Field(default_factory=utcnow)

@@ -85,13 +85,18 @@ async def cb_forget(query: CallbackQuery, callback_data: ForgetCb, ctx: Context)
         await show_in_place(query, _("I store nothing about you."))
         return
     log.info("citizen_erased by=self responses=%s", erased.responses)
-    await show_in_place(
-        query,
-        _(
-            "Done: this bot no longer knows you. If you write again, it starts afresh. "
-            "Send /start to begin anew."
-        ),
+    text = _(
+        "Done: this bot no longer knows you. If you write again, it starts afresh. "
+        "Send /start to begin anew."
     )
+    if erased.copies:
+        ctx.wake.inbox()  # the courier deletes the copies
+        text += "\n\n" + _(
+            "Your photos, files and places are erased too; their copies in the "
+            "municipality's staff group are being deleted. Where Telegram no longer allows "
+            "it, the staff are asked to delete them."
+        )
+    await show_in_place(query, text)
 
 
 def create_router() -> Router:

@@ -41,7 +41,7 @@ from civic_feedback.services.inbox import (
     pending_deliveries,
     set_contact_name,
 )
-from civic_feedback.services.inbox_media import mark_copied
+from civic_feedback.services.inbox_media import mark_copied, removal_done, removals_due
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import AttachmentKind, InboxAttachment, InboxAuthor, InboxItem
@@ -72,7 +72,12 @@ class InboxCourier:
         self.limiter = limiter
 
     async def deliver_pending(self) -> int:
-        """Deliver everything that waits and can go; returns how many went."""
+        """Delete the copies of erased citizens' media, then deliver everything that waits and
+        can go; returns how many messages went."""
+        try:
+            await self.remove_copies()
+        except _UnreachableError:
+            return 0
         delivered, after = 0, 0
         while True:
             with self.sessions.begin() as session:
@@ -90,6 +95,43 @@ class InboxCourier:
         if delivery.message.author == InboxAuthor.STAFF:
             return await self._to_citizen(delivery)
         return await self._to_staff(delivery)
+
+    async def remove_copies(self) -> int:
+        """Delete the bot's copies of erased citizens' photos, files and places in staff
+        groups. Where Telegram no longer allows it (a bot deletes its messages in a group only
+        for 48 hours unless it is an admin there), staff are asked to delete it by hand."""
+        removed = 0
+        while True:
+            with self.sessions.begin() as session:
+                due = removals_due(session)
+            if not due:
+                return removed
+            for removal in due:
+                await self.limiter.wait()
+                try:
+                    await self.bot.delete_message(removal.chat_id, removal.message_id)
+                    removed += 1
+                except (TelegramNetworkError, TelegramServerError) as error:
+                    log.warning("inbox_removal_later error=%s", error)
+                    raise _UnreachableError from error
+                except (TelegramBadRequest, TelegramForbiddenError) as error:
+                    log.info("inbox_removal_refused id=%s error=%s", removal.id, error.message)
+                    if "not found" not in error.message:
+                        await self._ask_to_remove(removal.chat_id, removal.message_id)
+                with self.sessions.begin() as session:
+                    removal_done(session, removal.id or 0)
+
+    async def _ask_to_remove(self, chat_id: int, message_id: int) -> None:
+        with self.i18n.context(), self.i18n.use_locale(self.settings.interface_language):
+            text = _(
+                "⚠️ The author of this photo, file or place erased their data. Telegram no "
+                "longer lets the bot delete it: please delete it by hand."
+            )
+        reply = ReplyParameters(message_id=message_id, allow_sending_without_reply=False)
+        try:
+            await self.bot.send_message(chat_id, text, reply_parameters=reply)
+        except TelegramAPIError as error:
+            log.info("inbox_removal_note_failed chat=%s error=%s", chat_id, error)
 
     def group_of(self, municipality: str | None) -> int | None:
         groups = self.settings.staff_groups

@@ -1,4 +1,5 @@
-"""Photos, files, voice notes and places with citizens' messages, and an item's place.
+"""Photos, files, voice notes and places with citizens' messages, an item's place, and the
+bot's copies of them to delete when a citizen is erased.
 
 Revision ID: 0013
 Revises: 0012
@@ -42,6 +43,14 @@ def upgrade() -> None:
         sa.Column("copy_message_id", sa.Integer(), nullable=True),
     )
     op.create_index("ix_inbox_attachment_message_id", "inbox_attachment", ["message_id"])
+    op.create_table(
+        "message_removal",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
     with op.batch_alter_table("inbox_item") as table:
         table.add_column(sa.Column("latitude", sa.Float(), nullable=True))
         table.add_column(sa.Column("longitude", sa.Float(), nullable=True))
@@ -51,4 +60,5 @@ def downgrade() -> None:
     with op.batch_alter_table("inbox_item") as table:
         table.drop_column("longitude")
         table.drop_column("latitude")
+    op.drop_table("message_removal")
     op.drop_table("inbox_attachment")
