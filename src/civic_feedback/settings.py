@@ -82,6 +82,17 @@ class Settings(BaseSettings):
         """STAFF_CHATS as municipality -> chat id; the key None is the default group."""
         return parse_staff_chats(self.staff_chats)
 
+    def staff_group(self, municipality: str | None) -> int | None:
+        """Where a message about ``municipality`` goes: its group, else the default one."""
+        groups = self.staff_groups
+        return groups.get(municipality, groups.get(None))
+
+    def municipalities_without_group(self) -> list[str]:
+        """The municipalities whose citizens' messages would have nowhere to go."""
+        if None in self.staff_groups:
+            return []
+        return [name for name in self.municipalities if name not in self.staff_groups]
+
     @field_validator("post_event_delay", "followup_delay", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:

@@ -37,7 +37,11 @@ STAFF = 7001
 
 class InboxRoom:
     def __init__(
-        self, telegram: FakeTelegram, sessions: sessionmaker[Session], database_url: str
+        self,
+        telegram: FakeTelegram,
+        sessions: sessionmaker[Session],
+        database_url: str,
+        staff_chats: tuple[str, ...] = (f"Sliven:{GROUP}",),
     ) -> None:
         self.telegram = telegram
         self.sessions = sessions
@@ -48,7 +52,7 @@ class InboxRoom:
             database_url=database_url,
             default_language="en",
             municipalities=["Sliven", "Haskovo"],
-            staff_chats=[f"Sliven:{GROUP}"],
+            staff_chats=list(staff_chats),
         )
         api = TelegramAPIServer.from_base(telegram.url)
         self.bot = Bot(

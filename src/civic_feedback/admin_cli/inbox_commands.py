@@ -7,6 +7,7 @@ an answer to the citizen (within 15 seconds), exactly as an answer given in the 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.admin_cli.inbox_files import describe, save_files
 from civic_feedback.admin_cli.municipalities import known_municipality
 from civic_feedback.services.inbox import (
     ANSWER_LIMIT,
@@ -29,6 +31,7 @@ from civic_feedback.services.inbox import (
     thread,
     topic_text,
 )
+from civic_feedback.services.inbox_media import attachments_of
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.flow_versions import FlowCatalog
@@ -66,12 +69,16 @@ def _local(moment: datetime, settings: Settings) -> str:
     return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M}"
 
 
-def _waiting(item: InboxItem) -> str:
-    """How long an item has waited for staff (new items only)."""
+def _waiting(item: InboxItem, settings: Settings) -> str:
+    """How long an item has waited for staff (new items only), and why when it cannot go."""
     if item.status != InboxStatus.NEW:
         return ""
     hours = (utcnow() - item.updated_at).total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+    waited = f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+    if settings.staff_group(item.municipality) is None:
+        place = item.municipality or "no municipality"
+        return f"{waited}: no staff group for {place}; add it to STAFF_CHATS"
+    return waited
 
 
 @app.callback()
@@ -103,19 +110,27 @@ def inbox(
             escape(item.municipality or "—"),
             escape(topic_text(topics, item.topic, language)),
             item.status,
-            _waiting(item),
+            _waiting(item, settings),
             escape(text if len(text) <= 60 else text[:59] + "…"),
         )
     console.print(table)
 
 
 @app.command("show")
-def show(number: Annotated[int, typer.Argument(help="The message's number (#).")]) -> None:
-    """One message with everything said since: who wrote, when, and whether it arrived."""
+def show(
+    number: Annotated[int, typer.Argument(help="The message's number (#).")],
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Fetch its photos, files and voice notes into this folder."),
+    ] = None,
+) -> None:
+    """One message with everything said since: who wrote, when, whether it arrived, and
+    what came with it (photos, files, voice notes, the place)."""
     settings = load_settings()
     with open_session(settings) as session:
         item = _item(session, number)
         messages = thread(session, number)
+        parts = {m.id: attachments_of(session, m.id or 0) for m in messages}
         topics = inbox_topics(session, FlowCatalog())
     topic = topic_text(topics, item.topic, settings.interface_language)
     console.print(
@@ -126,7 +141,14 @@ def show(number: Annotated[int, typer.Argument(help="The message's number (#).")
         who = "citizen" if message.author == "citizen" else f"staff: {message.staff_name or ''}"
         state = "" if message.state == "delivered" else f" ({message.state})"
         console.print(f"\n[dim]{_local(message.created_at, settings)} {escape(who)}{state}[/dim]")
-        console.print(escape(message.text))
+        if message.text:
+            console.print(escape(message.text))
+        for part in parts[message.id]:
+            console.print("  " + escape(describe(part)), soft_wrap=True)
+    files = [p for found in parts.values() for p in found if p.file_id]
+    if save is not None:
+        saved = save_files(settings, files, save, number)
+        console.print(f"\n{len(saved)} files saved in {save}.")
 
 
 @app.command("reply")

@@ -122,6 +122,12 @@ async def run_bot(
         engine,
     )
     leadership.start()
+    for municipality in settings.municipalities_without_group():
+        log.warning(
+            "inbox_no_group municipality=%s: its citizens' messages wait in the database; add "
+            "it to STAFF_CHATS (or a default group, *:chat_id)",
+            municipality,
+        )
     runner = runner_for(settings.database_url)
     dispatcher = create_dispatcher(
         settings=settings,

@@ -113,6 +113,7 @@ class PrivacyCb(CallbackData, prefix="privacy"):
 class InboxAction(StrEnum):
     # The citizen's, under their draft message:
     SEND = "send"  # with topic ``value`` (a position)
+    MUNICIPALITY = "mun"  # sent to municipality ``value`` (a position in MUNICIPALITIES)
     # The staff's, under the group post:
     CLOSE = "close"
     TOPICS = "topics"  # show the topics to choose from

@@ -115,6 +115,7 @@ class BotApiMethods:
             ("copyMessage", self._copy_message),
             ("copyMessages", self._copy_messages),
             ("sendLocation", self._send_location),
+            ("getFile", self._get_file),
             ("getChat", self._get_chat),
         ):
             self._handlers[name.lower()] = (name, handler)
@@ -346,6 +347,17 @@ class BotApiMethods:
         )
         stored = self._store_message(msg)
         return int(stored["message_id"])
+
+    def _get_file(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        found = self._chats.files.get(str(params.get("file_id")))
+        if found is None:
+            raise bad_request("invalid file_id")
+        return {
+            "file_id": found.file_id,
+            "file_unique_id": found.file_unique_id,
+            "file_size": found.size,
+            "file_path": f"files/{found.file_id}",
+        }
 
     def _send_location(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
         chat_id = chat_id_param(params)

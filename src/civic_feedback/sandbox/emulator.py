@@ -114,6 +114,7 @@ class BotApiEmulator:
             raise RuntimeError("the emulator is already started")
         app = app if app is not None else web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._queue.closing = False
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -409,6 +410,20 @@ class BotApiEmulator:
         except Exception as exc:  # a bug in the emulator: make it visible to the caller
             return await self._refused(record, ApiError(500, f"Internal Server Error: {exc!r}"))
         return await self._carry_out(record, known[1], params, files)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file as getFile's ``file_path`` names it (files/<file_id>)."""
+        path = request.match_info["path"]
+        found = self._chats.files.get(path.removeprefix("files/"))
+        if found is None or not path.startswith("files/"):
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=found.data, content_type=found.content_type or "application/octet-stream"
+        )
+
+    def store_file(self, filename: str, data: bytes, content_type: str | None = None) -> str:
+        """A file a user sends (as Telegram would have it): its file id."""
+        return self._chats.store_file(filename, data, content_type).file_id
 
     async def take_webhook_reply(self, response: ClientResponse) -> None:
         """Carry out the Bot API method a webhook answered an update with, as Telegram does:

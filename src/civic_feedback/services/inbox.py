@@ -130,6 +130,28 @@ def send_draft(session: Session, citizen: Citizen, item_id: int, topic: str) -> 
     return item
 
 
+def address_draft(
+    session: Session,
+    citizen: Citizen,
+    item_id: int,
+    *,
+    topic: str | None = None,
+    municipality: str | None = None,
+) -> InboxItem | None:
+    """Give the draft its topic and/or municipality before it is sent; None for an old
+    button."""
+    item = _draft(session, citizen, item_id)
+    if item is None:
+        return None
+    if topic is not None:
+        item.topic = topic
+    if municipality is not None:
+        item.municipality = municipality
+    session.add(item)
+    session.flush()
+    return item
+
+
 def drop_draft(session: Session, citizen: Citizen, item_id: int) -> bool:
     """The citizen chose not to send it."""
     item = _draft(session, citizen, item_id)

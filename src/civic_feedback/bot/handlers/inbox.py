@@ -24,10 +24,13 @@ from civic_feedback.bot.context import Context
 from civic_feedback.bot.message_parts import incoming_parts, message_text
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.inbox_texts import (
+    ask_municipality,
     ask_to_send,
     choices_keyboard,
     followup_ack,
     forwarded_text,
+    kept_text,
+    municipality_choices,
     post_keyboard,
     post_text,
     post_view,
@@ -36,11 +39,13 @@ from civic_feedback.bot.views.inbox_texts import (
     topic_choices,
 )
 from civic_feedback.bot.views.replies import Screen, show_in_place
+from civic_feedback.flows.schema import Option
 from civic_feedback.services.inbox import (
     ANSWER_LIMIT,
     Author,
     add_answer,
     add_followup,
+    address_draft,
     close_item,
     drop_draft,
     first_texts,
@@ -55,6 +60,7 @@ from civic_feedback.services.inbox import (
 from civic_feedback.services.inbox_media import album_message, attach
 from civic_feedback.settings import Settings
 from civic_feedback.storage.audit import record, telegram_actor
+from civic_feedback.storage.citizens import set_municipality
 from civic_feedback.storage.models import InboxItem
 from civic_feedback.storage.roles import may_answer
 
@@ -124,23 +130,83 @@ async def cmd_myrequests(message: Message, ctx: Context) -> None:
 
 
 async def cb_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
-    """The citizen chose the topic of their draft: it goes to the staff."""
-    index, item_id = small_index(callback_data.value), callback_data.id
+    """The citizen chose the topic of their draft: it goes to the staff of their municipality,
+    or first the citizen says which municipality it is for, when theirs has no group. A
+    message is never said to be sent when it has nowhere to go."""
+    index, item_id, settings = small_index(callback_data.value), callback_data.id, ctx.settings
 
-    def send(unit: Unit) -> str | None:
+    def send(unit: Unit) -> Screen | None:
         topics = inbox_topics(unit.session, ctx.runs.catalog)
-        if unit.citizen is None or index is None or index >= len(topics):
+        citizen = unit.citizen
+        if citizen is None or index is None or index >= len(topics):
             return None
-        item = send_draft(unit.session, unit.citizen, item_id, topics[index].id)
-        return None if item is None else sent_text(item, topics, ctx.language)
+        topic = topics[index].id
+        if settings.staff_groups and settings.staff_group(citizen.municipality) is None:
+            draft = address_draft(unit.session, citizen, item_id, topic=topic)
+            choices = _receiving(settings)
+            return (
+                None
+                if draft is None
+                else Screen(
+                    ask_municipality(),
+                    municipality_choices(
+                        draft, [(str(i), name) for i, name in choices], back=_("✖️ Do not send")
+                    ),
+                )
+            )
+        item = send_draft(unit.session, citizen, item_id, topic)
+        return None if item is None else _sent_screen(item, topics, ctx)
 
-    sent = await ctx.db(send)
-    if sent is None:
+    screen = await ctx.db(send)
+    if screen is None:
         await _no_longer_active(query)
         return
     ctx.wake.inbox()
     await query.answer()
-    await show_in_place(query, sent)
+    await show_in_place(query, screen.text, screen.markup)
+
+
+def _receiving(settings: Settings) -> list[tuple[int, str]]:
+    """The municipalities (by position in MUNICIPALITIES) that have a staff group."""
+    return [
+        (index, name)
+        for index, name in enumerate(settings.municipalities)
+        if settings.staff_group(name) is not None
+    ]
+
+
+def _sent_screen(item: InboxItem, topics: list[Option], ctx: Context) -> Screen:
+    if ctx.settings.staff_group(item.municipality) is None:
+        return Screen(kept_text(item))  # no group at all yet: kept, and said so
+    return Screen(sent_text(item, topics, ctx.language))
+
+
+async def cb_municipality(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """The citizen said which municipality their message is for: it is theirs from now on
+    (as in /settings), and the message goes to its staff."""
+    index, item_id, settings = small_index(callback_data.value), callback_data.id, ctx.settings
+    receiving = dict(_receiving(settings))
+
+    def send(unit: Unit) -> Screen | None:
+        citizen = unit.citizen
+        if citizen is None or index is None or index not in receiving:
+            return None
+        name = receiving[index]
+        draft = address_draft(unit.session, citizen, item_id, municipality=name)
+        if draft is None:
+            return None
+        set_municipality(unit.session, citizen, name)
+        item = send_draft(unit.session, citizen, item_id, draft.topic)
+        topics = inbox_topics(unit.session, ctx.runs.catalog)
+        return None if item is None else _sent_screen(item, topics, ctx)
+
+    screen = await ctx.db(send)
+    if screen is None:
+        await _no_longer_active(query)
+        return
+    ctx.wake.inbox()
+    await query.answer()
+    await show_in_place(query, screen.text, screen.markup)
 
 
 async def cb_do_not_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
@@ -374,7 +440,11 @@ def create_router() -> Router:
     router.message.register(msg_staff_reply, _GROUPS, F.reply_to_message, answers)
     in_private = F.message.chat.type == "private"
     action = F.action
-    citizens = ((cb_send, InboxAction.SEND), (cb_do_not_send, InboxAction.BACK))
+    citizens = (
+        (cb_send, InboxAction.SEND),
+        (cb_municipality, InboxAction.MUNICIPALITY),
+        (cb_do_not_send, InboxAction.BACK),
+    )
     for handler, chosen in citizens:
         router.callback_query.register(handler, InboxCb.filter(action == chosen), in_private)
     staff = (

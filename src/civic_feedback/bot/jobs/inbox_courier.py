@@ -133,14 +133,10 @@ class InboxCourier:
         except TelegramAPIError as error:
             log.info("inbox_removal_note_failed chat=%s error=%s", chat_id, error)
 
-    def group_of(self, municipality: str | None) -> int | None:
-        groups = self.settings.staff_groups
-        return groups.get(municipality, groups.get(None))
-
     # --- to the staff group -------------------------------------------------------------
 
     async def _to_staff(self, delivery: PendingInboxMessage) -> int:
-        group = self.group_of(delivery.item.municipality)
+        group = self.settings.staff_group(delivery.item.municipality)
         if group is None:
             return 0  # waits for STAFF_CHATS
         item = delivery.item

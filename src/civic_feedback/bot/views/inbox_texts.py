@@ -210,6 +210,32 @@ def ask_to_send(municipality: str | None) -> str:
     )
 
 
+def ask_municipality() -> str:
+    return _(
+        "Which municipality is your message for? It will also be your municipality in /settings."
+    )
+
+
+def municipality_choices(
+    item: InboxItem, choices: list[tuple[str, str]], *, back: str
+) -> InlineKeyboardMarkup:
+    """The municipalities that take messages here, to send the draft to."""
+    return choices_keyboard(item, InboxAction.MUNICIPALITY, choices, back=back)
+
+
+def kept_text(item: InboxItem) -> str:
+    """Kept, not sent: no municipality takes messages in this bot yet."""
+    return "\n".join(
+        [
+            _("📥 Your message #{number} is kept.").format(number=item.id),
+            _(
+                "The municipality does not take messages in this bot yet: it will get yours "
+                "as soon as it does, and its answer will come here."
+            ),
+        ]
+    )
+
+
 def followup_ack(item: InboxItem) -> str:
     return _("✅ Added to your message #{number}. The staff will see it.").format(number=item.id)
 
