@@ -7,6 +7,7 @@ real copies of those messages, as on Telegram.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiogram import Bot
@@ -29,6 +30,7 @@ from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Role, StaffMember, utcnow
 from tests.support.fake_telegram import FakeTelegram, SentMessage
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.telegram import FailedUpdates
 
 TOKEN = "42:TEST-inbox-room"
 GROUP = -100500  # Sliven's staff group
@@ -93,12 +95,20 @@ class InboxRoom:
             session.add(citizen)
 
     async def handle(self) -> None:
-        """Handle every update waiting at the fake, in order."""
-        for update in await self.bot.get_updates(offset=self._offset, timeout=0):
-            self._offset = update.update_id + 1
-            result = await self.dispatcher.feed_update(self.bot, update)
-            if isinstance(result, TelegramMethod):
-                await self.bot(result)
+        """Handle every update waiting at the fake, in order; a handler's error fails the
+        test."""
+        errors = logging.getLogger("civic_feedback.bot.handlers.errors")
+        failures = FailedUpdates()
+        errors.addHandler(failures)
+        try:
+            for update in await self.bot.get_updates(offset=self._offset, timeout=0):
+                self._offset = update.update_id + 1
+                result = await self.dispatcher.feed_update(self.bot, update)
+                if isinstance(result, TelegramMethod):
+                    await self.bot(result)
+        finally:
+            errors.removeHandler(failures)
+        assert not failures.records, [r.getMessage() for r in failures.records]
 
     async def send(self, user_id: int, content: dict[str, Any], **where: Any) -> None:
         self.telegram.send_content(user_id, content, language_code="en", **where)

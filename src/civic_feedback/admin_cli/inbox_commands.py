@@ -32,13 +32,14 @@ from civic_feedback.services.inbox import (
     topic_text,
 )
 from civic_feedback.services.inbox_media import attachments_of
+from civic_feedback.services.inbox_status import StatusError, set_status
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.models import InboxItem, InboxStatus, utcnow
+from civic_feedback.storage.models import InboxAuthor, InboxItem, InboxStatus, utcnow
 
 app = typer.Typer(
-    help="Citizens' messages to the municipality: list, show, reply, close.",
+    help="Citizens' messages to the municipality: list, show, reply, status, close.",
     invoke_without_command=True,
 )
 console = Console(highlight=False)
@@ -138,7 +139,10 @@ def show(
         f"{item.status}" + (" · may be contacted" if item.contact_allowed else "")
     )
     for message in messages:
-        who = "citizen" if message.author == "citizen" else f"staff: {message.staff_name or ''}"
+        who = {
+            InboxAuthor.CITIZEN: "citizen",
+            InboxAuthor.STATUS: f"status: {message.status}",
+        }.get(InboxAuthor(message.author), f"staff: {message.staff_name or ''}")
         state = "" if message.state == "delivered" else f" ({message.state})"
         console.print(f"\n[dim]{_local(message.created_at, settings)} {escape(who)}{state}[/dim]")
         if message.text:
@@ -170,6 +174,35 @@ def reply(
         audit.record(session, actor, "inbox_answer", f"inbox:{number}")
         add_answer(session, item, text.strip(), Author(actor))
     console.print(f"Answer to #{number} stored; the bot sends it to the citizen.")
+
+
+@app.command("status")
+def status(
+    number: Annotated[int, typer.Argument(help="The message's number (#).")],
+    to: Annotated[
+        str,
+        typer.Argument(help="in_progress, resolved, not_ours or wont_do.", show_default=False),
+    ],
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Where it went (not_ours) or why not (wont_do); shown to the citizen."),
+    ] = None,
+) -> None:
+    """Move a message on: the citizen is told (and asked, once, whether it is resolved)."""
+    try:
+        chosen = InboxStatus(to.strip().lower())
+    except ValueError:
+        chosen = InboxStatus.DRAFT  # refused below, with the choices
+    settings = load_settings()
+    with open_session(settings) as session:
+        item = _item(session, number)
+        try:
+            told = set_status(session, item, chosen, reason, utcnow())
+        except StatusError as error:
+            raise CliError(str(error)) from None
+        audit.record(session, audit.cli_actor(), "inbox_status", f"inbox:{number}", to=chosen)
+    who = "the citizen will be told" if told else "its author cannot be told (erased)"
+    console.print(f"#{number} is {chosen.value}; {who}.")
 
 
 @app.command("close")

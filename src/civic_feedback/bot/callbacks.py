@@ -114,8 +114,11 @@ class InboxAction(StrEnum):
     # The citizen's, under their draft message:
     SEND = "send"  # with topic ``value`` (a position)
     MUNICIPALITY = "mun"  # sent to municipality ``value`` (a position in MUNICIPALITIES)
+    CONFIRM = "ok"  # "Was it resolved?": ``value`` y or n
+    RATE = "rate"  # the resolution rated ``value`` (1-5)
     # The staff's, under the group post:
     CLOSE = "close"
+    STATUS = "st"  # to status ``value`` (in_progress, resolved)
     TOPICS = "topics"  # show the topics to choose from
     TOPIC = "topic"  # topic ``value``
     PLACES = "places"  # show the municipalities to forward to

@@ -405,14 +405,19 @@ class Publication(SQLModel, table=True):
 
 class InboxStatus(StrEnum):
     DRAFT = "draft"  # typed outside a form: waits for the citizen to choose a topic and send
-    NEW = "new"  # waits for staff: just received, or the citizen wrote again
+    NEW = "new"  # received, waits for staff: just sent, re-opened, or the citizen wrote again
     ANSWERED = "answered"
-    CLOSED = "closed"
+    IN_PROGRESS = "in_progress"  # staff are on it
+    RESOLVED = "resolved"  # fixed; the citizen is asked, once, whether it is
+    NOT_OURS = "not_ours"  # not the municipality's: forwarded (the reason says where)
+    WONT_DO = "wont_do"  # will not be done (the reason says why)
+    CLOSED = "closed"  # nothing more to do
 
 
 class InboxAuthor(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
+    STATUS = "status"  # a change of status the citizen is told about
 
 
 class DeliveryState(StrEnum):
@@ -443,6 +448,11 @@ class InboxItem(SQLModel, table=True):
     # Where the problem is, when the citizen sent a location (a venue's, or a pin).
     latitude: float | None = None
     longitude: float | None = None
+    status_reason: str | None = Field(default=None, sa_type=Text)  # not ours, will not be done
+    resolved_at: datetime | None = None
+    confirmation_asked: bool = False  # "Was it resolved?" is asked once
+    confirmed: bool | None = None  # the citizen's answer to it
+    resolution_rating: int | None = None  # 1-5: how they rate the resolution
 
 
 # One message of an inbox item's thread and where the bot delivered it: a citizen's text to
@@ -459,6 +469,7 @@ class InboxMessage(SQLModel, table=True):
     item_id: int = _ref("inbox_item.id", ondelete="CASCADE", index=True)
     author: str = Field(sa_type=String(16))
     text: str = Field(sa_type=Text)
+    status: str | None = Field(default=None, sa_type=String(16))  # a status notice's new status
     staff_id: int | None = Field(default=None, sa_type=BigInteger)  # who answered
     staff_name: str | None = Field(default=None, max_length=200)  # shown in the group
     source_chat_id: int | None = Field(default=None, sa_type=BigInteger)  # a staff reply's

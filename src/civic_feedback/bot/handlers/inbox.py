@@ -17,6 +17,7 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, User
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from civic_feedback.bot.callbacks import InboxAction, InboxCb, database_id, small_index
@@ -34,6 +35,7 @@ from civic_feedback.bot.views.inbox_texts import (
     post_keyboard,
     post_text,
     post_view,
+    rating_keyboard,
     requests_text,
     sent_text,
     topic_choices,
@@ -58,10 +60,11 @@ from civic_feedback.services.inbox import (
     set_topic,
 )
 from civic_feedback.services.inbox_media import album_message, attach
+from civic_feedback.services.inbox_status import confirm, rate, set_status
 from civic_feedback.settings import Settings
 from civic_feedback.storage.audit import record, telegram_actor
 from civic_feedback.storage.citizens import set_municipality
-from civic_feedback.storage.models import InboxItem
+from civic_feedback.storage.models import InboxItem, InboxStatus
 from civic_feedback.storage.roles import may_answer
 
 log = logging.getLogger(__name__)
@@ -207,6 +210,52 @@ async def cb_municipality(query: CallbackQuery, callback_data: InboxCb, ctx: Con
     ctx.wake.inbox()
     await query.answer()
     await show_in_place(query, screen.text, screen.markup)
+
+
+async def cb_confirm(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """The citizen's answer to "Was it resolved?": a yes asks for a rating, a no opens the
+    message again and tells the staff."""
+    resolved, item_id = callback_data.value == "y", callback_data.id
+    with get_i18n().use_locale(ctx.settings.interface_language):  # the staff's language
+        note = _("❌ The citizen says it is not resolved.")
+
+    def answer(unit: Unit) -> int | None:
+        citizen = unit.citizen
+        if citizen is None or callback_data.value not in ("y", "n"):
+            return None
+        item = confirm(unit.session, citizen, item_id, resolved, note, ctx.clock())
+        return None if item is None else item.id
+
+    number = await ctx.db(answer)
+    if number is None:
+        await _no_longer_active(query)
+        return
+    await query.answer()
+    if resolved:
+        text = _("Thank you! How would you rate how it was resolved? (1 = poor, 5 = very good)")
+        await show_in_place(query, text, rating_keyboard(number))
+        return
+    ctx.wake.inbox()
+    await show_in_place(
+        query,
+        _("Thank you for telling us. Your message #{number} is open again.").format(number=number),
+    )
+
+
+async def cb_rate(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    rating = small_index(callback_data.value)
+
+    def keep(unit: Unit) -> bool:
+        citizen = unit.citizen
+        if citizen is None or rating is None:
+            return False
+        return rate(unit.session, citizen, callback_data.id, rating)
+
+    if not await ctx.db(keep):
+        await _no_longer_active(query)
+        return
+    await query.answer()
+    await show_in_place(query, _("Thank you! Your rating helps the municipality."))
 
 
 async def cb_do_not_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
@@ -392,6 +441,23 @@ async def cb_close(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -
     await _show_post(query, await _staff_step(query, callback_data, ctx, close))
 
 
+async def cb_status(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """In progress, or resolved: the post shows it and the citizen is told."""
+    chosen = callback_data.value
+
+    def move(unit: Unit, item: InboxItem) -> Screen:
+        if chosen in (InboxStatus.IN_PROGRESS, InboxStatus.RESOLVED) and item.status != chosen:
+            status = InboxStatus(chosen)
+            record(unit.session, _actor(query, ctx), "inbox_status", f"inbox:{item.id}", to=status)
+            set_status(unit.session, item, status, None, ctx.clock())
+        return _post(unit, ctx, item)
+
+    screen = await _staff_step(query, callback_data, ctx, move)
+    if screen is not None:
+        ctx.wake.inbox()
+    await _show_post(query, screen)
+
+
 async def cb_topic(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
     index = small_index(callback_data.value)
 
@@ -443,6 +509,8 @@ def create_router() -> Router:
     citizens = (
         (cb_send, InboxAction.SEND),
         (cb_municipality, InboxAction.MUNICIPALITY),
+        (cb_confirm, InboxAction.CONFIRM),
+        (cb_rate, InboxAction.RATE),
         (cb_do_not_send, InboxAction.BACK),
     )
     for handler, chosen in citizens:
@@ -452,6 +520,7 @@ def create_router() -> Router:
         (cb_places, InboxAction.PLACES),
         (cb_forward, InboxAction.FORWARD),
         (cb_close, InboxAction.CLOSE),
+        (cb_status, InboxAction.STATUS),
         (cb_topic, InboxAction.TOPIC),
         (cb_back, InboxAction.BACK),
     )

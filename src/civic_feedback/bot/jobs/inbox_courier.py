@@ -28,10 +28,12 @@ from sqlmodel import Session
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.views.inbox_texts import (
     answer_text,
+    confirm_keyboard,
     followup_text,
     post_keyboard,
     post_text,
     post_view,
+    status_notice,
 )
 from civic_feedback.services.inbox import (
     PendingInboxMessage,
@@ -42,6 +44,7 @@ from civic_feedback.services.inbox import (
     set_contact_name,
 )
 from civic_feedback.services.inbox_media import mark_copied, removal_done, removals_due
+from civic_feedback.services.inbox_status import asks_confirmation, mark_asked, opening_text
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import AttachmentKind, InboxAttachment, InboxAuthor, InboxItem
@@ -92,9 +95,9 @@ class InboxCourier:
                     return delivered
 
     async def _deliver(self, delivery: PendingInboxMessage) -> int:
-        if delivery.message.author == InboxAuthor.STAFF:
-            return await self._to_citizen(delivery)
-        return await self._to_staff(delivery)
+        if delivery.message.author == InboxAuthor.CITIZEN:
+            return await self._to_staff(delivery)
+        return await self._to_citizen(delivery)  # an answer, or a change of status
 
     async def remove_copies(self) -> int:
         """Delete the bot's copies of erased citizens' photos, files and places in staff
@@ -152,7 +155,11 @@ class InboxCourier:
                 markup = None
                 reply = delivery.post[1] if delivery.post and delivery.post[0] == group else None
         sent = await self._send(delivery, group, text, markup, reply)
-        return 0 if sent is None else 1
+        if sent is None:
+            return 0
+        if not delivery.first:
+            await self._refresh_post(delivery)  # waiting again: its status and buttons
+        return 1
 
     async def _learn_name(self, item: InboxItem, telegram_id: int) -> None:
         """Staff see the name (and @username) of a citizen who agreed to be contacted."""
@@ -178,14 +185,24 @@ class InboxCourier:
         language = item.language
         if language not in self.settings.languages:
             language = self.settings.interface_language
+        message = delivery.message
         with self.sessions.begin() as session:
             topics = inbox_topics(session, self.catalog)
+            opening = opening_text(session, item)
+        asks = message.author == InboxAuthor.STATUS and asks_confirmation(item, message)
         with self.i18n.context(), self.i18n.use_locale(language):
-            text = answer_text(item, delivery.message.text, topics, language, delivery.attachments)
-        sent = await self._send(delivery, chat, text, None, None)
+            if message.author == InboxAuthor.STATUS:
+                text = status_notice(item, message.status or "", message.text, opening)
+            else:
+                text = answer_text(item, message.text, topics, language, delivery.attachments)
+            markup = confirm_keyboard(item) if asks else None
+        sent = await self._send(delivery, chat, text, markup, None)
         if sent is None:
             await self._tell_staff(delivery, blocked=True)
             return 0
+        if asks:
+            with self.sessions.begin() as session:
+                mark_asked(session, item.id or 0)
         await self._refresh_post(delivery)
         return 1
 

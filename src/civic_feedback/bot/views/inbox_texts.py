@@ -85,13 +85,29 @@ def _heading(view: PostView) -> str:
 
 def _status_line(view: PostView) -> str:
     item = view.item
-    if item.status == InboxStatus.CLOSED:
-        return _("☑️ Closed")
+    reason = f": {escape(item.status_reason)}" if item.status_reason else ""
     if item.status == InboxStatus.ANSWERED and view.facts.answered_by is not None:
         name, moment = view.facts.answered_by
         when = f"{moment.astimezone(view.zone):%d.%m %H:%M}"
         return _("✅ Answered by {name}, {when}").format(name=escape(name), when=when)
-    return _("🆕 Waiting for an answer")
+    if item.status == InboxStatus.NEW:
+        return _("🆕 Waiting for an answer")
+    if item.status == InboxStatus.CLOSED:
+        return _("☑️ Closed")
+    line = _STATUS_ICONS.get(InboxStatus(item.status), "") + status_name(item.status) + reason
+    if item.confirmed:
+        line += "\n" + _("👍 The citizen confirms it is resolved")
+        if item.resolution_rating:
+            line += " " + _("(rated {rating}/5)").format(rating=item.resolution_rating)
+    return line
+
+
+_STATUS_ICONS = {
+    InboxStatus.IN_PROGRESS: "🔧 ",
+    InboxStatus.RESOLVED: "✅ ",
+    InboxStatus.NOT_OURS: "↪️ ",
+    InboxStatus.WONT_DO: "⛔ ",
+}
 
 
 def attachment_lines(attachments: list[InboxAttachment]) -> list[str]:
@@ -155,16 +171,25 @@ def forwarded_text(view: PostView, municipality: str) -> str:
 
 
 def post_keyboard(item: InboxItem) -> InlineKeyboardMarkup | None:
-    if item.status == InboxStatus.CLOSED:
+    if item.status in (InboxStatus.CLOSED, InboxStatus.NOT_OURS, InboxStatus.WONT_DO):
         return None
     number = item.id or 0
+    progress = [
+        _button(label, InboxCb(id=number, action=InboxAction.STATUS, value=status.value))
+        for status, label in (
+            (InboxStatus.IN_PROGRESS, _("🔧 In progress")),
+            (InboxStatus.RESOLVED, _("✅ Resolved")),
+        )
+        if item.status != status
+    ]
     return InlineKeyboardMarkup(
         inline_keyboard=[
+            progress,
             [
                 _button(_("☑️ Close"), InboxCb(id=number, action=InboxAction.CLOSE)),
                 _button(_("🏷 Topic"), InboxCb(id=number, action=InboxAction.TOPICS)),
                 _button(_("➡️ Forward"), InboxCb(id=number, action=InboxAction.PLACES)),
-            ]
+            ],
         ]
     )
 
@@ -278,9 +303,49 @@ def status_name(status: str) -> str:
     names = {
         InboxStatus.NEW: _("waiting for an answer"),
         InboxStatus.ANSWERED: _("answered"),
+        InboxStatus.IN_PROGRESS: _("in progress"),
+        InboxStatus.RESOLVED: _("resolved"),
+        InboxStatus.NOT_OURS: _("not the municipality's: passed on"),
+        InboxStatus.WONT_DO: _("will not be done"),
         InboxStatus.CLOSED: _("closed"),
     }
     return names.get(InboxStatus(status), status)
+
+
+def status_notice(item: InboxItem, status: str, reason: str, opening: str) -> str:
+    """A change of status as the citizen is told it."""
+    head = _("Your message #{number} is now: {status}.").format(
+        number=item.id, status=f"<b>{status_name(status)}</b>"
+    )
+    lines = [f"📋 {head}", f"<i>{escape(opening)}</i>"]
+    if reason:
+        lines.append(escape(reason))
+    if status == InboxStatus.RESOLVED and not item.confirmation_asked:
+        lines += ["", _("Was it resolved?")]
+    return "\n".join(lines)
+
+
+def confirm_keyboard(item: InboxItem) -> InlineKeyboardMarkup:
+    number = item.id or 0
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(_("👍 Yes"), InboxCb(id=number, action=InboxAction.CONFIRM, value="y")),
+                _button(_("👎 No"), InboxCb(id=number, action=InboxAction.CONFIRM, value="n")),
+            ]
+        ]
+    )
+
+
+def rating_keyboard(number: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(str(r), InboxCb(id=number, action=InboxAction.RATE, value=str(r)))
+                for r in range(1, 6)
+            ]
+        ]
+    )
 
 
 def requests_text(

@@ -1,5 +1,6 @@
-"""Photos, files, voice notes and places with citizens' messages, an item's place, and the
-bot's copies of them to delete when a citizen is erased.
+"""Photos, files, voice notes and places with citizens' messages, an item's place, the
+bot's copies of them to delete when a citizen is erased, and the status a citizen follows
+through to "resolved".
 
 Revision ID: 0013
 Revises: 0012
@@ -54,11 +55,30 @@ def upgrade() -> None:
     with op.batch_alter_table("inbox_item") as table:
         table.add_column(sa.Column("latitude", sa.Float(), nullable=True))
         table.add_column(sa.Column("longitude", sa.Float(), nullable=True))
+        table.add_column(sa.Column("status_reason", sa.Text(), nullable=True))
+        table.add_column(sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True))
+        table.add_column(
+            sa.Column("confirmation_asked", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        table.add_column(sa.Column("confirmed", sa.Boolean(), nullable=True))
+        table.add_column(sa.Column("resolution_rating", sa.Integer(), nullable=True))
+    with op.batch_alter_table("inbox_message") as table:
+        table.add_column(sa.Column("status", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inbox_message") as table:
+        table.drop_column("status")
     with op.batch_alter_table("inbox_item") as table:
-        table.drop_column("longitude")
-        table.drop_column("latitude")
+        for column in (
+            "resolution_rating",
+            "confirmed",
+            "confirmation_asked",
+            "resolved_at",
+            "status_reason",
+            "longitude",
+            "latitude",
+        ):
+            table.drop_column(column)
     op.drop_table("message_removal")
     op.drop_table("inbox_attachment")
