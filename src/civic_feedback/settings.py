@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     post_event_delay: timedelta = timedelta(minutes=30)
     followup_delay: timedelta = timedelta(hours=48)
     staff_chats: CommaList = Field(default_factory=list)
+    nearby_metres: int = Field(default=100, ge=0, le=5000)  # the same problem reported twice
     retention_days: int | None = Field(default=None, gt=0)
     erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
     weekly_digest: str = "mon 09:00"  # when staff get last week's summary; "off": never

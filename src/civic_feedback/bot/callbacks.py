@@ -114,6 +114,8 @@ class InboxAction(StrEnum):
     # The citizen's, under their draft message:
     SEND = "send"  # with topic ``value`` (a position)
     MUNICIPALITY = "mun"  # sent to municipality ``value`` (a position in MUNICIPALITIES)
+    JOIN = "join"  # the same problem: join the open message ``value`` instead
+    ANYWAY = "anyway"  # send it with topic ``value`` although one near is open
     CONFIRM = "ok"  # "Was it resolved?": ``value`` y or n
     RATE = "rate"  # the resolution rated ``value`` (1-5)
     # The staff's, under the group post:

@@ -29,6 +29,7 @@ from civic_feedback.storage.models import (
     InboxItem,
     InboxMessage,
     InboxStatus,
+    InboxSupporter,
     utcnow,
 )
 from civic_feedback.storage.tables import INBOX_ITEM_TABLE, INBOX_MESSAGE_TABLE
@@ -345,6 +346,7 @@ class ItemFacts:
     citizen_telegram_id: int | None  # None: erased, or an anonymous form
     answered_by: tuple[str, datetime] | None  # the last answer's author and time
     attachments: list[InboxAttachment]  # what came with the first message
+    supporters: int = 0  # citizens who reported the same problem and joined it
 
 
 def item_facts(session: Session, item: InboxItem) -> ItemFacts:
@@ -361,6 +363,7 @@ def item_facts(session: Session, item: InboxItem) -> ItemFacts:
         citizen.telegram_id if citizen else None,
         (last.staff_name or "", last.created_at) if last else None,
         attachments_of(session, first.id or 0),
+        session.exec(select(func.count()).where(col(InboxSupporter.item_id) == item.id)).one(),
     )
 
 

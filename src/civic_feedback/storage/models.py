@@ -632,3 +632,17 @@ class MessageRemoval(SQLModel, table=True):
     message_id: int
     item_id: int | None = None  # the inbox message it belonged to, for the note to staff
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# A citizen who reported the same problem as an open message nearby and joined it ("+1, keep
+# me informed"): told every change of its status, counted as a person affected.
+class InboxSupporter(SQLModel, table=True):
+    __tablename__ = "inbox_supporter"
+
+    item_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("inbox_item.id", ondelete="CASCADE"), primary_key=True)
+    )
+    citizen_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
+    )
+    joined_at: datetime = Field(default_factory=utcnow)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from html import escape
 from typing import TypeVar
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import get_i18n
@@ -25,11 +27,14 @@ from civic_feedback.bot.context import Context
 from civic_feedback.bot.message_parts import incoming_parts, message_text
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.inbox_texts import (
+    already_reported,
     ask_municipality,
     ask_to_send,
     choices_keyboard,
     followup_ack,
     forwarded_text,
+    join_keyboard,
+    joined_text,
     kept_text,
     municipality_choices,
     post_keyboard,
@@ -50,6 +55,7 @@ from civic_feedback.services.inbox import (
     address_draft,
     close_item,
     drop_draft,
+    first_message,
     first_texts,
     forward_item,
     inbox_topics,
@@ -60,7 +66,8 @@ from civic_feedback.services.inbox import (
     set_topic,
 )
 from civic_feedback.services.inbox_media import album_message, attach
-from civic_feedback.services.inbox_status import confirm, rate, set_status
+from civic_feedback.services.inbox_nearby import join, nearby_open
+from civic_feedback.services.inbox_status import confirm, opening_text, rate, set_status
 from civic_feedback.settings import Settings
 from civic_feedback.storage.audit import record, telegram_actor
 from civic_feedback.storage.citizens import set_municipality
@@ -134,8 +141,20 @@ async def cmd_myrequests(message: Message, ctx: Context) -> None:
 
 async def cb_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
     """The citizen chose the topic of their draft: it goes to the staff of their municipality,
-    or first the citizen says which municipality it is for, when theirs has no group. A
-    message is never said to be sent when it has nowhere to go."""
+    or first the citizen says which municipality it is for, when theirs has no group, or may
+    join an open message about the same problem nearby. A message is never said to be sent
+    when it has nowhere to go."""
+    await _send(query, callback_data, ctx, look_nearby=True)
+
+
+async def cb_anyway(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """Sent although an open message about the same problem is near."""
+    await _send(query, callback_data, ctx, look_nearby=False)
+
+
+async def _send(
+    query: CallbackQuery, callback_data: InboxCb, ctx: Context, *, look_nearby: bool
+) -> None:
     index, item_id, settings = small_index(callback_data.value), callback_data.id, ctx.settings
 
     def send(unit: Unit) -> Screen | None:
@@ -143,21 +162,18 @@ async def cb_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) ->
         citizen = unit.citizen
         if citizen is None or index is None or index >= len(topics):
             return None
-        topic = topics[index].id
+        draft = address_draft(unit.session, citizen, item_id, topic=topics[index].id)
+        if draft is None:
+            return None
         if settings.staff_groups and settings.staff_group(citizen.municipality) is None:
-            draft = address_draft(unit.session, citizen, item_id, topic=topic)
-            choices = _receiving(settings)
-            return (
-                None
-                if draft is None
-                else Screen(
-                    ask_municipality(),
-                    municipality_choices(
-                        draft, [(str(i), name) for i, name in choices], back=_("✖️ Do not send")
-                    ),
-                )
-            )
-        item = send_draft(unit.session, citizen, item_id, topic)
+            choices = [(str(i), name) for i, name in _receiving(settings)]
+            keyboard = municipality_choices(draft, choices, back=_("✖️ Do not send"))
+            return Screen(ask_municipality(), keyboard)
+        earlier = nearby_open(unit.session, draft, settings.nearby_metres) if look_nearby else None
+        if earlier is not None:
+            text = already_reported(earlier, opening_text(unit.session, earlier), settings.zone)
+            return Screen(text, join_keyboard(draft, earlier, index))
+        item = send_draft(unit.session, citizen, item_id, draft.topic)
         return None if item is None else _sent_screen(item, topics, ctx)
 
     screen = await ctx.db(send)
@@ -167,6 +183,38 @@ async def cb_send(query: CallbackQuery, callback_data: InboxCb, ctx: Context) ->
     ctx.wake.inbox()
     await query.answer()
     await show_in_place(query, screen.text, screen.markup)
+
+
+async def cb_join(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
+    """+1: the citizen joins the open message about the same problem; its post shows it."""
+    earlier_id = database_id(int(callback_data.value)) if callback_data.value.isdigit() else None
+    item_id, settings = callback_data.id, ctx.settings
+
+    def join_it(unit: Unit) -> tuple[str, tuple[int, int] | None, Screen] | None:
+        citizen = unit.citizen
+        draft = address_draft(unit.session, citizen, item_id) if citizen else None
+        if citizen is None or draft is None or earlier_id is None:
+            return None
+        earlier = nearby_open(unit.session, draft, settings.nearby_metres)
+        if earlier is None or earlier.id != earlier_id:
+            return None  # a forged button, or the problem was resolved meanwhile
+        join(unit.session, citizen, earlier, draft, ctx.clock())
+        first = first_message(unit.session, earlier)
+        post = (first.chat_id, first.message_id) if first.chat_id and first.message_id else None
+        return joined_text(earlier), post, _post(unit, ctx, earlier)
+
+    joined = await ctx.db(join_it)
+    if joined is None:
+        await _no_longer_active(query)
+        return
+    text, post, screen = joined
+    await query.answer()
+    await show_in_place(query, text)
+    if post is not None:  # the staff see "+1" on the post
+        with suppress(TelegramBadRequest):
+            await ctx.bot.edit_message_text(
+                screen.text, chat_id=post[0], message_id=post[1], reply_markup=screen.markup
+            )
 
 
 def _receiving(settings: Settings) -> list[tuple[int, str]]:
@@ -509,6 +557,8 @@ def create_router() -> Router:
     citizens = (
         (cb_send, InboxAction.SEND),
         (cb_municipality, InboxAction.MUNICIPALITY),
+        (cb_join, InboxAction.JOIN),
+        (cb_anyway, InboxAction.ANYWAY),
         (cb_confirm, InboxAction.CONFIRM),
         (cb_rate, InboxAction.RATE),
         (cb_do_not_send, InboxAction.BACK),

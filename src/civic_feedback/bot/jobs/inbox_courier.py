@@ -44,6 +44,7 @@ from civic_feedback.services.inbox import (
     set_contact_name,
 )
 from civic_feedback.services.inbox_media import mark_copied, removal_done, removals_due
+from civic_feedback.services.inbox_nearby import supporter_chats
 from civic_feedback.services.inbox_status import asks_confirmation, mark_asked, opening_text
 from civic_feedback.settings import Settings
 from civic_feedback.storage.flow_versions import FlowCatalog
@@ -178,6 +179,8 @@ class InboxCourier:
 
     async def _to_citizen(self, delivery: PendingInboxMessage) -> int:
         item, chat = delivery.item, delivery.citizen_telegram_id
+        if delivery.message.author == InboxAuthor.STATUS:
+            await self._tell_supporters(delivery)
         if chat is None:
             self._failed(delivery, "the citizen erased their data or wrote anonymously")
             await self._tell_staff(delivery, blocked=False)
@@ -205,6 +208,28 @@ class InboxCourier:
                 mark_asked(session, item.id or 0)
         await self._refresh_post(delivery)
         return 1
+
+    async def _tell_supporters(self, delivery: PendingInboxMessage) -> None:
+        """Those who joined the message with "+1" are told its change too (never asked
+        whether it was resolved: that is its author's to say). A crash may tell one twice."""
+        item, message = delivery.item, delivery.message
+        with self.sessions.begin() as session:
+            joined = supporter_chats(session, item.id or 0)
+            opening = opening_text(session, item)
+        for chat, chosen in joined:
+            language = chosen if chosen in self.settings.languages else None
+            with (
+                self.i18n.context(),
+                self.i18n.use_locale(language or self.settings.interface_language),
+            ):
+                text = status_notice(item, message.status or "", message.text, opening, ask=False)
+            await self.limiter.wait()
+            try:
+                await self.bot.send_message(chat, text)
+            except (TelegramNetworkError, TelegramServerError) as error:
+                raise _UnreachableError from error
+            except TelegramAPIError as error:  # blocked the bot: the others still hear
+                log.info("inbox_supporter_not_told item=%s error=%s", item.id, error)
 
     async def _refresh_post(self, delivery: PendingInboxMessage) -> None:
         """The post shows who answered (and the buttons again, if it was closed)."""

@@ -136,6 +136,10 @@ def attachment_lines(attachments: list[InboxAttachment]) -> list[str]:
 
 def post_text(view: PostView) -> str:
     text = [_clip(view.facts.text, view.item.id)] if view.facts.text else []
+    if view.facts.supporters:
+        text.append(
+            _("👥 +{count}: reported by more citizens nearby").format(count=view.facts.supporters)
+        )
     lines = [
         _heading(view),
         _("From: {who}").format(who=citizen_label(view)),
@@ -261,6 +265,47 @@ def kept_text(item: InboxItem) -> str:
     )
 
 
+def already_reported(earlier: InboxItem, opening: str, zone: ZoneInfo) -> str:
+    when = f"{earlier.created_at.astimezone(zone):%d.%m.%Y}"
+    return "\n".join(
+        [
+            _("This was already reported nearby on {when} (message #{number}):").format(
+                when=when, number=earlier.id
+            ),
+            f"<i>{escape(opening)}</i>",
+            "",
+            _("Join it to be told of every change, or send yours anyway."),
+        ]
+    )
+
+
+def join_keyboard(draft: InboxItem, earlier: InboxItem, topic_index: int) -> InlineKeyboardMarkup:
+    number = draft.id or 0
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("👍 +1, keep me informed"),
+                    InboxCb(id=number, action=InboxAction.JOIN, value=str(earlier.id)),
+                )
+            ],
+            [
+                _button(
+                    _("✉️ Send mine anyway"),
+                    InboxCb(id=number, action=InboxAction.ANYWAY, value=str(topic_index)),
+                )
+            ],
+        ]
+    )
+
+
+def joined_text(earlier: InboxItem) -> str:
+    return _(
+        "✅ You joined message #{number}. We will tell you every change; /myrequests does not "
+        "list it as yours."
+    ).format(number=earlier.id)
+
+
 def followup_ack(item: InboxItem) -> str:
     return _("✅ Added to your message #{number}. The staff will see it.").format(number=item.id)
 
@@ -312,15 +357,22 @@ def status_name(status: str) -> str:
     return names.get(InboxStatus(status), status)
 
 
-def status_notice(item: InboxItem, status: str, reason: str, opening: str) -> str:
-    """A change of status as the citizen is told it."""
+def status_notice(
+    item: InboxItem, status: str, reason: str, opening: str, *, ask: bool = True
+) -> str:
+    """A change of status as the citizen is told it (asked "Was it resolved?" the first time
+    it is resolved, when ``ask``)."""
     head = _("Your message #{number} is now: {status}.").format(
         number=item.id, status=f"<b>{status_name(status)}</b>"
     )
+    if not ask:  # someone who joined it with +1
+        head = _("Message #{number}, which you joined, is now: {status}.").format(
+            number=item.id, status=f"<b>{status_name(status)}</b>"
+        )
     lines = [f"📋 {head}", f"<i>{escape(opening)}</i>"]
     if reason:
         lines.append(escape(reason))
-    if status == InboxStatus.RESOLVED and not item.confirmation_asked:
+    if ask and status == InboxStatus.RESOLVED and not item.confirmation_asked:
         lines += ["", _("Was it resolved?")]
     return "\n".join(lines)
 

@@ -64,9 +64,26 @@ def upgrade() -> None:
         table.add_column(sa.Column("resolution_rating", sa.Integer(), nullable=True))
     with op.batch_alter_table("inbox_message") as table:
         table.add_column(sa.Column("status", sa.String(16), nullable=True))
+    op.create_table(
+        "inbox_supporter",
+        sa.Column(
+            "item_id",
+            sa.Integer(),
+            sa.ForeignKey("inbox_item.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "citizen_id",
+            sa.Integer(),
+            sa.ForeignKey("citizen.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("inbox_supporter")
     with op.batch_alter_table("inbox_message") as table:
         table.drop_column("status")
     with op.batch_alter_table("inbox_item") as table:
