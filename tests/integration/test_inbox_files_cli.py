@@ -4,14 +4,17 @@ why a message waits when its municipality has no staff group."""
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from civic_feedback.services.inbox import save_draft, send_draft
 from civic_feedback.services.inbox_media import Incoming
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.models import AttachmentKind
+from civic_feedback.storage.models import AttachmentKind, AuditEntry, InboxSupporter
 from tests.support.admin_cli import (
     Cli,
     no_traceback,
@@ -93,3 +96,30 @@ async def test_show_lists_files_and_the_place_and_save_fetches_them_safely(cli: 
     assert (folder / files[0]).read_bytes() == PDF
     assert not (cli.cwd / "etc").exists()
     assert "exists already" in the_error_line(again)  # never overwrites
+
+
+def test_the_gis_export_rounds_places_unless_exact_ones_are_asked_for(cli: Cli) -> None:
+    pin = Incoming(AttachmentKind.LOCATION, 6001, 1, latitude=42.682349, longitude=26.322911)
+    number = message_with(cli, "Sliven", [pin], "Street light out")
+    with session_on(cli) as session:
+        other = add_citizen(session, telegram_id=6002, language="en")
+        session.commit()
+        session.add(InboxSupporter(item_id=number, citizen_id=other.id or 0))
+        session.commit()
+
+    rounded = cli("inbox", "export", "--format", "geojson", "-o", "map.geojson")
+    exact = cli("inbox", "export", "--format", "csv", "-o", "map.csv", "--exact-locations")
+
+    assert rounded.returncode == 0, rounded.stderr
+    assert "places rounded to about 100 m" in rounded.stdout
+    (feature,) = json.loads((cli.cwd / "map.geojson").read_text())["features"]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [26.323, 42.682]}
+    assert feature["properties"]["supporters"] == 1
+    assert feature["properties"]["status"] == "new"
+    assert exact.returncode == 0, exact.stderr
+    with (cli.cwd / "map.csv").open(encoding="utf-8-sig", newline="") as sheet:
+        (row,) = csv.DictReader(sheet)
+    assert (row["latitude"], row["longitude"]) == ("42.682349", "26.322911")
+    with session_on(cli) as session:
+        audited = session.exec(select(AuditEntry).where(AuditEntry.action == "inbox_export")).all()
+    assert [entry.details["exact_locations"] for entry in audited] == [False, True]

@@ -7,6 +7,7 @@ an answer to the citizen (within 15 seconds), exactly as an answer given in the 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.inbox_files import describe, save_files
 from civic_feedback.admin_cli.municipalities import known_municipality
+from civic_feedback.reports.inbox_export import ExportedItem, write_csv, write_geojson
 from civic_feedback.services.inbox import (
     ANSWER_LIMIT,
     Author,
@@ -32,6 +34,7 @@ from civic_feedback.services.inbox import (
     topic_text,
 )
 from civic_feedback.services.inbox_media import attachments_of
+from civic_feedback.services.inbox_nearby import supporter_counts
 from civic_feedback.services.inbox_status import StatusError, set_status
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage import audit
@@ -39,7 +42,7 @@ from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import InboxAuthor, InboxItem, InboxStatus, utcnow
 
 app = typer.Typer(
-    help="Citizens' messages to the municipality: list, show, reply, status, close.",
+    help="Citizens' messages to the municipality: list, show, reply, status, close, export.",
     invoke_without_command=True,
 )
 console = Console(highlight=False)
@@ -203,6 +206,57 @@ def status(
         audit.record(session, audit.cli_actor(), "inbox_status", f"inbox:{number}", to=chosen)
     who = "the citizen will be told" if told else "its author cannot be told (erased)"
     console.print(f"#{number} is {chosen.value}; {who}.")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    GEOJSON = "geojson"
+
+
+@app.command("export")
+def export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv (Excel) or geojson (GIS).")
+    ] = ExportFormat.CSV,
+    municipality: Annotated[str | None, typer.Option(help="Only this municipality's.")] = None,
+    exact_locations: Annotated[
+        bool,
+        typer.Option(
+            "--exact-locations", help="Places as sent, not rounded to about 100 m (personal data)."
+        ),
+    ] = False,
+) -> None:
+    """The messages for a GIS or Excel: status, topic, dates, +1 count and place."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        place = known_municipality(settings, municipality)
+        found = find_items(session, municipality=place, limit=None)
+        joined = supporter_counts(session, [item.id or 0 for item in found])
+        rows = [
+            ExportedItem(
+                number=item.id or 0,
+                status=item.status,
+                topic=item.topic,
+                municipality=item.municipality,
+                received_at=item.created_at,
+                resolved_at=item.resolved_at,
+                supporters=joined.get(item.id or 0, 0),
+                latitude=item.latitude,
+                longitude=item.longitude,
+            )
+            for item in found
+        ]
+        audit.record(
+            session, audit.cli_actor(), "inbox_export", str(output.name),
+            exact_locations=exact_locations,
+        )  # fmt: skip
+    writer = write_geojson if format is ExportFormat.GEOJSON else write_csv
+    encoding = "utf-8-sig" if format is ExportFormat.CSV else "utf-8"
+    with output.open("w", encoding=encoding, newline="") as out:
+        count = writer(rows, out, settings.zone, exact=exact_locations)
+    where = "exact places" if exact_locations else "places rounded to about 100 m"
+    console.print(f"{count} messages written to {output} ({where}).")
 
 
 @app.command("close")

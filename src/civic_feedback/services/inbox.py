@@ -400,7 +400,7 @@ def find_items(
     status: InboxStatus | None = None,
     municipality: str | None = None,
     topic: str | None = None,
-    limit: int = 200,
+    limit: int | None = 200,
 ) -> list[InboxItem]:
     """For the command line: oldest first, drafts never."""
     statement = select(InboxItem).where(col(InboxItem.status) != InboxStatus.DRAFT)

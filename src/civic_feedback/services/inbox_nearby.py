@@ -78,3 +78,13 @@ def supporter_chats(session: Session, item_id: int) -> list[tuple[int, str | Non
         .order_by(col(Citizen.id))
     )
     return [(int(chat), language) for chat, language in session.exec(statement).all()]
+
+
+def supporter_counts(session: Session, item_ids: list[int]) -> dict[int, int]:
+    """How many joined each item (+1), for lists and exports."""
+    statement = (
+        select(InboxSupporter.item_id, func.count())
+        .where(col(InboxSupporter.item_id).in_(item_ids))
+        .group_by(col(InboxSupporter.item_id))
+    )
+    return {int(item_id): int(count) for item_id, count in session.exec(statement).all()}
