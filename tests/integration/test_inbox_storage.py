@@ -346,3 +346,32 @@ def test_a_week_without_messages_has_zeros_and_no_median(session: Session) -> No
     assert (empty.received, empty.answered) == (0, 0)
     assert empty.median_hours_to_answer is None
     assert empty.oldest_unanswered is None
+
+
+def test_the_weekly_summary_counts_resolutions_their_days_confirmations_and_ratings(
+    session: Session,
+) -> None:
+    zone = ZoneInfo("Europe/Sofia")
+    start, end = iso_week_bounds("2026-W47", zone)
+    day = timedelta(days=1)
+    outcomes = [  # sent, resolved, the citizen's confirmation and rating
+        (start - 2 * day, start + day, True, 5),  # 3 days
+        (start, start + 5 * day, True, 3),  # 5 days
+        (start, start + 2 * day, False, None),  # 2 days, "not resolved" (re-opened later)
+        (start, start + day, None, None),  # 1 day, never answered the question
+        (start, end + day, None, None),  # resolved next week: not counted
+    ]
+    for sent, resolved, confirmed, rating in outcomes:
+        number = put_item(session, "Сливен", sent)
+        item = session.get(InboxItem, number)
+        assert item is not None
+        item.resolved_at, item.confirmed, item.resolution_rating = resolved, confirmed, rating
+        session.add(item)
+    session.commit()
+
+    figures = inbox_summary(session, start, end).overall
+
+    assert figures.resolved == 4
+    assert figures.median_days_to_resolve == 2.5  # of 1, 2, 3 and 5 days
+    assert figures.confirmed_share == round(2 / 3, 3)  # of the three who answered
+    assert figures.resolution_satisfaction == 0.5  # one 5 of the ratings 5 and 3

@@ -1,5 +1,6 @@
 """The inbox in the weekly summary: messages received, answered, the median time to a first
-answer, and the oldest message still waiting, overall and per municipality."""
+answer, resolved (median days, share confirmed by citizens, their satisfaction), and the
+oldest message still waiting, overall and per municipality."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ class InboxFigures:
     median_hours_to_answer: float | None  # None: nothing was answered in the period
     oldest_unanswered: int | None  # the item's number; None: nothing waits
     oldest_waiting_hours: float | None  # how long it had waited when the period ended
+    resolved: int = 0
+    median_days_to_resolve: float | None = None  # None: nothing was resolved
+    confirmed_share: float | None = None  # of resolved items whose authors answered: "yes"
+    resolution_satisfaction: float | None = None  # share of ratings of 4 or 5
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,20 @@ def _figures(tallies: list[InboxCounts], end: datetime) -> InboxFigures:
     times = [seconds for tally in tallies for seconds in tally.answer_times]
     waiting = [tally.oldest_unanswered for tally in tallies if tally.oldest_unanswered]
     oldest = min(waiting, key=lambda pair: (pair[1], pair[0])) if waiting else None
+    resolve_times = [seconds for tally in tallies for seconds in tally.resolve_times]
+    asked = sum(tally.asked for tally in tallies)
+    ratings = [rating for tally in tallies for rating in tally.ratings]
     return InboxFigures(
+        resolved=sum(tally.resolved for tally in tallies),
+        median_days_to_resolve=(
+            round(statistics.median(resolve_times) / 86400, 1) if resolve_times else None
+        ),
+        confirmed_share=(
+            round(sum(tally.confirmed for tally in tallies) / asked, 3) if asked else None
+        ),
+        resolution_satisfaction=(
+            round(sum(r >= 4 for r in ratings) / len(ratings), 3) if ratings else None
+        ),
         received=sum(tally.received for tally in tallies),
         answered=sum(tally.answered for tally in tallies),
         median_hours_to_answer=round(statistics.median(times) / 3600, 2) if times else None,

@@ -229,6 +229,10 @@ def _inbox(inbox: InboxSummary) -> ReportTable:
         Column("Median hours to answer"),
         Column("Oldest waiting", numeric=False),
         Column("Waiting hours"),
+        Column("Resolved"),
+        Column("Median days to resolve"),
+        Column("Confirmed by citizens"),
+        Column("Resolution satisfaction"),
     ]
 
     def row(name: str, figures: InboxFigures) -> list[Cell]:
@@ -240,6 +244,10 @@ def _inbox(inbox: InboxSummary) -> ReportTable:
             figures.median_hours_to_answer,
             f"#{oldest}" if oldest is not None else None,
             figures.oldest_waiting_hours,
+            figures.resolved,
+            figures.median_days_to_resolve,
+            _rate(figures.confirmed_share),
+            _rate(figures.resolution_satisfaction),
         ]
 
     rows = [row(name, figures) for name, figures in inbox.municipalities.items()]

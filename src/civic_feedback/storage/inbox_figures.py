@@ -1,6 +1,7 @@
-"""The inbox's figures for a period: what came in, what was answered and how fast, and what
-still waits. Counted in the database per municipality; only answer times (one per answered
-item) come back as rows, for the median."""
+"""The inbox's figures for a period: what came in, what was answered and how fast, what
+was resolved (and whether citizens agree), and what still waits. Counted in the database
+per municipality; only answer and resolution times (one per item) come back as rows, for
+the medians."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from civic_feedback.storage.models import InboxItem, InboxStatus
@@ -22,6 +24,11 @@ class InboxCounts:
     answered: int = 0  # items first answered in the period
     answer_times: list[float] = field(default_factory=list)  # seconds to that first answer
     oldest_unanswered: tuple[int, datetime] | None = None  # (item, sent) still waiting at end
+    resolved: int = 0  # items resolved in the period
+    resolve_times: list[float] = field(default_factory=list)  # seconds from sent to resolved
+    confirmed: int = 0  # of those, how many their authors confirmed resolved
+    asked: int = 0  # ... and how many authors answered "Was it resolved?"
+    ratings: list[int] = field(default_factory=list)  # 1-5: how they rated the resolution
 
 
 def inbox_counts(
@@ -44,6 +51,22 @@ def inbox_counts(
         assert first is not None
         counts[place].answered += 1
         counts[place].answer_times.append(max((first - created).total_seconds(), 0.0))
+    resolved = sa_select(
+        col(InboxItem.municipality),
+        col(InboxItem.created_at),
+        col(InboxItem.resolved_at),
+        col(InboxItem.confirmed),
+        col(InboxItem.resolution_rating),
+    ).where(*sent, col(InboxItem.resolved_at) >= start, col(InboxItem.resolved_at) < end)
+    for place, created, done, confirmed, rating in session.execute(resolved).all():
+        assert done is not None
+        tally = counts[place]
+        tally.resolved += 1
+        tally.resolve_times.append(max((done - created).total_seconds(), 0.0))
+        tally.asked += confirmed is not None
+        tally.confirmed += confirmed is True
+        if rating is not None:
+            tally.ratings.append(rating)
     waiting = (
         select(InboxItem.municipality, func.min(InboxItem.created_at))
         .where(*sent, col(InboxItem.created_at) < end, _unanswered_at(end))
