@@ -128,3 +128,14 @@ def test_a_database_of_other_tables_is_not_taken_for_an_empty_one(tmp_path: Path
     run = cli("flows", "list")
 
     assert "feedback-admin db upgrade" in the_error_line(run)
+
+
+def test_flows_preview_stores_nothing_so_it_sets_nothing_up(fresh: Cli) -> None:
+    run = fresh("flows", "preview", "no-such-form")
+
+    assert "no-such-form" in the_error_line(run)  # no line about setting the database up
+    engine = create_db_engine(fresh.database_url)
+    try:
+        assert has_no_tables(engine)
+    finally:
+        engine.dispose()

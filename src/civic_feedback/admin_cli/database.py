@@ -24,7 +24,9 @@ _notes = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[Session]:
+def open_session(
+    settings: Settings, *, memory_mapped: bool = True, set_up_empty: bool = True
+) -> Iterator[Session]:
     """A session on DATABASE_URL, the command's one transaction: committed when the command
     ends well, rolled back when it fails.
 
@@ -34,12 +36,13 @@ def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[
     a bot of another version may be running on it, so it is never upgraded behind the
     operator's back.
 
-    ``memory_mapped``: see ``create_db_engine``.
+    ``memory_mapped``: see ``create_db_engine``. ``set_up_empty=False``: an empty database
+    is refused like an old one, for a command that stores nothing.
     """
     engine = create_db_engine(settings.database_url, memory_mapped=memory_mapped)
     try:
         current, head = schema_revisions(engine)
-        if current is None and has_no_tables(engine):
+        if set_up_empty and current is None and has_no_tables(engine):
             set_up(settings.database_url)
             current, head = schema_revisions(engine)
         if current != head:
