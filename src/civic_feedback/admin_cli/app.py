@@ -11,6 +11,7 @@ from civic_feedback.admin_cli import (
     broadcast_commands,
     comments_command,
     consultations_commands,
+    doctor_command,
     events_commands,
     export_command,
     flows_commands,
@@ -43,6 +44,7 @@ app.command("summary")(summary_command.summary)
 app.command("comments")(comments_command.comments)
 app.command("publish")(publish_command.publish)
 app.command("audit")(audit_command.audit)
+app.command("doctor")(doctor_command.doctor)
 
 console = Console()
 
