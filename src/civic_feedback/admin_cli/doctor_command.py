@@ -307,7 +307,7 @@ async def _member_check(
     except AiogramError as error:
         return Check(name, False, telegram_refusal(f"cannot ask about {chat}", error), None)
     title = found.title or found.username or str(chat)
-    status = str(member.status)
+    status = str(getattr(member.status, "value", member.status))
     if publish:
         may_post = getattr(member, "can_post_messages", None)
         if found.type != "channel":
