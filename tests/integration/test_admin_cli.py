@@ -228,14 +228,6 @@ def test_flows_list_shows_the_published_forms(upgraded: Cli, cli_db: Session) ->
     ]
 
 
-def test_flows_publish_before_db_upgrade_says_to_run_db_upgrade(cli: Cli) -> None:
-    (cli.cwd / "demo.yaml").write_text(DEMO, encoding="utf-8")
-
-    run = cli("flows", "publish", "demo.yaml")
-
-    assert "feedback-admin db upgrade" in the_error_line(run)
-
-
 # --- when forms take answers: publish --opens/--closes, open, close -----------------------
 
 

@@ -6,7 +6,8 @@
 the sandbox serves: messages, edits, files, long polling, HTML parse mode) plus:
 
 * Telegram's refusals: users who blocked the bot get ``403 Forbidden``; ``global_rate`` and
-  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``.
+  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``; a token in
+  ``revoked_tokens`` gets ``401 Unauthorized`` for every method.
 * Synchronisation that never sleeps: :meth:`FakeTelegram.wait_for` re-checks a predicate every
   time the fake has handled a bot request.
 * More of the citizen's side (stickers, photos, pressing a button by its text, adding the bot
@@ -27,7 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from civic_feedback.sandbox.bot_api import ApiError
+from civic_feedback.sandbox.bot_api import ApiError, error_response
 from civic_feedback.sandbox.chat_records import RequestRecord, SentMessage, UploadedFile
 from civic_feedback.sandbox.emulator import CALLBACK_TIMEOUT, BotApiEmulator
 
@@ -110,10 +111,19 @@ class FakeTelegram(BotApiEmulator):
         self.webhook_retries = 0
         #: Seconds every Bot API call takes to be answered: a slow network, or Telegram.
         self.latency = latency
+        #: Tokens @BotFather revoked: every call with one answers 401 Unauthorized.
+        self.revoked_tokens: set[str] = set()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if self.latency:
             await asyncio.sleep(self.latency)
+        token = request.match_info["token"]
+        if token in self.revoked_tokens:
+            method = request.match_info["method"]
+            self._log.append(
+                RequestRecord(method, {}, time.monotonic(), token, 401, "Unauthorized")
+            )
+            return error_response(ApiError(401, "Unauthorized"))
         return await super()._handle(request)
 
     @property

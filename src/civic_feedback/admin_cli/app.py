@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from sqlmodel import Session
 
 from civic_feedback.admin_cli import (
     audit_command,
     broadcast_commands,
     comments_command,
     consultations_commands,
+    doctor_command,
     events_commands,
     export_command,
     flows_commands,
@@ -20,6 +22,7 @@ from civic_feedback.admin_cli import (
 )
 from civic_feedback.settings import load_settings
 from civic_feedback.storage.database import upgrade_database
+from civic_feedback.storage.flow_versions import install_library
 
 app = typer.Typer(
     name="feedback-admin",
@@ -41,13 +44,22 @@ app.command("summary")(summary_command.summary)
 app.command("comments")(comments_command.comments)
 app.command("publish")(publish_command.publish)
 app.command("audit")(audit_command.audit)
+app.command("doctor")(doctor_command.doctor)
 
 console = Console()
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create the tables or bring them up to date (the bot also does this when it starts)."""
+    """Create the tables or bring them up to date, and install the built-in forms not
+    installed yet (the bot also does both when it starts)."""
     settings = load_settings()
-    upgrade_database(settings.database_url)
+    installed: list[str] = []
+
+    def install_forms(session: Session) -> None:
+        installed.extend(published.flow_id for published in install_library(session))
+
+    upgrade_database(settings.database_url, then=install_forms)
     console.print("[green]The database schema is up to date.[/green]")
+    if installed:
+        console.print(f"Built-in forms installed: {', '.join(installed)}.", markup=False)

@@ -1,28 +1,50 @@
-"""Open the configured database for a command, refusing an out-of-date schema."""
+"""Open the configured database for a command: an empty one is set up, an out-of-date
+schema is refused."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from sqlmodel import Session
 
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.settings import Settings
-from civic_feedback.storage.database import create_db_engine, schema_revisions, session_factory
+from civic_feedback.storage.database import (
+    create_db_engine,
+    has_no_tables,
+    schema_revisions,
+    session_factory,
+    upgrade_database,
+)
+from civic_feedback.storage.flow_versions import install_library
+
+_notes = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[Session]:
+def open_session(
+    settings: Settings, *, memory_mapped: bool = True, set_up_empty: bool = True
+) -> Iterator[Session]:
     """A session on DATABASE_URL, the command's one transaction: committed when the command
-    ends well, rolled back when it fails. A schema behind the code is an error that says what
-    to do.
+    ends well, rolled back when it fails.
 
-    ``memory_mapped``: see ``create_db_engine``.
+    An empty database (a first run, before the bot ever started) is given the schema and the
+    built-in forms, as ``feedback-bot`` does when it starts, with one line on stderr saying
+    so. A database with tables but a schema behind the code is an error that says what to do:
+    a bot of another version may be running on it, so it is never upgraded behind the
+    operator's back.
+
+    ``memory_mapped``: see ``create_db_engine``. ``set_up_empty=False``: an empty database
+    is refused like an old one, for a command that stores nothing.
     """
     engine = create_db_engine(settings.database_url, memory_mapped=memory_mapped)
     try:
         current, head = schema_revisions(engine)
+        if set_up_empty and current is None and has_no_tables(engine):
+            set_up(settings.database_url)
+            current, head = schema_revisions(engine)
         if current != head:
             raise CliError(
                 "the database schema is not up to date: run `feedback-admin db upgrade` first"
@@ -31,3 +53,12 @@ def open_session(settings: Settings, *, memory_mapped: bool = True) -> Iterator[
             yield session
     finally:
         engine.dispose()
+
+
+def set_up(database_url: str) -> None:
+    """Create the schema of an empty database and install the built-in forms."""
+    upgrade_database(database_url, then=install_library)
+    _notes.print(
+        "The database was empty: created its tables and installed the built-in forms.",
+        markup=False,
+    )

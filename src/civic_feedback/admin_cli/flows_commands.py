@@ -256,7 +256,7 @@ def preview(
 def _find_flow(flow_id: str) -> Flow:
     settings = load_settings()
     try:
-        with open_session(settings) as session:
+        with open_session(settings, set_up_empty=False) as session:
             version = latest_version(session, flow_id)
             if version is not None and version.id is not None:
                 return FlowCatalog().flow(session, version.id)

@@ -19,6 +19,7 @@ from civic_feedback.bot.client.late_presses import LatePressAnswers
 from civic_feedback.bot.client.paced_requests import PacedRequests
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
+from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
@@ -56,9 +57,10 @@ def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = No
 
 
 def add_request_middlewares(session: BaseSession, limiter: RateLimiter | None = None) -> None:
-    """Every Bot API call goes through these, outermost first: a press answered too late
-    is dropped, then 429s and network errors are retried, then (with ``limiter``) each
-    attempt at a message waits for its turn."""
+    """Every Bot API call goes through these, outermost first: an update polling cannot read
+    is skipped, a press answered too late is dropped, then 429s and network errors are
+    retried, then (with ``limiter``) each attempt at a message waits for its turn."""
+    session.middleware(SkipUnreadableUpdates())
     session.middleware(LatePressAnswers())
     session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
     if limiter is not None:

@@ -3,8 +3,12 @@
 A request without the ``X-Telegram-Bot-Api-Secret-Token`` header is refused with 401 and
 one with a wrong secret with 403 (compared in constant time). Each update is handled before
 the answer, so an update whose handling was cut short (kill -9) is delivered again by
-Telegram, and de-duplication makes the second delivery harmless. ``GET /healthz`` answers
-200 when the database answers, 503 otherwise, for the proxy's health checks.
+Telegram, and de-duplication makes the second delivery harmless. A body that is not an
+update the bot can read (not JSON, not an object, refused by aiogram's models) is skipped:
+logged once, counted, answered 200 so that Telegram goes on with the next update
+(bot/client/unreadable_updates.py). A body over aiohttp's limit (1 MB) is refused with 413
+before it is read. ``GET /healthz`` answers 200 when the database answers, 503 otherwise,
+for the proxy's health checks.
 """
 
 from __future__ import annotations
@@ -13,13 +17,20 @@ import asyncio
 import logging
 import secrets
 import signal
+from typing import Any
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy import Engine, text
 
+from civic_feedback.bot.client.unreadable_updates import (
+    SKIPPED_UPDATES,
+    SkippedUpdates,
+    read_webhook_body,
+)
 from civic_feedback.bot.units import UPDATES_AT_ONCE
 from civic_feedback.settings import Settings
 
@@ -31,7 +42,19 @@ DEFAULT_PORT = 8080
 
 
 class SecretCheckingHandler(SimpleRequestHandler):
-    """aiogram's handler, with 401 for a missing secret and 403 for a wrong one."""
+    """aiogram's handler, with 401 for a missing secret and 403 for a wrong one, and 200
+    for a body that holds no update the bot can read (skipped)."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        secret_token: str,
+        skipped: SkippedUpdates = SKIPPED_UPDATES,
+    ) -> None:
+        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret_token)
+        self.skipped = skipped
 
     async def handle(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER)
@@ -44,11 +67,28 @@ class SecretCheckingHandler(SimpleRequestHandler):
             return web.Response(status=403, text="Forbidden")
         return await super().handle(request)
 
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        # aiogram's own reads the body as an update and answers 500 when it is none.
+        body = await request.read()  # over the size limit: aiohttp answers 413
+        update = read_webhook_body(body, request.content_type, bot, self.skipped)
+        if update is None:
+            return web.json_response({})
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
 
 def create_app(
-    dispatcher: Dispatcher, bot: Bot, engine: Engine, path: str, secret: str
+    dispatcher: Dispatcher,
+    bot: Bot,
+    engine: Engine,
+    path: str,
+    secret: str,
+    skipped: SkippedUpdates = SKIPPED_UPDATES,
 ) -> web.Application:
-    """The aiohttp application: the webhook at ``path`` and the health check."""
+    """The aiohttp application: the webhook at ``path`` and the health check; updates it
+    cannot read are counted in ``skipped``."""
     app = web.Application()
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -60,9 +100,7 @@ def create_app(
         return web.json_response({"status": "ok"})
 
     app.router.add_get("/healthz", healthz)
-    handler = SecretCheckingHandler(
-        dispatcher, bot, secret_token=secret, handle_in_background=False
-    )
+    handler = SecretCheckingHandler(dispatcher, bot, secret_token=secret, skipped=skipped)
     handler.register(app, path=path)
     setup_application(app, dispatcher, bot=bot)
     return app

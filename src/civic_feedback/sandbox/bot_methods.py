@@ -25,7 +25,7 @@ from civic_feedback.sandbox.chat_records import (
 )
 from civic_feedback.sandbox.chat_store import ChatStore
 from civic_feedback.sandbox.message_content import render_text, reply_markup
-from civic_feedback.sandbox.telegram_objects import chat_json, message_json
+from civic_feedback.sandbox.telegram_objects import chat_json, message_json, user_json
 from civic_feedback.sandbox.update_queue import UpdateQueue
 
 #: A method: the request's params and uploaded files in, its result (or an awaitable of it) out.
@@ -92,6 +92,9 @@ class BotApiMethods:
         self.webhook_url = ""
         #: Seconds after sending when the bot may still delete its message (None: always).
         self.delete_window: float | None = None
+        #: The bot's status in a group or channel (member, administrator, left, kicked...) as
+        #: getChatMember gives it; unset: a member of a group, an administrator of a channel.
+        self.bot_status: dict[int | str, str] = {}
 
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name, handler in (
@@ -117,6 +120,7 @@ class BotApiMethods:
             ("sendLocation", self._send_location),
             ("getFile", self._get_file),
             ("getChat", self._get_chat),
+            ("getChatMember", self._get_chat_member),
         ):
             self._handlers[name.lower()] = (name, handler)
 
@@ -234,6 +238,45 @@ class BotApiMethods:
             "max_reaction_count": 11,
             "accepted_gift_types": gifts,
         }
+
+    def _get_chat_member(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        chat_id = chat_id_param(params)
+        self._check_limits("getChatMember", chat_id)
+        bot = self._bot()
+        user_id = params.get("user_id")
+        if not isinstance(user_id, int):
+            raise bad_request("invalid user_id specified")
+        if user_id != bot["id"]:
+            first_name = self._chats.first_names.get(user_id, "Citizen")
+            return {"status": "member", "user": user_json(user_id, None, first_name)}
+        channel = chat_json(chat_id, self._chats.first_names)["type"] == "channel"
+        status = self.bot_status.get(chat_id, "administrator" if channel else "member")
+        member: JSON = {"status": status, "user": bot}
+        if status == "kicked":
+            member["until_date"] = 0
+        elif status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                {
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": False,
+                    "can_restrict_members": False,
+                    "can_promote_members": False,
+                    "can_change_info": False,
+                    "can_invite_users": False,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                    "can_send_welcome_messages": False,
+                    "can_post_messages": True,
+                    "can_edit_messages": True,
+                }
+            )
+        return member
 
     def _send_chat_action(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         chat_id = chat_id_param(params)

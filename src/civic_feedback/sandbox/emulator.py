@@ -241,6 +241,12 @@ class BotApiEmulator:
         self._methods.delete_window = seconds
 
     @property
+    def bot_status(self) -> dict[int | str, str]:
+        """The bot's status in groups and channels, as getChatMember answers (see
+        :attr:`BotApiMethods.bot_status`); a test sets e.g. ``"left"`` for a group."""
+        return self._methods.bot_status
+
+    @property
     def callback_timeout(self) -> float | None:
         """Seconds after a press when answering it fails (None: never)."""
         return self._methods.callback_timeout

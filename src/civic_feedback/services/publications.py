@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.models import (
+    Consultation,
     NotificationKind,
     NotificationState,
     Publication,
@@ -77,3 +78,14 @@ def latest_url(session: Session, event_id: int) -> str | None:
     )
     url: str | None = session.execute(statement).scalar()
     return url
+
+
+def publish_channels(session: Session) -> list[str]:
+    """Every chat results were published to (events' results, consultations' reports), as
+    written: ``@channel`` or a chat id."""
+    events = select(col(Publication.chat))
+    consultations = select(col(Consultation.published_chat)).where(
+        col(Consultation.published_chat).is_not(None)
+    )
+    chats = session.execute(events.union(consultations)).scalars()
+    return sorted({str(chat) for chat in chats})

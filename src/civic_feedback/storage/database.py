@@ -7,7 +7,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
@@ -100,6 +100,12 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """The database's schema revision (None: empty) and the newest this code knows."""
     with engine.connect() as connection:
         return current_revision(connection), newest_revision()
+
+
+def has_no_tables(engine: Engine) -> bool:
+    """Whether the database (on PostgreSQL: the schema it works in) holds no table at all."""
+    with engine.connect() as connection:
+        return not inspect(connection).get_table_names()
 
 
 def upgrade_database(
