@@ -83,7 +83,7 @@ def test_close_closes_and_bad_input_is_one_line(cli: Cli) -> None:
         (("show", "3"), "there is no message #3: see `feedback-admin inbox`"),  # a draft
         (("reply", "99", "--text", "hi"), "there is no message #99"),
         (("reply", "1", "--text", "   "), "the answer is empty"),
-        (("--status", "lost"), "unknown status 'lost': choose new, answered, closed"),
+        (("--status", "lost"), "unknown status 'lost': choose new, answered, in_progress"),
         (("--municipality", "Видин"), "unknown municipality 'Видин'"),
     ]:
         run = cli("inbox", *args)
