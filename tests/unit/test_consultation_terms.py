@@ -20,16 +20,16 @@ SOFIA = ZoneInfo("Europe/Sofia")
 
 @pytest.mark.parametrize("reason", [None, "", "Спешна промяна"])
 def test_thirty_days_exactly_is_lawful_with_or_without_a_reason(reason: str | None) -> None:
-    assert check_term(OPENS, OPENS + 30 * DAY, reason) is None
+    assert check_term(OPENS, OPENS + 30 * DAY, reason, zone=UTC) is None
 
 
 def test_a_longer_term_is_lawful() -> None:
-    assert check_term(OPENS, OPENS + 90 * DAY, None) is None
+    assert check_term(OPENS, OPENS + 90 * DAY, None, zone=UTC) is None
 
 
 @pytest.mark.parametrize("reason", [None, "", "   \n"])
 def test_just_under_thirty_days_without_a_reason_asks_for_the_reason(reason: str | None) -> None:
-    problem = check_term(OPENS, OPENS + 29.9 * DAY, reason)
+    problem = check_term(OPENS, OPENS + 29.9 * DAY, reason, zone=UTC)
 
     assert problem is not None
     assert "--short-term-reason" in problem.message
@@ -38,11 +38,11 @@ def test_just_under_thirty_days_without_a_reason_asks_for_the_reason(reason: str
 
 @pytest.mark.parametrize("days", [29.9, 20, 14])
 def test_fourteen_to_thirty_days_is_lawful_with_the_reason(days: float) -> None:
-    assert check_term(OPENS, OPENS + days * DAY, "Промяна в закона влиза в сила") is None
+    assert check_term(OPENS, OPENS + days * DAY, "Промяна в закона влиза в сила", zone=UTC) is None
 
 
 def test_fourteen_days_exactly_still_needs_the_reason() -> None:
-    problem = check_term(OPENS, OPENS + 14 * DAY, None)
+    problem = check_term(OPENS, OPENS + 14 * DAY, None, zone=UTC)
 
     assert problem is not None
     assert "--short-term-reason" in problem.message
@@ -50,7 +50,7 @@ def test_fourteen_days_exactly_still_needs_the_reason() -> None:
 
 @pytest.mark.parametrize("reason", [None, "Спешно"])
 def test_under_fourteen_days_is_refused_whatever_the_reason(reason: str | None) -> None:
-    problem = check_term(OPENS, OPENS + 13.9 * DAY, reason)
+    problem = check_term(OPENS, OPENS + 13.9 * DAY, reason, zone=UTC)
 
     assert problem is not None
     assert "at least 14 days" in problem.message
@@ -59,7 +59,7 @@ def test_under_fourteen_days_is_refused_whatever_the_reason(reason: str | None) 
 
 @pytest.mark.parametrize("closes", [OPENS, OPENS - timedelta(minutes=1)], ids=["same", "before"])
 def test_a_close_not_after_the_opening_is_refused(closes: datetime) -> None:
-    problem = check_term(OPENS, closes, "any reason")
+    problem = check_term(OPENS, closes, "any reason", zone=UTC)
 
     assert problem is not None
     assert problem.message == "--closes must be after --opens"
@@ -70,7 +70,15 @@ def test_thirty_calendar_days_across_the_change_to_summer_time_are_lawful() -> N
     opens = datetime(2031, 3, 10, 0, 0, tzinfo=SOFIA)
     closes = datetime(2031, 4, 9, 0, 0, tzinfo=SOFIA)  # clocks moved on 30 March
 
-    assert check_term(opens, closes, None) is None
+    assert check_term(opens, closes, None, zone=SOFIA) is None
+
+
+def test_the_days_are_counted_on_the_wall_clock_whatever_zone_the_times_come_in() -> None:
+    opens = datetime(2031, 3, 10, 0, 0, tzinfo=SOFIA).astimezone(UTC)  # "now", as the CLI has it
+    closes = datetime(2031, 4, 9, 0, 0, tzinfo=SOFIA)
+
+    assert closes - opens < 30 * DAY  # in real time, an hour short
+    assert check_term(opens, closes, None, zone=SOFIA) is None
 
 
 # --- phase ----------------------------------------------------------------------------------

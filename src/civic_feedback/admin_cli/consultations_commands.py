@@ -101,7 +101,7 @@ def add(
     now = utcnow()
     opens_at = parse_time(opens, zone, "--opens") if opens else now
     closes_at = parse_time(closes, zone, "--closes")
-    problem = check_term(opens_at, closes_at, short_term_reason)
+    problem = check_term(opens_at, closes_at, short_term_reason, zone=zone)
     if problem:
         raise CliError(problem.message)
     if closes_at <= now:

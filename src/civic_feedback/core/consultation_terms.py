@@ -5,7 +5,7 @@ Pure: times in, verdicts out (all times aware)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 FULL_TERM = timedelta(days=30)
@@ -27,9 +27,12 @@ class TermProblem:
 
 
 def check_term(
-    opens_at: datetime, closes_at: datetime, short_term_reason: str | None
+    opens_at: datetime, closes_at: datetime, short_term_reason: str | None, *, zone: tzinfo
 ) -> TermProblem | None:
-    """None when the term is lawful; a problem otherwise."""
+    """None when the term is lawful; a problem otherwise. Days are calendar days on the
+    wall clock of ``zone`` (TIMEZONE): 30 days from 10 March to 9 April hold although the
+    clocks move an hour on the way."""
+    opens_at, closes_at = opens_at.astimezone(zone), closes_at.astimezone(zone)
     term = closes_at - opens_at
     if term <= timedelta(0):
         return TermProblem("--closes must be after --opens")
