@@ -176,13 +176,7 @@ async def _send(
         item = send_draft(unit.session, citizen, item_id, draft.topic)
         return None if item is None else _sent_screen(item, topics, ctx)
 
-    screen = await ctx.db(send)
-    if screen is None:
-        await _no_longer_active(query)
-        return
-    ctx.wake.inbox()
-    await query.answer()
-    await show_in_place(query, screen.text, screen.markup)
+    await _after_sending(query, ctx, await ctx.db(send))
 
 
 async def cb_join(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
@@ -215,6 +209,16 @@ async def cb_join(query: CallbackQuery, callback_data: InboxCb, ctx: Context) ->
             await ctx.bot.edit_message_text(
                 screen.text, chat_id=post[0], message_id=post[1], reply_markup=screen.markup
             )
+
+
+async def _after_sending(query: CallbackQuery, ctx: Context, screen: Screen | None) -> None:
+    """What the citizen's choice led to, in place of the question (None: an old button)."""
+    if screen is None:
+        await _no_longer_active(query)
+        return
+    ctx.wake.inbox()
+    await query.answer()
+    await show_in_place(query, screen.text, screen.markup)
 
 
 def _receiving(settings: Settings) -> list[tuple[int, str]]:
@@ -251,13 +255,7 @@ async def cb_municipality(query: CallbackQuery, callback_data: InboxCb, ctx: Con
         topics = inbox_topics(unit.session, ctx.runs.catalog)
         return None if item is None else _sent_screen(item, topics, ctx)
 
-    screen = await ctx.db(send)
-    if screen is None:
-        await _no_longer_active(query)
-        return
-    ctx.wake.inbox()
-    await query.answer()
-    await show_in_place(query, screen.text, screen.markup)
+    await _after_sending(query, ctx, await ctx.db(send))
 
 
 async def cb_confirm(query: CallbackQuery, callback_data: InboxCb, ctx: Context) -> None:
