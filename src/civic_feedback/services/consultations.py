@@ -378,6 +378,16 @@ class ClaimedNotice:
 def claim_notice(session: Session) -> ClaimedNotice | None:
     """Take one owed notice and mark it ``sending``: the caller commits before sending, so a
     crash can lose one notice but never send one twice."""
+    # Who blocked the bot is owed nothing more: settled in one go, never sent.
+    blocked = select(Citizen.id).where(col(Citizen.unreachable).is_(True))
+    session.execute(
+        update(ConsultationFollower)
+        .where(
+            col(ConsultationFollower.notice_state) == NoticeState.PENDING,
+            col(ConsultationFollower.citizen_id).in_(blocked),
+        )
+        .values(notice_state=NoticeState.UNREACHABLE.value)
+    )
     row = session.exec(
         select(ConsultationFollower, Citizen, Consultation)
         .join(Citizen, col(Citizen.id) == ConsultationFollower.citizen_id)
@@ -389,11 +399,6 @@ def claim_notice(session: Session) -> ClaimedNotice | None:
     if row is None:
         return None
     follower, citizen, consultation = row
-    if citizen.unreachable:
-        follower.notice_state = NoticeState.UNREACHABLE
-        session.add(follower)
-        session.flush()
-        return claim_notice(session)
     follower.notice_state = NoticeState.SENDING
     session.add(follower)
     own = session.exec(
