@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from civic_feedback.admin_cli.errors import CliError
+from civic_feedback.flows.schema import in_language
 from civic_feedback.services.consultations import consultation_for
 from civic_feedback.settings import Settings
 from civic_feedback.storage.models import Consultation
@@ -22,5 +23,4 @@ def consultation_by_code(session: Session, code: str) -> Consultation:
 
 
 def title_of(consultation: Consultation, settings: Settings) -> str:
-    titles = consultation.title
-    return titles.get(settings.interface_language) or next(iter(titles.values()), "")
+    return in_language(consultation.title, settings.interface_language)

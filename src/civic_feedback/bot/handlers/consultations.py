@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from civic_feedback.bot.callbacks import ConsultationAction, ConsultationCb, database_id
 from civic_feedback.bot.context import Context
 from civic_feedback.bot.handlers.form_opening import show_form, start_form
+from civic_feedback.bot.message_parts import incoming_parts
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.consultation_texts import (
     closed_text,
@@ -56,7 +57,7 @@ from civic_feedback.storage.consultations import (
     open_consultations,
     proposals_sent,
 )
-from civic_feedback.storage.models import Consultation, ProposalDraft
+from civic_feedback.storage.models import AttachmentKind, Consultation, ProposalDraft
 
 T = TypeVar("T")
 
@@ -314,12 +315,10 @@ def _current_draft(unit: Unit, ctx: Context) -> ProposalDraft | None:
 
 
 def _attachment(message: Message) -> Attachment | None:
-    if message.photo:
-        largest = message.photo[-1]
-        return Attachment("photo", largest.file_id, None, largest.file_size)
-    if message.document is not None:
-        document = message.document
-        return Attachment("document", document.file_id, document.file_name, document.file_size)
+    """The photo or file that comes with a proposal, read as the inbox reads it."""
+    for part in incoming_parts(message):
+        if part.kind in (AttachmentKind.PHOTO, AttachmentKind.DOCUMENT) and part.file_id:
+            return Attachment(part.kind, part.file_id, part.file_name, part.file_size)
     return None
 
 
