@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram import Bot
@@ -17,7 +17,14 @@ from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.services.digests import claim_digests, owe_digests
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.models import DigestDelivery, DigestState, Role
+from civic_feedback.storage.models import (
+    DigestDelivery,
+    DigestState,
+    InboxItem,
+    InboxStatus,
+    InboxSupporter,
+    Role,
+)
 from civic_feedback.storage.roles import grant
 from tests.support.clock import FakeClock
 from tests.support.fake_telegram import FakeTelegram
@@ -124,6 +131,43 @@ async def test_a_staff_member_who_blocked_the_bot_is_recorded_and_the_others_sti
         ORGANIZER: DigestState.FAILED,
         STAFF: DigestState.SENT,
     }
+
+
+@pytest.mark.usefixtures("staff")
+async def test_the_digest_tells_the_weeks_problems_people_and_resolutions(
+    telegram: FakeTelegram, bot: Bot, sessions: sessionmaker[Session]
+) -> None:
+    week = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)  # Tuesday of 2026-W47
+    with sessions() as session:
+        author, neighbour = (add_citizen(session, telegram_id=n, language="bg") for n in (71, 72))
+        session.commit()
+        pothole = InboxItem(
+            citizen_id=author.id,
+            municipality="Сливен",
+            topic="other",
+            language="bg",
+            status=InboxStatus.RESOLVED,
+            created_at=week,
+            updated_at=week,
+            resolved_at=week + timedelta(days=2),
+            confirmed=True,
+            resolution_rating=5,
+        )
+        session.add(pothole)
+        session.commit()
+        assert pothole.id is not None
+        assert neighbour.id is not None
+        session.add(InboxSupporter(item_id=pothole.id, citizen_id=neighbour.id, joined_at=week))
+        session.commit()
+
+    assert await sender(bot, sessions, AT).send_if_due() == 3
+
+    (text,) = texts(telegram, ADMIN)
+    assert "Distinct problems: 1; people affected: 2 (1 joined an earlier report)" in text
+    assert (
+        "Resolved: 1, in 2 days (median); confirmed by citizens: 100%;"
+        " satisfied with the resolution: 100%"
+    ) in text
 
 
 @pytest.mark.usefixtures("staff")

@@ -45,6 +45,7 @@ from civic_feedback.storage.models import (
     InboxItem,
     InboxMessage,
     InboxStatus,
+    InboxSupporter,
     utcnow,
 )
 from tests.support.form_steps import Step, walk_form
@@ -375,3 +376,40 @@ def test_the_weekly_summary_counts_resolutions_their_days_confirmations_and_rati
     assert figures.median_days_to_resolve == 2.5  # of 1, 2, 3 and 5 days
     assert figures.confirmed_share == round(2 / 3, 3)  # of the three who answered
     assert figures.resolution_satisfaction == 0.5  # one 5 of the ratings 5 and 3
+
+
+def test_a_citizen_who_joins_an_earlier_report_adds_a_person_not_a_problem(
+    session: Session,
+) -> None:
+    start, end = iso_week_bounds("2026-W47", ZoneInfo("Europe/Sofia"))
+    day = timedelta(days=1)
+    people = [add_citizen(session, telegram_id=7100 + n, language="bg") for n in range(5)]
+    session.commit()
+    pothole = put_item(session, "Сливен", start + day)
+    lamp = put_item(session, "Сливен", start + day)
+    earlier = put_item(session, "Хасково", start - 3 * day)  # sent last week
+    for number, author in ((pothole, people[0]), (lamp, people[0]), (earlier, people[4])):
+        item = session.get(InboxItem, number)
+        assert item is not None
+        item.citizen_id = author.id
+        session.add(item)
+    put_item(session, "Сливен", start + 2 * day)  # its author was erased: one person
+    joins = [  # who joined which report, and when
+        (pothole, people[1], start + 2 * day),
+        (pothole, people[2], start + 3 * day),
+        (lamp, people[2], start + 3 * day),  # the same person on two reports
+        (earlier, people[3], start + 4 * day),
+        (earlier, people[0], start - day),  # joined last week: not this week's
+    ]
+    for number, citizen, when in joins:
+        assert citizen.id is not None
+        session.add(InboxSupporter(item_id=number, citizen_id=citizen.id, joined_at=when))
+    session.commit()
+
+    summary = inbox_summary(session, start, end)
+
+    sliven, haskovo = summary.municipalities["Сливен"], summary.municipalities["Хасково"]
+    assert (sliven.received, sliven.joined, sliven.people_affected) == (3, 3, 4)
+    assert (haskovo.received, haskovo.joined, haskovo.people_affected) == (0, 1, 1)
+    overall = summary.overall
+    assert (overall.received, overall.joined, overall.people_affected) == (3, 4, 5)

@@ -1,6 +1,7 @@
-"""The inbox in the weekly summary: messages received, answered, the median time to a first
-answer, resolved (median days, share confirmed by citizens, their satisfaction), and the
-oldest message still waiting, overall and per municipality."""
+"""The inbox in the weekly summary: messages received (each a distinct problem; a citizen
+who joins an earlier report adds a person, not a problem), answered, the median time to a
+first answer, resolved (median days, share confirmed by citizens, their satisfaction), and
+the oldest message still waiting, overall and per municipality."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class InboxFigures:
     median_days_to_resolve: float | None = None  # None: nothing was resolved
     confirmed_share: float | None = None  # of resolved items whose authors answered: "yes"
     resolution_satisfaction: float | None = None  # share of ratings of 4 or 5
+    joined: int = 0  # "+1"s: citizens who joined an earlier report rather than send theirs
+    people_affected: int = 0  # distinct citizens who sent or joined a report
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,10 @@ def _figures(tallies: list[InboxCounts], end: datetime) -> InboxFigures:
     resolve_times = [seconds for tally in tallies for seconds in tally.resolve_times]
     asked = sum(tally.asked for tally in tallies)
     ratings = [rating for tally in tallies for rating in tally.ratings]
+    people = set().union(*(tally.people for tally in tallies))
     return InboxFigures(
+        joined=sum(tally.joined for tally in tallies),
+        people_affected=len(people) + sum(tally.erased_authors for tally in tallies),
         resolved=sum(tally.resolved for tally in tallies),
         median_days_to_resolve=(
             round(statistics.median(resolve_times) / 86400, 1) if resolve_times else None

@@ -225,6 +225,8 @@ def _inbox(inbox: InboxSummary) -> ReportTable:
     columns = [
         Column("Municipality", numeric=False),
         Column("Received"),
+        Column("Joined an earlier report"),
+        Column("People affected"),
         Column("Answered"),
         Column("Median hours to answer"),
         Column("Oldest waiting", numeric=False),
@@ -240,6 +242,8 @@ def _inbox(inbox: InboxSummary) -> ReportTable:
         return [
             name,
             figures.received,
+            figures.joined,
+            figures.people_affected,
             figures.answered,
             figures.median_hours_to_answer,
             f"#{oldest}" if oldest is not None else None,

@@ -1,7 +1,7 @@
 """The inbox's figures for a period: what came in, what was answered and how fast, what
 was resolved (and whether citizens agree), and what still waits. Counted in the database
-per municipality; only answer and resolution times (one per item) come back as rows, for
-the medians."""
+per municipality; only answer and resolution times (one per item) and the people who wrote
+or joined come back as rows, for the medians and to count each person once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from civic_feedback.storage.models import InboxItem, InboxStatus
+from civic_feedback.storage.models import InboxItem, InboxStatus, InboxSupporter
 
 
 @dataclass
@@ -29,6 +29,9 @@ class InboxCounts:
     confirmed: int = 0  # of those, how many their authors confirmed resolved
     asked: int = 0  # ... and how many authors answered "Was it resolved?"
     ratings: list[int] = field(default_factory=list)  # 1-5: how they rated the resolution
+    joined: int = 0  # "+1"s in the period: citizens who joined an earlier report instead
+    people: set[int] = field(default_factory=set)  # who sent or joined a report in the period
+    erased_authors: int = 0  # items whose author has since been erased: one person each
 
 
 def inbox_counts(
@@ -42,6 +45,7 @@ def inbox_counts(
     )
     for place, number in session.exec(received.group_by(col(InboxItem.municipality))):
         counts[place].received = number
+    _count_people(session, counts, start, end, municipality)
     answered = select(
         InboxItem.municipality, InboxItem.created_at, InboxItem.first_answered_at
     ).where(
@@ -85,6 +89,37 @@ def inbox_counts(
         ).one()
         counts[place].oldest_unanswered = (int(first_id or 0), oldest)
     return dict(counts)
+
+
+def _count_people(
+    session: Session,
+    counts: defaultdict[str | None, InboxCounts],
+    start: datetime,
+    end: datetime,
+    municipality: str | None,
+) -> None:
+    """Who is affected: the authors of the reports sent in the period and those who joined
+    one ("+1") in it. A joined report is not a new problem, so it adds people, not items."""
+    authors = select(InboxItem.municipality, InboxItem.citizen_id).where(
+        *_sent(municipality), col(InboxItem.created_at) >= start, col(InboxItem.created_at) < end
+    )
+    for place, citizen in session.exec(authors):
+        if citizen is None:
+            counts[place].erased_authors += 1
+        else:
+            counts[place].people.add(citizen)
+    joined = (
+        select(InboxItem.municipality, InboxSupporter.citizen_id)
+        .join(InboxItem, col(InboxItem.id) == col(InboxSupporter.item_id))
+        .where(
+            *_sent(municipality),
+            col(InboxSupporter.joined_at) >= start,
+            col(InboxSupporter.joined_at) < end,
+        )
+    )
+    for place, citizen in session.exec(joined):
+        counts[place].joined += 1
+        counts[place].people.add(citizen)
 
 
 def _sent(municipality: str | None) -> list[ColumnElement[bool]]:

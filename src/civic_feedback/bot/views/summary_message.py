@@ -74,9 +74,38 @@ def summary_text(summary: WeeklySummary) -> str:
     if headlines.overall.completed == 0:
         parts.append(_("Nobody completed a form this week."))
     inbox = summary.inbox.overall if summary.inbox else None
-    if inbox is not None and (inbox.received or inbox.answered or inbox.oldest_unanswered):
-        parts += ["", _inbox_line(inbox)]
+    if inbox is not None and (
+        inbox.received or inbox.answered or inbox.oldest_unanswered or inbox.resolved
+    ):
+        parts += ["", *_inbox_lines(inbox)]
     return "\n".join(parts)
+
+
+def _inbox_lines(inbox: InboxFigures) -> list[str]:
+    """What came in and how it was answered; the distinct problems and the people behind
+    them when citizens joined earlier reports; what was resolved and whether they agree."""
+    lines = [_inbox_line(inbox)]
+    if inbox.joined:
+        lines.append(
+            _(
+                "Distinct problems: {problems}; people affected: {people}"
+                " ({joined} joined an earlier report)"
+            ).format(problems=inbox.received, people=inbox.people_affected, joined=inbox.joined)
+        )
+    if inbox.resolved:
+        line = _("Resolved: {count}, in {days} days (median)").format(
+            count=inbox.resolved, days=_number(inbox.median_days_to_resolve)
+        )
+        if inbox.confirmed_share is not None:
+            line += _("; confirmed by citizens: {share}").format(
+                share=percent_text(inbox.confirmed_share)
+            )
+        if inbox.resolution_satisfaction is not None:
+            line += _("; satisfied with the resolution: {share}").format(
+                share=percent_text(inbox.resolution_satisfaction)
+            )
+        lines.append(line)
+    return lines
 
 
 def _inbox_line(inbox: InboxFigures) -> str:
