@@ -237,7 +237,7 @@ async def run_sending(args: argparse.Namespace, directory: Path) -> SendResult:
         requests = fake.requests("sendMessage")
         too_many = fake.too_many_requests
     with sessions() as session:
-        states = progress(session, broadcast)
+        states = progress(session, broadcast, utcnow())
     engine.dispose()
 
     accepted = sorted((r for r in requests if r.ok), key=lambda r: r.time)
@@ -265,7 +265,7 @@ async def run_sending(args: argparse.Namespace, directory: Path) -> SendResult:
         },
         max_in_window=most_in_window(times),
         gaps=[b - a for a, b in itertools.pairwise(times)],
-        batch=broadcaster.batch,
+        batch=broadcaster.claim_size,
         full_gc_ms=full_gc_ms,
     )
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from civic_feedback.core.durations import parse_duration
 from civic_feedback.core.erasure_policy import AnswersOnErasure
 from civic_feedback.core.event_schedule import FollowUpPolicy
+from civic_feedback.core.paid_broadcasts import FREE_RATE, PAID_RATE, STARS_PER_MESSAGE
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN = re.compile(r"\d+:[\w-]+")  # what the Bot API accepts: the bot id, a colon, a secret
 _PLACEHOLDERS = ("change", "your", "example", "xxx", "<", "token-here", "placeholder")
+FREE_PACE = 25  # replies, reminders and deliveries while broadcasts are paid: under FREE_RATE
 
 
 class SettingsError(Exception):
@@ -52,7 +55,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str | None = None
     webhook_port: int | None = None
-    broadcast_rate: float = Field(default=25, gt=0, le=30)
+    broadcast_rate: float = Field(default=25, gt=0, le=PAID_RATE)
+    paid_broadcast: bool = False  # broadcasts above FREE_RATE, paid in Telegram Stars
+    paid_broadcast_stars_per_message: Decimal = Field(default=STARS_PER_MESSAGE, ge=0)
     pseudonym_key: SecretStr | None = None
     languages: CommaList = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
     municipalities: CommaList = Field(default_factory=list)
@@ -66,6 +71,22 @@ class Settings(BaseSettings):
     privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
     log_level: str = "INFO"  # the bot's own events; libraries from WARNING (bot/log_setup.py)
     log_format: Literal["text", "json"] = "text"
+
+    @model_validator(mode="after")
+    def _free_rate_unless_paid(self) -> Settings:
+        if self.broadcast_rate > FREE_RATE and not self.paid_broadcast:
+            raise ValueError(
+                f"BROADCAST_RATE={self.broadcast_rate:g} is above the {FREE_RATE} messages a "
+                f"second Telegram allows for free: lower it to {FREE_RATE} or less, or set "
+                "PAID_BROADCAST=true to pay for faster broadcasts in Telegram Stars"
+            )
+        return self
+
+    @property
+    def free_rate(self) -> float:
+        """The pace of everything not paid for: replies, reminders, digests, deliveries to
+        staff, and free broadcasts. With paid broadcasts, those go at their own pace."""
+        return min(self.broadcast_rate, FREE_PACE) if self.paid_broadcast else self.broadcast_rate
 
     @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
     @classmethod
@@ -241,6 +262,7 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {message}") from None
+        if not first["loc"]:  # a rule across variables: its message names them
+            raise SettingsError(message) from None
+        raise SettingsError(f"{str(first['loc'][0]).upper()}: {message}") from None

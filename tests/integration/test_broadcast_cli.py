@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.services.broadcasts import claim_deliveries, next_broadcast, settle
+from civic_feedback.storage import audit
 from civic_feedback.storage.citizens import add_citizen, set_opted_out
-from civic_feedback.storage.models import Broadcast, BroadcastState, Outbox, OutboxState, utcnow
+from civic_feedback.storage.models import (
+    Broadcast,
+    BroadcastState,
+    Citizen,
+    Outbox,
+    OutboxState,
+    utcnow,
+)
+from civic_feedback.storage.tables import CITIZEN_TABLE
 from tests.support.admin_cli import (
     Cli,
     insert_event,
@@ -28,8 +39,10 @@ from tests.support.admin_cli import (
     table_row,
     the_error_line,
 )
+from tests.support.keys import PSEUDONYM_KEY
 
 SENT, FAILED, SENDING = OutboxState.SENT, OutboxState.FAILED, OutboxState.SENDING
+PENDING = OutboxState.PENDING
 UNREACHABLE = OutboxState.UNREACHABLE
 INVITE = "<b>Обществено обсъждане</b> на бюджета\nЧетвъртък, 18:00 &amp; онлайн"
 INVITE_EN = "<b>Public consultation</b> on the budget\nThursday, 18:00 &amp; online"
@@ -229,13 +242,16 @@ def test_a_text_file_that_is_not_utf8_is_one_clear_line(cli: Cli, tmp_path: Path
 # --- status, list, cancel -----------------------------------------------------------------------
 
 
-def deliver(db: Session, outcomes: list[OutboxState]) -> None:
-    """What the bot would have done: claim the next rows and settle them so."""
+def deliver(
+    db: Session, outcomes: list[OutboxState], *, claimed_at: datetime | None = None
+) -> None:
+    """What the bot would have done: claim the next rows and settle them so (a row left
+    ``sending`` is on its way, or was when the bot stopped ``claimed_at``)."""
     broadcast = next_broadcast(db, utcnow())
     assert broadcast is not None
-    for delivery, outcome in zip(
-        claim_deliveries(db, broadcast, len(outcomes)), outcomes, strict=True
-    ):
+    claimed = claim_deliveries(db, broadcast, len(outcomes), now=claimed_at or utcnow())
+    db.commit()
+    for delivery, outcome in zip(claimed, outcomes, strict=True):
         if outcome != SENDING:
             settle(db, delivery.outbox_id, outcome, "error" if outcome == "failed" else None)
             db.commit()
@@ -247,14 +263,14 @@ def test_status_json_prints_the_counts_as_one_object(cli: Cli, db: Session) -> N
     (broadcast,) = queued(db)
     assert status(cli, broadcast.id) == {
         "id": broadcast.id, "state": "queued", "total": 6, "sent": 0, "failed": 0,
-        "unreachable": 0, "cancelled": 0, "left": 6,
+        "unreachable": 0, "cancelled": 0, "uncertain": 0, "left": 6,
     }  # fmt: skip
 
-    deliver(db, [SENT, FAILED, UNREACHABLE, SENDING])  # the last one still in flight
+    deliver(db, [SENT, FAILED, UNREACHABLE, SENDING])  # the last one still on its way
 
     assert status(cli, broadcast.id) == {
-        "id": broadcast.id, "state": "sending", "total": 6, "sent": 2, "failed": 1,
-        "unreachable": 1, "cancelled": 0, "left": 2,
+        "id": broadcast.id, "state": "sending", "total": 6, "sent": 1, "failed": 1,
+        "unreachable": 1, "cancelled": 0, "uncertain": 0, "left": 3,
     }  # fmt: skip
 
 
@@ -263,7 +279,7 @@ def test_status_prints_one_line_and_follow_ends_once_nothing_is_left(cli: Cli, d
     send(cli, "--segment", "all")
     (broadcast,) = queued(db)
     deliver(db, [SENT] * 5 + [UNREACHABLE])
-    counts = "sent 5 · failed 0 · unreachable 1 · left 0 of 6"
+    counts = "sent 5 · failed 0 · unreachable 1 · uncertain 0 · left 0 of 6"
     line = f"Broadcast {broadcast.id} (sending, all): {counts}"
 
     plain = cli("broadcast", "status", str(broadcast.id))
@@ -290,9 +306,11 @@ def test_list_shows_the_latest_broadcasts_with_their_progress(cli: Cli, db: Sess
     out = cli("broadcast", "list").stdout
 
     first, later = queued(db)
-    assert table_row(out, str(first.id))[2:] == ["sending", "language=en", "2", "1", "0", "0", "1"]
+    assert table_row(out, str(first.id))[2:] == [
+        "sending", "language=en", "2", "1", "0", "0", "0", "1",
+    ]  # fmt: skip
     assert table_row(out, str(later.id))[1:] == [
-        "2030-12-01 10:00", "queued", "all", "6", "0", "0", "0", "6",
+        "2030-12-01 10:00", "queued", "all", "6", "0", "0", "0", "0", "6",
     ]  # fmt: skip
     assert out.index(f"│ {later.id} ") < out.index(f"│ {first.id} ")  # the latest first
 
@@ -312,7 +330,7 @@ def test_cancel_stops_what_was_not_sent_and_a_second_cancel_is_an_error(
     assert [row.state for row in outbox(db)] == ["sent"] * 2 + ["cancelled"] * 4
     assert status(cli, broadcast.id) | {"id": 0} == {
         "id": 0, "state": "cancelled", "total": 6, "sent": 2, "failed": 0, "unreachable": 0,
-        "cancelled": 4, "left": 0,
+        "cancelled": 4, "uncertain": 0, "left": 0,
     }  # fmt: skip
     again = cli("broadcast", "cancel", str(broadcast.id))
     assert the_error_line(again) == f"error: broadcast {broadcast.id} is already cancelled"
@@ -335,9 +353,164 @@ def test_a_finished_broadcast_cannot_be_cancelled(cli: Cli, db: Session) -> None
     send(cli, "--segment", "language=en")
     (broadcast,) = queued(db)
     deliver(db, [SENT] * 2)
-    assert claim_deliveries(db, broadcast, 10) == []  # the last, empty claim: done
+    assert claim_deliveries(db, broadcast, 10, now=utcnow()) == []  # the last, empty claim: done
     db.commit()
 
     run = cli("broadcast", "cancel", str(broadcast.id))
 
     assert the_error_line(run) == f"error: broadcast {broadcast.id} is already done"
+
+
+# --- uncertain messages -------------------------------------------------------------------------
+
+A_MINUTE_AGO = timedelta(minutes=1)  # longer than the claim lease: that bot is gone
+
+
+@pytest.mark.usefixtures("town")
+def test_a_message_left_sending_by_a_stopped_bot_counts_as_uncertain_not_sent(
+    cli: Cli, db: Session
+) -> None:
+    send(cli, "--segment", "all")
+    (broadcast,) = queued(db)
+    deliver(db, [SENT, SENDING, SENT], claimed_at=utcnow() - A_MINUTE_AGO)
+    (left_behind,) = [row for row in outbox(db) if row.state == SENDING]
+    citizen = db.get(Citizen, left_behind.citizen_id)
+    assert citizen is not None
+
+    counts = status(cli, broadcast.id)
+    plain = cli("broadcast", "status", str(broadcast.id)).stdout
+    listed = cli("broadcast", "status", str(broadcast.id), "--uncertain").stdout
+    listed_json = cli("broadcast", "status", str(broadcast.id), "--uncertain", "--json").stdout
+
+    assert (counts["sent"], counts["uncertain"], counts["left"]) == (2, 1, 3)
+    assert "sent 2 · failed 0 · unreachable 0 · uncertain 1 · left 3 of 6" in plain
+    assert f"broadcast resend-uncertain {broadcast.id}" in plain
+    recipient = pseudonym(PSEUDONYM_KEY.encode(), citizen.telegram_id)
+    assert table_row(listed, recipient)[1] == citizen.language
+    assert "1 uncertain message:" in listed
+    assert [row["recipient"] for row in json.loads(listed_json)] == [recipient]
+    assert table_row(cli("broadcast", "list").stdout, str(broadcast.id))[4:] == [
+        "6", "2", "0", "0", "1", "3",
+    ]  # fmt: skip
+
+
+@pytest.mark.usefixtures("town")
+def test_a_message_on_its_way_now_is_not_uncertain(cli: Cli, db: Session) -> None:
+    send(cli, "--segment", "all")
+    (broadcast,) = queued(db)
+    deliver(db, [SENT, SENDING])  # claimed just now by a running bot
+
+    assert status(cli, broadcast.id)["uncertain"] == 0
+    run = cli("broadcast", "resend-uncertain", str(broadcast.id), "--yes")
+    assert run.stdout.strip() == (
+        f"Broadcast {broadcast.id} has no uncertain messages; nothing to send."
+    )
+    assert [row.state for row in outbox(db)].count(SENDING) == 1
+
+
+@pytest.mark.usefixtures("town")
+def test_resend_uncertain_asks_first_then_queues_exactly_those_messages_and_audits_it(
+    cli: Cli, db: Session
+) -> None:
+    send(cli, "--segment", "all")
+    (broadcast,) = queued(db)
+    deliver(db, [SENT, SENDING, SENDING, SENT, SENT, SENT], claimed_at=utcnow() - A_MINUTE_AGO)
+    assert claim_deliveries(db, broadcast, 10, now=utcnow()) == []
+    db.commit()
+    uncertain_rows = [row.id for row in outbox(db) if row.state == SENDING]
+
+    refused = cli("broadcast", "resend-uncertain", str(broadcast.id), stdin="n\n")
+    assert the_error_line(refused) == "error: nothing was sent again (answer y, or pass --yes)"
+    assert [row.id for row in outbox(db) if row.state == SENDING] == uncertain_rows
+
+    run = cli("broadcast", "resend-uncertain", str(broadcast.id), stdin="y\n")
+
+    assert run.returncode == 0, run.stderr
+    assert f"Send broadcast {broadcast.id} again to 2 citizens who may already have it?" in (
+        run.stdout
+    )
+    assert f"Broadcast {broadcast.id}: 2 messages queued again" in run.stdout
+    assert [row.id for row in outbox(db) if row.state == PENDING] == uncertain_rows
+    assert [row.state for row in outbox(db)].count(SENT) == 4
+    assert queued(db)[0].state == BroadcastState.SENDING  # the broadcaster takes it up again
+    assert status(cli, broadcast.id)["uncertain"] == 0
+    db.expire_all()
+    (entry,) = audit.entries(db, action="broadcast_resend_uncertain")
+    assert (entry.subject, entry.details) == (str(broadcast.id), {"messages": 2})
+
+
+@pytest.mark.usefixtures("town")
+def test_a_cancelled_broadcasts_uncertain_messages_are_not_sent_again(
+    cli: Cli, db: Session
+) -> None:
+    send(cli, "--segment", "all")
+    (broadcast,) = queued(db)
+    deliver(db, [SENDING], claimed_at=utcnow() - A_MINUTE_AGO)
+    assert cli("broadcast", "cancel", str(broadcast.id)).returncode == 0
+
+    run = cli("broadcast", "resend-uncertain", str(broadcast.id), "--yes")
+
+    assert the_error_line(run) == (
+        f"error: broadcast {broadcast.id} was cancelled: nothing is sent again"
+    )
+    assert [row.state for row in outbox(db)].count(SENDING) == 1
+
+
+# --- paid broadcasts ----------------------------------------------------------------------------
+
+
+def many_citizens(db: Session, count: int) -> None:
+    now = utcnow()
+    db.execute(
+        insert(CITIZEN_TABLE),
+        [
+            {"telegram_id": 500_000 + n, "language": "bg", "first_seen": now, "last_seen": now,
+             "opted_out": False, "unreachable": False}
+            for n in range(count)
+        ],
+    )  # fmt: skip
+    db.commit()
+
+
+def dry_run(cli: Cli, **env: str) -> str:
+    run = cli("broadcast", "send", "--text-file", "invite.html", "--segment", "all", "--dry-run",
+              env=dict(env))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return " ".join(run.stdout.split())  # the lines as printed, without the console's wrapping
+
+
+def test_a_dry_run_of_a_paid_broadcast_says_what_it_costs_in_telegram_stars(
+    cli: Cli, db: Session
+) -> None:
+    many_citizens(db, 3000)
+    paid = {"PAID_BROADCAST": "true", "BROADCAST_RATE": "1000"}
+
+    out = dry_run(cli, **paid)
+    pricier = dry_run(cli, **paid, PAID_BROADCAST_STARS_PER_MESSAGE="0.25")
+    free = dry_run(cli)
+
+    # 3,000 at 1,000 a second take 3 s, of which Telegram's free 30 a second cover 90.
+    assert "Sending takes about 3 s at BROADCAST_RATE 1,000 a second." in out
+    assert (
+        "Paid broadcast (PAID_BROADCAST): about 291 Telegram Stars from the bot's balance, "
+        "0.1 for each of about 2,910 messages beyond Telegram's free 30 a second; at most "
+        "300 if every message is billed."
+    ) in out
+    assert "about 727.5 Telegram Stars" in pricier
+    assert "Sending takes about 2 min at BROADCAST_RATE 25 a second." in free
+    assert "Stars" not in free
+    assert queued(db) == []
+
+
+def test_a_broadcast_rate_above_30_without_paid_broadcast_is_refused_with_what_to_do(
+    cli: Cli, db: Session
+) -> None:
+    run = cli("broadcast", "send", "--text-file", "invite.html", "--segment", "all",
+              env={"BROADCAST_RATE": "100"})  # fmt: skip
+
+    assert the_error_line(run) == (
+        "error: BROADCAST_RATE=100 is above the 30 messages a second Telegram allows for free: "
+        "lower it to 30 or less, or set PAID_BROADCAST=true to pay for faster broadcasts in "
+        "Telegram Stars"
+    )
+    assert queued(db) == []

@@ -2,7 +2,8 @@
 
 A segment picks citizens; queueing writes one outbox row per recipient; the broadcaster
 claims rows in id order (``sending``, committed before Telegram is called: at most once) and
-settles each; progress counts what happened. Every step commits, so every check reads the
+settles each; progress counts what happened, and a row left ``sending`` past the claim lease
+as uncertain, which an organizer may queue again. Every step commits, so every check reads the
 rows back in a fresh session, as another process (the CLI, the restarted bot) would.
 """
 
@@ -25,11 +26,17 @@ from civic_feedback.services.broadcasts import (
     next_broadcast,
     progress,
     queue_broadcast,
+    release_deliveries,
+    renew_deliveries,
+    resend_uncertain,
     segment_query,
     settle,
+    settle_sent,
+    uncertain_deliveries,
 )
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import set_municipality, set_opted_out
+from civic_feedback.storage.claims import CLAIM_LEASE, RENEW_EVERY
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
     Broadcast,
@@ -270,7 +277,7 @@ def test_queueing_to_nobody_stores_the_broadcast_with_no_rows(db: Session, read:
     db.commit()
 
     assert read.rows(broadcast) == []
-    assert progress(db, broadcast).total == 0
+    assert progress(db, broadcast, NOW).total == 0
 
 
 def test_an_unknown_segment_queues_nothing(
@@ -308,7 +315,7 @@ def test_queueing_a_large_segment_is_one_statement_per_broadcast(
     broadcast = new_broadcast(db)
     db.commit()
 
-    assert progress(db, broadcast).total == 2000
+    assert progress(db, broadcast, NOW).total == 2000
     assert len({row.citizen_id for row in read.rows(broadcast)}) == 2000
 
 
@@ -324,21 +331,21 @@ def test_claiming_takes_rows_in_id_order_marks_them_sending_and_never_returns_th
     db.commit()
     row_ids = [row.id for row in read.rows(broadcast)]
 
-    first = claim_deliveries(db, broadcast, 3)
+    first = claim_deliveries(db, broadcast, 3, now=NOW)
     db.commit()
 
     assert [d.outbox_id for d in first] == row_ids[:3]
     assert [row.state for row in read.rows(broadcast)] == [SENDING] * 3 + [PENDING]
     assert read.broadcast(broadcast).state == BroadcastState.SENDING
 
-    second = claim_deliveries(db, broadcast, 3)
+    second = claim_deliveries(db, broadcast, 3, now=NOW)
     db.commit()
 
     assert [d.outbox_id for d in second] == row_ids[3:]
     assert {(d.chat_id, d.language) for d in first + second} == {
         (1001, "bg"), (1002, "en"), (1003, None), (1004, "tr"),
     }  # fmt: skip
-    assert claim_deliveries(db, broadcast, 3) == []
+    assert claim_deliveries(db, broadcast, 3, now=NOW) == []
     db.commit()
     assert read.broadcast(broadcast).state == BroadcastState.DONE
 
@@ -352,12 +359,12 @@ def test_a_row_claimed_before_a_crash_is_not_claimed_by_the_restarted_process(
     with sessions() as before_the_crash:
         broadcast = next_broadcast(before_the_crash, NOW)
         assert broadcast is not None
-        (claimed,) = claim_deliveries(before_the_crash, broadcast, 1)
+        (claimed,) = claim_deliveries(before_the_crash, broadcast, 1, now=NOW)
 
     with sessions() as after_the_restart:
         due = next_broadcast(after_the_restart, NOW)
         assert due is not None
-        rest = claim_deliveries(after_the_restart, due, 10)
+        rest = claim_deliveries(after_the_restart, due, 10, now=NOW)
 
     assert claimed.outbox_id not in {d.outbox_id for d in rest}
     assert len(rest) == 2
@@ -371,7 +378,7 @@ def test_a_citizen_who_sends_stop_after_queueing_is_not_claimed(db: Session, rea
     set_opted_out(db, ana, opted_out=True)
     db.commit()
 
-    assert [d.chat_id for d in claim_deliveries(db, broadcast, 10)] == [boris.telegram_id]
+    assert [d.chat_id for d in claim_deliveries(db, broadcast, 10, now=NOW)] == [boris.telegram_id]
     db.commit()
 
 
@@ -379,7 +386,7 @@ def test_settling_records_sent_failed_and_the_error(db: Session, read: Read) -> 
     boris = citizens(2, db)[1]
     broadcast = new_broadcast(db)
     db.commit()
-    to_ana, to_boris = claim_deliveries(db, broadcast, 2)
+    to_ana, to_boris = claim_deliveries(db, broadcast, 2, now=NOW)
     db.commit()
 
     settle(db, to_ana.outbox_id, SENT)
@@ -402,7 +409,8 @@ def test_an_unreachable_citizen_is_marked_and_their_pending_rows_everywhere_too(
 ) -> None:
     ana, boris = citizens(2, db)
     first, second = new_broadcast(db), new_broadcast(db, "language=en")
-    to_ana = next(d for d in claim_deliveries(db, first, 10) if d.chat_id == ana.telegram_id)
+    claimed = claim_deliveries(db, first, 10, now=NOW)
+    to_ana = next(d for d in claimed if d.chat_id == ana.telegram_id)
     db.commit()
 
     settle(db, to_ana.outbox_id, UNREACHABLE, "blocked the bot")
@@ -412,7 +420,7 @@ def test_an_unreachable_citizen_is_marked_and_their_pending_rows_everywhere_too(
     assert read.citizen(boris).unreachable is False
     assert read.states(first) == {ana.id: UNREACHABLE, boris.id: SENDING}
     assert read.states(second) == {ana.id: UNREACHABLE, boris.id: PENDING}
-    assert [d.chat_id for d in claim_deliveries(db, second, 10)] == [boris.telegram_id]
+    assert [d.chat_id for d in claim_deliveries(db, second, 10, now=NOW)] == [boris.telegram_id]
     db.commit()
     third = new_broadcast(db)
     db.commit()
@@ -424,11 +432,11 @@ def test_settling_unreachable_leaves_the_citizens_rows_that_already_ended(
 ) -> None:
     (ana,) = citizens(1, db)
     earlier, later = new_broadcast(db), new_broadcast(db)
-    (delivered,) = claim_deliveries(db, earlier, 10)
+    (delivered,) = claim_deliveries(db, earlier, 10, now=NOW)
     db.commit()
     settle(db, delivered.outbox_id, SENT)
     db.commit()
-    (refused,) = claim_deliveries(db, later, 10)
+    (refused,) = claim_deliveries(db, later, 10, now=NOW)
     db.commit()
 
     settle(db, refused.outbox_id, UNREACHABLE, "blocked the bot")
@@ -445,7 +453,7 @@ def test_cancelling_stops_only_the_rows_not_yet_handed_to_telegram(db: Session, 
     citizens(5, db)
     broadcast = new_broadcast(db)
     db.commit()
-    delivered, _in_flight = claim_deliveries(db, broadcast, 2)
+    delivered, _in_flight = claim_deliveries(db, broadcast, 2, now=NOW)
     db.commit()
     settle(db, delivered.outbox_id, SENT)
     db.commit()
@@ -461,54 +469,117 @@ def test_cancelling_stops_only_the_rows_not_yet_handed_to_telegram(db: Session, 
     db.commit()
 
 
-def test_progress_counts_sending_as_sent_and_says_how_many_are_left(
+def test_progress_counts_a_row_left_sending_past_the_lease_as_uncertain_never_as_sent(
     db: Session, read: Read
 ) -> None:
     citizens(8, db)
     broadcast = new_broadcast(db)
     db.commit()
-    claimed = claim_deliveries(db, broadcast, 5)
+    claimed = claim_deliveries(db, broadcast, 5, now=NOW)
     db.commit()
-    settle(db, claimed[0].outbox_id, SENT)
-    db.commit()
-    settle(db, claimed[1].outbox_id, SENT)
-    db.commit()
+    settle_sent(db, [claimed[0].outbox_id, claimed[1].outbox_id], NOW)
     settle(db, claimed[2].outbox_id, FAILED, "Bad Request: message is too long")
-    db.commit()
     settle(db, claimed[3].outbox_id, UNREACHABLE, "blocked the bot")
     db.commit()
-    # claimed[4] stays "sending": handed to Telegram when the process stopped
+    # claimed[4] stays "sending": on its way, or its process stopped before it heard back
 
-    state = progress(db, read.broadcast(broadcast))
+    on_its_way = progress(db, read.broadcast(broadcast), NOW + CLAIM_LEASE - timedelta(seconds=1))
+    left_behind = progress(db, read.broadcast(broadcast), NOW + CLAIM_LEASE)
 
-    assert (state.total, state.sent, state.failed, state.unreachable, state.cancelled) == (
-        8, 3, 1, 1, 0,
-    )  # fmt: skip
-    assert state.left == 3
-    assert state.as_json() == {
+    assert (on_its_way.sent, on_its_way.uncertain, on_its_way.left) == (2, 0, 4)
+    assert left_behind.as_json() == {
         "id": broadcast.id,
         "state": BroadcastState.SENDING,
         "total": 8,
-        "sent": 3,
+        "sent": 2,
         "failed": 1,
         "unreachable": 1,
         "cancelled": 0,
+        "uncertain": 1,
         "left": 3,
     }
+
+
+def test_a_renewed_claim_is_not_uncertain(db: Session, read: Read) -> None:
+    citizens(2, db)
+    broadcast = new_broadcast(db)
+    db.commit()
+    waiting, lost = claim_deliveries(db, broadcast, 2, now=NOW)
+    db.commit()
+
+    renew_deliveries(db, [waiting.outbox_id], NOW + RENEW_EVERY)  # its call waits out a 429
+    db.commit()
+
+    later = NOW + RENEW_EVERY + CLAIM_LEASE - timedelta(seconds=1)
+    assert [row.outbox_id for row in uncertain_deliveries(db, broadcast, later)] == [lost.outbox_id]
+
+
+def test_resending_queues_exactly_the_uncertain_rows_and_the_broadcast_again(
+    db: Session, read: Read
+) -> None:
+    ana, boris, chavdar = citizens(3, db)
+    broadcast = new_broadcast(db)
+    db.commit()
+    to_ana, _to_boris = claim_deliveries(db, broadcast, 2, now=NOW)
+    db.commit()
+    settle_sent(db, [to_ana.outbox_id], NOW)
+    assert [d.chat_id for d in claim_deliveries(db, broadcast, 5, now=NOW)] == [chavdar.telegram_id]
+    db.commit()
+    assert claim_deliveries(db, broadcast, 5, now=NOW) == []  # the last, empty claim: done
+    db.commit()
+    later = NOW + CLAIM_LEASE
+
+    assert resend_uncertain(db, broadcast, later) == 2  # boris's and chavdar's
+    db.commit()
+
+    assert read.states(broadcast) == {ana.id: SENT, boris.id: PENDING, chavdar.id: PENDING}
+    assert read.broadcast(broadcast).state == BroadcastState.SENDING
+    again = claim_deliveries(db, broadcast, 5, now=later)
+    assert {d.chat_id for d in again} == {boris.telegram_id, chavdar.telegram_id}
+    assert resend_uncertain(db, broadcast, later) == 0  # claimed just now: on their way
+
+
+def test_a_late_answer_does_not_settle_a_row_queued_again(db: Session, read: Read) -> None:
+    (ana,) = citizens(1, db)
+    broadcast = new_broadcast(db)
+    db.commit()
+    (to_ana,) = claim_deliveries(db, broadcast, 1, now=NOW)
+    db.commit()
+    resend_uncertain(db, broadcast, NOW + CLAIM_LEASE)
+    db.commit()
+
+    settle_sent(db, [to_ana.outbox_id], NOW + CLAIM_LEASE)  # the stalled process, at last
+    db.commit()
+
+    assert read.states(broadcast) == {ana.id: PENDING}  # sent again, as the organizer asked
+
+
+def test_rows_never_handed_to_telegram_go_back_to_pending(db: Session, read: Read) -> None:
+    ana, boris = citizens(2, db)
+    broadcast = new_broadcast(db)
+    db.commit()
+    _on_its_way, not_yet = claim_deliveries(db, broadcast, 2, now=NOW)
+    db.commit()
+
+    release_deliveries(db, [not_yet.outbox_id])
+    db.commit()
+
+    assert read.states(broadcast) == {ana.id: SENDING, boris.id: PENDING}
+    assert [d.chat_id for d in claim_deliveries(db, broadcast, 5, now=NOW)] == [boris.telegram_id]
 
 
 def test_progress_of_a_cancelled_broadcast_has_nothing_left(db: Session, read: Read) -> None:
     citizens(4, db)
     broadcast = new_broadcast(db)
     db.commit()
-    (delivered,) = claim_deliveries(db, broadcast, 1)
+    (delivered,) = claim_deliveries(db, broadcast, 1, now=NOW)
     db.commit()
     settle(db, delivered.outbox_id, SENT)
     db.commit()
     cancel_broadcast(db, broadcast)
     db.commit()
 
-    state = progress(db, read.broadcast(broadcast))
+    state = progress(db, read.broadcast(broadcast), NOW)
 
     assert (state.sent, state.cancelled, state.left) == (1, 3, 0)
 
@@ -543,7 +614,7 @@ def test_the_broadcast_due_first_goes_first_and_finished_ones_never_come_back(
     order = []
     while (due := next_broadcast(db, much_later)) is not None:
         order.append(due.id)
-        while claim_deliveries(db, due, 10):
+        while claim_deliveries(db, due, 10, now=NOW):
             pass  # claimed to the end: the last, empty claim marks it done
 
     assert order == [first.id, second.id, also_at_five.id]

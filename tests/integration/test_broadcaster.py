@@ -25,9 +25,11 @@ from civic_feedback.services.broadcasts import (
     next_broadcast,
     progress,
     queue_broadcast,
+    resend_uncertain,
 )
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import set_opted_out
+from civic_feedback.storage.claims import CLAIM_LEASE
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Broadcast, BroadcastState, Citizen, Outbox, OutboxState
 from tests.support.clock import FakeClock
@@ -214,9 +216,9 @@ async def test_only_the_segment_is_reached_and_nothing_is_sent_twice(
         stored = session.get(Broadcast, broadcast.id)
         assert stored is not None
         assert stored.state == BroadcastState.DONE
-        assert progress(session, stored).as_json() | {"id": 0} == {
+        assert progress(session, stored, NOW).as_json() | {"id": 0} == {
             "id": 0, "state": "done", "total": 2, "sent": 2, "failed": 0, "unreachable": 0,
-            "cancelled": 0, "left": 0,
+            "cancelled": 0, "uncertain": 0, "left": 0,
         }  # fmt: skip
 
 
@@ -273,7 +275,7 @@ async def test_a_citizen_who_blocked_the_bot_is_marked_unreachable_and_gets_no_l
     with sessions() as session:
         stored = session.get(Broadcast, first.id)
         assert stored is not None
-        state = progress(session, stored)
+        state = progress(session, stored, NOW)
     assert (state.sent, state.unreachable, state.left) == (2, 1, 0)
 
 
@@ -294,7 +296,7 @@ async def test_a_message_telegram_refuses_with_400_is_recorded_failed_with_its_e
         row = session.exec(select(Outbox).where(Outbox.citizen_id == boris.id)).one()
         stored = session.get(Broadcast, broadcast.id)
         assert stored is not None
-        state = progress(session, stored)
+        state = progress(session, stored, NOW)
     assert row.state == OutboxState.FAILED
     assert row.error is not None
     assert "can't parse entities" in row.error
@@ -341,7 +343,7 @@ async def test_a_citizen_who_sends_stop_before_a_scheduled_broadcast_goes_out_ge
 # --- crashes and schedules ----------------------------------------------------------------------
 
 
-async def test_a_row_left_sending_by_a_crash_is_not_sent_again_and_the_rest_are(
+async def test_a_row_left_sending_by_a_crash_is_not_sent_again_and_counts_as_uncertain(
     db: Session,
     telegram: FakeTelegram,
     bot: Bot,
@@ -353,7 +355,8 @@ async def test_a_row_left_sending_by_a_crash_is_not_sent_again_and_the_rest_are(
     with sessions() as crashed:  # claimed, committed, then the process died
         due = next_broadcast(crashed, NOW)
         assert due is not None
-        in_flight = claim_deliveries(crashed, due, 2)
+        in_flight = claim_deliveries(crashed, due, 2, now=NOW)
+        crashed.commit()
 
     sent = await new_broadcaster(bot, sessions, clock).send_due()
 
@@ -366,8 +369,39 @@ async def test_a_row_left_sending_by_a_crash_is_not_sent_again_and_the_rest_are(
     with sessions() as session:
         stored = session.get(Broadcast, broadcast.id)
         assert stored is not None
-        state = progress(session, stored)
-    assert (stored.state, state.sent, state.left) == (BroadcastState.DONE, 5, 0)
+        state = progress(session, stored, NOW + CLAIM_LEASE)
+    assert (stored.state, state.sent, state.uncertain, state.left) == (BroadcastState.DONE, 3, 2, 0)
+
+
+async def test_resent_uncertain_rows_go_out_once_more_and_then_count_as_sent(
+    db: Session, telegram: FakeTelegram, bot: Bot, sessions: sessionmaker[Session]
+) -> None:
+    chats = town(db, 4)
+    broadcast = queue(db)
+    with sessions() as crashed:  # the process died after handing two rows to Telegram
+        due = next_broadcast(crashed, NOW)
+        assert due is not None
+        in_flight = claim_deliveries(crashed, due, 2, now=NOW)
+        crashed.commit()
+    for delivery in in_flight:
+        await bot.send_message(delivery.chat_id, BG_TEXT)
+    clock = FakeClock(NOW + CLAIM_LEASE)
+    assert await new_broadcaster(bot, sessions, clock).send_due() == 2
+
+    with sessions() as session:
+        stored = session.get(Broadcast, broadcast.id)
+        assert stored is not None
+        assert resend_uncertain(session, stored, clock()) == 2
+        session.commit()
+    resent = await new_broadcaster(bot, sessions, clock).send_due()
+
+    assert resent == 2
+    assert [len(received(telegram, chat)) for chat in chats] == [2, 2, 1, 1]  # as asked
+    with sessions() as session:
+        stored = session.get(Broadcast, broadcast.id)
+        assert stored is not None
+        state = progress(session, stored, clock() + CLAIM_LEASE)
+    assert (stored.state, state.sent, state.uncertain, state.left) == (BroadcastState.DONE, 4, 0, 0)
 
 
 async def test_a_scheduled_broadcast_goes_out_only_once_the_clock_passes_its_time(

@@ -28,6 +28,7 @@ from civic_feedback.storage.models import (
     Notification,
     NotificationKind,
     NotificationState,
+    utcnow,
 )
 from tests.support.admin_cli import (
     BOT_TOKEN,
@@ -276,7 +277,7 @@ async def test_events_show_prints_details_counts_and_the_three_links(
     assert "2030-12-03 18:00 – 2030-12-03 20:00 (Europe/Sofia)" in out
     assert table_row(out, "reminders before start")[1] == "24h, 1h"
     assert table_row(out, "registered / waiting / attended")[1] == "1 / 1 / 0"
-    assert table_row(out, "reminders sent / missed")[1] == "0 / 2"
+    assert table_row(out, "reminders sent / missed / uncertain")[1] == "0 / 2 / 0"
     for what, prefix in (("card", "ev"), ("checkin", "ci"), ("feedback", "fb")):
         link = f"https://t.me/{BOT_USERNAME}?start={prefix}_{code}"
         assert re.search(rf"^{what}:\s+{re.escape(link)}$", out, re.MULTILINE), out
@@ -285,6 +286,28 @@ async def test_events_show_prints_details_counts_and_the_three_links(
         select(Notification).where(Notification.state == NotificationState.MISSED)
     ).all()
     assert len(missed) == 2
+
+
+async def test_events_show_counts_reminders_and_invitations_left_sending_as_uncertain(
+    cli: Cli, cli_db: Session, telegram: FakeTelegram
+) -> None:
+    now = utcnow()
+    soon = insert_event(cli_db, "Скоро", starts_at=now + timedelta(minutes=10))
+    over = insert_event(cli_db, "Вчера", starts_at=now - timedelta(hours=3))
+    citizens_register(cli_db, soon, 1, 2)
+    citizens_register(cli_db, over, 3)
+    # The bot claimed what was due a minute ago and was killed before it heard back.
+    claim_due(cli_db, now - timedelta(minutes=1), lambda *_: False)
+    cli_db.commit()
+
+    shown = {code: await run_cli(cli, "events", "show", code) for code in (soon, over)}
+
+    out = shown[soon].stdout
+    assert table_row(out, "reminders sent / missed / uncertain")[1] == "0 / 0 / 4"
+    assert "may or may not have arrived, and are not sent again" in out
+    out = shown[over].stdout
+    assert table_row(out, "reminders sent / missed / uncertain")[1] == "0 / 2 / 0"
+    assert table_row(out, "feedback invitations sent / uncertain")[1] == "0 / 1"
 
 
 def test_events_show_without_a_bot_token_says_to_set_bot_token(cli: Cli, cli_db: Session) -> None:

@@ -590,14 +590,16 @@ def test_registration_counts_count_each_status(db: Session, stored: Stored) -> N
         cancelled=1,
         reminders_sent=0,
         reminders_missed=0,
+        reminders_uncertain=0,
         invitations_sent=0,
+        invitations_uncertain=0,
     )
 
 
 def test_registration_counts_of_an_event_nobody_registered_for_are_zero(db: Session) -> None:
     event = new_event(db)
 
-    assert registration_counts(db, event) == RegistrationCounts(0, 0, 0, 0, 0, 0, 0)
+    assert registration_counts(db, event, NOW) == RegistrationCounts(0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def test_registrations_of_a_citizen_are_the_active_ones_soonest_event_first(

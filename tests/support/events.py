@@ -84,6 +84,6 @@ class Stored:
                 )
             ).first()
 
-    def counts(self, event: Event) -> RegistrationCounts:
+    def counts(self, event: Event, now: datetime = NOW) -> RegistrationCounts:
         with self.sessions() as session:
-            return registration_counts(session, event)
+            return registration_counts(session, event, now)

@@ -6,8 +6,9 @@
 the sandbox serves: messages, edits, files, long polling, HTML parse mode) plus:
 
 * Telegram's refusals: users who blocked the bot get ``403 Forbidden``; ``global_rate`` and
-  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``; a token in
-  ``revoked_tokens`` gets ``401 Unauthorized`` for every method.
+  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``; messages sent with
+  ``allow_paid_broadcast`` count against ``paid_rate`` instead of ``global_rate`` (Telegram's
+  paid broadcasts); a token in ``revoked_tokens`` gets ``401 Unauthorized`` for every method.
 * Synchronisation that never sleeps: :meth:`FakeTelegram.wait_for` re-checks a predicate every
   time the fake has handled a bot request.
 * More of the citizen's side (stickers, photos, pressing a button by its text, adding the bot
@@ -29,6 +30,7 @@ import aiohttp
 from aiohttp import web
 
 from civic_feedback.sandbox.bot_api import ApiError, error_response
+from civic_feedback.sandbox.bot_methods import Handler
 from civic_feedback.sandbox.chat_records import RequestRecord, SentMessage, UploadedFile
 from civic_feedback.sandbox.emulator import CALLBACK_TIMEOUT, BotApiEmulator
 
@@ -83,6 +85,7 @@ class FakeTelegram(BotApiEmulator):
         *,
         global_rate: float | None = None,
         per_chat_rate: float | None = None,
+        paid_rate: float | None = None,
         blocked: Iterable[int] = (),
         bot_username: str = "civic_feedback_test_bot",
         bot_first_name: str = "Civic feedback",
@@ -102,6 +105,10 @@ class FakeTelegram(BotApiEmulator):
         self.global_rate = global_rate
         #: Max message-producing calls per second per chat (None: unlimited).
         self.per_chat_rate = per_chat_rate
+        #: Max paid broadcast messages per second over all chats (None: unlimited).
+        self.paid_rate = paid_rate
+        self._paid_window = _SlidingWindow()
+        self._paid_call = False  # the call being carried out has allow_paid_broadcast
         #: User ids that blocked the bot: send*/edit* to them answer 403.
         self.blocked: set[int] = set(blocked)
         self._global_window = _SlidingWindow()
@@ -125,6 +132,13 @@ class FakeTelegram(BotApiEmulator):
             )
             return error_response(ApiError(401, "Unauthorized"))
         return await super()._handle(request)
+
+    async def _carry_out(
+        self, record: RequestRecord, handler: Handler, params: JSON, files: dict[str, UploadedFile]
+    ) -> web.Response:
+        # The handler checks the limits before its first await: the flag is this call's.
+        self._paid_call = bool(params.get("allow_paid_broadcast"))
+        return await super()._carry_out(record, handler, params, files)
 
     @property
     def too_many_requests(self) -> int:
@@ -386,8 +400,9 @@ class FakeTelegram(BotApiEmulator):
             return
         now = time.monotonic()
         waits: list[int] = []
-        if self.global_rate is not None:
-            wait = self._global_window.retry_after(self.global_rate, now)
+        window, rate = self._overall()
+        if rate is not None:
+            wait = window.retry_after(rate, now)
             if wait is not None:
                 waits.append(wait)
         if self.per_chat_rate is not None:
@@ -406,9 +421,15 @@ class FakeTelegram(BotApiEmulator):
             if not waiter.done():
                 waiter.set_result(None)
 
+    def _overall(self) -> tuple[_SlidingWindow, float | None]:
+        """The window over all chats the current call counts in, and its limit."""
+        if self._paid_call:
+            return self._paid_window, self.paid_rate
+        return self._global_window, self.global_rate
+
     def _record_sent(self, chat_id: int | str) -> None:
         now = time.monotonic()
-        self._global_window.record(now)
+        self._overall()[0].record(now)
         self._chat_windows.setdefault(chat_id, _SlidingWindow()).record(now)
 
 

@@ -2,7 +2,7 @@
 
 Replies go one interval apart and before background senders; one chat gets a burst of three
 then one a second (a group one every three seconds); a background sender's turn carries its
-message; a 429 holds everyone back.
+message; a 429 holds everyone back; paid broadcasts pace on a budget of their own.
 """
 
 from __future__ import annotations
@@ -168,6 +168,72 @@ async def test_a_sender_who_gave_up_leaves_the_queue(clock: ManualClock) -> None
     times = await went(clock, ("next", reply(limiter, 3)))
 
     assert times == {"next": 0.25}
+
+
+# --- paid broadcasts: a budget of their own -----------------------------------------------------
+
+
+async def test_a_paid_broadcast_takes_its_own_budget_and_replies_keep_the_free_pace(
+    clock: ManualClock,
+) -> None:
+    limiter = RateLimiter(4, paid_rate=100, clock=clock.time, sleep=clock.sleep)
+
+    async def broadcast() -> None:
+        for _ in range(50):
+            await limiter.wait(paid=True)
+
+    await asyncio.create_task(broadcast())  # a task of its own, as the broadcaster's
+    broadcast_done = clock.now
+    times = await went(clock, ("reply a", reply(limiter, 1)), ("reply b", reply(limiter, 2)))
+
+    assert broadcast_done == pytest.approx(49 / 98)  # a little under 100 a second, not 4
+    assert times == {"reply a": 0.5, "reply b": 0.75}  # as if the broadcast took none
+
+
+async def test_replies_still_go_before_a_paid_broadcast_due_at_the_same_moment(
+    clock: ManualClock,
+) -> None:
+    limiter = RateLimiter(4, paid_rate=100, clock=clock.time, sleep=clock.sleep)
+    order: list[str] = []
+
+    async def take(name: str, turn: Callable[[], Awaitable[None]]) -> None:
+        await turn()
+        order.append(name)
+
+    limiter.pause(1)  # Telegram said to wait: everybody comes back at the same moment
+    await asyncio.gather(
+        take("broadcast", lambda: limiter.wait(paid=True)), take("reply", reply(limiter, 7))
+    )
+
+    assert order == ["reply", "broadcast"]
+
+
+def most_in_a_second(times: list[float]) -> int:
+    first, most = 0, 0
+    for last, now in enumerate(times):
+        while times[first] <= now - 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def test_a_paid_budget_catches_up_after_a_busy_moment_and_never_passes_its_rate(
+    clock: ManualClock,
+) -> None:
+    limiter = RateLimiter(25, paid_rate=1000, clock=clock.time, sleep=clock.sleep)
+    times: list[float] = []
+
+    async def broadcast() -> None:
+        for n in range(3000):
+            await limiter.wait(paid=True)
+            times.append(clock.now)
+            if n % 100 == 99:
+                clock.now += 0.005  # the event loop was busy elsewhere for 5 ms
+
+    await asyncio.create_task(broadcast())
+
+    assert most_in_a_second(times) <= 1000
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 970  # the 5 ms are made up
 
 
 @pytest.mark.parametrize(

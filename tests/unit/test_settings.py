@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,34 @@ def test_a_non_numeric_admin_id_is_refused_naming_admin_ids(
     message = settings_error(monkeypatch, "ADMIN_IDS", "1, @maria")
 
     assert message.startswith("ADMIN_IDS: ")
+
+
+# --- broadcast rate and paid broadcasts -------------------------------------------------
+
+
+def test_a_broadcast_rate_above_telegrams_free_30_is_refused_unless_paid_saying_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = settings_error(monkeypatch, "BROADCAST_RATE", "31")
+
+    assert message == (
+        "BROADCAST_RATE=31 is above the 30 messages a second Telegram allows for free: lower it "
+        "to 30 or less, or set PAID_BROADCAST=true to pay for faster broadcasts in Telegram Stars"
+    )
+
+
+def test_paid_broadcasts_go_up_to_1000_a_second_while_the_rest_keeps_a_free_pace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAID_BROADCAST", "true")
+    monkeypatch.setenv("BROADCAST_RATE", "1000")
+
+    settings = load_settings()
+
+    assert (settings.broadcast_rate, settings.free_rate) == (1000, 25)
+    assert settings.paid_broadcast_stars_per_message == Decimal("0.1")  # Telegram's price
+    assert Settings(_env_file=None, broadcast_rate=20).free_rate == 20
+    assert settings_error(monkeypatch, "BROADCAST_RATE", "1001").startswith("BROADCAST_RATE: ")
 
 
 # --- durations ---------------------------------------------------------------------------
@@ -324,8 +353,18 @@ GOOD_KEY = "8f3b2c1d9e7a6b5c4d3e2f1a0b9c8d7e"
             {"BOT_TOKEN": GOOD_TOKEN, "PSEUDONYM_KEY": GOOD_KEY, "WEBHOOK_URL": "https://x.org/h"},
             "WEBHOOK_SECRET",
         ),
+        (
+            {"BOT_TOKEN": GOOD_TOKEN, "PSEUDONYM_KEY": GOOD_KEY, "BROADCAST_RATE": "100"},
+            "lower it to 30 or less, or set PAID_BROADCAST=true",
+        ),
     ],
-    ids=["no-pseudonym-key", "unknown-timezone", "malformed-database-url", "webhook-no-secret"],
+    ids=[
+        "no-pseudonym-key",
+        "unknown-timezone",
+        "malformed-database-url",
+        "webhook-no-secret",
+        "rate-above-free-unpaid",
+    ],
 )
 def test_feedback_bot_with_a_bad_setting_prints_one_line_naming_it(
     tmp_path: Path, env: dict[str, str], names: str

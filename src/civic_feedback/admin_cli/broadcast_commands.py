@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -17,25 +18,31 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.times import parse_time
+from civic_feedback.core.paid_broadcasts import FREE_RATE, billed_messages
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.core.telegram_html import html_problems
 from civic_feedback.flows.schema import is_valid_flow_id
 from civic_feedback.services.broadcasts import Progress as BroadcastProgress
 from civic_feedback.services.broadcasts import (
     SegmentError,
+    UncertainDelivery,
     audience,
     cancel_broadcast,
     progress,
     queue_broadcast,
     recent_broadcasts,
+    resend_uncertain,
+    uncertain_deliveries,
 )
-from civic_feedback.settings import SUPPORTED_LANGUAGES, load_settings
+from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings, load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.flow_versions import latest_version_id
 from civic_feedback.storage.models import Broadcast, BroadcastState, utcnow
 
 app = typer.Typer(
-    help="Announcements to citizens: send, status, list, cancel.", no_args_is_help=True
+    help="Announcements to citizens: send, status, list, cancel, resend-uncertain.",
+    no_args_is_help=True,
 )
 console = Console(highlight=False)
 
@@ -104,6 +111,7 @@ def send(
         chosen = _button(session, button)
         if dry_run:
             _preview(reach, texts, settings.interface_language)
+            _cost(sum(reach.values()), settings)
             return
         actor = audit.cli_actor()
         broadcast = Broadcast(
@@ -128,6 +136,36 @@ def _preview(reach: dict[str, int], texts: dict[str, str], default: str) -> None
         console.print(f"\n[bold]{language}[/bold]\n{escape(text)}")
 
 
+def _cost(recipients: int, settings: Settings) -> None:
+    """How long sending takes, and what a paid broadcast costs in Telegram Stars."""
+    rate = settings.broadcast_rate
+    console.print(
+        f"Sending takes {_about(recipients / rate)} at BROADCAST_RATE {rate:,g} a second."
+    )
+    if not settings.paid_broadcast:
+        return
+    price = settings.paid_broadcast_stars_per_message
+    billed = billed_messages(recipients, rate)
+    console.print(
+        f"Paid broadcast (PAID_BROADCAST): about {_stars(billed * price)} Telegram Stars from "
+        f"the bot's balance, {_stars(price)} for each of about {billed:,} messages beyond "
+        f"Telegram's free {FREE_RATE} a second; at most {_stars(recipients * price)} if every "
+        "message is billed."
+    )
+
+
+def _about(seconds: float) -> str:
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
+def _stars(amount: Decimal) -> str:
+    return f"{amount:,.1f}".removesuffix(".0")
+
+
 def _find(session: Session, broadcast_id: int) -> Broadcast:
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
@@ -140,11 +178,22 @@ def status(
     broadcast_id: Annotated[int, typer.Argument(help="The broadcast's id.")],
     follow: Annotated[bool, typer.Option(help="Keep showing progress until it is done.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The counts as one JSON object.")] = False,
+    uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--uncertain", help="List the recipients who may have missed it (with --json too)."
+        ),
+    ] = False,
 ) -> None:
-    """Sent, failed, unreachable and left, with a progress bar and an ETA."""
+    """Sent, failed, unreachable, uncertain and left, with a progress bar and an ETA."""
     settings = load_settings()
     with open_session(settings) as session:
-        state = progress(session, _find(session, broadcast_id))
+        broadcast = _find(session, broadcast_id)
+        state = progress(session, broadcast, utcnow())
+        if uncertain:
+            rows = uncertain_deliveries(session, broadcast, utcnow())
+            _print_uncertain(broadcast, rows, settings, as_json=as_json)
+            return
         if as_json:
             print(json.dumps(state.as_json()))
             return
@@ -167,14 +216,14 @@ def status(
                     break
                 time.sleep(1)
                 session.expire_all()
-                state = progress(session, _find(session, broadcast_id))
+                state = progress(session, _find(session, broadcast_id), utcnow())
     _print_progress(state)
 
 
 def _counts(state: BroadcastProgress) -> str:
     return (
         f"sent {state.sent} · failed {state.failed} · unreachable {state.unreachable} · "
-        f"left {state.left}"
+        f"uncertain {state.uncertain} · left {state.left}"
     )
 
 
@@ -183,6 +232,51 @@ def _print_progress(state: BroadcastProgress) -> None:
         f"Broadcast {state.id} ({state.state}, {escape(state.segment)}): {_counts(state)}"
         f" of {state.total}"
     )
+    if state.uncertain:
+        console.print(
+            f"{state.uncertain} {_messages(state.uncertain)} may or may not have reached the "
+            f"citizen: the bot stopped while sending them. `feedback-admin broadcast status "
+            f"{state.id} --uncertain` lists them; `feedback-admin broadcast resend-uncertain "
+            f"{state.id}` sends them again (a citizen may get it twice)."
+        )
+
+
+def _messages(count: int) -> str:
+    return "message" if count == 1 else "messages"
+
+
+def _print_uncertain(
+    broadcast: Broadcast, rows: list[UncertainDelivery], settings: Settings, *, as_json: bool
+) -> None:
+    key = settings.require_pseudonym_key()
+    listed = [
+        {
+            "recipient": pseudonym(key, row.telegram_id),
+            "language": row.language,
+            "claimed_at": row.claimed_at.isoformat() if row.claimed_at else None,
+        }
+        for row in rows
+    ]
+    if as_json:
+        print(json.dumps(listed))
+        return
+    if not rows:
+        console.print(f"Broadcast {broadcast.id} has no uncertain messages.")
+        return
+    table = Table("recipient (pseudonym)", "language", "claimed at")
+    for row in rows:
+        claimed = (
+            f"{row.claimed_at.astimezone(settings.zone):%Y-%m-%d %H:%M:%S}"
+            if row.claimed_at
+            else "(not recorded)"
+        )
+        table.add_row(pseudonym(key, row.telegram_id), row.language or "", claimed)
+    console.print(table)
+    console.print(
+        f"{len(rows)} uncertain {_messages(len(rows))}: the bot stopped between handing them "
+        f"to Telegram and hearing back. `feedback-admin broadcast resend-uncertain "
+        f"{broadcast.id}` sends them again."
+    )
 
 
 @app.command("list")
@@ -190,20 +284,28 @@ def list_command() -> None:
     """The latest broadcasts with their progress."""
     settings = load_settings()
     with open_session(settings) as session:
-        rows = [progress(session, b) for b in recent_broadcasts(session)]
+        now = utcnow()
+        rows = [progress(session, b, now) for b in recent_broadcasts(session)]
     table = Table(
-        "id", "send at", "state", "segment", "total", "sent", "failed", "unreachable", "left"
+        "id",
+        "send at",
+        "state",
+        "segment",
+        "total",
+        "sent",
+        "failed",
+        "unreachable",
+        "uncertain",
+        "left",
     )
     for state in rows:
+        counts = (state.total, state.sent, state.failed, state.unreachable, state.uncertain)
         table.add_row(
             str(state.id),
             f"{state.send_at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
             state.state,
             escape(state.segment),
-            *(
-                str(n)
-                for n in (state.total, state.sent, state.failed, state.unreachable, state.left)
-            ),
+            *(str(n) for n in (*counts, state.left)),
         )
     console.print(table if rows else "No broadcasts yet.")
 
@@ -219,3 +321,42 @@ def cancel(broadcast_id: Annotated[int, typer.Argument(help="The broadcast's id.
         audit.record(session, audit.cli_actor(), "broadcast_cancel", str(broadcast_id))
         stopped = cancel_broadcast(session, broadcast)
     console.print(f"Broadcast {broadcast_id} cancelled; {stopped} messages will not be sent.")
+
+
+@app.command("resend-uncertain")
+def resend_uncertain_command(
+    broadcast_id: Annotated[int, typer.Argument(help="The broadcast's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Send the uncertain messages again: better a citizen gets it twice than not at all."""
+    settings = load_settings()
+    with open_session(settings) as session:
+        broadcast = _find(session, broadcast_id)
+        if broadcast.state == BroadcastState.CANCELLED:
+            raise CliError(f"broadcast {broadcast_id} was cancelled: nothing is sent again")
+        count = len(uncertain_deliveries(session, broadcast, utcnow()))
+        if count == 0:
+            console.print(f"Broadcast {broadcast_id} has no uncertain messages; nothing to send.")
+            return
+        question = (
+            f"Send broadcast {broadcast_id} again to {count} "
+            f"{'citizen' if count == 1 else 'citizens'} who may already have it?"
+        )
+        if not yes and not _confirmed(question):
+            raise CliError("nothing was sent again (answer y, or pass --yes)")
+        queued = resend_uncertain(session, broadcast, utcnow())
+        audit.record(
+            session, audit.cli_actor(), "broadcast_resend_uncertain", str(broadcast_id),
+            messages=queued,
+        )  # fmt: skip
+    console.print(
+        f"Broadcast {broadcast_id}: {queued} {_messages(queued)} queued again; the bot sends "
+        "them at BROADCAST_RATE at its next round."
+    )
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:  # no answer (input closed)
+        return False

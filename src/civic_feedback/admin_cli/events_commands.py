@@ -123,7 +123,8 @@ def list_command(
             events = upcoming_events(session, utcnow(), municipality=municipality)
         else:
             events = _all_events(session, municipality)
-        rows = [(event, registration_counts(session, event)) for event in events]
+        now = utcnow()
+        rows = [(event, registration_counts(session, event, now)) for event in events]
     table = Table(
         "code",
         "starts",
@@ -175,7 +176,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
     settings = load_settings()
     with open_session(settings) as session:
         event = event_by_code(session, code)
-        counts = registration_counts(session, event)
+        counts = registration_counts(session, event, utcnow())
     zone = settings.zone
     table = Table(show_header=False)
     for language, title in event.title.items():
@@ -198,9 +199,20 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
         "registered / waiting / attended",
         f"{counts.registered + counts.attended} / {counts.waitlisted} / {counts.attended}",
     )
-    table.add_row("reminders sent / missed", f"{counts.reminders_sent} / {counts.reminders_missed}")
-    table.add_row("feedback invitations sent", str(counts.invitations_sent))
+    table.add_row(
+        "reminders sent / missed / uncertain",
+        f"{counts.reminders_sent} / {counts.reminders_missed} / {counts.reminders_uncertain}",
+    )
+    table.add_row(
+        "feedback invitations sent / uncertain",
+        f"{counts.invitations_sent} / {counts.invitations_uncertain}",
+    )
     console.print(table)
+    if counts.reminders_uncertain or counts.invitations_uncertain:
+        console.print(
+            "Uncertain: the bot stopped while handing these to Telegram; they may or may not "
+            "have arrived, and are not sent again."
+        )
     username = bot_username(settings)
     for what, prefix in LINKS.items():  # whole lines: a link must never be cut to fit a column
         console.print(

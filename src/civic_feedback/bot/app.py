@@ -85,7 +85,9 @@ async def run_bot(
     sessions = session_factory(engine)
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key, detector=LanguageDetector(settings.languages))
-    limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
+    # Shared: one pace for all we send; paid broadcasts have a budget of their own in it.
+    paid_rate = settings.broadcast_rate if settings.paid_broadcast else None
+    limiter = RateLimiter(settings.free_rate, paid_rate=paid_rate)
     bot = create_bot(token, settings.telegram_api_url, limiter)
     worker = NotificationWorker(
         bot=bot,

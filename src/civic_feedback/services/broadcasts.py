@@ -3,14 +3,15 @@ the caller's transaction; the caller commits.
 
 Queueing writes one outbox row per recipient with a single INSERT ... SELECT, so even a
 hundred thousand recipients are queued in seconds. The broadcaster claims rows in id
-order, marking them ``sending`` (only if still ``pending``) and committing before it calls
-Telegram: a row that was
-``sending`` when the process died is never sent again (at most once), and every other
-row is sent after a restart (none is skipped).
+order, a batch at a time, marking them ``sending`` (only if still ``pending``) and committing
+before it calls Telegram: a row that was ``sending`` when the process died is never sent
+again on its own (at most once) and counts as uncertain (storage/claims.py) until an
+organizer sends it again; every other row is sent after a restart (none is skipped).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import Select, delete, func, insert, literal, select, update
 from sqlmodel import Session, col
 
 from civic_feedback.flows.schema import is_valid_flow_id
+from civic_feedback.storage.claims import count_where, renew_claims, uncertain
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.events import ACTIVE, find_event
 from civic_feedback.storage.models import (
@@ -119,10 +121,13 @@ class Progress:
     failed: int
     unreachable: int
     cancelled: int
+    uncertain: int  # claimed by a process that stopped before it said how the call ended
 
     @property
     def left(self) -> int:
-        return self.total - self.sent - self.failed - self.unreachable - self.cancelled
+        """Still to send, or on their way now."""
+        ended = self.sent + self.failed + self.unreachable + self.cancelled + self.uncertain
+        return self.total - ended
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,18 +138,22 @@ class Progress:
             "failed": self.failed,
             "unreachable": self.unreachable,
             "cancelled": self.cancelled,
+            "uncertain": self.uncertain,
             "left": self.left,
         }
 
 
-def progress(session: Session, broadcast: Broadcast) -> Progress:
-    counts = dict(
-        session.execute(
-            select(OUTBOX_TABLE.c.state, func.count())
-            .where(OUTBOX_TABLE.c.broadcast_id == broadcast.id)
-            .group_by(OUTBOX_TABLE.c.state)
-        ).all()
+def progress(session: Session, broadcast: Broadcast, now: datetime) -> Progress:
+    """The broadcast's counts; a row ``sending`` a lease after its claim is uncertain."""
+    statement = (
+        select(OUTBOX_TABLE.c.state, func.count(), count_where(uncertain(OUTBOX_TABLE, now)))
+        .where(OUTBOX_TABLE.c.broadcast_id == broadcast.id)
+        .group_by(OUTBOX_TABLE.c.state)
     )
+    counts: dict[str, int] = {"uncertain": 0}
+    for state, count, stale in session.execute(statement):
+        counts[state] = count - stale
+        counts["uncertain"] += stale
     assert broadcast.id is not None
     return Progress(
         id=broadcast.id,
@@ -152,12 +161,57 @@ def progress(session: Session, broadcast: Broadcast) -> Progress:
         segment=broadcast.segment,
         send_at=broadcast.send_at,
         total=sum(counts.values()),
-        # "sending" rows were handed to Telegram when the process stopped: counted as sent.
-        sent=counts.get(OutboxState.SENT, 0) + counts.get(OutboxState.SENDING, 0),
+        sent=counts.get(OutboxState.SENT, 0),
         failed=counts.get(OutboxState.FAILED, 0),
         unreachable=counts.get(OutboxState.UNREACHABLE, 0),
         cancelled=counts.get(OutboxState.CANCELLED, 0),
+        uncertain=counts["uncertain"],
     )
+
+
+@dataclass(frozen=True)
+class UncertainDelivery:
+    """A recipient who may or may not have got the broadcast."""
+
+    outbox_id: int
+    telegram_id: int
+    language: str | None
+    claimed_at: datetime | None  # None: claimed before claims had a time
+
+
+def uncertain_deliveries(
+    session: Session, broadcast: Broadcast, now: datetime
+) -> list[UncertainDelivery]:
+    """The broadcast's uncertain rows, in the order they were claimed."""
+    rows = session.execute(
+        select(
+            OUTBOX_TABLE.c.id,
+            CITIZEN_TABLE.c.telegram_id,
+            CITIZEN_TABLE.c.language,
+            OUTBOX_TABLE.c.claimed_at,
+        )
+        .join(CITIZEN_TABLE, CITIZEN_TABLE.c.id == OUTBOX_TABLE.c.citizen_id)
+        .where(OUTBOX_TABLE.c.broadcast_id == broadcast.id, uncertain(OUTBOX_TABLE, now))
+        .order_by(OUTBOX_TABLE.c.id)
+    )
+    return [UncertainDelivery(*row) for row in rows]
+
+
+def resend_uncertain(session: Session, broadcast: Broadcast, now: datetime) -> int:
+    """Queue the broadcast's uncertain rows again (their citizens may get it twice); the
+    broadcaster sends them at the normal pace, skipping citizens who since sent /stop or
+    blocked the bot. Returns how many were queued."""
+    result = session.execute(
+        update(OUTBOX_TABLE)
+        .where(OUTBOX_TABLE.c.broadcast_id == broadcast.id, uncertain(OUTBOX_TABLE, now))
+        .values(state=OutboxState.PENDING, claimed_at=None)
+    )
+    queued = affected(result)
+    if queued:
+        broadcast.state = BroadcastState.SENDING
+        session.add(broadcast)
+    session.flush()
+    return queued
 
 
 def cancel_broadcast(session: Session, broadcast: Broadcast) -> int:
@@ -198,8 +252,11 @@ def next_broadcast(session: Session, now: datetime) -> Broadcast | None:
     return session.execute(statement).scalars().first()
 
 
-def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list[ClaimedOutboxRow]:
-    """Mark the next ``limit`` pending rows ``sending`` and commit; done when none is left.
+def claim_deliveries(
+    session: Session, broadcast: Broadcast, limit: int, *, now: datetime
+) -> list[ClaimedOutboxRow]:
+    """Mark the next ``limit`` pending rows ``sending``, claimed ``now``; the caller commits
+    before it sends them. The broadcast is done when none is left.
 
     A citizen who sent /stop (or blocked the bot) since the broadcast was queued is skipped.
     """
@@ -226,7 +283,7 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
             result = session.execute(
                 update(OUTBOX_TABLE)
                 .where(OUTBOX_TABLE.c.id.in_(ids), OUTBOX_TABLE.c.state == OutboxState.PENDING)
-                .values(state=state)
+                .values(state=state, claimed_at=now if state == OutboxState.SENDING else None)
                 .returning(OUTBOX_TABLE.c.id)
             )
             taken.update(result.scalars())
@@ -235,18 +292,36 @@ def claim_deliveries(session: Session, broadcast: Broadcast, limit: int) -> list
     session.add(broadcast)
     session.flush()
     if rows and not send:  # only skipped rows in this batch: claim the next ones
-        return claim_deliveries(session, broadcast, limit)
+        return claim_deliveries(session, broadcast, limit, now=now)
     return [
         ClaimedOutboxRow(outbox_id, chat_id, language) for outbox_id, chat_id, language, _ in send
     ]
 
 
+def settle_sent(session: Session, outbox_ids: Collection[int], now: datetime) -> None:
+    """Record deliveries Telegram accepted, in one statement."""
+    if outbox_ids:
+        session.execute(
+            update(OUTBOX_TABLE)
+            .where(OUTBOX_TABLE.c.id.in_(outbox_ids), OUTBOX_TABLE.c.state == OutboxState.SENDING)
+            .values(state=OutboxState.SENT, sent_at=now)
+        )
+        session.flush()
+
+
 def settle(session: Session, outbox_id: int, state: OutboxState, error: str | None = None) -> None:
-    """Record how one delivery ended; a blocked citizen gets nothing more, anywhere."""
+    """Record how one delivery ended; a blocked citizen gets nothing more, anywhere.
+
+    Only a row still ``sending`` changes: one an organizer queued again meanwhile is sent
+    again."""
     values: dict[str, Any] = {"state": state, "error": error[:200] if error else None}
     if state == OutboxState.SENT:
         values["sent_at"] = utcnow()
-    session.execute(update(OUTBOX_TABLE).where(OUTBOX_TABLE.c.id == outbox_id).values(**values))
+    session.execute(
+        update(OUTBOX_TABLE)
+        .where(OUTBOX_TABLE.c.id == outbox_id, OUTBOX_TABLE.c.state == OutboxState.SENDING)
+        .values(**values)
+    )
     if state == OutboxState.UNREACHABLE:
         citizen_id = select(OUTBOX_TABLE.c.citizen_id).where(OUTBOX_TABLE.c.id == outbox_id)
         session.execute(
@@ -263,6 +338,23 @@ def settle(session: Session, outbox_id: int, state: OutboxState, error: str | No
             .values(state=OutboxState.UNREACHABLE)
         )
     session.flush()
+
+
+def renew_deliveries(session: Session, outbox_ids: Collection[int], now: datetime) -> None:
+    """These deliveries' calls are still on their way (a 429, a retry): not uncertain."""
+    renew_claims(session, OUTBOX_TABLE, outbox_ids, now)
+
+
+def release_deliveries(session: Session, outbox_ids: Collection[int]) -> None:
+    """Claimed rows that were never handed to Telegram (the broadcaster was stopped before
+    their turn): pending again, for the next broadcaster to send."""
+    if outbox_ids:
+        session.execute(
+            update(OUTBOX_TABLE)
+            .where(OUTBOX_TABLE.c.id.in_(outbox_ids), OUTBOX_TABLE.c.state == OutboxState.SENDING)
+            .values(state=OutboxState.PENDING, claimed_at=None)
+        )
+        session.flush()
 
 
 def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:

@@ -1,14 +1,15 @@
 """Due notifications: claimed at most once, then marked sent, failed or skipped. Each step
 writes in the caller's transaction; the caller commits.
 
-A notification is marked ``sending`` and committed before it is handed to Telegram. If the
-process dies in between, it stays ``sending`` and is never sent again: a citizen may miss
-a reminder after a crash, but never gets one twice.
+A notification is marked ``sending``, with the time of its claim, and committed before it is
+handed to Telegram. If the process dies in between, it stays ``sending`` and is never sent
+again: a citizen may miss a reminder after a crash, but never gets one twice, and
+``events show`` counts it as uncertain, not as sent (storage/claims.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from civic_feedback.core.event_schedule import FollowUpPolicy, followup_time, reminder_is_late
+from civic_feedback.storage.claims import renew_claims
 from civic_feedback.storage.database import affected
 from civic_feedback.storage.models import (
     Citizen,
@@ -27,6 +29,7 @@ from civic_feedback.storage.models import (
     Registration,
     RegistrationStatus,
 )
+from civic_feedback.storage.tables import NOTIFICATION_TABLE
 
 Answered = Callable[[Session, Citizen, Event], bool]
 """Whether the citizen already answered the event's feedback form."""
@@ -87,7 +90,7 @@ def claim_due(
                 col(Notification.id) == note.id,
                 col(Notification.state) == NotificationState.PENDING,
             )
-            .values(state=verdict)
+            .values(state=verdict, claimed_at=now if verdict == NotificationState.SENDING else None)
         )
         if not affected(taken):
             continue
@@ -189,6 +192,11 @@ def mark_unreachable(session: Session, claimed: Claimed) -> None:
         .values(state=NotificationState.SKIPPED, error="blocked the bot")
     )
     session.flush()
+
+
+def renew_notifications(session: Session, ids: Collection[int], now: datetime) -> None:
+    """Their calls are still on their way (a 429, a retry): not uncertain."""
+    renew_claims(session, NOTIFICATION_TABLE, ids, now)
 
 
 def next_due(session: Session) -> datetime | None:

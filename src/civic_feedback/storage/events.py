@@ -8,15 +8,16 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from civic_feedback.storage.claims import count_where, uncertain
 from civic_feedback.storage.codes import is_code, new_code
 from civic_feedback.storage.models import (
     Citizen,
     Event,
     EventState,
-    Notification,
     Registration,
     RegistrationStatus,
 )
+from civic_feedback.storage.tables import NOTIFICATION_TABLE
 
 ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
 
@@ -66,7 +67,9 @@ def taken_places(session: Session, event: Event) -> int:
 
 @dataclass(frozen=True)
 class RegistrationCounts:
-    """One event's registrations by status, and the reminders and invitations sent for it."""
+    """One event's registrations by status, and the reminders and invitations sent for it;
+    uncertain ones were claimed by a process that stopped before it knew whether Telegram
+    took them (storage/claims.py)."""
 
     registered: int
     waitlisted: int
@@ -74,10 +77,12 @@ class RegistrationCounts:
     cancelled: int
     reminders_sent: int
     reminders_missed: int
+    reminders_uncertain: int
     invitations_sent: int
+    invitations_uncertain: int
 
 
-def registration_counts(session: Session, event: Event) -> RegistrationCounts:
+def registration_counts(session: Session, event: Event, now: datetime) -> RegistrationCounts:
     statuses = dict(
         session.exec(
             select(Registration.status, func.count())
@@ -85,22 +90,30 @@ def registration_counts(session: Session, event: Event) -> RegistrationCounts:
             .group_by(col(Registration.status))
         ).all()
     )
-    notes = dict(
-        session.exec(
-            select(Notification.kind + ":" + Notification.state, func.count())
-            .where(Notification.event_id == event.id)
-            .group_by(col(Notification.kind), col(Notification.state))
-        ).all()
+    notes: dict[str, int] = {}
+    statement = (
+        select(
+            NOTIFICATION_TABLE.c.kind,
+            NOTIFICATION_TABLE.c.state,
+            func.count(),
+            count_where(uncertain(NOTIFICATION_TABLE, now)),
+        )
+        .where(NOTIFICATION_TABLE.c.event_id == event.id)
+        .group_by(NOTIFICATION_TABLE.c.kind, NOTIFICATION_TABLE.c.state)
     )
+    for kind, state, count, stale in session.execute(statement):
+        notes[f"{kind}:{state}"] = count - stale
+        notes[f"{kind}:uncertain"] = notes.get(f"{kind}:uncertain", 0) + stale
     return RegistrationCounts(
         registered=statuses.get(RegistrationStatus.REGISTERED, 0),
         waitlisted=statuses.get(RegistrationStatus.WAITLISTED, 0),
         attended=statuses.get(RegistrationStatus.ATTENDED, 0),
         cancelled=statuses.get(RegistrationStatus.CANCELLED, 0),
-        # "sending" is a message handed to Telegram when the bot stopped: counted as sent.
-        reminders_sent=notes.get("reminder:sent", 0) + notes.get("reminder:sending", 0),
+        reminders_sent=notes.get("reminder:sent", 0),
         reminders_missed=notes.get("reminder:missed", 0),
-        invitations_sent=notes.get("invitation:sent", 0) + notes.get("invitation:sending", 0),
+        reminders_uncertain=notes.get("reminder:uncertain", 0),
+        invitations_sent=notes.get("invitation:sent", 0),
+        invitations_uncertain=notes.get("invitation:uncertain", 0),
     )
 
 

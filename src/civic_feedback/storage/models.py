@@ -236,7 +236,7 @@ class NotificationKind(StrEnum):
 
 class NotificationState(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # handed to Telegram; never sent again, even after a crash
+    SENDING = "sending"  # claimed for Telegram; never sent again by itself, even after a crash
     SENT = "sent"
     MISSED = "missed"  # a reminder whose moment passed while the bot was down
     SKIPPED = "skipped"  # no longer applies (did not attend, already answered, blocked)
@@ -289,6 +289,7 @@ class Notification(SQLModel, table=True):
     offset_seconds: int = 0  # which reminder; 0 for the other kinds
     due_at: datetime
     state: str = Field(default=NotificationState.PENDING, sa_type=String(16))
+    claimed_at: datetime | None = None  # marked sending (renewed while its call is retried)
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=200)
 
@@ -303,7 +304,9 @@ class BroadcastState(StrEnum):
 
 class OutboxState(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # handed to Telegram; never sent again, even after a crash
+    # Claimed for Telegram; never sent again by itself, even after a crash. Still sending a
+    # lease after its claim, it is uncertain (storage/claims.py): resent only if asked.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # Telegram refused this message (400): recorded, not retried
     UNREACHABLE = "unreachable"  # the citizen blocked the bot (403)
@@ -338,6 +341,7 @@ class Outbox(SQLModel, table=True):
     broadcast_id: int = _ref("broadcast.id", ondelete="CASCADE")
     citizen_id: int = _ref("citizen.id", ondelete="CASCADE", index=True)
     state: str = Field(default=OutboxState.PENDING, sa_type=String(16))
+    claimed_at: datetime | None = None  # marked sending (renewed while its call is retried)
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=200)
 

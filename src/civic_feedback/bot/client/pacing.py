@@ -9,7 +9,10 @@ from 429 answers:
 * in one chat, on average one a second with bursts of three (a group or a channel: one
   every three seconds);
 * conversation replies first: a citizen never waits behind a broadcast; broadcasts,
-  reminders, digests and staff deliveries (background senders) take what replies leave.
+  reminders, digests and staff deliveries (background senders) take what replies leave;
+* paid broadcasts (``paid_rate``, Telegram Stars for each message beyond the free limit) have
+  a budget of their own, so that a broadcast at 1,000 a second leaves the free pace of
+  replies untouched. Replies still go first, and the per-chat limits and a 429 hold both.
 
 Background senders call :meth:`RateLimiter.wait` before they claim what they send (so a crash
 can only lose what was on its way), and the message they then send rides on that turn.
@@ -31,20 +34,43 @@ PRIVATE_CHAT_RATE = 1.0  # messages a second to one person, on average...
 PRIVATE_CHAT_BURST = 3  # ...with this many at once (a citizen ticking options quickly)
 GROUP_CHAT_RATE = 20 / 60  # Telegram: no more than 20 messages a minute to one group
 GROUP_CHAT_BURST = 1
+# A paid budget runs a little under its rate, and after a late turn (the event loop was busy:
+# at 1,000 a second one interval is a millisecond) lets this share of a second's worth go at
+# once; in any one second no more than its rate go.
+PAID_PACE = 0.98
+PAID_CATCH_UP = 0.01
+
+
+@dataclass
+class _Budget:
+    """Counted messages, one ``interval`` apart; up to ``catch_up`` seconds' worth at once
+    after a late turn (GCRA: ``next`` is when the next one is due)."""
+
+    interval: float
+    catch_up: float = 0.0
+    next: float = float("-inf")
+
+    def ready_at(self) -> float:
+        return self.next - self.catch_up
+
+    def use(self, now: float) -> None:
+        # From now if late: an idle or late budget banks no more than ``catch_up``.
+        self.next = max(self.next, now) + self.interval
 
 
 @dataclass
 class _Waiter:
     chat_id: ChatId | None
-    counted: bool  # takes one of the ``rate`` a second (False: its background turn did)
+    budget: _Budget | None  # takes one of its messages (None: its background turn did)
     granted: asyncio.Future[None] = field(repr=False)
 
 
 @dataclass
 class _BackgroundTurn:
     """A background sender's turn, taken before it claimed what it sends; its next message
-    goes on it."""
+    goes on it, and a message more (a retry) on the same budget."""
 
+    budget: _Budget
     spent: bool = False
 
 
@@ -63,13 +89,14 @@ class RateLimiter:
         self,
         rate: float,
         *,
+        paid_rate: float | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        self.interval = 1 / rate
+        self._free = _Budget(1 / rate)
+        self._paid = _paid_budget(paid_rate) if paid_rate else self._free  # else a free turn
         self._clock = clock
         self._sleep = sleep or asyncio.sleep
-        self._next = float("-inf")  # when the next counted message may go
         self._held = float("-inf")  # no message before this (Telegram answered 429)
         self._chats: dict[ChatId, float] = {}  # chat -> its theoretical next send (GCRA)
         self._replies: deque[_Waiter] = deque()
@@ -79,23 +106,25 @@ class RateLimiter:
 
     # ---------------------------------------------------------------- senders
 
-    async def wait(self) -> None:
+    async def wait(self, *, paid: bool = False) -> None:
         """A background sender's turn (broadcast, reminder, digest, staff delivery): after
-        the replies waiting now. The next message this task sends goes on it."""
-        await self._take(None, counted=True, background=True)
-        _TURN.set(_BackgroundTurn())
+        the replies waiting now. The next message this task sends goes on it. ``paid``: a
+        paid broadcast's turn, from the paid budget when there is one."""
+        budget = self._paid if paid else self._free
+        await self._take(None, budget, background=True)
+        _TURN.set(_BackgroundTurn(budget))
 
     async def turn_to_send(self, chat_id: ChatId | None) -> None:
         """Wait before a message to ``chat_id`` goes: a reply's turn, or, in a background
         sender, the turn it already has (its chat's limit still applies)."""
         turn = _TURN.get()
         if turn is None:
-            await self._take(chat_id, counted=True, background=False)
+            await self._take(chat_id, self._free, background=False)
         elif not turn.spent:
             turn.spent = True
-            await self._take(chat_id, counted=False, background=True)
+            await self._take(chat_id, None, background=True)
         else:  # a second message on one background turn
-            await self._take(chat_id, counted=True, background=True)
+            await self._take(chat_id, turn.budget, background=True)
 
     def pause(self, seconds: float) -> None:
         """Telegram said to wait (429): no message goes before that time has passed."""
@@ -104,9 +133,9 @@ class RateLimiter:
 
     # ---------------------------------------------------------------- decisions
 
-    def ready_at(self, chat_id: ChatId | None, *, counted: bool) -> float:
+    def _ready_at(self, chat_id: ChatId | None, budget: _Budget | None) -> float:
         """The earliest time a message to ``chat_id`` may go, as things stand."""
-        at = max(self._held, self._next) if counted else self._held
+        at = max(self._held, budget.ready_at()) if budget else self._held
         if chat_id is not None and chat_id in self._chats:
             rate, burst = _chat_limit(chat_id)
             at = max(at, self._chats[chat_id] - (burst - 1) / rate)
@@ -118,7 +147,7 @@ class RateLimiter:
         soonest = float("inf")
         for queue in (self._replies, self._background):
             for waiter in queue:
-                at = self.ready_at(waiter.chat_id, counted=waiter.counted)
+                at = self._ready_at(waiter.chat_id, waiter.budget)
                 if at <= now:
                     queue.remove(waiter)
                     return waiter, now
@@ -126,15 +155,14 @@ class RateLimiter:
         return None, soonest
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
-        self._use(waiter.chat_id, waiter.counted, now)
+        self._use(waiter.chat_id, waiter.budget, now)
         if not waiter.granted.done():
             waiter.granted.set_result(None)
 
-    def _use(self, chat_id: ChatId | None, counted: bool, now: float) -> None:
+    def _use(self, chat_id: ChatId | None, budget: _Budget | None, now: float) -> None:
         """A message goes now: the next one waits its interval, and its chat's limit."""
-        if counted:
-            # One interval apart, never two at once (a late wake-up banks no slot).
-            self._next = max(self._next, now) + self.interval
+        if budget is not None:
+            budget.use(now)
         if chat_id is not None:
             rate, _ = _chat_limit(chat_id)
             self._chats[chat_id] = max(self._chats.get(chat_id, now), now) + 1 / rate
@@ -143,13 +171,15 @@ class RateLimiter:
 
     # ---------------------------------------------------------------- the gate
 
-    async def _take(self, chat_id: ChatId | None, *, counted: bool, background: bool) -> None:
+    async def _take(
+        self, chat_id: ChatId | None, budget: _Budget | None, *, background: bool
+    ) -> None:
         if not self._replies and not self._background:  # nobody waits: no queue, no gate
             now = self._now()
-            if self.ready_at(chat_id, counted=counted) <= now:
-                self._use(chat_id, counted, now)
+            if self._ready_at(chat_id, budget) <= now:
+                self._use(chat_id, budget, now)
                 return
-        waiter = _Waiter(chat_id, counted, asyncio.get_running_loop().create_future())
+        waiter = _Waiter(chat_id, budget, asyncio.get_running_loop().create_future())
         queue = self._background if background else self._replies
         queue.append(waiter)
         if self._gate is None or self._gate.done():
@@ -186,6 +216,11 @@ class RateLimiter:
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+
+def _paid_budget(rate: float) -> _Budget:
+    interval = 1 / (rate * PAID_PACE)
+    return _Budget(interval, catch_up=max(0.0, PAID_CATCH_UP - interval))
 
 
 def _chat_limit(chat_id: ChatId) -> tuple[float, int]:

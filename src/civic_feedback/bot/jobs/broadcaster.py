@@ -1,4 +1,17 @@
-"""The broadcaster: works through the outbox of due broadcasts at BROADCAST_RATE."""
+"""The broadcaster: works through the outbox of due broadcasts at BROADCAST_RATE.
+
+Rows are claimed a batch at a time: what the rate sends in ``CLAIM_AHEAD`` seconds (one row at
+the free rates, fifty at 1,000 a second), committed as ``sending`` before any of them goes.
+Each message then waits for its turn in the pace and goes out in a task of its own, so that
+Telegram's answers overlap; how the messages ended is written in the transaction of the next
+claim, so a batch costs one commit. A ``kill -9`` can therefore leave at most a batch and the
+messages on their way as ``sending``: never sent again on their own, counted as uncertain
+(storage/claims.py). A broadcaster that is stopped puts the rows whose turn had not come
+back to pending.
+
+With PAID_BROADCAST the messages carry ``allow_paid_broadcast`` and take their turns from the
+pace's paid budget (bot/client/pacing.py); replies keep the free pace.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiogram import Bot
@@ -17,13 +31,17 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.held_claims import HeldClaims
 from civic_feedback.bot.views.broadcast_report import progress_text, stop_keyboard
 from civic_feedback.services.broadcasts import (
     ClaimedOutboxRow,
     claim_deliveries,
     next_broadcast,
     progress,
+    release_deliveries,
+    renew_deliveries,
     settle,
+    settle_sent,
 )
 from civic_feedback.settings import Settings
 from civic_feedback.storage.models import Broadcast, OutboxState
@@ -31,6 +49,16 @@ from civic_feedback.storage.models import Broadcast, OutboxState
 log = logging.getLogger(__name__)
 
 REPORT_EVERY = 10.0  # seconds between edits of an organizer's progress message
+CLAIM_AHEAD = 0.05  # seconds of sending claimed at a time
+IN_FLIGHT = 0.25  # seconds of sending on their way at most (Telegram answering slowly)
+
+
+@dataclass
+class _Outcomes:
+    """How the messages of a broadcast ended since the last write."""
+
+    sent: list[int] = field(default_factory=list)
+    refused: list[tuple[int, OutboxState, str]] = field(default_factory=list)
 
 
 class Broadcaster:
@@ -52,10 +80,10 @@ class Broadcaster:
         self.i18n = i18n
         self.limiter = limiter
         self.clock = clock
+        self.paid = settings.paid_broadcast
+        self.claim_size = max(1, round(settings.broadcast_rate * CLAIM_AHEAD))
+        self.in_flight = max(1, round(settings.broadcast_rate * IN_FLIGHT))
         self._lock = asyncio.Lock()
-        # A few deliveries in flight keep the rate when Telegram answers slowly (a quarter of a
-        # second's worth); each row is claimed only when its turn to go has come.
-        self.batch = max(1, round(settings.broadcast_rate / 4))
         self._reported: dict[int, float] = {}  # broadcast id -> when its progress was shown
 
     async def send_due(self) -> int:
@@ -67,25 +95,11 @@ class Broadcaster:
                     broadcast = next_broadcast(session, self.clock())
                 if broadcast is None:
                     return sent
-                lanes = (self._lane(broadcast) for _ in range(self.batch))
-                sent += sum(await asyncio.gather(*lanes))
+                sent += await _Run(self, broadcast).send()
                 log.info("broadcast_done id=%s", broadcast.id)
-                await self._report(broadcast, final=True)
+                await self.report(broadcast, final=True)
 
-    async def _lane(self, broadcast: Broadcast) -> int:
-        """One of the deliveries in flight: paced, then claimed, then sent at once, so a
-        crash can only lose the rows whose requests were on their way."""
-        sent = 0
-        while True:
-            await self.limiter.wait()
-            with self.sessions.begin() as session:
-                claimed = claim_deliveries(session, broadcast, 1)
-            if not claimed:
-                return sent
-            sent += await self._deliver(broadcast, claimed[0])
-            await self._report(broadcast, final=False)
-
-    async def _report(self, broadcast: Broadcast, *, final: bool) -> None:
+    async def report(self, broadcast: Broadcast, *, final: bool) -> None:
         """Edit the organizer's progress message (composed in Telegram): now and then, and
         once more at the end."""
         chat_id, message_id = broadcast.report_chat_id, broadcast.report_message_id
@@ -98,7 +112,7 @@ class Broadcaster:
         if final:
             del self._reported[broadcast.id]
         with self.sessions.begin() as session:
-            state = progress(session, broadcast)
+            state = progress(session, broadcast, self.clock())
         language = broadcast.report_language or self.settings.interface_language
         with self.i18n.context(), self.i18n.use_locale(language):
             text = progress_text(state)
@@ -111,31 +125,7 @@ class Broadcaster:
         except TelegramAPIError as error:  # deleted, or unchanged since the last report
             log.info("broadcast_report_not_edited id=%s: %s", broadcast.id, error)
 
-    async def _deliver(self, broadcast: Broadcast, delivery: ClaimedOutboxRow) -> bool:
-        language = delivery.language or self.settings.interface_language
-        text = broadcast.texts.get(language) or broadcast.texts[self.settings.interface_language]
-        markup = await self._button(broadcast, language)
-        try:
-            await self.bot.send_message(delivery.chat_id, text, reply_markup=markup)
-        except TelegramForbiddenError:
-            self._settle(delivery, OutboxState.UNREACHABLE, "blocked the bot")
-            return False
-        except TelegramBadRequest as error:
-            self._settle(delivery, OutboxState.FAILED, error.message)
-            return False
-        except TelegramAPIError as error:  # still failing after the retry layer's back-off
-            self._settle(delivery, OutboxState.FAILED, str(error))
-            return False
-        self._settle(delivery, OutboxState.SENT)
-        return True
-
-    def _settle(
-        self, delivery: ClaimedOutboxRow, state: OutboxState, error: str | None = None
-    ) -> None:
-        with self.sessions.begin() as session:
-            settle(session, delivery.outbox_id, state, error)
-
-    async def _button(self, broadcast: Broadcast, language: str) -> InlineKeyboardMarkup | None:
+    async def button(self, broadcast: Broadcast, language: str) -> InlineKeyboardMarkup | None:
         if not broadcast.button:
             return None
         ((kind, value),) = broadcast.button.items()
@@ -145,3 +135,115 @@ class Broadcaster:
             label = _("Open the event") if kind == "event" else _("Open the form")
         url = f"https://t.me/{me.username}?start={payload}"
         return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
+
+
+class _Run:
+    """One broadcast sent to the end by one broadcaster (until none of its rows is pending)."""
+
+    def __init__(self, broadcaster: Broadcaster, broadcast: Broadcast) -> None:
+        self.b = broadcaster
+        self.broadcast = broadcast
+        self.outcomes = _Outcomes()
+        self.held = HeldClaims(self._renew, broadcaster.clock)
+        self.waiting: list[int] = []  # claimed, their turn not come: never handed to Telegram
+        self.slots = asyncio.Semaphore(broadcaster.in_flight)
+        self.sending: set[asyncio.Task[None]] = set()
+        self.markups: dict[str, InlineKeyboardMarkup | None] = {}
+        self.sent = 0
+
+    async def send(self) -> int:
+        """Send the broadcast's pending rows; returns how many messages went out."""
+        b = self.b
+        async with self.held.kept():
+            try:
+                while True:
+                    await b.limiter.wait(paid=b.paid)  # the first row's turn, then its claim
+                    claimed = self._write_and_claim()
+                    if not claimed:
+                        break
+                    await self._send_batch(claimed)
+                    await b.report(self.broadcast, final=False)
+                await asyncio.gather(*self.sending)
+            except asyncio.CancelledError:
+                # Stopped: a message on its way stays "sending" (it may have reached the
+                # citizen); one whose turn had not come goes back to pending.
+                for task in self.sending:
+                    task.cancel()
+                self._write(release=self.waiting)
+                raise
+            self._write()
+        return self.sent
+
+    async def _send_batch(self, claimed: list[ClaimedOutboxRow]) -> None:
+        b = self.b
+        self.waiting = [row.outbox_id for row in claimed]
+        for index, row in enumerate(claimed):
+            if index:
+                await b.limiter.wait(paid=b.paid)
+            await self.slots.acquire()
+            self.waiting.remove(row.outbox_id)
+            task = asyncio.create_task(self._deliver(row))  # on this turn (the task's context)
+            self.sending.add(task)
+            task.add_done_callback(self.sending.discard)
+
+    def _write_and_claim(self) -> list[ClaimedOutboxRow]:
+        """One transaction: how the last messages ended, and the next batch claimed."""
+        b = self.b
+        with b.sessions.begin() as session:
+            self._settle(session)
+            claimed = claim_deliveries(session, self.broadcast, b.claim_size, now=b.clock())
+        self.held.hold(row.outbox_id for row in claimed)
+        return claimed
+
+    def _renew(self, rows: list[int], now: datetime) -> None:
+        """Now and then while sending: how the last messages ended, and the claims still
+        on their way renewed."""
+        with self.b.sessions.begin() as session:
+            self._settle(session)
+            renew_deliveries(session, rows, now)
+
+    def _write(self, *, release: list[int] | None = None) -> None:
+        """How the last messages ended; rows never handed to Telegram back to pending."""
+        with self.b.sessions.begin() as session:
+            self._settle(session)
+            if release:
+                release_deliveries(session, release)
+
+    def _settle(self, session: Session) -> None:
+        outcomes, self.outcomes = self.outcomes, _Outcomes()
+        settle_sent(session, outcomes.sent, self.b.clock())
+        for outbox_id, state, error in outcomes.refused:
+            settle(session, outbox_id, state, error)
+
+    async def _deliver(self, row: ClaimedOutboxRow) -> None:
+        b = self.b
+        try:
+            language = row.language or b.settings.interface_language
+            texts = self.broadcast.texts
+            text = texts.get(language) or texts[b.settings.interface_language]
+            if language not in self.markups:
+                self.markups[language] = await b.button(self.broadcast, language)
+            await b.bot.send_message(
+                row.chat_id,
+                text,
+                reply_markup=self.markups[language],
+                allow_paid_broadcast=True if b.paid else None,
+            )
+        except TelegramForbiddenError:
+            self._ended(row, OutboxState.UNREACHABLE, "blocked the bot")
+        except TelegramBadRequest as error:
+            self._ended(row, OutboxState.FAILED, error.message)
+        except TelegramAPIError as error:  # still failing after the retry layer's back-off
+            self._ended(row, OutboxState.FAILED, str(error))
+        except Exception:  # a fault of ours: the row stays "sending", so it becomes uncertain
+            log.exception("broadcast_delivery_error outbox=%s", row.outbox_id)
+        else:
+            self.outcomes.sent.append(row.outbox_id)
+            self.held.release(row.outbox_id)
+            self.sent += 1
+        finally:
+            self.slots.release()
+
+    def _ended(self, row: ClaimedOutboxRow, state: OutboxState, error: str) -> None:
+        self.outcomes.refused.append((row.outbox_id, state, error))
+        self.held.release(row.outbox_id)

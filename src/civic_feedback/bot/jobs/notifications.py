@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.callbacks import EventAction, EventCb
 from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.held_claims import HeldClaims
 from civic_feedback.bot.views.event_texts import event_title, event_when
 from civic_feedback.core.clock import Clock
 from civic_feedback.services.form_runs import FormRuns
@@ -28,6 +29,7 @@ from civic_feedback.services.notifications import (
     mark_sent,
     mark_unreachable,
     next_due,
+    renew_notifications,
 )
 from civic_feedback.services.publications import latest_url
 from civic_feedback.settings import Settings
@@ -61,18 +63,25 @@ class NotificationWorker:
 
     async def send_due(self) -> int:
         """Send everything due now; returns how many messages went out."""
-        async with self._lock:
+        held = HeldClaims(self._renew, self.clock)
+        async with self._lock, held.kept():
             sent = 0
             while True:
                 # The pace first, the claim next: a claimed notification goes out at once,
-                # so a crash can only lose the one whose request was on its way.
+                # so a crash can only leave uncertain the one whose request was on its way.
                 await self.limiter.wait()
                 with self.sessions.begin() as session:
                     batch = claim_due(session, self.clock(), self._answered, send_at_most=1)
                 if batch.empty:
                     return sent
                 for claimed in batch.to_send:
+                    held.hold([claimed.id])
                     sent += bool(await self._deliver(claimed))
+                    held.release(claimed.id)
+
+    def _renew(self, ids: list[int], now: datetime) -> None:
+        with self.sessions.begin() as session:
+            renew_notifications(session, ids, now)
 
     def next_due(self) -> datetime | None:
         with self.sessions.begin() as session:
