@@ -186,8 +186,8 @@ async def test_a_paid_broadcast_takes_its_own_budget_and_replies_keep_the_free_p
     broadcast_done = clock.now
     times = await went(clock, ("reply a", reply(limiter, 1)), ("reply b", reply(limiter, 2)))
 
-    assert broadcast_done == pytest.approx(49 / 98)  # a little under 100 a second, not 4
-    assert times == {"reply a": 0.5, "reply b": 0.75}  # as if the broadcast took none
+    assert broadcast_done == pytest.approx(0.47)  # 100 a second, not 4 (the first 3 at once)
+    assert times == {"reply a": 0.47, "reply b": 0.72}  # as if the broadcast took none
 
 
 async def test_replies_still_go_before_a_paid_broadcast_due_at_the_same_moment(
@@ -209,9 +209,10 @@ async def test_replies_still_go_before_a_paid_broadcast_due_at_the_same_moment(
 
 
 def most_in_a_second(times: list[float]) -> int:
+    """The most turns in any one second (half-open, as Telegram's window)."""
     first, most = 0, 0
     for last, now in enumerate(times):
-        while times[first] <= now - 1.0:
+        while round(times[first], 6) <= round(now - 1.0, 6):  # the clock's sums, to the µs
             first += 1
         most = max(most, last - first + 1)
     return most
@@ -224,16 +225,16 @@ async def test_a_paid_budget_catches_up_after_a_busy_moment_and_never_passes_its
     times: list[float] = []
 
     async def broadcast() -> None:
-        for n in range(3000):
+        for n in range(5000):
             await limiter.wait(paid=True)
             times.append(clock.now)
             if n % 100 == 99:
-                clock.now += 0.005  # the event loop was busy elsewhere for 5 ms
+                clock.now += 0.02  # the process did not run for 20 ms
 
     await asyncio.create_task(broadcast())
 
-    assert most_in_a_second(times) <= 1000
-    assert (len(times) - 1) / (times[-1] - times[0]) >= 970  # the 5 ms are made up
+    assert most_in_a_second(times) <= 950  # room left for requests arriving unevenly
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 940  # the 20 ms are made up
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,28 +35,41 @@ PRIVATE_CHAT_RATE = 1.0  # messages a second to one person, on average...
 PRIVATE_CHAT_BURST = 3  # ...with this many at once (a citizen ticking options quickly)
 GROUP_CHAT_RATE = 20 / 60  # Telegram: no more than 20 messages a minute to one group
 GROUP_CHAT_BURST = 1
-# A paid budget runs a little under its rate, and after a late turn (the event loop was busy:
-# at 1,000 a second one interval is a millisecond) lets this share of a second's worth go at
-# once; in any one second no more than its rate go.
-PAID_PACE = 0.98
-PAID_CATCH_UP = 0.01
+# A paid budget: one message every 1/rate seconds; after a busy moment (the event loop, or the
+# process, did not run: at 1,000 a second one interval is a millisecond) up to this many
+# seconds' worth at once to make up for it; and never more than this share of its rate in
+# any one second. Telegram counts the messages as they arrive, and on their way they bunch
+# up by up to 50 ms on a busy machine (benchmarks/broadcast.py): the rest of the second is
+# room for that, so that no 429 holds every sender back for a second.
+PAID_CATCH_UP = 0.03
+PAID_SHARE = 0.95
 
 
 @dataclass
 class _Budget:
     """Counted messages, one ``interval`` apart; up to ``catch_up`` seconds' worth at once
-    after a late turn (GCRA: ``next`` is when the next one is due)."""
+    after a late turn (GCRA: ``next`` is when the next one is due); with ``per_second``, no
+    more than that many in any one second."""
 
     interval: float
     catch_up: float = 0.0
+    per_second: int | None = None
     next: float = float("-inf")
+    _last_second: deque[float] = field(default_factory=deque, repr=False)
 
     def ready_at(self) -> float:
-        return self.next - self.catch_up
+        at = self.next - self.catch_up
+        if self.per_second and len(self._last_second) >= self.per_second:
+            at = max(at, self._last_second[0] + 1.0)  # the one per_second ago left the window
+        return at
 
     def use(self, now: float) -> None:
         # From now if late: an idle or late budget banks no more than ``catch_up``.
         self.next = max(self.next, now) + self.interval
+        if self.per_second:
+            self._last_second.append(now)
+            if len(self._last_second) > self.per_second:
+                self._last_second.popleft()
 
 
 @dataclass
@@ -174,7 +188,9 @@ class RateLimiter:
     async def _take(
         self, chat_id: ChatId | None, budget: _Budget | None, *, background: bool
     ) -> None:
-        if not self._replies and not self._background:  # nobody waits: no queue, no gate
+        # Nobody waits, or this message's turn was taken already (only its chat's limit and a
+        # 429 can hold it): no queue, no gate.
+        if budget is None or (not self._replies and not self._background):
             now = self._now()
             if self._ready_at(chat_id, budget) <= now:
                 self._use(chat_id, budget, now)
@@ -219,8 +235,12 @@ class RateLimiter:
 
 
 def _paid_budget(rate: float) -> _Budget:
-    interval = 1 / (rate * PAID_PACE)
-    return _Budget(interval, catch_up=max(0.0, PAID_CATCH_UP - interval))
+    interval = 1 / rate
+    return _Budget(
+        interval,
+        catch_up=max(0.0, PAID_CATCH_UP - interval),
+        per_second=max(1, math.floor(rate * PAID_SHARE)),
+    )
 
 
 def _chat_limit(chat_id: ChatId) -> tuple[float, int]:

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 REPORT_EVERY = 10.0  # seconds between edits of an organizer's progress message
 CLAIM_AHEAD = 0.05  # seconds of sending claimed at a time
-IN_FLIGHT = 0.25  # seconds of sending on their way at most (Telegram answering slowly)
+IN_FLIGHT = 0.25  # seconds of sending on their way at most (Telegram answering slowly)...
+MAX_IN_FLIGHT = 50  # ...within aiohttp's 100 connections, which replies and polling share
 
 
 @dataclass
@@ -82,7 +83,7 @@ class Broadcaster:
         self.clock = clock
         self.paid = settings.paid_broadcast
         self.claim_size = max(1, round(settings.broadcast_rate * CLAIM_AHEAD))
-        self.in_flight = max(1, round(settings.broadcast_rate * IN_FLIGHT))
+        self.in_flight = min(MAX_IN_FLIGHT, max(1, round(settings.broadcast_rate * IN_FLIGHT)))
         self._lock = asyncio.Lock()
         self._reported: dict[int, float] = {}  # broadcast id -> when its progress was shown
 
@@ -145,7 +146,7 @@ class _Run:
         self.broadcast = broadcast
         self.outcomes = _Outcomes()
         self.held = HeldClaims(self._renew, broadcaster.clock)
-        self.waiting: list[int] = []  # claimed, their turn not come: never handed to Telegram
+        self.waiting: set[int] = set()  # claimed, their turn not come: not handed to Telegram
         self.slots = asyncio.Semaphore(broadcaster.in_flight)
         self.sending: set[asyncio.Task[None]] = set()
         self.markups: dict[str, InlineKeyboardMarkup | None] = {}
@@ -157,9 +158,11 @@ class _Run:
         async with self.held.kept():
             try:
                 while True:
-                    await b.limiter.wait(paid=b.paid)  # the first row's turn, then its claim
+                    await self.slots.acquire()
+                    await self._free_turn()  # the first row's, then its claim
                     claimed = self._write_and_claim()
                     if not claimed:
+                        self.slots.release()
                         break
                     await self._send_batch(claimed)
                     await b.report(self.broadcast, final=False)
@@ -169,22 +172,27 @@ class _Run:
                 # citizen); one whose turn had not come goes back to pending.
                 for task in self.sending:
                     task.cancel()
-                self._write(release=self.waiting)
+                self._write(release=list(self.waiting))
                 raise
             self._write()
         return self.sent
 
     async def _send_batch(self, claimed: list[ClaimedOutboxRow]) -> None:
-        b = self.b
-        self.waiting = [row.outbox_id for row in claimed]
+        self.waiting.update(row.outbox_id for row in claimed)
         for index, row in enumerate(claimed):
-            if index:
-                await b.limiter.wait(paid=b.paid)
-            await self.slots.acquire()
-            self.waiting.remove(row.outbox_id)
-            task = asyncio.create_task(self._deliver(row))  # on this turn (the task's context)
+            if index:  # a free connection first, then the turn
+                await self.slots.acquire()
+                await self._free_turn()
+            task = asyncio.create_task(self._deliver(row))  # with the turn (the task's context)
             self.sending.add(task)
             task.add_done_callback(self.sending.discard)
+
+    async def _free_turn(self) -> None:
+        """A free broadcast's message waits for its turn before its claim, or before its
+        task, and goes on it (a crash can only leave uncertain what was on its way). A paid
+        one takes its turn in its task, right before its request (``_deliver``)."""
+        if not self.b.paid:
+            await self.b.limiter.wait()
 
     def _write_and_claim(self) -> list[ClaimedOutboxRow]:
         """One transaction: how the last messages ended, and the next batch claimed."""
@@ -223,6 +231,11 @@ class _Run:
             text = texts.get(language) or texts[b.settings.interface_language]
             if language not in self.markups:
                 self.markups[language] = await b.button(self.broadcast, language)
+            if b.paid:
+                # Telegram counts paid messages as they arrive, up to 1,000 a second: the turn
+                # right before the request leaves nothing between them to bunch messages up.
+                await b.limiter.wait(paid=True)
+            self.waiting.discard(row.outbox_id)  # handed to Telegram from here on
             await b.bot.send_message(
                 row.chat_id,
                 text,
