@@ -98,8 +98,15 @@ async def run_bot(
         clock=utcnow,
         limiter=limiter,
     )
+    runner = runner_for(settings.database_url)  # the units of work and the broadcast claims
     broadcaster = Broadcaster(
-        bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
+        bot=bot,
+        sessions=sessions,
+        settings=settings,
+        i18n=i18n,
+        limiter=limiter,
+        clock=utcnow,
+        runner=runner,
     )
     housekeeper = Housekeeper(sessions=sessions, settings=settings, key=pseudonym_key, clock=utcnow)
     digest = DigestSender(
@@ -132,7 +139,6 @@ async def run_bot(
             "it to STAFF_CHATS (or a default group, *:chat_id)",
             municipality,
         )
-    runner = runner_for(settings.database_url)
     dispatcher = create_dispatcher(
         settings=settings,
         sessions=sessions,

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
@@ -32,6 +33,7 @@ from sqlmodel import Session
 
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.jobs.held_claims import HeldClaims
+from civic_feedback.bot.units import UnitRunner
 from civic_feedback.bot.views.broadcast_report import progress_text, stop_keyboard
 from civic_feedback.services.broadcasts import (
     ClaimedOutboxRow,
@@ -74,6 +76,7 @@ class Broadcaster:
         i18n: I18n,
         limiter: RateLimiter,
         clock: Callable[[], datetime],
+        runner: UnitRunner | None = None,
     ) -> None:
         self.bot = bot
         self.sessions = sessions
@@ -81,6 +84,9 @@ class Broadcaster:
         self.i18n = i18n
         self.limiter = limiter
         self.clock = clock
+        # Claims inline on SQLite, in a thread on PostgreSQL: its round trips would hold up
+        # the event loop, and with it the pace and the replies (bot/units.py).
+        self.runner = runner or UnitRunner()
         self.paid = settings.paid_broadcast
         self.claim_size = max(1, round(settings.broadcast_rate * CLAIM_AHEAD))
         self.in_flight = min(MAX_IN_FLIGHT, max(1, round(settings.broadcast_rate * IN_FLIGHT)))
@@ -160,7 +166,9 @@ class _Run:
                 while True:
                     await self.slots.acquire()
                     await self._free_turn()  # the first row's, then its claim
-                    claimed = self._write_and_claim()
+                    outcomes = self._take_outcomes()
+                    claimed = await b.runner(partial(self._write_and_claim, outcomes))
+                    self.held.hold(row.outbox_id for row in claimed)
                     if not claimed:
                         self.slots.release()
                         break
@@ -194,31 +202,33 @@ class _Run:
         if not self.b.paid:
             await self.b.limiter.wait()
 
-    def _write_and_claim(self) -> list[ClaimedOutboxRow]:
+    def _write_and_claim(self, outcomes: _Outcomes) -> list[ClaimedOutboxRow]:
         """One transaction: how the last messages ended, and the next batch claimed."""
         b = self.b
         with b.sessions.begin() as session:
-            self._settle(session)
-            claimed = claim_deliveries(session, self.broadcast, b.claim_size, now=b.clock())
-        self.held.hold(row.outbox_id for row in claimed)
-        return claimed
+            self._settle(session, outcomes)
+            return claim_deliveries(session, self.broadcast, b.claim_size, now=b.clock())
 
     def _renew(self, rows: list[int], now: datetime) -> None:
         """Now and then while sending: how the last messages ended, and the claims still
         on their way renewed."""
         with self.b.sessions.begin() as session:
-            self._settle(session)
+            self._settle(session, self._take_outcomes())
             renew_deliveries(session, rows, now)
 
     def _write(self, *, release: list[int] | None = None) -> None:
         """How the last messages ended; rows never handed to Telegram back to pending."""
         with self.b.sessions.begin() as session:
-            self._settle(session)
+            self._settle(session, self._take_outcomes())
             if release:
                 release_deliveries(session, release)
 
-    def _settle(self, session: Session) -> None:
+    def _take_outcomes(self) -> _Outcomes:
+        """The outcomes to write; new ones gather from here on (taken on the event loop)."""
         outcomes, self.outcomes = self.outcomes, _Outcomes()
+        return outcomes
+
+    def _settle(self, session: Session, outcomes: _Outcomes) -> None:
         settle_sent(session, outcomes.sent, self.b.clock())
         for outbox_id, state, error in outcomes.refused:
             settle(session, outbox_id, state, error)
