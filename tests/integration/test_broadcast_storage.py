@@ -469,6 +469,26 @@ def test_cancelling_stops_only_the_rows_not_yet_handed_to_telegram(db: Session, 
     db.commit()
 
 
+def test_a_broadcast_cancelled_while_it_is_being_sent_stays_cancelled(
+    sessions: sessionmaker[Session], db: Session, read: Read
+) -> None:
+    citizens(3, db)
+    broadcast = new_broadcast(db)
+    with sessions() as broadcaster:  # the broadcaster's copy, loaded when it began
+        sending = next_broadcast(broadcaster, NOW)
+        assert sending is not None
+        claim_deliveries(broadcaster, sending, 1, now=NOW)
+        broadcaster.commit()
+
+    cancel_broadcast(db, broadcast)  # the organizer, meanwhile
+    db.commit()
+    with sessions() as broadcaster:
+        assert claim_deliveries(broadcaster, sending, 1, now=NOW) == []
+        broadcaster.commit()
+
+    assert read.broadcast(broadcast).state == BroadcastState.CANCELLED
+
+
 def test_progress_counts_a_row_left_sending_past_the_lease_as_uncertain_never_as_sent(
     db: Session, read: Read
 ) -> None:

@@ -288,8 +288,17 @@ def claim_deliveries(
             )
             taken.update(result.scalars())
     send = [row for row in rows if not row[3] and row[0] in taken]
-    broadcast.state = BroadcastState.SENDING if rows else BroadcastState.DONE
-    session.add(broadcast)
+    # In the table, not through the caller's copy: one cancelled meanwhile stays cancelled.
+    session.execute(
+        update(Broadcast)
+        .where(
+            col(Broadcast.id) == broadcast.id,
+            col(Broadcast.state).in_([BroadcastState.QUEUED, BroadcastState.SENDING]),
+        )
+        .values(state=BroadcastState.SENDING if rows else BroadcastState.DONE)
+    )
+    if broadcast in session:
+        session.expire(broadcast, ["state"])
     session.flush()
     if rows and not send:  # only skipped rows in this batch: claim the next ones
         return claim_deliveries(session, broadcast, limit, now=now)
