@@ -5,13 +5,13 @@ bare aiogram ceiling, in one run.
    process of its own (no database, no pace, ``--concurrency`` calls at once), sends
    ``--bare-messages`` messages to the fake Bot API, before civic-feedback and again after
    it (on a shared machine the load changes within minutes).
-2. civic-feedback: a real ``feedback-bot`` process on long polling, ``PAID_BROADCAST=true`` and
-   ``BROADCAST_RATE=--rate``, on SQLite in a temporary folder (or ``--database-url``, an empty
-   database), with a broadcast to ``--recipients`` citizens queued before it starts
-   (``queue_broadcast``: one INSERT ... SELECT, timed). While it sends, ``--citizens``
-   simulated citizens answer event-satisfaction over and over (a new citizen each time,
-   ``--think`` seconds before each answer), each step timed from their update being queued
-   to the bot's reply reaching the fake.
+2. civic-feedback: a real ``feedback-bot`` process on long polling, ``PAID_BROADCAST=true``
+   (unless ``--free``) and ``BROADCAST_RATE=--rate``, on SQLite in a temporary folder (or
+   ``--database-url``, an empty database), with a broadcast to ``--recipients`` citizens
+   queued before it starts (``queue_broadcast``: one INSERT ... SELECT, timed). While it
+   sends, ``--citizens`` simulated citizens answer event-satisfaction over and over (a new
+   citizen each time, ``--think`` seconds before each answer), each step timed from their
+   update being queued to the bot's reply reaching the fake.
 
 The fake Bot API (``tests/support/fake_telegram.py``) serves 127.0.0.1 in this process and
 refuses, as Telegram does, more than 30 unpaid message calls a second over all chats, more
@@ -26,6 +26,7 @@ and the bot's CPU per message against the bare sender's, which holds from one lo
 next; never asserts times. Exits with status 1 when a recipient was lost or got it twice.
 
     python benchmarks/broadcast.py --rate 1000 --recipients 100000 [--database-url URL]
+    python benchmarks/broadcast.py --free --rate 25 --recipients 1500 --citizens 0
 """
 
 from __future__ import annotations
@@ -150,10 +151,13 @@ class Sent:
         return most
 
 
-class PaidDeliveries:
-    """How many paid messages the fake accepted from the bot so far, counted over the new
-    requests only
-    (a scan of the whole log twice a second would stall the fake's loop)."""
+def is_recipient(chat: object) -> bool:
+    return isinstance(chat, int) and chat >= RECIPIENT_BASE and chat < BARE_BASE
+
+
+class Deliveries:
+    """How many broadcast messages the fake accepted from the bot so far, counted over the
+    new requests only (a scan of the whole log twice a second would stall the fake's loop)."""
 
     def __init__(self, tg: FakeTelegram) -> None:
         self.tg = tg
@@ -166,17 +170,13 @@ class PaidDeliveries:
             if record.status is None and record.method != "getUpdates":
                 break  # still being handled: looked at again next time
             self.seen += 1
-            ours = record.ok and record.method == "sendMessage" and record.token != BARE_TOKEN
-            self.count += ours and bool(record.params.get("allow_paid_broadcast"))
+            self.count += record.ok and is_recipient(record.params.get("chat_id"))
         return self.count
 
 
-def paid(tg: FakeTelegram) -> list[RequestRecord]:
-    return [
-        r
-        for r in tg.requests("sendMessage")
-        if r.params.get("allow_paid_broadcast") and r.token != BARE_TOKEN
-    ]
+def broadcast_requests(tg: FakeTelegram) -> list[RequestRecord]:
+    """The bot's sendMessage calls to the broadcast's recipients, refused ones included."""
+    return [r for r in tg.requests("sendMessage") if is_recipient(r.params.get("chat_id"))]
 
 
 # --- the ceiling -----------------------------------------------------------------------------
@@ -257,7 +257,9 @@ async def run_civic(
     tg: FakeTelegram, args: argparse.Namespace, workdir: Path, url: str
 ) -> CivicResult:
     engine, broadcast_id, queue_s = prepare(url, args.database_url is not None, args.recipients)
-    env = {"PAID_BROADCAST": "true", "BROADCAST_RATE": f"{args.rate:g}", "DATABASE_URL": url}
+    env = {"BROADCAST_RATE": f"{args.rate:g}", "DATABASE_URL": url}
+    if not args.free:
+        env["PAID_BROADCAST"] = "true"
     bot: BotProcess = civic_bot(tg, workdir, env=env)
     latencies: list[float] = []
     done = asyncio.Event()
@@ -271,7 +273,7 @@ async def run_civic(
             asyncio.create_task(citizens_answering(tg, CITIZEN_BASE + n * 100_000, done, latencies))
             for n in range(args.citizens)
         ]
-        delivered = PaidDeliveries(tg)
+        delivered = Deliveries(tg)
         while delivered() < args.recipients:
             await asyncio.sleep(0.5)
             if bot.process.returncode is not None:
@@ -288,7 +290,7 @@ async def run_civic(
         assert stored is not None
         state = progress(session, stored, utcnow())
     engine.dispose()
-    records = paid(tg)
+    records = broadcast_requests(tg)
     return CivicResult(
         queue_s=queue_s,
         sent=Sent.of(records),
@@ -333,7 +335,7 @@ def report(
     p99 = percentile(civic.latencies, 0.99)
     civic_cpu_ms = civic.bot_cpu_s / max(1, len(civic.sent.times)) * 1000
     refused = Counter(
-        "paid" if r.params.get("allow_paid_broadcast") else "replies"
+        "broadcast" if is_recipient(r.params.get("chat_id")) else "replies"
         for r in tg.requests()
         if r.status == 429 and r.token != BARE_TOKEN
     )
@@ -353,7 +355,8 @@ def report(
             "CPU per message (sender process)", " / ".join(f"{b.cpu_ms:.2f}" for b in bare) + " ms"
         ),
         "",
-        f"civic-feedback: {args.recipients:,} recipients, PAID_BROADCAST, BROADCAST_RATE "
+        f"civic-feedback: {args.recipients:,} recipients, "
+        f"{'free' if args.free else 'PAID_BROADCAST'}, BROADCAST_RATE "
         f"{args.rate:g}; {args.citizens} citizens answering meanwhile",
         _row("queue_broadcast (one INSERT ... SELECT)", f"{civic.queue_s:.2f} s"),
         _row("achieved rate (fake's log)", f"{rate:,.1f} msg/s"),
@@ -371,12 +374,12 @@ def report(
         _row("most delivered in any one second", f"{civic.sent.busiest_second}"),
         _row(
             "429s received by the bot: broadcast / replies",
-            f"{refused['paid']} / {refused['replies']}",
+            f"{refused['broadcast']} / {refused['replies']}",
             "(ideally 0)",
         ),
         _row("duplicates", f"{duplicates}", f"0: {_ok(duplicates == 0)}"),
         _row("lost", f"{lost}", f"0: {_ok(lost == 0)}"),
-        _row("paid sendMessage calls", f"{civic.attempts:,}"),
+        _row("broadcast sendMessage calls", f"{civic.attempts:,}"),
         _row(
             "bot CPU per message (whole process)",
             f"{civic_cpu_ms:.2f} ms",
@@ -418,6 +421,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=1000, help="BROADCAST_RATE (default 1000)")
     parser.add_argument("--recipients", type=int, default=100_000, help="default 100000")
     parser.add_argument("--database-url", default=None, help="an empty database (PostgreSQL)")
+    parser.add_argument(
+        "--free", action="store_true", help="without PAID_BROADCAST (then --rate is at most 30)"
+    )
     parser.add_argument("--citizens", type=int, default=10, help="answering meanwhile (10)")
     parser.add_argument(
         "--think", type=float, default=1.0, help="seconds a citizen reads a question (1.0)"
@@ -427,8 +433,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--concurrency", type=int, default=100, help="the bare sender's calls at once (100)"
     )
     args = parser.parse_args(argv)
-    if not 0 < args.rate <= TELEGRAM_PAID_RATE or args.recipients < 2:
-        parser.error("--rate must be above 0 and at most 1000, --recipients at least 2")
+    top = TELEGRAM_FREE_RATE if args.free else TELEGRAM_PAID_RATE
+    if not 0 < args.rate <= top or args.recipients < 2:
+        parser.error(f"--rate must be above 0 and at most {top:g}, --recipients at least 2")
     return args
 
 
