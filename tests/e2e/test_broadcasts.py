@@ -21,7 +21,6 @@ import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -156,7 +155,7 @@ async def test_a_broadcast_reaches_everyone_once_across_a_kill_and_restart(
     await bot.stop()
 
     # Half a minute later the rows the killed process left "sending" are uncertain, not sent.
-    age_claims(bot, seconds=31)
+    bot.age_claims("outbox", seconds=31)
     counts = json.loads(await admin(bot, "broadcast", "status", broadcast_id, "--json"))
     assert (counts["unreachable"], counts["failed"], counts["left"]) == (len(BLOCKED), 0, 0)
     assert counts["uncertain"] == len(in_flight)
@@ -200,18 +199,6 @@ async def test_a_broadcast_reaches_everyone_once_across_a_kill_and_restart(
     assert {chat: received(tg, chat) for chat in CITIZENS} == {
         chat: before[chat] + (chat in in_flight) for chat in CITIZENS
     }
-
-
-def age_claims(bot: BotProcess, *, seconds: int) -> None:
-    """As if ``seconds`` had passed since every claim (the bot is stopped meanwhile)."""
-    stored = "%Y-%m-%d %H:%M:%S.%f"  # how SQLite holds the times
-    with sqlite3.connect(bot.workdir / "feedback.db") as db:
-        rows = db.execute("select id, claimed_at from outbox where claimed_at is not null")
-        for row_id, claimed_at in rows.fetchall():
-            earlier = datetime.strptime(claimed_at, stored) - timedelta(seconds=seconds)
-            db.execute(
-                "update outbox set claimed_at = ? where id = ?", (earlier.strftime(stored), row_id)
-            )
 
 
 async def finished(bot: BotProcess, tg: FakeTelegram, broadcast_id: str) -> None:

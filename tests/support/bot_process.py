@@ -6,8 +6,10 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,19 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def age_claims(self, table: str, *, seconds: int) -> None:
+        """As if ``seconds`` had passed since every claim of ``table`` (outbox, notification)
+        in the SQLite database: what the claim lease makes of rows a killed process left."""
+        stored = "%Y-%m-%d %H:%M:%S.%f"  # how SQLite holds the times
+        with sqlite3.connect(self.workdir / "feedback.db") as db:
+            rows = db.execute(f"select id, claimed_at from {table} where claimed_at is not null")
+            for row_id, claimed_at in rows.fetchall():
+                earlier = datetime.strptime(claimed_at, stored) - timedelta(seconds=seconds)
+                db.execute(
+                    f"update {table} set claimed_at = ? where id = ?",
+                    (earlier.strftime(stored), row_id),
+                )
 
     def admin(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run ``feedback-admin`` against the bot's database."""
