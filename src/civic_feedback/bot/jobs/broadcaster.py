@@ -2,15 +2,16 @@
 
 Rows are claimed a batch at a time: what the rate sends in ``CLAIM_AHEAD`` seconds (one row at
 the free rates, fifty at 1,000 a second), committed as ``sending`` before any of them goes.
-Each message then waits for its turn in the pace and goes out in a task of its own, so that
-Telegram's answers overlap; how the messages ended is written in the transaction of the next
-claim, so a batch costs one commit. A ``kill -9`` can therefore leave at most a batch and the
-messages on their way as ``sending``: never sent again on their own, counted as uncertain
-(storage/claims.py). A broadcaster that is stopped puts the rows whose turn had not come
-back to pending.
+Each message goes out on its turn in the pace, in a task of its own, so that Telegram's
+answers overlap; how the messages ended is written in the transaction of the next claim, so
+a batch costs one commit. A ``kill -9`` can therefore leave as ``sending`` the batch being
+sent, the messages on their way and those whose outcome was not written yet: never sent
+again on their own, counted as uncertain (storage/claims.py). A broadcaster that is stopped
+puts the rows whose turn had not come back to pending.
 
-With PAID_BROADCAST the messages carry ``allow_paid_broadcast`` and take their turns from the
-pace's paid budget (bot/client/pacing.py); replies keep the free pace.
+With PAID_BROADCAST the messages carry ``allow_paid_broadcast`` and take their turns, right
+before their requests, from the pace's paid budget (bot/client/pacing.py); replies keep the
+free pace.
 """
 
 from __future__ import annotations
