@@ -17,6 +17,7 @@ from civic_feedback.core.event_schedule import FollowUpPolicy
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")  # 5 to 32 characters
 _TOKEN = re.compile(r"\d+:[\w-]+")  # what the Bot API accepts: the bot id, a colon, a secret
 _PLACEHOLDERS = ("change", "your", "example", "xxx", "<", "token-here", "placeholder")
 
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
+    bot_username: str | None = None  # links and posters without asking Telegram (getMe)
     database_url: str = "sqlite:///./feedback.db"
     admin_ids: CommaInts = Field(default_factory=list)
     timezone: str = "Europe/Sofia"
@@ -116,6 +118,19 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a folder; it should hold bg.html, en.html, ...")
         return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        name = (value or "").strip().removeprefix("@").removeprefix("https://t.me/")
+        if not name:
+            return None
+        if not _USERNAME.fullmatch(name):
+            raise ValueError(
+                f"{value!r} is not a bot's username: write it as @BotFather shows it, "
+                "e.g. civic_feedback_bot (5 to 32 letters, digits or _, ending in bot)"
+            )
+        return name
 
     @field_validator("log_level")
     @classmethod
