@@ -1,14 +1,21 @@
-"""The metrics' registry per bot, the backups' hook, and the bounded reads behind scrapes."""
+"""The metrics' registry per bot, the backups' hook, the bounded reads behind scrapes, and
+what the update middleware counts when the database fails an update."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from aiogram.types import Update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from civic_feedback.bot.middlewares.update_metrics import UpdateMetrics
 from civic_feedback.bot.monitoring.bounded_reads import BoundedRead
 from civic_feedback.bot.monitoring.metrics import DUPLICATE, HANDLED, BotMetrics
+from tests.support.recording_session import message_update
 from tests.support.scrape import scrape_registry
 
 BACKUP = "civic_feedback_last_backup_timestamp_seconds"
@@ -78,3 +85,29 @@ async def test_a_read_s_error_reaches_its_caller_and_the_next_read_starts_afresh
     with pytest.raises(RuntimeError, match="database gone"):
         await read()
     assert await read() == "figures"
+
+
+@pytest.mark.parametrize(
+    ("error", "counted"),
+    [
+        # No free connection: only the update sees it, so it is counted here.
+        (PoolTimeoutError("QueuePool limit reached"), {"TimeoutError": 1}),
+        # The driver's errors were counted by the engine as they happened: not twice.
+        (OperationalError("SELECT 1", {}, Exception("database is locked")), {}),
+    ],
+)
+async def test_an_update_failed_by_the_database_is_failed_and_counted_once(
+    error: Exception, counted: dict[str, float]
+) -> None:
+    metrics = BotMetrics()
+    update = Update.model_validate(message_update(1, 4001, "/start"))
+
+    async def handler(_event: Any, _data: dict[str, Any]) -> None:
+        raise error
+
+    with pytest.raises(type(error)):
+        await UpdateMetrics(metrics)(handler, update, {})
+
+    scrape = scrape_registry(metrics)
+    assert scrape.by("civic_feedback_updates_total", "outcome", kind="message") == {"failed": 1}
+    assert scrape.by("civic_feedback_database_errors_total", "error") == counted

@@ -24,6 +24,8 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UpdateMetrics(BaseMiddleware):
+    """Counts the update when its handling ends, however it ends."""
+
     def __init__(self, metrics: BotMetrics) -> None:
         self.metrics = metrics
 
