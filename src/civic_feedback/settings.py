@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
     log_level: str = "INFO"  # the bot's own events; libraries from WARNING (bot/log_setup.py)
     log_format: Literal["text", "json"] = "text"
+    metrics_host: str = "127.0.0.1"  # polling mode's /metrics and /healthz: loopback only
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # None: no such listener
 
     @field_validator("admin_ids", "languages", "municipalities", "staff_chats", mode="before")
     @classmethod

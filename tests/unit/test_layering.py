@@ -4,7 +4,9 @@ core <- flows <- storage <- services <- reports <- (bot, admin_cli) <- sandbox
 
 ``core`` holds the pure helpers every layer uses, and ``settings`` depends on nothing else.
 Inside the bot, the outgoing Bot API layer (``client``) and the ``views`` know no handler or
-job; ``middlewares`` and ``handlers`` know no job, and jobs know no handler. The sandbox runs
+job; ``middlewares`` and ``handlers`` know no job, and jobs know no handler; ``monitoring``
+(the metrics every part counts into, ``/metrics`` and ``/healthz``) knows none of them. The
+sandbox runs
 the bot, so it sits above it; the bot reaches the sandbox in one place only, ``feedback-bot
 sandbox`` in its entry point."""
 
@@ -46,6 +48,7 @@ BOT_PARTS_FORBIDDEN = {
     "middlewares": {"handlers", "jobs", "dispatcher", "app"},
     "handlers": {"jobs", "dispatcher", "app"},
     "jobs": {"handlers", "middlewares", "dispatcher", "app"},
+    "monitoring": {"client", "handlers", "jobs", "views", "middlewares", "dispatcher", "app"},
 }
 
 
