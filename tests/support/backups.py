@@ -101,19 +101,22 @@ def rewritten(
     *,
     manifest: Callable[[dict[str, Any]], object] | None = None,
     dump: Callable[[bytes], bytes] | None = None,
+    rename: str | None = None,
     extra: dict[str, bytes] | None = None,
 ) -> Path:
     """A well-formed zip made from ``archive`` with its manifest edited in place, its dump
-    replaced, or members added: every CRC is right, only the content lies."""
+    changed or renamed, or members added: every CRC is right, only the content lies."""
     with zipfile.ZipFile(archive) as source:
         members = {name: source.read(name) for name in source.namelist()}
     if manifest is not None:
         data = json.loads(members["manifest.json"])
         manifest(data)
         members["manifest.json"] = json.dumps(data).encode()
+    name = next(name for name in members if name != "manifest.json")
     if dump is not None:
-        name = next(name for name in members if name != "manifest.json")
         members[name] = dump(members[name])
+    if rename is not None:
+        members[rename] = members.pop(name)
     members.update(extra or {})
     with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as target:
         for name, content in members.items():
