@@ -20,6 +20,7 @@ from sqlalchemy import MetaData, insert
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.storage.advisory_locks import LeaderLock
 from civic_feedback.storage.backups import take_backup
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, schema_revisions, upgrade_database
@@ -167,3 +168,24 @@ def test_a_backup_of_an_older_schema_is_restored_then_upgraded_to_the_current_on
     finally:
         engine.dispose()
     assert [row.telegram_id for row in rows_of(target, ("citizen",))["citizen"]] == [777]
+
+
+def test_postgresql_restore_is_refused_while_a_bot_leads_on_the_database(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    upgrade_database(postgres_url)
+    add_citizens(postgres_url, 111)
+    taken = take_backup(postgres_url, tmp_path / "backup.zip")
+    add_citizens(postgres_url, 222)
+    bot = LeaderLock(postgres_url)
+    assert bot.try_acquire()
+    try:
+        run = cli_in(tmp_path, DATABASE_URL=postgres_url)("restore", str(taken.path), "--force")
+    finally:
+        bot.dispose()
+
+    assert the_error_line(run) == (
+        "error: feedback-bot is running on this database: stop every feedback-bot process "
+        "before restoring"
+    )
+    assert [row.telegram_id for row in rows_of(postgres_url, ("citizen",))["citizen"]] == [111, 222]
