@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from civic_feedback.storage import backup_archive
 from civic_feedback.storage.backup_archive import (
     BackupError,
     DumpInfo,
@@ -62,7 +61,7 @@ def test_a_dump_larger_than_the_free_space_is_refused_before_a_byte_is_written(
     out = tmp_path / "out"
     out.mkdir()
     full = shutil.disk_usage(out)._replace(free=10 << 20)
-    monkeypatch.setattr(backup_archive.shutil, "disk_usage", lambda _: full)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: full)
 
     with pytest.raises(BackupError) as refused:
         extract_dump(archive, read_manifest(archive), out)
