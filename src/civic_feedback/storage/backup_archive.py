@@ -107,7 +107,7 @@ def extract_dump(path: Path, manifest: Manifest, folder: Path) -> Path:
         if info.file_size != manifest.dump.bytes:
             raise BackupError(
                 f"{path} is damaged: its dump is {info.file_size} bytes, its manifest says "
-                f"{manifest.dump.bytes}; take or copy the backup again"
+                f"{manifest.dump.bytes}; {_AGAIN}"
             )
         free = shutil.disk_usage(folder).free
         if info.file_size + FREE_MARGIN > free:
