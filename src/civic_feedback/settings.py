@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
     weekly_digest: str = "mon 09:00"  # when staff get last week's summary; "off": never
     privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
+    backup_dir: Path | None = None  # nightly backups by the leader; None: none taken
+    backup_keep: int = Field(default=14, ge=1)  # the newest this many are kept
     log_level: str = "INFO"  # the bot's own events; libraries from WARNING (bot/log_setup.py)
     log_format: Literal["text", "json"] = "text"
     metrics_host: str = "127.0.0.1"  # polling mode's /metrics and /healthz: loopback only

@@ -56,6 +56,7 @@ def test_defaults_follow_the_documented_runtime_contract() -> None:
     assert settings.retention_days is None
     assert settings.metrics_host == "127.0.0.1"
     assert settings.metrics_port is None  # no metrics listener unless asked for
+    assert (settings.backup_dir, settings.backup_keep) == (None, 14)
 
 
 def test_comma_separated_lists_are_read_with_spaces_around_items(
@@ -180,6 +181,20 @@ def test_log_level_is_read_in_any_case_and_a_wrong_one_names_the_choices(
     message = settings_error(monkeypatch, "LOG_LEVEL", "loud")
 
     assert message == "LOG_LEVEL: choose among DEBUG, INFO, WARNING, ERROR"
+
+
+# --- backups -----------------------------------------------------------------------------
+
+
+def test_backups_keep_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKUP_DIR", "/srv/feedback/backups")
+    monkeypatch.setenv("BACKUP_KEEP", "30")
+    settings = load_settings(_env_file=None)
+    assert (settings.backup_dir, settings.backup_keep) == (Path("/srv/feedback/backups"), 30)
+
+    message = settings_error(monkeypatch, "BACKUP_KEEP", "0")
+
+    assert message == "BACKUP_KEEP: Input should be greater than or equal to 1"
 
 
 # --- the bot token -----------------------------------------------------------------------

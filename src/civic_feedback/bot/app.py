@@ -22,6 +22,7 @@ from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
 from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
@@ -129,11 +130,29 @@ async def run_bot(
     notices = ConsultationNotices(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
+    backups = (
+        NightlyBackups(
+            database_url=settings.database_url,
+            directory=settings.backup_dir,
+            keep=settings.backup_keep,
+            zone=settings.zone,
+            clock=utcnow,
+        )
+        if settings.backup_dir is not None
+        else None
+    )
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(
         lambda: start_scheduler(
-            worker, broadcaster, housekeeper, digest, courier, notices, every=wake_every
+            worker,
+            broadcaster,
+            housekeeper,
+            digest,
+            courier,
+            notices,
+            every=wake_every,
+            backups=backups,
         ),
         lock,
         engine,
