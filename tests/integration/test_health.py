@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from sqlalchemy import Engine
 from civic_feedback.bot.monitoring.endpoints import Monitor, start_metrics_listener
 from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.settings import Settings, SettingsError
+from civic_feedback.storage.backup_folder import backup_name
 from civic_feedback.storage.database import create_db_engine
 from tests.support.databases import migrated_sqlite
 from tests.support.monitored_bot import metrics_listener
+from tests.support.scrape import scrape_registry
 from tests.support.webhook_replicas import free_port
 
 OK = {"status": "ok", "leader": True, "database": "ok"}
@@ -149,3 +152,26 @@ async def test_a_metrics_port_in_use_is_refused_in_one_line_naming_it(engine: En
         f"METRICS_PORT: cannot listen on 127.0.0.1:{port} (in use); choose another port, "
         "or leave METRICS_PORT empty for no metrics listener"
     )
+
+
+def test_the_last_backup_is_the_newest_complete_one_in_backup_dir(
+    engine: Engine, tmp_path: Path
+) -> None:
+    metrics = BotMetrics()
+    Monitor(metrics, engine, lambda: True, backup_dir=tmp_path)
+    gauge = "civic_feedback_last_backup_timestamp_seconds"
+    assert scrape_registry(metrics).value(gauge) == 0  # none yet: the alert can say so
+
+    (tmp_path / backup_name(datetime(2026, 12, 5, 1, 0, tzinfo=UTC))).write_bytes(b"zip")
+    newest = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+    (tmp_path / backup_name(newest)).write_bytes(b"zip")
+    (tmp_path / "civic-feedback-20261207T010000Z.zip.part").write_bytes(b"")  # not complete
+
+    assert scrape_registry(metrics).value(gauge) == newest.timestamp()
+
+
+def test_without_backup_dir_there_is_no_backup_figure(engine: Engine) -> None:
+    metrics = BotMetrics()
+    Monitor(metrics, engine, lambda: True)
+
+    assert scrape_registry(metrics).value("civic_feedback_last_backup_timestamp_seconds") is None

@@ -157,7 +157,7 @@ async def run_bot(
         lock,
         engine,
     )
-    monitor = Monitor(metrics, engine, lambda: leadership.leading)
+    monitor = Monitor(metrics, engine, lambda: leadership.leading, backup_dir=settings.backup_dir)
     # A METRICS_PORT that cannot be used stops the start here, before any job runs.
     listener = await start_metrics_listener(settings, monitor) if webhook_secret is None else None
     if webhook_secret is not None and settings.metrics_port is not None:

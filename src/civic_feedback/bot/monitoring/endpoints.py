@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -23,6 +24,7 @@ from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.monitoring.queue_gauges import QueueGauges
 from civic_feedback.core.clock import Clock
 from civic_feedback.settings import Settings, SettingsError
+from civic_feedback.storage.backup_folder import latest_backup_time
 from civic_feedback.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -40,13 +42,17 @@ class Monitor:
         engine: Engine,
         leading: Callable[[], bool],
         clock: Clock = utcnow,
+        backup_dir: Path | None = None,
     ) -> None:
+        """``backup_dir``: BACKUP_DIR, whose newest complete backup the metrics report."""
         self.metrics = metrics
         self.leading = leading
         self.queues = QueueGauges(engine, clock)
         metrics.add_collector(self.queues)
         metrics.watch_leadership(leading)
         metrics.count_database_errors(engine)
+        if backup_dir is not None:
+            metrics.watch_last_backup(lambda: latest_backup_time(backup_dir))
         self._ping = BoundedRead(lambda: _ping(engine), HEALTH_TIMEOUT)
 
     def add_routes(self, app: web.Application) -> None:
