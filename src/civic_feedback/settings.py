@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -46,6 +47,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
     bot_username: str | None = None  # links and posters without asking Telegram (getMe)
+    console_url: str | None = None  # the staff console's public https address (a Mini App)
+    console_auth_max_age: timedelta = timedelta(hours=1)  # how long Telegram's init data holds
     database_url: str = "sqlite:///./feedback.db"
     admin_ids: CommaInts = Field(default_factory=list)
     timezone: str = "Europe/Sofia"
@@ -100,7 +103,7 @@ class Settings(BaseSettings):
             return []
         return [name for name in self.municipalities if name not in self.staff_groups]
 
-    @field_validator("post_event_delay", "followup_delay", mode="before")
+    @field_validator("post_event_delay", "followup_delay", "console_auth_max_age", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
@@ -135,6 +138,25 @@ class Settings(BaseSettings):
                 "e.g. civic_feedback_bot (5 to 32 letters, digits or _, ending in bot)"
             )
         return name
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_address(cls, value: str | None) -> str | None:
+        address = (value or "").strip()
+        if not address:
+            return None
+        parsed = urlparse(address)
+        if parsed.scheme != "https" or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError(
+                f"{value!r}: write the console's public https address, as the reverse proxy "
+                "serves it, e.g. https://feedback.smolyan.bg/console/ (Telegram opens only https)"
+            )
+        return address if address.endswith("/") else address + "/"
+
+    @property
+    def console_path(self) -> str:
+        """Where the console is served on the bot's listener: CONSOLE_URL's path."""
+        return urlparse(self.console_url or "").path or "/"
 
     @field_validator("log_level")
     @classmethod
