@@ -18,10 +18,11 @@ from civic_feedback.core.word_stems import lowercase
 QUOTES_PER_THEME = 3
 MAX_QUOTE_LENGTH = 160
 _MIN_QUOTE_LENGTH = 30  # shorter ones ("Паркиране!") say too little
-# A sentence ends at . ! ? or … followed by a space, unless the word before the stop is an
-# abbreviation of one or two letters ("кв. Речица", "в 17 ч. Може", "Mr. Smith").
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-_ABBREVIATION = re.compile(r"(?:^|\W)\w{1,2}\.$")
+# A sentence ends at . ! ? or … followed by a space and not by a small letter or a marker
+# ("[телефон]"), unless the word before a full stop is an abbreviation of up to three
+# letters ("кв. Речица", "в 17 ч. Може", "тел. 0888...", "Mr. Smith").
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\s\[a-zа-яçğıöşü])")
+_ABBREVIATION = re.compile(r"(?:^|\W)\w{1,3}\.$")
 
 
 def theme_quotes(
@@ -54,7 +55,7 @@ def theme_quotes(
 
 
 def sentences(text: str) -> list[str]:
-    """``text`` cut into sentences, abbreviations ("кв.", "ч.", "Mr.") kept inside."""
+    """``text`` cut into sentences, abbreviations ("кв.", "тел.", "Mr.") kept inside."""
     found: list[str] = []
     start = 0
     for stop in _SENTENCE_END.finditer(text):
