@@ -22,7 +22,7 @@ _MIN_QUOTE_LENGTH = 30  # shorter ones ("Паркиране!") say too little
 # ("[телефон]"), unless the word before a full stop is an abbreviation of up to three
 # letters ("кв. Речица", "в 17 ч. Може", "тел. 0888...", "Mr. Smith").
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\s\[a-zа-яçğıöşü])")
-_ABBREVIATION = re.compile(r"(?:^|\W)\w{1,3}\.$")
+_ABBREVIATION = re.compile(r"(?<!\w)\w{1,3}\.$")
 
 
 def theme_quotes(

@@ -48,7 +48,8 @@ _UPPER = "A-ZА-ЯЀ-ЏÇĞİÖŞÜÂÎÛ"
 _LOWER = "a-zа-яѐ-џçğıöşüâîûäë"
 # One word of a name: "Петров", "O'Brien", "Smith-Jones", "ПЕТРОВ", or an initial "Г.".
 _NAME_WORD = (
-    rf"(?:[{_UPPER}][{_LOWER}]+(?:['’-][{_UPPER}]?[{_LOWER}]+)*|[{_UPPER}]{{2,}}|[{_UPPER}]\.)"
+    rf"(?:[{_UPPER}](?:[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+)(?:['’-][{_UPPER}]?[{_LOWER}]+)*"
+    rf"|[{_UPPER}]{{2,}}|[{_UPPER}]\.)"
 )
 _NAME = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}"
 
@@ -73,12 +74,13 @@ _DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,
 _MIN_PHONE_DIGITS = 7
 _MAX_PHONE_DIGITS = 15
 
-_NUMBER = r"(?:№\s*)?\d+(?:\s*[-/]\s*\d+)?[a-zA-Zа-яА-Я]?\b"
+# "№" is "No" once the text is NFKC-normalised.
+_NUMBER = r"(?:(?:№|No\.?)\s*)?\d+(?:\s*[-/]\s*\d+)?[a-zA-Zа-яА-Я]?\b"
 _QUOTED = r"[„“\"«'][^„“”\"«»'\n]{1,60}[“”\"»']"
 # бл. 25, вх. Б, ет. 3, ап. 12 (a value with a digit, or one capital letter)
 _BUILDING = (
-    r"(?i:бл|вх|ет|ап)(?:\.\s*|\s+)(?:№\s*)?(?:\d+[А-Яа-яA-Za-z]?|[А-ЯA-Z])(?!\w)"
-    r"|(?i:блок|апартамент)\s+(?:№\s*)?\d+[А-Яа-яA-Za-z]?(?!\w)"
+    r"(?i:бл|вх|ет|ап)(?:\.\s*|\s+)(?:(?:№|No\.?)\s*)?(?:\d+[А-Яа-яA-Za-z]?|[А-ЯA-Z])(?!\w)"
+    r"|(?i:блок|апартамент)\s+(?:(?:№|No\.?)\s*)?\d+[А-Яа-яA-Za-z]?(?!\w)"
 )
 _ADDRESSES = (
     # ул. „Г. С. Раковски“ № 12, бул. България 5, ул. шипка 3, улица „Шипка“, пл. Независимост
