@@ -49,7 +49,7 @@ MESSAGE_METHODS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 )
 #: Methods refused with 403 when the chat is a user in :attr:`FakeTelegram.blocked`.
-_BLOCKABLE_METHODS = MESSAGE_METHODS | {"sendChatAction", "getChat"}
+_BLOCKABLE_METHODS = MESSAGE_METHODS | {"sendChatAction", "getChat", "setChatMenuButton"}
 
 
 class _SlidingWindow:

@@ -21,6 +21,7 @@ from civic_feedback.bot.client.paced_requests import PacedRequests
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
+from civic_feedback.bot.console_door import console_app, offer_console, start_console_listener
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
@@ -157,9 +158,13 @@ async def run_bot(
         lock,
         engine,
     )
+    console = console_app(settings, sessions, token)
     monitor = Monitor(metrics, engine, lambda: leadership.leading, backup_dir=settings.backup_dir)
     # A METRICS_PORT that cannot be used stops the start here, before any job runs.
     listener = await start_metrics_listener(settings, monitor) if webhook_secret is None else None
+    console_listener = (
+        await start_console_listener(settings, console) if webhook_secret is None else None
+    )
     if webhook_secret is not None and settings.metrics_port is not None:
         log.warning(
             "metrics_port_unused: with WEBHOOK_URL, /metrics and /healthz are served on "
@@ -187,6 +192,7 @@ async def run_bot(
     try:
         with i18n.context():
             await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
+            await offer_console(bot, i18n, sessions, settings)
         # Everything built at start-up lives as long as the process: keep it out of the
         # garbage collector's full passes, which otherwise walk it again and again.
         # feedback-bot starts with the collector off; the cycles start-up left behind (a few
@@ -195,7 +201,7 @@ async def run_bot(
         gc.freeze()
         gc.enable()
         if webhook_secret is not None:
-            await serve_webhook(dispatcher, bot, monitor, settings, webhook_secret)
+            await serve_webhook(dispatcher, bot, monitor, settings, webhook_secret, console)
             return
         await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling_started")
@@ -205,8 +211,9 @@ async def run_bot(
             tasks_concurrency_limit=UPDATES_AT_ONCE,
         )
     finally:
-        if listener is not None:
-            await listener.cleanup()
+        for listening in (listener, console_listener):
+            if listening is not None:
+                await listening.cleanup()
         await leadership.stop()
         runner.close()
         await bot.session.close()

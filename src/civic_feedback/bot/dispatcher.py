@@ -22,6 +22,7 @@ from civic_feedback.bot.context import Services, Wakers
 from civic_feedback.bot.handlers import (
     answers,
     broadcast,
+    console,
     consultations,
     errors,
     events,
@@ -112,6 +113,7 @@ def create_dispatcher(
         subscription.create_router(),
         privacy.create_router(),
         summary.create_router(),
+        console.create_router(),
         broadcast.create_router(),  # organizers; also takes the text of a draft announcement
         consultations.create_router(),  # before the inbox: text while writing a proposal
         inbox.create_router(),  # any other text: a message to the municipality; staff groups

@@ -27,6 +27,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from civic_feedback.bot.client.unreadable_updates import read_webhook_body
+from civic_feedback.bot.console_door import mount_console
 from civic_feedback.bot.monitoring.endpoints import Monitor
 from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.units import UPDATES_AT_ONCE
@@ -78,12 +79,20 @@ class SecretCheckingHandler(SimpleRequestHandler):
 
 
 def create_app(
-    dispatcher: Dispatcher, bot: Bot, monitor: Monitor, path: str, secret: str
+    dispatcher: Dispatcher,
+    bot: Bot,
+    monitor: Monitor,
+    path: str,
+    secret: str,
+    console: tuple[web.Application, Settings] | None = None,
 ) -> web.Application:
-    """The aiohttp application: the webhook at ``path``, ``/healthz`` and ``/metrics``;
-    updates it cannot read are counted in the monitor's metrics."""
+    """The aiohttp application: the webhook at ``path``, ``/healthz`` and ``/metrics``, and
+    the staff console where CONSOLE_URL says; updates it cannot read are counted in the
+    monitor's metrics."""
     app = web.Application()
     monitor.add_routes(app)
+    if console is not None:
+        mount_console(app, *console)
     handler = SecretCheckingHandler(dispatcher, bot, secret_token=secret, metrics=monitor.metrics)
     handler.register(app, path=path)
     setup_application(app, dispatcher, bot=bot)
@@ -91,12 +100,18 @@ def create_app(
 
 
 async def serve_webhook(
-    dispatcher: Dispatcher, bot: Bot, monitor: Monitor, settings: Settings, secret: str
+    dispatcher: Dispatcher,
+    bot: Bot,
+    monitor: Monitor,
+    settings: Settings,
+    secret: str,
+    console: web.Application | None = None,
 ) -> None:
     """Register the webhook with Telegram and serve until SIGTERM or Ctrl+C."""
     assert settings.webhook_url is not None
     path = urlparse(settings.webhook_url).path or "/"
-    runner = web.AppRunner(create_app(dispatcher, bot, monitor, path, secret))
+    door = (console, settings) if console is not None else None
+    runner = web.AppRunner(create_app(dispatcher, bot, monitor, path, secret, door))
     await runner.setup()
     host, port = settings.webhook_host or DEFAULT_HOST, settings.webhook_port or DEFAULT_PORT
     await web.TCPSite(runner, host, port).start()

@@ -215,6 +215,8 @@ class BotApiMethods:
     def _set_chat_menu_button(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         button = params.get("menu_button")
         chat_id = params.get("chat_id")
+        if isinstance(chat_id, int | str):
+            self._check_limits("setChatMenuButton", chat_id)
         self.menu_buttons[chat_id if isinstance(chat_id, int | str) else None] = (
             copy.deepcopy(button) if isinstance(button, dict) else {"type": "default"}
         )

@@ -1,0 +1,98 @@
+"""The staff console in the bot's process: served on the webhook's listener, or in polling
+mode on WEBHOOK_HOST:WEBHOOK_PORT, and offered to role holders as their chat's menu button.
+Nothing of it runs unless CONSOLE_URL is set."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from aiohttp import web
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from civic_feedback.bot.views.command_menus import set_console_buttons
+from civic_feedback.console.web import Console
+from civic_feedback.services.digests import summary_readers
+from civic_feedback.settings import Settings, SettingsError
+from civic_feedback.storage.citizens import find_citizen
+from civic_feedback.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"  # behind a reverse proxy on the same machine
+DEFAULT_PORT = 8080
+
+
+def console_app(
+    settings: Settings, sessions: sessionmaker[Session], token: str
+) -> web.Application | None:
+    """The console, or None without CONSOLE_URL."""
+    if settings.console_url is None:
+        return None
+    return Console(settings, sessions, token, utcnow).app()
+
+
+def mount_console(app: web.Application, console: web.Application, settings: Settings) -> None:
+    """The console at CONSOLE_URL's path of ``app`` (its address without the last / too)."""
+    path = settings.console_path
+    if path != "/":  # before the console, whose prefix would take it
+
+        async def with_slash(_request: web.Request) -> web.Response:
+            raise web.HTTPPermanentRedirect(path)
+
+        app.router.add_get(path.rstrip("/"), with_slash)
+    app.add_subapp(path, console)
+
+
+async def start_console_listener(
+    settings: Settings, console: web.Application | None
+) -> web.AppRunner | None:
+    """Polling mode: serve the console on WEBHOOK_HOST:WEBHOOK_PORT, where the reverse proxy
+    sends CONSOLE_URL; nothing without CONSOLE_URL."""
+    if console is None:
+        return None
+    app = web.Application()
+    mount_console(app, console, settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    host = settings.webhook_host or DEFAULT_HOST
+    port = settings.webhook_port or DEFAULT_PORT
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        why = "in use" if error.errno == errno.EADDRINUSE else error.strerror or "refused"
+        raise SettingsError(
+            f"WEBHOOK_PORT: cannot serve the console on {host}:{port} ({why}); choose another "
+            "port (the reverse proxy sends CONSOLE_URL there), or leave CONSOLE_URL empty"
+        ) from None
+    log.info("console_listening listen=%s:%s path=%s", host, port, settings.console_path)
+    return runner
+
+
+def role_holders(session: Session, settings: Settings) -> dict[int, str]:
+    """Everyone with a role, and the language the bot speaks to them."""
+    holders = {}
+    for telegram_id in summary_readers(session, settings.admin_ids):
+        citizen = find_citizen(session, telegram_id)
+        chosen = citizen.language if citizen else None
+        holders[telegram_id] = (
+            chosen if chosen in settings.languages else settings.interface_language
+        )
+    return holders
+
+
+async def offer_console(
+    bot: Bot, i18n: I18n, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """Give every role holder the console's menu button (at start-up: roles granted since
+    get it with /console or at the next start)."""
+    if settings.console_url is None:
+        return
+    with sessions() as session:
+        holders = role_holders(session, settings)
+    done = await set_console_buttons(bot, i18n, holders, settings.console_url)
+    log.info("console_offered chats=%s of=%s", done, len(holders))
