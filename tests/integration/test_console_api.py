@@ -8,24 +8,17 @@ without a role) run on SQLite; what the home page shows runs on both databases.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.console.guards import RequestBudget
-from civic_feedback.console.web import Console
-from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
@@ -36,64 +29,24 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant, revoke
-from tests.support.databases import migrated_sqlite, unit_sessions
+from tests.support.console import (
+    ADMIN,
+    NOW,
+    TOKEN,
+    console_at,
+    get,
+    opened_by,
+    sqlite_sessions_in,
+)
 from tests.support.init_data import signed_init_data
-from tests.support.keys import PSEUDONYM_KEY
-from tests.support.webhook_replicas import free_port
 
-TOKEN = "42:TEST-console"
-NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
-ADMIN, CLERK, CITIZEN = 7100, 7101, 7102
-
-
-def settings() -> Settings:
-    return Settings(
-        _env_file=None,
-        pseudonym_key=PSEUDONYM_KEY,
-        admin_ids=str(ADMIN),
-        municipalities="Смолян,Сливен",
-        console_url="https://feedback.example.bg/console/",
-    )
-
-
-@asynccontextmanager
-async def console_at(
-    sessions: sessionmaker[Session], budget: RequestBudget | None = None
-) -> AsyncIterator[str]:
-    """The console on a loopback port; yields its base URL."""
-    app = Console(settings(), sessions, TOKEN, lambda: NOW, budget).app()
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
-
-
-async def get(base: str, path: str, init_data: str | None) -> tuple[int, dict[str, str], Any]:
-    headers = {"Authorization": f"tma {init_data}"} if init_data is not None else {}
-    async with aiohttp.ClientSession() as client, client.get(base + path, headers=headers) as got:
-        body = await got.text()
-        try:
-            parsed: Any = json.loads(body)
-        except ValueError:
-            parsed = body
-        return got.status, dict(got.headers), parsed
-
-
-def opened_by(telegram_id: int, at: datetime = NOW, token: str = TOKEN) -> str:
-    return signed_init_data(token, telegram_id, at - timedelta(minutes=1))
+CLERK, CITIZEN = 7101, 7102
 
 
 @pytest.fixture
 def sqlite_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(migrated_sqlite(tmp_path / "console.db"))
-    try:
-        yield unit_sessions(engine)
-    finally:
-        engine.dispose()
+    with sqlite_sessions_in(tmp_path) as sessions:
+        yield sessions
 
 
 @pytest.fixture

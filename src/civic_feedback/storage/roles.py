@@ -19,6 +19,7 @@ class Permission(StrEnum):
     SUMMARY = "summary"
     INBOX = "inbox"
     MANAGE_USERS = "manage_users"
+    CONSULTATIONS = "consultations"  # decide proposals (the municipality's legal answer)
 
 
 ALLOWED: dict[Permission, frozenset[Role]] = {
@@ -26,6 +27,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.SUMMARY: frozenset({Role.ADMIN, Role.ORGANIZER, Role.STAFF}),
     Permission.INBOX: frozenset({Role.ADMIN, Role.STAFF}),
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.CONSULTATIONS: frozenset({Role.ADMIN, Role.STAFF}),
 }
 
 

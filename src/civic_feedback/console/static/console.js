@@ -29,6 +29,24 @@ const TEXTS = {
     no_role: "Таблото е за служители и организатори. Помолете администратора да ви даде роля.",
     too_many_requests: "Твърде много заявки. Опитайте отново след минута.",
     failed: "Таблото не можа да зареди. Проверете връзката и опитайте отново.",
+    home: "Начало",
+    proposalsTab: "Консултации",
+    back: "← Всички консултации",
+    consultationLine: "{proposals} предложения, {undecided} без решение · още {days} дни",
+    published: "Справката е публикувана",
+    proposal: "Предложение № {number}",
+    accepted: "Приема се",
+    partly: "Приема се частично",
+    not_accepted: "Не се приема",
+    reason: "Мотиви",
+    save: "Запази решението",
+    saved: "Решението е записано.",
+    reasons_required: "Напишете мотивите: законът ги изисква, когато предложение не се приема (или се приема частично).",
+    reasons_too_long: "Мотивите са твърде дълги; съкратете ги.",
+    not_found: "Няма такава консултация или предложение.",
+    not_allowed: "Решенията по консултации се вземат от служителите на общината.",
+    malformed: "Изберете решение и опитайте отново.",
+    json_only: "Изберете решение и опитайте отново.",
   },
   en: {
     title: "Municipality dashboard",
@@ -56,6 +74,24 @@ const TEXTS = {
     no_role: "The console is for staff and organizers. Ask your administrator for a role.",
     too_many_requests: "Too many requests. Try again in a minute.",
     failed: "The console could not load. Check the connection and try again.",
+    home: "Home",
+    proposalsTab: "Consultations",
+    back: "← All consultations",
+    consultationLine: "{proposals} proposals, {undecided} undecided · {days} days left",
+    published: "The report is published",
+    proposal: "Proposal No. {number}",
+    accepted: "Accepted",
+    partly: "Partly accepted",
+    not_accepted: "Not accepted",
+    reason: "Reasons",
+    save: "Save the decision",
+    saved: "The decision is saved.",
+    reasons_required: "Write the reasons: the law asks for them when a proposal is not (or only partly) accepted.",
+    reasons_too_long: "The reasons are too long; shorten them.",
+    not_found: "There is no such consultation or proposal.",
+    not_allowed: "Decisions on consultations are taken by the municipality's staff.",
+    malformed: "Choose a decision and try again.",
+    json_only: "Choose a decision and try again.",
   },
   tr: {
     title: "Belediye paneli",
@@ -83,6 +119,24 @@ const TEXTS = {
     no_role: "Panel, personel ve organizatörler içindir. Yöneticinizden bir rol isteyin.",
     too_many_requests: "Çok fazla istek. Bir dakika sonra tekrar deneyin.",
     failed: "Panel yüklenemedi. Bağlantıyı kontrol edip tekrar deneyin.",
+    home: "Ana sayfa",
+    proposalsTab: "İstişareler",
+    back: "← Tüm istişareler",
+    consultationLine: "{proposals} öneri, {undecided} karar bekliyor · {days} gün kaldı",
+    published: "Rapor yayımlandı",
+    proposal: "Öneri No. {number}",
+    accepted: "Kabul edildi",
+    partly: "Kısmen kabul edildi",
+    not_accepted: "Kabul edilmedi",
+    reason: "Gerekçe",
+    save: "Kararı kaydet",
+    saved: "Karar kaydedildi.",
+    reasons_required: "Gerekçeyi yazın: öneri kabul edilmediğinde (veya kısmen kabul edildiğinde) yasa bunu ister.",
+    reasons_too_long: "Gerekçe çok uzun; kısaltın.",
+    not_found: "Böyle bir istişare veya öneri yok.",
+    not_allowed: "İstişare kararlarını belediye personeli verir.",
+    malformed: "Bir karar seçip tekrar deneyin.",
+    json_only: "Bir karar seçip tekrar deneyin.",
   },
 };
 
@@ -113,11 +167,15 @@ function initData() {
   return (telegram && telegram.initData) || "";
 }
 
-async function api(path) {
-  const response = await fetch(`api/${path}`, {
-    headers: { Authorization: `tma ${initData()}` },
-    cache: "no-store",
-  });
+async function api(path, payload) {
+  const headers = { Authorization: `tma ${initData()}` };
+  const options = { headers, cache: "no-store" };
+  if (payload !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.method = "POST";
+    options.body = JSON.stringify(payload);
+  }
+  const response = await fetch(`api/${path}`, options);
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     throw new Error(body.error || "failed");
@@ -267,11 +325,111 @@ function consultationList(consultations) {
   );
 }
 
+const DECIDES = ["admin", "staff"];
+
+function showTabs(role) {
+  const header = document.querySelector("header");
+  const existing = document.getElementById("tabs");
+  if (existing || !DECIDES.includes(role)) {
+    return;
+  }
+  const home = node("button", { type: "button" }, text("home"));
+  home.addEventListener("click", () => load(showHome, "home"));
+  const consultations = node("button", { type: "button" }, text("proposalsTab"));
+  consultations.addEventListener("click", () => load(showConsultations, "consultations"));
+  header.append(node("nav", { id: "tabs", "aria-label": text("title") }, home, consultations));
+}
+
+async function load(show, path) {
+  document.getElementById("main").replaceChildren(node("p", { role: "status" }, text("loading")));
+  try {
+    show(await api(path));
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+function showConsultations(listing) {
+  const items = listing.consultations.map((consultation) => {
+    const open = node("button", { type: "button", class: "link" }, consultation.title);
+    open.addEventListener("click", () =>
+      load(showConsultation, `consultations/${encodeURIComponent(consultation.code)}`),
+    );
+    const line = consultation.published
+      ? text("published")
+      : text("consultationLine", {
+          proposals: consultation.proposals,
+          undecided: consultation.undecided,
+          days: consultation.days_left,
+        });
+    return node("li", {}, open, node("span", { class: "details" }, line));
+  });
+  document.getElementById("main").replaceChildren(
+    node("h2", {}, text("consultations")),
+    items.length ? node("ul", { class: "items" }, ...items) : node("p", {}, text("noConsultations")),
+  );
+}
+
+function decisionForm(consultation, proposal) {
+  const form = node("form", { class: "decision" });
+  const group = node("fieldset", {}, node("legend", {}, text("proposal", { number: proposal.number })));
+  for (const choice of ["accepted", "partly", "not_accepted"]) {
+    const id = `d${proposal.number}-${choice}`;
+    const radio = node("input", { type: "radio", name: "decision", value: choice, id });
+    radio.checked = proposal.decision === choice;
+    radio.disabled = consultation.published;
+    group.append(node("label", { for: id }, radio, ` ${text(choice)}`));
+  }
+  const reasonId = `r${proposal.number}`;
+  const reason = node("textarea", { id: reasonId, rows: "3", maxlength: String(consultation.reason_limit) });
+  reason.value = proposal.reason || "";
+  reason.disabled = consultation.published;
+  const result = node("p", { role: "status" });
+  const save = node("button", { type: "submit" }, text("save"));
+  save.disabled = consultation.published;
+  form.append(group, node("label", { for: reasonId }, text("reason")), reason, save, result);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = form.querySelector("input[name=decision]:checked");
+    const path = `consultations/${encodeURIComponent(consultation.code)}/proposals/${proposal.number}/decision`;
+    try {
+      await api(path, { decision: chosen ? chosen.value : null, reason: reason.value });
+      result.className = "";
+      result.textContent = text("saved");
+    } catch (error) {
+      result.className = "error";
+      result.textContent = text(error.message in TEXTS.en ? error.message : "failed");
+    }
+  });
+  return form;
+}
+
+function showConsultation(consultation) {
+  const back = node("button", { type: "button", class: "link" }, text("back"));
+  back.addEventListener("click", () => load(showConsultations, "consultations"));
+  const proposals = consultation.proposals.map((proposal) =>
+    node(
+      "li",
+      {},
+      node("p", { class: "proposal" }, proposal.text),
+      proposal.attachment ? node("span", { class: "details" }, proposal.attachment) : "",
+      decisionForm(consultation, proposal),
+    ),
+  );
+  document.getElementById("main").replaceChildren(
+    back,
+    node("h2", {}, consultation.title),
+    consultation.published ? node("p", {}, text("published")) : "",
+    node("ul", { class: "items" }, ...proposals),
+  );
+}
+
 function showHome(home) {
   language = home.who.language;
   document.documentElement.lang = language;
   document.getElementById("title").textContent = text("title");
   document.getElementById("scope").textContent = home.who.municipality || text("all");
+  showTabs(home.who.role);
   const main = document.getElementById("main");
   main.replaceChildren(
     node("h2", {}, text("week", { week: home.week })),
