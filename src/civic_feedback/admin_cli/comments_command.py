@@ -1,4 +1,5 @@
-"""``feedback-admin comments``: what citizens wrote, with its event, form and language."""
+"""``feedback-admin comments``: what citizens wrote, with its event, form and language;
+``comments relabel``: the languages of stored comments detected again (after an upgrade)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from civic_feedback.admin_cli.comments_relabel import relabel
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code
@@ -26,6 +28,9 @@ from civic_feedback.storage.comments import Comment, iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import latest_version_id
 
+app = typer.Typer(invoke_without_command=True)
+app.command("relabel")(relabel)
+
 
 class CommentsFormat(StrEnum):
     TABLE = "table"
@@ -33,7 +38,9 @@ class CommentsFormat(StrEnum):
     JSON = "json"
 
 
+@app.callback()
 def comments(
+    context: typer.Context,
     event: Annotated[
         str | None, typer.Option("--event", help="Only comments about this event (code).")
     ] = None,
@@ -55,7 +62,11 @@ def comments(
     """Citizens' free-text answers, oldest first. Weeks are in TIMEZONE, Monday to Sunday.
 
     --lang takes a LANGUAGES code, ru, or und (too short or unclear to tell).
+
+    After an upgrade: `comments relabel` detects the stored comments' languages again.
     """
+    if context.invoked_subcommand is not None:
+        return
     settings = load_settings()
     zone = settings.zone
     languages = (*detection_languages(settings.languages), UNDETERMINED)
