@@ -15,8 +15,9 @@ The model is Lingua's (lingua-language-detector): n-gram models shipped inside t
 deterministic, no download. It knows our four languages and two look-alikes, Croatian and
 Slovene: Bulgarian typed in Latin letters that the word list misses looks like them rather
 than like English or Turkish, and is then undetermined instead of wrong. It runs in its
-low-accuracy mode (trigrams only: 16 MB and 0.1 s to load, against 150 MB and 2 s), as right
-on comments once the rules have done their part (docs/performance.md).
+low-accuracy mode (trigrams only): about 20 MB and 0.1 s to load, against 140-250 MB and
+1-2 s, and at least as right on comments once the rules have done their part
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ PARTLY_BULGARIAN = 0.3
 MODEL_LANGUAGES = ("bg", "en", "ru", "tr")  # whatever LANGUAGES offers, the model knows these
 LOOK_ALIKES = ("hr", "sl")  # named by the model for Latin Bulgarian it is unsure of: und
 _CYRILLIC = ("bg", "ru")
+_LATIN = ("en", "tr")
 # Ukrainian, Belarusian, Serbian and Macedonian letters: a text of neither of our languages.
 _OTHER_CYRILLIC = re.compile("[іїєґўјљњќѓџѕ]", re.IGNORECASE)
 
@@ -84,7 +86,7 @@ class LanguageDetector:
         verdict = found.verdict()
         if verdict is not None:
             return verdict
-        guess = self._model_choice(text)
+        guess = self._model_choice(text, _CYRILLIC)
         return guess if found.allow(guess) else UNDETERMINED
 
     def _latin(self, text: str) -> str:
@@ -93,15 +95,16 @@ class LanguageDetector:
         bulgarian, total = bulgarian_share(text)
         if bulgarian >= max(1, PARTLY_BULGARIAN * total):
             return UNDETERMINED
-        return self._model_choice(text)
+        return self._model_choice(text, _LATIN)
 
-    def _model_choice(self, text: str) -> str:
-        """The language the model is sure of, or ``und`` (also when it names a look-alike)."""
+    def _model_choice(self, text: str, among: tuple[str, ...]) -> str:
+        """The language of ``among`` the model is sure of, or ``und`` (also when it names
+        another: a look-alike, or a language of the text's other script)."""
         values = self._lingua().compute_language_confidence_values(text)
         if not values or values[0].value < MIN_CONFIDENCE:
             return UNDETERMINED
         best = str(values[0].language.iso_code_639_1.name.lower())
-        return best if best in MODEL_LANGUAGES else UNDETERMINED
+        return best if best in among else UNDETERMINED
 
     def _lingua(self) -> lingua.LanguageDetector:
         if self._model is None:
