@@ -6,8 +6,9 @@
 the sandbox serves: messages, edits, files, long polling, HTML parse mode) plus:
 
 * Telegram's refusals: users who blocked the bot get ``403 Forbidden``; ``global_rate`` and
-  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``; a token in
-  ``revoked_tokens`` gets ``401 Unauthorized`` for every method.
+  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``, and so does the next
+  message to a chat in ``flood_once``; a token in ``revoked_tokens`` gets ``401
+  Unauthorized`` for every method.
 * Synchronisation that never sleeps: :meth:`FakeTelegram.wait_for` re-checks a predicate every
   time the fake has handled a bot request.
 * More of the citizen's side (stickers, photos, pressing a button by its text, adding the bot
@@ -113,6 +114,8 @@ class FakeTelegram(BotApiEmulator):
         self.latency = latency
         #: Tokens @BotFather revoked: every call with one answers 401 Unauthorized.
         self.revoked_tokens: set[str] = set()
+        #: Chats whose next message call answers 429 with retry_after 1 (once each).
+        self.flood_once: set[int | str] = set()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if self.latency:
@@ -384,6 +387,9 @@ class FakeTelegram(BotApiEmulator):
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if method not in MESSAGE_METHODS:
             return
+        if chat_id in self.flood_once:
+            self.flood_once.discard(chat_id)
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         now = time.monotonic()
         waits: list[int] = []
         if self.global_rate is not None:

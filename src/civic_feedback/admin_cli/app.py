@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from sqlmodel import Session
 
 from civic_feedback.admin_cli import (
     audit_command,
+    backup_commands,
     broadcast_commands,
     comments_command,
     consultations_commands,
@@ -20,9 +20,8 @@ from civic_feedback.admin_cli import (
     summary_command,
     users_commands,
 )
+from civic_feedback.admin_cli.database import upgrade_schema
 from civic_feedback.settings import load_settings
-from civic_feedback.storage.database import upgrade_database
-from civic_feedback.storage.flow_versions import install_library
 
 app = typer.Typer(
     name="feedback-admin",
@@ -45,6 +44,8 @@ app.command("summary")(summary_command.summary)
 app.command("publish")(publish_command.publish)
 app.command("audit")(audit_command.audit)
 app.command("doctor")(doctor_command.doctor)
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore)
 
 console = Console()
 
@@ -53,13 +54,7 @@ console = Console()
 def db_upgrade() -> None:
     """Create the tables or bring them up to date, and install the built-in forms not
     installed yet (the bot also does both when it starts)."""
-    settings = load_settings()
-    installed: list[str] = []
-
-    def install_forms(session: Session) -> None:
-        installed.extend(published.flow_id for published in install_library(session))
-
-    upgrade_database(settings.database_url, then=install_forms)
+    installed = upgrade_schema(load_settings().database_url)
     console.print("[green]The database schema is up to date.[/green]")
     if installed:
         console.print(f"Built-in forms installed: {', '.join(installed)}.", markup=False)

@@ -66,6 +66,18 @@ def open_sessions(
         engine.dispose()
 
 
+def upgrade_schema(database_url: str) -> list[str]:
+    """Bring the schema up to date and install the built-in forms not installed yet, as
+    ``db upgrade`` does (and ``restore`` after restoring); the forms installed."""
+    installed: list[str] = []
+
+    def install_forms(session: Session) -> None:
+        installed.extend(published.flow_id for published in install_library(session))
+
+    upgrade_database(database_url, then=install_forms)
+    return installed
+
+
 def set_up(database_url: str) -> None:
     """Create the schema of an empty database and install the built-in forms."""
     upgrade_database(database_url, then=install_library)

@@ -19,7 +19,7 @@ from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
 from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.core.durations import format_duration, parse_duration
 from civic_feedback.core.event_schedule import DEFAULT_REMINDERS
-from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
+from civic_feedback.reports.posters import POSTER_FORMATS, PosterAction, write_qr_poster
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.events import (
@@ -41,6 +41,13 @@ class PosterLink(StrEnum):
     CARD = "card"
     CHECKIN = "checkin"
     FEEDBACK = "feedback"
+
+
+POSTER_ACTIONS = {
+    PosterLink.CARD: PosterAction.REGISTER,
+    PosterLink.CHECKIN: PosterAction.CHECK_IN,
+    PosterLink.FEEDBACK: PosterAction.FEEDBACK,
+}
 
 
 def parse_reminders(text: str) -> list[int]:
@@ -236,5 +243,12 @@ def qr(
         event = event_by_code(session, code)
     link = deep_link(bot_username(settings), f"{LINKS[what]}_{event.code}")
     when = f"{event.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M}"
-    write_qr_poster(link, _title(event, settings), f"{when} · {link}", output)
+    write_qr_poster(
+        link,
+        action=POSTER_ACTIONS[what],
+        language=settings.interface_language,
+        title=_title(event, settings),
+        details=" · ".join(part for part in (event.place, when) if part),
+        path=output,
+    )
     console.print(f"Poster written to {output} ({link})")

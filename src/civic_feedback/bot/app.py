@@ -1,5 +1,5 @@
-"""Assemble and run the bot: schema, built-in forms, menus, the leader's scheduler, polling or
-webhook."""
+"""Assemble and run the bot: schema, built-in forms, menus, the leader's scheduler, metrics,
+polling or webhook."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlmodel import Session
 
+from civic_feedback.bot.client.counted_requests import CountedRequests
 from civic_feedback.bot.client.late_presses import LatePressAnswers
 from civic_feedback.bot.client.paced_requests import PacedRequests
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
 from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
@@ -30,6 +32,8 @@ from civic_feedback.bot.jobs.leadership import Leadership
 from civic_feedback.bot.jobs.notifications import NotificationWorker
 from civic_feedback.bot.jobs.scheduler import INTERVAL, start_scheduler
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.monitoring.endpoints import Monitor, start_metrics_listener
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.units import UPDATES_AT_ONCE, runner_for
 from civic_feedback.bot.views.command_menus import set_command_menus
 from civic_feedback.bot.webhook import serve_webhook
@@ -44,27 +48,38 @@ from civic_feedback.storage.models import utcnow
 log = logging.getLogger(__name__)
 
 
-def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = None) -> Bot:
+def create_bot(
+    token: str,
+    api_url: str | None,
+    limiter: RateLimiter | None = None,
+    metrics: BotMetrics | None = None,
+) -> Bot:
     """A Bot talking to ``api_url`` (TELEGRAM_API_URL) or the public Bot API, with retries.
 
     With ``limiter``, every message goes at its pace (replies first, then broadcasts and
     reminders), and a 429 on any call holds all of them back: Telegram's limit is the bot's.
+    Its requests, and the updates polling skips, are counted in ``metrics``.
     """
     api = TelegramAPIServer.from_base(api_url.rstrip("/")) if api_url else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    add_request_middlewares(session, limiter)
+    add_request_middlewares(session, limiter, metrics)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def add_request_middlewares(session: BaseSession, limiter: RateLimiter | None = None) -> None:
+def add_request_middlewares(
+    session: BaseSession, limiter: RateLimiter | None = None, metrics: BotMetrics | None = None
+) -> None:
     """Every Bot API call goes through these, outermost first: an update polling cannot read
     is skipped, a press answered too late is dropped, then 429s and network errors are
-    retried, then (with ``limiter``) each attempt at a message waits for its turn."""
-    session.middleware(SkipUnreadableUpdates())
+    retried, then (with ``limiter``) each attempt at a message waits for its turn, and each
+    attempt is counted. Without ``metrics``, counted in a registry nobody reads."""
+    metrics = metrics or BotMetrics()
+    session.middleware(SkipUnreadableUpdates(metrics))
     session.middleware(LatePressAnswers())
     session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
     if limiter is not None:
         session.middleware(PacedRequests(limiter))
+    session.middleware(CountedRequests(metrics))
 
 
 def _install_forms(session: Session) -> None:
@@ -86,7 +101,8 @@ async def run_bot(
     i18n = create_i18n(settings.interface_language)
     runs = FormRuns(FlowCatalog(), pseudonym_key, detector=LanguageDetector(settings.languages))
     limiter = RateLimiter(settings.broadcast_rate)  # shared: one pace for all we send
-    bot = create_bot(token, settings.telegram_api_url, limiter)
+    metrics = BotMetrics()  # this bot's own registry, which /metrics shows
+    bot = create_bot(token, settings.telegram_api_url, limiter, metrics)
     worker = NotificationWorker(
         bot=bot,
         sessions=sessions,
@@ -114,15 +130,41 @@ async def run_bot(
     notices = ConsultationNotices(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
+    backups = (
+        NightlyBackups(
+            database_url=settings.database_url,
+            directory=settings.backup_dir,
+            keep=settings.backup_keep,
+            zone=settings.zone,
+            clock=utcnow,
+        )
+        if settings.backup_dir is not None
+        else None
+    )
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(
         lambda: start_scheduler(
-            worker, broadcaster, housekeeper, digest, courier, notices, every=wake_every
+            worker,
+            broadcaster,
+            housekeeper,
+            digest,
+            courier,
+            notices,
+            every=wake_every,
+            backups=backups,
         ),
         lock,
         engine,
     )
+    monitor = Monitor(metrics, engine, lambda: leadership.leading, backup_dir=settings.backup_dir)
+    # A METRICS_PORT that cannot be used stops the start here, before any job runs.
+    listener = await start_metrics_listener(settings, monitor) if webhook_secret is None else None
+    if webhook_secret is not None and settings.metrics_port is not None:
+        log.warning(
+            "metrics_port_unused: with WEBHOOK_URL, /metrics and /healthz are served on "
+            "WEBHOOK_HOST:WEBHOOK_PORT; METRICS_PORT applies to long polling"
+        )
     leadership.start()
     for municipality in settings.municipalities_without_group():
         log.warning(
@@ -140,6 +182,7 @@ async def run_bot(
         wake_notifications=leadership.wakers.notifications,
         wake_broadcasts=leadership.wakers.broadcasts,
         wake_inbox=leadership.wakers.inbox,
+        metrics=metrics,
     )
     try:
         with i18n.context():
@@ -152,7 +195,7 @@ async def run_bot(
         gc.freeze()
         gc.enable()
         if webhook_secret is not None:
-            await serve_webhook(dispatcher, bot, engine, settings, webhook_secret)
+            await serve_webhook(dispatcher, bot, monitor, settings, webhook_secret)
             return
         await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling_started")
@@ -162,6 +205,8 @@ async def run_bot(
             tasks_concurrency_limit=UPDATES_AT_ONCE,
         )
     finally:
+        if listener is not None:
+            await listener.cleanup()
         await leadership.stop()
         runner.close()
         await bot.session.close()

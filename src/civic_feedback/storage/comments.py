@@ -17,6 +17,7 @@ from civic_feedback.storage.models import Answer, Event, Response
 
 _BATCH = 2000
 _COMMENT_COLUMNS: list[Any] = [
+    Answer.id,
     Event.code,
     Response.flow_id,
     Answer.question_id,
@@ -28,8 +29,10 @@ _COMMENT_COLUMNS: list[Any] = [
 
 @dataclass(frozen=True)
 class Comment:
-    """One text answer; ``language`` is what was detected when it was stored."""
+    """One text answer (``id`` is its answer's); ``language`` is what was detected when it
+    was stored."""
 
+    id: int
     event_code: str | None
     flow_id: str
     question_id: str

@@ -41,6 +41,15 @@ def may(role: Role | None, permission: Permission) -> bool:
     return role is not None and role in ALLOWED[permission]
 
 
+def scope_of(session: Session, telegram_id: int, admin_ids: Collection[int]) -> str | None:
+    """The one municipality whose figures and citizens a staff member or organizer works
+    with; None for admins and for roles granted without a municipality (all of them)."""
+    if telegram_id in admin_ids:
+        return None
+    member = session.get(StaffMember, telegram_id)
+    return member.municipality if member else None
+
+
 def may_answer(
     session: Session, telegram_id: int, admin_ids: Collection[int], municipality: str | None
 ) -> bool:

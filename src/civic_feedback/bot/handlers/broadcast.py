@@ -40,7 +40,7 @@ from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.events import upcoming_events
 from civic_feedback.storage.models import Broadcast, BroadcastState, utcnow
-from civic_feedback.storage.roles import Permission, may, role_of
+from civic_feedback.storage.roles import Permission, may, role_of, scope_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -168,17 +168,25 @@ def _texts_keyboard(draft: Broadcast, settings: Settings) -> InlineKeyboardMarku
     return builder.as_markup()
 
 
-def _segments(unit: Unit, ctx: Context) -> list[tuple[str, str, str]]:
-    """(button code, segment, label) for every choice offered to the organizer."""
+def _segments(unit: Unit, user: User, ctx: Context) -> list[tuple[str, str, str]]:
+    """(button code, segment, label) for every choice offered to the organizer: within
+    their municipality when their role has one."""
     settings = ctx.settings
-    choices = [("a", "all", _("All subscribers"))]
-    for index, name in enumerate(settings.municipalities):
-        choices.append((f"m{index}", f"municipality={name}", _("In {name}").format(name=name)))
+    scope = scope_of(unit.session, user.id, settings.admin_ids)
+    if scope is None:
+        choices = [("a", "all", _("All subscribers"))]
+        for index, name in enumerate(settings.municipalities):
+            label = _("In {name}").format(name=name)
+            choices.append((f"m{index}", f"municipality={name}", label))
+    else:
+        label = _("All subscribers in {name}").format(name=scope)
+        choices = [("a", f"municipality={scope}", label)]
+    within = f"municipality={scope};" if scope else ""
     for code in settings.languages:
         label = _("Speaking {language}").format(language=_language_name(code))
-        choices.append((f"l{code}", f"language={code}", label))
+        choices.append((f"l{code}", f"{within}language={code}", label))
     language = ctx.language
-    for event in upcoming_events(unit.session, utcnow())[:_EVENTS_OFFERED]:
+    for event in upcoming_events(unit.session, utcnow(), municipality=scope)[:_EVENTS_OFFERED]:
         title = event_title(event, language)
         if len(title) > _TITLE_LENGTH:
             title = title[: _TITLE_LENGTH - 1] + "…"
@@ -275,7 +283,7 @@ async def cb_language(query: CallbackQuery, callback_data: BroadcastCb, ctx: Con
 async def cb_recipients(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
     def choices(unit: Unit, draft: Broadcast) -> InlineKeyboardMarkup:
         assert draft.id is not None
-        return _segments_keyboard(draft.id, _segments(unit, ctx))
+        return _segments_keyboard(draft.id, _segments(unit, query.from_user, ctx))
 
     outcome = await ctx.db(_on_draft(query, ctx, callback_data.id, choices))
     if isinstance(outcome, Refused):
@@ -300,7 +308,8 @@ async def cb_segment(query: CallbackQuery, callback_data: BroadcastCb, ctx: Cont
 
     def choose(unit: Unit, draft: Broadcast) -> Preview | None:
         assert draft.id is not None
-        chosen = [segment for c, segment, _label in _segments(unit, ctx) if c == code]
+        segments = _segments(unit, query.from_user, ctx)
+        chosen = [segment for c, segment, _label in segments if c == code]
         try:
             reach = audience(unit.session, chosen[0]) if chosen else None
         except SegmentError:  # the event went away since the list was shown
