@@ -1,4 +1,5 @@
-"""``feedback-admin comments``: what citizens wrote, with its event, form and language."""
+"""``feedback-admin comments``: what citizens wrote, with its event, form and language;
+``comments relabel``: the languages of stored comments detected again (after an upgrade)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from civic_feedback.admin_cli.comment_themes_output import print_themes, write_themes_json
+from civic_feedback.admin_cli.comments_relabel import relabel
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code
@@ -29,6 +31,9 @@ from civic_feedback.storage.comments import Comment, iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import latest_version_id
 
+app = typer.Typer(invoke_without_command=True)
+app.command("relabel")(relabel)
+
 
 class CommentsFormat(StrEnum):
     TABLE = "table"
@@ -36,7 +41,9 @@ class CommentsFormat(StrEnum):
     JSON = "json"
 
 
+@app.callback()
 def comments(
+    context: typer.Context,
     event: Annotated[
         str | None, typer.Option("--event", help="Only comments about this event (code).")
     ] = None,
@@ -68,7 +75,11 @@ def comments(
 
     --lang takes a LANGUAGES code, ru, or und (too short or unclear to tell). --themes finds
     themes in bg, en and tr comments; examples have names, numbers and addresses taken out.
+
+    After an upgrade: `comments relabel` detects the stored comments' languages again.
     """
+    if context.invoked_subcommand is not None:
+        return
     settings = load_settings()
     zone = settings.zone
     languages = (*detection_languages(settings.languages), UNDETERMINED)
