@@ -9,9 +9,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from civic_feedback.sandbox.init_data import sign_init_data
 from tests.support.bot_process import TOKEN, BotProcess
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.init_data import signed_init_data
 from tests.support.webhook_replicas import free_port
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ async def test_the_console_is_served_behind_the_proxy_and_offered_to_the_admin(
     try:
         await tg.wait_for_polling(timeout=60)
         base = f"http://127.0.0.1:{port}"
-        init_data = signed_init_data(TOKEN, ADMIN, datetime.now(UTC))
+        init_data = sign_init_data(TOKEN, ADMIN, datetime.now(UTC))
         async with aiohttp.ClientSession() as client:
             async with client.get(f"{base}/staff", allow_redirects=False) as bare:
                 redirect = bare.status, bare.headers.get("Location")

@@ -1,13 +1,13 @@
-"""The staff console in a real browser (headless Chromium), at a phone's size and a desktop's:
-Telegram's Mini App script is stood in for by one that hands the page signed init data, as
-Telegram does; every other request off 127.0.0.1 is refused and fails the test. axe-core
-checks every page for accessibility."""
+"""The staff console in a real browser (headless Chromium), at a phone's size and a desktop's,
+opened as Telegram opens it: signed init data and Telegram's version in the address, and
+Telegram's Mini App script (stood in for here). Every other request off 127.0.0.1 is refused
+and fails the test. axe-core checks every page for accessibility."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
@@ -61,13 +61,14 @@ async def page(request: pytest.FixtureRequest) -> AsyncIterator[Page]:
             await browser.close()
 
 
-async def serve_as_telegram(page: Page, init_data: str) -> list[str]:
-    """Telegram's Mini App script replaced by a stand-in; anything else off loopback refused
-    (and listed, for the test to fail on)."""
+async def serve_as_telegram(page: Page) -> list[str]:
+    """Telegram's Mini App script replaced by a stand-in that reads the address as Telegram's
+    does; anything else off loopback refused (and listed, for the test to fail on)."""
     refused: list[str] = []
     stand_in = (
-        f"window.Telegram = {{WebApp: {{initData: {json.dumps(init_data)}, "
-        "initDataUnsafe: {user: {language_code: 'bg'}}, ready() {}}};"
+        "const launch = new URLSearchParams(location.hash.slice(1));"
+        "window.Telegram = {WebApp: {initData: launch.get('tgWebAppData'),"
+        " initDataUnsafe: {user: {language_code: 'bg'}}, ready() {}}};"
     )
 
     async def route(route: Route) -> None:
@@ -99,8 +100,9 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
 ) -> None:
     sessions, code = town
     async with console_at(sessions) as base:
-        refused = await serve_as_telegram(page, opened_by(CLERK))
-        await page.goto(f"{base}/")
+        refused = await serve_as_telegram(page)
+        launch = urlencode({"tgWebAppData": opened_by(CLERK), "tgWebAppVersion": "8.0"})
+        await page.goto(f"{base}/#{launch}")
 
         await expect(page.get_by_role("heading", name="Табло на общината")).to_be_visible(
             timeout=STEP

@@ -233,3 +233,17 @@ async def test_a_photo_and_a_place_reach_the_staff_group_whose_answer_reaches_th
         await expect(latest(citizen)).to_contain_text("Благодарим! Екип ще я поправи в петък.")
         await expect(staff.locator("article.me .quote")).to_contain_text("Съобщение №1")
         await expect(post).to_contain_text("Отговорено от Иван Петров", timeout=2 * STEP)
+
+
+async def test_the_organizer_opens_the_staff_console_from_the_page(sandbox: Sandbox) -> None:
+    async with browsing(sandbox, "", {"width": 1280, "height": 900}) as page:
+        async with page.context.expect_page() as opened:
+            await page.get_by_role("link", name="Табло за служителите").click()
+        console = await opened.value
+
+        await expect(console.get_by_role("heading", name="Табло на общината")).to_be_visible()
+        await expect(console.get_by_text("Всички общини")).to_be_visible()  # an admin
+        await console.get_by_role("button", name="Консултации").click()
+        await expect(
+            console.get_by_role("heading", name="Отворени обществени консултации")
+        ).to_be_visible()

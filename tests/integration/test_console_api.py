@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.console.guards import RequestBudget
+from civic_feedback.sandbox.init_data import sign_init_data
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
@@ -38,7 +39,6 @@ from tests.support.console import (
     opened_by,
     sqlite_sessions_in,
 )
-from tests.support.init_data import signed_init_data
 
 CLERK, CITIZEN = 7101, 7102
 
@@ -72,10 +72,10 @@ FORGERIES = {
         opened_by(CITIZEN), user=json.dumps({"id": ADMIN, "first_name": "x"})
     ),
     "hash removed": tampered(opened_by(CLERK), hash=""),
-    "older than an hour": signed_init_data(TOKEN, CLERK, NOW - timedelta(hours=1, minutes=1)),
-    "from the future": signed_init_data(TOKEN, CLERK, NOW + timedelta(hours=1)),
+    "older than an hour": sign_init_data(TOKEN, CLERK, NOW - timedelta(hours=1, minutes=1)),
+    "from the future": sign_init_data(TOKEN, CLERK, NOW + timedelta(hours=1)),
     "oversized": opened_by(CLERK) + "&pad=" + "x" * 5000,
-    "no user": signed_init_data(TOKEN, CLERK, NOW).replace("user=", "usr="),
+    "no user": sign_init_data(TOKEN, CLERK, NOW).replace("user=", "usr="),
 }
 
 

@@ -16,10 +16,10 @@ from sqlmodel import Session
 
 from civic_feedback.console.guards import RequestBudget
 from civic_feedback.console.web import Console
+from civic_feedback.sandbox.init_data import sign_init_data
 from civic_feedback.settings import Settings
 from civic_feedback.storage.database import create_db_engine
 from tests.support.databases import migrated_sqlite, unit_sessions
-from tests.support.init_data import signed_init_data
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.webhook_replicas import free_port
 
@@ -56,7 +56,7 @@ async def console_at(
 
 def opened_by(telegram_id: int, at: datetime = NOW, token: str = TOKEN) -> str:
     """The init data of a page ``telegram_id`` opened a minute before ``at``."""
-    return signed_init_data(token, telegram_id, at - timedelta(minutes=1))
+    return sign_init_data(token, telegram_id, at - timedelta(minutes=1))
 
 
 async def call(

@@ -18,6 +18,7 @@ from civic_feedback.bot.app import run_bot
 from civic_feedback.bot.log_setup import configure_logging
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
+from civic_feedback.sandbox.console_door import install_console
 from civic_feedback.sandbox.demo import (
     DEMO_MUNICIPALITIES,
     DEMO_STAFF_GROUP,
@@ -113,6 +114,7 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             page_i18n = create_i18n(settings.interface_language)
             demo = PageDemo(event.code, consultation.code, staff_groups(settings))
             ChatPage(emulator, sessions, view, demo, utcnow, page_i18n).install(app)
+            install_console(app, settings, sessions, SANDBOX_TOKEN, utcnow)
             try:
                 await emulator.start(app)
             except OSError as error:

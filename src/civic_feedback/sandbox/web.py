@@ -47,6 +47,7 @@ from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.demo import (
     CAST,
     DEMO_PLACES,
+    ORGANIZER,
     STAFF_GROUP_MEMBERS,
     DemoUser,
     skip_to_next_message,
@@ -139,6 +140,7 @@ class ChatPage:
                 for p in DEMO_PLACES
             ),
             upload_limit=UPLOAD_LIMIT,
+            organizer_id=ORGANIZER.telegram_id,
             languages="".join(f'<option value="{k}">{v}</option>' for k, v in LANGUAGES.items()),
             links="".join(
                 f'<button type=button data-start="{kind}_{code}">{labels[kind]}</button>'
@@ -470,4 +472,6 @@ def page_labels() -> dict[str, str]:
         "ci": _("Check in"),
         "fb": _("Feedback form"),
         "co": _("Consultation"),
+        "open_console": _("Staff console"),
+        "open_console_hint": _("Open the staff console as the organizer, in a new tab"),
     }

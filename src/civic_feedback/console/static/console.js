@@ -141,6 +141,8 @@ const TEXTS = {
 };
 
 let language = "bg";
+// What Telegram puts in the address it opens: tgWebAppData (the signed init data) and more.
+const LAUNCH = new URLSearchParams(window.location.hash.slice(1));
 
 function text(key, values = {}) {
   const table = TEXTS[language] || TEXTS.bg;
@@ -163,8 +165,11 @@ function node(tag, attributes = {}, ...children) {
 }
 
 function initData() {
+  // Telegram's script reads it from the address Telegram opened (#tgWebAppData=...); without
+  // that script (a local trial, the sandbox) the page reads the same place itself.
   const telegram = window.Telegram && window.Telegram.WebApp;
-  return (telegram && telegram.initData) || "";
+  const launched = LAUNCH.get("tgWebAppData");
+  return (telegram && telegram.initData) || launched || "";
 }
 
 async function api(path, payload) {
@@ -449,7 +454,22 @@ function showError(code) {
   main.replaceChildren(node("p", { class: "error", role: "alert" }, text(code in TEXTS.en ? code : "failed")));
 }
 
+function telegramScript() {
+  // Inside Telegram (which says its version in the address), its script gives the page the
+  // app's colours and buttons; elsewhere (a local trial, the sandbox) nothing is fetched.
+  if (!LAUNCH.get("tgWebAppVersion")) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const script = node("script", { src: "https://telegram.org/js/telegram-web-app.js" });
+    script.addEventListener("load", resolve);
+    script.addEventListener("error", resolve);
+    document.head.append(script);
+  });
+}
+
 async function start() {
+  await telegramScript();
   const telegram = window.Telegram && window.Telegram.WebApp;
   const guess = ((telegram && telegram.initDataUnsafe && telegram.initDataUnsafe.user) || {})
     .language_code;
