@@ -7,6 +7,7 @@ from rich.console import Console
 from sqlmodel import Session
 
 from civic_feedback.admin_cli import (
+    attendance_command,
     audit_command,
     broadcast_commands,
     comments_command,
@@ -38,6 +39,7 @@ app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
 events_commands.app.command("edit")(event_changes_commands.edit)
 events_commands.app.command("reschedule")(event_changes_commands.reschedule)
+events_commands.app.command("attendance")(attendance_command.attendance_command)
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(inbox_commands.app, name="inbox")
