@@ -6,12 +6,14 @@ import typer
 from rich.console import Console
 
 from civic_feedback.admin_cli import (
+    attendance_command,
     audit_command,
     backup_commands,
     broadcast_commands,
     comments_command,
     consultations_commands,
     doctor_command,
+    event_changes_commands,
     events_commands,
     export_command,
     flows_commands,
@@ -34,6 +36,9 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_commands.app, name="flows")
 app.add_typer(events_commands.app, name="events")
+events_commands.app.command("edit")(event_changes_commands.edit)
+events_commands.app.command("reschedule")(event_changes_commands.reschedule)
+events_commands.app.command("attendance")(attendance_command.attendance_command)
 app.add_typer(broadcast_commands.app, name="broadcast")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(inbox_commands.app, name="inbox")

@@ -1,4 +1,5 @@
-"""``feedback-admin events``: add, list, show, cancel, and print the QR posters."""
+"""``feedback-admin events``: add, list, show, cancel, and print the QR posters (edit,
+reschedule: event_changes_commands.py; attendance: attendance_command.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,10 @@ from civic_feedback.storage.events import (
 from civic_feedback.storage.flow_versions import latest_version
 from civic_feedback.storage.models import Event, EventKind, EventState, utcnow
 
-app = typer.Typer(help="Public events: add, list, show, cancel, QR posters.", no_args_is_help=True)
+app = typer.Typer(
+    help="Public events: add, edit, reschedule, list, show, cancel, QR posters, attendance.",
+    no_args_is_help=True,
+)
 console = Console(highlight=False)
 
 LINKS = {"card": "ev", "checkin": "ci", "feedback": "fb"}

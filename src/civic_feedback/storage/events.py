@@ -57,6 +57,20 @@ def registration_of(session: Session, event: Event, citizen: Citizen) -> Registr
     return session.exec(statement).first()
 
 
+def registrants(session: Session, event: Event) -> list[tuple[int, str]]:
+    """(citizen id, status) of everyone registered, waiting or checked in, in the order they
+    registered."""
+    statement = (
+        select(Registration.citizen_id, Registration.status)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+        .order_by(col(Registration.created_at), col(Registration.id))
+    )
+    return [(citizen_id, status) for citizen_id, status in session.exec(statement)]
+
+
 def taken_places(session: Session, event: Event) -> int:
     statement = select(func.count()).where(
         Registration.event_id == event.id, col(Registration.status).in_(ACTIVE)
