@@ -1,50 +1,36 @@
 """The console's HTTP side: the page, its static files, and a JSON API under ``api/``.
 
 Every API request carries Telegram's init data (``Authorization: tma <init data>``), checked
-on each request together with the user's role; the page holds no session and no cookie, so
-no other site can ride one. Database work runs in a worker thread, in a session of its own
-that is closed before the answer goes out.
+on each request together with the user's role (door.py); the page holds no session and no
+cookie, so no other site can ride one. Each page's routes live in its ``*_api`` module.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files
-from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.console.access import StaffAccess, staff_access
-from civic_feedback.console.consultations import (
-    DecisionRefusedError,
-    consultation_detail,
-    consultation_list,
-    record_decision,
-)
+from civic_feedback.console import consultations_api
+from civic_feedback.console.door import Door
 from civic_feedback.console.guards import RequestBudget, strict_headers
 from civic_feedback.console.home import home_page
-from civic_feedback.console.init_data import InitDataRefusedError, Opener, verify_init_data
 from civic_feedback.settings import Settings
-from civic_feedback.storage.roles import Permission, may
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 BODY_LIMIT = 64 * 1024  # bytes a request may carry
 STATIC = {  # the only files served, with their types
     "console.js": "text/javascript",
     "console.css": "text/css",
 }
+PAGES = (consultations_api.add_routes,)
 
 
 class Console:
-    """The console of one bot: its token checks the init data, its database answers."""
+    """The console of one bot, as an aiohttp application."""
 
     def __init__(
         self,
@@ -54,22 +40,15 @@ class Console:
         clock: Callable[[], datetime],
         budget: RequestBudget | None = None,
     ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.token = token
-        self.clock = clock
-        self.budget = budget or RequestBudget()
+        self.door = Door(settings, sessions, token, clock, budget)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=BODY_LIMIT, middlewares=[strict_headers])
         app.router.add_get("/", self.page)
         app.router.add_get("/static/{name}", self.static)
         app.router.add_get("/api/home", self.home)
-        app.router.add_get("/api/consultations", self.consultations)
-        app.router.add_get("/api/consultations/{code}", self.consultation)
-        app.router.add_post(
-            "/api/consultations/{code}/proposals/{number:[0-9]{1,6}}/decision", self.decide
-        )
+        for add_routes in PAGES:
+            add_routes(self.door, app)
         return app
 
     async def page(self, _request: web.Request) -> web.Response:
@@ -82,109 +61,11 @@ class Console:
         return web.Response(text=_resource(name), content_type=STATIC[name])
 
     async def home(self, request: web.Request) -> web.Response:
-        access = await self._access(request)
-        now = self.clock()
-        page = await self._read(lambda session: home_page(session, access, self.settings, now))
+        door = self.door
+        access = await door.access(request)
+        now = door.clock()
+        page = await door.read(lambda session: home_page(session, access, door.settings, now))
         return web.json_response(page)
-
-    async def consultations(self, request: web.Request) -> web.Response:
-        access = await self._access(request, Permission.CONSULTATIONS)
-        now = self.clock()
-        shown = await self._read(lambda session: consultation_list(session, access, now))
-        return web.json_response({"consultations": shown})
-
-    async def consultation(self, request: web.Request) -> web.Response:
-        access = await self._access(request, Permission.CONSULTATIONS)
-        code, now = request.match_info["code"], self.clock()
-        detail = await self._read(lambda session: consultation_detail(session, access, code, now))
-        if detail is None:
-            raise _refusal(web.HTTPNotFound, "not_found")
-        return web.json_response(detail)
-
-    async def decide(self, request: web.Request) -> web.Response:
-        access = await self._access(request, Permission.CONSULTATIONS)
-        body = await _json_body(request)
-        code, number = request.match_info["code"], int(request.match_info["number"])
-        key, now = self.settings.require_pseudonym_key(), self.clock()
-
-        def work(session: Session) -> dict[str, Any] | None:
-            return record_decision(session, access, key, code, number, body, now)
-
-        try:
-            decided = await self._write(work)
-        except DecisionRefusedError as refused:
-            raise _refusal(web.HTTPUnprocessableEntity, refused.code) from None
-        if decided is None:
-            raise _refusal(web.HTTPNotFound, "not_found")
-        return web.json_response(decided)
-
-    async def _write(self, work: Callable[[Session], T]) -> T:
-        """``work`` in a worker thread, committed as one transaction (rolled back on error)."""
-
-        def run() -> T:
-            with self.sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
-
-    async def _read(self, work: Callable[[Session], T]) -> T:
-        """``work`` in a worker thread, in a session closed before the answer is built."""
-
-        def run() -> T:
-            with self.sessions() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
-
-    async def _access(
-        self, request: web.Request, permission: Permission = Permission.SUMMARY
-    ) -> StaffAccess:
-        """The staff member behind the request, allowed ``permission`` (every role may read
-        the home page's figures), or the refusal the page shows."""
-        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-        try:
-            if scheme.lower() != "tma":
-                raise InitDataRefusedError("missing")
-            max_age = self.settings.console_auth_max_age
-            opener = verify_init_data(self.token, raw.strip(), self.clock(), max_age)
-        except InitDataRefusedError as refused:
-            log.warning("console_refused reason=%s", refused.reason)
-            raise _refusal(web.HTTPUnauthorized, "unauthorized") from None
-        if not self.budget.allows(opener.telegram_id):
-            raise _refusal(web.HTTPTooManyRequests, "too_many_requests")
-        access = await self._read(lambda session: self._lookup(session, opener))
-        if access is None:
-            log.warning("console_refused reason=no_role")
-            raise _refusal(web.HTTPForbidden, "no_role")
-        if not may(access.role, permission):
-            log.warning("console_refused reason=permission permission=%s", permission.value)
-            raise _refusal(web.HTTPForbidden, "not_allowed")
-        return access
-
-    def _lookup(self, session: Session, opener: Opener) -> StaffAccess | None:
-        settings = self.settings
-        return staff_access(
-            session,
-            opener.telegram_id,
-            settings.admin_ids,
-            opener.language,
-            settings.languages,
-            settings.interface_language,
-        )
-
-
-async def _json_body(request: web.Request) -> Any:
-    """The request's JSON; 400 for anything else (413 past the size limit, from aiohttp)."""
-    if request.content_type != "application/json":
-        raise _refusal(web.HTTPUnsupportedMediaType, "json_only")
-    try:
-        return json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError):
-        raise _refusal(web.HTTPBadRequest, "malformed") from None
-
-
-def _refusal(kind: type[web.HTTPError], code: str) -> web.HTTPError:
-    return kind(text=f'{{"error": "{code}"}}', content_type="application/json")
 
 
 def _resource(name: str) -> str:
