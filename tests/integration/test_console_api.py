@@ -8,6 +8,7 @@ without a role) run on SQLite; what the home page shows runs on both databases.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.console.guards import RequestBudget
+from civic_feedback.console.web import STATIC
 from civic_feedback.sandbox.init_data import sign_init_data
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event
@@ -147,13 +149,22 @@ async def test_the_page_and_its_files_carry_strict_headers_and_nothing_else_is_s
     assert escapes == [404, 404, 404, 404]
 
 
-def test_the_page_never_parses_what_it_receives_as_html() -> None:
-    script = (Path(__file__).parents[2] / "src/civic_feedback/console/static/console.js").read_text(
-        encoding="utf-8"
-    )
+def test_the_pages_never_parse_what_they_receive_as_html() -> None:
+    scripts = sorted((Path(__file__).parents[2] / "src/civic_feedback/console/static").glob("*.js"))
+    assert len(scripts) >= 3
 
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script
+    for script in scripts:
+        code = script.read_text(encoding="utf-8")
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in code, f"{script.name} uses {sink}"
+
+
+def test_every_script_the_page_loads_is_served_and_nothing_else() -> None:
+    static = Path(__file__).parents[2] / "src/civic_feedback/console/static"
+    loaded = re.findall(r'<script src="static/([\w.]+)"', (static / "index.html").read_text())
+
+    assert set(loaded) | {"console.css"} == set(STATIC)
+    assert {path.name for path in static.glob("*.js")} == set(loaded)
 
 
 def put_event(session: Session, title: str, municipality: str, days: int) -> None:

@@ -24,6 +24,8 @@ from civic_feedback.settings import Settings
 BODY_LIMIT = 64 * 1024  # bytes a request may carry
 STATIC = {  # the only files served, with their types
     "console.js": "text/javascript",
+    "home.js": "text/javascript",
+    "consultations.js": "text/javascript",
     "console.css": "text/css",
 }
 PAGES = (consultations_api.add_routes,)
