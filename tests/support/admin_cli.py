@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from civic_feedback.admin_cli.__main__ import main
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
@@ -93,20 +94,6 @@ class Cli:
         )
 
 
-def _imported_main() -> Callable[[], None]:
-    """The script's ``main``, imported while COLUMNS is unset, so that the consoles the
-    commands create at import measure the width of each run's environment."""
-    columns = os.environ.pop("COLUMNS", None)
-    try:
-        from civic_feedback.admin_cli.__main__ import main
-
-        return main
-    finally:
-        if columns is not None:
-            os.environ["COLUMNS"] = columns
-
-
-_MAIN = _imported_main()
 _ONE_AT_A_TIME = threading.Lock()  # the environment, directory and streams are the process's
 
 
@@ -133,7 +120,7 @@ def _main(
         os.chdir(cwd)
         sys.argv, sys.stdin, sys.stdout, sys.stderr = argv, io.StringIO(stdin), out, err
         try:
-            _MAIN()
+            main()
             code = 0
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
