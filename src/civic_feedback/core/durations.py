@@ -24,3 +24,10 @@ def format_duration(delta: timedelta) -> str:
         if seconds and seconds % size == 0 and (unit != "d" or seconds >= 3 * size):
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def parse_offsets(text: str) -> list[int]:
+    """Reminder offsets as organizers list them, ``24h,1h`` (empty: none), as seconds before
+    the start: longest first, each once."""
+    offsets = [parse_duration(part) for part in text.split(",") if part.strip()]
+    return sorted({int(offset.total_seconds()) for offset in offsets}, reverse=True)
