@@ -4,7 +4,6 @@ reschedule: event_changes_commands.py; attendance: attendance_command.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,11 +15,12 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
+from civic_feedback.admin_cli.telegram_identity import bot_username
 from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.core.durations import format_duration, parse_offsets
 from civic_feedback.core.event_schedule import DEFAULT_REMINDERS
-from civic_feedback.reports.posters import POSTER_FORMATS, PosterAction, write_qr_poster
+from civic_feedback.reports.event_posters import EventLink, event_link, write_event_poster
+from civic_feedback.reports.posters import POSTER_FORMATS
 from civic_feedback.services.event_rules import EventRefusedError
 from civic_feedback.services.new_events import DEFAULT_FORM, NewEvent, add_new_event
 from civic_feedback.services.registrations import Registrar
@@ -37,21 +37,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console(highlight=False)
-
-LINKS = {"card": "ev", "checkin": "ci", "feedback": "fb"}
-
-
-class PosterLink(StrEnum):
-    CARD = "card"
-    CHECKIN = "checkin"
-    FEEDBACK = "feedback"
-
-
-POSTER_ACTIONS = {
-    PosterLink.CARD: PosterAction.REGISTER,
-    PosterLink.CHECKIN: PosterAction.CHECK_IN,
-    PosterLink.FEEDBACK: PosterAction.FEEDBACK,
-}
 
 
 def parse_reminders(text: str) -> list[int]:
@@ -200,10 +185,8 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
     table.add_row("feedback invitations sent", str(counts.invitations_sent))
     console.print(table)
     username = bot_username(settings)
-    for what, prefix in LINKS.items():  # whole lines: a link must never be cut to fit a column
-        console.print(
-            f"{what + ':':10} {deep_link(username, f'{prefix}_{event.code}')}", soft_wrap=True
-        )
+    for link in EventLink:  # whole lines: a link must never be cut to fit a column
+        console.print(f"{link + ':':10} {event_link(username, event.code, link)}", soft_wrap=True)
 
 
 @app.command("cancel")
@@ -223,9 +206,7 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
 def qr(
     code: Annotated[str, typer.Argument(help="The event's code.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="poster.png, .svg or .pdf")],
-    what: Annotated[PosterLink, typer.Option(help="Which link the code opens.")] = (
-        PosterLink.CARD
-    ),
+    what: Annotated[EventLink, typer.Option(help="Which link the code opens.")] = EventLink.CARD,
 ) -> None:
     """A printable QR code with the event title underneath."""
     if output.suffix.lower() not in POSTER_FORMATS:
@@ -233,14 +214,12 @@ def qr(
     settings = load_settings()
     with open_session(settings) as session:
         event = event_by_code(session, code)
-    link = deep_link(bot_username(settings), f"{LINKS[what]}_{event.code}")
-    when = f"{event.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M}"
-    write_qr_poster(
-        link,
-        action=POSTER_ACTIONS[what],
+    link = write_event_poster(
+        event,
+        what,
+        username=bot_username(settings),
         language=settings.interface_language,
-        title=_title(event, settings),
-        details=" · ".join(part for part in (event.place, when) if part),
+        zone=settings.zone,
         path=output,
     )
     console.print(f"Poster written to {output} ({link})")

@@ -6,7 +6,7 @@ written with its own offset (``2026-12-03T18:00+01:00``) keeps it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -25,9 +25,15 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
             break
         except ValueError:
             continue
+    refused = ValueError(f"{text!r} is not a date and time; write e.g. 2026-12-03 18:00")
     if moment is None:
-        raise ValueError(f"{text!r} is not a date and time; write e.g. 2026-12-03 18:00")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        raise refused
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    try:
+        moment.astimezone(UTC)  # times are stored in UTC; the first hours of year 1 have none
+    except OverflowError:
+        raise refused from None
+    return moment
 
 
 def local_time_text(moment: datetime, zone: ZoneInfo) -> str:

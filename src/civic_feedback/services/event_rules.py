@@ -11,6 +11,7 @@ from collections.abc import Collection
 from enum import StrEnum
 
 PLACE_LIMIT = 500  # characters, the column's size
+CAPACITY_LIMIT = 100_000  # places: a stadium, and well inside the column's integer
 
 
 class EventProblem(StrEnum):
@@ -25,6 +26,7 @@ class EventProblem(StrEnum):
     ENDS_BEFORE_START = "ends_before_start"
     STARTS_IN_PAST = "starts_in_past"
     CAPACITY_TOO_SMALL = "capacity_too_small"
+    CAPACITY_TOO_LARGE = "capacity_too_large"
     CAPACITY_BELOW_TAKEN = "capacity_below_taken"
     CANCELLED = "event_cancelled"
     OVER = "event_over"
@@ -56,8 +58,13 @@ def check_municipality(name: str | None, known: Collection[str]) -> None:
 
 
 def check_capacity(limit: int | None) -> None:
-    """At least one place, or None: no limit."""
+    """At least one place and at most CAPACITY_LIMIT, or None: no limit."""
     if limit is not None and limit < 1:
         raise EventRefusedError(
             EventProblem.CAPACITY_TOO_SMALL, "a capacity is at least 1 place (or none: no limit)"
+        )
+    if limit is not None and limit > CAPACITY_LIMIT:
+        raise EventRefusedError(
+            EventProblem.CAPACITY_TOO_LARGE,
+            f"a capacity is at most {CAPACITY_LIMIT} places (or none: no limit)",
         )
