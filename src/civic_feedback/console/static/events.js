@@ -5,356 +5,356 @@
 
 addTexts({
   bg: {
-    eventsTab: "Събития",
-    eventsHeading: "Събития",
-    searchLabel: "Търсене в заглавията",
-    whenLabel: "Кои",
-    upcoming: "Предстоящи",
-    past: "Минали",
-    search: "Търси",
-    newEvent: "Ново събитие",
-    noEventsFound: "Няма такива събития.",
-    more: "Показани са първите {count}. Уточнете търсенето, за да видите останалите.",
-    cancelledMark: "Отменено",
-    peopleLine: "{registered} записани, {waiting} чакащи, {checked} дошли",
-    backToEvents: "← Всички събития",
-    kindFact: "Вид",
-    whenFact: "Кога",
-    placeFact: "Къде",
-    municipalityFact: "Община",
-    capacityFact: "Места",
-    noLimit: "без ограничение",
-    registeredFact: "Записани с място",
-    waitingFact: "В списъка на чакащите",
-    checkedInFact: "Отбелязали присъствие",
-    responsesFact: "Попълнени анкети",
-    remindersFact: "Напомняния преди началото",
-    noReminders: "няма",
-    cancelledState: "Събитието е отменено.",
-    linksHeading: "Връзки и плакати",
-    link_card: "Карта на събитието (записване)",
-    link_checkin: "Отбелязване на присъствие на място",
-    link_feedback: "Анкета за обратна връзка",
-    posterLink: "Плакат за",
-    posterPng: "Изтегли плаката (PNG)",
-    posterPdf: "Изтегли плаката (PDF)",
-    preparing: "Подготвя се…",
-    downloaded: "Файлът е изтеглен.",
-    attendanceHeading: "Присъствие за финансиращите",
-    attendanceHint:
+    "events.eventsTab": "Събития",
+    "events.eventsHeading": "Събития",
+    "events.searchLabel": "Търсене в заглавията",
+    "events.whenLabel": "Кои",
+    "events.upcoming": "Предстоящи",
+    "events.past": "Минали",
+    "events.search": "Търси",
+    "events.newEvent": "Ново събитие",
+    "events.noEventsFound": "Няма такива събития.",
+    "events.more": "Показани са първите {count}. Уточнете търсенето, за да видите останалите.",
+    "events.cancelledMark": "Отменено",
+    "events.peopleLine": "{registered} записани, {waiting} чакащи, {checked} дошли",
+    "events.backToEvents": "← Всички събития",
+    "events.kindFact": "Вид",
+    "events.whenFact": "Кога",
+    "events.placeFact": "Къде",
+    "events.municipalityFact": "Община",
+    "events.capacityFact": "Места",
+    "events.noLimit": "без ограничение",
+    "events.registeredFact": "Записани с място",
+    "events.waitingFact": "В списъка на чакащите",
+    "events.checkedInFact": "Отбелязали присъствие",
+    "events.responsesFact": "Попълнени анкети",
+    "events.remindersFact": "Напомняния преди началото",
+    "events.noReminders": "няма",
+    "events.cancelledState": "Събитието е отменено.",
+    "events.linksHeading": "Връзки и плакати",
+    "events.link_card": "Карта на събитието (записване)",
+    "events.link_checkin": "Отбелязване на присъствие на място",
+    "events.link_feedback": "Анкета за обратна връзка",
+    "events.posterLink": "Плакат за",
+    "events.posterPng": "Изтегли плаката (PNG)",
+    "events.posterPdf": "Изтегли плаката (PDF)",
+    "events.preparing": "Подготвя се…",
+    "events.downloaded": "Файлът е изтеглен.",
+    "events.attendanceHeading": "Присъствие за финансиращите",
+    "events.attendanceHint":
       "Таблица (Excel) със записаните, чакащите, дошлите и попълнените анкети. Хората са с псевдоними, без имена.",
-    attendanceOne: "Изтегли присъствието (Excel)",
-    fromDay: "От ден",
-    toDay: "До ден (включително)",
-    attendanceRange: "Изтегли присъствието (Excel)",
-    editHeading: "Промяна",
-    titleIn: "Заглавие ({language})",
-    lang_bg: "на български",
-    lang_en: "на английски",
-    lang_tr: "на турски",
-    placeLabel: "Място",
-    capacityLabel: "Брой места",
-    capacityHint: "Празно: без ограничение. Щом местата се запълнят, следва списък на чакащите.",
-    remindersLabel: "Напомняния",
-    remindersHint:
+    "events.attendanceOne": "Изтегли присъствието (Excel)",
+    "events.fromDay": "От ден",
+    "events.toDay": "До ден (включително)",
+    "events.attendanceRange": "Изтегли присъствието (Excel)",
+    "events.editHeading": "Промяна",
+    "events.titleIn": "Заглавие ({language})",
+    "events.lang_bg": "на български",
+    "events.lang_en": "на английски",
+    "events.lang_tr": "на турски",
+    "events.placeLabel": "Място",
+    "events.capacityLabel": "Брой места",
+    "events.capacityHint": "Празно: без ограничение. Щом местата се запълнят, следва списък на чакащите.",
+    "events.remindersLabel": "Напомняния",
+    "events.remindersHint":
       "Колко време преди началото, напр. 24h, 1h (d – дни, h – часове, m – минути). Празно: без напомняния.",
-    municipalityLabel: "Община",
-    noMunicipality: "Без община (за всички)",
-    saveChanges: "Запази промените",
-    nothingChanged: "Няма промени.",
-    saved: "Промените са записани.",
-    promoted: "{count} души от списъка на чакащите получиха място и ще бъдат уведомени.",
-    placeTold: "{count} души ще научат новото място в Telegram.",
-    overNote: "Събитието е минало: могат да се променят само заглавията и общината.",
-    rescheduleHeading: "Нова дата и час",
-    startsLabel: "Начало",
-    endsLabel: "Край",
-    timeHint: "Пишете така: 2026-12-10 18:00 (часът в {zone}).",
-    endsHint: "Празно: продължава колкото преди.",
-    moveNote: "Всички записани и чакащи получават едно съобщение с новата дата и час.",
-    move: "Премести събитието",
-    moved: "Събитието е преместено за {starts}. {count} души ще получат съобщение в Telegram.",
-    notMoved: "Събитието вече е по това време; никой не се уведомява отново.",
-    cancelHeading: "Отмяна",
-    cancelEvent: "Отмени събитието",
-    cancelQuestion:
+    "events.municipalityLabel": "Община",
+    "events.noMunicipality": "Без община (за всички)",
+    "events.saveChanges": "Запази промените",
+    "events.nothingChanged": "Няма промени.",
+    "events.saved": "Промените са записани.",
+    "events.promoted": "{count} души от списъка на чакащите получиха място и ще бъдат уведомени.",
+    "events.placeTold": "{count} души ще научат новото място в Telegram.",
+    "events.overNote": "Събитието е минало: могат да се променят само заглавията и общината.",
+    "events.rescheduleHeading": "Нова дата и час",
+    "events.startsLabel": "Начало",
+    "events.endsLabel": "Край",
+    "events.timeHint": "Пишете така: 2026-12-10 18:00 (часът в {zone}).",
+    "events.endsHint": "Празно: продължава колкото преди.",
+    "events.moveNote": "Всички записани и чакащи получават едно съобщение с новата дата и час.",
+    "events.move": "Премести събитието",
+    "events.moved": "Събитието е преместено за {starts}. {count} души ще получат съобщение в Telegram.",
+    "events.notMoved": "Събитието вече е по това време; никой не се уведомява отново.",
+    "events.cancelHeading": "Отмяна",
+    "events.cancelEvent": "Отмени събитието",
+    "events.cancelQuestion":
       "Сигурни ли сте? Всички записани и чакащи ще получат съобщение, че събитието е отменено. Отмяната не може да се върне.",
-    cancelYes: "Да, отмени го",
-    cancelNo: "Не, остави го",
-    cancelledNotice: "Събитието е отменено. {count} души ще получат съобщение в Telegram.",
-    newHeading: "Ново събитие",
-    kindLabel: "Вид",
-    create: "Създай събитието",
-    created: "Събитието е създадено.",
-    kind_consultation: "Консултация",
-    kind_round_table: "Кръгла маса",
-    kind_conference: "Конференция",
-    kind_citizen_panel: "Граждански панел",
-    kind_training: "Обучение",
-    kind_info_meeting: "Информационна среща",
-    kind_other: "Друго",
-    events_not_found: "Няма такова събитие.",
-    events_not_allowed: "Събитията се създават и променят от организаторите и администраторите.",
-    events_malformed: "Проверете попълненото и опитайте отново.",
-    events_json_only: "Проверете попълненото и опитайте отново.",
-    events_title_empty: "Напишете заглавие.",
-    events_place_empty: "Напишете мястото.",
-    events_place_too_long: "Мястото е твърде дълго: до 500 знака.",
-    events_unknown_municipality: "Изберете община от списъка.",
-    events_unknown_form:
+    "events.cancelYes": "Да, отмени го",
+    "events.cancelNo": "Не, остави го",
+    "events.cancelledNotice": "Събитието е отменено. {count} души ще получат съобщение в Telegram.",
+    "events.newHeading": "Ново събитие",
+    "events.kindLabel": "Вид",
+    "events.create": "Създай събитието",
+    "events.created": "Събитието е създадено.",
+    "events.kind_consultation": "Консултация",
+    "events.kind_round_table": "Кръгла маса",
+    "events.kind_conference": "Конференция",
+    "events.kind_citizen_panel": "Граждански панел",
+    "events.kind_training": "Обучение",
+    "events.kind_info_meeting": "Информационна среща",
+    "events.kind_other": "Друго",
+    "events.error.not_found": "Няма такова събитие.",
+    "events.error.not_allowed": "Събитията се създават и променят от организаторите и администраторите.",
+    "events.error.malformed": "Проверете попълненото и опитайте отново.",
+    "events.error.json_only": "Проверете попълненото и опитайте отново.",
+    "events.error.title_empty": "Напишете заглавие.",
+    "events.error.place_empty": "Напишете мястото.",
+    "events.error.place_too_long": "Мястото е твърде дълго: до 500 знака.",
+    "events.error.unknown_municipality": "Изберете община от списъка.",
+    "events.error.unknown_form":
       "Анкетата за обратна връзка още не е публикувана. Помолете администратора да я публикува.",
-    events_ends_before_start: "Краят трябва да е след началото.",
-    events_starts_in_past: "Новото начало е вече минало. Изберете момент напред във времето.",
-    events_capacity_too_small: "Местата са поне 1. Оставете полето празно за без ограничение.",
-    events_capacity_too_large: "Местата са най-много 100 000.",
-    events_capacity_below_taken:
+    "events.error.ends_before_start": "Краят трябва да е след началото.",
+    "events.error.starts_in_past": "Новото начало е вече минало. Изберете момент напред във времето.",
+    "events.error.capacity_too_small": "Местата са поне 1. Оставете полето празно за без ограничение.",
+    "events.error.capacity_too_large": "Местата са най-много 100 000.",
+    "events.error.capacity_below_taken":
       "Вече има повече хора с място. Дайте поне толкова места, колкото са записаните (вижте по-горе): никой не губи мястото си.",
-    events_capacity_not_a_number: "Броят места е цяло число, напр. 40. Празно: без ограничение.",
-    events_event_cancelled: "Събитието е отменено и не може да се променя.",
-    events_event_over: "Събитието е минало: могат да се променят само заглавията и общината.",
-    events_starts_not_a_time: "Началото не е дата и час. Пишете така: 2026-12-10 18:00",
-    events_ends_not_a_time: "Краят не е дата и час. Пишете така: 2026-12-10 20:00",
-    events_bad_reminders:
+    "events.error.capacity_not_a_number": "Броят места е цяло число, напр. 40. Празно: без ограничение.",
+    "events.error.event_cancelled": "Събитието е отменено и не може да се променя.",
+    "events.error.event_over": "Събитието е минало: могат да се променят само заглавията и общината.",
+    "events.error.starts_not_a_time": "Началото не е дата и час. Пишете така: 2026-12-10 18:00",
+    "events.error.ends_not_a_time": "Краят не е дата и час. Пишете така: 2026-12-10 20:00",
+    "events.error.bad_reminders":
       "Напомнянията се пишат така: 24h, 1h (d – дни, h – часове, m – минути), до 365d. Празно: без напомняния.",
-    events_bad_day: "Изберете ден.",
-    events_days_swapped: "Началният ден е след крайния. Разменете ги.",
-    events_no_events: "Няма събития в тези дни.",
-    events_no_bot_username:
+    "events.error.bad_day": "Изберете ден.",
+    "events.error.days_swapped": "Началният ден е след крайния. Разменете ги.",
+    "events.error.no_events": "Няма събития в тези дни.",
+    "events.error.no_bot_username":
       "Връзките и плакатите имат нужда от името на бота (BOT_USERNAME). Помолете администратора.",
   },
   en: {
-    eventsTab: "Events",
-    eventsHeading: "Events",
-    searchLabel: "Search the titles",
-    whenLabel: "Which",
-    upcoming: "Upcoming",
-    past: "Past",
-    search: "Search",
-    newEvent: "New event",
-    noEventsFound: "No such events.",
-    more: "The first {count} are shown. Narrow the search to see the others.",
-    cancelledMark: "Cancelled",
-    peopleLine: "{registered} registered, {waiting} waiting, {checked} checked in",
-    backToEvents: "← All events",
-    kindFact: "Kind",
-    whenFact: "When",
-    placeFact: "Where",
-    municipalityFact: "Municipality",
-    capacityFact: "Places",
-    noLimit: "no limit",
-    registeredFact: "Registered with a place",
-    waitingFact: "On the waiting list",
-    checkedInFact: "Checked in",
-    responsesFact: "Feedback responses",
-    remindersFact: "Reminders before the start",
-    noReminders: "none",
-    cancelledState: "This event is cancelled.",
-    linksHeading: "Links and posters",
-    link_card: "Event card (registration)",
-    link_checkin: "Check-in at the venue",
-    link_feedback: "Feedback form",
-    posterLink: "Poster for",
-    posterPng: "Download the poster (PNG)",
-    posterPdf: "Download the poster (PDF)",
-    preparing: "Preparing…",
-    downloaded: "The file is downloaded.",
-    attendanceHeading: "Attendance for funders",
-    attendanceHint:
+    "events.eventsTab": "Events",
+    "events.eventsHeading": "Events",
+    "events.searchLabel": "Search the titles",
+    "events.whenLabel": "Which",
+    "events.upcoming": "Upcoming",
+    "events.past": "Past",
+    "events.search": "Search",
+    "events.newEvent": "New event",
+    "events.noEventsFound": "No such events.",
+    "events.more": "The first {count} are shown. Narrow the search to see the others.",
+    "events.cancelledMark": "Cancelled",
+    "events.peopleLine": "{registered} registered, {waiting} waiting, {checked} checked in",
+    "events.backToEvents": "← All events",
+    "events.kindFact": "Kind",
+    "events.whenFact": "When",
+    "events.placeFact": "Where",
+    "events.municipalityFact": "Municipality",
+    "events.capacityFact": "Places",
+    "events.noLimit": "no limit",
+    "events.registeredFact": "Registered with a place",
+    "events.waitingFact": "On the waiting list",
+    "events.checkedInFact": "Checked in",
+    "events.responsesFact": "Feedback responses",
+    "events.remindersFact": "Reminders before the start",
+    "events.noReminders": "none",
+    "events.cancelledState": "This event is cancelled.",
+    "events.linksHeading": "Links and posters",
+    "events.link_card": "Event card (registration)",
+    "events.link_checkin": "Check-in at the venue",
+    "events.link_feedback": "Feedback form",
+    "events.posterLink": "Poster for",
+    "events.posterPng": "Download the poster (PNG)",
+    "events.posterPdf": "Download the poster (PDF)",
+    "events.preparing": "Preparing…",
+    "events.downloaded": "The file is downloaded.",
+    "events.attendanceHeading": "Attendance for funders",
+    "events.attendanceHint":
       "A spreadsheet (Excel) of those registered, waiting and checked in, and the feedback responses. People appear as pseudonyms, never by name.",
-    attendanceOne: "Download the attendance (Excel)",
-    fromDay: "From",
-    toDay: "To (included)",
-    attendanceRange: "Download the attendance (Excel)",
-    editHeading: "Change",
-    titleIn: "Title ({language})",
-    lang_bg: "in Bulgarian",
-    lang_en: "in English",
-    lang_tr: "in Turkish",
-    placeLabel: "Place",
-    capacityLabel: "Number of places",
-    capacityHint: "Empty: no limit. Once the places are taken, a waiting list follows.",
-    remindersLabel: "Reminders",
-    remindersHint:
+    "events.attendanceOne": "Download the attendance (Excel)",
+    "events.fromDay": "From",
+    "events.toDay": "To (included)",
+    "events.attendanceRange": "Download the attendance (Excel)",
+    "events.editHeading": "Change",
+    "events.titleIn": "Title ({language})",
+    "events.lang_bg": "in Bulgarian",
+    "events.lang_en": "in English",
+    "events.lang_tr": "in Turkish",
+    "events.placeLabel": "Place",
+    "events.capacityLabel": "Number of places",
+    "events.capacityHint": "Empty: no limit. Once the places are taken, a waiting list follows.",
+    "events.remindersLabel": "Reminders",
+    "events.remindersHint":
       "How long before the start, e.g. 24h, 1h (d days, h hours, m minutes). Empty: no reminders.",
-    municipalityLabel: "Municipality",
-    noMunicipality: "No municipality (everyone)",
-    saveChanges: "Save the changes",
-    nothingChanged: "Nothing changed.",
-    saved: "The changes are saved.",
-    promoted: "{count} people on the waiting list got a place and will be told.",
-    placeTold: "{count} people will be told of the new place in Telegram.",
-    overNote: "The event is over: only its titles and municipality can change.",
-    rescheduleHeading: "New date and time",
-    startsLabel: "Starts",
-    endsLabel: "Ends",
-    timeHint: "Write it as 2026-12-10 18:00 ({zone} time).",
-    endsHint: "Empty: it lasts as long as before.",
-    moveNote: "Everyone registered or waiting gets one message with the new date and time.",
-    move: "Move the event",
-    moved: "The event is moved to {starts}. {count} people will get a message in Telegram.",
-    notMoved: "The event is at that time already; nobody is told again.",
-    cancelHeading: "Cancelling",
-    cancelEvent: "Cancel the event",
-    cancelQuestion:
+    "events.municipalityLabel": "Municipality",
+    "events.noMunicipality": "No municipality (everyone)",
+    "events.saveChanges": "Save the changes",
+    "events.nothingChanged": "Nothing changed.",
+    "events.saved": "The changes are saved.",
+    "events.promoted": "{count} people on the waiting list got a place and will be told.",
+    "events.placeTold": "{count} people will be told of the new place in Telegram.",
+    "events.overNote": "The event is over: only its titles and municipality can change.",
+    "events.rescheduleHeading": "New date and time",
+    "events.startsLabel": "Starts",
+    "events.endsLabel": "Ends",
+    "events.timeHint": "Write it as 2026-12-10 18:00 ({zone} time).",
+    "events.endsHint": "Empty: it lasts as long as before.",
+    "events.moveNote": "Everyone registered or waiting gets one message with the new date and time.",
+    "events.move": "Move the event",
+    "events.moved": "The event is moved to {starts}. {count} people will get a message in Telegram.",
+    "events.notMoved": "The event is at that time already; nobody is told again.",
+    "events.cancelHeading": "Cancelling",
+    "events.cancelEvent": "Cancel the event",
+    "events.cancelQuestion":
       "Are you sure? Everyone registered or waiting will be told the event is cancelled. This cannot be undone.",
-    cancelYes: "Yes, cancel it",
-    cancelNo: "No, keep it",
-    cancelledNotice: "The event is cancelled. {count} people will get a message in Telegram.",
-    newHeading: "New event",
-    kindLabel: "Kind",
-    create: "Create the event",
-    created: "The event is created.",
-    kind_consultation: "Consultation",
-    kind_round_table: "Round table",
-    kind_conference: "Conference",
-    kind_citizen_panel: "Citizen panel",
-    kind_training: "Training",
-    kind_info_meeting: "Information meeting",
-    kind_other: "Other",
-    events_not_found: "There is no such event.",
-    events_not_allowed: "Events are added and changed by organizers and administrators.",
-    events_malformed: "Check what you filled in and try again.",
-    events_json_only: "Check what you filled in and try again.",
-    events_title_empty: "Write a title.",
-    events_place_empty: "Write the place.",
-    events_place_too_long: "The place is too long: at most 500 characters.",
-    events_unknown_municipality: "Choose a municipality from the list.",
-    events_unknown_form:
+    "events.cancelYes": "Yes, cancel it",
+    "events.cancelNo": "No, keep it",
+    "events.cancelledNotice": "The event is cancelled. {count} people will get a message in Telegram.",
+    "events.newHeading": "New event",
+    "events.kindLabel": "Kind",
+    "events.create": "Create the event",
+    "events.created": "The event is created.",
+    "events.kind_consultation": "Consultation",
+    "events.kind_round_table": "Round table",
+    "events.kind_conference": "Conference",
+    "events.kind_citizen_panel": "Citizen panel",
+    "events.kind_training": "Training",
+    "events.kind_info_meeting": "Information meeting",
+    "events.kind_other": "Other",
+    "events.error.not_found": "There is no such event.",
+    "events.error.not_allowed": "Events are added and changed by organizers and administrators.",
+    "events.error.malformed": "Check what you filled in and try again.",
+    "events.error.json_only": "Check what you filled in and try again.",
+    "events.error.title_empty": "Write a title.",
+    "events.error.place_empty": "Write the place.",
+    "events.error.place_too_long": "The place is too long: at most 500 characters.",
+    "events.error.unknown_municipality": "Choose a municipality from the list.",
+    "events.error.unknown_form":
       "The feedback form is not published yet. Ask your administrator to publish it.",
-    events_ends_before_start: "The end must be after the start.",
-    events_starts_in_past: "The new start has passed already. Choose a time ahead.",
-    events_capacity_too_small: "There is at least 1 place. Leave it empty for no limit.",
-    events_capacity_too_large: "There are at most 100,000 places.",
-    events_capacity_below_taken:
+    "events.error.ends_before_start": "The end must be after the start.",
+    "events.error.starts_in_past": "The new start has passed already. Choose a time ahead.",
+    "events.error.capacity_too_small": "There is at least 1 place. Leave it empty for no limit.",
+    "events.error.capacity_too_large": "There are at most 100,000 places.",
+    "events.error.capacity_below_taken":
       "More people have a place already. Give at least as many places as are registered (see above): nobody loses a place.",
-    events_capacity_not_a_number: "The number of places is a whole number, e.g. 40. Empty: no limit.",
-    events_event_cancelled: "The event is cancelled and cannot change.",
-    events_event_over: "The event is over: only its titles and municipality can change.",
-    events_starts_not_a_time: "The start is not a date and time. Write it as 2026-12-10 18:00",
-    events_ends_not_a_time: "The end is not a date and time. Write it as 2026-12-10 20:00",
-    events_bad_reminders:
+    "events.error.capacity_not_a_number": "The number of places is a whole number, e.g. 40. Empty: no limit.",
+    "events.error.event_cancelled": "The event is cancelled and cannot change.",
+    "events.error.event_over": "The event is over: only its titles and municipality can change.",
+    "events.error.starts_not_a_time": "The start is not a date and time. Write it as 2026-12-10 18:00",
+    "events.error.ends_not_a_time": "The end is not a date and time. Write it as 2026-12-10 20:00",
+    "events.error.bad_reminders":
       "Write the reminders as 24h, 1h (d days, h hours, m minutes), at most 365d. Empty: no reminders.",
-    events_bad_day: "Choose a day.",
-    events_days_swapped: "The first day is after the last. Swap them.",
-    events_no_events: "No events on those days.",
-    events_no_bot_username:
+    "events.error.bad_day": "Choose a day.",
+    "events.error.days_swapped": "The first day is after the last. Swap them.",
+    "events.error.no_events": "No events on those days.",
+    "events.error.no_bot_username":
       "Links and posters need the bot's username (BOT_USERNAME). Ask your administrator.",
   },
   tr: {
-    eventsTab: "Etkinlikler",
-    eventsHeading: "Etkinlikler",
-    searchLabel: "Başlıklarda ara",
-    whenLabel: "Hangileri",
-    upcoming: "Yaklaşan",
-    past: "Geçmiş",
-    search: "Ara",
-    newEvent: "Yeni etkinlik",
-    noEventsFound: "Böyle bir etkinlik yok.",
-    more: "İlk {count} etkinlik gösteriliyor. Diğerlerini görmek için aramayı daraltın.",
-    cancelledMark: "İptal edildi",
-    peopleLine: "{registered} kayıtlı, {waiting} bekleyen, {checked} katılan",
-    backToEvents: "← Tüm etkinlikler",
-    kindFact: "Türü",
-    whenFact: "Ne zaman",
-    placeFact: "Nerede",
-    municipalityFact: "Belediye",
-    capacityFact: "Kontenjan",
-    noLimit: "sınırsız",
-    registeredFact: "Yeri olan kayıtlılar",
-    waitingFact: "Bekleme listesinde",
-    checkedInFact: "Katılımını bildiren",
-    responsesFact: "Doldurulan anketler",
-    remindersFact: "Başlangıçtan önce hatırlatmalar",
-    noReminders: "yok",
-    cancelledState: "Bu etkinlik iptal edildi.",
-    linksHeading: "Bağlantılar ve afişler",
-    link_card: "Etkinlik kartı (kayıt)",
-    link_checkin: "Etkinlik yerinde katılım bildirimi",
-    link_feedback: "Geri bildirim anketi",
-    posterLink: "Afiş için",
-    posterPng: "Afişi indir (PNG)",
-    posterPdf: "Afişi indir (PDF)",
-    preparing: "Hazırlanıyor…",
-    downloaded: "Dosya indirildi.",
-    attendanceHeading: "Destekçiler için katılım",
-    attendanceHint:
+    "events.eventsTab": "Etkinlikler",
+    "events.eventsHeading": "Etkinlikler",
+    "events.searchLabel": "Başlıklarda ara",
+    "events.whenLabel": "Hangileri",
+    "events.upcoming": "Yaklaşan",
+    "events.past": "Geçmiş",
+    "events.search": "Ara",
+    "events.newEvent": "Yeni etkinlik",
+    "events.noEventsFound": "Böyle bir etkinlik yok.",
+    "events.more": "İlk {count} etkinlik gösteriliyor. Diğerlerini görmek için aramayı daraltın.",
+    "events.cancelledMark": "İptal edildi",
+    "events.peopleLine": "{registered} kayıtlı, {waiting} bekleyen, {checked} katılan",
+    "events.backToEvents": "← Tüm etkinlikler",
+    "events.kindFact": "Türü",
+    "events.whenFact": "Ne zaman",
+    "events.placeFact": "Nerede",
+    "events.municipalityFact": "Belediye",
+    "events.capacityFact": "Kontenjan",
+    "events.noLimit": "sınırsız",
+    "events.registeredFact": "Yeri olan kayıtlılar",
+    "events.waitingFact": "Bekleme listesinde",
+    "events.checkedInFact": "Katılımını bildiren",
+    "events.responsesFact": "Doldurulan anketler",
+    "events.remindersFact": "Başlangıçtan önce hatırlatmalar",
+    "events.noReminders": "yok",
+    "events.cancelledState": "Bu etkinlik iptal edildi.",
+    "events.linksHeading": "Bağlantılar ve afişler",
+    "events.link_card": "Etkinlik kartı (kayıt)",
+    "events.link_checkin": "Etkinlik yerinde katılım bildirimi",
+    "events.link_feedback": "Geri bildirim anketi",
+    "events.posterLink": "Afiş için",
+    "events.posterPng": "Afişi indir (PNG)",
+    "events.posterPdf": "Afişi indir (PDF)",
+    "events.preparing": "Hazırlanıyor…",
+    "events.downloaded": "Dosya indirildi.",
+    "events.attendanceHeading": "Destekçiler için katılım",
+    "events.attendanceHint":
       "Kayıtlı, bekleyen ve katılan kişilerle anket yanıtlarını içeren tablo (Excel). Kişiler isimle değil, takma adla yer alır.",
-    attendanceOne: "Katılımı indir (Excel)",
-    fromDay: "Başlangıç günü",
-    toDay: "Bitiş günü (dahil)",
-    attendanceRange: "Katılımı indir (Excel)",
-    editHeading: "Değiştir",
-    titleIn: "Başlık ({language})",
-    lang_bg: "Bulgarca",
-    lang_en: "İngilizce",
-    lang_tr: "Türkçe",
-    placeLabel: "Yer",
-    capacityLabel: "Kontenjan",
-    capacityHint: "Boş: sınırsız. Yerler dolunca bekleme listesi başlar.",
-    remindersLabel: "Hatırlatmalar",
-    remindersHint:
+    "events.attendanceOne": "Katılımı indir (Excel)",
+    "events.fromDay": "Başlangıç günü",
+    "events.toDay": "Bitiş günü (dahil)",
+    "events.attendanceRange": "Katılımı indir (Excel)",
+    "events.editHeading": "Değiştir",
+    "events.titleIn": "Başlık ({language})",
+    "events.lang_bg": "Bulgarca",
+    "events.lang_en": "İngilizce",
+    "events.lang_tr": "Türkçe",
+    "events.placeLabel": "Yer",
+    "events.capacityLabel": "Kontenjan",
+    "events.capacityHint": "Boş: sınırsız. Yerler dolunca bekleme listesi başlar.",
+    "events.remindersLabel": "Hatırlatmalar",
+    "events.remindersHint":
       "Başlangıçtan ne kadar önce, ör. 24h, 1h (d gün, h saat, m dakika). Boş: hatırlatma yok.",
-    municipalityLabel: "Belediye",
-    noMunicipality: "Belediye yok (herkes için)",
-    saveChanges: "Değişiklikleri kaydet",
-    nothingChanged: "Değişiklik yok.",
-    saved: "Değişiklikler kaydedildi.",
-    promoted: "Bekleme listesinden {count} kişi yer aldı ve bilgilendirilecek.",
-    placeTold: "{count} kişiye yeni yer Telegram'da bildirilecek.",
-    overNote: "Etkinlik sona erdi: yalnızca başlıkları ve belediyesi değiştirilebilir.",
-    rescheduleHeading: "Yeni tarih ve saat",
-    startsLabel: "Başlangıç",
-    endsLabel: "Bitiş",
-    timeHint: "Şöyle yazın: 2026-12-10 18:00 ({zone} saati).",
-    endsHint: "Boş: önceki kadar sürer.",
-    moveNote: "Kayıtlı ve bekleyen herkes yeni tarih ve saatle tek bir mesaj alır.",
-    move: "Etkinliği taşı",
-    moved: "Etkinlik {starts} tarihine taşındı. {count} kişi Telegram'da mesaj alacak.",
-    notMoved: "Etkinlik zaten bu saatte; kimseye yeniden bildirilmez.",
-    cancelHeading: "İptal",
-    cancelEvent: "Etkinliği iptal et",
-    cancelQuestion:
+    "events.municipalityLabel": "Belediye",
+    "events.noMunicipality": "Belediye yok (herkes için)",
+    "events.saveChanges": "Değişiklikleri kaydet",
+    "events.nothingChanged": "Değişiklik yok.",
+    "events.saved": "Değişiklikler kaydedildi.",
+    "events.promoted": "Bekleme listesinden {count} kişi yer aldı ve bilgilendirilecek.",
+    "events.placeTold": "{count} kişiye yeni yer Telegram'da bildirilecek.",
+    "events.overNote": "Etkinlik sona erdi: yalnızca başlıkları ve belediyesi değiştirilebilir.",
+    "events.rescheduleHeading": "Yeni tarih ve saat",
+    "events.startsLabel": "Başlangıç",
+    "events.endsLabel": "Bitiş",
+    "events.timeHint": "Şöyle yazın: 2026-12-10 18:00 ({zone} saati).",
+    "events.endsHint": "Boş: önceki kadar sürer.",
+    "events.moveNote": "Kayıtlı ve bekleyen herkes yeni tarih ve saatle tek bir mesaj alır.",
+    "events.move": "Etkinliği taşı",
+    "events.moved": "Etkinlik {starts} tarihine taşındı. {count} kişi Telegram'da mesaj alacak.",
+    "events.notMoved": "Etkinlik zaten bu saatte; kimseye yeniden bildirilmez.",
+    "events.cancelHeading": "İptal",
+    "events.cancelEvent": "Etkinliği iptal et",
+    "events.cancelQuestion":
       "Emin misiniz? Kayıtlı ve bekleyen herkese etkinliğin iptal edildiği bildirilecek. Bu geri alınamaz.",
-    cancelYes: "Evet, iptal et",
-    cancelNo: "Hayır, kalsın",
-    cancelledNotice: "Etkinlik iptal edildi. {count} kişi Telegram'da mesaj alacak.",
-    newHeading: "Yeni etkinlik",
-    kindLabel: "Türü",
-    create: "Etkinliği oluştur",
-    created: "Etkinlik oluşturuldu.",
-    kind_consultation: "İstişare toplantısı",
-    kind_round_table: "Yuvarlak masa",
-    kind_conference: "Konferans",
-    kind_citizen_panel: "Vatandaş paneli",
-    kind_training: "Eğitim",
-    kind_info_meeting: "Bilgilendirme toplantısı",
-    kind_other: "Diğer",
-    events_not_found: "Böyle bir etkinlik yok.",
-    events_not_allowed: "Etkinlikleri organizatörler ve yöneticiler ekler ve değiştirir.",
-    events_malformed: "Doldurduklarınızı kontrol edip tekrar deneyin.",
-    events_json_only: "Doldurduklarınızı kontrol edip tekrar deneyin.",
-    events_title_empty: "Bir başlık yazın.",
-    events_place_empty: "Yeri yazın.",
-    events_place_too_long: "Yer çok uzun: en fazla 500 karakter.",
-    events_unknown_municipality: "Listeden bir belediye seçin.",
-    events_unknown_form: "Geri bildirim anketi henüz yayımlanmadı. Yöneticinizden yayımlamasını isteyin.",
-    events_ends_before_start: "Bitiş, başlangıçtan sonra olmalı.",
-    events_starts_in_past: "Yeni başlangıç geçmişte kaldı. İleride bir zaman seçin.",
-    events_capacity_too_small: "Kontenjan en az 1. Sınırsız için boş bırakın.",
-    events_capacity_too_large: "Kontenjan en fazla 100.000.",
-    events_capacity_below_taken:
+    "events.cancelYes": "Evet, iptal et",
+    "events.cancelNo": "Hayır, kalsın",
+    "events.cancelledNotice": "Etkinlik iptal edildi. {count} kişi Telegram'da mesaj alacak.",
+    "events.newHeading": "Yeni etkinlik",
+    "events.kindLabel": "Türü",
+    "events.create": "Etkinliği oluştur",
+    "events.created": "Etkinlik oluşturuldu.",
+    "events.kind_consultation": "İstişare toplantısı",
+    "events.kind_round_table": "Yuvarlak masa",
+    "events.kind_conference": "Konferans",
+    "events.kind_citizen_panel": "Vatandaş paneli",
+    "events.kind_training": "Eğitim",
+    "events.kind_info_meeting": "Bilgilendirme toplantısı",
+    "events.kind_other": "Diğer",
+    "events.error.not_found": "Böyle bir etkinlik yok.",
+    "events.error.not_allowed": "Etkinlikleri organizatörler ve yöneticiler ekler ve değiştirir.",
+    "events.error.malformed": "Doldurduklarınızı kontrol edip tekrar deneyin.",
+    "events.error.json_only": "Doldurduklarınızı kontrol edip tekrar deneyin.",
+    "events.error.title_empty": "Bir başlık yazın.",
+    "events.error.place_empty": "Yeri yazın.",
+    "events.error.place_too_long": "Yer çok uzun: en fazla 500 karakter.",
+    "events.error.unknown_municipality": "Listeden bir belediye seçin.",
+    "events.error.unknown_form": "Geri bildirim anketi henüz yayımlanmadı. Yöneticinizden yayımlamasını isteyin.",
+    "events.error.ends_before_start": "Bitiş, başlangıçtan sonra olmalı.",
+    "events.error.starts_in_past": "Yeni başlangıç geçmişte kaldı. İleride bir zaman seçin.",
+    "events.error.capacity_too_small": "Kontenjan en az 1. Sınırsız için boş bırakın.",
+    "events.error.capacity_too_large": "Kontenjan en fazla 100.000.",
+    "events.error.capacity_below_taken":
       "Yeri olan kişi sayısı daha fazla. En az kayıtlı sayısı kadar yer verin (yukarıya bakın): kimse yerini kaybetmez.",
-    events_capacity_not_a_number: "Kontenjan bir tam sayıdır, ör. 40. Boş: sınırsız.",
-    events_event_cancelled: "Etkinlik iptal edildi ve değiştirilemez.",
-    events_event_over: "Etkinlik sona erdi: yalnızca başlıkları ve belediyesi değiştirilebilir.",
-    events_starts_not_a_time: "Başlangıç bir tarih ve saat değil. Şöyle yazın: 2026-12-10 18:00",
-    events_ends_not_a_time: "Bitiş bir tarih ve saat değil. Şöyle yazın: 2026-12-10 20:00",
-    events_bad_reminders:
+    "events.error.capacity_not_a_number": "Kontenjan bir tam sayıdır, ör. 40. Boş: sınırsız.",
+    "events.error.event_cancelled": "Etkinlik iptal edildi ve değiştirilemez.",
+    "events.error.event_over": "Etkinlik sona erdi: yalnızca başlıkları ve belediyesi değiştirilebilir.",
+    "events.error.starts_not_a_time": "Başlangıç bir tarih ve saat değil. Şöyle yazın: 2026-12-10 18:00",
+    "events.error.ends_not_a_time": "Bitiş bir tarih ve saat değil. Şöyle yazın: 2026-12-10 20:00",
+    "events.error.bad_reminders":
       "Hatırlatmaları şöyle yazın: 24h, 1h (d gün, h saat, m dakika), en fazla 365d. Boş: hatırlatma yok.",
-    events_bad_day: "Bir gün seçin.",
-    events_days_swapped: "İlk gün son günden sonra. Yerlerini değiştirin.",
-    events_no_events: "Bu günlerde etkinlik yok.",
-    events_no_bot_username:
+    "events.error.bad_day": "Bir gün seçin.",
+    "events.error.days_swapped": "İlk gün son günden sonra. Yerlerini değiştirin.",
+    "events.error.no_events": "Bu günlerde etkinlik yok.",
+    "events.error.no_bot_username":
       "Bağlantılar ve afişler için botun kullanıcı adı (BOT_USERNAME) gerekir. Yöneticinize danışın.",
   },
 });
@@ -363,8 +363,8 @@ const EVENT_LINKS = ["card", "checkin", "feedback"];
 
 function eventsProblem(code) {
   // This page's own sentence for a code, else the console's (unauthorized, no_role, ...).
-  if (`events_${code}` in TEXTS.en) {
-    return text(`events_${code}`);
+  if (`events.error.${code}` in TEXTS.en) {
+    return text(`events.error.${code}`);
   }
   return text(code in TEXTS.en ? code : "failed");
 }
@@ -433,7 +433,7 @@ function eventsSay(status, message, failed) {
 async function eventsDownload(path, status) {
   // A file needs the Authorization header, which a plain link cannot send: fetch it and
   // save the Blob under the name the console gives.
-  eventsSay(status, text("preparing"), false);
+  eventsSay(status, text("events.preparing"), false);
   try {
     const response = await fetch(`api/${path}`, {
       headers: { Authorization: `tma ${initData()}` },
@@ -450,18 +450,18 @@ async function eventsDownload(path, status) {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(address), 60000);
-    eventsSay(status, text("downloaded"), false);
+    eventsSay(status, text("events.downloaded"), false);
   } catch (error) {
     eventsSay(status, eventsProblem(error.message), true);
   }
 }
 
 function eventsTitleLabel(language) {
-  return text("titleIn", { language: text(`lang_${language}`) });
+  return text("events.titleIn", { language: text(`events.lang_${language}`) });
 }
 
 function eventsPeople(event) {
-  return text("peopleLine", {
+  return text("events.peopleLine", {
     registered: event.registered,
     waiting: event.waiting,
     checked: event.checked_in,
@@ -474,17 +474,17 @@ function showEventList(listing) {
   const search = eventsInput(listing.search, { type: "search" });
   const when = eventsSelect(
     [
-      ["upcoming", text("upcoming")],
-      ["past", text("past")],
+      ["upcoming", text("events.upcoming")],
+      ["past", text("events.past")],
     ],
     listing.past ? "past" : "upcoming",
   );
   const form = node(
     "form",
     { class: "event-form", role: "search" },
-    eventsField("event-search", text("searchLabel"), search),
-    eventsField("event-when", text("whenLabel"), when),
-    node("button", { type: "submit" }, text("search")),
+    eventsField("event-search", text("events.searchLabel"), search),
+    eventsField("event-when", text("events.whenLabel"), when),
+    node("button", { type: "submit" }, text("events.search")),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -495,21 +495,21 @@ function showEventList(listing) {
     open.addEventListener("click", () => eventsOpen(showEventDetail, eventPath(event.code)));
     const parts = [event.starts, event.place, eventsPeople(event)];
     if (event.cancelled) {
-      parts.unshift(text("cancelledMark"));
+      parts.unshift(text("events.cancelledMark"));
     }
     return node("li", {}, open, node("span", { class: "details" }, parts.filter(Boolean).join(" · ")));
   });
   let adding = "";
   if (listing.may_change) {
-    adding = node("button", { type: "button", class: "action" }, text("newEvent"));
+    adding = node("button", { type: "button", class: "action" }, text("events.newEvent"));
     adding.addEventListener("click", () => showNewEvent(listing));
   }
   document.getElementById("main").replaceChildren(
-    node("h2", {}, text("eventsHeading")),
+    node("h2", {}, text("events.eventsHeading")),
     form,
     adding,
-    items.length ? node("ul", { class: "items" }, ...items) : node("p", {}, text("noEventsFound")),
-    listing.more ? node("p", {}, text("more", { count: listing.events.length })) : "",
+    items.length ? node("ul", { class: "items" }, ...items) : node("p", {}, text("events.noEventsFound")),
+    listing.more ? node("p", {}, text("events.more", { count: listing.events.length })) : "",
     eventsAttendanceRange(),
   );
 }
@@ -521,9 +521,9 @@ function eventsAttendanceRange() {
   const form = node(
     "form",
     { class: "event-form" },
-    eventsField("attendance-from", text("fromDay"), first),
-    eventsField("attendance-to", text("toDay"), last),
-    node("button", { type: "submit" }, text("attendanceRange")),
+    eventsField("attendance-from", text("events.fromDay"), first),
+    eventsField("attendance-to", text("events.toDay"), last),
+    node("button", { type: "submit" }, text("events.attendanceRange")),
     status,
   );
   form.addEventListener("submit", (event) => {
@@ -540,8 +540,8 @@ function eventsAttendanceRange() {
   return node(
     "section",
     { "aria-labelledby": "attendance-heading" },
-    node("h3", { id: "attendance-heading" }, text("attendanceHeading")),
-    node("p", { class: "hint" }, text("attendanceHint")),
+    node("h3", { id: "attendance-heading" }, text("events.attendanceHeading")),
+    node("p", { class: "hint" }, text("events.attendanceHint")),
     form,
   );
 }
@@ -550,16 +550,16 @@ function eventsAttendanceRange() {
 
 function eventsFacts(event) {
   const facts = [
-    [text("kindFact"), text(`kind_${event.kind}`)],
-    [text("whenFact"), `${event.starts} – ${event.ends} (${event.timezone})`],
-    [text("placeFact"), event.place || "—"],
-    [text("municipalityFact"), event.municipality || "—"],
-    [text("capacityFact"), event.capacity === null ? text("noLimit") : event.capacity],
-    [text("registeredFact"), event.registered],
-    [text("waitingFact"), event.waiting],
-    [text("checkedInFact"), event.checked_in],
-    [text("responsesFact"), event.responses],
-    [text("remindersFact"), event.reminders || text("noReminders")],
+    [text("events.kindFact"), text(`events.kind_${event.kind}`)],
+    [text("events.whenFact"), `${event.starts} – ${event.ends} (${event.timezone})`],
+    [text("events.placeFact"), event.place || "—"],
+    [text("events.municipalityFact"), event.municipality || "—"],
+    [text("events.capacityFact"), event.capacity === null ? text("events.noLimit") : event.capacity],
+    [text("events.registeredFact"), event.registered],
+    [text("events.waitingFact"), event.waiting],
+    [text("events.checkedInFact"), event.checked_in],
+    [text("events.responsesFact"), event.responses],
+    [text("events.remindersFact"), event.reminders || text("events.noReminders")],
   ];
   return node(
     "dl",
@@ -569,9 +569,9 @@ function eventsFacts(event) {
 }
 
 function eventsLinks(event) {
-  const heading = node("h3", { id: "links-heading" }, text("linksHeading"));
+  const heading = node("h3", { id: "links-heading" }, text("events.linksHeading"));
   if (!event.links) {
-    return node("section", {}, heading, node("p", {}, text("events_no_bot_username")));
+    return node("section", {}, heading, node("p", {}, text("events.error.no_bot_username")));
   }
   const links = node(
     "ul",
@@ -580,24 +580,24 @@ function eventsLinks(event) {
       node(
         "li",
         {},
-        node("span", { class: "name" }, text(`link_${kind}`)),
+        node("span", { class: "name" }, text(`events.link_${kind}`)),
         node("a", { href: event.links[kind], target: "_blank", rel: "noopener" }, event.links[kind]),
       ),
     ),
   );
   const choice = eventsSelect(
-    EVENT_LINKS.map((kind) => [kind, text(`link_${kind}`)]),
+    EVENT_LINKS.map((kind) => [kind, text(`events.link_${kind}`)]),
     "card",
   );
   const status = eventsStatus();
   const buttons = ["png", "pdf"].map((format) => {
-    const button = node("button", { type: "button" }, text(format === "png" ? "posterPng" : "posterPdf"));
+    const button = node("button", { type: "button" }, text(format === "png" ? "events.posterPng" : "events.posterPdf"));
     button.addEventListener("click", () =>
       eventsDownload(eventPath(event.code, `/poster?link=${choice.value}&format=${format}`), status),
     );
     return button;
   });
-  const attendance = node("button", { type: "button" }, text("attendanceOne"));
+  const attendance = node("button", { type: "button" }, text("events.attendanceOne"));
   const counted = eventsStatus();
   attendance.addEventListener("click", () =>
     eventsDownload(`events/attendance?code=${encodeURIComponent(event.code)}`, counted),
@@ -607,9 +607,9 @@ function eventsLinks(event) {
     { "aria-labelledby": "links-heading" },
     heading,
     links,
-    node("div", { class: "event-form" }, eventsField("poster-link", text("posterLink"), choice), ...buttons, status),
-    node("h3", {}, text("attendanceHeading")),
-    node("p", { class: "hint" }, text("attendanceHint")),
+    node("div", { class: "event-form" }, eventsField("poster-link", text("events.posterLink"), choice), ...buttons, status),
+    node("h3", {}, text("events.attendanceHeading")),
+    node("p", { class: "hint" }, text("events.attendanceHint")),
     node("div", { class: "event-form" }, attendance, counted),
   );
 }
@@ -657,7 +657,7 @@ function eventsCapacity(value) {
 
 function eventsMunicipalityChoice(municipalities, chosen) {
   return eventsSelect(
-    [["", text("noMunicipality")], ...municipalities.map((name) => [name, name])],
+    [["", text("events.noMunicipality")], ...municipalities.map((name) => [name, name])],
     chosen || "",
   );
 }
@@ -675,39 +675,39 @@ function eventsEditForm(event) {
     input.disabled = event.over;
   }
   fields.push(
-    eventsField("edit-place", text("placeLabel"), inputs.place),
-    eventsField("edit-capacity", text("capacityLabel"), inputs.capacity, text("capacityHint")),
-    eventsField("edit-reminders", text("remindersLabel"), inputs.reminders, text("remindersHint")),
+    eventsField("edit-place", text("events.placeLabel"), inputs.place),
+    eventsField("edit-capacity", text("events.capacityLabel"), inputs.capacity, text("events.capacityHint")),
+    eventsField("edit-reminders", text("events.remindersLabel"), inputs.reminders, text("events.remindersHint")),
   );
   if (event.may_choose_municipality) {
     inputs.municipality = eventsMunicipalityChoice(event.municipalities, event.municipality);
-    fields.push(eventsField("edit-municipality", text("municipalityLabel"), inputs.municipality));
+    fields.push(eventsField("edit-municipality", text("events.municipalityLabel"), inputs.municipality));
   }
   const status = eventsStatus();
   const form = node(
     "form",
     { class: "event-form", "aria-labelledby": "edit-heading" },
-    node("h3", { id: "edit-heading" }, text("editHeading")),
-    event.over ? node("p", { class: "hint" }, text("overNote")) : "",
+    node("h3", { id: "edit-heading" }, text("events.editHeading")),
+    event.over ? node("p", { class: "hint" }, text("events.overNote")) : "",
     ...fields,
-    node("button", { type: "submit" }, text("saveChanges")),
+    node("button", { type: "submit" }, text("events.saveChanges")),
     status,
   );
   form.addEventListener("submit", async (submitted) => {
     submitted.preventDefault();
     const payload = eventsEditPayload(event, inputs);
     if (!Object.keys(payload).length) {
-      eventsSay(status, text("nothingChanged"), false);
+      eventsSay(status, text("events.nothingChanged"), false);
       return;
     }
     try {
       const result = await api(eventPath(event.code, "/edit"), payload);
-      const said = [text(result.changes.length ? "saved" : "nothingChanged")];
+      const said = [text(result.changes.length ? "events.saved" : "events.nothingChanged")];
       if (result.promoted) {
-        said.push(text("promoted", { count: result.promoted }));
+        said.push(text("events.promoted", { count: result.promoted }));
       }
       if (result.changes.includes("place")) {
-        said.push(text("placeTold", { count: result.told }));
+        said.push(text("events.placeTold", { count: result.told }));
       }
       eventsOpen(showEventDetail, eventPath(event.code), said.join(" "));
     } catch (error) {
@@ -721,15 +721,15 @@ function eventsRescheduleForm(event) {
   const starts = eventsInput(event.starts, { autocomplete: "off" });
   const ends = eventsInput("", { autocomplete: "off" });
   const status = eventsStatus();
-  const hint = text("timeHint", { zone: event.timezone });
+  const hint = text("events.timeHint", { zone: event.timezone });
   const form = node(
     "form",
     { class: "event-form", "aria-labelledby": "reschedule-heading" },
-    node("h3", { id: "reschedule-heading" }, text("rescheduleHeading")),
-    node("p", { class: "hint" }, text("moveNote")),
-    eventsField("reschedule-starts", text("startsLabel"), starts, hint),
-    eventsField("reschedule-ends", text("endsLabel"), ends, text("endsHint")),
-    node("button", { type: "submit" }, text("move")),
+    node("h3", { id: "reschedule-heading" }, text("events.rescheduleHeading")),
+    node("p", { class: "hint" }, text("events.moveNote")),
+    eventsField("reschedule-starts", text("events.startsLabel"), starts, hint),
+    eventsField("reschedule-ends", text("events.endsLabel"), ends, text("events.endsHint")),
+    node("button", { type: "submit" }, text("events.move")),
     status,
   );
   form.addEventListener("submit", async (submitted) => {
@@ -740,8 +740,8 @@ function eventsRescheduleForm(event) {
         ends: ends.value,
       });
       const said = result.moved
-        ? text("moved", { starts: result.starts, count: result.told })
-        : text("notMoved");
+        ? text("events.moved", { starts: result.starts, count: result.told })
+        : text("events.notMoved");
       eventsOpen(showEventDetail, eventPath(event.code), said);
     } catch (error) {
       eventsSay(status, eventsProblem(error.message), true);
@@ -752,11 +752,11 @@ function eventsRescheduleForm(event) {
 
 function eventsCancelSection(event) {
   const status = eventsStatus();
-  const ask = node("button", { type: "button", class: "danger" }, text("cancelEvent"));
-  const yes = node("button", { type: "button", class: "danger" }, text("cancelYes"));
-  const no = node("button", { type: "button" }, text("cancelNo"));
+  const ask = node("button", { type: "button", class: "danger" }, text("events.cancelEvent"));
+  const yes = node("button", { type: "button", class: "danger" }, text("events.cancelYes"));
+  const no = node("button", { type: "button" }, text("events.cancelNo"));
   const question = node("div", { class: "confirm", role: "group", "aria-labelledby": "cancel-question" });
-  question.append(node("p", { id: "cancel-question" }, text("cancelQuestion")), yes, no);
+  question.append(node("p", { id: "cancel-question" }, text("events.cancelQuestion")), yes, no);
   question.hidden = true;
   ask.addEventListener("click", () => {
     question.hidden = false;
@@ -771,7 +771,7 @@ function eventsCancelSection(event) {
   yes.addEventListener("click", async () => {
     try {
       const result = await api(eventPath(event.code, "/cancel"), {});
-      eventsOpen(showEventDetail, eventPath(event.code), text("cancelledNotice", { count: result.told }));
+      eventsOpen(showEventDetail, eventPath(event.code), text("events.cancelledNotice", { count: result.told }));
     } catch (error) {
       eventsSay(status, eventsProblem(error.message), true);
     }
@@ -779,7 +779,7 @@ function eventsCancelSection(event) {
   return node(
     "section",
     { class: "event-form", "aria-labelledby": "cancel-heading" },
-    node("h3", { id: "cancel-heading" }, text("cancelHeading")),
+    node("h3", { id: "cancel-heading" }, text("events.cancelHeading")),
     ask,
     question,
     status,
@@ -787,7 +787,7 @@ function eventsCancelSection(event) {
 }
 
 function showEventDetail(event, notice) {
-  const back = node("button", { type: "button", class: "link" }, text("backToEvents"));
+  const back = node("button", { type: "button", class: "link" }, text("events.backToEvents"));
   back.addEventListener("click", () => eventsOpen(showEventList, "events"));
   const changes = [];
   if (event.may_change && !event.cancelled) {
@@ -800,7 +800,7 @@ function showEventDetail(event, notice) {
     back,
     node("h2", {}, event.title),
     notice ? node("p", { role: "status", class: "notice" }, notice) : "",
-    event.cancelled ? node("p", { class: "error" }, text("cancelledState")) : "",
+    event.cancelled ? node("p", { class: "error" }, text("events.cancelledState")) : "",
     eventsFacts(event),
     eventsLinks(event),
     ...changes,
@@ -810,7 +810,7 @@ function showEventDetail(event, notice) {
 // --- a new event ------------------------------------------------------------------------
 
 function showNewEvent(listing) {
-  const back = node("button", { type: "button", class: "link" }, text("backToEvents"));
+  const back = node("button", { type: "button", class: "link" }, text("events.backToEvents"));
   back.addEventListener("click", () => eventsOpen(showEventList, "events"));
   const titles = {};
   const fields = listing.languages.map((language, index) => {
@@ -818,34 +818,34 @@ function showNewEvent(listing) {
     return eventsField(`new-title-${language}`, eventsTitleLabel(language), titles[language]);
   });
   const kind = eventsSelect(
-    listing.kinds.map((name) => [name, text(`kind_${name}`)]),
+    listing.kinds.map((name) => [name, text(`events.kind_${name}`)]),
     "round_table",
   );
-  const hint = text("timeHint", { zone: listing.timezone });
-  const starts = eventsInput("", { autocomplete: "off", placeholder: "2026-12-10 18:00" });
-  const ends = eventsInput("", { autocomplete: "off", placeholder: "2026-12-10 20:00" });
+  const hint = text("events.timeHint", { zone: listing.timezone });
+  const starts = eventsInput("", { autocomplete: "off" });
+  const ends = eventsInput("", { autocomplete: "off" });
   const place = eventsInput("");
   const capacity = eventsInput("", { inputmode: "numeric" });
   const reminders = eventsInput(listing.reminders);
   fields.push(
-    eventsField("new-kind", text("kindLabel"), kind),
-    eventsField("new-starts", text("startsLabel"), starts, hint),
-    eventsField("new-ends", text("endsLabel"), ends, hint),
-    eventsField("new-place", text("placeLabel"), place),
-    eventsField("new-capacity", text("capacityLabel"), capacity, text("capacityHint")),
-    eventsField("new-reminders", text("remindersLabel"), reminders, text("remindersHint")),
+    eventsField("new-kind", text("events.kindLabel"), kind),
+    eventsField("new-starts", text("events.startsLabel"), starts, hint),
+    eventsField("new-ends", text("events.endsLabel"), ends, hint),
+    eventsField("new-place", text("events.placeLabel"), place),
+    eventsField("new-capacity", text("events.capacityLabel"), capacity, text("events.capacityHint")),
+    eventsField("new-reminders", text("events.remindersLabel"), reminders, text("events.remindersHint")),
   );
   let municipality = null;
   if (listing.may_choose_municipality) {
     municipality = eventsMunicipalityChoice(listing.municipalities, "");
-    fields.push(eventsField("new-municipality", text("municipalityLabel"), municipality));
+    fields.push(eventsField("new-municipality", text("events.municipalityLabel"), municipality));
   }
   const status = eventsStatus();
   const form = node(
     "form",
     { class: "event-form", "aria-labelledby": "new-heading", novalidate: "" },
     ...fields,
-    node("button", { type: "submit" }, text("create")),
+    node("button", { type: "submit" }, text("events.create")),
     status,
   );
   form.addEventListener("submit", async (submitted) => {
@@ -864,21 +864,21 @@ function showNewEvent(listing) {
     }
     try {
       const result = await api("events", payload);
-      eventsOpen(showEventDetail, eventPath(result.code), text("created"));
+      eventsOpen(showEventDetail, eventPath(result.code), text("events.created"));
     } catch (error) {
       eventsSay(status, eventsProblem(error.message), true);
     }
   });
   document.getElementById("main").replaceChildren(
     back,
-    node("h2", { id: "new-heading" }, text("newHeading")),
+    node("h2", { id: "new-heading" }, text("events.newHeading")),
     form,
   );
   titles[listing.languages[0]].focus();
 }
 
 addPage({
-  label: "eventsTab",
+  label: "events.eventsTab",
   roles: ["admin", "organizer", "staff"],
   path: "events",
   show: showEventList,
