@@ -5,7 +5,9 @@ and fails the test. axe-core checks every page for accessibility."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -13,10 +15,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from civic_feedback.storage.flow_versions import install_library
-from civic_feedback.storage.models import Role
+from civic_feedback.storage.models import Event, Role
 from civic_feedback.storage.roles import grant
 from tests.support.console import console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
@@ -29,7 +31,7 @@ pytestmark = [
         reason="no /usr/bin/chromium (apt-get install -y chromium): browser test not run",
     ),
 ]
-CLERK = 7301
+CLERK, ORGANIZER = 7301, 7302
 STEP = 15_000  # ms a step may take on a busy machine
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 
@@ -134,3 +136,64 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
             "not_accepted",
             "Противоречи на Закона за движението по пътищата.",
         )
+
+
+@pytest.fixture
+def organizers(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            grant(session, ORGANIZER, Role.ORGANIZER, granted_by="test", municipality="Смолян")
+        yield sessions
+
+
+async def test_an_organizer_adds_an_event_moves_it_and_downloads_its_poster(
+    organizers: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(organizers) as base:
+        refused = await serve_as_telegram(page)
+        launch = urlencode({"tgWebAppData": opened_by(ORGANIZER), "tgWebAppVersion": "8.0"})
+        await page.goto(f"{base}/#{launch}")
+
+        await page.get_by_role("button", name="Събития").click(timeout=STEP)
+        await page.get_by_role("button", name="Ново събитие").click(timeout=STEP)
+        await page.get_by_label("Заглавие (на български)").fill("<b>Кръгла маса</b> за бюджета")
+        await page.get_by_label("Вид").select_option("round_table")
+        await page.get_by_label("Начало").fill("2026-12-10 18:00")
+        await page.get_by_label("Край").fill("2026-12-10 17:00")
+        await page.get_by_label("Място").fill("Читалище „Родина“")
+        await page.get_by_role("button", name="Създай събитието").click()
+        await expect(page.get_by_role("status").last).to_have_text(
+            "Краят трябва да е след началото.", timeout=STEP
+        )
+        await no_serious_violations(page)
+        await page.get_by_label("Край").fill("2026-12-10 20:00")
+        await page.get_by_role("button", name="Създай събитието").click()
+
+        title = "<b>Кръгла маса</b> за бюджета"  # shown as text
+        await expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=STEP)
+        await expect(page.locator("dl.facts")).to_contain_text("2026-12-10 18:00")
+        await no_serious_violations(page)
+
+        await page.get_by_label("Начало").fill("2026-12-17 18:30")
+        await page.get_by_role("button", name="Премести събитието").click()
+        await expect(page.get_by_text("Събитието е преместено за 2026-12-17 18:30.")).to_be_visible(
+            timeout=STEP
+        )
+        await expect(page.locator("dl.facts")).to_contain_text(
+            "2026-12-17 18:30 – 2026-12-17 20:30 (Europe/Sofia)"
+        )
+
+        await page.get_by_label("Плакат за").select_option("checkin")
+        async with page.expect_download(timeout=STEP * 2) as downloading:
+            await page.get_by_role("button", name="Изтегли плаката (PNG)").click()
+        poster = await downloading.value
+        drawn = await asyncio.to_thread(Path(await poster.path()).read_bytes)
+
+    assert refused == []
+    assert poster.suggested_filename.endswith("-checkin.png")
+    assert drawn.startswith(b"\x89PNG\r\n\x1a\n")
+    with organizers() as session:
+        (event,) = session.exec(select(Event)).all()
+    assert event.title == {"bg": title}
+    assert event.starts_at == datetime(2026, 12, 17, 16, 30, tzinfo=UTC)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.services.event_changes import (
-    EventChangeError,
     EventChanges,
     EventEdit,
     Places,
     Rescheduled,
 )
+from civic_feedback.services.event_rules import EventRefusedError
 from civic_feedback.services.notifications import claim_due, mark_sent
 from civic_feedback.services.registrations import Outcome
 from civic_feedback.storage.flow_versions import install_library
@@ -272,7 +272,7 @@ def test_a_reschedule_refused_changes_nothing(
     plan = stored.plan(event, ana)
     new_end = None if end is None else event.starts_at + end
 
-    with pytest.raises(EventChangeError, match=says):
+    with pytest.raises(EventRefusedError, match=says):
         CHANGES.reschedule(db, event, event.starts_at + start, new_end, now)
     db.rollback()
 
@@ -331,7 +331,7 @@ def test_a_capacity_below_the_places_given_is_refused_and_nobody_loses_a_place(
     REGISTRAR.check_in(db, ana, event, NOW)
     db.commit()
 
-    with pytest.raises(EventChangeError, match=r"3 citizens have a place at .* more than 2"):
+    with pytest.raises(EventRefusedError, match=r"3 citizens have a place at .* more than 2"):
         CHANGES.edit(db, event, EventEdit(capacity=Places(2)), NOW)
     db.rollback()
 
@@ -433,7 +433,7 @@ def test_an_event_that_is_over_takes_new_titles_and_municipality_but_no_new_plac
         db, event, EventEdit(titles={"en": "Budget round table"}, municipality="Sliven"), after
     )
     db.commit()
-    with pytest.raises(EventChangeError, match="is over: only its titles and municipality"):
+    with pytest.raises(EventRefusedError, match="is over: only its titles and municipality"):
         CHANGES.edit(db, event, EventEdit(place="Elsewhere"), after)
     db.rollback()
 
@@ -458,7 +458,7 @@ def test_an_edit_refused_changes_nothing(
     event = new_event(db, capacity=10)
     db.commit()
 
-    with pytest.raises(EventChangeError, match=says):
+    with pytest.raises(EventRefusedError, match=says):
         CHANGES.edit(db, event, change, NOW)
     db.rollback()
 
@@ -476,7 +476,7 @@ def test_a_cancelled_event_cannot_be_edited(db: Session) -> None:
     REGISTRAR.cancel_event(db, event, NOW)
     db.commit()
 
-    with pytest.raises(EventChangeError, match="is cancelled: it cannot be edited"):
+    with pytest.raises(EventRefusedError, match="is cancelled: it cannot be edited"):
         CHANGES.edit(db, event, EventEdit(titles={"en": "New"}), NOW)
     db.rollback()
 

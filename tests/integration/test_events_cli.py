@@ -144,13 +144,13 @@ def test_events_add_takes_the_reminders_as_durations(
     [
         (["--starts", "03.12.2030 18:00"], "--starts '03.12.2030 18:00' is not a date and time"),
         (["--starts", "2030-02-30 18:00"], "is not a date and time"),
-        (["--ends", "2030-12-03 17:00"], "--ends must be after --starts"),
-        (["--ends", STARTS], "--ends must be after --starts"),
+        (["--ends", "2030-12-03 17:00"], "the end must be after the start"),
+        (["--ends", STARTS], "the end must be after the start"),
         (["--flow", "no-such-form"], "no form 'no-such-form'"),
         (["--municipality", "Varna"], "unknown municipality 'Varna'; known: Sliven, Haskovo"),
         (["--reminders", "24x"], "--reminders: '24x' is not a duration"),
-        (["--map-url", "javascript:alert(1)"], "--map-url must be a web address"),
-        (["--title", "   "], "--title must not be empty"),
+        (["--map-url", "javascript:alert(1)"], "the map link must be a web address"),
+        (["--title", "   "], "the title must not be empty"),
     ],
     ids=[
         "bad-start",

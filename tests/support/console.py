@@ -26,6 +26,7 @@ from tests.support.webhook_replicas import free_port
 TOKEN = "42:TEST-console"
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 ADMIN = 7100
+BOT_USERNAME = "smolyan_feedback_bot"
 
 
 def console_settings() -> Settings:
@@ -40,10 +41,13 @@ def console_settings() -> Settings:
 
 @asynccontextmanager
 async def console_at(
-    sessions: sessionmaker[Session], budget: RequestBudget | None = None
+    sessions: sessionmaker[Session],
+    budget: RequestBudget | None = None,
+    bot_username: str | None = BOT_USERNAME,
 ) -> AsyncIterator[str]:
-    """The console on a loopback port, its clock at NOW; yields its base URL."""
-    app = Console(console_settings(), sessions, TOKEN, lambda: NOW, budget).app()
+    """The console on a loopback port, its clock at NOW, given the bot's username as the bot
+    gives it at start-up; yields its base URL."""
+    app = Console(console_settings(), sessions, TOKEN, lambda: NOW, budget, bot_username).app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
@@ -82,6 +86,16 @@ async def call(
         except ValueError:
             parsed = text
         return got.status, dict(got.headers), parsed
+
+
+async def download(base: str, path: str, init_data: str) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body as bytes) of a GET for a file."""
+    headers = {"Authorization": f"tma {init_data}"}
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(base + path, headers=headers) as got,
+    ):
+        return got.status, dict(got.headers), await got.read()
 
 
 async def get(base: str, path: str, init_data: str | None) -> tuple[int, dict[str, str], Any]:

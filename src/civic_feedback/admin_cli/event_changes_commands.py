@@ -5,7 +5,7 @@ are read, the change is made in one transaction and written to the audit log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -17,11 +17,11 @@ from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code, parse_reminders
 from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.services.event_changes import (
-    EventChangeError,
     EventChanges,
     EventEdit,
     Places,
 )
+from civic_feedback.services.event_rules import EventRefusedError
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage import audit
@@ -81,7 +81,7 @@ def edit(
         event = event_by_code(session, code)
         try:
             edited = _event_changes(settings).edit(session, event, change, utcnow())
-        except EventChangeError as error:
+        except EventRefusedError as error:
             raise CliError(str(error)) from None
         if edited.changes:
             audit.record(
@@ -121,12 +121,12 @@ def reschedule(
     ends_at = None if ends is None else parse_time(ends, zone, "--ends")
     with open_session(settings) as session:
         event = event_by_code(session, code)
-        before = _times(event)
+        before = audit.times(event.starts_at, event.ends_at)
         try:
             moved = _event_changes(settings).reschedule(
                 session, event, starts_at, ends_at, utcnow()
             )
-        except EventChangeError as error:
+        except EventRefusedError as error:
             raise CliError(str(error)) from None
         if moved.moved:
             audit.record(
@@ -135,7 +135,7 @@ def reschedule(
                 "event_reschedule",
                 event.code,
                 before=before,
-                after=_times(event),
+                after=audit.times(event.starts_at, event.ends_at),
                 told=moved.told,
             )
     when = escape(_when(event, settings))
@@ -162,11 +162,6 @@ def _capacity(text: str | None) -> Places | None:
 
 def _event_changes(settings: Settings) -> EventChanges:
     return EventChanges(Registrar(settings.follow_up), tuple(settings.municipalities))
-
-
-def _times(event: Event) -> list[str]:
-    """Start and end in UTC, as the audit log keeps times."""
-    return [moment.astimezone(UTC).isoformat() for moment in (event.starts_at, event.ends_at)]
 
 
 def _when(event: Event, settings: Settings) -> str:

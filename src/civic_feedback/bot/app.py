@@ -158,7 +158,7 @@ async def run_bot(
         lock,
         engine,
     )
-    console = console_app(settings, sessions, token)
+    console = await console_app(settings, sessions, bot)
     monitor = Monitor(metrics, engine, lambda: leadership.leading, backup_dir=settings.backup_dir)
     # A METRICS_PORT that cannot be used stops the start here, before any job runs.
     listener = await start_metrics_listener(settings, monitor) if webhook_secret is None else None

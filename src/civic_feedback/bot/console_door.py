@@ -26,13 +26,15 @@ DEFAULT_HOST = "127.0.0.1"  # behind a reverse proxy on the same machine
 DEFAULT_PORT = 8080
 
 
-def console_app(
-    settings: Settings, sessions: sessionmaker[Session], token: str
+async def console_app(
+    settings: Settings, sessions: sessionmaker[Session], bot: Bot
 ) -> web.Application | None:
-    """The console, or None without CONSOLE_URL."""
+    """The console, or None without CONSOLE_URL. The links its events page gives need the
+    bot's username: BOT_USERNAME, else asked of Telegram once here, never per request."""
     if settings.console_url is None:
         return None
-    return Console(settings, sessions, token, utcnow).app()
+    username = settings.bot_username or (await bot.me()).username
+    return Console(settings, sessions, bot.token, utcnow, bot_username=username).app()
 
 
 def mount_console(app: web.Application, console: web.Application, settings: Settings) -> None:

@@ -39,12 +39,15 @@ class Door:
         token: str,
         clock: Callable[[], datetime],
         budget: RequestBudget | None = None,
+        bot_username: str | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.token = token
         self.clock = clock
         self.budget = budget or RequestBudget()
+        # For the links events give: BOT_USERNAME, else what the bot learnt at start-up.
+        self.bot_username = settings.bot_username or bot_username
 
     async def access(
         self, request: web.Request, permission: Permission = Permission.SUMMARY

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.console import consultations_api
+from civic_feedback.console import consultations_api, events_api
 from civic_feedback.console.door import Door
 from civic_feedback.console.guards import RequestBudget, strict_headers
 from civic_feedback.console.home import home_page
@@ -26,9 +26,10 @@ STATIC = {  # the only files served, with their types
     "console.js": "text/javascript",
     "home.js": "text/javascript",
     "consultations.js": "text/javascript",
+    "events.js": "text/javascript",
     "console.css": "text/css",
 }
-PAGES = (consultations_api.add_routes,)
+PAGES = (consultations_api.add_routes, events_api.add_routes)
 
 
 class Console:
@@ -41,8 +42,9 @@ class Console:
         token: str,
         clock: Callable[[], datetime],
         budget: RequestBudget | None = None,
+        bot_username: str | None = None,
     ) -> None:
-        self.door = Door(settings, sessions, token, clock, budget)
+        self.door = Door(settings, sessions, token, clock, budget, bot_username)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=BODY_LIMIT, middlewares=[strict_headers])

@@ -25,6 +25,13 @@ from typing import Any
 from sqlmodel import Session
 
 from civic_feedback.core.event_schedule import invitation_time, reminder_times
+from civic_feedback.services.event_rules import (
+    EventProblem,
+    EventRefusedError,
+    check_capacity,
+    check_municipality,
+    check_place_length,
+)
 from civic_feedback.services.owed_notifications import cancel_pending, owe_each
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.events import ACTIVE, registrants, taken_places
@@ -34,12 +41,6 @@ from civic_feedback.storage.models import (
     Notification,
     NotificationKind,
 )
-
-PLACE_LIMIT = 500  # characters, the column's size
-
-
-class EventChangeError(ValueError):
-    """A change refused: the sentence says why; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,23 @@ class EventChanges:
         """Move the event to ``starts_at`` (and ``ends_at``; None: it lasts as long as before)."""
         _lock(session, event)
         if event.state == EventState.CANCELLED:
-            raise EventChangeError(f"event {event.code} is cancelled: it cannot be rescheduled")
+            raise EventRefusedError(
+                EventProblem.CANCELLED, f"event {event.code} is cancelled: it cannot be rescheduled"
+            )
         if event.ends_at <= now:
-            raise EventChangeError(f"event {event.code} is over: it cannot be rescheduled")
+            raise EventRefusedError(
+                EventProblem.OVER, f"event {event.code} is over: it cannot be rescheduled"
+            )
         if ends_at is None:
             ends_at = starts_at + (event.ends_at - event.starts_at)
         if ends_at <= starts_at:
-            raise EventChangeError("the new end must be after the new start")
+            raise EventRefusedError(
+                EventProblem.ENDS_BEFORE_START, "the new end must be after the new start"
+            )
         if starts_at <= now:
-            raise EventChangeError("the new start is in the past: give a time still ahead")
+            raise EventRefusedError(
+                EventProblem.STARTS_IN_PAST, "the new start is in the past: give a time still ahead"
+            )
         if (starts_at, ends_at) == (event.starts_at, event.ends_at):
             return Rescheduled(moved=False)
         event.starts_at, event.ends_at = starts_at, ends_at
@@ -138,35 +147,34 @@ class EventChanges:
 
     def _check_edit(self, session: Session, event: Event, edit: EventEdit, now: datetime) -> None:
         if event.state == EventState.CANCELLED:
-            raise EventChangeError(f"event {event.code} is cancelled: it cannot be edited")
+            raise EventRefusedError(
+                EventProblem.CANCELLED, f"event {event.code} is cancelled: it cannot be edited"
+            )
         for_the_future = edit.place, edit.capacity, edit.reminder_offsets
         if event.ends_at <= now and any(part is not None for part in for_the_future):
-            raise EventChangeError(
-                f"event {event.code} is over: only its titles and municipality can change"
+            raise EventRefusedError(
+                EventProblem.OVER,
+                f"event {event.code} is over: only its titles and municipality can change",
             )
         for language, title in edit.titles.items():
             if not title.strip():
-                raise EventChangeError(f"the title ({language}) must not be empty")
-        if edit.place is not None:
-            place = edit.place.strip()
-            if not place:
-                raise EventChangeError("the place must not be empty")
-            if len(place) > PLACE_LIMIT:
-                raise EventChangeError(
-                    f"the place is {len(place)} characters long; at most {PLACE_LIMIT}"
+                raise EventRefusedError(
+                    EventProblem.TITLE_EMPTY, f"the title ({language}) must not be empty"
                 )
-        if edit.municipality is not None and edit.municipality not in self.municipalities:
-            known = ", ".join(self.municipalities) or "none yet: set MUNICIPALITIES"
-            raise EventChangeError(f"unknown municipality {edit.municipality!r}; known: {known}")
+        if edit.place is not None:
+            if not edit.place.strip():
+                raise EventRefusedError(EventProblem.PLACE_EMPTY, "the place must not be empty")
+            check_place_length(edit.place.strip())
+        check_municipality(edit.municipality, self.municipalities)
         if edit.capacity is not None and edit.capacity.limit is not None:
             limit = edit.capacity.limit
-            if limit < 1:
-                raise EventChangeError("a capacity is at least 1 place (or none: no limit)")
+            check_capacity(limit)
             taken = taken_places(session, event)
             if limit < taken:
-                raise EventChangeError(
+                raise EventRefusedError(
+                    EventProblem.CAPACITY_BELOW_TAKEN,
                     f"{taken} citizens have a place at {event.code}, more than {limit}: "
-                    f"give a capacity of at least {taken} (nobody loses a place once given)"
+                    f"give a capacity of at least {taken} (nobody loses a place once given)",
                 )
 
     def _replan(self, session: Session, event: Event, now: datetime, *, moved: bool) -> None:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from civic_feedback.core.event_schedule import FollowUpPolicy, invitation_time, reminder_times
+from civic_feedback.services.event_rules import EventProblem, EventRefusedError
 from civic_feedback.services.owed_notifications import cancel_pending, owe
 from civic_feedback.storage.events import ACTIVE, registration_of, taken_places
 from civic_feedback.storage.models import (
@@ -94,8 +95,13 @@ class Registrar:
     def cancel_event(self, session: Session, event: Event, now: datetime) -> int:
         """Cancel the event: nothing more is sent about it but the notice.
 
-        Returns how many citizens will be told.
+        Returns how many citizens will be told. An event cancelled already is refused: its
+        citizens were told once.
         """
+        if event.state == EventState.CANCELLED:
+            raise EventRefusedError(
+                EventProblem.CANCELLED, f"event {event.code} is already cancelled"
+            )
         event.state = EventState.CANCELLED
         session.add(event)
         cancel_pending(session, event_id=event.id)

@@ -7,7 +7,7 @@ Telegram id: when a citizen is erased, nothing here still points at them.
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -27,6 +27,11 @@ def cli_actor() -> str:
 
 def telegram_actor(key: bytes, telegram_id: int) -> str:
     return pseudonym(key, telegram_id)
+
+
+def times(*moments: datetime) -> list[str]:
+    """Times as the log keeps them (an event's before and after): ISO 8601 in UTC."""
+    return [moment.astimezone(UTC).isoformat() for moment in moments]
 
 
 def record(
