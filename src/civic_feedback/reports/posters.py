@@ -11,8 +11,6 @@ import textwrap
 from enum import StrEnum
 from pathlib import Path
 
-import segno
-
 POSTER_FORMATS = (".png", ".svg", ".pdf")
 
 
@@ -59,10 +57,11 @@ def write_qr_poster(
     """Draw, on an A5 page: what scanning does, the QR code of ``link``, the title, the
     ``details`` (place and time) and the link itself for those who type it.
 
-    SVG keeps its texts as text (a print shop can edit them). matplotlib is imported here,
-    not at module load: only this command needs it.
+    SVG keeps its texts as text (a print shop can edit them). matplotlib and segno are
+    imported here, not at module load: only posters need them.
     """
     import matplotlib
+    import segno
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
