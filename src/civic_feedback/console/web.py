@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.console import consultations_api
+from civic_feedback.console import consultations_api, exports_api
 from civic_feedback.console.door import Door
 from civic_feedback.console.guards import RequestBudget, strict_headers
 from civic_feedback.console.home import home_page
@@ -26,9 +26,13 @@ STATIC = {  # the only files served, with their types
     "console.js": "text/javascript",
     "home.js": "text/javascript",
     "consultations.js": "text/javascript",
+    "exports.js": "text/javascript",
     "console.css": "text/css",
 }
-PAGES = (consultations_api.add_routes,)
+PAGES = (
+    consultations_api.add_routes,
+    exports_api.add_routes,
+)
 
 
 class Console:

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     INBOX = "inbox"
     MANAGE_USERS = "manage_users"
     CONSULTATIONS = "consultations"  # decide proposals (the municipality's legal answer)
+    EXPORT = "export"  # every answer, one row each: for the staff who analyse them
 
 
 ALLOWED: dict[Permission, frozenset[Role]] = {
@@ -28,6 +29,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.INBOX: frozenset({Role.ADMIN, Role.STAFF}),
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
     Permission.CONSULTATIONS: frozenset({Role.ADMIN, Role.STAFF}),
+    Permission.EXPORT: frozenset({Role.ADMIN, Role.STAFF}),
 }
 
 
