@@ -94,7 +94,7 @@ function exportProblem(code) {
   return text(own in TEXTS.en ? own : code in TEXTS.en ? code : "failed");
 }
 
-function labelled(id, label, control) {
+function exportField(id, label, control) {
   control.id = id;
   return node("p", { class: "field" }, node("label", { for: id }, label), control);
 }
@@ -166,8 +166,8 @@ function showExports(choices) {
     "fieldset",
     {},
     node("legend", {}, text("exports.period")),
-    labelled("export-since", text("exports.since"), since),
-    labelled("export-until", text("exports.until"), until),
+    exportField("export-since", text("exports.since"), since),
+    exportField("export-until", text("exports.until"), until),
     node("p", { class: "hint" }, text("exports.periodHint", { zone: choices.zone })),
   );
   const formats = node(
@@ -179,8 +179,8 @@ function showExports(choices) {
   const panel = node(
     "form",
     { class: "tool" },
-    labelled("export-form", text("exports.form"), form),
-    labelled("export-event", text("exports.event"), event),
+    exportField("export-form", text("exports.form"), form),
+    exportField("export-event", text("exports.event"), event),
     period,
     formats,
     node("button", { type: "submit" }, text("exports.download")),
