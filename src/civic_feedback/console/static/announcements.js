@@ -20,7 +20,7 @@ addTexts({
     "announcements.language": "Говорещите {language}",
     "announcements.registered": "Записаните за: {title}",
     "announcements.counting": "Броене на получателите…",
-    "announcements.count": "Ще я получат {total} души.",
+    "announcements.count": "Получатели: {total}",
     "announcements.noLanguage": "без избран език",
     "announcements.when": "Кога да се изпрати",
     "announcements.now": "Веднага",
@@ -28,7 +28,7 @@ addTexts({
     "announcements.at": "Дата и час (по часа в {zone})",
     "announcements.startsSoon": "Изпращането започва до четвърт минута след натискането на бутона (или в избрания час).",
     "announcements.send": "Изпрати обявата",
-    "announcements.sent": "Обява № {id} е приета за {total} души. Изпращането започва до четвърт минута.",
+    "announcements.sent": "Обява № {id} е приета; получатели: {total}. Изпращането започва до четвърт минута.",
     "announcements.latest": "Последни обяви",
     "announcements.none": "Още няма обяви.",
     "announcements.line": "№ {id} · {state} · {at}",
@@ -77,7 +77,7 @@ addTexts({
     "announcements.language": "Speaking {language}",
     "announcements.registered": "Registered for: {title}",
     "announcements.counting": "Counting the recipients…",
-    "announcements.count": "{total} people will get it.",
+    "announcements.count": "Recipients: {total}",
     "announcements.noLanguage": "no language chosen",
     "announcements.when": "When to send it",
     "announcements.now": "Now",
@@ -85,7 +85,7 @@ addTexts({
     "announcements.at": "Date and time ({zone} time)",
     "announcements.startsSoon": "Sending starts within a quarter of a minute of pressing the button (or at the time chosen).",
     "announcements.send": "Send the announcement",
-    "announcements.sent": "Announcement {id} is queued for {total} people. Sending starts within a quarter of a minute.",
+    "announcements.sent": "Announcement {id} is queued; recipients: {total}. Sending starts within a quarter of a minute.",
     "announcements.latest": "Latest announcements",
     "announcements.none": "No announcements yet.",
     "announcements.line": "No. {id} · {state} · {at}",
@@ -134,7 +134,7 @@ addTexts({
     "announcements.language": "{language} konuşanlar",
     "announcements.registered": "Kayıtlı olanlar: {title}",
     "announcements.counting": "Alıcılar sayılıyor…",
-    "announcements.count": "{total} kişi alacak.",
+    "announcements.count": "Alıcılar: {total}",
     "announcements.noLanguage": "dil seçilmemiş",
     "announcements.when": "Ne zaman gönderilsin",
     "announcements.now": "Hemen",
@@ -142,7 +142,7 @@ addTexts({
     "announcements.at": "Tarih ve saat ({zone} saati)",
     "announcements.startsSoon": "Gönderim, düğmeye bastıktan (veya seçilen saatten) sonra on beş saniye içinde başlar.",
     "announcements.send": "Duyuruyu gönder",
-    "announcements.sent": "{id} numaralı duyuru {total} kişi için sıraya alındı. Gönderim on beş saniye içinde başlar.",
+    "announcements.sent": "{id} numaralı duyuru sıraya alındı; alıcılar: {total}. Gönderim on beş saniye içinde başlar.",
     "announcements.latest": "Son duyurular",
     "announcements.none": "Henüz duyuru yok.",
     "announcements.line": "No. {id} · {state} · {at}",
@@ -316,7 +316,8 @@ function composer(page, onSent) {
     try {
       const found = await announcementCall(`announcements/audience?choice=${encodeURIComponent(recipients.value)}`);
       const parts = Object.entries(found.languages).map(([code, people]) => `${languageName(code)}: ${people}`);
-      reach.textContent = `${text("announcements.count", { total: found.total })} ${parts.join(", ")}`;
+      const total = text("announcements.count", { total: found.total });
+      reach.textContent = parts.length ? `${total} (${parts.join(", ")})` : total;
     } catch (failure) {
       reach.className = "error";
       reach.textContent = announcementProblem(failure);

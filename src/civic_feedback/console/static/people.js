@@ -169,7 +169,7 @@ function memberItem(member, people, onRevoked) {
     item.append(node("span", { class: "details" }, text("people.fromSettings")));
     return item;
   }
-  const at = member.granted_at.replace("T", " ");
+  const at = member.granted_at.replace("T", " ").slice(0, 16);
   item.append(node("span", { class: "details" }, text("people.granted", { by: member.granted_by, at })));
   if (member.telegram_id === people.you) {
     item.append(node("span", { class: "details" }, text("people.itIsYou")));
