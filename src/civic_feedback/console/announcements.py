@@ -34,6 +34,7 @@ from civic_feedback.storage import audit
 from civic_feedback.storage.models import Broadcast, BroadcastState
 
 LISTED = 20  # the latest announcements on the page
+LOOKED_AT = 200  # the latest announcements among which an organizer's are found
 ACTIVE = (BroadcastState.QUEUED, BroadcastState.SENDING)
 _LONGEST_TIME = 32  # "2026-12-08T10:00" and a little more
 _SLACK = timedelta(minutes=1)  # a time chosen to the minute may be a few seconds gone
@@ -60,9 +61,9 @@ def announcements_page(
     scope = access.municipality
     shown = [
         broadcast
-        for broadcast in recent_broadcasts(session, limit=LISTED)
+        for broadcast in recent_broadcasts(session, limit=LOOKED_AT)
         if scope is None or segment_within(session, broadcast.segment, scope)
-    ]
+    ][:LISTED]
     return {
         "languages": list(settings.languages),
         "default_language": settings.interface_language,
