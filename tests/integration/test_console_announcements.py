@@ -18,8 +18,13 @@ from sqlalchemy import func
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from civic_feedback.bot.app import create_bot
+from civic_feedback.bot.client.pacing import RateLimiter
+from civic_feedback.bot.jobs.broadcaster import Broadcaster
+from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.services.broadcasts import queue_broadcast
+from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
@@ -45,9 +50,11 @@ from tests.support.console import (
     post_json,
     sqlite_sessions_in,
 )
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY
 
 KEY = PSEUDONYM_KEY.encode()
+BOT_TOKEN = "42:TEST-console-announcements"
 ORGANIZER, CLERK = 7601, 7602
 INVITE = "<b>Обществено обсъждане</b> на парка в четвъртък."
 
@@ -361,3 +368,40 @@ async def test_bodies_that_are_not_json_or_too_big_are_refused(
     assert (bare_stop[0], bare_stop[2]) == (415, {"error": "json_only"})
     assert queued(sessions) == before
     assert audit_entries(sessions) == []
+
+
+async def test_the_broadcasters_next_wake_up_sends_what_the_console_queued(
+    sessions: sessionmaker[Session], telegram: FakeTelegram
+) -> None:
+    town(sessions)
+    async with console_at(sessions) as base:
+        status, sent = await post_json(
+            base,
+            "/api/announcements",
+            opened_by(ORGANIZER),
+            {"texts": {"bg": INVITE, "tr": "<b>Park</b> toplantısı"}, "choice": "a"},
+        )
+    assert status == 200
+    bot = create_bot(BOT_TOKEN, telegram.url)
+    settings = Settings(_env_file=None, bot_token=BOT_TOKEN, pseudonym_key=PSEUDONYM_KEY)
+    broadcaster = Broadcaster(
+        bot=bot,
+        sessions=sessions,
+        settings=settings,
+        i18n=create_i18n(settings.interface_language),
+        limiter=RateLimiter(30),
+        clock=lambda: NOW,  # the console's clock: the announcement is due
+    )
+    try:
+        await broadcaster.send_due()  # what the scheduler runs every 15 seconds
+    finally:
+        await bot.session.close()
+
+    seen = {chat: [m.raw_text for m in telegram.messages(chat)] for chat in (9001, 9002, 9003)}
+    assert seen == {9001: [INVITE], 9002: [INVITE], 9003: ["<b>Park</b> toplantısı"]}
+    assert telegram.messages(9004) == []  # sent /stop
+    assert [m.raw_text for m in telegram.messages(9005)] == ["За Сливен"]  # not Смолян's
+    with sessions() as session:
+        stored = session.get(Broadcast, sent["id"])
+        assert stored is not None
+        assert stored.state == "done"
