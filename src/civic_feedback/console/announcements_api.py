@@ -4,7 +4,7 @@ count of a choice of recipients, sending, following and stopping (see announceme
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +28,7 @@ ALLOWED = Permission.BROADCAST
 def add_routes(door: Door, app: web.Application) -> None:
     settings = door.settings
 
-    async def run(step: Callable[[], Any]) -> web.Response:
+    async def run(step: Callable[[], Awaitable[dict[str, Any]]]) -> web.Response:
         """The answer of a read or a change; a refusal as the page shows it."""
         try:
             return web.json_response(await step())
