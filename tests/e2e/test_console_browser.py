@@ -6,6 +6,7 @@ and fails the test. axe-core checks every page for accessibility."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +18,13 @@ from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from civic_feedback.storage.flow_versions import install_library
-from civic_feedback.storage.models import Event, Role
+from civic_feedback.flows.loader import load_flow_text
+from civic_feedback.storage.citizens import add_citizen
+from civic_feedback.storage.flow_versions import install_library, publish_flow
+from civic_feedback.storage.models import Broadcast, Event, Role, StaffMember
 from civic_feedback.storage.roles import grant
-from tests.support.console import console_at, opened_by, sqlite_sessions_in
+from tests.support.comments import REMARKS, answer
+from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -136,6 +140,142 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
             "not_accepted",
             "Противоречи на Закона за движението по пътищата.",
         )
+
+
+async def open_console(page: Page, base: str, telegram_id: int) -> list[str]:
+    """The console opened as Telegram opens it for ``telegram_id``, its home page shown."""
+    refused = await serve_as_telegram(page)
+    launch = urlencode({"tgWebAppData": opened_by(telegram_id), "tgWebAppVersion": "8.0"})
+    await page.goto(f"{base}/#{launch}")
+    await expect(page.get_by_role("heading", name="Табло на общината")).to_be_visible(timeout=STEP)
+    return refused
+
+
+@pytest.fixture
+def answered(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Remarks answered by a citizen of Смолян and one of Сливен."""
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            publish_flow(session, load_flow_text(REMARKS))
+            grant(session, CLERK, Role.STAFF, granted_by="test", municipality="Смолян")
+            session.commit()
+            answer(session, 9001, "<img src=x onerror=alert(1)>", municipality="Смолян")
+            answer(session, 9002, "Не е от Смолян")
+        yield sessions
+
+
+async def test_staff_download_their_municipalitys_answers_as_a_file(
+    answered: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(answered) as base:
+        refused = await open_console(page, base, CLERK)
+
+        await page.get_by_role("button", name="Изтегляне").click()
+        await page.get_by_label("Анкета").select_option("remarks", timeout=STEP)
+        await page.get_by_label("JSON – за програми").check()
+        await no_serious_violations(page)
+        async with page.expect_download(timeout=STEP) as started:
+            await page.get_by_role("button", name="Изтегли").click()
+        download = await started.value
+        await expect(page.get_by_role("status").last).to_have_text(
+            "Готово: файлът remarks-2026-12-07.json е изтеглен; отговори в него: 1.", timeout=STEP
+        )
+
+    assert refused == []
+    assert download.suggested_filename == "remarks-2026-12-07.json"
+    (record,) = json.loads(await asyncio.to_thread((await download.path()).read_bytes))
+    assert record["municipality"] == "Смолян"
+    assert record["answers"]["note"] == "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def staffed(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            grant(session, CLERK, Role.STAFF, granted_by="cli:ana", municipality="Смолян")
+        yield sessions
+
+
+async def test_an_admin_gives_a_role_takes_one_and_reads_the_log(
+    staffed: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(staffed) as base:
+        refused = await open_console(page, base, ADMIN)
+
+        await page.get_by_role("button", name="Хора").click()
+        await expect(page.get_by_text("по настройките на бота (ADMIN_IDS)")).to_be_visible(
+            timeout=STEP
+        )
+        await no_serious_violations(page)
+        await page.get_by_label("Номер в Telegram").fill("7399")
+        await page.get_by_label("Организатор – обяви до гражданите").check()
+        await page.get_by_label("Община", exact=True).select_option("Сливен")
+        await page.get_by_role("button", name="Дай ролята").click()
+        await expect(page.get_by_text("7399 вече е Организатор.")).to_be_visible(timeout=STEP)
+
+        clerk = page.get_by_role("listitem").filter(has_text=f"{CLERK} · Служител")
+        await clerk.get_by_role("button", name="Премахни ролята").click()
+        await clerk.get_by_role("button", name=f"Да, премахни ролята на {CLERK}").click()
+        await expect(page.get_by_text(f"{CLERK} вече няма роля.")).to_be_visible(timeout=STEP)
+        log = page.locator("section[aria-labelledby=log-title]")
+        await expect(log.get_by_role("listitem")).to_have_count(2, timeout=STEP)
+        await log.get_by_label("Действие").select_option("grant")
+        await log.get_by_role("button", name="Покажи").click()
+        await expect(log.get_by_role("listitem")).to_have_count(1, timeout=STEP)
+        await no_serious_violations(page)
+
+    assert refused == []
+    with staffed() as session:
+        assert {m.telegram_id: m.role for m in session.exec(select(StaffMember))} == {
+            7399: "organizer"
+        }
+
+
+@pytest.fixture
+def subscribers(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            grant(session, ORGANIZER, Role.ORGANIZER, granted_by="test", municipality="Смолян")
+            for telegram_id, place in ((9001, "Смолян"), (9002, "Смолян"), (9003, "Сливен")):
+                add_citizen(session, telegram_id=telegram_id, language="bg").municipality = place
+            session.commit()
+        yield sessions
+
+
+async def test_an_organizer_announces_follows_and_stops_an_announcement(
+    subscribers: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(subscribers) as base:
+        refused = await open_console(page, base, ORGANIZER)
+
+        await page.get_by_role("button", name="Обяви").click()
+        await expect(page.get_by_text("Получатели: 2 (български: 2)")).to_be_visible(timeout=STEP)
+        await no_serious_violations(page)
+        text = page.get_by_label("Текст на български (задължителен)")
+        await text.fill("<script>alert(1)</script>")
+        await page.get_by_role("button", name="Изпрати обявата").click()
+        await expect(page.get_by_role("status").last).to_contain_text(
+            "Текстът на български не може да се изпрати", timeout=STEP
+        )
+        await text.fill("<b>Обсъждане</b> на парка в четвъртък")
+        await page.get_by_role("button", name="Изпрати обявата").click()
+        await expect(page.get_by_text("Обява № 1 е приета; получатели: 2.")).to_be_visible(
+            timeout=STEP
+        )
+        await expect(page.get_by_text("<b>Обсъждане</b> на парка")).to_be_visible()
+
+        await page.get_by_role("button", name="Спри изпращането").click()
+        await page.get_by_role("button", name="Да, спри обява № 1").click()
+        await expect(page.get_by_text("№ 1 · спряна")).to_be_visible(timeout=STEP)
+        await no_serious_violations(page)
+
+    assert refused == []
+    with subscribers() as session:
+        (broadcast,) = session.exec(select(Broadcast))
+        assert (broadcast.segment, broadcast.state) == ("municipality=Смолян", "cancelled")
 
 
 @pytest.fixture

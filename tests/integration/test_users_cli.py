@@ -133,7 +133,10 @@ def test_audit_prints_entries_as_json_lines_and_filters_by_action(cli: Cli) -> N
     [
         (Role.ADMIN, set(Permission)),
         (Role.ORGANIZER, {Permission.BROADCAST, Permission.SUMMARY}),
-        (Role.STAFF, {Permission.SUMMARY, Permission.INBOX, Permission.CONSULTATIONS}),
+        (
+            Role.STAFF,
+            {Permission.SUMMARY, Permission.INBOX, Permission.CONSULTATIONS, Permission.EXPORT},
+        ),
         (None, set()),
     ],
 )

@@ -109,6 +109,18 @@ async def post_json(base: str, path: str, init_data: str, payload: Any) -> tuple
     return status, body
 
 
+async def post_for_file(
+    base: str, path: str, init_data: str, payload: Any
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, bytes) of a POST whose answer is a file, as the page fetches it."""
+    headers = {"Authorization": f"tma {init_data}"}
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(base + path, headers=headers, json=payload) as got,
+    ):
+        return got.status, dict(got.headers), await got.read()
+
+
 @contextmanager
 def sqlite_sessions_in(folder: Path) -> Iterator[sessionmaker[Session]]:
     """Sessions on a migrated SQLite file: for what does not depend on the database."""

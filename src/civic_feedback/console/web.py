@@ -15,7 +15,13 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.console import consultations_api, events_api
+from civic_feedback.console import (
+    announcements_api,
+    consultations_api,
+    events_api,
+    exports_api,
+    people_api,
+)
 from civic_feedback.console.door import Door
 from civic_feedback.console.guards import RequestBudget, strict_headers
 from civic_feedback.console.home import home_page
@@ -27,9 +33,18 @@ STATIC = {  # the only files served, with their types
     "home.js": "text/javascript",
     "consultations.js": "text/javascript",
     "events.js": "text/javascript",
+    "exports.js": "text/javascript",
+    "people.js": "text/javascript",
+    "announcements.js": "text/javascript",
     "console.css": "text/css",
 }
-PAGES = (consultations_api.add_routes, events_api.add_routes)
+PAGES = (
+    consultations_api.add_routes,
+    events_api.add_routes,
+    exports_api.add_routes,
+    people_api.add_routes,
+    announcements_api.add_routes,
+)
 
 
 class Console:

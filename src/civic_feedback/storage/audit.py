@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.storage.models import AuditEntry
@@ -49,9 +50,34 @@ def entries(
     session: Session, *, since: datetime | None = None, action: str | None = None
 ) -> list[AuditEntry]:
     """Entries in the order they happened."""
+    statement = _selected(since, action).order_by(col(AuditEntry.at), col(AuditEntry.id))
+    return list(session.exec(statement))
+
+
+def latest_entries(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    action: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """A page of entries, the latest first: for reading the log on a screen."""
+    latest = (col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+    statement = _selected(since, action).order_by(*latest).offset(offset).limit(limit)
+    return list(session.exec(statement))
+
+
+def recorded_actions(session: Session) -> list[str]:
+    """Every action the log holds, in alphabetical order."""
+    statement = select(AuditEntry.action).distinct().order_by(col(AuditEntry.action))
+    return list(session.exec(statement))
+
+
+def _selected(since: datetime | None, action: str | None) -> SelectOfScalar[AuditEntry]:
     statement = select(AuditEntry)
     if since is not None:
         statement = statement.where(col(AuditEntry.at) >= since)
     if action is not None:
         statement = statement.where(AuditEntry.action == action)
-    return list(session.exec(statement.order_by(col(AuditEntry.at), col(AuditEntry.id))))
+    return statement

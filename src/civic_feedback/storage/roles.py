@@ -21,6 +21,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     CONSULTATIONS = "consultations"  # decide proposals (the municipality's legal answer)
     EVENTS = "events"  # add, change and cancel events: the organizers' work
+    EXPORT = "export"  # every answer, one row each: for the staff who analyse them
 
 
 ALLOWED: dict[Permission, frozenset[Role]] = {
@@ -30,6 +31,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
     Permission.CONSULTATIONS: frozenset({Role.ADMIN, Role.STAFF}),
     Permission.EVENTS: frozenset({Role.ADMIN, Role.ORGANIZER}),
+    Permission.EXPORT: frozenset({Role.ADMIN, Role.STAFF}),
 }
 
 
