@@ -19,6 +19,7 @@ from civic_feedback.admin_cli import (
     flows_commands,
     inbox_commands,
     publish_command,
+    report_command,
     summary_command,
     users_commands,
 )
@@ -46,6 +47,7 @@ app.add_typer(consultations_commands.app, name="consultations")
 app.add_typer(comments_command.app, name="comments")
 app.command("export")(export_command.export)
 app.command("summary")(summary_command.summary)
+app.command("report")(report_command.report)
 app.command("publish")(publish_command.publish)
 app.command("audit")(audit_command.audit)
 app.command("doctor")(doctor_command.doctor)

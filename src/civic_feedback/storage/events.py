@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,3 +131,12 @@ def registrations_of(session: Session, citizen: Citizen) -> list[tuple[Registrat
         .order_by(col(Event.starts_at))
     )
     return [(registration, event) for registration, event in session.exec(statement)]
+
+
+def event_ids_and_kinds(session: Session, codes: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Event code -> (id, kind), for reports that count events by kind."""
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    rows = session.exec(select(Event.code, Event.id, Event.kind).where(col(Event.code).in_(wanted)))
+    return {code: (event_id, str(kind)) for code, event_id, kind in rows if event_id is not None}
