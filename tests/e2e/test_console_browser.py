@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library, publish_flow
-from civic_feedback.storage.models import Broadcast, Event, Role, StaffMember
+from civic_feedback.storage.models import Broadcast, Event, FlowVersion, Role, StaffMember
 from civic_feedback.storage.roles import grant
 from tests.support.comments import REMARKS, answer
 from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
@@ -337,3 +337,68 @@ async def test_an_organizer_adds_an_event_moves_it_and_downloads_its_poster(
         (event,) = session.exec(select(Event)).all()
     assert event.title == {"bg": title}
     assert event.starts_at == datetime(2026, 12, 17, 16, 30, tzinfo=UTC)
+
+
+FORM_AUTHOR = 7304
+FORM = """\
+id: park-survey
+title: {bg: "<i>Парк</i> „Рая“", en: "Raya park"}
+languages: [bg, en]
+questions:
+  - id: visits
+    type: yes_no
+    text: {bg: "Ходите ли в парка?", en: "Do you visit the park?"}
+  - id: score
+    type: rating
+    text: {bg: "Как го оценявате?", en: "How do you rate it?"}
+    when: {visits: {equals: true}}
+"""
+
+
+@pytest.fixture
+def form_authors(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            grant(session, FORM_AUTHOR, Role.ORGANIZER, granted_by="test")
+        yield sessions
+
+
+async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(
+    form_authors: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(form_authors) as base:
+        refused = await open_console(page, base, FORM_AUTHOR)
+
+        await page.get_by_role("button", name="Анкети").click(timeout=STEP)
+        upload = page.get_by_label("Качи анкета (YAML, до 64 KB)")
+        await upload.fill(FORM.replace("{visits: {equals: true}}", "{vists: {equals: true}}"))
+        await page.get_by_role("button", name="Публикувай").click()
+        await expect(page.locator("#forms-result")).to_contain_text(
+            "ред 11: questions[1].when: 'vists' is not an earlier question", timeout=STEP
+        )
+        await no_serious_violations(page)
+        await upload.fill(FORM)
+        await page.get_by_role("button", name="Публикувай").click()
+        await expect(page.locator("#forms-result")).to_have_text(
+            "„park-survey“ е публикувана, версия 1.", timeout=STEP
+        )
+
+        await page.get_by_role("button", name="Анкети").click()
+        survey = page.locator("li", has_text="park-survey")
+        await expect(survey).to_contain_text("<i>Парк</i> „Рая“", timeout=STEP)  # as text
+        await survey.get_by_role("button", name="Пробвай").click()
+        await expect(page.get_by_text("Ходите ли в парка?")).to_be_visible(timeout=STEP)
+        await no_serious_violations(page)
+        await page.get_by_role("button", name="Да").click()
+        await expect(page.get_by_text("Как го оценявате?")).to_be_visible(timeout=STEP)
+        await page.get_by_role("button", name="4", exact=True).click()
+        await expect(page.get_by_text("Краят на анкетата. Нищо не е записано.")).to_be_visible(
+            timeout=STEP
+        )
+
+    assert refused == []
+    with form_authors() as session:
+        assert load_flow_text(FORM).id in {
+            row.flow_id for row in session.exec(select(FlowVersion)).all()
+        }

@@ -20,6 +20,7 @@ from civic_feedback.console import (
     consultations_api,
     events_api,
     exports_api,
+    forms_api,
     people_api,
 )
 from civic_feedback.console.door import Door
@@ -36,6 +37,7 @@ STATIC = {  # the only files served, with their types
     "exports.js": "text/javascript",
     "people.js": "text/javascript",
     "announcements.js": "text/javascript",
+    "forms.js": "text/javascript",
     "console.css": "text/css",
 }
 PAGES = (
@@ -44,6 +46,7 @@ PAGES = (
     exports_api.add_routes,
     people_api.add_routes,
     announcements_api.add_routes,
+    forms_api.add_routes,
 )
 
 

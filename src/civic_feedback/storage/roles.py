@@ -22,6 +22,7 @@ class Permission(StrEnum):
     CONSULTATIONS = "consultations"  # decide proposals (the municipality's legal answer)
     EVENTS = "events"  # add, change and cancel events: the organizers' work
     EXPORT = "export"  # every answer, one row each: for the staff who analyse them
+    FORMS = "forms"  # publish, open and close forms: the organizers write what citizens answer
 
 
 ALLOWED: dict[Permission, frozenset[Role]] = {
@@ -32,6 +33,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.CONSULTATIONS: frozenset({Role.ADMIN, Role.STAFF}),
     Permission.EVENTS: frozenset({Role.ADMIN, Role.ORGANIZER}),
     Permission.EXPORT: frozenset({Role.ADMIN, Role.STAFF}),
+    Permission.FORMS: frozenset({Role.ADMIN, Role.ORGANIZER}),
 }
 
 
