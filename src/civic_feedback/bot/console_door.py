@@ -4,7 +4,6 @@ Nothing of it runs unless CONSOLE_URL is set."""
 
 from __future__ import annotations
 
-import errno
 import logging
 
 from aiogram import Bot
@@ -13,10 +12,11 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.bot.listening import listen
 from civic_feedback.bot.views.command_menus import set_console_buttons
 from civic_feedback.console.web import Console
 from civic_feedback.services.digests import summary_readers
-from civic_feedback.settings import Settings, SettingsError
+from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.models import utcnow
 
@@ -58,19 +58,13 @@ async def start_console_listener(
         return None
     app = web.Application()
     mount_console(app, console, settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
     host = settings.webhook_host or DEFAULT_HOST
     port = settings.webhook_port or DEFAULT_PORT
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except OSError as error:
-        await runner.cleanup()
-        why = "in use" if error.errno == errno.EADDRINUSE else error.strerror or "refused"
-        raise SettingsError(
-            f"WEBHOOK_PORT: cannot serve the console on {host}:{port} ({why}); choose another "
-            "port (the reverse proxy sends CONSOLE_URL there), or leave CONSOLE_URL empty"
-        ) from None
+    refusal = (
+        "WEBHOOK_PORT: cannot serve the console on {address} ({why}); choose another port "
+        "(the reverse proxy sends CONSOLE_URL there), or leave CONSOLE_URL empty"
+    )
+    runner = await listen(app, host, port, refusal)
     log.info("console_listening listen=%s:%s path=%s", host, port, settings.console_path)
     return runner
 

@@ -10,7 +10,6 @@ this process runs the scheduled jobs (a follower replica is healthy too).
 
 from __future__ import annotations
 
-import errno
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +18,12 @@ from aiohttp import web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import Engine, text
 
+from civic_feedback.bot.listening import listen
 from civic_feedback.bot.monitoring.bounded_reads import BoundedRead
 from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.monitoring.queue_gauges import QueueGauges
 from civic_feedback.core.clock import Clock
-from civic_feedback.settings import Settings, SettingsError
+from civic_feedback.settings import Settings
 from civic_feedback.storage.backup_folder import latest_backup_time
 from civic_feedback.storage.models import utcnow
 
@@ -89,17 +89,11 @@ async def start_metrics_listener(settings: Settings, monitor: Monitor) -> web.Ap
         return None
     app = web.Application()
     monitor.add_routes(app)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
     host, port = settings.metrics_host, settings.metrics_port
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except OSError as error:
-        await runner.cleanup()
-        why = "in use" if error.errno == errno.EADDRINUSE else error.strerror or "refused"
-        raise SettingsError(
-            f"METRICS_PORT: cannot listen on {host}:{port} ({why}); choose another port, "
-            "or leave METRICS_PORT empty for no metrics listener"
-        ) from None
+    refusal = (
+        "METRICS_PORT: cannot listen on {address} ({why}); choose another port, "
+        "or leave METRICS_PORT empty for no metrics listener"
+    )
+    runner = await listen(app, host, port, refusal)
     log.info("metrics_listening listen=%s:%s", host, port)
     return runner
