@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from civic_feedback.bot.listening import listen
 from civic_feedback.bot.views.command_menus import set_console_buttons
-from civic_feedback.console.web import Console
 from civic_feedback.services.digests import summary_readers
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import find_citizen
@@ -33,6 +32,9 @@ async def console_app(
     bot's username: BOT_USERNAME, else asked of Telegram once here, never per request."""
     if settings.console_url is None:
         return None
+    # Loaded only here: a bot without a console spares the memory of its pages' modules.
+    from civic_feedback.console.web import Console
+
     username = settings.bot_username or (await bot.me()).username
     return Console(settings, sessions, bot.token, utcnow, bot_username=username).app()
 
