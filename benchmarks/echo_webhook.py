@@ -24,6 +24,8 @@ from aiogram.enums import ParseMode
 from sqlalchemy import create_engine
 
 from benchmarks.updates import create_echo_dispatcher
+from civic_feedback.bot.monitoring.endpoints import Monitor
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.settings import load_settings
 
@@ -37,11 +39,12 @@ async def serve() -> None:
         session=AiohttpSession(api=api),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-    # Only /healthz would touch it, and nobody asks: the echo has no database.
+    # Only /healthz and /metrics would touch it, and nobody asks: the echo has no database.
     engine = create_engine("sqlite://")
+    monitor = Monitor(BotMetrics(), engine, leading=lambda: False)
     try:
         await serve_webhook(
-            create_echo_dispatcher(), bot, engine, settings, settings.require_webhook_secret()
+            create_echo_dispatcher(), bot, monitor, settings, settings.require_webhook_secret()
         )
     finally:
         await bot.session.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,12 @@ from tests.support.databases import (
     sqlite_url,
     unit_sessions,
 )
+
+# Rich fixes a console's width from COLUMNS when the console is made, and feedback-admin's
+# are made at import, which a test module may do first; without COLUMNS here, each console
+# reads the width at every print, from the environment of the command being run
+# (tests/support/admin_cli.py). A terminal (or pytest-xdist's workers) may set it.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -19,6 +20,7 @@ from civic_feedback.core.paid_broadcasts import FREE_RATE, PAID_RATE, STARS_PER_
 
 SUPPORTED_LANGUAGES = ("bg", "en", "tr")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")  # 5 to 32 characters
 _TOKEN = re.compile(r"\d+:[\w-]+")  # what the Bot API accepts: the bot id, a colon, a secret
 _PLACEHOLDERS = ("change", "your", "example", "xxx", "<", "token-here", "placeholder")
 FREE_PACE = 25  # replies, reminders and deliveries while broadcasts are paid: under FREE_RATE
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
+    bot_username: str | None = None  # links and posters without asking Telegram (getMe)
+    console_url: str | None = None  # the staff console's public https address (a Mini App)
+    console_auth_max_age: timedelta = timedelta(hours=1)  # how long Telegram's init data holds
     database_url: str = "sqlite:///./feedback.db"
     admin_ids: CommaInts = Field(default_factory=list)
     timezone: str = "Europe/Sofia"
@@ -69,8 +74,12 @@ class Settings(BaseSettings):
     erase_answers: AnswersOnErasure = AnswersOnErasure.DETACH
     weekly_digest: str = "mon 09:00"  # when staff get last week's summary; "off": never
     privacy_notice_dir: Path | None = None  # <language>.html files replacing the built-in notice
+    backup_dir: Path | None = None  # nightly backups by the leader; None: none taken
+    backup_keep: int = Field(default=14, ge=1)  # the newest this many are kept
     log_level: str = "INFO"  # the bot's own events; libraries from WARNING (bot/log_setup.py)
     log_format: Literal["text", "json"] = "text"
+    metrics_host: str = "127.0.0.1"  # polling mode's /metrics and /healthz: loopback only
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # None: no such listener
 
     @model_validator(mode="after")
     def _free_rate_unless_paid(self) -> Settings:
@@ -115,7 +124,7 @@ class Settings(BaseSettings):
             return []
         return [name for name in self.municipalities if name not in self.staff_groups]
 
-    @field_validator("post_event_delay", "followup_delay", mode="before")
+    @field_validator("post_event_delay", "followup_delay", "console_auth_max_age", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
@@ -137,6 +146,38 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a folder; it should hold bg.html, en.html, ...")
         return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        name = (value or "").strip().removeprefix("@").removeprefix("https://t.me/")
+        if not name:
+            return None
+        if not _USERNAME.fullmatch(name):
+            raise ValueError(
+                f"{value!r} is not a bot's username: write it as @BotFather shows it, "
+                "e.g. civic_feedback_bot (5 to 32 letters, digits or _, ending in bot)"
+            )
+        return name
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_address(cls, value: str | None) -> str | None:
+        address = (value or "").strip()
+        if not address:
+            return None
+        parsed = urlparse(address)
+        if parsed.scheme != "https" or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError(
+                f"{value!r}: write the console's public https address, as the reverse proxy "
+                "serves it, e.g. https://feedback.smolyan.bg/console/ (Telegram opens only https)"
+            )
+        return address if address.endswith("/") else address + "/"
+
+    @property
+    def console_path(self) -> str:
+        """Where the console is served on the bot's listener: CONSOLE_URL's path."""
+        return urlparse(self.console_url or "").path or "/"
 
     @field_validator("log_level")
     @classmethod

@@ -4,7 +4,8 @@ The real bot process runs against the fake Bot API with two staff groups (STAFF_
 citizen's message appears in their municipality's group; a staff member's reply to the post
 reaches the citizen; the citizen's reply to that answer threads onto the same item; someone
 in the group who is not staff of that municipality cannot answer; nothing waits or goes
-missing across a restart.
+missing across a restart; a photo with its place is followed through to "resolved", with a
+second citizen nearby joining it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,9 @@ pytestmark = pytest.mark.e2e
 SLIVEN_GROUP, HASKOVO_GROUP = -100111, -100222
 STAFF_CHATS = f"Sliven:{SLIVEN_GROUP},Haskovo:{HASKOVO_GROUP}"
 SLIVEN_STAFF, HASKOVO_STAFF, BYSTANDER = 9001, 9002, 9003
-CITIZEN, CONTACTABLE = 5001, 5002
+CITIZEN, CONTACTABLE, NEIGHBOUR = 5001, 5002, 5003
+LIGHT = (42.68200, 26.32290)  # a street light in Sliven
+NEAR = (42.68250, 26.32330)  # about 64 m from it
 
 
 def bot_process(tg: FakeTelegram, workdir: Path, **env: str) -> BotProcess:
@@ -226,3 +230,83 @@ async def test_the_bot_tells_a_new_group_its_id_for_staff_chats(
     tg.add_to_group(-100333, SLIVEN_STAFF)
     hello = await new_message(tg, -100333, 1)
     assert "STAFF_CHATS=Municipality:-100333" in hello.content
+
+
+def told(tg: FakeTelegram, chat: int, words: str) -> int:
+    """How many messages the bot sent to ``chat`` saying ``words`` (edits are not sends)."""
+    return sum(
+        1
+        for r in tg.requests("sendMessage")
+        if r.ok and r.params.get("chat_id") == chat and words in str(r.params.get("text"))
+    )
+
+
+def both_told(tg: FakeTelegram, status: str) -> bool:
+    """The author and the neighbour who joined have each been told ``status`` once."""
+    return (
+        told(tg, CITIZEN, f"is now: {status}") == 1
+        and told(tg, NEIGHBOUR, f"which you joined, is now: {status}") == 1
+    )
+
+
+async def test_a_photo_with_its_place_is_joined_nearby_followed_to_resolved_and_rated(
+    tg: FakeTelegram, bot: BotProcess
+) -> None:
+    author = await citizen_of(tg, CITIZEN, "Sliven")
+    await author.send(
+        {
+            "photo": [{"file_id": "photo-a", "file_unique_id": "pa", "width": 800, "height": 600}],
+            "caption": "The street light by the school is off",
+        }
+    )
+    await author.send({"location": {"latitude": LIGHT[0], "longitude": LIGHT[1]}})
+    sent = await author.tap("Roads and transport")
+    assert "Sent as message #1" in sent.content
+
+    post = await new_message(tg, SLIVEN_GROUP, 1)
+    photo, pin = await new_message(tg, SLIVEN_GROUP, 2), await new_message(tg, SLIVEN_GROUP, 3)
+    assert "The street light by the school is off" in post.content
+    assert "📍 Map" in post.content
+    assert "photos: 1" in post.content
+    [map_link] = [e["url"] for e in post.entities if e["type"] == "text_link"]
+    assert map_link.startswith("https://www.openstreetmap.org/?mlat=42.682000&mlon=26.322900")
+    assert (photo.method, photo.extra["photo"][0]["file_id"]) == ("copyMessage", "photo-a")
+    assert pin.extra["location"] == {"latitude": LIGHT[0], "longitude": LIGHT[1]}
+    assert photo.reply_to == pin.reply_to == post.message_id
+
+    neighbour = await citizen_of(tg, NEIGHBOUR, "Sliven")
+    await neighbour.send({"location": {"latitude": NEAR[0], "longitude": NEAR[1]}})
+    await neighbour.say("The light is still out")
+    offer = await neighbour.tap("Roads and transport")
+    assert "already reported nearby" in offer.content
+    await neighbour.tap("+1, keep me informed")
+    await tg.wait_for(
+        lambda: "👥 +1" in tg.message(SLIVEN_GROUP, post.message_id).content,
+        timeout=20,
+        what="the post shows the +1",
+    )
+
+    for label, status in (("In progress", "in progress"), ("Resolved", "resolved")):
+        tg.press_button(SLIVEN_STAFF, post.message_id, label, chat_id=SLIVEN_GROUP)
+        await tg.wait_for(
+            partial(both_told, tg, f"<b>{status}</b>"), timeout=30, what=f"both told: {status}"
+        )
+    await author.tap("Yes")
+    thanks = await author.tap("5")
+    assert "Thank you! Your rating helps the municipality." in thanks.content
+
+    await tg.wait_for(
+        lambda: all(
+            state == "delivered" for (state,) in query(bot, "select state from inbox_message")
+        ),
+        timeout=30,
+        what="every message and change delivered",
+    )
+    for person, notices in ((CITIZEN, 2), (NEIGHBOUR, 2)):
+        assert told(tg, person, "is now: <b>") == notices  # each change once, nothing more
+    assert told(tg, CITIZEN, "Was it resolved?") == 1
+    assert told(tg, NEIGHBOUR, "Was it resolved?") == 0
+    assert query(bot, "select status, confirmed, resolution_rating from inbox_item") == [
+        ("resolved", 1, 5)
+    ]
+    assert query(bot, "select count(*) from inbox_supporter") == [(1,)]

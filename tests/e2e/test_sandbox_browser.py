@@ -2,24 +2,30 @@
 
 Debian's chromium (``apt-get install -y chromium``) driven by the playwright package; only
 127.0.0.1 is reached: any other request of the page is refused and fails the test.
+
+``SANDBOX_SCREENSHOT=docs/images/sandbox-inbox.png`` saves the page of the inbox test (with
+``fonts-noto-color-emoji`` installed, so that the emoji show).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import select
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Locator, Page, Route, async_playwright, expect
+from playwright.async_api import Locator, Page, Route, ViewportSize, async_playwright, expect
 
 from tests.support.bot_process import BIN
 from tests.support.citizen_driver import LOW_RATING_ANSWERS
+from tests.support.images import street_light_photo
 from tests.support.keys import PSEUDONYM_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,6 +37,8 @@ pytestmark = [
     ),
 ]
 STEP = 15_000  # ms a step may take on a busy machine
+#: Where to save the page once the staff group shows a citizen's post (docs/images/...).
+SCREENSHOT = os.environ.get("SANDBOX_SCREENSHOT")
 
 
 @dataclass
@@ -77,8 +85,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     assert "Traceback" not in log.read_text()
 
 
-@pytest.fixture
-async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
+@asynccontextmanager
+async def browsing(sandbox: Sandbox, query: str, viewport: ViewportSize) -> AsyncIterator[Page]:
+    """The page in headless Chromium; any request beyond the sandbox fails the test."""
     elsewhere: list[str] = []
 
     async def loopback_only(route: Route) -> None:
@@ -90,21 +99,30 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        context = await browser.new_context(viewport={"width": 400, "height": 760})  # a phone
+        context = await browser.new_context(viewport=viewport)
         context.set_default_timeout(STEP)
         await context.route("**/*", loopback_only)
         page = await context.new_page()
-        await page.goto(f"{sandbox.url}?lang=en")  # the page's own labels in English
+        await page.goto(sandbox.url + query)
         yield page
         await browser.close()
     assert elsewhere == []
 
 
-def latest(page: Page) -> Locator:
-    return page.locator("#log article.bot").last
+@pytest.fixture
+async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
+    """A phone, the page's own labels in English."""
+    async with browsing(sandbox, "?lang=en", {"width": 400, "height": 760}) as page:
+        yield page
 
 
-async def press(page: Page, label: str, then: str) -> None:
+def latest(page: Page | Locator) -> Locator:
+    """The bot's newest message in the person's own chat (or in the chat ``page`` is)."""
+    chat = page.locator("#citizen") if isinstance(page, Page) else page
+    return chat.locator("article.bot").last
+
+
+async def press(page: Page | Locator, label: str, then: str) -> None:
     """Press a button of the newest bot message, and wait until the chat shows ``then``."""
     await latest(page).get_by_role("button", name=label).click()
     await expect(latest(page)).to_contain_text(then, timeout=STEP)
@@ -141,18 +159,18 @@ async def test_citizen_answers_the_demo_form_in_the_browser_and_export_has_it(
     await press(page, "Materials", then="most useful")
     await press(page, "Done", then="organisation")
     await press(page, "4", then="do better")
-    await page.fill("#text", str(LOW_RATING_ANSWERS["comment"]))
-    await page.press("#text", "Enter")
+    await page.fill("#citizen .write", str(LOW_RATING_ANSWERS["comment"]))
+    await page.press("#citizen .write", "Enter")
     await expect(latest(page)).to_contain_text("anything else")
-    await expect(page.locator("#log article.me").last).to_contain_text("the hall was too cold")
+    await expect(page.locator("#citizen article.me").last).to_contain_text("the hall was too cold")
     await press(page, "Skip", then="Thank you")
 
     [record] = export_answers(sandbox, tmp_path / "answers.json")
     assert record["answers"] == LOW_RATING_ANSWERS
     assert record["language"] == "en"
 
-    await page.click("#menu")  # the command menu the bot set for English
-    await expect(page.locator("#commands")).to_contain_text("Upcoming public events")
+    await page.click("#citizen .menu")  # the command menu the bot set for English
+    await expect(page.locator("#citizen .commands")).to_contain_text("Upcoming public events")
 
 
 async def test_fast_forward_brings_the_reminder_of_the_demo_event(page: Page) -> None:
@@ -164,3 +182,68 @@ async def test_fast_forward_brings_the_reminder_of_the_demo_event(page: Page) ->
 
     await expect(page.locator("#clock")).to_contain_text("ahead")
     await expect(latest(page)).to_contain_text("Напомняме")
+
+
+async def test_a_photo_and_a_place_reach_the_staff_group_whose_answer_reaches_the_citizen(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # A computer's screen, the page in Bulgarian: both chats side by side.
+    async with browsing(sandbox, "", {"width": 1280, "height": 1100}) as page:
+        await page.select_option("#user", "1003")  # Ayşe, her Telegram in Bulgarian today
+        await page.select_option("#language", "bg")
+        citizen, staff = page.locator("#citizen"), page.locator("#staff")
+        await citizen.locator(".start").click()
+        await press(citizen, "Съгласен съм", then="Добре дошли")
+        await citizen.locator(".write").fill("/settings")
+        await citizen.locator(".write").press("Enter")
+        await press(citizen, "Столична", then="Столична")
+
+        photo = tmp_path / "лампа.jpg"
+        photo.write_bytes(street_light_photo())
+        await citizen.locator(".attach").click()
+        await citizen.locator(".photo-file").set_input_files(photo)
+        await expect(citizen.locator(".attached")).to_contain_text("лампа.jpg")
+        await citizen.locator(".write").fill("Уличната лампа пред училището не свети.")
+        await citizen.locator(".write").press("Enter")
+        await expect(latest(citizen)).to_contain_text("Да изпратя ли това съобщение")
+        await expect(citizen.locator("article.me img.photo")).to_be_visible()
+
+        await citizen.locator(".attach").click()
+        await citizen.locator(".open-place").click()
+        await citizen.locator(".places").select_option(label="НДК, главният вход")
+        await citizen.locator(".send-place").click()
+        await expect(citizen.locator("article.me .place")).to_contain_text("42.68470, 23.31900")
+        asked_again = citizen.locator("article.me:has(.place) ~ article.bot")  # the same draft
+        await expect(asked_again).to_contain_text("Да изпратя ли това съобщение")
+        await press(citizen, "Пътища и транспорт", then="Изпратено като съобщение №1")
+
+        post = staff.locator("article.bot").first
+        await expect(post).to_contain_text("Съобщение №1 · Столична · Пътища и транспорт")
+        await expect(post).to_contain_text("Уличната лампа пред училището не свети.")
+        await expect(staff.locator("article.bot img.photo")).to_be_visible()
+        await expect(staff.locator("article.bot .place")).to_be_visible()
+        if SCREENSHOT:  # each chat from the start of the message
+            await citizen.locator("article.me:has(img.photo)").evaluate("m => m.scrollIntoView()")
+            await post.evaluate("m => m.scrollIntoView()")
+            await page.screenshot(path=SCREENSHOT)
+
+        await post.locator(".reply-to").click()
+        await staff.locator(".write").fill("Благодарим! Екип ще я поправи в петък.")
+        await staff.locator(".write").press("Enter")
+        await expect(latest(citizen)).to_contain_text("Благодарим! Екип ще я поправи в петък.")
+        await expect(staff.locator("article.me .quote")).to_contain_text("Съобщение №1")
+        await expect(post).to_contain_text("Отговорено от Иван Петров", timeout=2 * STEP)
+
+
+async def test_the_organizer_opens_the_staff_console_from_the_page(sandbox: Sandbox) -> None:
+    async with browsing(sandbox, "", {"width": 1280, "height": 900}) as page:
+        async with page.context.expect_page() as opened:
+            await page.get_by_role("link", name="Табло за служителите").click()
+        console = await opened.value
+
+        await expect(console.get_by_role("heading", name="Табло на общината")).to_be_visible()
+        await expect(console.get_by_text("Всички общини")).to_be_visible()  # an admin
+        await console.get_by_role("button", name="Консултации").click()
+        await expect(
+            console.get_by_role("heading", name="Отворени обществени консултации")
+        ).to_be_visible()

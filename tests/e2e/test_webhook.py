@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.bot_process import TOKEN
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.scrape import scrape
 from tests.support.webhook_replicas import (
     SECRET,
     post,
@@ -20,6 +21,8 @@ from tests.support.webhook_replicas import (
 )
 
 pytestmark = pytest.mark.e2e
+
+UPDATES = "civic_feedback_updates_total"
 
 
 @pytest.fixture
@@ -87,4 +90,20 @@ async def test_healthz_says_the_database_answers(hook: str) -> None:
     base = hook.removesuffix("/telegram/updates")
     async with aiohttp.ClientSession() as client, client.get(f"{base}/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok"}
+        # SQLite: the one process leads at once
+        assert await response.json() == {"status": "ok", "leader": True, "database": "ok"}
+
+
+async def test_the_webhook_s_listener_serves_the_metrics(hook: str) -> None:
+    assert await post(hook, start_update(21, 4021), secret=SECRET) == 200
+    assert await post(hook, start_update(21, 4021), secret=SECRET) == 200  # delivered again
+
+    metrics = await scrape(hook.replace("/telegram/updates", "/metrics"))
+
+    assert metrics.by(UPDATES, "outcome", kind="message") == {"handled": 1, "duplicate": 1}
+    assert metrics.value("civic_feedback_leader") == 1
+    assert metrics.by("civic_feedback_queue_waiting", "queue") == {
+        "notifications": 0,
+        "broadcasts": 0,
+        "inbox": 0,
+    }

@@ -132,7 +132,7 @@ def test_every_command_has_help() -> None:
     assert ["flows", "publish"] in paths
     assert ["export"] in paths
 
-    # In this process: the console script itself is run by every other test here.
+    # Typer's runner: the installed console script runs in tests/integration/test_first_run.py.
     runs = [CliRunner().invoke(app, [*path, "--help"]) for path in paths]
 
     failures = [

@@ -153,6 +153,34 @@ async def test_texts_in_other_languages_are_added_and_all_subscribers_exclude_th
     assert outbox_chats(tg, broadcast.id) == 5
 
 
+async def test_an_organizer_of_one_municipality_reaches_only_its_citizens(
+    tg: StaffTelegram,
+) -> None:
+    clerk = 7011
+    with tg.sessions() as session:
+        grant(session, clerk, Role.ORGANIZER, granted_by="test", municipality="Сливен")
+        session.commit()
+    organizer = Person(tg, clerk)
+    await compose(organizer)
+
+    await organizer.tap("Choose recipients →")
+    offered = labels(organizer.screen.reply_markup)
+    confirm = (await organizer.tap("Speaking 🇬🇧 English")).of(SendMessage)[-1]
+    await organizer.tap("Send to 1")
+
+    assert offered[:4] == [
+        "All subscribers in Сливен",
+        "Speaking 🇧🇬 Български",
+        "Speaking 🇬🇧 English",
+        "Speaking 🇹🇷 Türkçe",
+    ]
+    assert not any(label.startswith("In ") for label in offered)  # no other municipality
+    assert "Recipients: 1." in confirm.text  # 8002; not 8003, who speaks Turkish in Хасково
+    (broadcast,) = broadcasts(tg)
+    assert broadcast.segment == "municipality=Сливен;language=en"
+    assert outbox_chats(tg, broadcast.id) == 1
+
+
 async def test_a_citizen_is_refused_every_step_and_nothing_changes(
     tg: StaffTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:

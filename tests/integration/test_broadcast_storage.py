@@ -192,6 +192,10 @@ SEGMENTS = {
     "responded=event-satisfaction": {"boris"},  # completed, not merely started
     "responded=general-feedback": set(),
     "  municipality = Sliven ": {"ana", "chavdar"},
+    "municipality=Sliven;language=tr": {"chavdar"},  # every condition holds
+    "municipality=Haskovo;registered={code}": set(),  # boris waits, gosho is elsewhere
+    "municipality=Sliven;event={code};language=bg": {"ana"},
+    "municipality=Haskovo;": {"boris", "gosho"},  # a stray ; changes nothing
 }
 
 
@@ -223,6 +227,7 @@ def test_a_citizen_who_sends_start_again_is_back_in_the_segments(db: Session, to
         ("event=zzzzzzzz", "no event 'zzzzzzzz': see `feedback-admin events list`"),
         ("registered=nope", "no event 'nope': see `feedback-admin events list`"),
         ("responded=Not a form!", "'Not a form!' is not a form id"),
+        ("municipality=Sliven;city=Sliven", "unknown segment 'city=Sliven'"),
     ],
 )
 def test_a_segment_that_cannot_be_understood_says_what_to_write(

@@ -171,6 +171,36 @@ async def test_the_digest_tells_the_weeks_problems_people_and_resolutions(
 
 
 @pytest.mark.usefixtures("staff")
+async def test_staff_of_one_municipality_get_its_digest_and_the_others_the_whole(
+    telegram: FakeTelegram, bot: Bot, sessions: sessionmaker[Session]
+) -> None:
+    week = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)  # Tuesday of 2026-W47
+    with sessions() as session:
+        grant(session, STAFF, Role.STAFF, granted_by="test", municipality="Сливен")
+        for place in ("Сливен", "Хасково", "Хасково"):
+            session.add(
+                InboxItem(
+                    municipality=place,
+                    topic="other",
+                    language="bg",
+                    status=InboxStatus.NEW,
+                    created_at=week,
+                    updated_at=week,
+                )
+            )
+        session.commit()
+
+    assert await sender(bot, sessions, AT).send_if_due() == 3
+
+    (sliven,) = texts(telegram, STAFF)
+    assert sliven.startswith("Седмично обобщение 2026-W47: Сливен")
+    assert "Съобщения до общината: 1 получени" in sliven
+    (everything,) = texts(telegram, ADMIN)
+    assert everything.startswith("Weekly summary 2026-W47\n")
+    assert "Messages to the municipality: 3 received" in everything
+
+
+@pytest.mark.usefixtures("staff")
 async def test_off_sends_nothing(
     telegram: FakeTelegram, bot: Bot, sessions: sessionmaker[Session]
 ) -> None:

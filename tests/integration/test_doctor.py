@@ -97,6 +97,7 @@ async def test_a_healthy_installation_is_all_ticks_and_exit_0(
         "pseudonym key",
         "time zone",
         "disk space",
+        "backups",
     ]
     assert "@civic_feedback_test_bot" in lines["bot token"]
     assert "long polling" in lines["webhook"]
@@ -106,6 +107,7 @@ async def test_a_healthy_installation_is_all_ticks_and_exit_0(
     )
     assert "an administrator and may post" in lines[f"publish channel {CHANNEL}"]
     assert "backups are not configured" in lines["disk space"]
+    assert lines["backups"] == "✓ backups — off: BACKUP_DIR is not set, the bot takes no backups"
     assert telegram.requests("getChatMember")  # it asked, it did not assume
 
 
@@ -253,7 +255,7 @@ async def test_a_bad_time_zone_is_reported_and_the_other_checks_still_run(
         "time zone": "✗ time zone — TIMEZONE: unknown time zone 'Europe/Sofa'; write a zone of "
         "the tz database in TIMEZONE, e.g. Europe/Sofia"
     }
-    assert len(lines) == 11
+    assert len(lines) == 12
 
 
 async def test_a_telegram_that_cannot_be_reached_is_a_failed_check_not_a_traceback(
@@ -304,3 +306,23 @@ async def test_a_missing_database_is_reported_and_not_created(tmp_path: Path) ->
     assert status == 1
     assert lines["database"].startswith(f"✗ database — no database at {tmp_path / 'feedback.db'}")
     assert not (tmp_path / "feedback.db").exists()
+
+
+async def test_backups_older_than_two_days_say_to_look_at_the_bot_s_log(
+    cli: Cli, telegram: FakeTelegram
+) -> None:
+    folder = cli.cwd / "backups"
+    folder.mkdir()
+    run = await run_cli(cli, "backup", "-o", str(folder / "civic-feedback-20200102T030000Z.zip"))
+    assert run.returncode == 0, run.stderr
+    cli.env["BACKUP_DIR"] = str(folder)
+
+    status, lines = await doctor(cli)
+
+    assert status == 1
+    assert failed(lines) == {
+        "backups": f"✗ backups — the newest backup is from 2020-01-02 03:00 UTC in {folder}; "
+        "check that feedback-bot runs and look for backup_failed in its log; `feedback-admin "
+        "backup -o FILE` takes one now"
+    }
+    assert lines["disk space"].endswith(f"; backups in {folder}")

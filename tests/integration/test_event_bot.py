@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,9 +21,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from civic_feedback.bot.handlers.events import registration_notice
+from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.core.form_windows import FormWindow
+from civic_feedback.services.event_changes import EventChanges
 from civic_feedback.services.notifications import claim_due
-from civic_feedback.services.registrations import Outcome
+from civic_feedback.services.registrations import Outcome, Registrar
 from civic_feedback.storage.flow_versions import install_library, set_form_window
 from civic_feedback.storage.models import (
     Citizen,
@@ -182,6 +185,37 @@ async def test_add_to_calendar_sends_an_ics_file_in_sofia_time(
     assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Sofia"]
     raw = sent.document.data.decode()
     assert f"DTSTART;TZID=Europe/Sofia:{starts:%Y%m%dT%H%M%S}" in raw
+
+
+async def calendar_entry(person: Person, event: Event) -> Any:
+    """The VEVENT of the file the card's Add to calendar sends now."""
+    await person.say(f"/start ev_{event.code}")
+    sent = (await person.tap("Add to calendar")).one(SendDocument)
+    assert isinstance(sent.document, BufferedInputFile)
+    (entry,) = Calendar.from_ical(sent.document.data).walk("VEVENT")
+    return entry
+
+
+async def test_after_a_reschedule_the_calendar_file_updates_the_entry_it_gave_before(
+    tg: EventsTelegram, ana: Person
+) -> None:
+    event = tg.add_event()
+    await ana.say(f"/start ev_{event.code}")
+    await ana.tap("Register")
+    before = await calendar_entry(ana, event)
+    with tg.sessions() as session:
+        stored = session.get(Event, event.id)
+        assert stored is not None
+        new_start = stored.starts_at + timedelta(days=7)
+        changes = EventChanges(Registrar(FollowUpPolicy()), ())
+        changes.reschedule(session, stored, new_start, None, tg.clock.now)
+
+    after = await calendar_entry(ana, event)
+
+    assert str(after["UID"]) == str(before["UID"]) == f"{event.code}@civic-feedback"
+    assert (before.decoded("SEQUENCE"), after.decoded("SEQUENCE")) == (0, 1)
+    assert after.decoded("DTSTART") == new_start
+    assert after.decoded("DTEND") == new_start + timedelta(hours=2)
 
 
 # --- check-in and the event's form ---------------------------------------------------------------

@@ -8,6 +8,7 @@ a worker thread so the fake keeps answering while the test waits.
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -51,6 +52,12 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # Far ahead, so that "upcoming" holds whenever the tests run.
 STARTS, ENDS = "2030-12-03 18:00", "2030-12-03 20:00"
+
+
+def svg_text(poster: Path) -> str:
+    """The texts of an SVG poster, lines joined by spaces."""
+    nodes = re.findall(r"<text[^>]*>([^<]*)</text>", poster.read_text(encoding="utf-8"))
+    return " ".join(html.unescape(node) for node in nodes)
 
 
 @pytest.fixture
@@ -138,13 +145,13 @@ def test_events_add_takes_the_reminders_as_durations(
     [
         (["--starts", "03.12.2030 18:00"], "--starts '03.12.2030 18:00' is not a date and time"),
         (["--starts", "2030-02-30 18:00"], "is not a date and time"),
-        (["--ends", "2030-12-03 17:00"], "--ends must be after --starts"),
-        (["--ends", STARTS], "--ends must be after --starts"),
+        (["--ends", "2030-12-03 17:00"], "the end must be after the start"),
+        (["--ends", STARTS], "the end must be after the start"),
         (["--flow", "no-such-form"], "no form 'no-such-form'"),
         (["--municipality", "Varna"], "unknown municipality 'Varna'; known: Sliven, Haskovo"),
         (["--reminders", "24x"], "--reminders: '24x' is not a duration"),
-        (["--map-url", "javascript:alert(1)"], "--map-url must be a web address"),
-        (["--title", "   "], "--title must not be empty"),
+        (["--map-url", "javascript:alert(1)"], "the map link must be a web address"),
+        (["--title", "   "], "the title must not be empty"),
     ],
     ids=[
         "bad-start",
@@ -318,6 +325,39 @@ def test_events_show_without_a_bot_token_says_to_set_bot_token(cli: Cli, cli_db:
     assert "BOT_TOKEN" in the_error_line(run)
 
 
+def test_with_bot_username_links_and_posters_are_made_without_telegram(
+    cli: Cli, cli_db: Session
+) -> None:
+    code = insert_event(cli_db)
+    cli.env["BOT_USERNAME"] = "@smolyan_feedback_bot"  # no BOT_TOKEN, no Bot API at all
+    poster = cli.cwd / "poster.svg"
+
+    shown = cli("events", "show", code)
+    printed = cli("events", "qr", code, "--what", "feedback", "-o", str(poster))
+
+    assert shown.returncode == 0, shown.stderr
+    assert f"https://t.me/smolyan_feedback_bot?start=ci_{code}" in shown.stdout
+    assert printed.returncode == 0, printed.stderr
+    svg = svg_text(poster)
+    assert "Сканирайте, за да дадете мнение" in svg  # what scanning does, in DEFAULT_LANGUAGE
+    assert "Кръгла маса за бюджета" in svg
+    assert "Town hall · 03.12.2030 18:00" in svg  # where and when, in TIMEZONE
+    assert f"https://t.me/smolyan_feedback_bot?start=fb_{code}" in svg
+
+
+@pytest.mark.parametrize("name", ["smolyan", "@not a bot", "x" * 40 + "bot", "bot"])
+def test_a_bot_username_that_cannot_be_one_is_one_line_naming_the_setting(
+    cli: Cli, cli_db: Session, name: str
+) -> None:
+    code = insert_event(cli_db)
+
+    run = cli("events", "show", code, env={"BOT_USERNAME": name})
+
+    line = the_error_line(run)
+    assert "BOT_USERNAME" in line
+    assert "ending in bot" in line
+
+
 def test_events_show_when_the_bot_api_cannot_be_reached_is_one_clear_line(
     cli: Cli, cli_db: Session
 ) -> None:
@@ -366,6 +406,9 @@ async def test_events_qr_writes_an_svg_poster_of_the_event_card_by_default(
     text = poster.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml")
     assert "<svg" in text
+    assert "Сканирайте, за да се регистрирате" in svg_text(
+        poster
+    )  # the card is where people register
 
 
 @pytest.mark.parametrize("name", ["poster.gif", "poster", "poster.png.txt"])

@@ -18,6 +18,7 @@ from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
+from civic_feedback.storage.comments import iter_comments
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.export_rows import (
     EVERY_RESPONSE,
@@ -169,3 +170,31 @@ def test_a_completion_period_leaves_out_unfinished_responses(remarks: Session) -
 
     assert len(everything) == 2
     assert completed == [finished]
+
+
+def test_a_municipality_export_holds_the_responses_its_column_names_it(remarks: Session) -> None:
+    in_smolyan, in_sliven, nowhere = (
+        new_event(remarks, place) for place in ("Смолян", "Сливен", None)
+    )
+    wanted = [
+        answer(remarks, 1, "Да", event=in_smolyan),  # a citizen of Сливен at Смолян's event
+        answer(remarks, 2, "Да", event=nowhere, municipality="Смолян"),
+        answer(remarks, 3, "Да", municipality="Смолян"),
+    ]
+    sliven = [
+        answer(remarks, 4, "Не", event=in_sliven, municipality="Смолян"),  # Сливен's event
+        answer(remarks, 5, "Не"),  # a citizen of Сливен, no event
+    ]
+    anonymous = answer(remarks, 6, "Не", municipality="Смолян")
+    remarks.execute(update(Response).where(col(Response.id) == anonymous).values(citizen_id=None))
+    remarks.commit()
+    smolyan = ResponseFilter(flow_id="remarks", municipality="Смолян")
+
+    records = exported(remarks, smolyan)
+    comments = list(iter_comments(remarks, smolyan))
+
+    assert [r["response_id"] for r in records] == wanted
+    assert {r["municipality"] for r in records} == {"Смолян"}
+    assert [comment.text for comment in comments] == ["Да", "Да", "Да"]
+    theirs = exported(remarks, ResponseFilter(municipality="Сливен"))
+    assert [r["response_id"] for r in theirs] == sliven

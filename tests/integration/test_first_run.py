@@ -10,6 +10,7 @@ TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ questions:
 @pytest.fixture
 def fresh(tmp_path: Path, empty_database_url: str) -> Cli:
     """The CLI on a database nothing has touched yet."""
-    return cli_in(tmp_path, DATABASE_URL=empty_database_url)
+    return replace(cli_in(tmp_path, DATABASE_URL=empty_database_url), own_process=True)
 
 
 def published_forms(cli: Cli) -> set[str]:
@@ -116,7 +117,7 @@ def test_db_upgrade_installs_the_built_in_forms_too(fresh: Cli) -> None:
 
 
 def test_a_database_of_other_tables_is_not_taken_for_an_empty_one(tmp_path: Path) -> None:
-    cli = cli_in(tmp_path)
+    cli = replace(cli_in(tmp_path), own_process=True)
     engine = create_db_engine(cli.database_url)
     try:
         with engine.begin() as connection:

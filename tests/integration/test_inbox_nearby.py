@@ -5,6 +5,7 @@ far away, or a resolved problem is sent as usual."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -15,7 +16,7 @@ from civic_feedback.storage.models import InboxItem, InboxSupporter
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.inbox_room import GROUP, STAFF, InboxRoom, location
 
-ANA, BORIS = 1001, 1002
+ANA, BORIS, VERA = 1001, 1002, 1003
 LIGHT = (42.68200, 26.32290)
 NEAR = (42.68250, 26.32330)  # about 64 m away
 FAR = (42.68400, 26.32290)  # about 222 m away
@@ -74,6 +75,47 @@ async def test_a_second_report_nearby_joins_the_first_and_hears_its_changes(
     assert len(told) == 1  # told once
     assert "Was it resolved?" not in told[0]  # that is the author's to say
     assert [m for m in room.chat(ANA) if "Was it resolved?" in m.content]
+
+
+async def test_a_citizen_joining_in_another_language_leaves_the_post_in_the_staffs(
+    room: InboxRoom,
+) -> None:
+    room.citizen(VERA, language="bg")
+    offered = await report(room, VERA, NEAR, "Пътища и транспорт")
+    assert "Това вече е съобщено наблизо" in offered
+
+    await room.tap(VERA, "+1")
+
+    post = room.chat(GROUP)[0].content
+    assert "👥 +1: reported by more citizens nearby" in post
+    assert "Message #1" in post
+    assert "Съобщение" not in post
+
+
+async def test_a_join_while_the_post_goes_out_is_counted_on_it(
+    telegram: FakeTelegram,
+    sessions: sessionmaker[Session],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    room = InboxRoom(telegram, sessions, database_url)
+    for person in (ANA, BORIS):
+        room.citizen(person)
+    await report(room, ANA, LIGHT, "Roads and transport")
+    await report(room, BORIS, NEAR, "Roads and transport")  # offered to join #1
+    copy = room.courier._copy
+
+    async def copy_as_boris_joins(*args: Any) -> list[tuple[int, int]]:
+        await room.tap(BORIS, "+1")  # the post is out, not yet recorded: none to edit
+        return await copy(*args)
+
+    monkeypatch.setattr(room.courier, "_copy", copy_as_boris_joins)
+    try:
+        await room.courier.deliver_pending()
+    finally:
+        await room.close()
+
+    assert "👥 +1" in room.chat(GROUP)[0].content
 
 
 async def test_send_mine_anyway_makes_a_message_of_its_own(room: InboxRoom) -> None:

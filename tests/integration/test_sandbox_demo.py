@@ -1,18 +1,30 @@
-"""The sandbox's demo event, and the fast-forward that makes the next scheduled message due."""
+"""The sandbox's demo event, its staff, and the fast-forward that makes the next scheduled
+message due."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, col, select
 
 from civic_feedback.core.event_schedule import FollowUpPolicy
-from civic_feedback.sandbox.demo import demo_consultation, demo_event, skip_to_next_message
+from civic_feedback.sandbox.demo import (
+    DEMO_STAFF_GROUP,
+    STAFF,
+    demo_consultation,
+    demo_event,
+    demo_staff,
+    skip_to_next_message,
+)
+from civic_feedback.sandbox.runner import sandbox_settings, staff_groups
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library
-from civic_feedback.storage.models import Event, Notification, NotificationState
+from civic_feedback.storage.models import Event, Notification, NotificationState, Role
+from civic_feedback.storage.roles import grant, may_answer
 
 SOFIA = ZoneInfo("Europe/Sofia")
 NOW = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Sofia
@@ -96,3 +108,41 @@ def test_demo_consultation_is_added_once_open_for_its_full_term(session: Session
     assert consultation.closes_at - consultation.opens_at == timedelta(days=30)  # lawful
     assert (consultation.flow_id, consultation.municipality) == ("consultation-survey", "Пловдив")
     assert set(consultation.title) == set(consultation.summary) == {"bg", "en", "tr"}
+
+
+def test_the_demo_staff_member_answers_everywhere_unless_changed_since(session: Session) -> None:
+    demo_staff(session)
+    session.commit()
+    assert may_answer(session, STAFF.telegram_id, [], "Варна")
+
+    grant(session, STAFF.telegram_id, Role.STAFF, granted_by="admin", municipality="Пловдив")
+    session.commit()
+    demo_staff(session)  # the sandbox started again on the kept database
+
+    assert not may_answer(session, STAFF.telegram_id, [], "Варна")
+
+
+@pytest.mark.parametrize(
+    ("configured", "shown"),
+    [
+        (None, {DEMO_STAFF_GROUP: [None]}),
+        (
+            "Варна:-100777,Пловдив:-100777,*:-100778",
+            {-100777: ["Варна", "Пловдив"], -100778: [None]},
+        ),
+    ],
+)
+def test_the_sandbox_has_a_staff_group_unless_staff_chats_names_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    configured: str | None,
+    shown: dict[int, list[str | None]],
+) -> None:
+    monkeypatch.delenv("STAFF_CHATS", raising=False)
+    if configured is not None:
+        monkeypatch.setenv("STAFF_CHATS", configured)
+
+    settings = sandbox_settings(tmp_path)
+
+    assert staff_groups(settings) == shown  # the groups on the page, by their municipalities
+    assert settings.staff_group("Столична") in shown  # a message has a group on the page

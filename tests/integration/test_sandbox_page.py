@@ -5,53 +5,24 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
-from aiohttp import web
-from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
 
 from civic_feedback.bot.__main__ import main
-from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.sandbox.chat_view import ChatView
-from civic_feedback.sandbox.demo import demo_consultation, demo_event
-from civic_feedback.sandbox.emulator import BotApiEmulator
-from civic_feedback.sandbox.web import ChatPage, DemoLinks
-from civic_feedback.storage.flow_versions import install_library
-
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-SOFIA = ZoneInfo("Europe/Sofia")
+from tests.support.sandbox_page import ServedPage, served_page
 
 
 @pytest.fixture
-async def served(
-    sessions: sessionmaker[Session],
-) -> AsyncIterator[tuple[BotApiEmulator, aiohttp.ClientSession, str, str]]:
-    with sessions() as session:
-        install_library(session)
-        session.commit()
-        code = demo_event(session, SOFIA, NOW, None).code
-        consultation = demo_consultation(session, NOW, None).code
-        session.commit()
-    emulator = BotApiEmulator(bot_username="civic_feedback_sandbox_bot")
-    app = web.Application()
-    view = ChatView("civic_feedback_sandbox_bot", SOFIA)
-    demo = DemoLinks(code, consultation)
-    ChatPage(emulator, sessions, view, demo, lambda: NOW, create_i18n("bg")).install(app)
-    await emulator.start(app)
-    async with aiohttp.ClientSession(emulator.url) as client:
-        yield emulator, client, code, consultation
-    await emulator.stop()
+async def served(tmp_path: Path) -> AsyncIterator[ServedPage]:
+    async with served_page(tmp_path) as page:
+        yield page
 
 
 async def test_page_offers_the_cast_and_the_demo_event_and_consultation_links(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
+    served: ServedPage,
 ) -> None:
-    _, client, code, consultation = served
+    client, code, consultation = served.client, served.event_code, served.consultation_code
     async with client.get("/") as response:
         page = await response.text()
     assert response.content_type == "text/html"
@@ -75,13 +46,13 @@ async def test_page_offers_the_cast_and_the_demo_event_and_consultation_links(
     ],
 )
 async def test_the_page_speaks_the_language_asked_for_or_the_deployments(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
+    served: ServedPage,
     query: str,
     lang: str,
     label: str,
     organizer: str,
 ) -> None:
-    _, client, _, _ = served
+    client = served.client
     async with client.get("/" + query) as response:
         page = await response.text()
 
@@ -92,9 +63,9 @@ async def test_the_page_speaks_the_language_asked_for_or_the_deployments(
 
 
 async def test_what_a_user_writes_reaches_the_bot_and_shows_in_the_chat(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
+    served: ServedPage,
 ) -> None:
-    emulator, client, _, _ = served
+    emulator, client = served.emulator, served.client
     sent = {"user": 1003, "language": "tr", "text": "/start <b>"}
     async with client.post("/api/send", json=sent) as response:
         assert response.status == 200
@@ -114,9 +85,9 @@ async def test_what_a_user_writes_reaches_the_bot_and_shows_in_the_chat(
 
 
 async def test_refusals_are_one_line_saying_what_to_do(
-    served: tuple[BotApiEmulator, aiohttp.ClientSession, str, str],
+    served: ServedPage,
 ) -> None:
-    _, client, _, _ = served
+    client = served.client
     async with client.post("/api/send", json={"user": 42, "text": "hi"}) as response:
         assert (response.status, await response.text()) == (400, "choose one of the demo people")
     async with client.post("/api/send", json={"user": 1001, "text": " "}) as response:

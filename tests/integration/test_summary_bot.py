@@ -13,7 +13,10 @@ from aiogram.types import InputFile
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.flow_versions import install_library
+from civic_feedback.storage.models import Role
+from civic_feedback.storage.roles import grant
 from tests.support.people import Person, answer_the_form
 from tests.support.telegram import ADMIN, CITIZEN, StaffTelegram, watched
 
@@ -48,6 +51,33 @@ async def test_staff_get_the_weeks_headline_figures(tg: StaffTelegram) -> None:
     assert "Completed responses: 2 (+2)" in reply.text
     assert "Satisfied (CSAT): 100% of 4 ratings" in reply.text  # overall 5, organisation 4
     assert "NPS: 100 (2 answers)" in reply.text
+
+
+async def test_staff_of_one_municipality_get_its_figures_and_admins_all(
+    tg: StaffTelegram, sessions: sessionmaker[Session]
+) -> None:
+    places = {9101: "Sliven", 9102: "Haskovo", 9103: "Haskovo"}
+    for citizen_id in places:
+        person = Person(tg, citizen_id)
+        await person.say("/start f_event-satisfaction")
+        await answer_the_form(person)
+    clerk = 7010
+    with sessions() as session:
+        for citizen_id, place in places.items():
+            citizen = find_citizen(session, citizen_id)
+            assert citizen is not None
+            citizen.municipality = place
+            session.add(citizen)
+        grant(session, clerk, Role.STAFF, granted_by="test", municipality="Haskovo")
+        session.commit()
+
+    scoped = (await Person(tg, clerk).say(f"/summary {this_week()}")).of(SendMessage)[0]
+    everything = (await Person(tg, ADMIN).say(f"/summary {this_week()}")).of(SendMessage)[0]
+
+    assert scoped.text.startswith(f"<b>Weekly summary {this_week()}: Haskovo</b>")
+    assert "Completed responses: 2 (+2)" in scoped.text
+    assert everything.text.startswith(f"<b>Weekly summary {this_week()}</b>")
+    assert "Completed responses: 3 (+3)" in everything.text
 
 
 async def test_an_empty_week_says_so(tg: StaffTelegram) -> None:

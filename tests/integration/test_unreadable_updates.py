@@ -22,9 +22,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 
 from civic_feedback.bot.app import create_bot
-from civic_feedback.bot.client.unreadable_updates import SKIPPED_UPDATES, SkippedUpdates
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.monitoring.endpoints import Monitor
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.webhook import SECRET_HEADER, create_app
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
@@ -34,11 +35,13 @@ from tests.support.databases import migrated_sqlite, unit_sessions
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.recording_session import message_update
+from tests.support.scrape import scrape_registry
 from tests.support.telegram import Telegram
 
 SECRET = "webhook-secret-0123456789abcdef"
 PATH = "/telegram/updates"
 NOTICE = "Before we start: your data"  # the privacy notice: the answer to a newcomer's /start
+SKIPPED = "civic_feedback_skipped_updates_total"
 
 # A poll as an older Bot API sent it: without allows_revoting and members_only, which
 # aiogram 3.31's Poll requires.
@@ -58,6 +61,11 @@ def skipped_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.getMessage().startswith("update_skipped")]
 
 
+def skipped(metrics: BotMetrics) -> dict[str, float]:
+    """The updates the bot counted as skipped, by kind, as /metrics shows them."""
+    return scrape_registry(metrics).by(SKIPPED, "kind")
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database: these tests are about Telegram's side, not the database."""
@@ -72,10 +80,10 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 class Webhook:
     """The webhook served on loopback; ``post`` sends a body as Telegram (or anyone) would."""
 
-    def __init__(self, server: TestServer, telegram: Telegram, skipped: SkippedUpdates) -> None:
+    def __init__(self, server: TestServer, telegram: Telegram, metrics: BotMetrics) -> None:
         self.server = server
         self.telegram = telegram
-        self.skipped = skipped
+        self.metrics = metrics
 
     async def post(
         self, body: bytes | str, *, content_type: str = "application/json", secret: str = SECRET
@@ -103,12 +111,13 @@ class Webhook:
 @pytest.fixture
 async def webhook(engine: Engine) -> AsyncIterator[Webhook]:
     telegram = Telegram(str(engine.url), unit_sessions(engine))
-    skipped = SkippedUpdates()
-    app = create_app(telegram.dispatcher, telegram.bot, engine, PATH, SECRET, skipped=skipped)
+    metrics = BotMetrics()
+    monitor = Monitor(metrics, engine, leading=lambda: True)
+    app = create_app(telegram.dispatcher, telegram.bot, monitor, PATH, SECRET)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
-        yield Webhook(server, telegram, skipped)
+        yield Webhook(server, telegram, metrics)
     finally:
         await server.close()
         telegram.close()
@@ -144,7 +153,7 @@ async def test_the_webhook_answers_200_to_a_body_it_cannot_read_and_goes_on(
         after = await webhook.post_update(message_update(8, 4001, "/start"))
 
     assert status == 200  # Telegram goes on with the next update instead of retrying this one
-    assert webhook.skipped.by_kind() == {kind: 1}
+    assert skipped(webhook.metrics) == {kind: 1}
     (line,) = skipped_lines(caplog)
     assert line.startswith(f"update_skipped update_id={update_id} kind={kind} reason=")
     assert "Traceback" not in caplog.text
@@ -168,20 +177,20 @@ async def test_a_wrong_secret_is_still_refused_and_nothing_is_counted(webhook: W
     status = await webhook.post("not json at all", secret="wrong-secret-0123456789abcdef")
 
     assert status == 403
-    assert webhook.skipped.total == 0
+    assert skipped(webhook.metrics) == {}
 
 
 async def test_a_body_over_the_size_limit_is_refused_by_the_server(webhook: Webhook) -> None:
     status = await webhook.post(b"x" * (1024 * 1024 + 1))
 
     assert status == 413
-    assert webhook.skipped.total == 0
+    assert skipped(webhook.metrics) == {}
 
 
 async def test_a_good_update_is_not_counted(webhook: Webhook) -> None:
     assert await webhook.post_update(message_update(10, 4002, "/start")) == 200
 
-    assert webhook.skipped.total == 0
+    assert skipped(webhook.metrics) == {}
     assert any(NOTICE in text for text in webhook.sent_to(4002))
 
 
@@ -189,20 +198,14 @@ async def test_a_good_update_is_not_counted(webhook: Webhook) -> None:
 
 
 class Polling:
-    """The fake Bot API, and what the process counted as skipped since polling started."""
+    """The fake Bot API, and the metrics of the bot polling it."""
 
-    def __init__(self, fake: FakeTelegram) -> None:
+    def __init__(self, fake: FakeTelegram, metrics: BotMetrics) -> None:
         self.fake = fake
-        self._before = SKIPPED_UPDATES.by_kind()
+        self.metrics = metrics
 
-    def skipped(self) -> dict[str, int]:
-        """The process's count (the one a metrics endpoint reads), since the start."""
-        now = SKIPPED_UPDATES.by_kind()
-        return {
-            kind: n - self._before.get(kind, 0)
-            for kind, n in now.items()
-            if n != self._before.get(kind, 0)
-        }
+    def skipped(self) -> dict[str, float]:
+        return skipped(self.metrics)
 
 
 @pytest.fixture
@@ -221,11 +224,12 @@ async def polling(engine: Engine) -> AsyncIterator[Polling]:
         i18n=create_i18n("bg"),
     )
     async with FakeTelegram() as fake:
-        bot: Bot = create_bot("42:TEST-polling", fake.url)
+        metrics = BotMetrics()
+        bot: Bot = create_bot("42:TEST-polling", fake.url, metrics=metrics)
         task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
         try:
             await fake.wait_for_polling()
-            yield Polling(fake)
+            yield Polling(fake, metrics)
         finally:
             await dispatcher.stop_polling()
             await task

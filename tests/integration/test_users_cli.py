@@ -132,8 +132,14 @@ def test_audit_prints_entries_as_json_lines_and_filters_by_action(cli: Cli) -> N
     ("role", "allowed"),
     [
         (Role.ADMIN, set(Permission)),
-        (Role.ORGANIZER, {Permission.BROADCAST, Permission.SUMMARY}),
-        (Role.STAFF, {Permission.SUMMARY, Permission.INBOX}),
+        (
+            Role.ORGANIZER,
+            {Permission.BROADCAST, Permission.SUMMARY, Permission.EVENTS, Permission.FORMS},
+        ),
+        (
+            Role.STAFF,
+            {Permission.SUMMARY, Permission.INBOX, Permission.CONSULTATIONS, Permission.EXPORT},
+        ),
         (None, set()),
     ],
 )

@@ -1,13 +1,22 @@
-"""``feedback-admin``, the installed console script, run in a subprocess as organizers run it."""
+"""``feedback-admin`` run as organizers run it: its ``main`` with the arguments, a clean
+environment, a working directory, stdin, stdout and stderr of its own, and an exit status.
+
+By default a run happens in this process, in a thread of its own (the command may run an
+event loop), which spares an interpreter start per run; ``own_process=True`` runs the
+installed console script instead, for the tests about the script itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +25,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from civic_feedback.admin_cli.__main__ import main
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.storage.citizens import add_citizen
@@ -51,6 +61,7 @@ class Cli:
 
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
+    own_process: bool = False  # the installed script in a process of its own
 
     @property
     def database_url(self) -> str:
@@ -68,6 +79,8 @@ class Cli:
                 run_env.pop(name, None)
             else:
                 run_env[name] = value
+        if not self.own_process:
+            return _run_here([FEEDBACK_ADMIN, *args], self.cwd, run_env, stdin or "")
         return subprocess.run(
             [FEEDBACK_ADMIN, *args],
             cwd=self.cwd,
@@ -79,6 +92,54 @@ class Cli:
             timeout=120,
             check=False,
         )
+
+
+_ONE_AT_A_TIME = threading.Lock()  # the environment, directory and streams are the process's
+
+
+def _run_here(
+    argv: list[str], cwd: Path, env: dict[str, str], stdin: str
+) -> subprocess.CompletedProcess[str]:
+    """``main`` as the console script runs it, in a thread of its own."""
+    result: list[subprocess.CompletedProcess[str]] = []
+    thread = threading.Thread(target=lambda: result.append(_main(argv, cwd, env, stdin)))
+    thread.start()
+    thread.join(timeout=120)
+    assert result, f"{' '.join(argv)} did not finish in 120 s"
+    return result[0]
+
+
+def _main(
+    argv: list[str], cwd: Path, env: dict[str, str], stdin: str
+) -> subprocess.CompletedProcess[str]:
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="") for _ in "12")
+    saved = (dict(os.environ), os.getcwd(), sys.argv, sys.stdin, sys.stdout, sys.stderr)
+    with _ONE_AT_A_TIME:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd)
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = argv, io.StringIO(stdin), out, err
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except BaseException:  # what would end the process with a traceback
+            traceback.print_exc(file=err)
+            code = 1
+        finally:
+            environ, directory, sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+            os.environ.clear()
+            os.environ.update(environ)
+            os.chdir(directory)
+    return subprocess.CompletedProcess(argv, code, _text(out), _text(err))
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8", errors="replace")
 
 
 def cli_in(tmp_path: Path, **settings: str) -> Cli:

@@ -61,6 +61,13 @@ class CitizenDriver:
             timeout,
         )
 
+    async def send(self, content: dict[str, Any], timeout: float = 15) -> SentMessage:
+        """Send a message of any content (a photo, a place...), as Bot API JSON."""
+        return await self._reply_to(
+            lambda: self.tg.send_content(self.id, content, language_code=self.language),
+            timeout,
+        )
+
     async def tap(self, label: str, timeout: float = 15) -> SentMessage:
         """Press the button labelled ``label`` on the newest message that has buttons."""
         message = self.with_buttons()

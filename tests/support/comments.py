@@ -36,11 +36,13 @@ def answer(
     *,
     event: Event | None = None,
     completed_at: datetime | None = None,
+    municipality: str = "Сливен",
 ) -> int:
-    """A citizen answers remarks (about an event); returns the response id."""
+    """A citizen of ``municipality`` answers remarks (about an event); returns the response
+    id."""
     citizen = add_citizen(session, telegram_id=telegram_id, language="bg")
     session.commit()
-    set_municipality(session, citizen, "Сливен")
+    set_municipality(session, citizen, municipality)
     session.commit()
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
     event_id = None if event is None else event.id

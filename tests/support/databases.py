@@ -136,6 +136,29 @@ class PostgresSchemas:
             connection.exec_driver_sql(sql)
 
 
+@contextmanager
+def second_postgres_database(url: str, purpose: str, schema: str) -> Iterator[str]:
+    """A new database beside ``url``'s, named after it (``<its name>_<purpose>_<pid>``) and
+    dropped after use, with an empty ``schema`` its URL works in: where a test restores."""
+    base = make_url(url)
+    name = f"{base.database}_{purpose}_{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        second = base.set(database=name).update_query_dict({"options": f"-csearch_path={schema}"})
+        inside = create_engine(second, isolation_level="AUTOCOMMIT")
+        with inside.connect() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        inside.dispose()
+        yield second.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def schema_of(url: str) -> str:
     """The schema a URL of ``PostgresSchemas`` works in."""
     options = str(make_url(url).query["options"])

@@ -6,9 +6,10 @@
 the sandbox serves: messages, edits, files, long polling, HTML parse mode) plus:
 
 * Telegram's refusals: users who blocked the bot get ``403 Forbidden``; ``global_rate`` and
-  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``; messages sent with
-  ``allow_paid_broadcast`` count against ``paid_rate`` instead of ``global_rate`` (Telegram's
-  paid broadcasts); a token in ``revoked_tokens`` gets ``401 Unauthorized`` for every method.
+  ``per_chat_rate`` answer ``429 Too Many Requests`` with ``retry_after``, and so does the next
+  message to a chat in ``flood_once``; messages sent with ``allow_paid_broadcast`` count
+  against ``paid_rate`` instead of ``global_rate`` (Telegram's paid broadcasts); a token in
+  ``revoked_tokens`` gets ``401 Unauthorized`` for every method.
 * Synchronisation that never sleeps: :meth:`FakeTelegram.wait_for` re-checks a predicate every
   time the fake has handled a bot request.
 * More of the citizen's side (stickers, photos, pressing a button by its text, adding the bot
@@ -50,7 +51,7 @@ MESSAGE_METHODS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 )
 #: Methods refused with 403 when the chat is a user in :attr:`FakeTelegram.blocked`.
-_BLOCKABLE_METHODS = MESSAGE_METHODS | {"sendChatAction", "getChat"}
+_BLOCKABLE_METHODS = MESSAGE_METHODS | {"sendChatAction", "getChat", "setChatMenuButton"}
 
 
 class _SlidingWindow:
@@ -120,6 +121,8 @@ class FakeTelegram(BotApiEmulator):
         self.latency = latency
         #: Tokens @BotFather revoked: every call with one answers 401 Unauthorized.
         self.revoked_tokens: set[str] = set()
+        #: Chats whose next message call answers 429 with retry_after 1 (once each).
+        self.flood_once: set[int | str] = set()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if self.latency:
@@ -398,6 +401,9 @@ class FakeTelegram(BotApiEmulator):
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if method not in MESSAGE_METHODS:
             return
+        if chat_id in self.flood_once:
+            self.flood_once.discard(chat_id)
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         now = time.monotonic()
         waits: list[int] = []
         window, rate = self._overall()

@@ -84,11 +84,14 @@ class InboxRoom:
                 )
             )
 
-    def citizen(self, telegram_id: int, municipality: str | None = "Sliven") -> None:
-        """Someone who accepted the privacy notice and chose their municipality."""
+    def citizen(
+        self, telegram_id: int, municipality: str | None = "Sliven", language: str = "en"
+    ) -> None:
+        """Someone who accepted the privacy notice and chose their municipality (and the
+        bot's language)."""
         with self.sessions.begin() as session:
             citizen = find_citizen(session, telegram_id) or add_citizen(
-                session, telegram_id=telegram_id, language="en"
+                session, telegram_id=telegram_id, language=language
             )
             citizen.privacy_accepted_at = utcnow()
             citizen.municipality = municipality

@@ -24,6 +24,7 @@ from aiogram.methods import (
     SendDocument,
     SendMessage,
     SendPhoto,
+    SetChatMenuButton,
     SetMyCommands,
     TelegramMethod,
 )
@@ -53,7 +54,7 @@ T = TypeVar("T")
 MESSAGE_METHODS = (SendMessage, EditMessageText, EditMessageReplyMarkup, SendDocument, SendPhoto)
 """The calls that count against Telegram's outgoing message cap."""
 
-_TRUE_METHODS = (AnswerCallbackQuery, SetMyCommands, DeleteWebhook)
+_TRUE_METHODS = (AnswerCallbackQuery, SetMyCommands, DeleteWebhook, SetChatMenuButton)
 
 
 class ConnectionWatch:

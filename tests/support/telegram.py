@@ -324,6 +324,7 @@ class EventsTelegram(Telegram):
             )
 
 
+CONSOLE_URL = "https://feedback.example.bg/console/"
 ADMIN = 7001
 ORGANIZER = 7002
 CITIZEN = 7003
@@ -343,6 +344,7 @@ class StaffTelegram(Telegram):
             admin_ids=str(ADMIN),
             municipalities="Сливен,Хасково",
             default_language="bg",
+            console_url=CONSOLE_URL,
         )
         runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 LOADED_WHEN_NEEDED = (
     "alembic",
     "icalendar",
-    "langdetect",
+    "lingua",
     "matplotlib",
     "openpyxl",
     "pandas",

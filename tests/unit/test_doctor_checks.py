@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from civic_feedback.admin_cli.doctor_checks import (
     MIN_FREE_BYTES,
     PENDING_LIMIT,
     Check,
+    backups_check,
     disk_space_check,
     inbox_routes_check,
     pending_check,
@@ -124,3 +126,73 @@ def test_postgresql_s_disk_is_on_its_server() -> None:
 
     assert check.ok
     assert "check its disk there" in check.detail
+
+
+def test_the_disk_check_names_the_backup_folder_when_backups_are_on(tmp_path: Path) -> None:
+    (tmp_path / "feedback.db").write_bytes(b"x" * 1000)
+    url = f"sqlite:///{tmp_path / 'feedback.db'}"
+
+    check = disk_space_check(url, lambda _: 5 * MIN_FREE_BYTES, backup_dir=Path("/srv/backups"))
+
+    assert check.detail.endswith("(the database: 1000 bytes); backups in /srv/backups")
+
+
+# --- the backups ------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+
+
+def backup_taken(folder: Path, moment: datetime) -> None:
+    (folder / f"civic-feedback-{moment:%Y%m%dT%H%M%SZ}.zip").write_bytes(b"PK")
+
+
+def test_backups_switched_off_pass_and_say_so() -> None:
+    check = backups_check(None, NOW)
+
+    assert check.ok
+    assert check.detail == "off: BACKUP_DIR is not set, the bot takes no backups"
+
+
+def test_a_backup_from_last_night_passes(tmp_path: Path) -> None:
+    backup_taken(tmp_path, NOW - timedelta(hours=15))
+
+    check = backups_check(tmp_path, NOW)
+
+    assert check.ok
+    assert check.detail == f"the newest in {tmp_path} is from 2026-12-03 03:00 UTC"
+
+
+@pytest.mark.parametrize(
+    ("newest", "found"),
+    [
+        (None, "no backup yet"),
+        (NOW - timedelta(days=2, minutes=1), "the newest backup is from 2026-12-01 17:59 UTC"),
+    ],
+)
+def test_no_backup_for_two_days_fails_and_says_where_to_look(
+    tmp_path: Path, newest: datetime | None, found: str
+) -> None:
+    if newest is not None:
+        backup_taken(tmp_path, newest)
+    (tmp_path / "civic-feedback-20261203T170000Z.zip.partial").write_bytes(b"PK")  # not done
+
+    check = backups_check(tmp_path, NOW)
+
+    assert not check.ok
+    assert check.detail == f"{found} in {tmp_path}"
+    assert check.advice is not None
+    assert "look for backup_failed in its log" in check.advice
+
+
+def test_a_missing_or_read_only_backup_folder_fails(tmp_path: Path) -> None:
+    backup_taken(tmp_path, NOW)
+
+    missing = backups_check(tmp_path / "nowhere", NOW)
+    read_only = backups_check(tmp_path, NOW, writable=lambda _: False)
+
+    assert not missing.ok
+    assert missing.advice == (
+        f"create it (mkdir -p {tmp_path / 'nowhere'}) and let the bot's user write in it"
+    )
+    assert not read_only.ok
+    assert read_only.detail == f"BACKUP_DIR {tmp_path} is not writable by this user"

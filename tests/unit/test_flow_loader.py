@@ -802,3 +802,27 @@ def test_consultation_survey_is_anonymous() -> None:
 
 def test_general_feedback_is_repeatable() -> None:
     assert LIBRARY["general-feedback"].repeatable
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "id: &name demo\ntitle: {bg: *name}\n",
+            "bad.yaml:1: anchors and aliases (& and *) are not allowed: write each value out",
+        ),
+        (
+            "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
+            "bad.yaml:1: anchors and aliases (& and *) are not allowed: write each value out",
+        ),
+        (
+            "loop: &a [*a]\n",
+            "bad.yaml:1: anchors and aliases (& and *) are not allowed: write each value out",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "bad.yaml:1: nested more than 16 levels deep"),
+    ],
+)
+def test_anchors_aliases_and_deep_nesting_are_refused_before_anything_expands(
+    text: str, expected: str
+) -> None:
+    assert report(text) == [expected]

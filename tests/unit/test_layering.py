@@ -1,10 +1,13 @@
 """The layers import one way, from the bottom up:
 
-core <- flows <- storage <- services <- reports <- (bot, admin_cli) <- sandbox
+core <- flows <- storage <- services <- reports <- (console, admin_cli) <- bot <- sandbox
 
 ``core`` holds the pure helpers every layer uses, and ``settings`` depends on nothing else.
 Inside the bot, the outgoing Bot API layer (``client``) and the ``views`` know no handler or
-job; ``middlewares`` and ``handlers`` know no job, and jobs know no handler. The sandbox runs
+job; ``middlewares`` and ``handlers`` know no job, and jobs know no handler; ``monitoring``
+(the metrics every part counts into, ``/metrics`` and ``/healthz``) knows none of them. The
+staff console is another door to the services, which the bot serves on its listener. The
+sandbox runs
 the bot, so it sits above it; the bot reaches the sandbox in one place only, ``feedback-bot
 sandbox`` in its entry point."""
 
@@ -26,9 +29,10 @@ ALLOWED = {
     "storage": {"core", "flows", "storage"},
     "services": _BELOW_SERVICES,
     "reports": _BELOW_SERVICES | {"reports"},
-    "bot": _BELOW_SERVICES | {"reports", "bot", "settings"},
+    "console": _BELOW_SERVICES | {"reports", "console", "settings"},
+    "bot": _BELOW_SERVICES | {"reports", "bot", "console", "settings"},
     "admin_cli": _BELOW_SERVICES | {"reports", "admin_cli", "settings"},
-    "sandbox": _BELOW_SERVICES | {"reports", "bot", "sandbox", "settings"},
+    "sandbox": _BELOW_SERVICES | {"reports", "bot", "console", "sandbox", "settings"},
 }
 # Modules allowed one more layer than their own.
 ENTRY_POINTS = {"bot/__main__.py": {"sandbox"}}
@@ -46,6 +50,7 @@ BOT_PARTS_FORBIDDEN = {
     "middlewares": {"handlers", "jobs", "dispatcher", "app"},
     "handlers": {"jobs", "dispatcher", "app"},
     "jobs": {"handlers", "middlewares", "dispatcher", "app"},
+    "monitoring": {"client", "handlers", "jobs", "views", "middlewares", "dispatcher", "app"},
 }
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from civic_feedback.sandbox.chat_records import SentMessage, UploadedFile, UserMessage
+from civic_feedback.sandbox.chat_records import JSON, SentMessage, UploadedFile, UserMessage
 from civic_feedback.sandbox.chat_view import ChatView
 from civic_feedback.sandbox.telegram_html import parse_html
 
@@ -69,7 +69,7 @@ def test_keyboard_buttons_carry_escaped_callback_data() -> None:
 
     html = VIEW.message_json(message)["html"]
 
-    assert 'id="m-7"' in html
+    assert 'data-id="7"' in html
     assert "Rate &lt;it&gt;" in html
     assert (
         '<button type=button data-message="7" data-data="r:&quot;5&quot;">&lt;5&gt;</button>'
@@ -94,3 +94,47 @@ def test_files_users_and_deleted_messages() -> None:
     assert "&lt;b&gt;hi&lt;/b&gt;" in VIEW.message_json(written)["html"]
     assert 'class="msg me"' in VIEW.message_json(written)["html"]
     assert VIEW.message_json(gone) == {"id": 4, "deleted": True}
+
+
+def test_in_a_group_others_write_under_their_name_and_a_reply_quotes_what_it_answers() -> None:
+    post = SentMessage(
+        message_id=1, chat_id=-100, date=0, method="sendMessage", text="📨 Message #1\nBench"
+    )
+    answer = UserMessage(
+        message_id=2, chat_id=-100, date=0, text="<i>Friday</i>", sender_id=9002, reply_to=1
+    )
+    names = {9002: "Иван <Петров>"}
+
+    own = VIEW.message_json(answer, viewer=9002, names=names, replied=post)["html"]
+    others = VIEW.message_json(answer, viewer=9001, names=names, replied=post)["html"]
+
+    assert 'class="msg me"' in own
+    assert "from" not in own
+    assert '<div class="quote" data-goto="1">📨 Message #1</div>' in own
+    assert 'class="msg them"' in others
+    assert '<div class="from">Иван &lt;Петров&gt;</div>' in others
+    assert "&lt;i&gt;Friday&lt;/i&gt;" in others
+
+
+def test_what_people_send_shows_as_in_telegram_and_cannot_inject_markup() -> None:
+    place = {"latitude": 42.6847, "longitude": 23.319}
+    photo: JSON = {"photo": [{"file_id": "file-1"}, {"file_id": 'file-2"x'}], "caption": "<b>B</b>"}
+    pin: JSON = {"location": place}
+    venue: JSON = {"venue": {"location": place, "title": "НДК", "address": "<bul.>"}}
+    document: JSON = {"document": {"file_id": "file-3", "file_name": "a<b>.pdf", "file_size": 4096}}
+
+    def shown(content: JSON) -> str:
+        written = UserMessage(message_id=1, chat_id=1001, date=0, text="", content=content)
+        return str(VIEW.message_json(written)["html"])
+
+    assert '<img class="photo" src="/files/file-2&quot;x" alt="">' in shown(photo)
+    assert '<div class="text">&lt;b&gt;B&lt;/b&gt;</div>' in shown(photo)
+    assert (
+        '<a class="place" href="https://www.openstreetmap.org/?mlat=42.684700&amp;mlon=23.319000'
+        '#map=18/42.684700/23.319000" target="_blank" rel="noopener noreferrer">'
+        "📍 42.68470, 23.31900</a>"
+    ) in shown(pin)
+    assert "📍 НДК, &lt;bul.&gt;</a>" in shown(venue)
+    assert 'download="a&lt;b&gt;.pdf">📄 a&lt;b&gt;.pdf <small>4.0 KB</small>' in shown(document)
+    copy = SentMessage(message_id=2, chat_id=-100, date=0, method="copyMessage", extra=pin)
+    assert "📍 42.68470, 23.31900" in VIEW.message_json(copy)["html"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -54,6 +55,9 @@ def test_defaults_follow_the_documented_runtime_contract() -> None:
     assert settings.post_event_delay == timedelta(minutes=30)
     assert settings.followup_delay == timedelta(hours=48)
     assert settings.retention_days is None
+    assert settings.metrics_host == "127.0.0.1"
+    assert settings.metrics_port is None  # no metrics listener unless asked for
+    assert (settings.backup_dir, settings.backup_keep) == (None, 14)
 
 
 def test_comma_separated_lists_are_read_with_spaces_around_items(
@@ -99,6 +103,15 @@ def test_a_non_numeric_admin_id_is_refused_naming_admin_ids(
     message = settings_error(monkeypatch, "ADMIN_IDS", "1, @maria")
 
     assert message.startswith("ADMIN_IDS: ")
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "ninety"])
+def test_a_metrics_port_that_is_no_port_is_refused_naming_metrics_port(
+    monkeypatch: pytest.MonkeyPatch, port: str
+) -> None:
+    message = settings_error(monkeypatch, "METRICS_PORT", port)
+
+    assert message.startswith("METRICS_PORT: ")
 
 
 # --- broadcast rate and paid broadcasts -------------------------------------------------
@@ -197,6 +210,20 @@ def test_log_level_is_read_in_any_case_and_a_wrong_one_names_the_choices(
     message = settings_error(monkeypatch, "LOG_LEVEL", "loud")
 
     assert message == "LOG_LEVEL: choose among DEBUG, INFO, WARNING, ERROR"
+
+
+# --- backups -----------------------------------------------------------------------------
+
+
+def test_backups_keep_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKUP_DIR", "/srv/feedback/backups")
+    monkeypatch.setenv("BACKUP_KEEP", "30")
+    settings = load_settings(_env_file=None)
+    assert (settings.backup_dir, settings.backup_keep) == (Path("/srv/feedback/backups"), 30)
+
+    message = settings_error(monkeypatch, "BACKUP_KEEP", "0")
+
+    assert message == "BACKUP_KEEP: Input should be greater than or equal to 1"
 
 
 # --- the bot token -----------------------------------------------------------------------
@@ -376,3 +403,22 @@ def test_feedback_bot_with_a_bad_setting_prints_one_line_naming_it(
     assert len(run.stderr.splitlines()) == 1, run.stderr
     assert names in run.stderr
     assert GOOD_TOKEN not in run.stderr
+
+
+def test_feedback_bot_with_its_metrics_port_in_use_prints_one_line_naming_it(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"BOT_TOKEN": GOOD_TOKEN, "PSEUDONYM_KEY": GOOD_KEY, "METRICS_PORT": str(port)}
+
+        run = feedback_bot(tmp_path, {**NO_NETWORK, **env})
+
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[-1] == (
+        f"feedback-bot: METRICS_PORT: cannot listen on 127.0.0.1:{port} (in use); choose "
+        "another port, or leave METRICS_PORT empty for no metrics listener"
+    )

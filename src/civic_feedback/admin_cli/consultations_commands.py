@@ -23,7 +23,7 @@ from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
 from civic_feedback.admin_cli.times import parse_time
 from civic_feedback.core.consultation_terms import REPORT_AFTER, Phase, check_term, days_left
-from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
+from civic_feedback.reports.posters import POSTER_FORMATS, PosterAction, write_qr_poster
 from civic_feedback.services.consultations import (
     DecisionError,
     close_early,
@@ -237,7 +237,14 @@ def qr(
         consultation = consultation_by_code(session, code)
     link = deep_link(bot_username(settings), f"{LINK_PREFIX}_{consultation.code}")
     until = f"{consultation.closes_at.astimezone(settings.zone):%d.%m.%Y}"
-    write_qr_poster(link, title_of(consultation, settings), f"→ {until} · {link}", output)
+    write_qr_poster(
+        link,
+        action=PosterAction.PROPOSE,
+        language=settings.interface_language,
+        title=title_of(consultation, settings),
+        details=f"→ {until}",
+        path=output,
+    )
     console.print(f"Poster written to {output} ({link})")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.admin_cli.errors import CliError
@@ -39,6 +40,17 @@ def open_session(
     ``memory_mapped``: see ``create_db_engine``. ``set_up_empty=False``: an empty database
     is refused like an old one, for a command that stores nothing.
     """
+    checked = open_sessions(settings, memory_mapped=memory_mapped, set_up_empty=set_up_empty)
+    with checked as sessions, sessions.begin() as session:
+        yield session
+
+
+@contextmanager
+def open_sessions(
+    settings: Settings, *, memory_mapped: bool = True, set_up_empty: bool = True
+) -> Iterator[sessionmaker[Session]]:
+    """Sessions on DATABASE_URL for a command that commits in steps (``sessions.begin()``
+    for each), checked and set up as ``open_session`` does."""
     engine = create_db_engine(settings.database_url, memory_mapped=memory_mapped)
     try:
         current, head = schema_revisions(engine)
@@ -49,10 +61,21 @@ def open_session(
             raise CliError(
                 "the database schema is not up to date: run `feedback-admin db upgrade` first"
             )
-        with session_factory(engine).begin() as session:
-            yield session
+        yield session_factory(engine)
     finally:
         engine.dispose()
+
+
+def upgrade_schema(database_url: str) -> list[str]:
+    """Bring the schema up to date and install the built-in forms not installed yet, as
+    ``db upgrade`` does (and ``restore`` after restoring); the forms installed."""
+    installed: list[str] = []
+
+    def install_forms(session: Session) -> None:
+        installed.extend(published.flow_id for published in install_library(session))
+
+    upgrade_database(database_url, then=install_forms)
+    return installed
 
 
 def set_up(database_url: str) -> None:

@@ -7,10 +7,11 @@ the database; ``doctor_command`` does, and prints the checks.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,10 +20,12 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from civic_feedback.settings import Settings, SettingsError
+from civic_feedback.storage.backup_folder import latest_backup_time
 
 NEW_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 MIN_FREE_BYTES = 1 << 30  # below 1 GB free, a busy week's writes or a backup may not fit
 PENDING_LIMIT = 100  # more updates waiting than the bot handles at once: it is not taking them
+BACKUP_MAX_AGE = timedelta(days=2)  # a nightly backup missed twice: the job is not working
 
 
 @dataclass(frozen=True)
@@ -258,11 +261,52 @@ def telegram_refusal(what: str, error: Exception) -> str:
 # --- the disk ---------------------------------------------------------------------------
 
 
-def disk_space_check(
-    database_url: str, free_bytes: Callable[[Path], int] = lambda p: shutil.disk_usage(p).free
+def backups_check(
+    backup_dir: Path | None,
+    now: datetime,
+    writable: Callable[[Path], bool] = lambda p: os.access(p, os.W_OK | os.X_OK),
 ) -> Check:
-    """Free space where a SQLite database lives (backups are not configured yet)."""
-    no_backups = "backups are not configured"
+    """With BACKUP_DIR set: the folder takes files, and the newest backup is recent."""
+    if backup_dir is None:
+        return Check("backups", True, "off: BACKUP_DIR is not set, the bot takes no backups")
+    if not backup_dir.is_dir():
+        return Check(
+            "backups",
+            False,
+            f"BACKUP_DIR {backup_dir} does not exist",
+            f"create it (mkdir -p {backup_dir}) and let the bot's user write in it",
+        )
+    if not writable(backup_dir):
+        return Check(
+            "backups",
+            False,
+            f"BACKUP_DIR {backup_dir} is not writable by this user",
+            f"let the bot's user write in it (chown or chmod {backup_dir})",
+        )
+    taken = latest_backup_time(backup_dir)
+    if taken is None or now - taken > BACKUP_MAX_AGE:
+        found = (
+            "no backup yet"
+            if taken is None
+            else f"the newest backup is from {taken:%Y-%m-%d %H:%M} UTC"
+        )
+        return Check(
+            "backups",
+            False,
+            f"{found} in {backup_dir}",
+            "check that feedback-bot runs and look for backup_failed in its log; "
+            "`feedback-admin backup -o FILE` takes one now",
+        )
+    return Check("backups", True, f"the newest in {backup_dir} is from {taken:%Y-%m-%d %H:%M} UTC")
+
+
+def disk_space_check(
+    database_url: str,
+    free_bytes: Callable[[Path], int] = lambda p: shutil.disk_usage(p).free,
+    backup_dir: Path | None = None,
+) -> Check:
+    """Free space where a SQLite database lives."""
+    no_backups = "backups are not configured" if backup_dir is None else f"backups in {backup_dir}"
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return Check(

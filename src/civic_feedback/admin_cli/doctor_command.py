@@ -2,8 +2,8 @@
 
 It reads and asks, it changes nothing: Telegram (the token, the webhook, the updates waiting,
 the staff groups and the publish channels), the database (it answers, its schema is
-current), the settings (the pseudonym key, the time zone, where the inbox goes) and the
-disk. One line per check; exit status 1 when any fails, for monitoring.
+current), the settings (the pseudonym key, the time zone, where the inbox goes), the
+disk and the nightly backups. One line per check; exit status 1 when any fails, for monitoring.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from civic_feedback.admin_cli.doctor_checks import (
     Check,
+    backups_check,
     channel_check,
     disk_space_check,
     inbox_routes_check,
@@ -56,8 +57,8 @@ def doctor(
         bool, typer.Option("--json", help="Print the checks as a JSON list, for monitoring.")
     ] = False,
 ) -> None:
-    """Check the installation (Telegram, the database, the settings, the disk) and say what
-    to do about each problem; exit status 1 when a check fails."""
+    """Check the installation (Telegram, the database, the settings, the disk, the backups)
+    and say what to do about each problem; exit status 1 when a check fails."""
     settings, problems = read_settings()
     database = check_database(settings.database_url)
     checks = [
@@ -67,7 +68,8 @@ def doctor(
         inbox_routes_check(settings),
         pseudonym_key_check(settings),
         time_zone_check(settings, problems, datetime.now(UTC)),
-        disk_space_check(settings.database_url),
+        disk_space_check(settings.database_url, backup_dir=settings.backup_dir),
+        backups_check(settings.backup_dir, datetime.now(UTC)),
     ]
     if as_json:
         typer.echo(json.dumps([check.as_json() for check in checks], ensure_ascii=False, indent=2))

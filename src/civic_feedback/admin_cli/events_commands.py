@@ -1,9 +1,9 @@
-"""``feedback-admin events``: add, list, show, cancel, and print the QR posters."""
+"""``feedback-admin events``: add, list, show, cancel, and print the QR posters (edit,
+reschedule: event_changes_commands.py; attendance: attendance_command.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,40 +15,35 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.telegram_identity import bot_username, deep_link
+from civic_feedback.admin_cli.telegram_identity import bot_username
 from civic_feedback.admin_cli.times import parse_time
-from civic_feedback.core.durations import format_duration, parse_duration
+from civic_feedback.core.durations import format_duration, parse_offsets
 from civic_feedback.core.event_schedule import DEFAULT_REMINDERS
-from civic_feedback.reports.posters import POSTER_FORMATS, write_qr_poster
+from civic_feedback.reports.event_posters import EventLink, event_link, write_event_poster
+from civic_feedback.reports.posters import POSTER_FORMATS
+from civic_feedback.services.event_rules import EventRefusedError
+from civic_feedback.services.new_events import DEFAULT_FORM, NewEvent, add_new_event
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.events import (
-    add_event,
     find_event,
     registration_counts,
     upcoming_events,
 )
-from civic_feedback.storage.flow_versions import latest_version
-from civic_feedback.storage.models import Event, EventKind, EventState, utcnow
+from civic_feedback.storage.models import Event, EventKind, utcnow
 
-app = typer.Typer(help="Public events: add, list, show, cancel, QR posters.", no_args_is_help=True)
+app = typer.Typer(
+    help="Public events: add, edit, reschedule, list, show, cancel, QR posters, attendance.",
+    no_args_is_help=True,
+)
 console = Console(highlight=False)
-
-LINKS = {"card": "ev", "checkin": "ci", "feedback": "fb"}
-
-
-class PosterLink(StrEnum):
-    CARD = "card"
-    CHECKIN = "checkin"
-    FEEDBACK = "feedback"
 
 
 def parse_reminders(text: str) -> list[int]:
     try:
-        offsets = [parse_duration(part) for part in text.split(",") if part.strip()]
+        return parse_offsets(text)
     except ValueError as error:
         raise CliError(f"--reminders: {error}") from None
-    return sorted({int(offset.total_seconds()) for offset in offsets}, reverse=True)
 
 
 @app.command("add")
@@ -62,7 +57,7 @@ def add(
     capacity: Annotated[
         int | None, typer.Option(min=1, help="Places; then a waiting list.")
     ] = None,
-    flow: Annotated[str, typer.Option(help="The feedback form.")] = "event-satisfaction",
+    flow: Annotated[str, typer.Option(help="The feedback form.")] = DEFAULT_FORM,
     reminders: Annotated[
         str, typer.Option(help="Before the start, e.g. 24h,1h (empty: none).")
     ] = ",".join(format_duration(r) for r in DEFAULT_REMINDERS),
@@ -76,37 +71,25 @@ def add(
     """Add a public event; prints its code and the links for posters."""
     settings = load_settings()
     zone = settings.zone
-    starts_at, ends_at = parse_time(starts, zone, "--starts"), parse_time(ends, zone, "--ends")
-    if ends_at <= starts_at:
-        raise CliError("--ends must be after --starts")
-    if municipality is not None and municipality not in settings.municipalities:
-        known = ", ".join(settings.municipalities) or "none yet: set MUNICIPALITIES"
-        raise CliError(f"unknown municipality {municipality!r}; known: {known}")
-    if map_url is not None and not map_url.startswith(("https://", "http://")):
-        raise CliError("--map-url must be a web address starting with https://")
     default = settings.interface_language
-    titles = {default: title, "en": title_en, "tr": title_tr}
-    descriptions = {default: description, "en": description_en, "tr": description_tr}
-    event = Event(
-        code="",
+    new = NewEvent(
+        titles={default: title, "en": title_en, "tr": title_tr},
         kind=kind,
+        starts_at=parse_time(starts, zone, "--starts"),
+        ends_at=parse_time(ends, zone, "--ends"),
+        place=place,
         municipality=municipality,
-        title={k: v.strip() for k, v in titles.items() if v and v.strip()},
-        description={k: v.strip() for k, v in descriptions.items() if v and v.strip()},
-        place=place.strip(),
-        map_url=map_url,
-        starts_at=starts_at,
-        ends_at=ends_at,
         capacity=capacity,
         flow_id=flow,
         reminder_offsets=parse_reminders(reminders),
+        descriptions={default: description, "en": description_en, "tr": description_tr},
+        map_url=map_url,
     )
-    if not event.title:
-        raise CliError("--title must not be empty")
     with open_session(settings) as session:
-        if latest_version(session, flow) is None:
-            raise CliError(f"no form {flow!r}: publish it first (feedback-admin flows publish)")
-        add_event(session, event)
+        try:
+            event = add_new_event(session, new, settings.municipalities)
+        except EventRefusedError as error:
+            raise CliError(str(error)) from None
     console.print(f"Event [bold]{event.code}[/bold] added: {escape(title)}")
     console.print("Links: run `feedback-admin events show " + event.code + "`")
 
@@ -214,10 +197,8 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
             "have arrived, and are not sent again."
         )
     username = bot_username(settings)
-    for what, prefix in LINKS.items():  # whole lines: a link must never be cut to fit a column
-        console.print(
-            f"{what + ':':10} {deep_link(username, f'{prefix}_{event.code}')}", soft_wrap=True
-        )
+    for link in EventLink:  # whole lines: a link must never be cut to fit a column
+        console.print(f"{link + ':':10} {event_link(username, event.code, link)}", soft_wrap=True)
 
 
 @app.command("cancel")
@@ -226,9 +207,10 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
     settings = load_settings()
     with open_session(settings) as session:
         event = event_by_code(session, code)
-        if event.state == EventState.CANCELLED:
-            raise CliError(f"event {event.code} is already cancelled")
-        told = Registrar(settings.follow_up).cancel_event(session, event, utcnow())
+        try:
+            told = Registrar(settings.follow_up).cancel_event(session, event, utcnow())
+        except EventRefusedError as error:
+            raise CliError(str(error)) from None
     console.print(f"Event {event.code} cancelled; {told} citizens will be told in Telegram.")
 
 
@@ -236,9 +218,7 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
 def qr(
     code: Annotated[str, typer.Argument(help="The event's code.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="poster.png, .svg or .pdf")],
-    what: Annotated[PosterLink, typer.Option(help="Which link the code opens.")] = (
-        PosterLink.CARD
-    ),
+    what: Annotated[EventLink, typer.Option(help="Which link the code opens.")] = EventLink.CARD,
 ) -> None:
     """A printable QR code with the event title underneath."""
     if output.suffix.lower() not in POSTER_FORMATS:
@@ -246,7 +226,12 @@ def qr(
     settings = load_settings()
     with open_session(settings) as session:
         event = event_by_code(session, code)
-    link = deep_link(bot_username(settings), f"{LINKS[what]}_{event.code}")
-    when = f"{event.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M}"
-    write_qr_poster(link, _title(event, settings), f"{when} · {link}", output)
+    link = write_event_poster(
+        event,
+        what,
+        username=bot_username(settings),
+        language=settings.interface_language,
+        zone=settings.zone,
+        path=output,
+    )
     console.print(f"Poster written to {output} ({link})")

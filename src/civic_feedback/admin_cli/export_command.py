@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import date
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlmodel import Session
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.events_commands import event_by_code
-from civic_feedback.core.weeks import local_midnight
-from civic_feedback.reports.export import ExportOptions, write_csv, write_json
-from civic_feedback.reports.export_xlsx import write_xlsx
+from civic_feedback.reports.export import ExportOptions
+from civic_feedback.reports.export_request import (
+    ExportFormat,
+    ExportRefusal,
+    ExportRefusedError,
+    ExportRequest,
+    plan_export,
+    record_export,
+    write_export,
+)
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.export_rows import ResponseFilter, export_columns, iter_export_rows
 
 _stderr = Console(stderr=True, highlight=False)
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
-    JSON = "json"
 
 
 def export(
@@ -65,43 +61,26 @@ def export(
     """
     settings = load_settings()
     key = settings.require_pseudonym_key()
-    zone = settings.zone
-    completed_from = None if since is None else local_midnight(parse_day(since, "--since"), zone)
-    completed_before = None if until is None else _day_after(parse_day(until, "--until"), zone)
-    if completed_from and completed_before and completed_from >= completed_before:
-        raise CliError(f"--since {since} is after --until {until}: swap them")
+    request = ExportRequest(
+        flow=flow,
+        event=event,
+        since=None if since is None else parse_day(since, "--since"),
+        until=None if until is None else parse_day(until, "--until"),
+        format=format,
+    )
     # Every row is read once: mapping the SQLite file would only count it all as our memory.
     with open_session(settings, memory_mapped=False) as session:
-        flow_id, event_id = _form_and_event(session, flow, event)
-        columns = export_columns(session, flow_id)
-        if not columns:
-            raise CliError(f"no form {flow_id!r}: see `feedback-admin flows list`")
-        where = ResponseFilter(
-            event_id=event_id, completed_from=completed_from, completed_before=completed_before
-        )
-        rows = iter_export_rows(session, flow_id, where)
+        try:
+            plan = plan_export(session, request, settings.zone)
+        except ExportRefusedError as refused:
+            raise CliError(_refusal(refused, request)) from None
         if include_telegram_ids:
             _let_telegram_ids_out(output)
-        options = ExportOptions(key, zone, telegram_ids=include_telegram_ids)
-        if format is ExportFormat.XLSX:
-            count = write_xlsx(rows, columns, output, options, flow_id=flow_id)
-        else:
-            # utf-8-sig writes the byte-order mark that makes Excel read Cyrillic correctly.
-            encoding = "utf-8-sig" if format is ExportFormat.CSV else "utf-8"
-            with output.open("w", encoding=encoding, newline="") as out:
-                writer = write_csv if format is ExportFormat.CSV else write_json
-                count = writer(rows, columns, out, options)
-        audit.record(
-            session,
-            audit.cli_actor(),
-            "export",
-            flow_id,
-            event=event,
-            since=since,
-            until=until,
-            format=format.value,
-            responses=count,
-            telegram_ids=include_telegram_ids,
+        options = ExportOptions(key, settings.zone, telegram_ids=include_telegram_ids)
+        with output.open("wb") as out:
+            count = write_export(session, plan, format, out, options)
+        record_export(
+            session, audit.cli_actor(), request, plan, count, telegram_ids=include_telegram_ids
         )
     _stderr.print(f"{count} responses written to {escape(str(output))}")
 
@@ -116,20 +95,21 @@ def parse_day(text: str, option: str) -> date:
         ) from None
 
 
-def _day_after(day: date, zone: ZoneInfo) -> datetime:
-    return local_midnight(day + timedelta(days=1), zone)
-
-
-def _form_and_event(session: Session, flow: str | None, code: str | None) -> tuple[str, int | None]:
-    """The form to export and, with --event, the event's id; refuses what does not exist."""
-    if code is None:
-        if flow is None:
-            raise CliError("say what to export: --flow FORM, or --event CODE for an event's form")
-        return flow, None
-    found = event_by_code(session, code)
-    if flow is not None and flow != found.flow_id:
-        raise CliError(f"event {code} uses the form {found.flow_id!r}, not {flow!r}: drop --flow")
-    return found.flow_id, found.id
+def _refusal(refused: ExportRefusedError, request: ExportRequest) -> str:
+    return {
+        ExportRefusal.NOTHING_CHOSEN: (
+            "say what to export: --flow FORM, or --event CODE for an event's form"
+        ),
+        ExportRefusal.NO_EVENT: f"no event {request.event!r}: see `feedback-admin events list`",
+        ExportRefusal.OTHER_FORM: (
+            f"event {request.event} uses the form {refused.form!r}, not "
+            f"{request.flow!r}: drop --flow"
+        ),
+        ExportRefusal.NO_FORM: f"no form {refused.form!r}: see `feedback-admin flows list`",
+        ExportRefusal.SINCE_AFTER_UNTIL: (
+            f"--since {request.since} is after --until {request.until}: swap them"
+        ),
+    }[refused.refusal]
 
 
 def _let_telegram_ids_out(output: Path) -> None:

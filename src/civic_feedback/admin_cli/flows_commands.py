@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlmodel import Session
 
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
@@ -21,16 +20,17 @@ from civic_feedback.core.form_windows import FormWindow, WindowState, on_the_clo
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import FlowFileError, FlowFileProblem, load_flow_file
 from civic_feedback.flows.schema import Flow, text_in
+from civic_feedback.services.forms import (
+    ClosesBeforeOpensError,
+    UnknownFormError,
+    close_form,
+    open_form,
+    publish_form,
+    window_to_publish,
+)
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.flow_versions import (
-    FlowCatalog,
-    form_window,
-    latest_version,
-    list_forms,
-    publish_flow,
-    set_form_window,
-)
+from civic_feedback.storage.flow_versions import FlowCatalog, latest_version, list_forms
 from civic_feedback.storage.models import utcnow
 
 app = typer.Typer(
@@ -91,32 +91,26 @@ def publish(
     windows = [_window_to_publish(flow, opens_at, closes_at, zone) for flow in flows]
     with open_session(settings) as session:
         for flow, window in zip(flows, windows, strict=True):
-            before = form_window(session, flow.id)
-            published = publish_flow(session, flow, listed=not unlisted, window=window)
-            state = "published" if published.created else "unchanged"
-            console.print(f"{escape(flow.id)} version {published.version} ({state})")
-            if window is not None and window != before:
-                _record(session, "form_window", flow.id, window)
-                console.print(f"  {escape(flow.id)} {_describe(window, zone)}")
+            done = publish_form(
+                session, flow, audit.cli_actor(), window=window, listed=not unlisted
+            )
+            state = "published" if done.published.created else "unchanged"
+            console.print(f"{escape(flow.id)} version {done.published.version} ({state})")
+            if done.window is not None:
+                console.print(f"  {escape(flow.id)} {_describe(done.window, zone)}")
 
 
 def _window_to_publish(
     flow: Flow, opens_at: datetime | None, closes_at: datetime | None, zone: tzinfo
 ) -> FormWindow | None:
-    """The window the form gets: the options over the file's keys; None when neither says."""
-    window = FormWindow(
-        flow.opens if opens_at is None else opens_at,
-        flow.closes if closes_at is None else closes_at,
-    )
-    if window.opens_at is None and window.closes_at is None:
-        return None
-    first, last = window.opens_at, window.closes_at
-    if first is not None and last is not None and last <= first:
+    """The window the form gets (the options over the file's keys), or a one-line refusal."""
+    try:
+        return window_to_publish(flow, opens_at, closes_at)
+    except ClosesBeforeOpensError as refused:
         raise CliError(
-            f"{flow.id} would close ({_moment(last, zone, closing=True)}) "
-            f"before it opens ({_moment(first, zone, closing=False)})"
-        )
-    return window
+            f"{flow.id} would close ({_moment(refused.closes, zone, closing=True)}) "
+            f"before it opens ({_moment(refused.opens, zone, closing=False)})"
+        ) from None
 
 
 @app.command("list")
@@ -153,17 +147,17 @@ def close(
     settings = load_settings()
     now = utcnow()
     closes_at = parse_window_bound(at, settings.zone, "--at", closing=True) if at else now
-    with open_session(settings) as session:
-        window = _existing_window(session, flow_id)
-        if window.opens_at is not None and now < closes_at <= window.opens_at:
-            opening = _moment(window.opens_at, settings.zone, closing=False)
-            raise CliError(
-                f"{flow_id} opens at {opening}, after --at: it would never open; "
-                "choose a later time, or close it now"
-            )
-        closed = FormWindow(window.opens_at, closes_at)
-        set_form_window(session, flow_id, closed)
-        _record(session, "form_close", flow_id, closed)
+    try:
+        with open_session(settings) as session:
+            close_form(session, flow_id, closes_at, now, audit.cli_actor())
+    except ClosesBeforeOpensError as refused:
+        opening = _moment(refused.opens, settings.zone, closing=False)
+        raise CliError(
+            f"{flow_id} opens at {opening}, after --at: it would never open; "
+            "choose a later time, or close it now"
+        ) from None
+    except UnknownFormError:
+        raise _no_form(flow_id) from None
     when = _moment(closes_at, settings.zone, closing=True)
     if closes_at <= now:
         console.print(f"{flow_id} is closed since {when} ({settings.timezone}).")
@@ -177,12 +171,11 @@ def open_command(flow_id: FormId) -> None:
     closing still ahead stays."""
     settings = load_settings()
     now = utcnow()
-    with open_session(settings) as session:
-        window = _existing_window(session, flow_id)
-        opened = window.open_now(now)
-        if opened != window:
-            set_form_window(session, flow_id, opened)
-            _record(session, "form_open", flow_id, opened)
+    try:
+        with open_session(settings) as session:
+            opened = open_form(session, flow_id, now, audit.cli_actor())
+    except UnknownFormError:
+        raise _no_form(flow_id) from None
     until = opened.closes_at
     if until is None:
         console.print(f"{flow_id} is open now, with no closing time.")
@@ -191,24 +184,8 @@ def open_command(flow_id: FormId) -> None:
         console.print(f"{flow_id} is open now, until {when} ({settings.timezone}).")
 
 
-def _existing_window(session: Session, flow_id: str) -> FormWindow:
-    window = form_window(session, flow_id)
-    if window is None:
-        raise CliError(f"no form {flow_id!r}: see `feedback-admin flows list`")
-    return window
-
-
-def _record(session: Session, action: str, flow_id: str, window: FormWindow) -> None:
-    """An audit entry with the window the form now has (UTC; None: no bound)."""
-    utc = window.in_utc()
-    audit.record(
-        session,
-        audit.cli_actor(),
-        action,
-        flow_id,
-        opens=utc.opens_at.isoformat() if utc.opens_at else None,
-        closes=utc.closes_at.isoformat() if utc.closes_at else None,
-    )
+def _no_form(flow_id: str) -> CliError:
+    return CliError(f"no form {flow_id!r}: see `feedback-admin flows list`")
 
 
 def _moment(moment: datetime, zone: tzinfo, *, closing: bool, year: bool = True) -> str:
@@ -265,4 +242,4 @@ def _find_flow(flow_id: str) -> Flow:
     for flow in library_flows():
         if flow.id == flow_id:
             return flow
-    raise CliError(f"no form {flow_id!r}: see `feedback-admin flows list`")
+    raise _no_form(flow_id)

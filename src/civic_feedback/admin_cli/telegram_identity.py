@@ -43,7 +43,10 @@ def call_bot(settings: Settings, what: str, call: Callable[[Bot], Awaitable[T]])
 
 
 def bot_username(settings: Settings) -> str:
-    """Ask the Bot API who the bot is."""
+    """BOT_USERNAME when it is set (links and posters made offline), else ask the Bot API
+    who the bot is."""
+    if settings.bot_username:
+        return settings.bot_username
 
     async def ask(bot: Bot) -> str:
         return (await bot.get_me()).username or ""

@@ -7,25 +7,16 @@ from zoneinfo import ZoneInfo
 
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.core.form_windows import window_bound
-
-_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+from civic_feedback.core.local_times import parse_local_time
 
 
 def parse_time(text: str, zone: ZoneInfo, option: str) -> datetime:
-    """``2026-12-03 18:00`` in TIMEZONE, or an ISO time with its own offset."""
+    """``2026-12-03 18:00`` in TIMEZONE, or an ISO time with its own offset; a refusal names
+    the option."""
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        moment = None
-    for pattern in _TIME_FORMATS if moment is None else ():
-        try:
-            moment = datetime.strptime(text.strip(), pattern)
-            break
-        except ValueError:
-            continue
-    if moment is None:
-        raise CliError(f"{option} {text!r} is not a date and time; write e.g. 2026-12-03 18:00")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        return parse_local_time(text, zone)
+    except ValueError as error:
+        raise CliError(f"{option} {error}") from None
 
 
 def parse_window_bound(text: str, zone: ZoneInfo, option: str, *, closing: bool) -> datetime:

@@ -15,6 +15,7 @@ from civic_feedback.admin_cli.municipalities import known_municipality
 from civic_feedback.core.erasure_policy import AnswersOnErasure
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.services.erasure import erase_citizen
+from civic_feedback.services.staff_roles import is_telegram_user_id
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
 from civic_feedback.storage.citizens import find_citizen
@@ -37,7 +38,7 @@ def _role(text: str) -> Role:
 
 
 def _telegram_id(value: int) -> int:
-    if not 0 < value < 2**52:
+    if not is_telegram_user_id(value):
         raise CliError(f"{value} is not a Telegram user id (a positive number, see @userinfobot)")
     return value
 

@@ -1,5 +1,5 @@
-"""Assemble and run the bot: schema, built-in forms, menus, the leader's scheduler, polling or
-webhook."""
+"""Assemble and run the bot: schema, built-in forms, menus, the leader's scheduler, metrics,
+polling or webhook."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlmodel import Session
 
+from civic_feedback.bot.client.counted_requests import CountedRequests
 from civic_feedback.bot.client.late_presses import LatePressAnswers
 from civic_feedback.bot.client.paced_requests import PacedRequests
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
+from civic_feedback.bot.console_door import console_app, offer_console, start_console_listener
 from civic_feedback.bot.dispatcher import create_dispatcher
+from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
@@ -30,6 +33,8 @@ from civic_feedback.bot.jobs.leadership import Leadership
 from civic_feedback.bot.jobs.notifications import NotificationWorker
 from civic_feedback.bot.jobs.scheduler import INTERVAL, start_scheduler
 from civic_feedback.bot.middlewares.i18n import create_i18n
+from civic_feedback.bot.monitoring.endpoints import Monitor, start_metrics_listener
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.units import UPDATES_AT_ONCE, runner_for
 from civic_feedback.bot.views.command_menus import set_command_menus
 from civic_feedback.bot.webhook import serve_webhook
@@ -44,27 +49,38 @@ from civic_feedback.storage.models import utcnow
 log = logging.getLogger(__name__)
 
 
-def create_bot(token: str, api_url: str | None, limiter: RateLimiter | None = None) -> Bot:
+def create_bot(
+    token: str,
+    api_url: str | None,
+    limiter: RateLimiter | None = None,
+    metrics: BotMetrics | None = None,
+) -> Bot:
     """A Bot talking to ``api_url`` (TELEGRAM_API_URL) or the public Bot API, with retries.
 
     With ``limiter``, every message goes at its pace (replies first, then broadcasts and
     reminders), and a 429 on any call holds all of them back: Telegram's limit is the bot's.
+    Its requests, and the updates polling skips, are counted in ``metrics``.
     """
     api = TelegramAPIServer.from_base(api_url.rstrip("/")) if api_url else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    add_request_middlewares(session, limiter)
+    add_request_middlewares(session, limiter, metrics)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def add_request_middlewares(session: BaseSession, limiter: RateLimiter | None = None) -> None:
+def add_request_middlewares(
+    session: BaseSession, limiter: RateLimiter | None = None, metrics: BotMetrics | None = None
+) -> None:
     """Every Bot API call goes through these, outermost first: an update polling cannot read
     is skipped, a press answered too late is dropped, then 429s and network errors are
-    retried, then (with ``limiter``) each attempt at a message waits for its turn."""
-    session.middleware(SkipUnreadableUpdates())
+    retried, then (with ``limiter``) each attempt at a message waits for its turn, and each
+    attempt is counted. Without ``metrics``, counted in a registry nobody reads."""
+    metrics = metrics or BotMetrics()
+    session.middleware(SkipUnreadableUpdates(metrics))
     session.middleware(LatePressAnswers())
     session.middleware(RetryMiddleware(on_flood=limiter.pause if limiter else None))
     if limiter is not None:
         session.middleware(PacedRequests(limiter))
+    session.middleware(CountedRequests(metrics))
 
 
 def _install_forms(session: Session) -> None:
@@ -88,7 +104,8 @@ async def run_bot(
     # Shared: one pace for all we send; paid broadcasts have a budget of their own in it.
     paid_rate = settings.broadcast_rate if settings.paid_broadcast else None
     limiter = RateLimiter(settings.free_rate, paid_rate=paid_rate)
-    bot = create_bot(token, settings.telegram_api_url, limiter)
+    metrics = BotMetrics()  # this bot's own registry, which /metrics shows
+    bot = create_bot(token, settings.telegram_api_url, limiter, metrics)
     worker = NotificationWorker(
         bot=bot,
         sessions=sessions,
@@ -123,15 +140,45 @@ async def run_bot(
     notices = ConsultationNotices(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
+    backups = (
+        NightlyBackups(
+            database_url=settings.database_url,
+            directory=settings.backup_dir,
+            keep=settings.backup_keep,
+            zone=settings.zone,
+            clock=utcnow,
+        )
+        if settings.backup_dir is not None
+        else None
+    )
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(
         lambda: start_scheduler(
-            worker, broadcaster, housekeeper, digest, courier, notices, every=wake_every
+            worker,
+            broadcaster,
+            housekeeper,
+            digest,
+            courier,
+            notices,
+            every=wake_every,
+            backups=backups,
         ),
         lock,
         engine,
     )
+    console = await console_app(settings, sessions, bot)
+    monitor = Monitor(metrics, engine, lambda: leadership.leading, backup_dir=settings.backup_dir)
+    # A METRICS_PORT that cannot be used stops the start here, before any job runs.
+    listener = await start_metrics_listener(settings, monitor) if webhook_secret is None else None
+    console_listener = (
+        await start_console_listener(settings, console) if webhook_secret is None else None
+    )
+    if webhook_secret is not None and settings.metrics_port is not None:
+        log.warning(
+            "metrics_port_unused: with WEBHOOK_URL, /metrics and /healthz are served on "
+            "WEBHOOK_HOST:WEBHOOK_PORT; METRICS_PORT applies to long polling"
+        )
     leadership.start()
     for municipality in settings.municipalities_without_group():
         log.warning(
@@ -148,10 +195,12 @@ async def run_bot(
         wake_notifications=leadership.wakers.notifications,
         wake_broadcasts=leadership.wakers.broadcasts,
         wake_inbox=leadership.wakers.inbox,
+        metrics=metrics,
     )
     try:
         with i18n.context():
             await set_command_menus(bot, i18n, settings.languages, settings.interface_language)
+            await offer_console(bot, i18n, sessions, settings)
         # Everything built at start-up lives as long as the process: keep it out of the
         # garbage collector's full passes, which otherwise walk it again and again.
         # feedback-bot starts with the collector off; the cycles start-up left behind (a few
@@ -160,7 +209,7 @@ async def run_bot(
         gc.freeze()
         gc.enable()
         if webhook_secret is not None:
-            await serve_webhook(dispatcher, bot, engine, settings, webhook_secret)
+            await serve_webhook(dispatcher, bot, monitor, settings, webhook_secret, console)
             return
         await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling_started")
@@ -170,6 +219,9 @@ async def run_bot(
             tasks_concurrency_limit=UPDATES_AT_ONCE,
         )
     finally:
+        for listening in (listener, console_listener):
+            if listening is not None:
+                await listening.cleanup()
         await leadership.stop()
         runner.close()
         await bot.session.close()

@@ -22,6 +22,7 @@ from civic_feedback.bot.context import Services, Wakers
 from civic_feedback.bot.handlers import (
     answers,
     broadcast,
+    console,
     consultations,
     errors,
     events,
@@ -40,6 +41,8 @@ from civic_feedback.bot.middlewares.database import DatabaseMiddleware
 from civic_feedback.bot.middlewares.i18n import CitizenI18nMiddleware
 from civic_feedback.bot.middlewares.privacy_gate import PrivacyGate, PrivacyNotices
 from civic_feedback.bot.middlewares.throttling import Throttle
+from civic_feedback.bot.middlewares.update_metrics import UpdateMetrics
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.units import UnitRunner
 from civic_feedback.core.clock import Clock
 from civic_feedback.services.form_runs import FormRuns
@@ -74,8 +77,10 @@ def create_dispatcher(
     wake_inbox: Callable[[], None] = lambda: None,
     throttle: Throttle | None = None,
     runner: UnitRunner | None = None,
+    metrics: BotMetrics | None = None,
 ) -> Dispatcher:
-    """A dispatcher ready to feed updates to; handlers get a ``Context`` as ``ctx``."""
+    """A dispatcher ready to feed updates to; handlers get a ``Context`` as ``ctx``. Its
+    updates are counted in ``metrics`` (without: in a registry nobody reads)."""
     services = Services(
         settings=settings,
         sessions=sessions,
@@ -86,6 +91,7 @@ def create_dispatcher(
     )
     # Conversation state lives in the database, not in aiogram's FSM.
     dispatcher = Dispatcher(disable_fsm=True)
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(PerChatOrderMiddleware())
     database = DatabaseMiddleware(sessions, runner or UnitRunner(), services, settings.languages)
     dispatcher.update.outer_middleware(database)
@@ -107,6 +113,7 @@ def create_dispatcher(
         subscription.create_router(),
         privacy.create_router(),
         summary.create_router(),
+        console.create_router(),
         broadcast.create_router(),  # organizers; also takes the text of a draft announcement
         consultations.create_router(),  # before the inbox: text while writing a proposal
         inbox.create_router(),  # any other text: a message to the municipality; staff groups

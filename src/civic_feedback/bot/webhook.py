@@ -7,8 +7,9 @@ Telegram, and de-duplication makes the second delivery harmless. A body that is 
 update the bot can read (not JSON, not an object, refused by aiogram's models) is skipped:
 logged once, counted, answered 200 so that Telegram goes on with the next update
 (bot/client/unreadable_updates.py). A body over aiohttp's limit (1 MB) is refused with 413
-before it is read. ``GET /healthz`` answers 200 when the database answers, 503 otherwise,
-for the proxy's health checks.
+before it is read. The same listener serves ``GET /healthz`` (200 when the database answers,
+503 otherwise, for the proxy's health checks) and ``GET /metrics``
+(bot/monitoring/endpoints.py).
 """
 
 from __future__ import annotations
@@ -24,13 +25,11 @@ from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy import Engine, text
 
-from civic_feedback.bot.client.unreadable_updates import (
-    SKIPPED_UPDATES,
-    SkippedUpdates,
-    read_webhook_body,
-)
+from civic_feedback.bot.client.unreadable_updates import read_webhook_body
+from civic_feedback.bot.console_door import mount_console
+from civic_feedback.bot.monitoring.endpoints import Monitor
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.units import UPDATES_AT_ONCE
 from civic_feedback.settings import Settings
 
@@ -51,10 +50,10 @@ class SecretCheckingHandler(SimpleRequestHandler):
         bot: Bot,
         *,
         secret_token: str,
-        skipped: SkippedUpdates = SKIPPED_UPDATES,
+        metrics: BotMetrics,
     ) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret_token)
-        self.skipped = skipped
+        self.metrics = metrics
 
     async def handle(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER)
@@ -70,7 +69,7 @@ class SecretCheckingHandler(SimpleRequestHandler):
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
         # aiogram's own reads the body as an update and answers 500 when it is none.
         body = await request.read()  # over the size limit: aiohttp answers 413
-        update = read_webhook_body(body, request.content_type, bot, self.skipped)
+        update = read_webhook_body(body, request.content_type, bot, self.metrics)
         if update is None:
             return web.json_response({})
         result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
@@ -82,42 +81,37 @@ class SecretCheckingHandler(SimpleRequestHandler):
 def create_app(
     dispatcher: Dispatcher,
     bot: Bot,
-    engine: Engine,
+    monitor: Monitor,
     path: str,
     secret: str,
-    skipped: SkippedUpdates = SKIPPED_UPDATES,
+    console: tuple[web.Application, Settings] | None = None,
 ) -> web.Application:
-    """The aiohttp application: the webhook at ``path`` and the health check; updates it
-    cannot read are counted in ``skipped``."""
+    """The aiohttp application: the webhook at ``path``, ``/healthz`` and ``/metrics``, and
+    the staff console where CONSOLE_URL says; updates it cannot read are counted in the
+    monitor's metrics."""
     app = web.Application()
-
-    async def healthz(_request: web.Request) -> web.Response:
-        try:
-            await asyncio.to_thread(_ping, engine)
-        except Exception as error:  # any failure of the database means "not healthy"
-            log.warning("healthz_failed %s", type(error).__name__)
-            return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok"})
-
-    app.router.add_get("/healthz", healthz)
-    handler = SecretCheckingHandler(dispatcher, bot, secret_token=secret, skipped=skipped)
+    monitor.add_routes(app)
+    if console is not None:
+        mount_console(app, *console)
+    handler = SecretCheckingHandler(dispatcher, bot, secret_token=secret, metrics=monitor.metrics)
     handler.register(app, path=path)
     setup_application(app, dispatcher, bot=bot)
     return app
 
 
-def _ping(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-
-
 async def serve_webhook(
-    dispatcher: Dispatcher, bot: Bot, engine: Engine, settings: Settings, secret: str
+    dispatcher: Dispatcher,
+    bot: Bot,
+    monitor: Monitor,
+    settings: Settings,
+    secret: str,
+    console: web.Application | None = None,
 ) -> None:
     """Register the webhook with Telegram and serve until SIGTERM or Ctrl+C."""
     assert settings.webhook_url is not None
     path = urlparse(settings.webhook_url).path or "/"
-    runner = web.AppRunner(create_app(dispatcher, bot, engine, path, secret))
+    door = (console, settings) if console is not None else None
+    runner = web.AppRunner(create_app(dispatcher, bot, monitor, path, secret, door))
     await runner.setup()
     host, port = settings.webhook_host or DEFAULT_HOST, settings.webhook_port or DEFAULT_PORT
     await web.TCPSite(runner, host, port).start()

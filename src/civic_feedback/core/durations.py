@@ -7,14 +7,18 @@ from datetime import timedelta
 
 _DURATION = re.compile(r"^\s*([0-9]+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+LONGEST_REMINDER = timedelta(days=365)  # a reminder a year ahead is the longest kept
 
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``24h``, ``2d`` -> timedelta."""
     match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 15m, 24h or 2d")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        if match:
+            return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    except OverflowError:  # more days than a calendar holds
+        pass
+    raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 15m, 24h or 2d")
 
 
 def format_duration(delta: timedelta) -> str:
@@ -24,3 +28,16 @@ def format_duration(delta: timedelta) -> str:
         if seconds and seconds % size == 0 and (unit != "d" or seconds >= 3 * size):
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def parse_offsets(text: str) -> list[int]:
+    """Reminder offsets as organizers list them, ``24h,1h`` (empty: none), as seconds before
+    the start: longest first, each once."""
+    offsets = [parse_duration(part) for part in text.split(",") if part.strip()]
+    for offset in offsets:
+        if offset > LONGEST_REMINDER:
+            raise ValueError(
+                f"{format_duration(offset)!r} is too long before the start: at most "
+                f"{format_duration(LONGEST_REMINDER)}"
+            )
+    return sorted({int(offset.total_seconds()) for offset in offsets}, reverse=True)

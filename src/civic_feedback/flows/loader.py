@@ -31,6 +31,9 @@ from civic_feedback.flows.schema import (
 )
 
 MAX_FLOW_FILE_BYTES = 256 * 1024
+# A form is a few levels deep (questions, options, texts); deeper is no form, and deep
+# enough would exhaust the YAML composer's recursion.
+MAX_NESTING = 16
 
 PathKey = tuple[str | int, ...]
 
@@ -106,6 +109,7 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
         raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
     loader = yaml.SafeLoader(text)
     try:
+        _refuse_aliases_and_depth(text, source)
         node = loader.get_single_node()
         if node is None:
             raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
@@ -130,6 +134,25 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
             [FlowFileProblem(source, 1, "", "a flow file must be a mapping of keys")]
         )
     return data, lines
+
+
+def _refuse_aliases_and_depth(text: str, source: str) -> None:
+    """Read the YAML events first (the parser does not recurse) and refuse what a form never
+    needs but an attack does: anchors and aliases (``&a``, ``*a``: a few lines expand to
+    billions of items, or loop) and nesting deeper than ``MAX_NESTING``."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            message = "anchors and aliases (& and *) are not allowed: write each value out"
+            raise FlowFileError([FlowFileProblem(source, line, "", message)])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                message = f"nested more than {MAX_NESTING} levels deep"
+                raise FlowFileError([FlowFileProblem(source, line, "", message)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _construct(

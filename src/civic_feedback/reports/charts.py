@@ -66,7 +66,7 @@ def _labels(language: str) -> dict[str, str]:
     return LABELS.get(language, LABELS["en"])
 
 
-def _pyplot() -> Any:
+def agg_pyplot() -> Any:
     """pyplot on the Agg backend (no display), imported on first use."""
     import matplotlib
 
@@ -79,7 +79,7 @@ def _pyplot() -> Any:
     return pyplot
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
@@ -101,7 +101,7 @@ def _wrapped(title: str) -> str:
 def rating_distribution(title: str, questions: Sequence[QuestionFigures], language: str) -> bytes:
     """One panel per answered rating question: answers per point, with counts and shares."""
     labels = _labels(language)
-    pyplot = _pyplot()
+    pyplot = agg_pyplot()
     figure, panels = pyplot.subplots(
         len(questions),
         squeeze=False,
@@ -112,7 +112,7 @@ def rating_distribution(title: str, questions: Sequence[QuestionFigures], langua
         figure.suptitle(_wrapped(title), fontsize=18, weight="bold")
         for axes, question in zip(panels[:, 0], questions, strict=True):
             _rating_panel(pyplot, axes, question, labels)
-        return _png(figure)
+        return png_bytes(figure)
     finally:
         pyplot.close(figure)
 
@@ -157,7 +157,7 @@ def nps_breakdown(
     answered = promoters + passives + detractors
     nps = net_score(promoters, detractors, answered)
     assert nps is not None, "NPS of nobody"
-    pyplot = _pyplot()
+    pyplot = agg_pyplot()
     figure = pyplot.figure(figsize=(WIDTH, HEIGHT))
     try:
         figure.suptitle(_wrapped(title), fontsize=18, weight="bold", y=0.96)
@@ -210,7 +210,7 @@ def nps_breakdown(
             bbox_to_anchor=(0.5, 0.02),
             handlelength=1,
         )
-        return _png(figure)
+        return png_bytes(figure)
     finally:
         pyplot.close(figure)
 
@@ -218,7 +218,7 @@ def nps_breakdown(
 def weekly_trend(points: Sequence[TrendPoint], language: str, scope: str = "") -> bytes:
     """Completed responses as bars, the average rating as a line with gaps for unrated weeks."""
     labels = _labels(language)
-    pyplot = _pyplot()
+    pyplot = agg_pyplot()
     from matplotlib import patheffects
 
     figure, counts = pyplot.subplots(figsize=(WIDTH, HEIGHT), layout="constrained")
@@ -253,6 +253,6 @@ def weekly_trend(points: Sequence[TrendPoint], language: str, scope: str = "") -
         ratings.set_ylim(-3.8, 5.6)
         ratings.set_yticks([1, 2, 3, 4, 5])
         ratings.set_ylabel(labels["trend_average"], color=LINE)
-        return _png(figure)
+        return png_bytes(figure)
     finally:
         pyplot.close(figure)

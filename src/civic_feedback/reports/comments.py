@@ -11,12 +11,21 @@ from zoneinfo import ZoneInfo
 from civic_feedback.reports.export import iso_local, spreadsheet_cell, write_json_list
 from civic_feedback.storage.comments import Comment
 
-COMMENT_COLUMNS = ("event_code", "flow_id", "question_id", "language", "completed_at", "text")
+# ``id`` is the one a theme's comment ids name (reports/comment_themes.py).
+COMMENT_COLUMNS = (
+    "id",
+    "event_code",
+    "flow_id",
+    "question_id",
+    "language",
+    "completed_at",
+    "text",
+)
 
 
 def _values(comment: Comment, zone: ZoneInfo) -> list[Any]:
     values = list(astuple(comment))
-    values[4] = iso_local(comment.completed_at, zone)
+    values[5] = iso_local(comment.completed_at, zone)
     return values
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from civic_feedback.reports.export import TELEGRAM_ID, ExportOptions, SheetLayout
 from civic_feedback.storage.export_rows import ExportColumn, ExportRow
@@ -33,7 +34,7 @@ def sheet_title(flow_id: str) -> str:
 def write_xlsx(
     rows: Iterable[ExportRow],
     columns: list[ExportColumn],
-    path: Path,
+    out: Path | IO[bytes],
     options: ExportOptions,
     *,
     flow_id: str,
@@ -65,5 +66,5 @@ def write_xlsx(
         cells = layout.cells(row)
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in cells])
         count += 1
-    workbook.save(path)
+    workbook.save(out)
     return count

@@ -78,8 +78,8 @@ class BotApiMethods:
         self._record_sent = record_sent
 
         self._callback_counter = 0
-        #: Open callback queries: query id -> the user who pressed, and when.
-        self._open_callbacks: dict[str, tuple[int, float]] = {}
+        #: Open callback queries: query id -> the user who pressed, in which chat, and when.
+        self._open_callbacks: dict[str, tuple[int, int | str, float]] = {}
         #: Seconds after a press when answering it fails, as on Telegram (None: never).
         self.callback_timeout = callback_timeout
         #: Answers to callback queries: query id -> answerCallbackQuery params.
@@ -128,11 +128,11 @@ class BotApiMethods:
         """The method's proper name and handler; method names are case-insensitive."""
         return self._handlers.get(method.lower())
 
-    def open_callback_query(self, user_id: int) -> str:
-        """A new callback query id for a user's press, to be answered once."""
+    def open_callback_query(self, user_id: int, chat_id: int | str) -> str:
+        """A new callback query id for a user's press in a chat, to be answered once."""
         self._callback_counter += 1
         query_id = f"{abs(user_id)}{self._callback_counter:06d}"
-        self._open_callbacks[query_id] = (user_id, time.monotonic())
+        self._open_callbacks[query_id] = (user_id, chat_id, time.monotonic())
         return query_id
 
     # ---------------------------------------------------------------- the bot and its updates
@@ -215,6 +215,8 @@ class BotApiMethods:
     def _set_chat_menu_button(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         button = params.get("menu_button")
         chat_id = params.get("chat_id")
+        if isinstance(chat_id, int | str):
+            self._check_limits("setChatMenuButton", chat_id)
         self.menu_buttons[chat_id if isinstance(chat_id, int | str) else None] = (
             copy.deepcopy(button) if isinstance(button, dict) else {"type": "default"}
         )
@@ -503,7 +505,7 @@ class BotApiMethods:
 
     def _answer_callback_query(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         query_id = str(params.get("callback_query_id") or "")
-        user_id, pressed = self._open_callbacks.get(query_id, (None, 0.0))
+        user_id, chat_id, pressed = self._open_callbacks.get(query_id, (None, 0, 0.0))
         timeout = self.callback_timeout
         if user_id is None or (timeout is not None and time.monotonic() - pressed > timeout):
             self._open_callbacks.pop(query_id, None)
@@ -517,6 +519,8 @@ class BotApiMethods:
         self.callback_answers[query_id] = dict(params)
         if isinstance(text, str) and text:
             self.toasts.append(
-                CallbackToast(user_id, text, params.get("show_alert") is True, self._changed())
+                CallbackToast(
+                    user_id, chat_id, text, params.get("show_alert") is True, self._changed()
+                )
             )
         return True

@@ -99,6 +99,10 @@ class UserMessage:
     content: JSON = field(default_factory=dict)
     #: The emulator's change counter when this message arrived or was deleted.
     version: int = 0
+    #: Who wrote it (in a group, one of several people; in a private chat, its user).
+    sender_id: int = 0
+    #: The bot message it replies to, in the same chat.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ class CallbackToast:
     """An answerCallbackQuery text, shown to the user who pressed the button."""
 
     user_id: int
+    #: The chat of the message whose button was pressed.
+    chat_id: int | str
     text: str
     show_alert: bool
     version: int

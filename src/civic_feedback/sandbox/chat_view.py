@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from civic_feedback.sandbox.chat_records import JSON, SentMessage, UploadedFile, UserMessage
+from civic_feedback.services.inbox_media import map_link
 
 _TAGS = {
     "bold": ("<b>", "</b>"),
@@ -48,15 +50,38 @@ class ChatView:
             rf"https://t\.me/{re.escape(bot_username)}\?start=([A-Za-z0-9_-]{{1,64}})"
         )
 
-    def message_json(self, message: SentMessage | UserMessage) -> JSON:
-        """``{"id", "html"}``, or ``{"id", "deleted": true}`` for a deleted message."""
+    def message_json(
+        self,
+        message: SentMessage | UserMessage,
+        *,
+        viewer: int | None = None,
+        names: Mapping[int, str] | None = None,
+        replied: SentMessage | UserMessage | None = None,
+    ) -> JSON:
+        """``{"id", "html"}``, or ``{"id", "deleted": true}`` for a deleted message.
+
+        What ``viewer`` wrote is on their side of the chat (in a private chat, everything the
+        user wrote); in a group, others' messages are on the left under their ``names``. A
+        reply starts with the beginning of the message it answers (``replied``).
+        """
         if message.deleted:
             return {"id": message.message_id, "deleted": True}
+        quote = _quote(replied) if replied is not None else ""
         if isinstance(message, UserMessage):
-            body = f'<div class="text">{escape(message.text)}</div>'
-            html = self._article(message.message_id, "me", body, message.date, edited=False)
+            mine = viewer is None or message.sender_id == viewer
+            sender = "" if mine else (names or {}).get(message.sender_id, "")
+            media = _content_media(message.content)
+            words = message.content.get("text") or message.content.get("caption")
+            if not isinstance(words, str):
+                words = "" if media else message.text  # e.g. "[sticker]"
+            body = (f'<div class="from">{escape(sender)}</div>' if sender else "") + quote + media
+            if words:
+                body += f'<div class="text">{escape(words)}</div>'
+            html = self._article(
+                message.message_id, "me" if mine else "them", body, message.date, edited=False
+            )
             return {"id": message.message_id, "html": html}
-        body = self._media(message.photo, message.document)
+        body = quote + self._media(message.photo, message.document) + _content_media(message.extra)
         if message.content:
             body += f'<div class="text">{self.text_html(message.content, message.entities)}</div>'
         html = self._article(
@@ -134,11 +159,7 @@ class ChatView:
             return f'<img class="photo" src="/files/{escape(photo.file_id)}" alt="">'
         if document is None:
             return ""
-        size = f"{document.size / 1024:.1f} KB" if document.size >= 1024 else f"{document.size} B"
-        href, name = escape(f"/files/{document.file_id}"), escape(document.filename)
-        return (
-            f'<a class="file" href="{href}" download="{name}">📄 {name} <small>{size}</small></a>'
-        )
+        return _file_link(document.file_id, document.filename, document.size)
 
     def _article(
         self, message_id: int, side: str, body: str, date: int, *, edited: bool, keyboard: str = ""
@@ -146,9 +167,57 @@ class ChatView:
         when = datetime.fromtimestamp(date, self.zone).strftime("%H:%M")
         meta = f"edited {when}" if edited else when
         return (
-            f'<article class="msg {side}" id="m-{message_id}"><div class="bubble">{body}'
+            f'<article class="msg {side}" data-id="{message_id}"><div class="bubble">{body}'
             f'<div class="meta">{meta}</div></div>{keyboard}</article>'
         )
+
+
+def _file_link(file_id: str, filename: str, size: int) -> str:
+    shown = f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} B"
+    href, name = escape(f"/files/{file_id}"), escape(filename)
+    return f'<a class="file" href="{href}" download="{name}">📄 {name} <small>{shown}</small></a>'
+
+
+def _content_media(content: JSON) -> str:
+    """What a user's message (or the bot's copy of one) carries besides text, as Bot API JSON:
+    the photo's largest size, a file, a voice note, a pin or a venue with a map link."""
+    photo, document = content.get("photo"), content.get("document")
+    if isinstance(photo, list) and photo and isinstance(photo[-1], dict):
+        return f'<img class="photo" src="/files/{escape(str(photo[-1].get("file_id")))}" alt="">'
+    if isinstance(document, dict):
+        name = str(document.get("file_name") or "file")
+        size = document.get("file_size")
+        return _file_link(str(document.get("file_id")), name, size if isinstance(size, int) else 0)
+    if isinstance(content.get("voice"), dict):
+        return '<div class="file">🎤</div>'
+    venue = content.get("venue")
+    where = venue.get("location") if isinstance(venue, dict) else content.get("location")
+    if not isinstance(where, dict):
+        return ""
+    try:
+        latitude, longitude = float(where["latitude"]), float(where["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    shown = f"{latitude:.5f}, {longitude:.5f}"
+    if isinstance(venue, dict):
+        shown = ", ".join(str(venue.get(k)) for k in ("title", "address") if venue.get(k))
+    link = map_link(latitude, longitude)
+    return (
+        f'<a class="place" href="{escape(link)}" target="_blank" rel="noopener noreferrer">'
+        f"📍 {escape(shown)}</a>"
+    )
+
+
+def _quote(replied: SentMessage | UserMessage) -> str:
+    """The start of the message a reply answers; pressing it shows that message."""
+    if isinstance(replied, UserMessage):
+        words = replied.text
+    else:
+        words = replied.content or ("🖼" if replied.photo or "photo" in replied.extra else "📎")
+    first = words.strip().split("\n", 1)[0] if words.strip() else "…"
+    if len(first) > 80:
+        first = first[:79] + "…"
+    return f'<div class="quote" data-goto="{replied.message_id}">{escape(first)}</div>'
 
 
 def _span(text: str, entity: JSON) -> _Span | None:

@@ -1,10 +1,11 @@
-"""The sandbox's demo: who can chat with the bot, an event and a consultation to try, and a
-clock that jumps ahead."""
+"""The sandbox's demo: who can chat with the bot, its staff group, places of a demo town, an
+event and a consultation to try, and a clock that jumps ahead."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -20,9 +21,23 @@ from civic_feedback.storage.models import (
     EventState,
     Notification,
     NotificationState,
+    Role,
+    StaffMember,
 )
+from civic_feedback.storage.roles import grant
 
 DEMO_MUNICIPALITIES = ("Столична", "Пловдив", "Варна")
+#: The staff group every municipality's messages go to (STAFF_CHATS ``*:id``), unless the
+#: environment names groups of its own.
+DEMO_STAFF_GROUP = -1001000000001
+
+
+class DemoRole(StrEnum):
+    """What a demo person is: the page lists the staff group's members apart."""
+
+    CITIZEN = "citizen"
+    STAFF = "staff"  # the staff role for every municipality
+    ORGANIZER = "organizer"  # in ADMIN_IDS
 
 
 @dataclass(frozen=True)
@@ -32,7 +47,7 @@ class DemoUser:
     telegram_id: int
     name: str
     language: str
-    organizer: bool = False
+    role: DemoRole = DemoRole.CITIZEN
 
 
 CITIZENS = (
@@ -40,8 +55,62 @@ CITIZENS = (
     DemoUser(1002, "Emma", "en"),
     DemoUser(1003, "Ayşe", "tr"),
 )
-ORGANIZER = DemoUser(9001, "Организатор", "bg", organizer=True)  # in ADMIN_IDS
-CAST = (*CITIZENS, ORGANIZER)
+STAFF = DemoUser(9002, "Иван Петров", "bg", DemoRole.STAFF)
+ORGANIZER = DemoUser(9001, "Организатор", "bg", DemoRole.ORGANIZER)
+CAST = (*CITIZENS, STAFF, ORGANIZER)
+#: Who writes in the staff group: the staff member, and the organizer (an admin).
+STAFF_GROUP_MEMBERS = (STAFF, ORGANIZER)
+
+
+@dataclass(frozen=True)
+class DemoPlace:
+    """A place of the demo town the page offers for a pin; its name in the page's languages."""
+
+    name: dict[str, str]
+    latitude: float
+    longitude: float
+
+
+#: Places in Sofia; the fountains are about 60 m from the entrance, close enough for a +1.
+DEMO_PLACES = (
+    DemoPlace(
+        {"bg": "НДК, главният вход", "en": "NDK, main entrance", "tr": "NDK, ana giriş"},
+        42.68470,
+        23.31900,
+    ),
+    DemoPlace(
+        {
+            "bg": "НДК, фонтаните (60 м от входа)",
+            "en": "NDK, the fountains (60 m from the entrance)",
+            "tr": "NDK, fıskiyeler (girişten 60 m)",
+        },
+        42.68510,
+        23.31950,
+    ),
+    DemoPlace(
+        {"bg": "пл. „Света Неделя“", "en": "Sveta Nedelya Square", "tr": "Sveta Nedelya Meydanı"},
+        42.69660,
+        23.32090,
+    ),
+    DemoPlace(
+        {
+            "bg": "Борисова градина, езерото „Ариана“",
+            "en": "Borisova Gradina, Ariana lake",
+            "tr": "Borisova Gradina, Ariana gölü",
+        },
+        42.68780,
+        23.33670,
+    ),
+    DemoPlace({"bg": "Южен парк", "en": "South Park", "tr": "Güney Park"}, 42.67100, 23.31000),
+)
+
+
+def demo_staff(session: Session) -> None:
+    """The demo's staff member may answer every municipality's messages. Granted the first
+    time only: a role changed with ``feedback-admin users`` on a kept database stays."""
+    if session.get(StaffMember, STAFF.telegram_id) is None:
+        grant(session, STAFF.telegram_id, Role.STAFF, granted_by="sandbox")
+
 
 _TITLE = {
     "bg": "Обществено обсъждане: нов парк в квартала",

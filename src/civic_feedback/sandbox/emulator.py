@@ -37,7 +37,7 @@ import contextlib
 import copy
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -66,6 +66,15 @@ from civic_feedback.sandbox.telegram_objects import bot_json, chat_json, message
 from civic_feedback.sandbox.update_queue import PendingUpdate, UpdateQueue
 
 CALLBACK_TIMEOUT = 15.0  # seconds a press can be answered
+
+
+def text_content(text: str) -> JSON:
+    """A text message's content as a Telegram app sends it: a command gets its entity."""
+    content: JSON = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0] if text.strip() else text
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+    return content
 
 
 class BotApiEmulator:
@@ -270,6 +279,16 @@ class BotApiEmulator:
         """What the user wrote in the chat, oldest first."""
         return self._chats.user_messages(chat_id, include_deleted=include_deleted)
 
+    def chat_message(self, chat_id: int | str, message_id: int) -> SentMessage | UserMessage | None:
+        """A message of the chat from either side (the bot's or a user's), deleted ones too."""
+        written = self._chats.written.get(chat_id, {}).get(message_id)
+        if written is not None:
+            return written
+        try:
+            return self._chats.message(chat_id, message_id)
+        except KeyError:
+            return None
+
     def chat_changes(self, chat_id: int | str, since: int) -> list[SentMessage | UserMessage]:
         """The chat's messages (both sides) sent, edited or deleted after ``version`` ``since``."""
         return self._chats.changes(chat_id, since)
@@ -312,6 +331,8 @@ class BotApiEmulator:
             str(shown),
             version=self._changed(),
             content=copy.deepcopy(dict(content)),
+            sender_id=user_id,
+            reply_to=reply_to,
         )
         return self.push({"update_id": self._next_update_id, "message": message})
 
@@ -326,15 +347,9 @@ class BotApiEmulator:
         reply_to: int | None = None,
     ) -> JSON:
         """The user writes ``text`` to the bot (private chat); commands get a bot_command entity."""
-        content: JSON = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-            ]
         return self.send_content(
             user_id,
-            content,
+            text_content(text),
             language_code=language_code,
             first_name=first_name,
             chat_id=chat_id,
@@ -368,7 +383,7 @@ class BotApiEmulator:
                     f"message {message_id} has no button with callback_data {callback_data!r}; "
                     f"buttons: {self.buttons(msg)}"
                 )
-        query_id = self._methods.open_callback_query(user_id)
+        query_id = self._methods.open_callback_query(user_id, chat)
         first_name = self._chats.first_names.get(user_id, "Citizen")
         query: JSON = {
             "id": query_id,
@@ -430,6 +445,35 @@ class BotApiEmulator:
     def store_file(self, filename: str, data: bytes, content_type: str | None = None) -> str:
         """A file a user sends (as Telegram would have it): its file id."""
         return self._chats.store_file(filename, data, content_type).file_id
+
+    def photo_sizes(self, sizes: Iterable[tuple[bytes, int, int]]) -> list[JSON]:
+        """The ``photo`` of a message a user sends: Telegram's PhotoSize list, smallest first,
+        each size (JPEG bytes, width, height) kept as a file of its own, as Telegram keeps
+        them."""
+        photo = []
+        for data, width, height in sizes:
+            kept = self._chats.store_file(f"photo-{width}x{height}.jpg", data, "image/jpeg")
+            photo.append(
+                {
+                    "file_id": kept.file_id,
+                    "file_unique_id": kept.file_unique_id,
+                    "width": width,
+                    "height": height,
+                    "file_size": kept.size,
+                }
+            )
+        return photo
+
+    def document_of(self, filename: str, data: bytes, content_type: str) -> JSON:
+        """The ``document`` of a message a user sends, the file kept for download."""
+        kept = self._chats.store_file(filename, data, content_type)
+        return {
+            "file_id": kept.file_id,
+            "file_unique_id": kept.file_unique_id,
+            "file_name": filename,
+            "mime_type": content_type,
+            "file_size": kept.size,
+        }
 
     async def take_webhook_reply(self, response: ClientResponse) -> None:
         """Carry out the Bot API method a webhook answered an update with, as Telegram does:

@@ -18,14 +18,17 @@ from civic_feedback.bot.app import run_bot
 from civic_feedback.bot.log_setup import configure_logging
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.sandbox.chat_view import ChatView
+from civic_feedback.sandbox.console_door import install_console
 from civic_feedback.sandbox.demo import (
     DEMO_MUNICIPALITIES,
+    DEMO_STAFF_GROUP,
     ORGANIZER,
     demo_consultation,
     demo_event,
+    demo_staff,
 )
 from civic_feedback.sandbox.emulator import BotApiEmulator
-from civic_feedback.sandbox.web import ChatPage, DemoLinks
+from civic_feedback.sandbox.web import ChatPage, PageDemo
 from civic_feedback.settings import Settings, load_settings
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import install_library
@@ -56,8 +59,9 @@ def _ready_notice(url: str, database_url: str) -> str:
 
 def sandbox_settings(scratch: Path) -> Settings:
     """The environment's settings (``.env`` is not read: it may hold the real bot's token and
-    database), with the sandbox's token, its organizer as an admin, a scratch SQLite database
-    unless DATABASE_URL is set, and a random PSEUDONYM_KEY unless one is set."""
+    database), with the sandbox's token, its organizer as an admin, its staff group unless
+    STAFF_CHATS names groups, a scratch SQLite database unless DATABASE_URL is set, and a
+    random PSEUDONYM_KEY unless one is set."""
     settings = load_settings(_env_file=None)
     key = settings.pseudonym_key or SecretStr(secrets.token_hex(32))
     update: dict[str, object] = {
@@ -66,10 +70,20 @@ def sandbox_settings(scratch: Path) -> Settings:
         "admin_ids": [*settings.admin_ids, ORGANIZER.telegram_id],
         "webhook_url": None,
         "municipalities": settings.municipalities or list(DEMO_MUNICIPALITIES),
+        "staff_chats": settings.staff_chats or [f"*:{DEMO_STAFF_GROUP}"],
     }
     if not os.environ.get("DATABASE_URL"):
         update["database_url"] = f"sqlite:///{scratch / 'sandbox.db'}"
     return settings.model_copy(update=update)
+
+
+def staff_groups(settings: Settings) -> dict[int, list[str | None]]:
+    """Each staff group the page shows, with the municipalities whose messages it takes (None:
+    the default group), in the order of STAFF_CHATS."""
+    groups: dict[int, list[str | None]] = {}
+    for municipality, chat_id in settings.staff_groups.items():
+        groups.setdefault(chat_id, []).append(municipality)
+    return groups
 
 
 async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
@@ -86,6 +100,7 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             with sessions.begin() as session:
                 event = demo_event(session, settings.zone, utcnow(), settings.municipalities[0])
                 consultation = demo_consultation(session, utcnow(), settings.municipalities[0])
+                demo_staff(session)
                 first_update_id = last_update_id(session) + 1  # a database kept from before
             emulator = BotApiEmulator(
                 bot_username=BOT_USERNAME,
@@ -97,8 +112,9 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             app = web.Application(client_max_size=64 * 1024 * 1024)
             view = ChatView(BOT_USERNAME, settings.zone)
             page_i18n = create_i18n(settings.interface_language)
-            demo = DemoLinks(event.code, consultation.code)
+            demo = PageDemo(event.code, consultation.code, staff_groups(settings))
             ChatPage(emulator, sessions, view, demo, utcnow, page_i18n).install(app)
+            install_console(app, settings, sessions, SANDBOX_TOKEN, utcnow)
             try:
                 await emulator.start(app)
             except OSError as error:

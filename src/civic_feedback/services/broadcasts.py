@@ -43,7 +43,17 @@ class SegmentError(ValueError):
 
 
 def segment_query(session: Session, segment: str) -> Select[Any]:
-    """Citizen ids of a segment; citizens who sent /stop or blocked the bot are never in it."""
+    """Citizen ids of a segment; citizens who sent /stop or blocked the bot are never in it.
+
+    Conditions joined by ``;`` must all hold: ``municipality=Смолян;language=tr``."""
+    parts = [part for part in segment.split(";") if part.strip()] or [segment]
+    query = _condition(session, parts[0])
+    for part in parts[1:]:
+        query = query.where(CITIZEN_TABLE.c.id.in_(_condition(session, part)))
+    return query
+
+
+def _condition(session: Session, segment: str) -> Select[Any]:
     kind, _, value = segment.partition("=")
     kind, value = kind.strip(), value.strip()
     query = select(CITIZEN_TABLE.c.id).where(
@@ -54,7 +64,7 @@ def segment_query(session: Session, segment: str) -> Select[Any]:
     if not value or kind not in SEGMENT_KINDS or kind == "all":
         raise SegmentError(
             f"unknown segment {segment!r}: write all, municipality=NAME, language=bg, "
-            "event=CODE, registered=CODE or responded=FORM"
+            "event=CODE, registered=CODE or responded=FORM, or several joined by ;"
         )
     if kind == "municipality":
         return query.where(CITIZEN_TABLE.c.municipality == value)

@@ -34,6 +34,9 @@ from civic_feedback.storage.tables import NOTIFICATION_TABLE
 Answered = Callable[[Session, Citizen, Event], bool]
 """Whether the citizen already answered the event's feedback form."""
 
+CHANGE_NOTICES = (NotificationKind.RESCHEDULED, NotificationKind.PLACE_CHANGED)
+_HAS_A_PLACE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -119,7 +122,7 @@ def _verdict(
         return NotificationState.CANCELLED
     status = _status(session, event, citizen)
     if kind == NotificationKind.REMINDER:
-        if status not in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED):
+        if status not in _HAS_A_PLACE:
             return NotificationState.CANCELLED
         return (
             NotificationState.MISSED
@@ -134,6 +137,11 @@ def _verdict(
             return NotificationState.SKIPPED
     if kind == NotificationKind.FOLLOWUP and answered(session, citizen, event):
         return NotificationState.SKIPPED
+    if kind in CHANGE_NOTICES:
+        if status not in (*_HAS_A_PLACE, RegistrationStatus.WAITLISTED):
+            return NotificationState.CANCELLED
+        if event.ends_at <= now:
+            return NotificationState.MISSED  # the news came too late to be of use
     return NotificationState.SENDING
 
 
@@ -153,11 +161,10 @@ def _had_check_in(session: Session, event: Event) -> bool:
 
 def mark_sent(session: Session, claimed: Claimed, now: datetime, policy: FollowUpPolicy) -> None:
     """Record a delivered notification; an invitation gets its one follow-up."""
-    note = session.get(Notification, claimed.id)
-    assert note is not None
-    note.state, note.sent_at = NotificationState.SENT, now
-    session.add(note)
+    _settle(session, claimed, state=NotificationState.SENT, sent_at=now)
     if claimed.kind == NotificationKind.INVITATION:
+        note = session.get(Notification, claimed.id)
+        assert note is not None
         session.add(
             Notification(
                 kind=NotificationKind.FOLLOWUP,
@@ -171,11 +178,21 @@ def mark_sent(session: Session, claimed: Claimed, now: datetime, policy: FollowU
 
 def mark_failed(session: Session, claimed: Claimed, error: str) -> None:
     """Telegram refused the message (not a block): recorded, not retried."""
-    note = session.get(Notification, claimed.id)
-    assert note is not None
-    note.state, note.error = NotificationState.FAILED, error[:200]
-    session.add(note)
+    _settle(session, claimed, state=NotificationState.FAILED, error=error[:200])
     session.flush()
+
+
+def _settle(session: Session, claimed: Claimed, **values: object) -> None:
+    """The outcome of a claimed row, unless it is owed again since its claim (its event
+    moved while the message was on its way: a reminder of the new time is another message)."""
+    session.execute(
+        update(Notification)
+        .where(
+            col(Notification.id) == claimed.id,
+            col(Notification.state) == NotificationState.SENDING,
+        )
+        .values(**values)
+    )
 
 
 def mark_unreachable(session: Session, claimed: Claimed) -> None:

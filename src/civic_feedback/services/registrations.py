@@ -14,14 +14,14 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from civic_feedback.core.event_schedule import FollowUpPolicy, invitation_time, reminder_times
+from civic_feedback.services.event_rules import EventProblem, EventRefusedError
+from civic_feedback.services.owed_notifications import cancel_pending, owe
 from civic_feedback.storage.events import ACTIVE, registration_of, taken_places
 from civic_feedback.storage.models import (
     Citizen,
     Event,
     EventState,
-    Notification,
     NotificationKind,
-    NotificationState,
     Registration,
     RegistrationStatus,
 )
@@ -86,29 +86,46 @@ class Registrar:
         had_place = registration.status in ACTIVE
         registration.status = RegistrationStatus.CANCELLED
         registration.updated_at = now
-        _cancel_pending(session, event_id=event.id, citizen_id=citizen.id)
-        if had_place and event.state == EventState.SCHEDULED and event.ends_at > now:
-            self._promote_next(session, event, now)
+        cancel_pending(session, event_id=event.id, citizen_id=citizen.id)
+        if had_place:
+            self.fill_free_places(session, event, now)
         session.flush()
         return Outcome.CANCELLED
 
     def cancel_event(self, session: Session, event: Event, now: datetime) -> int:
         """Cancel the event: nothing more is sent about it but the notice.
 
-        Returns how many citizens will be told.
+        Returns how many citizens will be told. An event cancelled already is refused: its
+        citizens were told once.
         """
+        if event.state == EventState.CANCELLED:
+            raise EventRefusedError(
+                EventProblem.CANCELLED, f"event {event.code} is already cancelled"
+            )
         event.state = EventState.CANCELLED
         session.add(event)
-        _cancel_pending(session, event_id=event.id)
+        cancel_pending(session, event_id=event.id)
         statement = select(Registration.citizen_id).where(
             Registration.event_id == event.id,
             col(Registration.status).in_([*ACTIVE, RegistrationStatus.WAITLISTED]),
         )
         told = list(session.exec(statement))
         for citizen_id in told:
-            _owe(session, NotificationKind.CANCELLED, event, citizen_id, now)
+            owe(session, NotificationKind.CANCELLED, event, citizen_id, now)
         session.flush()
         return len(told)
+
+    def fill_free_places(self, session: Session, event: Event, now: datetime) -> int:
+        """Give the free places to the waiting list, in its order; each is told at once.
+
+        Returns how many moved up. Nobody does once the event is over or cancelled.
+        """
+        if event.state != EventState.SCHEDULED or event.ends_at <= now:
+            return 0
+        promoted = 0
+        while self._promote_next(session, event, now):
+            promoted += 1
+        return promoted
 
     def _own(self, session: Session, citizen: Citizen, event: Event) -> Registration | None:
         if citizen.id is None:
@@ -119,14 +136,15 @@ class Registrar:
         """Reminders still ahead and the post-event invitation for a new place."""
         assert citizen.id is not None
         for offset, due in reminder_times(event.starts_at, event.reminder_offsets, now):
-            _owe(session, NotificationKind.REMINDER, event, citizen.id, due, offset)
+            owe(session, NotificationKind.REMINDER, event, citizen.id, due, offset)
         due = invitation_time(event.ends_at, self.policy)
-        _owe(session, NotificationKind.INVITATION, event, citizen.id, due)
+        owe(session, NotificationKind.INVITATION, event, citizen.id, due)
 
-    def _promote_next(self, session: Session, event: Event, now: datetime) -> None:
-        session.flush()  # count the place just given up
+    def _promote_next(self, session: Session, event: Event, now: datetime) -> bool:
+        """The first on the waiting list gets a free place; False: no place, or nobody waits."""
+        session.flush()  # count the place just given up, or just given
         if event.capacity is not None and taken_places(session, event) >= event.capacity:
-            return  # people who checked in at the door took the free places
+            return False  # people who checked in at the door took the free places
         statement = (
             select(Registration, Citizen)
             .join(Citizen, col(Citizen.id) == Registration.citizen_id)
@@ -139,58 +157,18 @@ class Registrar:
         )
         found = session.exec(statement).first()
         if found is None:
-            return
+            return False
         registration, citizen = found
         registration.status = RegistrationStatus.REGISTERED
         registration.updated_at = now
         session.add(registration)
         self._plan(session, event, citizen, now)
         assert citizen.id is not None
-        _owe(session, NotificationKind.PROMOTED, event, citizen.id, now)
+        owe(session, NotificationKind.PROMOTED, event, citizen.id, now)
+        return True
 
 
 def _new_registration(event: Event, citizen: Citizen, now: datetime) -> Registration:
     assert event.id is not None
     assert citizen.id is not None
     return Registration(event_id=event.id, citizen_id=citizen.id, created_at=now, updated_at=now)
-
-
-def _owe(
-    session: Session,
-    kind: NotificationKind,
-    event: Event,
-    citizen_id: int,
-    due: datetime,
-    offset: int = 0,
-) -> None:
-    """A notification row, or the existing one made pending again (one per kind and offset)."""
-    assert event.id is not None
-    statement = select(Notification).where(
-        Notification.kind == kind,
-        Notification.event_id == event.id,
-        Notification.citizen_id == citizen_id,
-        Notification.offset_seconds == offset,
-    )
-    row = session.exec(statement).first()
-    if row is None:
-        row = Notification(
-            kind=kind, event_id=event.id, citizen_id=citizen_id, offset_seconds=offset, due_at=due
-        )
-    elif row.state in (NotificationState.CANCELLED, NotificationState.PENDING):
-        row.state, row.due_at = NotificationState.PENDING, due
-    else:
-        return  # already sent (or missed): each message goes once per citizen
-    session.add(row)
-
-
-def _cancel_pending(
-    session: Session, *, event_id: int | None, citizen_id: int | None = None
-) -> None:
-    statement = select(Notification).where(
-        Notification.event_id == event_id, Notification.state == NotificationState.PENDING
-    )
-    if citizen_id is not None:
-        statement = statement.where(Notification.citizen_id == citizen_id)
-    for row in session.exec(statement):
-        row.state = NotificationState.CANCELLED
-        session.add(row)

@@ -27,6 +27,11 @@ _HELD = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
     f" AND granted AND classid = :purpose AND objid = {_KEY}::oid AND objsubid = 2"
 )
+_LEADING = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    f" AND classid = :purpose AND objid = {_KEY}::oid AND objsubid = 2"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 _CHANNEL = "'civic_feedback.' || current_schema()"
 _NOTIFY = text(f"SELECT pg_notify({_CHANNEL}, :topic)")
 
@@ -111,6 +116,11 @@ def wake_leader(engine: Engine, topic: str) -> None:
     """Ask the leader, whichever process it is, to look for due work of ``topic`` now."""
     with engine.begin() as connection:
         connection.execute(_NOTIFY, {"topic": topic})
+
+
+def leader_running(connection: Connection) -> bool:
+    """Whether a bot leads on the connection's schema: some process holds its leader lock."""
+    return bool(connection.execute(_LEADING, {"purpose": LEADER}).scalar_one())
 
 
 @contextmanager

@@ -1,13 +1,14 @@
-"""Citizens' free-text answers with where they came from, for reading and opinion analysis."""
+"""Citizens' free-text answers with where they came from, for reading and opinion analysis,
+and their detected languages, for naming them again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from civic_feedback.flows.schema import QuestionType
@@ -16,6 +17,7 @@ from civic_feedback.storage.models import Answer, Event, Response
 
 _BATCH = 2000
 _COMMENT_COLUMNS: list[Any] = [
+    Answer.id,
     Event.code,
     Response.flow_id,
     Answer.question_id,
@@ -27,8 +29,10 @@ _COMMENT_COLUMNS: list[Any] = [
 
 @dataclass(frozen=True)
 class Comment:
-    """One text answer; ``language`` is what was detected when it was stored."""
+    """One text answer (``id`` is its answer's); ``language`` is what was detected when it
+    was stored."""
 
+    id: int
     event_code: str | None
     flow_id: str
     question_id: str
@@ -57,3 +61,34 @@ def iter_comments(
         statement = statement.where(col(Answer.text_language) == language)
     for row in session.execute(statement):
         yield Comment(*row)
+
+
+@dataclass(frozen=True)
+class StoredLanguage:
+    """A text answer and the language stored with it (None: never detected)."""
+
+    answer_id: int
+    text: str
+    language: str | None
+
+
+def text_answers_after(session: Session, after_id: int, limit: int) -> list[StoredLanguage]:
+    """Up to ``limit`` text answers with an id above ``after_id``, in id order."""
+    statement = (
+        select(col(Answer.id), col(Answer.text_value), col(Answer.text_language))
+        .where(
+            col(Answer.id) > after_id,
+            col(Answer.question_type) == QuestionType.TEXT.value,
+            col(Answer.text_value).is_not(None),
+        )
+        .order_by(col(Answer.id))
+        .limit(limit)
+    )
+    return [StoredLanguage(*row) for row in session.execute(statement)]
+
+
+def set_text_languages(session: Session, languages: Mapping[int, str]) -> None:
+    """Store each answer's new language (answer id -> language)."""
+    if languages:  # an ORM bulk update by primary key: one executemany
+        rows = [{"id": answer_id, "text_language": lang} for answer_id, lang in languages.items()]
+        session.execute(update(Answer), rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +57,20 @@ def registration_of(session: Session, event: Event, citizen: Citizen) -> Registr
         Registration.event_id == event.id, Registration.citizen_id == citizen.id
     )
     return session.exec(statement).first()
+
+
+def registrants(session: Session, event: Event) -> list[tuple[int, str]]:
+    """(citizen id, status) of everyone registered, waiting or checked in, in the order they
+    registered."""
+    statement = (
+        select(Registration.citizen_id, Registration.status)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+        .order_by(col(Registration.created_at), col(Registration.id))
+    )
+    return [(citizen_id, status) for citizen_id, status in session.exec(statement)]
 
 
 def taken_places(session: Session, event: Event) -> int:
@@ -129,3 +144,12 @@ def registrations_of(session: Session, citizen: Citizen) -> list[tuple[Registrat
         .order_by(col(Event.starts_at))
     )
     return [(registration, event) for registration, event in session.exec(statement)]
+
+
+def event_ids_and_kinds(session: Session, codes: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Event code -> (id, kind), for reports that count events by kind."""
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    rows = session.exec(select(Event.code, Event.id, Event.kind).where(col(Event.code).in_(wanted)))
+    return {code: (event_id, str(kind)) for code, event_id, kind in rows if event_id is not None}

@@ -9,6 +9,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from civic_feedback.flows.engine import AnswerValue
@@ -31,14 +32,31 @@ _RESPONSE_COLUMNS: list[Any] = [
 ]
 
 
+# Looked up per response by their own names, so that a query which joins Event or Citizen
+# itself (the rows, the comments) is not correlated with the look-up by mistake.
+_EVENT, _CITIZEN = aliased(Event), aliased(Citizen)
+
+
+def response_municipality() -> ColumnElement[str | None]:
+    """A response's municipality as exports show it: its event's, else its citizen's."""
+    of_event = select(col(_EVENT.municipality)).where(col(_EVENT.id) == Response.event_id)
+    of_citizen = select(col(_CITIZEN.municipality)).where(col(_CITIZEN.id) == Response.citizen_id)
+    return func.coalesce(
+        of_event.correlate(Response).scalar_subquery(),
+        of_citizen.correlate(Response).scalar_subquery(),
+    )
+
+
 @dataclass(frozen=True)
 class ResponseFilter:
-    """Which responses to read: a form, an event, completed in [completed_from, before)."""
+    """Which responses to read: a form, an event, completed in [completed_from, before), of
+    one municipality (``response_municipality``: staff of a municipality read only its own)."""
 
     flow_id: str | None = None
     event_id: int | None = None
     completed_from: datetime | None = None  # UTC, inclusive
     completed_before: datetime | None = None  # UTC, exclusive
+    municipality: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """WHERE clauses on Response; a time bound leaves out responses never completed."""
@@ -51,6 +69,8 @@ class ResponseFilter:
             conditions.append(col(Response.completed_at) >= self.completed_from)
         if self.completed_before is not None:
             conditions.append(col(Response.completed_at) < self.completed_before)
+        if self.municipality is not None:
+            conditions.append(response_municipality() == self.municipality)
         return conditions
 
 

@@ -122,6 +122,17 @@ def _count_people(
         counts[place].people.add(citizen)
 
 
+def topic_counts(
+    session: Session, start: datetime, end: datetime, municipality: str | None = None
+) -> dict[str, int]:
+    """Messages sent in [start, end) per topic, most first: ``received`` by topic."""
+    received = select(InboxItem.topic, func.count()).where(
+        *_sent(municipality), col(InboxItem.created_at) >= start, col(InboxItem.created_at) < end
+    )
+    rows = session.exec(received.group_by(col(InboxItem.topic)))
+    return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
+
+
 def _sent(municipality: str | None) -> list[ColumnElement[bool]]:
     conditions = [col(InboxItem.status) != InboxStatus.DRAFT]
     if municipality is not None:

@@ -232,6 +232,8 @@ class NotificationKind(StrEnum):
     PROMOTED = "promoted"  # a place became free: off the waiting list
     CANCELLED = "cancelled"  # the event is cancelled
     RESULTS = "results"  # the event's results were published: here is what everyone said
+    RESCHEDULED = "rescheduled"  # the event has a new time: once per change
+    PLACE_CHANGED = "place_changed"  # the event has a new place: once per change
 
 
 class NotificationState(StrEnum):
@@ -261,6 +263,9 @@ class Event(SQLModel, table=True):
     reminder_offsets: list[int] = Field(default_factory=list, sa_type=JSON_VALUE)  # seconds
     state: str = Field(default=EventState.SCHEDULED, sa_type=String(16))
     created_at: datetime = Field(default_factory=utcnow)
+    # The calendar file's SEQUENCE: raised by each change of time, place or title, so that a
+    # calendar updates the entry it has (same UID) instead of adding a second one.
+    sequence: int = 0
 
 
 # A citizen's place at an event; waiting-list order is the order of ``created_at``.
@@ -286,7 +291,9 @@ class Notification(SQLModel, table=True):
     kind: str = Field(sa_type=String(16))
     event_id: int = _ref("event.id", ondelete="CASCADE")
     citizen_id: int = _ref("citizen.id", ondelete="CASCADE", index=True)
-    offset_seconds: int = 0  # which reminder; 0 for the other kinds
+    # Which one of its kind: a reminder's offset; for a notice of a change, the event's
+    # sequence after it (one notice per change); 0 for the other kinds.
+    offset_seconds: int = 0
     due_at: datetime
     state: str = Field(default=NotificationState.PENDING, sa_type=String(16))
     claimed_at: datetime | None = None  # marked sending (renewed while its call is retried)

@@ -19,6 +19,10 @@ class Permission(StrEnum):
     SUMMARY = "summary"
     INBOX = "inbox"
     MANAGE_USERS = "manage_users"
+    CONSULTATIONS = "consultations"  # decide proposals (the municipality's legal answer)
+    EVENTS = "events"  # add, change and cancel events: the organizers' work
+    EXPORT = "export"  # every answer, one row each: for the staff who analyse them
+    FORMS = "forms"  # publish, open and close forms: the organizers write what citizens answer
 
 
 ALLOWED: dict[Permission, frozenset[Role]] = {
@@ -26,6 +30,10 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.SUMMARY: frozenset({Role.ADMIN, Role.ORGANIZER, Role.STAFF}),
     Permission.INBOX: frozenset({Role.ADMIN, Role.STAFF}),
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.CONSULTATIONS: frozenset({Role.ADMIN, Role.STAFF}),
+    Permission.EVENTS: frozenset({Role.ADMIN, Role.ORGANIZER}),
+    Permission.EXPORT: frozenset({Role.ADMIN, Role.STAFF}),
+    Permission.FORMS: frozenset({Role.ADMIN, Role.ORGANIZER}),
 }
 
 
@@ -39,6 +47,15 @@ def role_of(session: Session, telegram_id: int, admin_ids: Collection[int]) -> R
 
 def may(role: Role | None, permission: Permission) -> bool:
     return role is not None and role in ALLOWED[permission]
+
+
+def scope_of(session: Session, telegram_id: int, admin_ids: Collection[int]) -> str | None:
+    """The one municipality whose figures and citizens a staff member or organizer works
+    with; None for admins and for roles granted without a municipality (all of them)."""
+    if telegram_id in admin_ids:
+        return None
+    member = session.get(StaffMember, telegram_id)
+    return member.municipality if member else None
 
 
 def may_answer(

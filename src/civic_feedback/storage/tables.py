@@ -10,6 +10,7 @@ from civic_feedback.storage.models import (
     AnonymousReceipt,
     Answer,
     AnswerChoice,
+    Broadcast,
     Citizen,
     Conversation,
     Event,
@@ -35,6 +36,7 @@ def _table(model: type[SQLModel]) -> Table:
 ANONYMOUS_RECEIPT_TABLE = _table(AnonymousReceipt)
 ANSWER_TABLE = _table(Answer)
 ANSWER_CHOICE_TABLE = _table(AnswerChoice)
+BROADCAST_TABLE = _table(Broadcast)
 CITIZEN_TABLE = _table(Citizen)
 CONVERSATION_TABLE = _table(Conversation)
 EVENT_TABLE = _table(Event)

@@ -6,8 +6,9 @@ offset never moves past it, and polling asks for the same answer again and again
 Telegram drops the update a day later. Behind a webhook the same update is a 500, which
 Telegram retries, holding back what follows. Here each update is read on its own: a bad one
 is written in the log once (``update_skipped update_id=… kind=… reason=…``, never its
-content: it may be a citizen's message), counted in :data:`SKIPPED_UPDATES` by kind, and
-dropped; polling's offset moves past it and the webhook answers 200.
+content: it may be a citizen's message), counted by kind in the bot's metrics
+(``civic_feedback_skipped_updates_total``), and dropped; polling's offset moves past it and
+the webhook answers 200.
 
 A skipped update is not recorded in ``processed_update``. That table makes a second delivery
 of an update harmless once its effects are committed; a skipped update changed nothing, a
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -28,6 +28,8 @@ from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 from pydantic import ValidationError
+
+from civic_feedback.bot.monitoring.metrics import BotMetrics
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -42,61 +44,36 @@ UNKNOWN = "unknown"  # an object naming no kind of update aiogram knows
 _KINDS = frozenset(Update.model_fields) - {"update_id"}
 
 
-class SkippedUpdates:
-    """How many updates were skipped since the process started, by kind (for the metrics)."""
-
-    def __init__(self) -> None:
-        self._by_kind: Counter[str] = Counter()
-
-    def add(self, kind: str) -> None:
-        self._by_kind[kind] += 1
-
-    def by_kind(self) -> dict[str, int]:
-        return dict(self._by_kind)
-
-    @property
-    def total(self) -> int:
-        return self._by_kind.total()
-
-
-#: The process's count: polling and the webhook add to it, a metrics endpoint reads it.
-SKIPPED_UPDATES = SkippedUpdates()
-
-
-def skip_update(
-    update_id: int | None, kind: str, reason: str, counter: SkippedUpdates = SKIPPED_UPDATES
-) -> None:
+def skip_update(update_id: int | None, kind: str, reason: str, metrics: BotMetrics) -> None:
     """Log the skipped update in one line and count it."""
     log.warning("update_skipped update_id=%s kind=%s reason=%s", update_id, kind, reason)
-    counter.add(kind)
+    metrics.update_skipped(kind)
 
 
-def read_update(
-    data: Any, bot: Bot, counter: SkippedUpdates = SKIPPED_UPDATES
-) -> tuple[Update | None, int | None]:
+def read_update(data: Any, bot: Bot, metrics: BotMetrics) -> tuple[Update | None, int | None]:
     """The update in ``data`` (a decoded JSON value) and its id; None in place of the update
     when it was skipped (logged and counted), and None for the id when none can be read."""
     update_id = _update_id(data)
     if not isinstance(data, dict):
-        skip_update(update_id, NOT_AN_OBJECT, f"a JSON {type(data).__name__}", counter)
+        skip_update(update_id, NOT_AN_OBJECT, f"a JSON {type(data).__name__}", metrics)
         return None, update_id
     try:
         return Update.model_validate(data, context={"bot": bot}), update_id
     except ValidationError as error:
-        skip_update(update_id, update_kind(data), refusal(error), counter)
+        skip_update(update_id, update_kind(data), refusal(error), metrics)
         return None, update_id
 
 
 def read_webhook_body(
-    body: bytes, content_type: str, bot: Bot, counter: SkippedUpdates = SKIPPED_UPDATES
+    body: bytes, content_type: str, bot: Bot, metrics: BotMetrics
 ) -> Update | None:
     """The update a webhook request carries; None when it was skipped (logged, counted)."""
     try:
         data = json.loads(body)
     except ValueError:  # UnicodeDecodeError included
-        skip_update(None, NOT_JSON, f"the body is not JSON ({content_type})", counter)
+        skip_update(None, NOT_JSON, f"the body is not JSON ({content_type})", metrics)
         return None
-    return read_update(data, bot, counter)[0]
+    return read_update(data, bot, metrics)[0]
 
 
 def update_kind(data: dict[str, Any]) -> str:
@@ -127,8 +104,8 @@ class SkipUnreadableUpdates(BaseRequestMiddleware):
     seen here instead, which confirms it to Telegram.
     """
 
-    def __init__(self, counter: SkippedUpdates = SKIPPED_UPDATES) -> None:
-        self.counter = counter
+    def __init__(self, metrics: BotMetrics) -> None:
+        self.metrics = metrics
         self._seen: int | None = None  # the highest update id of an answer read here
 
     async def __call__(
@@ -156,7 +133,7 @@ class SkipUnreadableUpdates(BaseRequestMiddleware):
     def _readable(self, items: list[Any], bot: Bot) -> list[Update]:
         updates: list[Update] = []
         for item in items:
-            update, update_id = read_update(item, bot, self.counter)
+            update, update_id = read_update(item, bot, self.metrics)
             if update is not None:
                 updates.append(update)
             if update_id is not None and (self._seen is None or update_id > self._seen):

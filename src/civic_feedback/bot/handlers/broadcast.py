@@ -24,9 +24,10 @@ from civic_feedback.bot.context import Context
 from civic_feedback.bot.handlers.language import LANGUAGE_NAMES
 from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.broadcast_report import stop_keyboard
-from civic_feedback.bot.views.event_texts import event_title
 from civic_feedback.bot.views.replies import Screen, show_in_place
 from civic_feedback.core.telegram_html import html_problems
+from civic_feedback.flows.schema import in_language
+from civic_feedback.services.broadcast_segments import SegmentChoice, SegmentKind, segment_choices
 from civic_feedback.services.broadcasts import (
     SegmentError,
     audience,
@@ -38,14 +39,12 @@ from civic_feedback.services.broadcasts import (
 )
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.events import upcoming_events
 from civic_feedback.storage.models import Broadcast, BroadcastState, utcnow
-from civic_feedback.storage.roles import Permission, may, role_of
+from civic_feedback.storage.roles import Permission, may, role_of, scope_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_EVENTS_OFFERED = 5
 _TITLE_LENGTH = 40
 
 
@@ -168,23 +167,31 @@ def _texts_keyboard(draft: Broadcast, settings: Settings) -> InlineKeyboardMarku
     return builder.as_markup()
 
 
-def _segments(unit: Unit, ctx: Context) -> list[tuple[str, str, str]]:
-    """(button code, segment, label) for every choice offered to the organizer."""
+def _segments(unit: Unit, user: User, ctx: Context) -> list[tuple[str, str, str]]:
+    """(button code, segment, label) for every choice offered to the organizer: within
+    their municipality when their role has one."""
     settings = ctx.settings
-    choices = [("a", "all", _("All subscribers"))]
-    for index, name in enumerate(settings.municipalities):
-        choices.append((f"m{index}", f"municipality={name}", _("In {name}").format(name=name)))
-    for code in settings.languages:
-        label = _("Speaking {language}").format(language=_language_name(code))
-        choices.append((f"l{code}", f"language={code}", label))
+    scope = scope_of(unit.session, user.id, settings.admin_ids)
+    offered = segment_choices(
+        unit.session, scope, settings.municipalities, settings.languages, utcnow()
+    )
     language = ctx.language
-    for event in upcoming_events(unit.session, utcnow())[:_EVENTS_OFFERED]:
-        title = event_title(event, language)
-        if len(title) > _TITLE_LENGTH:
-            title = title[: _TITLE_LENGTH - 1] + "…"
-        label = _("Registered for: {event}").format(event=title)
-        choices.append((f"r{event.code}", f"registered={event.code}", label))
-    return choices
+    return [(choice.code, choice.segment, _choice_label(choice, language)) for choice in offered]
+
+
+def _choice_label(choice: SegmentChoice, language: str) -> str:
+    if choice.kind is SegmentKind.ALL:
+        return _("All subscribers")
+    if choice.kind is SegmentKind.ALL_IN:
+        return _("All subscribers in {name}").format(name=choice.name)
+    if choice.kind is SegmentKind.MUNICIPALITY:
+        return _("In {name}").format(name=choice.name)
+    if choice.kind is SegmentKind.LANGUAGE:
+        return _("Speaking {language}").format(language=_language_name(choice.name))
+    title = in_language(choice.title, language)
+    if len(title) > _TITLE_LENGTH:
+        title = title[: _TITLE_LENGTH - 1] + "…"
+    return _("Registered for: {event}").format(event=title)
 
 
 def _segments_keyboard(draft_id: int, choices: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
@@ -275,7 +282,7 @@ async def cb_language(query: CallbackQuery, callback_data: BroadcastCb, ctx: Con
 async def cb_recipients(query: CallbackQuery, callback_data: BroadcastCb, ctx: Context) -> None:
     def choices(unit: Unit, draft: Broadcast) -> InlineKeyboardMarkup:
         assert draft.id is not None
-        return _segments_keyboard(draft.id, _segments(unit, ctx))
+        return _segments_keyboard(draft.id, _segments(unit, query.from_user, ctx))
 
     outcome = await ctx.db(_on_draft(query, ctx, callback_data.id, choices))
     if isinstance(outcome, Refused):
@@ -300,7 +307,8 @@ async def cb_segment(query: CallbackQuery, callback_data: BroadcastCb, ctx: Cont
 
     def choose(unit: Unit, draft: Broadcast) -> Preview | None:
         assert draft.id is not None
-        chosen = [segment for c, segment, _label in _segments(unit, ctx) if c == code]
+        segments = _segments(unit, query.from_user, ctx)
+        chosen = [segment for c, segment, _label in segments if c == code]
         try:
             reach = audience(unit.session, chosen[0]) if chosen else None
         except SegmentError:  # the event went away since the list was shown

@@ -404,8 +404,11 @@ def _on_post(
 
 
 def _post(unit: Unit, ctx: Context, item: InboxItem) -> Screen:
+    """The item's post as the staff read it: in their language, also when a citizen's press
+    (a +1) changes it."""
     view = post_view(unit.session, item, ctx.settings, ctx.runs.catalog)
-    return Screen(post_text(view), post_keyboard(item))
+    with get_i18n().use_locale(view.language):
+        return Screen(post_text(view), post_keyboard(item))
 
 
 def _actor(query: CallbackQuery, ctx: Context) -> str:

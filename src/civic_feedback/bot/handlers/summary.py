@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.bot.context import Context
+from civic_feedback.bot.units import Unit
 from civic_feedback.bot.views.summary_message import compute_summary, summary_text
 from civic_feedback.core.weeks import last_complete_week, parse_iso_week
 from civic_feedback.reports.summary import WeeklySummary
@@ -20,7 +21,7 @@ from civic_feedback.reports.summary_charts import summary_charts
 from civic_feedback.reports.trend import trend_points
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.roles import Permission, may, role_of
+from civic_feedback.storage.roles import Permission, may, role_of, scope_of
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,13 @@ async def cmd_summary(message: Message, command: CommandObject, ctx: Context) ->
     user = message.from_user
     assert isinstance(user, User)
     settings = ctx.settings
-    allowed = await ctx.db(
-        lambda unit: may(role_of(unit.session, user.id, settings.admin_ids), Permission.SUMMARY)
-    )
+
+    def reader(unit: Unit) -> tuple[bool, str | None]:
+        """Whether the user may read summaries, and of which municipality (None: all)."""
+        role = role_of(unit.session, user.id, settings.admin_ids)
+        return may(role, Permission.SUMMARY), scope_of(unit.session, user.id, settings.admin_ids)
+
+    allowed, scope = await ctx.db(reader)
     if not allowed:
         actor = audit.telegram_actor(settings.require_pseudonym_key(), user.id)
         log.warning("refused permission=summary user=%s", actor)
@@ -47,7 +52,7 @@ async def cmd_summary(message: Message, command: CommandObject, ctx: Context) ->
         return
     # Seconds of reading and drawing: in a thread of their own, not as a unit of work.
     sessions, language = ctx.services.sessions, ctx.language
-    summary = await asyncio.to_thread(compute_summary, sessions, week, settings, language)
+    summary = await asyncio.to_thread(compute_summary, sessions, week, settings, language, scope)
     await message.answer(summary_text(summary))
     charts = await asyncio.to_thread(draw_charts, sessions, summary, settings, language)
     for name, png in list(charts.items())[:_CHARTS_SENT]:
@@ -59,7 +64,9 @@ def draw_charts(
 ) -> dict[str, bytes]:
     """The week's charts as PNG files (matplotlib is loaded on the first call)."""
     with sessions() as session:
-        trend = trend_points(session, summary.week, settings.zone)
+        trend = trend_points(
+            session, summary.week, settings.zone, municipality=summary.municipality
+        )
     return summary_charts(summary, trend, language)
 
 

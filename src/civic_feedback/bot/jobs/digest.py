@@ -1,4 +1,5 @@
-"""The Monday digest: last week's headline figures to every staff member, once per week."""
+"""The Monday digest: last week's headline figures to every staff member, once per week, of
+their own municipality when their role has one."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from civic_feedback.services.digests import (
 )
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import find_citizen
+from civic_feedback.storage.roles import scope_of
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +70,20 @@ class DigestSender:
             owe_digests(session, week, summary_readers(session, self.settings.admin_ids))
             chats = claim_digests(session, week)
             languages = {chat: self._language(session, chat) for chat in chats}
+            scopes = {chat: scope_of(session, chat, self.settings.admin_ids) for chat in chats}
         if not chats:
             return 0
         default = self.settings.interface_language
-        summary = await asyncio.to_thread(
-            compute_summary, self.sessions, week, self.settings, default
-        )
+        summaries = {
+            scope: await asyncio.to_thread(
+                compute_summary, self.sessions, week, self.settings, default, scope
+            )
+            for scope in sorted(set(scopes.values()), key=lambda scope: scope or "")
+        }
         sent = 0
         for chat in chats:
             with self.i18n.context(), self.i18n.use_locale(languages[chat]):
-                text = summary_text(summary)
+                text = summary_text(summaries[scopes[chat]])
             await self.limiter.wait()
             try:
                 await self.bot.send_message(chat, text)

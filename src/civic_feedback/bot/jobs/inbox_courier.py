@@ -38,6 +38,7 @@ from civic_feedback.bot.views.inbox_texts import (
 from civic_feedback.services.inbox import (
     PendingInboxMessage,
     inbox_topics,
+    item_facts,
     mark_delivered,
     mark_failed,
     pending_deliveries,
@@ -160,7 +161,15 @@ class InboxCourier:
             return 0
         if not delivery.first:
             await self._refresh_post(delivery)  # waiting again: its status and buttons
+        elif self._joined_since(item, view.facts.supporters):
+            await self._refresh_post(delivery, (group, sent))
         return 1
+
+    def _joined_since(self, item: InboxItem, shown: int) -> bool:
+        """Whether citizens joined (+1) while the post and its copies went out: there was no
+        post yet to count them on, so it counts them now."""
+        with self.sessions.begin() as session:
+            return item_facts(session, item).supporters != shown
 
     async def _learn_name(self, item: InboxItem, telegram_id: int) -> None:
         """Staff see the name (and @username) of a citizen who agreed to be contacted."""
@@ -231,15 +240,19 @@ class InboxCourier:
             except TelegramAPIError as error:  # blocked the bot: the others still hear
                 log.info("inbox_supporter_not_told item=%s error=%s", item.id, error)
 
-    async def _refresh_post(self, delivery: PendingInboxMessage) -> None:
-        """The post shows who answered (and the buttons again, if it was closed)."""
-        if delivery.post is None:
+    async def _refresh_post(
+        self, delivery: PendingInboxMessage, post: tuple[int, int] | None = None
+    ) -> None:
+        """The post (``post``, else the item's) shows who answered, the buttons again if it
+        was closed, and who joined."""
+        post = post or delivery.post
+        if post is None:
             return
         with self.sessions.begin() as session:
             view = post_view(session, delivery.item, self.settings, self.catalog)
         with self.i18n.context(), self.i18n.use_locale(view.language):
             text, markup = post_text(view), post_keyboard(delivery.item)
-        chat_id, message_id = delivery.post
+        chat_id, message_id = post
         try:
             await self.bot.edit_message_text(
                 text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup

@@ -144,6 +144,13 @@ class NotificationWorker:
             case NotificationKind.RESULTS:
                 text = _("The results of {title} are published: here is what everyone said.")
                 return text.format(title=title), self._results_button(event)
+            case NotificationKind.RESCHEDULED:
+                text = _("New date and time for {title}: {when}.").format(title=title, when=when)
+                return f"{text}{place}\n\n{_calendar_hint()}", _change_buttons(event)
+            case NotificationKind.PLACE_CHANGED:
+                text = _("New place for {title}: {place}.")
+                text = text.format(title=title, place=escape(event.place))
+                return f"{text}\n🗓 {when}\n\n{_calendar_hint()}", _change_buttons(event)
 
     def _results_button(self, event: Event) -> InlineKeyboardMarkup | None:
         assert event.id is not None
@@ -159,6 +166,22 @@ class NotificationWorker:
 def _open_button(event: Event, label: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=label, callback_data=EventCb(action=EventAction.CARD, code=event.code))
+    return builder.as_markup()
+
+
+def _calendar_hint() -> str:
+    return _("If you added it to your calendar, the button below updates it.")
+
+
+def _change_buttons(event: Event) -> InlineKeyboardMarkup:
+    """The calendar file as it is now (same entry, newer version), and the event's card."""
+    builder = InlineKeyboardBuilder()
+    for label, action in (
+        (_("📅 Add to calendar"), EventAction.CALENDAR),
+        (_("Event details"), EventAction.CARD),
+    ):
+        builder.button(text=label, callback_data=EventCb(action=action, code=event.code))
+    builder.adjust(1)
     return builder.as_markup()
 
 

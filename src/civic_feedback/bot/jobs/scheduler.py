@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
@@ -38,9 +39,10 @@ def start_scheduler(
     notices: ConsultationNotices,
     *,
     every: timedelta = INTERVAL,
+    backups: NightlyBackups | None = None,
 ) -> tuple[AsyncIOScheduler, Wakers]:
     """Start waking ``worker`` and ``broadcaster`` ``every`` so often; the database says what
-    is due, so a restart loses nothing."""
+    is due, so a restart loses nothing. ``backups``: when BACKUP_DIR is set."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     def wake_at(moment: datetime) -> None:
@@ -117,6 +119,18 @@ def start_scheduler(
         max_instances=1,
         coalesce=True,
     )
+    # The folder says whether tonight's backup was taken: hourly, and a minute after every
+    # start, catches up a night the bot was down.
+    if backups is not None:
+        scheduler.add_job(
+            backups.take_if_due,
+            "interval",
+            hours=1,
+            id="backup",
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+            max_instances=1,
+            coalesce=True,
+        )
     scheduler.start()
     return scheduler, Wakers(
         notifications=lambda: wake_at(datetime.now(UTC)),

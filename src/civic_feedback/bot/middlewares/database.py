@@ -21,6 +21,7 @@ from civic_feedback.storage.processed_updates import look_up_arrival
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+DUPLICATE_MARK = "update_duplicate"  # set in the update's data when it is dropped as handled
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -52,6 +53,7 @@ class DatabaseMiddleware(BaseMiddleware):
         )
         if arrival.seen:
             log.info("update_duplicate update_id=%s", event.update_id)
+            data[DUPLICATE_MARK] = True
             return UNHANDLED
         sender = Sender(user.id, telegram_language(user, self.offered)) if user else None
         work = UpdateWork(self.sessions, self.runner, event.update_id, arrival.citizen, sender)
@@ -62,6 +64,7 @@ class DatabaseMiddleware(BaseMiddleware):
             if not work.recorded:
                 await work(_nothing_more)
         except HandledElsewhereError:
+            data[DUPLICATE_MARK] = True
             return UNHANDLED
         return result
 

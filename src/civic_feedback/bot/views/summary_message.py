@@ -58,6 +58,8 @@ def summary_text(summary: WeeklySummary) -> str:
     previous = summary.previous
     overall_changes = changes(headlines.overall, previous.overall) if previous else None
     title = _("Weekly summary {week}").format(week=summary.week)
+    if summary.municipality:
+        title += f": {summary.municipality}"
     parts = [f"<b>{escape(title)}</b>", *_lines(headlines.overall, overall_changes)]
     if previous is not None and summary.previous_week:
         parts.append(_("In brackets: the change since {week}.").format(week=summary.previous_week))
@@ -124,8 +126,15 @@ def _inbox_line(inbox: InboxFigures) -> str:
 
 
 def compute_summary(
-    sessions: sessionmaker[Session], week: str, settings: Settings, language: str
+    sessions: sessionmaker[Session],
+    week: str,
+    settings: Settings,
+    language: str,
+    municipality: str | None = None,
 ) -> WeeklySummary:
-    """The week's summary in a session of its own (callers run it in a worker thread)."""
+    """The week's summary, of one municipality when given, in a session of its own (callers
+    run it in a worker thread)."""
     with sessions() as session:
-        return weekly_summary(session, week, settings.zone, language=language)
+        return weekly_summary(
+            session, week, settings.zone, language=language, municipality=municipality
+        )

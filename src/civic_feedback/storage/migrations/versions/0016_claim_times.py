@@ -1,8 +1,8 @@
 """When a reminder or a broadcast row was claimed for Telegram: a row still ``sending`` long
 after its claim was left by a process that stopped, and is counted as uncertain.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-08
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,230 @@
+// The console's home: this week's figures against the last, the trend, waiting messages,
+// upcoming events and open consultations.
+"use strict";
+
+addTexts({
+  bg: {
+    week: "Тази седмица ({week}) спрямо предходната",
+    completed: "Попълнени анкети",
+    csat: "Доволни (CSAT)",
+    nps: "NPS",
+    responseRate: "Отговорили след събитие",
+    trend: "Последните 8 седмици",
+    trendCaption: "Попълнени анкети и средна оценка (1–5) по седмици",
+    weekColumn: "Седмица",
+    completedColumn: "Анкети",
+    averageColumn: "Средна оценка",
+    inbox: "Съобщения до общината, които чакат",
+    events: "Предстоящи събития",
+    noEvents: "Няма предстоящи събития.",
+    registered: "{registered} записани",
+    waiting: "{waiting} в списъка на чакащите",
+    consultations: "Отворени обществени консултации",
+    noConsultations: "Няма отворени консултации.",
+    consultationDetails: "{proposals} предложения · още {days} дни",
+  },
+  en: {
+    week: "This week ({week}) against the last",
+    completed: "Completed responses",
+    csat: "Satisfied (CSAT)",
+    nps: "NPS",
+    responseRate: "Responded after an event",
+    trend: "The last 8 weeks",
+    trendCaption: "Completed responses and average rating (1–5) per week",
+    weekColumn: "Week",
+    completedColumn: "Responses",
+    averageColumn: "Average rating",
+    inbox: "Messages to the municipality waiting",
+    events: "Upcoming events",
+    noEvents: "No upcoming events.",
+    registered: "{registered} registered",
+    waiting: "{waiting} on the waiting list",
+    consultations: "Open public consultations",
+    noConsultations: "No open consultations.",
+    consultationDetails: "{proposals} proposals · {days} days left",
+  },
+  tr: {
+    week: "Bu hafta ({week}) ile geçen hafta",
+    completed: "Tamamlanan anketler",
+    csat: "Memnun (CSAT)",
+    nps: "NPS",
+    responseRate: "Etkinlik sonrası yanıt",
+    trend: "Son 8 hafta",
+    trendCaption: "Haftalık tamamlanan anketler ve ortalama puan (1–5)",
+    weekColumn: "Hafta",
+    completedColumn: "Anketler",
+    averageColumn: "Ortalama puan",
+    inbox: "Bekleyen belediye mesajları",
+    events: "Yaklaşan etkinlikler",
+    noEvents: "Yaklaşan etkinlik yok.",
+    registered: "{registered} kayıtlı",
+    waiting: "{waiting} bekleme listesinde",
+    consultations: "Açık kamu istişareleri",
+    noConsultations: "Açık istişare yok.",
+    consultationDetails: "{proposals} öneri · {days} gün kaldı",
+  },
+});
+
+function percent(value) {
+  return value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`;
+}
+
+function change(current, previous, asPercent) {
+  if (current === null || previous === null || previous === undefined) {
+    return "";
+  }
+  const difference = asPercent ? Math.round((current - previous) * 100) : current - previous;
+  if (difference === 0) {
+    return "±0";
+  }
+  const sign = difference > 0 ? "+" : "−";
+  return `${sign}${Math.abs(difference)}${asPercent ? " pp" : ""}`;
+}
+
+function figure(name, value, delta) {
+  const card = node("div", { class: "figure" }, node("span", { class: "name" }, name));
+  card.append(node("span", { class: "value" }, value));
+  if (delta) {
+    const direction = delta.startsWith("+") ? "up" : delta.startsWith("−") ? "down" : "";
+    card.append(node("span", { class: `change ${direction}` }, delta));
+  }
+  return card;
+}
+
+function figures(home) {
+  const now = home.figures;
+  const before = home.previous || {};
+  return node(
+    "div",
+    { class: "figures" },
+    figure(text("completed"), now.completed, change(now.completed, before.completed, false)),
+    figure(text("csat"), percent(now.csat), change(now.csat, before.csat, true)),
+    figure(text("nps"), now.nps === null ? "—" : now.nps, change(now.nps, before.nps, false)),
+    figure(
+      text("responseRate"),
+      percent(now.response_rate),
+      change(now.response_rate, before.response_rate, true),
+    ),
+    figure(text("inbox"), home.inbox_waiting, ""),
+  );
+}
+
+function trendChart(points) {
+  const width = 320;
+  const height = 120;
+  const most = Math.max(1, ...points.map((point) => point.completed));
+  const step = width / points.length;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height + 16}`);
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", text("trendCaption"));
+  points.forEach((point, index) => {
+    const bar = document.createElementNS(svg.namespaceURI, "rect");
+    const barHeight = (point.completed / most) * height;
+    bar.setAttribute("x", String(index * step + 4));
+    bar.setAttribute("y", String(height - barHeight));
+    bar.setAttribute("width", String(step - 8));
+    bar.setAttribute("height", String(barHeight));
+    svg.append(bar);
+    const label = document.createElementNS(svg.namespaceURI, "text");
+    label.setAttribute("x", String(index * step + step / 2));
+    label.setAttribute("y", String(height + 12));
+    label.setAttribute("text-anchor", "middle");
+    label.textContent = point.week.slice(5);
+    svg.append(label);
+  });
+  return svg;
+}
+
+function trendTable(points) {
+  const head = node(
+    "tr",
+    {},
+    node("th", { scope: "col" }, text("weekColumn")),
+    node("th", { scope: "col", class: "number" }, text("completedColumn")),
+    node("th", { scope: "col", class: "number" }, text("averageColumn")),
+  );
+  const rows = points.map((point) =>
+    node(
+      "tr",
+      {},
+      node("th", { scope: "row" }, point.week),
+      node("td", { class: "number" }, point.completed),
+      node("td", { class: "number" }, point.average === null ? "—" : point.average.toFixed(2)),
+    ),
+  );
+  return node(
+    "table",
+    {},
+    node("caption", {}, text("trendCaption")),
+    node("thead", {}, head),
+    node("tbody", {}, ...rows),
+  );
+}
+
+function eventList(events) {
+  if (!events.length) {
+    return node("p", {}, text("noEvents"));
+  }
+  return node(
+    "ul",
+    { class: "items" },
+    ...events.map((event) => {
+      const when = event.starts_at.replace("T", " ").slice(0, 16);
+      const people = [text("registered", { registered: event.registered })];
+      if (event.waiting) {
+        people.push(text("waiting", { waiting: event.waiting }));
+      }
+      const details = [when, event.place, people.join(", ")].filter(Boolean).join(" · ");
+      return node("li", {}, event.title, node("span", { class: "details" }, details));
+    }),
+  );
+}
+
+function consultationList(consultations) {
+  if (!consultations.length) {
+    return node("p", {}, text("noConsultations"));
+  }
+  return node(
+    "ul",
+    { class: "items" },
+    ...consultations.map((consultation) =>
+      node(
+        "li",
+        {},
+        consultation.title,
+        node(
+          "span",
+          { class: "details" },
+          text("consultationDetails", {
+            proposals: consultation.proposals,
+            days: consultation.days_left,
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
+function showHome(home) {
+  language = home.who.language;
+  document.documentElement.lang = language;
+  document.getElementById("title").textContent = text("title");
+  document.getElementById("scope").textContent = home.who.municipality || text("all");
+  showTabs(home.who.role);
+  const main = document.getElementById("main");
+  main.replaceChildren(
+    node("h2", {}, text("week", { week: home.week })),
+    figures(home),
+    node("h2", {}, text("trend")),
+    trendChart(home.trend),
+    trendTable(home.trend),
+    node("h2", {}, text("events")),
+    eventList(home.events),
+    node("h2", {}, text("consultations")),
+    consultationList(home.consultations),
+  );
+}
+
+homePage = showHome;
