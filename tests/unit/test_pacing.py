@@ -233,8 +233,8 @@ async def test_a_paid_budget_catches_up_after_a_busy_moment_and_never_passes_its
 
     await asyncio.create_task(broadcast())
 
-    assert most_in_a_second(times) <= 950  # room left for requests arriving unevenly
-    assert (len(times) - 1) / (times[-1] - times[0]) >= 940  # the 20 ms are made up
+    assert most_in_a_second(times) <= 960  # room left for requests arriving unevenly
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 950  # the 20 ms are made up
 
 
 @pytest.mark.parametrize(
