@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from civic_feedback.reports import summary_charts as charts_module
+from civic_feedback.reports.charts import LONE_MARK, agg_pyplot, trend_figure
 from civic_feedback.reports.figures import QuestionFigures
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.reports.summary_charts import nps_counts, summary_charts
@@ -61,6 +62,35 @@ def test_the_average_rating_puts_every_scale_on_one_to_five(data: WeekData) -> N
     (point,) = trend_points(data.session, WEEK, SOFIA, weeks=1)
 
     assert point == TrendPoint(WEEK, 2, 3.0)
+
+
+FOUR_POINT_FLOW = """\
+id: four-points
+title: {bg: "Четири точки", en: "Four points"}
+languages: [bg, en]
+questions:
+  - {id: overall, type: rating, scale: 4, text: {bg: "Оценка?", en: "Overall?"}}
+"""
+
+
+def test_a_week_rated_only_on_a_one_to_four_scale_gets_its_point_drawn(session: Session) -> None:
+    data = WeekData(session, FOUR_POINT_FLOW)
+    data.respond(answers(overall=3), completed=sofia(18))  # 3 of 4: 1 + 2 × 4/3 on 1-5
+    data.respond(answers(overall=4), completed=sofia(19))  # the top of the scale: 5
+
+    points = trend_points(data.session, WEEK, SOFIA)
+    figure = trend_figure(points, "bg")
+    try:
+        ratings = figure.axes[1]
+        (ring,) = [line for line in ratings.get_lines() if line.get_gid() == LONE_MARK]
+        written = [text.get_text() for text in ratings.texts]
+    finally:
+        agg_pyplot().close(figure)
+
+    assert points[-1] == TrendPoint(WEEK, 2, 4.33)
+    assert [point.average for point in points[:-1]] == [None] * 7
+    assert (list(ring.get_xdata()), list(ring.get_ydata())) == ([7], [4.33])  # type: ignore[arg-type]
+    assert written == ["4.33"]
 
 
 def test_the_trend_keeps_the_summarys_municipality_filter(data: WeekData) -> None:

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import io
+import math
 import subprocess
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import numpy
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
 from PIL import Image
 
 from civic_feedback.reports.charts import (
     BARS,
     LINE,
+    LONE_MARK,
+    agg_pyplot,
+    lone_weeks,
     nps_breakdown,
     rating_distribution,
+    trend_figure,
     weekly_trend,
 )
 from civic_feedback.reports.figures import QuestionFigures, Tally, question_figures
@@ -112,3 +121,81 @@ def test_the_rating_line_stays_above_the_bars_even_for_the_worst_rated_busiest_w
     assert bar, "no bar drawn in the last week's band"
     assert line, "no rating point drawn in the last week's band"
     assert max(line) < min(bar)  # the point (and its label above it) never sits on the bar
+
+
+@pytest.fixture
+def trend() -> Iterator[Callable[..., Figure]]:
+    """``trend_figure``, its figures closed after the test."""
+    yield trend_figure
+    agg_pyplot().close("all")
+
+
+def _axes(figure: Figure) -> tuple[Axes, Axes]:
+    counts, ratings = figure.axes
+    return counts, ratings
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "last"),
+    [
+        ("bg", "28 сеп –\n4 окт", "16–22\nное"),
+        ("en", "Sep 28 –\nOct 4", "Nov\n16–22"),
+        ("tr", "28 Eyl –\n4 Eki", "16–22\nKas"),
+    ],
+)
+def test_the_trend_names_its_weeks_by_their_dates_in_the_staff_language(
+    trend: Callable[..., Figure], language: str, first: str, last: str
+) -> None:
+    counts, _ = _axes(trend(TREND, language, "Видин"))
+
+    ticks = [label.get_text() for label in counts.get_xticklabels()]
+
+    assert len(ticks) == 8
+    assert (ticks[0], ticks[-1]) == (first, last)
+    assert ticks[1] == {"bg": "5–11\nокт", "en": "Oct\n5–11", "tr": "5–11\nEki"}[language]
+
+
+def test_the_trend_draws_each_weeks_responses_and_rating_with_gaps_for_unrated_weeks(
+    trend: Callable[..., Figure],
+) -> None:
+    counts, ratings = _axes(trend(TREND, "en"))
+
+    (bars,) = counts.containers
+    assert isinstance(bars, BarContainer)
+    drawn = numpy.asarray(bars.datavalues, dtype=float).round().astype(int).tolist()
+    line = numpy.asarray(ratings.get_lines()[0].get_ydata(), dtype=float).tolist()
+
+    assert drawn == [point.completed for point in TREND]
+    assert [None if math.isnan(y) else y for y in line] == [point.average for point in TREND]
+
+
+def test_a_rated_week_between_unrated_ones_is_ringed_and_its_rating_written(
+    trend: Callable[..., Figure],
+) -> None:
+    _, ratings = _axes(trend(TREND, "bg"))
+
+    (ring,) = [line for line in ratings.get_lines() if line.get_gid() == LONE_MARK]
+    written = [text.get_text() for text in ratings.texts]
+
+    # W40 (first, W41 unrated), W45 (W44, W46 unrated) and W47 (last, W46 unrated);
+    # W42 and W43 are joined by the line.
+    assert list(ring.get_xdata()) == [0, 5, 7]  # type: ignore[arg-type]
+    assert list(ring.get_ydata()) == [4.1, 4.02, 4.21]  # type: ignore[arg-type]
+    assert ring.get_markersize() > ratings.get_lines()[0].get_markersize()
+    assert written == ["4.10", "3.20", "4.56", "4.02", "4.21"]
+
+
+@pytest.mark.parametrize(
+    ("rated", "lone"),
+    [
+        ([True], [0]),
+        ([False, True, False], [1]),
+        ([True, True, False, True], [3]),
+        ([False, False], []),
+        ([True, True], []),
+    ],
+)
+def test_lone_weeks_are_the_rated_ones_no_line_reaches(rated: list[bool], lone: list[int]) -> None:
+    points = [TrendPoint(f"2026-W{10 + i}", 1, 4.0 if r else None) for i, r in enumerate(rated)]
+
+    assert lone_weeks(points) == lone

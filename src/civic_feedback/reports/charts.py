@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from civic_feedback.core.week_dates import week_dates
 from civic_feedback.reports.figures import QuestionFigures, net_score
 from civic_feedback.reports.trend import TrendPoint
 
@@ -24,6 +25,7 @@ WIDTH, HEIGHT = 6.0, 4.0  # inches
 DPI = 200
 RED, GREY, GREEN = "#c0392b", "#95a5a6", "#27ae60"
 BARS, LINE = "#9db7d5", "#1f3a93"
+LONE_MARK = "lone-week"  # the gid of the rings around rated weeks with unrated neighbours
 
 LABELS = {
     "en": {
@@ -34,7 +36,7 @@ LABELS = {
         "passives": "Passives 7–8",
         "promoters": "Promoters 9–10",
         "trend": "Last {weeks} weeks",
-        "trend_average": "Average rating (1–5)",
+        "trend_average": "Average rating\n(every scale as 1–5)",
         "trend_completed": "Completed responses",
     },
     "bg": {
@@ -45,7 +47,7 @@ LABELS = {
         "passives": "Пасивни 7–8",
         "promoters": "Промоутъри 9–10",
         "trend": "Последните {weeks} седмици",
-        "trend_average": "Средна оценка (1–5)",
+        "trend_average": "Средна оценка\n(всяка скала като 1–5)",
         "trend_completed": "Попълнени анкети",
     },
     "tr": {
@@ -56,7 +58,7 @@ LABELS = {
         "passives": "Pasifler 7–8",
         "promoters": "Destekçiler 9–10",
         "trend": "Son {weeks} hafta",
-        "trend_average": "Ortalama puan (1–5)",
+        "trend_average": "Ortalama puan\n(her ölçek 1–5 olarak)",
         "trend_completed": "Tamamlanan yanıtlar",
     },
 }
@@ -216,43 +218,83 @@ def nps_breakdown(
 
 
 def weekly_trend(points: Sequence[TrendPoint], language: str, scope: str = "") -> bytes:
-    """Completed responses as bars, the average rating as a line with gaps for unrated weeks."""
+    """The trend chart (``trend_figure``) as PNG."""
+    figure = trend_figure(points, language, scope)
+    try:
+        return png_bytes(figure)
+    finally:
+        agg_pyplot().close(figure)
+
+
+def week_tick(week: str, language: str) -> str:
+    """A week's dates on two lines, so eight fit side by side: ``13–19\\nокт``."""
+    named = week_dates(week, language)
+    return named.replace(" – ", " –\n", 1) if " – " in named else named.replace(" ", "\n", 1)
+
+
+def lone_weeks(points: Sequence[TrendPoint]) -> list[int]:
+    """Slots of rated weeks whose neighbours are unrated: no line reaches them."""
+    rated = [point.average is not None for point in points]
+    return [
+        slot
+        for slot, is_rated in enumerate(rated)
+        if is_rated
+        and not (slot > 0 and rated[slot - 1])
+        and not (slot + 1 < len(rated) and rated[slot + 1])
+    ]
+
+
+def trend_figure(points: Sequence[TrendPoint], language: str, scope: str = "") -> Figure:
+    """Completed responses as bars, the average rating as a line with gaps for unrated weeks;
+    weeks named by their dates, a lone rated week ringed, every rating written above it.
+
+    The caller closes the figure (``weekly_trend`` does)."""
     labels = _labels(language)
     pyplot = agg_pyplot()
     from matplotlib import patheffects
 
+    figure: Figure
     figure, counts = pyplot.subplots(figsize=(WIDTH, HEIGHT), layout="constrained")
-    try:
-        title = labels["trend"].format(weeks=len(points))
-        figure.suptitle(f"{title} · {scope}" if scope else title, fontsize=18, weight="bold")
-        slots = range(len(points))
-        counts.bar(slots, [p.completed for p in points], color=BARS, width=0.6)
-        counts.set_ylabel(labels["trend_completed"], color="#4a6f9a")
-        # Bars in the lower part, the rating line above them: neither hides the other's
-        # labels, whatever the week's counts and ratings.
-        counts.set_ylim(0, max([1, *(p.completed for p in points)]) * 2.2)
-        counts.yaxis.get_major_locator().set_params(integer=True)
-        counts.set_xticks(slots, [p.week[-3:] for p in points])
-        counts.spines["right"].set_visible(True)
-        ratings = counts.twinx()
-        halo = patheffects.withStroke(linewidth=4, foreground="white")
-        averages = [math.nan if p.average is None else p.average for p in points]
-        ratings.plot(slots, averages, color=LINE, marker="o", linewidth=2.5, markersize=8)
-        for slot, average in zip(slots, averages, strict=True):
-            if not math.isnan(average):
-                ratings.annotate(
-                    f"{average:.2f}",
-                    (slot, average),
-                    xytext=(0, 12),
-                    textcoords="offset points",
-                    ha="center",
-                    fontsize=14,
-                    color=LINE,
-                    path_effects=[halo],  # readable where it crosses the line or a bar
-                )
-        ratings.set_ylim(-3.8, 5.6)
-        ratings.set_yticks([1, 2, 3, 4, 5])
-        ratings.set_ylabel(labels["trend_average"], color=LINE)
-        return png_bytes(figure)
-    finally:
-        pyplot.close(figure)
+    title = labels["trend"].format(weeks=len(points))
+    figure.suptitle(f"{title} · {scope}" if scope else title, fontsize=18, weight="bold")
+    slots = range(len(points))
+    counts.bar(slots, [p.completed for p in points], color=BARS, width=0.6)
+    counts.set_ylabel(labels["trend_completed"], color="#4a6f9a")
+    # Bars in the lower part, the rating line above them: neither hides the other's
+    # labels, whatever the week's counts and ratings.
+    counts.set_ylim(0, max([1, *(p.completed for p in points)]) * 2.2)
+    counts.yaxis.get_major_locator().set_params(integer=True)
+    counts.set_xticks(slots, [week_tick(p.week, language) for p in points], fontsize=10)
+    counts.spines["right"].set_visible(True)
+    ratings = counts.twinx()
+    halo = patheffects.withStroke(linewidth=4, foreground="white")
+    averages = [math.nan if p.average is None else p.average for p in points]
+    ratings.plot(slots, averages, color=LINE, marker="o", linewidth=2.5, markersize=8)
+    lone = lone_weeks(points)
+    ratings.plot(
+        lone,
+        [averages[slot] for slot in lone],
+        linestyle="none",
+        marker="o",
+        markersize=16,
+        markerfacecolor="none",
+        markeredgecolor=LINE,
+        markeredgewidth=2.5,
+        gid=LONE_MARK,
+    )
+    for slot, average in zip(slots, averages, strict=True):
+        if not math.isnan(average):
+            ratings.annotate(
+                f"{average:.2f}",
+                (slot, average),
+                xytext=(0, 14),
+                textcoords="offset points",
+                ha="center",
+                fontsize=14,
+                color=LINE,
+                path_effects=[halo],  # readable where it crosses the line or a bar
+            )
+    ratings.set_ylim(-3.8, 5.6)
+    ratings.set_yticks([1, 2, 3, 4, 5])
+    ratings.set_ylabel(labels["trend_average"], color=LINE, fontsize=12)
+    return figure
