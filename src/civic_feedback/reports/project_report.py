@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from civic_feedback.core.week_dates import month_name
 from civic_feedback.flows.schema import QuestionType, in_language
 from civic_feedback.reports.comment_themes import CommentThemes, comment_themes
 from civic_feedback.reports.headline import Headline
@@ -182,7 +183,7 @@ def project_report(
     ]
     months = [
         satisfaction_of(
-            f"{month_first:%Y-%m}",
+            month_name(month_first, language),
             summarize_period(
                 session,
                 Scope(*day_bounds(month_first, month_last, zone), municipality),

@@ -9,10 +9,14 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from civic_feedback.reports.charts import BARS, GREEN, GREY, HEIGHT, LINE, WIDTH, agg_pyplot
 from civic_feedback.reports.charts import png_bytes as _png
 from civic_feedback.reports.project_report import EventRow, Satisfaction
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _short(title: str) -> str:
@@ -45,22 +49,28 @@ def attendance_chart(events: Sequence[EventRow], labels: Sequence[str], title: s
 
 
 def csat_chart(rows: Sequence[Satisfaction], title: str, previous: float | None = None) -> bytes:
-    """CSAT (%) per row as bars, an unrated row left empty; ``previous`` as a dashed line."""
-    pyplot = agg_pyplot()
-    figure, axes = pyplot.subplots(figsize=(WIDTH, HEIGHT), layout="constrained")
+    """The CSAT chart (``csat_figure``) as PNG."""
+    figure = csat_figure(rows, title, previous)
     try:
-        figure.suptitle(title, fontsize=15, weight="bold")
-        slots = list(range(len(rows)))
-        values = [math.nan if row.csat is None else row.csat * 100 for row in rows]
-        bars = axes.bar(slots, values, color=GREEN, width=0.6)
-        axes.bar_label(
-            bars, [f"{v:.0f}%" if not math.isnan(v) else "" for v in values], fontsize=10
-        )
-        if previous is not None:
-            axes.axhline(previous * 100, color=GREY, linestyle="--", linewidth=2)
-        axes.set_ylim(0, 110)
-        axes.set_ylabel("CSAT %")
-        axes.set_xticks(slots, [_short(row.label) for row in rows], fontsize=9)
         return _png(figure)
     finally:
-        pyplot.close(figure)
+        agg_pyplot().close(figure)
+
+
+def csat_figure(rows: Sequence[Satisfaction], title: str, previous: float | None = None) -> Figure:
+    """CSAT (%) per row as bars named by the rows' labels (a month: ``ное 2026``), an
+    unrated row left empty; ``previous`` as a dashed line. The caller closes the figure."""
+    pyplot = agg_pyplot()
+    figure: Figure
+    figure, axes = pyplot.subplots(figsize=(WIDTH, HEIGHT), layout="constrained")
+    figure.suptitle(title, fontsize=15, weight="bold")
+    slots = list(range(len(rows)))
+    values = [math.nan if row.csat is None else row.csat * 100 for row in rows]
+    bars = axes.bar(slots, values, color=GREEN, width=0.6)
+    axes.bar_label(bars, [f"{v:.0f}%" if not math.isnan(v) else "" for v in values], fontsize=10)
+    if previous is not None:
+        axes.axhline(previous * 100, color=GREY, linestyle="--", linewidth=2)
+    axes.set_ylim(0, 110)
+    axes.set_ylabel("CSAT %")
+    axes.set_xticks(slots, [_short(row.label) for row in rows], fontsize=9)
+    return figure
