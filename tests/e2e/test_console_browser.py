@@ -190,6 +190,52 @@ async def test_staff_download_their_municipalitys_answers_as_a_file(
 
 
 @pytest.fixture
+def rated_weeks(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Remarks of Смолян rated 4 in W46 and W47 (neighbours) and in W50 (alone), this week."""
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            publish_flow(session, load_flow_text(REMARKS))
+            grant(session, CLERK, Role.STAFF, granted_by="test", municipality="Смолян")
+            session.commit()
+            for telegram_id, day in [(9001, (11, 10)), (9002, (11, 17)), (9003, (12, 7))]:
+                at = datetime(2026, *day, 8, tzinfo=UTC)
+                answer(session, telegram_id, None, completed_at=at, municipality="Смолян")
+        yield sessions
+
+
+async def test_the_homes_trend_names_weeks_by_their_dates_and_rings_a_lone_rating(
+    rated_weeks: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(rated_weeks) as base:
+        refused = await open_console(page, base, CLERK)
+        table = page.get_by_role("table")
+        await expect(table).to_contain_text("7–13 дек", timeout=STEP)
+        weeks = await table.locator("tbody th").all_inner_texts()
+        chart = page.get_by_role("img", name="Попълнени анкети и средна оценка")
+        ticks = await chart.locator("text:not(.rating)").all_text_contents()
+        ratings = await chart.locator("text.rating").all_text_contents()
+        lines, rings = chart.locator("line.rating"), chart.locator("circle.lone")
+        await expect(lines).to_have_count(1)  # W46 to W47
+        await expect(rings).to_have_count(1)  # W50: no rated week beside it
+        await no_serious_violations(page)
+
+    assert refused == []
+    assert weeks == [
+        "19–25 окт",
+        "26 окт – 1 ное",
+        "2–8 ное",
+        "9–15 ное",
+        "16–22 ное",
+        "23–29 ное",
+        "30 ное – 6 дек",
+        "7–13 дек",
+    ]
+    assert ticks[1] == "26 окт –1 ное"  # two lines: "26 окт –" over "1 ное"
+    assert ratings == ["4.00", "4.00", "4.00"]
+
+
+@pytest.fixture
 def staffed(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     with sqlite_sessions_in(tmp_path) as sessions:
         with sessions() as session:

@@ -222,6 +222,10 @@ async def test_the_home_page_shows_the_staff_members_municipality_and_admins_all
         "<script>alert(1)</script> Бюджет 2027"  # data, drawn with textContent
     ]
     assert len(clerk["trend"]) == 8
+    assert [(p["week"], p["dates"]) for p in clerk["trend"][-2:]] == [
+        ("2026-W49", "30 ное – 6 дек"),
+        ("2026-W50", "7–13 дек"),
+    ]
     assert clerk["figures"]["completed"] == 0
     assert admin["who"]["municipality"] is None
     assert admin["inbox_waiting"] == 3

@@ -1,5 +1,6 @@
 """The console's home: this week so far for the staff member's municipality (all, for admins
-and roles granted without one), against last week, the trend, and what waits for them."""
+and roles granted without one), against last week, the trend (its weeks named by their
+dates in the staff member's language), and what waits for them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.console.access import StaffAccess
 from civic_feedback.core.consultation_terms import days_left
+from civic_feedback.core.week_dates import week_dates
 from civic_feedback.flows.schema import in_language
 from civic_feedback.reports.summary import weekly_summary
 from civic_feedback.reports.trend import trend_points
@@ -49,7 +51,7 @@ def home_page(
         "figures": asdict(summary.period.headlines.overall),
         "previous": asdict(previous) if previous else None,
         "trend": [
-            asdict(point)
+            asdict(point) | {"dates": week_dates(point.week, language)}
             for point in trend_points(session, week, zone, municipality=scope, weeks=8)
         ],
         "inbox_waiting": _inbox_waiting(session, scope),

@@ -10,7 +10,7 @@ addTexts({
     nps: "NPS",
     responseRate: "Отговорили след събитие",
     trend: "Последните 8 седмици",
-    trendCaption: "Попълнени анкети и средна оценка (1–5) по седмици",
+    trendCaption: "Попълнени анкети и средна оценка (всяка скала като 1–5) по седмици",
     weekColumn: "Седмица",
     completedColumn: "Анкети",
     averageColumn: "Средна оценка",
@@ -30,7 +30,7 @@ addTexts({
     nps: "NPS",
     responseRate: "Responded after an event",
     trend: "The last 8 weeks",
-    trendCaption: "Completed responses and average rating (1–5) per week",
+    trendCaption: "Completed responses and average rating (every scale as 1–5) per week",
     weekColumn: "Week",
     completedColumn: "Responses",
     averageColumn: "Average rating",
@@ -50,7 +50,7 @@ addTexts({
     nps: "NPS",
     responseRate: "Etkinlik sonrası yanıt",
     trend: "Son 8 hafta",
-    trendCaption: "Haftalık tamamlanan anketler ve ortalama puan (1–5)",
+    trendCaption: "Haftalık tamamlanan anketler ve ortalama puan (her ölçek 1–5 olarak)",
     weekColumn: "Hafta",
     completedColumn: "Anketler",
     averageColumn: "Ortalama puan",
@@ -109,30 +109,81 @@ function figures(home) {
   );
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgNode(tag, attributes, text) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    element.setAttribute(name, String(value));
+  }
+  if (text !== undefined) {
+    element.textContent = text;
+  }
+  return element;
+}
+
+// A week's dates on two lines, as the summary's chart writes them: "13–19" over "окт",
+// "27 окт –" over "2 ное".
+function weekLines(dates) {
+  const cut = dates.includes(" – ") ? dates.indexOf(" – ") + 2 : dates.indexOf(" ");
+  return cut < 0 ? [dates] : [dates.slice(0, cut), dates.slice(cut + 1)];
+}
+
+function rated(points, index) {
+  return index >= 0 && index < points.length && points[index].average !== null;
+}
+
+// Completed responses as bars in the lower half, the average rating (1–5) above them: a dot
+// per rated week with its value, a line between rated neighbours, a ring round a lone one.
 function trendChart(points) {
   const width = 320;
-  const height = 120;
+  const bars = 60; // the bars' height at most
+  const bottom = 124;
   const most = Math.max(1, ...points.map((point) => point.completed));
   const step = width / points.length;
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height + 16}`);
-  svg.setAttribute("class", "chart");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", text("trendCaption"));
+  const middle = (index) => index * step + step / 2;
+  const ratingY = (average) => 18 + ((5 - average) / 4) * 36;
+  const svg = svgNode("svg", {
+    viewBox: `0 0 ${width} ${bottom + 28}`,
+    class: "chart",
+    role: "img",
+    "aria-label": text("trendCaption"),
+  });
   points.forEach((point, index) => {
-    const bar = document.createElementNS(svg.namespaceURI, "rect");
-    const barHeight = (point.completed / most) * height;
-    bar.setAttribute("x", String(index * step + 4));
-    bar.setAttribute("y", String(height - barHeight));
-    bar.setAttribute("width", String(step - 8));
-    bar.setAttribute("height", String(barHeight));
-    svg.append(bar);
-    const label = document.createElementNS(svg.namespaceURI, "text");
-    label.setAttribute("x", String(index * step + step / 2));
-    label.setAttribute("y", String(height + 12));
-    label.setAttribute("text-anchor", "middle");
-    label.textContent = point.week.slice(5);
+    const barHeight = (point.completed / most) * bars;
+    svg.append(
+      svgNode("rect", {
+        x: index * step + 4,
+        y: bottom - barHeight,
+        width: step - 8,
+        height: barHeight,
+      }),
+    );
+    const label = svgNode("text", { x: middle(index), y: bottom + 12, "text-anchor": "middle" });
+    weekLines(point.dates).forEach((line, row) => {
+      label.append(svgNode("tspan", { x: middle(index), dy: row ? 12 : 0 }, line));
+    });
     svg.append(label);
+    if (point.average === null) {
+      return;
+    }
+    const y = ratingY(point.average);
+    if (rated(points, index + 1)) {
+      const next = ratingY(points[index + 1].average);
+      const x2 = middle(index + 1);
+      svg.append(svgNode("line", { class: "rating", x1: middle(index), y1: y, x2, y2: next }));
+    }
+    if (!rated(points, index - 1) && !rated(points, index + 1)) {
+      svg.append(svgNode("circle", { class: "lone", cx: middle(index), cy: y, r: 6 }));
+    }
+    svg.append(svgNode("circle", { class: "rating", cx: middle(index), cy: y, r: 3 }));
+    svg.append(
+      svgNode(
+        "text",
+        { class: "rating", x: middle(index), y: y - 8, "text-anchor": "middle" },
+        point.average.toFixed(2),
+      ),
+    );
   });
   return svg;
 }
@@ -149,7 +200,7 @@ function trendTable(points) {
     node(
       "tr",
       {},
-      node("th", { scope: "row" }, point.week),
+      node("th", { scope: "row" }, point.dates),
       node("td", { class: "number" }, point.completed),
       node("td", { class: "number" }, point.average === null ? "—" : point.average.toFixed(2)),
     ),
