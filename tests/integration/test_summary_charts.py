@@ -145,6 +145,34 @@ def test_questions_nobody_answered_are_not_drawn(
     assert "nps.png" not in files
 
 
+@pytest.mark.parametrize(
+    ("language", "week"),
+    [("bg", "16–22 ное 2026"), ("en", "Nov 16–22, 2026"), ("tr", "16–22 Kas 2026")],
+)
+def test_the_weeks_charts_name_it_by_its_dates_in_their_language(
+    data: WeekData, monkeypatch: pytest.MonkeyPatch, language: str, week: str
+) -> None:
+    titles: list[str] = []
+
+    def rating_distribution(title: str, questions: list[QuestionFigures], language: str) -> bytes:
+        titles.append(title)
+        return b""
+
+    def nps_breakdown(title: str, *counts: int) -> bytes:
+        titles.append(title)
+        return b""
+
+    monkeypatch.setattr(charts_module, "rating_distribution", rating_distribution)
+    monkeypatch.setattr(charts_module, "nps_breakdown", nps_breakdown)
+    data.respond(
+        answers(overall=4, recommend=9), completed=sofia(18), citizen=data.citizen("Видин")
+    )
+
+    summary_charts(summarize(data, municipality="Видин"), [], language)
+
+    assert titles == [f"{week} · Видин", f"Седмична анкета · {week}"]
+
+
 def test_an_empty_week_gets_only_the_trend(data: WeekData) -> None:
     trend = trend_points(data.session, WEEK, SOFIA)
 

@@ -41,6 +41,24 @@ def test_weeks_across_the_new_year_name_both_months(week: str, language: str, na
     assert week_dates(week, language) == named
 
 
+@pytest.mark.parametrize(
+    ("week", "language", "named"),
+    [
+        ("2025-W42", "bg", "13–19 окт 2025"),
+        ("2025-W42", "en", "Oct 13–19, 2025"),
+        ("2025-W44", "tr", "27 Eki – 2 Kas 2025"),
+        ("2025-W44", "en", "Oct 27 – Nov 2, 2025"),
+        ("2026-W01", "bg", "29 дек 2025 – 4 яну 2026"),
+        ("2026-W01", "en", "Dec 29, 2025 – Jan 4, 2026"),
+        ("2026-W53", "tr", "28 Ara 2026 – 3 Oca 2027"),
+    ],
+)
+def test_a_week_named_on_its_own_carries_its_year_or_both(
+    week: str, language: str, named: str
+) -> None:
+    assert week_dates(week, language, year=True) == named
+
+
 def test_a_week_the_year_does_not_have_is_refused() -> None:
     with pytest.raises(ValueError, match="2025 has weeks 01 to 52"):
         week_dates("2025-W53", "bg")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from civic_feedback.core.week_dates import week_dates
 from civic_feedback.flows.schema import QuestionType
 from civic_feedback.reports.charts import nps_breakdown, rating_distribution, weekly_trend
 from civic_feedback.reports.figures import QuestionFigures
@@ -38,12 +39,13 @@ def summary_charts(
 ) -> dict[str, bytes]:
     """PNG per file name: ``trend.png``, ``nps.png`` when NPS was answered, and
     ``rating-<event code>.png`` per event with rating answers (per flow, ``rating-<flow
-    id>.png``, in a week without events)."""
+    id>.png``, in a week without events). Titles name the week by its dates and year."""
     scope = _scope(summary)
+    week = week_dates(summary.week, language, year=True)
     charts = {TREND_FILE: weekly_trend(trend, language, scope)}
     promoters, passives, detractors = nps_counts(summary)
     if promoters + passives + detractors:
-        title = f"{summary.week} · {scope}" if scope else summary.week
+        title = f"{week} · {scope}" if scope else week
         charts[NPS_FILE] = nps_breakdown(title, promoters, passives, detractors, language)
     rated = (
         [(e.code, e.title, e.questions) for e in summary.period.events]
@@ -54,6 +56,6 @@ def summary_charts(
         answered = answered_ratings(questions)
         if answered:
             charts[f"rating-{name}.png"] = rating_distribution(
-                f"{title} · {summary.week}", answered, language
+                f"{title} · {week}", answered, language
             )
     return charts
