@@ -144,6 +144,7 @@ def test_each_section_has_the_hand_computed_figures(session: Session) -> None:
     )
     assert report.kinds == {"consultation": 1}
     assert [(m.label, m.ratings, m.csat) for m in report.months] == [("ное 2026", 3, 0.6667)]
+    assert (report.overall.label, report.previous.label) == ("1–30 ное 2026", "2–31 окт 2026")
     (consultation,) = report.consultations
     counts = consultation.counts
     assert (counts.received, counts.accepted, counts.partly, counts.not_accepted) == (3, 1, 1, 1)

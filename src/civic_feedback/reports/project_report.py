@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from civic_feedback.core.week_dates import month_name
+from civic_feedback.core.week_dates import date_range, month_name
 from civic_feedback.flows.schema import QuestionType, in_language
 from civic_feedback.reports.comment_themes import CommentThemes, comment_themes
 from civic_feedback.reports.headline import Headline
@@ -204,8 +204,10 @@ def project_report(
         municipalities=sorted(period.headlines.municipalities),
         headline=period.headlines.overall,
         previous_headline=before.headlines.overall,
-        overall=satisfaction_of(f"{first} – {last}", period),
-        previous=satisfaction_of(f"{previous_first} – {previous_last}", before),
+        overall=satisfaction_of(date_range(first, last, language, year=True), period),
+        previous=satisfaction_of(
+            date_range(previous_first, previous_last, language, year=True), before
+        ),
         events=events,
         kinds=dict(Counter(event.kind for event in events).most_common()),
         months=months,
