@@ -29,6 +29,7 @@ from civic_feedback.storage.roles import grant
 from tests.support.clock import FakeClock
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY
+from tests.support.summary_data import Answers, WeekData, sofia
 
 ADMIN, ORGANIZER, STAFF, CITIZEN = 6001, 6002, 6003, 6004
 BEFORE = datetime(2026, 11, 23, 6, 59, tzinfo=UTC)  # Monday 08:59 in Sofia
@@ -198,6 +199,34 @@ async def test_staff_of_one_municipality_get_its_digest_and_the_others_the_whole
     (everything,) = texts(telegram, ADMIN)
     assert everything.startswith("Weekly summary 2026-W47\n")
     assert "Messages to the municipality: 3 received" in everything
+
+
+@pytest.mark.usefixtures("staff")
+async def test_the_digest_names_the_weeks_comment_themes_of_the_readers_municipality(
+    telegram: FakeTelegram, bot: Bot, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        grant(session, STAFF, Role.STAFF, granted_by="test", municipality="Сливен")
+        session.commit()
+        data = WeekData(session)
+        sliven, haskovo = data.citizen("Сливен"), data.citizen("Хасково")
+        for text, citizen in [
+            ("Паркирането в центъра е ужасно.", sliven),
+            ("Няма паркиране в центъра вечер.", sliven),
+            ("Осветлението в парка <b>не</b> работи.", haskovo),
+            ("Осветлението в парка е слабо.", haskovo),
+        ]:
+            given = Answers({"overall": 4, "comment": text}, {"comment": "bg"})
+            data.respond(given, completed=sofia(18), citizen=citizen)
+
+    assert await sender(bot, sessions, AT).send_if_due() == 3
+
+    (scoped,) = texts(telegram, STAFF)
+    (everything,) = texts(telegram, ADMIN)
+    assert "Теми в коментарите: паркиране в центъра (2)" in scoped.splitlines()
+    assert "Comment themes: осветлението в парка (2), паркиране в центъра (2)" in (
+        everything.splitlines()
+    )
 
 
 @pytest.mark.usefixtures("staff")

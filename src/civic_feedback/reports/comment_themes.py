@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from civic_feedback.core.comment_quotes import theme_quotes
 from civic_feedback.core.comment_themes import THEMED_LANGUAGES, find_themes
 from civic_feedback.core.text_language import UNDETERMINED
+from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.storage.comments import iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 
@@ -75,6 +77,22 @@ def comment_themes(
         )
         found.append(LanguageThemes(code, len(mine), quoted))
     return CommentThemes(tuple(found), dict(sorted(not_analysed.items())))
+
+
+def leading_themes(found: CommentThemes, top: int) -> list[QuotedTheme]:
+    """The ``top`` themes of every language together, most mentioned first (then by label)."""
+    every = [theme for language in found.languages for theme in language.themes]
+    return sorted(every, key=lambda theme: (-theme.count, theme.label))[:top]
+
+
+def week_themes(
+    session: Session, week: str, zone: ZoneInfo, *, municipality: str | None, top: int
+) -> list[QuotedTheme]:
+    """The ``top`` themes of the comments of an ISO week's completed responses, of one
+    municipality when given (as the week's summary counts them), most mentioned first."""
+    start, end = iso_week_bounds(week, zone)
+    where = ResponseFilter(completed_from=start, completed_before=end, municipality=municipality)
+    return leading_themes(comment_themes(session, where, top=top), top)
 
 
 def comment_themes_json(result: CommentThemes) -> dict[str, Any]:

@@ -52,9 +52,9 @@ async def cmd_summary(message: Message, command: CommandObject, ctx: Context) ->
         return
     # Seconds of reading and drawing: in a thread of their own, not as a unit of work.
     sessions, language = ctx.services.sessions, ctx.language
-    summary = await asyncio.to_thread(compute_summary, sessions, week, settings, language, scope)
-    await message.answer(summary_text(summary))
-    charts = await asyncio.to_thread(draw_charts, sessions, summary, settings, language)
+    figures = await asyncio.to_thread(compute_summary, sessions, week, settings, language, scope)
+    await message.answer(summary_text(figures))
+    charts = await asyncio.to_thread(draw_charts, sessions, figures.summary, settings, language)
     for name, png in list(charts.items())[:_CHARTS_SENT]:
         await ctx.bot.send_photo(message.chat.id, BufferedInputFile(png, filename=name))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from civic_feedback.reports.comment_themes import QuotedTheme, week_themes
 from civic_feedback.reports.figures import percent_text
 from civic_feedback.reports.headline import Change, Figure, Headline, changes
 from civic_feedback.reports.inbox_summary import InboxFigures
@@ -15,6 +17,15 @@ from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.settings import Settings
 
 _MUNICIPALITIES_SHOWN = 10
+WEEK_THEMES = 5  # the week's most mentioned comment themes, on one line
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """What the message says: the week's summary and its comments' leading themes."""
+
+    summary: WeeklySummary
+    themes: list[QuotedTheme]  # most mentioned first
 
 
 def _number(value: Figure) -> str:
@@ -51,9 +62,19 @@ def _lines(headline: Headline, previous: dict[str, Change] | None) -> list[str]:
     ]
 
 
-def summary_text(summary: WeeklySummary) -> str:
-    """The week's headline figures, their change since the previous week, and per
-    municipality the responses, CSAT and NPS (Telegram HTML)."""
+def themes_line(themes: list[QuotedTheme]) -> str | None:
+    """``Comment themes: parking (12), lighting (7)``; None without themes. The labels are
+    citizens' words: escaped for Telegram's HTML."""
+    if not themes:
+        return None
+    listed = ", ".join(f"{escape(theme.label)} ({theme.count})" for theme in themes)
+    return _("Comment themes: {themes}").format(themes=listed)
+
+
+def summary_text(week_figures: WeekFigures) -> str:
+    """The week's headline figures, their change since the previous week, the leading themes
+    of its comments, and per municipality the responses, CSAT and NPS (Telegram HTML)."""
+    summary = week_figures.summary
     headlines = summary.period.headlines
     previous = summary.previous
     overall_changes = changes(headlines.overall, previous.overall) if previous else None
@@ -63,6 +84,9 @@ def summary_text(summary: WeeklySummary) -> str:
     parts = [f"<b>{escape(title)}</b>", *_lines(headlines.overall, overall_changes)]
     if previous is not None and summary.previous_week:
         parts.append(_("In brackets: the change since {week}.").format(week=summary.previous_week))
+    themes = themes_line(week_figures.themes)
+    if themes is not None:
+        parts.append(themes)
     places = sorted(headlines.municipalities.items(), key=lambda item: -item[1].completed)
     if len(places) > 1:
         parts.append("")
@@ -131,10 +155,14 @@ def compute_summary(
     settings: Settings,
     language: str,
     municipality: str | None = None,
-) -> WeeklySummary:
-    """The week's summary, of one municipality when given, in a session of its own (callers
-    run it in a worker thread)."""
+) -> WeekFigures:
+    """The week's summary and comment themes, of one municipality when given, in a session of
+    its own (callers run it in a worker thread)."""
     with sessions() as session:
-        return weekly_summary(
+        summary = weekly_summary(
             session, week, settings.zone, language=language, municipality=municipality
         )
+        themes = week_themes(
+            session, week, settings.zone, municipality=municipality, top=WEEK_THEMES
+        )
+    return WeekFigures(summary, themes)
