@@ -80,6 +80,25 @@ async def test_staff_of_one_municipality_get_its_figures_and_admins_all(
     assert "Completed responses: 3 (+3)" in everything.text
 
 
+async def test_staff_read_the_themes_their_citizens_wrote_about(tg: StaffTelegram) -> None:
+    suggestions = {
+        9101: "There was not enough time for Q&A.",
+        9102: "More time for Q&A next time, please.",
+    }
+    for citizen_id, suggestion in suggestions.items():
+        person = Person(tg, citizen_id)
+        await person.say("/start f_event-satisfaction")
+        for label in ("5", "9", "Information presented", "Done", "4"):
+            await person.tap(label)
+        await person.say(suggestion)
+
+    reply = (await Person(tg, ADMIN).say(f"/summary {this_week()}")).of(SendMessage)[0]
+
+    lines = reply.text.splitlines()
+    assert "Comments: 2 (+2)" in lines
+    assert "Comment themes: time for q&amp;a (2)" in lines  # citizens' words, escaped
+
+
 async def test_an_empty_week_says_so(tg: StaffTelegram) -> None:
     calls = await Person(tg, ADMIN).say("/summary 2026-W01")
 
