@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -44,10 +45,12 @@ async def console_at(
     sessions: sessionmaker[Session],
     budget: RequestBudget | None = None,
     bot_username: str | None = BOT_USERNAME,
+    bot: Bot | None = None,
 ) -> AsyncIterator[str]:
-    """The console on a loopback port, its clock at NOW, given the bot's username as the bot
-    gives it at start-up; yields its base URL."""
-    app = Console(console_settings(), sessions, TOKEN, lambda: NOW, budget, bot_username).app()
+    """The console on a loopback port, its clock at NOW, given the bot's username (and, for
+    what it posts, the bot's client) as the bot gives them at start-up; yields its base URL."""
+    settings = console_settings()
+    app = Console(settings, sessions, TOKEN, lambda: NOW, budget, bot_username, bot).app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -40,6 +41,7 @@ class Door:
         clock: Callable[[], datetime],
         budget: RequestBudget | None = None,
         bot_username: str | None = None,
+        bot: Bot | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -48,6 +50,8 @@ class Door:
         self.budget = budget or RequestBudget()
         # For the links events give: BOT_USERNAME, else what the bot learnt at start-up.
         self.bot_username = settings.bot_username or bot_username
+        # The bot's own client, for what the console posts (results); None: nothing is posted.
+        self.bot = bot
 
     async def access(
         self, request: web.Request, permission: Permission = Permission.SUMMARY

@@ -33,7 +33,7 @@ from civic_feedback.storage.models import Event
 POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # pyplot keeps its figures in one registry for the whole process: one poster at a time.
-_drawing = threading.Lock()
+DRAWING = threading.Lock()
 
 
 def poster_file(
@@ -41,7 +41,7 @@ def poster_file(
 ) -> bytes:
     """The poster as ``feedback-admin events qr`` draws it: in the deployment's language,
     for the citizens who will read it."""
-    with _drawing, tempfile.TemporaryDirectory(prefix="poster-") as folder:
+    with DRAWING, tempfile.TemporaryDirectory(prefix="poster-") as folder:
         path = Path(folder) / f"poster.{file_type}"
         write_event_poster(
             event,

@@ -802,6 +802,7 @@ function showEventDetail(event, notice) {
     notice ? node("p", { role: "status", class: "notice" }, notice) : "",
     event.cancelled ? node("p", { class: "error" }, text("events.cancelledState")) : "",
     eventsFacts(event),
+    eventsResults(event),
     eventsLinks(event),
     ...changes,
   );
