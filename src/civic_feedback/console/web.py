@@ -23,6 +23,7 @@ from civic_feedback.console import (
     events_api,
     exports_api,
     forms_api,
+    links_api,
     people_api,
 )
 from civic_feedback.console.door import Door
@@ -51,6 +52,7 @@ PAGES = (
     people_api.add_routes,
     announcements_api.add_routes,
     forms_api.add_routes,
+    links_api.add_routes,
 )
 
 
