@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, Route, async_playwright, expect
@@ -67,15 +68,23 @@ async def page(request: pytest.FixtureRequest) -> AsyncIterator[Page]:
             await browser.close()
 
 
-async def serve_as_telegram(page: Page) -> list[str]:
+async def serve_as_telegram(page: Page, downloads: bool = False) -> list[str]:
     """Telegram's Mini App script replaced by a stand-in that reads the address as Telegram's
-    does; anything else off loopback refused (and listed, for the test to fail on)."""
+    does (with ``downloads``, as Bot API 8.0's does: ``downloadFile`` keeps what it is asked
+    in ``window.asked``, as Telegram's app would fetch it); anything else off loopback
+    refused (and listed, for the test to fail on)."""
     refused: list[str] = []
     stand_in = (
         "const launch = new URLSearchParams(location.hash.slice(1));"
         "window.Telegram = {WebApp: {initData: launch.get('tgWebAppData'),"
         " initDataUnsafe: {user: {language_code: 'bg'}}, ready() {}}};"
     )
+    if downloads:
+        stand_in += (
+            "window.asked = [];"
+            "Telegram.WebApp.isVersionAtLeast = (version) => version <= '8.0';"
+            "Telegram.WebApp.downloadFile = (params) => window.asked.push(params);"
+        )
 
     async def route(route: Route) -> None:
         url = route.request.url
@@ -142,9 +151,11 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
         )
 
 
-async def open_console(page: Page, base: str, telegram_id: int) -> list[str]:
+async def open_console(
+    page: Page, base: str, telegram_id: int, downloads: bool = False
+) -> list[str]:
     """The console opened as Telegram opens it for ``telegram_id``, its home page shown."""
-    refused = await serve_as_telegram(page)
+    refused = await serve_as_telegram(page, downloads)
     launch = urlencode({"tgWebAppData": opened_by(telegram_id), "tgWebAppVersion": "8.0"})
     await page.goto(f"{base}/#{launch}")
     await expect(page.get_by_role("heading", name="Табло на общината")).to_be_visible(timeout=STEP)
@@ -187,6 +198,31 @@ async def test_staff_download_their_municipalitys_answers_as_a_file(
     (record,) = json.loads(await asyncio.to_thread((await download.path()).read_bytes))
     assert record["municipality"] == "Смолян"
     assert record["answers"]["note"] == "<img src=x onerror=alert(1)>"
+
+
+async def test_inside_telegram_a_download_is_a_link_telegrams_app_fetches_alone(
+    answered: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(answered) as base:
+        refused = await open_console(page, base, CLERK, downloads=True)
+
+        await page.get_by_role("button", name="Изтегляне").click()
+        await page.get_by_label("Анкета").select_option("remarks", timeout=STEP)
+        await page.get_by_label("JSON – за програми").check()
+        await page.get_by_role("button", name="Изтегли").click()
+        await expect(page.get_by_role("status").last).to_have_text(
+            "Telegram ще попита къде да запази remarks-2026-12-07.json.", timeout=STEP
+        )
+        (asked,) = await page.evaluate("window.asked")
+        async with aiohttp.ClientSession() as client, client.get(asked["url"]) as got:
+            status, body = got.status, await got.read()  # no init data, as Telegram's app
+
+    assert refused == []
+    assert asked["file_name"] == "remarks-2026-12-07.json"
+    assert asked["url"].startswith(f"{base}/api/links/")
+    assert status == 200
+    (record,) = json.loads(body)
+    assert record["municipality"] == "Смолян"
 
 
 @pytest.fixture
