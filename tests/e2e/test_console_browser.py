@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,14 +20,20 @@ from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
+from civic_feedback.bot.app import create_bot
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library, publish_flow
 from civic_feedback.storage.models import Broadcast, Event, FlowVersion, Role, StaffMember
 from civic_feedback.storage.roles import grant
+from tests.integration.test_console_results import CHANNEL as RESULTS_CHANNEL
+from tests.integration.test_console_results import ORGANIZER as RESULTS_ORGANIZER
+from tests.integration.test_console_results import Answered
+from tests.integration.test_console_results import arrange as arrange_answered
 from tests.support.comments import REMARKS, answer
 from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
+from tests.support.fake_telegram import FakeTelegram
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -438,3 +445,56 @@ async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(
         assert load_flow_text(FORM).id in {
             row.flow_id for row in session.exec(select(FlowVersion)).all()
         }
+
+
+@pytest.fixture
+def answered_event(tmp_path: Path) -> Iterator[Answered]:
+    with sqlite_sessions_in(tmp_path) as sessions:
+        yield arrange_answered(sessions)
+
+
+async def test_an_organizer_reads_an_events_results_and_publishes_them_once(
+    answered_event: Answered, page: Page
+) -> None:
+    async with FakeTelegram() as telegram:
+        bot = create_bot("42:TEST-console", telegram.url)
+        try:
+            async with console_at(answered_event.sessions, bot=bot) as base:
+                refused = await open_console(page, base, RESULTS_ORGANIZER)
+                await page.get_by_role("button", name="Събития").click()
+                await page.get_by_label("Кои").select_option("past", timeout=STEP)
+                await page.get_by_role("button", name="Търси").click()
+                await page.get_by_role("button", name="Кръгла маса за бюджета").click(timeout=STEP)
+
+                results = page.locator("section", has=page.locator("#results-heading"))
+                await expect(results.get_by_role("table")).to_contain_text(
+                    "средно 3.5 от 5, доволни 50%", timeout=STEP
+                )
+                chart = results.get_by_role("img")
+                await expect(chart).to_have_attribute("alt", re.compile("Диаграма на оценките"))
+                await expect(results.locator("#results-chart-text")).to_contain_text("2: 1")
+                await expect(results).not_to_contain_text("Студена зала")  # private
+                await no_serious_violations(page)
+
+                await page.get_by_label("Канал или група").fill("<b>channel</b>")
+                await page.get_by_role("button", name="Публикувай").click()
+                await page.get_by_role("button", name="Да, публикувай").click()
+                await expect(results.get_by_role("status").last).to_have_text(
+                    "Напишете канала като @име или номера на групата (-100…).", timeout=STEP
+                )
+                await page.get_by_label("Канал или група").fill(RESULTS_CHANNEL)
+                await page.get_by_role("button", name="Публикувай").click()
+                await page.get_by_role("button", name="Да, публикувай").click()
+                await expect(page.get_by_text("Резултатите са публикувани в")).to_contain_text(
+                    "Ботът ще съобщи на 2 от попълнилите анкетата", timeout=STEP
+                )
+                await expect(
+                    results.get_by_role("link", name=re.compile(RESULTS_CHANNEL))
+                ).to_be_visible()
+                await no_serious_violations(page)
+        finally:
+            await bot.session.close()
+        sent = telegram.count_message_calls(RESULTS_CHANNEL)
+
+    assert refused == []
+    assert sent == 2  # the figures and the chart, once
