@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiogram import Bot
@@ -287,3 +288,17 @@ async def test_a_post_telegram_refuses_is_not_recorded(
         [],
         0,
     )
+
+
+@pytest.mark.parametrize("language", ["<script>alert(1)</script>", "de", "x" * 5000])
+async def test_a_language_no_post_is_written_in_reads_in_the_deployments(
+    answered: Answered, language: str
+) -> None:
+    async with console_at(answered.sessions) as base:
+        status, _headers, shown = await get(
+            base, f"/api/events/{answered.ours}/results?lang={quote(language)}", opened_by(CLERK)
+        )
+
+    assert status == 200
+    assert shown["language"] == "bg"
+    assert shown["responses"].startswith("Отговорили: 2")
