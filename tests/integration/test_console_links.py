@@ -16,7 +16,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlmodel import col, select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
 
 from civic_feedback.console.download_links import (
     FileRequest,
@@ -56,8 +57,15 @@ KEY = link_key(TOKEN)
 
 @pytest.fixture
 def town(tmp_path: Path) -> Iterator[Town]:
+    """For what is refused."""
     with sqlite_sessions_in(tmp_path) as sessions:
         yield arrange(sessions)
+
+
+@pytest.fixture
+def both_town(sessions: sessionmaker[Session]) -> Town:
+    """On both databases: for what succeeds."""
+    return arrange(sessions)
 
 
 def poster(town: Town, code: str | None = None) -> dict[str, Any]:
@@ -95,14 +103,14 @@ def tampered(url: str, **changes: Any) -> str:
 
 
 async def test_a_link_serves_the_poster_without_init_data_under_the_name_it_gave(
-    town: Town,
+    both_town: Town,
 ) -> None:
-    async with console_at(town.sessions) as base:
-        status, link = await post_json(base, "/api/links", opened_by(CLERK), poster(town))
+    async with console_at(both_town.sessions) as base:
+        status, link = await post_json(base, "/api/links", opened_by(CLERK), poster(both_town))
         got_status, headers, body = await fetched(base, link["url"])
 
     assert status == 200
-    assert link["name"] == f"poster-{town.ours}-card.png"
+    assert link["name"] == f"poster-{both_town.ours}-card.png"
     assert link["url"].startswith("api/links/")
     assert got_status == 200
     assert body.startswith(PNG)
@@ -112,19 +120,20 @@ async def test_a_link_serves_the_poster_without_init_data_under_the_name_it_gave
 
 
 async def test_the_attendance_list_is_recorded_when_the_link_is_used_not_when_it_is_made(
-    town: Town,
+    both_town: Town,
 ) -> None:
-    async with console_at(town.sessions) as base:
-        link = (await post_json(base, "/api/links", opened_by(CLERK), attendance_of(town.ours)))[1]
-        before = attendance_entries(town)
+    async with console_at(both_town.sessions) as base:
+        asked = attendance_of(both_town.ours)
+        link = (await post_json(base, "/api/links", opened_by(CLERK), asked))[1]
+        before = attendance_entries(both_town)
         status, headers, body = await fetched(base, link["url"])
 
     assert before == []
     assert status == 200
     assert headers["Content-Type"] == XLSX_TYPE
     assert body.startswith(b"PK")
-    assert link["name"] == f"attendance-{town.ours}.xlsx"
-    assert [entry.subject for entry in attendance_entries(town)] == [link["name"]]
+    assert link["name"] == f"attendance-{both_town.ours}.xlsx"
+    assert [entry.subject for entry in attendance_entries(both_town)] == [link["name"]]
 
 
 # --- asking for a link: the file's own checks ------------------------------------------------
