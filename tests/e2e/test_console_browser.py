@@ -7,25 +7,33 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
+from civic_feedback.bot.app import create_bot
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library, publish_flow
 from civic_feedback.storage.models import Broadcast, Event, FlowVersion, Role, StaffMember
 from civic_feedback.storage.roles import grant
+from tests.integration.test_console_results import CHANNEL as RESULTS_CHANNEL
+from tests.integration.test_console_results import ORGANIZER as RESULTS_ORGANIZER
+from tests.integration.test_console_results import Answered
+from tests.integration.test_console_results import arrange as arrange_answered
 from tests.support.comments import REMARKS, answer
 from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
+from tests.support.fake_telegram import FakeTelegram
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -67,15 +75,23 @@ async def page(request: pytest.FixtureRequest) -> AsyncIterator[Page]:
             await browser.close()
 
 
-async def serve_as_telegram(page: Page) -> list[str]:
+async def serve_as_telegram(page: Page, downloads: bool = False) -> list[str]:
     """Telegram's Mini App script replaced by a stand-in that reads the address as Telegram's
-    does; anything else off loopback refused (and listed, for the test to fail on)."""
+    does (with ``downloads``, as Bot API 8.0's does: ``downloadFile`` keeps what it is asked
+    in ``window.asked``, as Telegram's app would fetch it); anything else off loopback
+    refused (and listed, for the test to fail on)."""
     refused: list[str] = []
     stand_in = (
         "const launch = new URLSearchParams(location.hash.slice(1));"
         "window.Telegram = {WebApp: {initData: launch.get('tgWebAppData'),"
         " initDataUnsafe: {user: {language_code: 'bg'}}, ready() {}}};"
     )
+    if downloads:
+        stand_in += (
+            "window.asked = [];"
+            "Telegram.WebApp.isVersionAtLeast = (version) => version <= '8.0';"
+            "Telegram.WebApp.downloadFile = (params) => window.asked.push(params);"
+        )
 
     async def route(route: Route) -> None:
         url = route.request.url
@@ -142,9 +158,11 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
         )
 
 
-async def open_console(page: Page, base: str, telegram_id: int) -> list[str]:
+async def open_console(
+    page: Page, base: str, telegram_id: int, downloads: bool = False
+) -> list[str]:
     """The console opened as Telegram opens it for ``telegram_id``, its home page shown."""
-    refused = await serve_as_telegram(page)
+    refused = await serve_as_telegram(page, downloads)
     launch = urlencode({"tgWebAppData": opened_by(telegram_id), "tgWebAppVersion": "8.0"})
     await page.goto(f"{base}/#{launch}")
     await expect(page.get_by_role("heading", name="Табло на общината")).to_be_visible(timeout=STEP)
@@ -187,6 +205,31 @@ async def test_staff_download_their_municipalitys_answers_as_a_file(
     (record,) = json.loads(await asyncio.to_thread((await download.path()).read_bytes))
     assert record["municipality"] == "Смолян"
     assert record["answers"]["note"] == "<img src=x onerror=alert(1)>"
+
+
+async def test_inside_telegram_a_download_is_a_link_telegrams_app_fetches_alone(
+    answered: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(answered) as base:
+        refused = await open_console(page, base, CLERK, downloads=True)
+
+        await page.get_by_role("button", name="Изтегляне").click()
+        await page.get_by_label("Анкета").select_option("remarks", timeout=STEP)
+        await page.get_by_label("JSON – за програми").check()
+        await page.get_by_role("button", name="Изтегли").click()
+        await expect(page.get_by_role("status").last).to_have_text(
+            "Telegram ще попита къде да запази remarks-2026-12-07.json.", timeout=STEP
+        )
+        (asked,) = await page.evaluate("window.asked")
+        async with aiohttp.ClientSession() as client, client.get(asked["url"]) as got:
+            status, body = got.status, await got.read()  # no init data, as Telegram's app
+
+    assert refused == []
+    assert asked["file_name"] == "remarks-2026-12-07.json"
+    assert asked["url"].startswith(f"{base}/api/links/")
+    assert status == 200
+    (record,) = json.loads(body)
+    assert record["municipality"] == "Смолян"
 
 
 @pytest.fixture
@@ -448,3 +491,56 @@ async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(
         assert load_flow_text(FORM).id in {
             row.flow_id for row in session.exec(select(FlowVersion)).all()
         }
+
+
+@pytest.fixture
+def answered_event(tmp_path: Path) -> Iterator[Answered]:
+    with sqlite_sessions_in(tmp_path) as sessions:
+        yield arrange_answered(sessions)
+
+
+async def test_an_organizer_reads_an_events_results_and_publishes_them_once(
+    answered_event: Answered, page: Page
+) -> None:
+    async with FakeTelegram() as telegram:
+        bot = create_bot("42:TEST-console", telegram.url)
+        try:
+            async with console_at(answered_event.sessions, bot=bot) as base:
+                refused = await open_console(page, base, RESULTS_ORGANIZER)
+                await page.get_by_role("button", name="Събития").click()
+                await page.get_by_label("Кои").select_option("past", timeout=STEP)
+                await page.get_by_role("button", name="Търси").click()
+                await page.get_by_role("button", name="Кръгла маса за бюджета").click(timeout=STEP)
+
+                results = page.locator("section", has=page.locator("#results-heading"))
+                await expect(results.get_by_role("table")).to_contain_text(
+                    "средно 3.5 от 5, доволни 50%", timeout=STEP
+                )
+                chart = results.get_by_role("img")
+                await expect(chart).to_have_attribute("alt", re.compile("Диаграма на оценките"))
+                await expect(results.locator("#results-chart-text")).to_contain_text("2: 1")
+                await expect(results).not_to_contain_text("Студена зала")  # private
+                await no_serious_violations(page)
+
+                await page.get_by_label("Канал или група").fill("<b>channel</b>")
+                await page.get_by_role("button", name="Публикувай").click()
+                await page.get_by_role("button", name="Да, публикувай").click()
+                await expect(results.get_by_role("status").last).to_have_text(
+                    "Напишете канала като @име или номера на групата (-100…).", timeout=STEP
+                )
+                await page.get_by_label("Канал или група").fill(RESULTS_CHANNEL)
+                await page.get_by_role("button", name="Публикувай").click()
+                await page.get_by_role("button", name="Да, публикувай").click()
+                await expect(page.get_by_text("Резултатите са публикувани в")).to_contain_text(
+                    "Ботът ще съобщи на 2 от попълнилите анкетата", timeout=STEP
+                )
+                await expect(
+                    results.get_by_role("link", name=re.compile(RESULTS_CHANNEL))
+                ).to_be_visible()
+                await no_serious_violations(page)
+        finally:
+            await bot.session.close()
+        sent = telegram.count_message_calls(RESULTS_CHANNEL)
+
+    assert refused == []
+    assert sent == 2  # the figures and the chart, once

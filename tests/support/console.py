@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -44,10 +45,14 @@ async def console_at(
     sessions: sessionmaker[Session],
     budget: RequestBudget | None = None,
     bot_username: str | None = BOT_USERNAME,
+    bot: Bot | None = None,
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> AsyncIterator[str]:
-    """The console on a loopback port, its clock at NOW, given the bot's username as the bot
-    gives it at start-up; yields its base URL."""
-    app = Console(console_settings(), sessions, TOKEN, lambda: NOW, budget, bot_username).app()
+    """The console on a loopback port, its clock at NOW unless told, given the bot's username
+    (and, for what it posts, the bot's client) as the bot gives them at start-up; yields its
+    base URL."""
+    settings = console_settings()
+    app = Console(settings, sessions, TOKEN, clock, budget, bot_username, bot).app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()

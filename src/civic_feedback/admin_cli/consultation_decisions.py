@@ -17,7 +17,7 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.consultation_lookup import consultation_by_code
 from civic_feedback.admin_cli.database import open_session
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.publish_command import channel_target, post_url
+from civic_feedback.admin_cli.publish_command import channel_target
 from civic_feedback.admin_cli.telegram_identity import call_bot
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.reports.consultation_report import (
@@ -37,6 +37,7 @@ from civic_feedback.reports.proposal_sheets import (
     write_proposals_csv,
     write_proposals_xlsx,
 )
+from civic_feedback.reports.results_posts import post_url
 from civic_feedback.services.consultations import (
     DecisionError,
     check_publishable,

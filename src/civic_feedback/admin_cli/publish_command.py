@@ -2,48 +2,74 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
-from civic_feedback.admin_cli.database import open_session
+from civic_feedback.admin_cli.database import open_session, open_sessions
 from civic_feedback.admin_cli.errors import CliError
 from civic_feedback.admin_cli.events_commands import event_by_code
 from civic_feedback.admin_cli.telegram_identity import call_bot
-from civic_feedback.reports.event_results import (
-    LABELS,
-    event_results,
-    results_chart,
-    results_text,
+from civic_feedback.reports.results_posts import (
+    LANGUAGES,
+    Published,
+    PublishRefusedError,
+    ResultsPost,
+    publish_results,
+    results_post,
 )
-from civic_feedback.services.publications import participants, record_publication
+from civic_feedback.reports.results_posts import channel_target as post_target
 from civic_feedback.settings import load_settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.models import Publication, utcnow
+from civic_feedback.storage.events import find_event
+from civic_feedback.storage.models import utcnow
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
 console = Console(highlight=False)
+T = TypeVar("T")
 
 
 def channel_target(text: str, option: str = "--chat") -> str | int:
     """A channel as Telegram takes it: ``@name``, or a group's numeric id."""
-    chat = text.strip()
-    if chat.startswith("@") and len(chat) > 5:
-        return chat
-    if chat.lstrip("-").isdigit():
-        return int(chat)
-    raise CliError(f"{option} {text!r}: write the channel as @name or the group's id (-100…)")
+    try:
+        return post_target(text)
+    except PublishRefusedError:
+        raise CliError(
+            f"{option} {text!r}: write the channel as @name or the group's id (-100…)"
+        ) from None
 
 
-def post_url(chat: str | int, message_id: int) -> str | None:
-    """A link citizens can open: public channels have one; private chats do not."""
-    if isinstance(chat, str):
-        return f"https://t.me/{chat.removeprefix('@')}/{message_id}"
-    return None
+class _CommandUnits:
+    """The command's database work: each step its own transaction, none held while the
+    Bot API is asked."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    async def read(self, work: Callable[[Session], T]) -> T:
+        with self.sessions() as session:
+            return work(session)
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        with self.sessions.begin() as session:
+            return work(session)
+
+
+async def send_post(bot: Bot, post: ResultsPost) -> int:
+    """The figures, then the chart; the figures' message id."""
+    from aiogram.types import BufferedInputFile
+
+    message_id = (await bot.send_message(post.chat, post.text)).message_id
+    if post.chart is not None:
+        await bot.send_photo(post.chat, BufferedInputFile(post.chart, filename=post.chart_name))
+    return message_id
 
 
 def publish(
@@ -60,40 +86,36 @@ def publish(
     answered, once."""
     settings = load_settings()
     language = lang or settings.interface_language
-    if language not in LABELS:
-        raise CliError(f"--lang {language!r}: choose {', '.join(sorted(LABELS))}")
+    if language not in LANGUAGES:
+        raise CliError(f"--lang {language!r}: choose {', '.join(LANGUAGES)}")
     target = channel_target(chat)
-    with open_session(settings) as session:
-        found = event_by_code(session, event)
-        assert found.id is not None
-        results = event_results(session, found, utcnow(), language)
-        text = results_text(results, language)
-        told = participants(session, found.id)
-        if dry_run:
-            console.print(escape(text))
-            console.print(f"\n{told} citizens who answered would be told. Nothing was sent.")
-            return
-        chart = results_chart(results, language)
-
-        async def post(bot: Bot) -> int:
-            from aiogram.types import BufferedInputFile
-
-            message_id = (await bot.send_message(target, text)).message_id
-            if chart is not None:
-                photo = BufferedInputFile(chart, filename=f"results-{found.code}.png")
-                await bot.send_photo(target, photo)
-            return message_id
-
-        message_id = call_bot(settings, f"post to {chat}", post)
-        publication = Publication(
-            event_id=found.id,
-            chat=str(target),
-            message_id=message_id,
-            url=post_url(target, message_id),
-            language=language,
+    if dry_run:
+        with open_session(settings) as session:
+            found = event_by_code(session, event)
+            post = results_post(session, found, target, language, utcnow(), with_chart=False)
+        console.print(escape(post.text))
+        console.print(
+            f"\n{post.participants} citizens who answered would be told. Nothing was sent."
         )
-        audit.record(session, audit.cli_actor(), "publish", found.code, chat=str(target))
-        owed = record_publication(session, publication, utcnow())
-    link = f" ({publication.url})" if publication.url else ""
-    console.print(f"Published the results of {found.code} to {escape(chat)}{escape(link)}.")
+        return
+    with open_sessions(settings) as sessions:
+        with sessions() as session:  # an unknown event is refused before the bot is needed
+            code = event_by_code(session, event).code
+        units = _CommandUnits(sessions)
+
+        async def publish_with(bot: Bot) -> Published:
+            return await publish_results(
+                units,
+                lambda session: find_event(session, code),
+                chat,
+                language,
+                lambda post: send_post(bot, post),
+                audit.cli_actor(),
+                utcnow(),
+            )
+
+        published = call_bot(settings, f"post to {chat}", publish_with)
+    link = f" ({published.url})" if published.url else ""
+    owed = published.owed
+    console.print(f"Published the results of {code} to {escape(chat)}{escape(link)}.")
     console.print(f"{owed} citizens who answered will be told by the bot (each only once).")

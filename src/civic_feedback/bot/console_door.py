@@ -36,7 +36,7 @@ async def console_app(
     from civic_feedback.console.web import Console
 
     username = settings.bot_username or (await bot.me()).username
-    return Console(settings, sessions, bot.token, utcnow, bot_username=username).app()
+    return Console(settings, sessions, bot.token, utcnow, bot_username=username, bot=bot).app()
 
 
 def mount_console(app: web.Application, console: web.Application, settings: Settings) -> None:

@@ -15,13 +15,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.console.access import StaffAccess, staff_access
+from civic_feedback.console.files import FileKind
 from civic_feedback.console.guards import RequestBudget
-from civic_feedback.console.init_data import InitDataRefusedError, Opener, verify_init_data
+from civic_feedback.console.init_data import InitDataRefusedError, verify_init_data
 from civic_feedback.settings import Settings
 from civic_feedback.storage.roles import Permission, may
 
@@ -40,6 +42,7 @@ class Door:
         clock: Callable[[], datetime],
         budget: RequestBudget | None = None,
         bot_username: str | None = None,
+        bot: Bot | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -48,6 +51,10 @@ class Door:
         self.budget = budget or RequestBudget()
         # For the links events give: BOT_USERNAME, else what the bot learnt at start-up.
         self.bot_username = settings.bot_username or bot_username
+        # The bot's own client, for what the console posts (results); None: nothing is posted.
+        self.bot = bot
+        # The files pages offer, by kind: their routes and download links make them.
+        self.files: dict[str, FileKind] = {}
 
     async def access(
         self, request: web.Request, permission: Permission = Permission.SUMMARY
@@ -63,9 +70,16 @@ class Door:
         except InitDataRefusedError as refused:
             log.warning("console_refused reason=%s", refused.reason)
             raise refusal(web.HTTPUnauthorized, "unauthorized") from None
-        if not self.budget.allows(opener.telegram_id):
+        return await self.staff(opener.telegram_id, opener.language, permission)
+
+    async def staff(
+        self, telegram_id: int, language: str | None, permission: Permission
+    ) -> StaffAccess:
+        """The role and municipality of someone Telegram (or a link we signed) vouches for,
+        read now, within their budget of requests, allowed ``permission``."""
+        if not self.budget.allows(telegram_id):
             raise refusal(web.HTTPTooManyRequests, "too_many_requests")
-        access = await self.read(lambda session: self._lookup(session, opener))
+        access = await self.read(lambda session: self._lookup(session, telegram_id, language))
         if access is None:
             log.warning("console_refused reason=no_role")
             raise refusal(web.HTTPForbidden, "no_role")
@@ -92,13 +106,15 @@ class Door:
 
         return await asyncio.to_thread(run)
 
-    def _lookup(self, session: Session, opener: Opener) -> StaffAccess | None:
+    def _lookup(
+        self, session: Session, telegram_id: int, language: str | None
+    ) -> StaffAccess | None:
         settings = self.settings
         return staff_access(
             session,
-            opener.telegram_id,
+            telegram_id,
             settings.admin_ids,
-            opener.language,
+            language,
             settings.languages,
             settings.interface_language,
         )

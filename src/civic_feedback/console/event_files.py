@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,13 +28,18 @@ from civic_feedback.reports.attendance import (
 from civic_feedback.reports.event_posters import EventLink, write_event_poster
 from civic_feedback.settings import Settings
 from civic_feedback.storage import audit
-from civic_feedback.storage.attendance import EventChoice, attendance, participants
+from civic_feedback.storage.attendance import (
+    Attendance,
+    EventChoice,
+    attendance,
+    participants,
+)
 from civic_feedback.storage.models import Event
 
 POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # pyplot keeps its figures in one registry for the whole process: one poster at a time.
-_drawing = threading.Lock()
+DRAWING = threading.Lock()
 
 
 def poster_file(
@@ -41,7 +47,7 @@ def poster_file(
 ) -> bytes:
     """The poster as ``feedback-admin events qr`` draws it: in the deployment's language,
     for the citizens who will read it."""
-    with _drawing, tempfile.TemporaryDirectory(prefix="poster-") as folder:
+    with DRAWING, tempfile.TemporaryDirectory(prefix="poster-") as folder:
         path = Path(folder) / f"poster.{file_type}"
         write_event_poster(
             event,
@@ -54,17 +60,19 @@ def poster_file(
         return path.read_bytes()
 
 
-def attendance_export(
-    session: Session,
-    access: StaffAccess,
-    settings: Settings,
-    key: bytes,
-    query: Mapping[str, str],
-) -> tuple[str, AttendanceSheets] | None:
-    """The file's name and sheets for ``?code=`` (one event) or ``?from=&to=`` (the events
-    starting on those days, both included, in TIMEZONE), of the staff member's
-    municipality; recorded in the audit log as the CLI's export is. None when the event
-    does not exist for this person."""
+@dataclass(frozen=True)
+class AttendancePlan:
+    name: str
+    choice: EventChoice
+    figures: list[Attendance]
+
+
+def plan_attendance(
+    session: Session, access: StaffAccess, settings: Settings, query: Mapping[str, str]
+) -> AttendancePlan | None:
+    """The events of ``?code=`` (one event) or ``?from=&to=`` (the events starting on those
+    days, both included, in TIMEZONE), of the staff member's municipality, and the file's
+    name. None when the event does not exist for this person."""
     codes: list[str] = []
     if query.get("code"):
         event = event_in_scope(session, access, query["code"])
@@ -84,21 +92,35 @@ def attendance_export(
     figures = attendance(session, choice)
     if not figures:
         raise EventInputError("no_events")
-    people = participants(session, choice)
-    name = _file_name(codes, first, last)
+    return AttendancePlan(_file_name(codes, first, last), choice, figures)
+
+
+def attendance_export(
+    session: Session,
+    access: StaffAccess,
+    settings: Settings,
+    key: bytes,
+    query: Mapping[str, str],
+) -> tuple[str, AttendanceSheets] | None:
+    """The file's name and sheets of what ``plan_attendance`` chose, recorded in the audit
+    log as the CLI's export is. None when the event does not exist for this person."""
+    plan = plan_attendance(session, access, settings, query)
+    if plan is None:
+        return None
+    people = participants(session, plan.choice)
     audit.record(
         session,
         audit.telegram_actor(key, access.telegram_id),
         "attendance_export",
-        name,
-        events=[row.event.code for row in figures],
+        plan.name,
+        events=[row.event.code for row in plan.figures],
         participants=len(people),
         by="console",
     )
     sheets = attendance_sheets(
-        figures, people, language=settings.interface_language, zone=zone, key=key
+        plan.figures, people, language=settings.interface_language, zone=settings.zone, key=key
     )
-    return name, sheets
+    return plan.name, sheets
 
 
 def workbook_file(sheets: AttendanceSheets) -> bytes:

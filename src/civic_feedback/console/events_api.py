@@ -6,7 +6,7 @@ event_edits.py, event_files.py)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,17 +25,22 @@ from civic_feedback.console.event_edits import (
 from civic_feedback.console.event_files import (
     POSTER_TYPES,
     XLSX_TYPE,
+    AttendancePlan,
     attendance_export,
+    plan_attendance,
     poster_file,
     workbook_file,
 )
 from civic_feedback.console.events import event_detail, event_in_scope, event_list
+from civic_feedback.console.files import DownloadFile, FileKind, FileParams
 from civic_feedback.reports.event_posters import EventLink
 from civic_feedback.services.event_rules import EventRefusedError
 from civic_feedback.settings import Settings
+from civic_feedback.storage.models import Event
 from civic_feedback.storage.roles import Permission
 
 READ = Permission.SUMMARY  # every role
+ATTENDANCE_QUERY = ("code", "from", "to")  # one event, or the events of the days chosen
 CHANGE = Permission.EVENTS  # admins and organizers
 T = TypeVar("T")
 # One change to one event, as event_edits.py makes it.
@@ -90,31 +95,62 @@ def add_routes(door: Door, app: web.Application) -> None:
 
         return handle
 
-    async def poster(request: web.Request) -> web.Response:
-        access = await door.access(request, READ)
-        code, query = request.match_info["code"], request.query
-        link, file_type = query.get("link", EventLink.CARD), query.get("format", "png")
+    async def checked_poster(
+        access: StaffAccess, params: FileParams
+    ) -> tuple[Event, EventLink, str, str]:
+        """The event, link, file type and the bot's username of a poster request."""
+        code, link, file_type = _texts(params, "code", "link", "format")
         if link not in set(EventLink) or file_type not in POSTER_TYPES:
             raise refusal(web.HTTPBadRequest, "malformed")
         username = door.bot_username
         if username is None:
             raise refusal(web.HTTPServiceUnavailable, "no_bot_username")
         event = _found(await door.read(lambda session: event_in_scope(session, access, code)))
-        drawn = await asyncio.to_thread(
-            poster_file, event, EventLink(link), file_type, username, settings
-        )
-        name = f"poster-{event.code}-{link}.{file_type}"
-        return _download(drawn, POSTER_TYPES[file_type], name)
+        return event, EventLink(link), file_type, username
 
-    async def attendance(request: web.Request) -> web.Response:
-        access = await door.access(request, READ)
-        query, key = dict(request.query), settings.require_pseudonym_key()
+    async def poster_name(access: StaffAccess, params: FileParams) -> str:
+        event, link, file_type, _username = await checked_poster(access, params)
+        return _poster_name(event, link, file_type)
+
+    async def poster_file_of(access: StaffAccess, params: FileParams) -> DownloadFile:
+        event, link, file_type, username = await checked_poster(access, params)
+        drawn = await asyncio.to_thread(poster_file, event, link, file_type, username, settings)
+        return DownloadFile(_poster_name(event, link, file_type), POSTER_TYPES[file_type], drawn)
+
+    async def attendance_name(access: StaffAccess, params: FileParams) -> str:
+        query = _query(params)
+
+        def work(session: Session) -> AttendancePlan | None:
+            return plan_attendance(session, access, settings, query)
+
+        return _found(await _read(door, work)).name
+
+    async def attendance_file(access: StaffAccess, params: FileParams) -> DownloadFile:
+        query, key = _query(params), settings.require_pseudonym_key()
 
         def work(session: Session) -> Any:
             return attendance_export(session, access, settings, key, query)
 
         name, sheets = _found(await _write(door, work))
-        return _download(await asyncio.to_thread(workbook_file, sheets), XLSX_TYPE, name)
+        return DownloadFile(name, XLSX_TYPE, await asyncio.to_thread(workbook_file, sheets))
+
+    door.files["poster"] = FileKind(READ, poster_name, poster_file_of)
+    door.files["attendance"] = FileKind(READ, attendance_name, attendance_file)
+
+    async def poster(request: web.Request) -> web.Response:
+        access = await door.access(request, READ)
+        query = request.query
+        params = {
+            "code": request.match_info["code"],
+            "link": query.get("link", EventLink.CARD.value),
+            "format": query.get("format", "png"),
+        }
+        return (await poster_file_of(access, params)).response()
+
+    async def attendance(request: web.Request) -> web.Response:
+        access = await door.access(request, READ)
+        params = {name: request.query[name] for name in ATTENDANCE_QUERY if name in request.query}
+        return (await attendance_file(access, params)).response()
 
     app.router.add_get("/api/events", listed)
     app.router.add_post("/api/events", added)
@@ -128,8 +164,16 @@ def add_routes(door: Door, app: web.Application) -> None:
 
 async def _write(door: Door, work: Callable[[Session], T]) -> T:
     """``work`` committed as one transaction; what it refuses is the page's error code."""
+    return await _refused(door.write(work))
+
+
+async def _read(door: Door, work: Callable[[Session], T]) -> T:
+    return await _refused(door.read(work))
+
+
+async def _refused(work: Awaitable[T]) -> T:
     try:
-        return await door.write(work)
+        return await work
     except EventInputError as refused:
         kind = web.HTTPForbidden if refused.forbidden else web.HTTPUnprocessableEntity
         raise refusal(kind, refused.code) from None
@@ -143,8 +187,19 @@ def _found(found: T | None) -> T:
     return found
 
 
-def _download(body: bytes, content_type: str, name: str) -> web.Response:
-    disposition = f'attachment; filename="{name}"'
-    return web.Response(
-        body=body, content_type=content_type, headers={"Content-Disposition": disposition}
-    )
+def _texts(params: FileParams, *names: str) -> list[str]:
+    """The named parameters, each a string (else the request is malformed)."""
+    values = [params.get(name) for name in names]
+    if not all(isinstance(value, str) for value in values):
+        raise refusal(web.HTTPBadRequest, "malformed")
+    return [str(value) for value in values]
+
+
+def _query(params: FileParams) -> dict[str, str]:
+    """An attendance list's ``code``, ``from`` and ``to``, those given."""
+    given = [name for name in ATTENDANCE_QUERY if params.get(name) is not None]
+    return dict(zip(given, _texts(params, *given), strict=True))
+
+
+def _poster_name(event: Event, link: EventLink, file_type: str) -> str:
+    return f"poster-{event.code}-{link.value}.{file_type}"

@@ -18,6 +18,7 @@ from civic_feedback.flows.schema import in_language
 from civic_feedback.reports.export import ExportOptions
 from civic_feedback.reports.export_request import (
     ExportFormat,
+    ExportPlan,
     ExportRequest,
     export_file_name,
     plan_export,
@@ -79,6 +80,25 @@ def export_choices(
     }
 
 
+@dataclass(frozen=True)
+class ExportPlanned:
+    request: ExportRequest
+    plan: ExportPlan
+    name: str
+
+
+def plan_file(
+    session: Session, access: StaffAccess, body: Any, zone: ZoneInfo, now: datetime
+) -> ExportPlanned:
+    """What the page's ``{"flow", "event", "since", "until", "format"}`` asks for and the
+    file's name; ExportFormError, or the export's own ExportRefusedError, when it cannot be
+    made."""
+    request = _read(body, access.municipality)
+    plan = plan_export(session, request, zone)
+    name = export_file_name(plan, request.format, now.astimezone(zone).date())
+    return ExportPlanned(request, plan, name)
+
+
 def export_file(
     session: Session,
     access: StaffAccess,
@@ -87,10 +107,9 @@ def export_file(
     zone: ZoneInfo,
     now: datetime,
 ) -> ExportFile:
-    """The file the page's ``{"flow", "event", "since", "until", "format"}`` asks for;
-    ExportFormError, or the export's own ExportRefusedError, when it cannot be made."""
-    request = _read(body, access.municipality)
-    plan = plan_export(session, request, zone)
+    """The file ``body`` asks for (refused as ``plan_file`` refuses), on the audit log."""
+    planned = plan_file(session, access, body, zone, now)
+    request, plan = planned.request, planned.plan
     out = io.BytesIO()
     count = write_export(session, plan, request.format, out, ExportOptions(key, zone))
     actor = audit.telegram_actor(key, access.telegram_id)
@@ -104,8 +123,7 @@ def export_file(
         municipality=access.municipality,
         by="console",
     )
-    name = export_file_name(plan, request.format, now.astimezone(zone).date())
-    return ExportFile(name, request.format.media_type, out.getvalue(), count)
+    return ExportFile(planned.name, request.format.media_type, out.getvalue(), count)
 
 
 def _read(body: Any, municipality: str | None) -> ExportRequest:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files
 
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -18,9 +19,11 @@ from sqlmodel import Session
 from civic_feedback.console import (
     announcements_api,
     consultations_api,
+    event_results_api,
     events_api,
     exports_api,
     forms_api,
+    links_api,
     people_api,
 )
 from civic_feedback.console.door import Door
@@ -34,6 +37,7 @@ STATIC = {  # the only files served, with their types
     "home.js": "text/javascript",
     "consultations.js": "text/javascript",
     "events.js": "text/javascript",
+    "event_results.js": "text/javascript",
     "exports.js": "text/javascript",
     "people.js": "text/javascript",
     "announcements.js": "text/javascript",
@@ -43,10 +47,12 @@ STATIC = {  # the only files served, with their types
 PAGES = (
     consultations_api.add_routes,
     events_api.add_routes,
+    event_results_api.add_routes,
     exports_api.add_routes,
     people_api.add_routes,
     announcements_api.add_routes,
     forms_api.add_routes,
+    links_api.add_routes,
 )
 
 
@@ -61,8 +67,9 @@ class Console:
         clock: Callable[[], datetime],
         budget: RequestBudget | None = None,
         bot_username: str | None = None,
+        bot: Bot | None = None,
     ) -> None:
-        self.door = Door(settings, sessions, token, clock, budget, bot_username)
+        self.door = Door(settings, sessions, token, clock, budget, bot_username, bot)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=BODY_LIMIT, middlewares=[strict_headers])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime
-from html import unescape
 from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -264,7 +263,7 @@ def _questionnaire(
             continue
         line = figures_line(question, figures, words, language)
         if line:
-            lines.append((in_language(question.text, language), unescape(line)))
+            lines.append((in_language(question.text, language), line))
     return lines, summary.completed
 
 

@@ -76,6 +76,8 @@ def event_results(session: Session, event: Event, now: datetime, language: str) 
 def figures_line(
     question: Question, figures: QuestionFigures, words: dict[str, str], language: str
 ) -> str:
+    """One question's figures as plain text (``average 3.5 of 5, 50% satisfied``); empty
+    when its type has none to show."""
     kind = QuestionType(figures.type)
     if kind is QuestionType.RATING and figures.average is not None:
         return words["average"].format(
@@ -91,7 +93,7 @@ def figures_line(
         names = {o.id: o.text.get(language) or o.id for o in question.options or []}
         top = sorted(figures.options.items(), key=lambda item: -item[1])[:_TOP_OPTIONS]
         return ", ".join(
-            f"{escape(names.get(option, option))} {percent_text(count / figures.answered)}"
+            f"{names.get(option, option)} {percent_text(count / figures.answered)}"
             for option, count in top
             if figures.answered
         )
@@ -102,39 +104,67 @@ def figures_line(
     return ""
 
 
-def results_text(results: EventResults, language: str) -> str:
-    """The post: the event, how many answered, and each public question's figures (HTML)."""
+@dataclass(frozen=True)
+class QuestionResult:
+    """A public question's figures, as the post and the console show them."""
+
+    text: str  # the question, in the language asked
+    answered: int
+    figures: str  # plain text
+
+
+def responses_line(results: EventResults, language: str) -> str:
+    """``Responses: 2 (50% of participants)``, or that nobody has answered yet."""
     words = LABELS.get(language, LABELS["en"])
-    event, summary = results.event, results.summary
-    title = in_language(event.title, language)
-    lines = [f"<b>{escape(title)}</b>"]
+    summary = results.summary
     if summary is None or summary.responses == 0:
-        return "\n".join([*lines, words["nobody"]])
+        return words["nobody"]
     rate = words["rate"].format(rate=percent_text(summary.response_rate))
-    lines.append(
-        words["responses"].format(count=summary.responses)
-        + (rate if summary.response_rate is not None else "")
+    return words["responses"].format(count=summary.responses) + (
+        rate if summary.response_rate is not None else ""
     )
-    for figures in summary.questions:
+
+
+def public_results(results: EventResults, language: str) -> list[QuestionResult]:
+    """The figures of each question that is not private and was answered."""
+    words = LABELS.get(language, LABELS["en"])
+    if results.summary is None or results.summary.responses == 0:
+        return []
+    shown = []
+    for figures in results.summary.questions:
         question = results.flow.question(figures.id)
         if question is None or question.is_private or not figures.answered:
             continue
         line = figures_line(question, figures, words, language)
         if line:
             text = in_language(question.text, language)
-            lines.append(f"\n<b>{escape(text)}</b>\n{line}")
+            shown.append(QuestionResult(text, figures.answered, line))
+    return shown
+
+
+def results_text(results: EventResults, language: str) -> str:
+    """The post: the event, how many answered, and each public question's figures (HTML)."""
+    title = in_language(results.event.title, language)
+    lines = [f"<b>{escape(title)}</b>", responses_line(results, language)]
+    for shown in public_results(results, language):
+        lines.append(f"\n<b>{escape(shown.text)}</b>\n{escape(shown.figures)}")
     return "\n".join(lines)
 
 
-def results_chart(results: EventResults, language: str) -> bytes | None:
-    """The rating chart of the event's public rating questions; None when none was answered."""
+def public_ratings(results: EventResults) -> list[QuestionFigures]:
+    """The answered rating questions that are not private: what the chart draws."""
     if results.summary is None:
-        return None
-    public = [
+        return []
+    return [
         figures
         for figures in answered_ratings(results.summary.questions)
         if (question := results.flow.question(figures.id)) is not None and not question.is_private
     ]
+
+
+def results_chart(results: EventResults, language: str) -> bytes | None:
+    """The rating chart of the event's public rating questions; None when none was answered."""
+    public = public_ratings(results)
     if not public:
         return None
     title = in_language(results.event.title, language)

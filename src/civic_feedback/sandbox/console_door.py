@@ -26,9 +26,12 @@ def install_console(
     sessions: sessionmaker[Session],
     token: str,
     clock: Callable[[], datetime],
+    bot_username: str | None = None,
 ) -> None:
-    """``/console/`` and ``/open-console?as=ID``, which opens it as that demo person."""
-    app.add_subapp(CONSOLE_PATH, Console(settings, sessions, token, clock).app())
+    """``/console/`` and ``/open-console?as=ID``, which opens it as that demo person; its
+    events' links and posters name ``bot_username``, the emulated bot."""
+    console = Console(settings, sessions, token, clock, bot_username=bot_username)
+    app.add_subapp(CONSOLE_PATH, console.app())
 
     async def open_as(request: web.Request) -> web.Response:
         person = next((p for p in CAST if str(p.telegram_id) == request.query.get("as")), None)

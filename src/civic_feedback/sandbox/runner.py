@@ -114,7 +114,7 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
             page_i18n = create_i18n(settings.interface_language)
             demo = PageDemo(event.code, consultation.code, staff_groups(settings))
             ChatPage(emulator, sessions, view, demo, utcnow, page_i18n).install(app)
-            install_console(app, settings, sessions, SANDBOX_TOKEN, utcnow)
+            install_console(app, settings, sessions, SANDBOX_TOKEN, utcnow, BOT_USERNAME)
             try:
                 await emulator.start(app)
             except OSError as error:

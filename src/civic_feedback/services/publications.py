@@ -16,7 +16,6 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from civic_feedback.storage.database import affected
 from civic_feedback.storage.models import (
     Consultation,
     NotificationKind,
@@ -64,9 +63,12 @@ def record_publication(session: Session, publication: Publication, now: datetime
         .where(_answered(publication.event_id), ~already)
     )
     columns = ["kind", "event_id", "citizen_id", "offset_seconds", "due_at", "state"]
-    result = session.execute(insert(NOTIFICATION_TABLE).from_select(columns, owed))
+    # Counted from what the insert returns: PostgreSQL's driver gives no row count for an
+    # INSERT ... SELECT (it says -1).
+    inserted = insert(NOTIFICATION_TABLE).from_select(columns, owed)
+    rows = session.execute(inserted.returning(NOTIFICATION_TABLE.c.id)).all()
     session.flush()
-    return affected(result)
+    return len(rows)
 
 
 def latest_url(session: Session, event_id: int) -> str | None:

@@ -126,6 +126,52 @@ async function api(path, payload) {
   return body;
 }
 
+// --- files ----------------------------------------------------------------------------------
+
+function telegramDownloads() {
+  // Bot API 8.0+: Telegram's app fetches the file itself and saves it, which its phone
+  // apps' in-app browser does not do with a file the page holds in memory.
+  const telegram = window.Telegram && window.Telegram.WebApp;
+  const recent = telegram && telegram.isVersionAtLeast && telegram.isVersionAtLeast("8.0");
+  return recent && typeof telegram.downloadFile === "function" ? telegram : null;
+}
+
+async function saveFile(file, params, direct) {
+  // One of the console's files: {file, params} as its download link asks for it, `direct`
+  // ({path, payload}) as its own route does. Inside Telegram the page asks for a link of a
+  // minute and Telegram's app fetches it; elsewhere the page fetches the file with the init
+  // data (a plain link could not prove who asks) and saves it from memory.
+  // Resolves to {name, count, telegram}.
+  const telegram = telegramDownloads();
+  if (telegram) {
+    const link = await api("links", { file, params });
+    const url = new URL(link.url, window.location.href).href;
+    telegram.downloadFile({ url, file_name: link.name });
+    return { name: link.name, count: null, telegram: true };
+  }
+  const headers = { Authorization: `tma ${initData()}` };
+  const options = { headers, cache: "no-store" };
+  if (direct.payload !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.method = "POST";
+    options.body = JSON.stringify(direct.payload);
+  }
+  const response = await fetch(`api/${direct.path}`, options);
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(body.error || "failed");
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const name = named ? named[1] : "download";
+  const address = URL.createObjectURL(await response.blob());
+  const link = node("a", { href: address, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(address), 60_000);
+  return { name, count: response.headers.get("X-Responses"), telegram: false };
+}
+
 async function load(show, path) {
   document.getElementById("main").replaceChildren(node("p", { role: "status" }, text("loading")));
   try {

@@ -40,6 +40,7 @@ addTexts({
     "events.posterPdf": "Изтегли плаката (PDF)",
     "events.preparing": "Подготвя се…",
     "events.downloaded": "Файлът е изтеглен.",
+    "events.toTelegram": "Telegram ще попита къде да запази {name}.",
     "events.attendanceHeading": "Присъствие за финансиращите",
     "events.attendanceHint":
       "Таблица (Excel) със записаните, чакащите, дошлите и попълнените анкети. Хората са с псевдоними, без имена.",
@@ -158,6 +159,7 @@ addTexts({
     "events.posterPdf": "Download the poster (PDF)",
     "events.preparing": "Preparing…",
     "events.downloaded": "The file is downloaded.",
+    "events.toTelegram": "Telegram will ask where to save {name}.",
     "events.attendanceHeading": "Attendance for funders",
     "events.attendanceHint":
       "A spreadsheet (Excel) of those registered, waiting and checked in, and the feedback responses. People appear as pseudonyms, never by name.",
@@ -276,6 +278,7 @@ addTexts({
     "events.posterPdf": "Afişi indir (PDF)",
     "events.preparing": "Hazırlanıyor…",
     "events.downloaded": "Dosya indirildi.",
+    "events.toTelegram": "Telegram, {name} dosyasının nereye kaydedileceğini soracak.",
     "events.attendanceHeading": "Destekçiler için katılım",
     "events.attendanceHint":
       "Kayıtlı, bekleyen ve katılan kişilerle anket yanıtlarını içeren tablo (Excel). Kişiler isimle değil, takma adla yer alır.",
@@ -430,27 +433,11 @@ function eventsSay(status, message, failed) {
   status.textContent = message;
 }
 
-async function eventsDownload(path, status) {
-  // A file needs the Authorization header, which a plain link cannot send: fetch it and
-  // save the Blob under the name the console gives.
+async function eventsDownload(file, params, path, status) {
   eventsSay(status, text("events.preparing"), false);
   try {
-    const response = await fetch(`api/${path}`, {
-      headers: { Authorization: `tma ${initData()}` },
-      cache: "no-store",
-    });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new Error(body.error || "failed");
-    }
-    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-    const address = URL.createObjectURL(await response.blob());
-    const link = node("a", { href: address, download: named ? named[1] : "download" });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(address), 60000);
-    eventsSay(status, text("events.downloaded"), false);
+    const saved = await saveFile(file, params, { path });
+    eventsSay(status, text(saved.telegram ? "events.toTelegram" : "events.downloaded", { name: saved.name }), false);
   } catch (error) {
     eventsSay(status, eventsProblem(error.message), true);
   }
@@ -535,7 +522,7 @@ function eventsAttendanceRange() {
     if (last.value) {
       query.set("to", last.value);
     }
-    eventsDownload(`events/attendance?${query}`, status);
+    eventsDownload("attendance", Object.fromEntries(query), `events/attendance?${query}`, status);
   });
   return node(
     "section",
@@ -593,14 +580,24 @@ function eventsLinks(event) {
   const buttons = ["png", "pdf"].map((format) => {
     const button = node("button", { type: "button" }, text(format === "png" ? "events.posterPng" : "events.posterPdf"));
     button.addEventListener("click", () =>
-      eventsDownload(eventPath(event.code, `/poster?link=${choice.value}&format=${format}`), status),
+      eventsDownload(
+        "poster",
+        { code: event.code, link: choice.value, format },
+        eventPath(event.code, `/poster?link=${choice.value}&format=${format}`),
+        status,
+      ),
     );
     return button;
   });
   const attendance = node("button", { type: "button" }, text("events.attendanceOne"));
   const counted = eventsStatus();
   attendance.addEventListener("click", () =>
-    eventsDownload(`events/attendance?code=${encodeURIComponent(event.code)}`, counted),
+    eventsDownload(
+      "attendance",
+      { code: event.code },
+      `events/attendance?code=${encodeURIComponent(event.code)}`,
+      counted,
+    ),
   );
   return node(
     "section",
@@ -802,6 +799,7 @@ function showEventDetail(event, notice) {
     notice ? node("p", { role: "status", class: "notice" }, notice) : "",
     event.cancelled ? node("p", { class: "error" }, text("events.cancelledState")) : "",
     eventsFacts(event),
+    eventsResults(event),
     eventsLinks(event),
     ...changes,
   );

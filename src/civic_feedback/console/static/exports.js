@@ -22,6 +22,7 @@ addTexts({
     "exports.download": "Изтегли",
     "exports.working": "Файлът се подготвя…",
     "exports.done": "Готово: файлът {name} е изтеглен; отговори в него: {count}.",
+    "exports.toTelegram": "Telegram ще попита къде да запази {name}.",
     "exports.noForms": "Още няма публикувани анкети.",
     "exports.error.not_found": "Няма такава анкета или събитие.",
     "exports.error.not_allowed": "Изтеглянето на отговори е за служителите на общината.",
@@ -50,6 +51,7 @@ addTexts({
     "exports.download": "Download",
     "exports.working": "Preparing the file…",
     "exports.done": "Done: {name} is downloaded; answers in it: {count}.",
+    "exports.toTelegram": "Telegram will ask where to save {name}.",
     "exports.noForms": "No forms are published yet.",
     "exports.error.not_found": "There is no such form or event.",
     "exports.error.not_allowed": "Downloading answers is for the municipality's staff.",
@@ -78,6 +80,7 @@ addTexts({
     "exports.download": "İndir",
     "exports.working": "Dosya hazırlanıyor…",
     "exports.done": "Tamam: {name} indirildi; içindeki yanıtlar: {count}.",
+    "exports.toTelegram": "Telegram, {name} dosyasının nereye kaydedileceğini soracak.",
     "exports.noForms": "Henüz yayımlanmış anket yok.",
     "exports.error.not_found": "Böyle bir anket veya etkinlik yok.",
     "exports.error.not_allowed": "Yanıtları indirmek belediye personeli içindir.",
@@ -107,31 +110,6 @@ function eventOptions(select, choices, form) {
       node("option", { value: event.code }, `${event.title} · ${event.starts_at.replace("T", " ")}`),
     ),
   );
-}
-
-async function fetchExport(payload) {
-  const response = await fetch("api/exports/file", {
-    method: "POST",
-    headers: { Authorization: `tma ${initData()}`, "Content-Type": "application/json" },
-    body: JSON.stringify(payload),
-    cache: "no-store",
-  });
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    throw new Error(body.error || "failed");
-  }
-  const disposition = response.headers.get("Content-Disposition") || "";
-  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || "export";
-  return { blob: await response.blob(), name, count: response.headers.get("X-Responses") };
-}
-
-function save(blob, name) {
-  // No cookie can authenticate a plain link: the file came with the init data, as a Blob.
-  const link = node("a", { href: URL.createObjectURL(blob), download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
 function formatChoice(format, index) {
@@ -191,16 +169,18 @@ function showExports(choices) {
     const chosen = panel.querySelector("input[name=format]:checked");
     status.className = "";
     status.textContent = text("exports.working");
+    const asked = {
+      flow: form.value,
+      event: event.value || null,
+      since: since.value || null,
+      until: until.value || null,
+      format: chosen ? chosen.value : null,
+    };
     try {
-      const file = await fetchExport({
-        flow: form.value,
-        event: event.value || null,
-        since: since.value || null,
-        until: until.value || null,
-        format: chosen ? chosen.value : null,
-      });
-      save(file.blob, file.name);
-      status.textContent = text("exports.done", { count: file.count, name: file.name });
+      const file = await saveFile("export", asked, { path: "exports/file", payload: asked });
+      status.textContent = file.telegram
+        ? text("exports.toTelegram", { name: file.name })
+        : text("exports.done", { count: file.count, name: file.name });
     } catch (error) {
       status.className = "error";
       status.textContent = exportProblem(error.message);
