@@ -20,6 +20,7 @@ from civic_feedback.console import (
     consultations_api,
     events_api,
     exports_api,
+    form_editor_api,
     forms_api,
     people_api,
 )
@@ -38,6 +39,7 @@ STATIC = {  # the only files served, with their types
     "people.js": "text/javascript",
     "announcements.js": "text/javascript",
     "forms.js": "text/javascript",
+    "form_editor.js": "text/javascript",
     "console.css": "text/css",
 }
 PAGES = (
@@ -47,6 +49,7 @@ PAGES = (
     people_api.add_routes,
     announcements_api.add_routes,
     forms_api.add_routes,
+    form_editor_api.add_routes,
 )
 
 
