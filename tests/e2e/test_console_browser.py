@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
@@ -23,6 +22,7 @@ from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library, publish_flow
 from civic_feedback.storage.models import Broadcast, Event, FlowVersion, Role, StaffMember
 from civic_feedback.storage.roles import grant
+from tests.support.accessibility import no_serious_violations
 from tests.support.comments import REMARKS, answer
 from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
@@ -89,16 +89,6 @@ async def serve_as_telegram(page: Page) -> list[str]:
 
     await page.route("**/*", route)
     return refused
-
-
-async def no_serious_violations(page: Page) -> None:
-    results = await Axe().run(page)
-    serious = [
-        (violation["id"], violation["impact"])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
 
 
 async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(

@@ -1,0 +1,130 @@
+"""The form editor end to end, in headless Chromium at a phone's size and a desktop's: an
+organizer builds a form with a condition in two languages in the sandbox's console (an empty
+translation flagged, a problem shown at its question, a scripted title kept as text), publishes
+it, and a citizen answers it in the sandbox's chat, down the conditional branch. axe-core
+checks the editor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Locator, Page, expect
+
+from tests.support.accessibility import no_serious_violations
+from tests.support.sandbox_browser import (
+    CHROMIUM,
+    STEP,
+    Sandbox,
+    browsing,
+    export_answers,
+    latest,
+    press,
+    running_sandbox,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="no /usr/bin/chromium (apt-get install -y chromium): browser test not run",
+    ),
+]
+FIRST = {"bg": "Ходите ли в парка?", "en": "Do you visit the park?"}
+THEN = {"bg": "Как оценявате парка?", "en": "How do you rate the park?"}
+# Each size builds its own form, answered by a citizen in another of its languages: (viewport,
+# the citizen, their language, and what their chat's buttons and last message say).
+SIZES = {
+    "phone": ((390, 844), "1001", "bg", ("Съгласен съм", "Добре дошли", "Да", "Благодарим Ви!")),
+    "desktop": ((1280, 800), "1002", "en", ("I agree", "Welcome", "Yes", "Thank you!")),
+}
+TITLE = "<img src=x onerror=alert(1)> Парк „Рая“"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as running:
+        yield running
+
+
+def question(console: Page, number: int) -> Locator:
+    return console.locator(f"section[data-path='questions[{number - 1}]']")
+
+
+async def write_texts(group: Locator, bg: str, en: str) -> None:
+    await group.get_by_label("български").fill(bg)
+    await group.get_by_label("English").fill(en)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_an_organizer_builds_a_conditional_form_and_a_citizen_answers_its_branch(
+    sandbox: Sandbox, size: str, tmp_path: Path
+) -> None:
+    (width, height), citizen, language, (agree, welcome, yes, thanks) = SIZES[size]
+    form_id = f"park-{size}"
+    async with browsing(sandbox, "", {"width": width, "height": height}) as chat:
+        async with chat.context.expect_page() as opened:
+            await chat.get_by_role("link", name="Табло за служителите").click()
+        console = await opened.value
+        console.on("dialog", lambda dialog: pytest.fail(f"the page ran a script: {dialog}"))
+
+        await console.get_by_role("button", name="Анкети").click()
+        await console.get_by_role("button", name="Нова анкета").click()
+        await console.get_by_label("Започни от").select_option(label="Празна анкета")
+        await console.get_by_role("button", name="Започни").click()
+        await expect(console.get_by_role("heading", name="Редактор на анкети")).to_be_focused()
+
+        await console.get_by_label("Идентификатор (малки латински букви").fill(form_id)
+        await console.locator("fieldset[data-path=languages]").get_by_label("Türkçe").uncheck()
+        await write_texts(console.locator("fieldset[data-path=title]"), TITLE, "Raya park")
+        first = question(console, 1)
+        await first.get_by_label("Идентификатор на въпроса").fill("visits")
+        await first.get_by_label("Вид").select_option(label="Да или не")
+        await first.locator("fieldset.fe-texts").get_by_label("български").fill(FIRST["bg"])
+        english = first.locator("fieldset.fe-texts").get_by_label("English")
+        flagged = first.locator(".fe-missing:visible")
+        await expect(flagged).to_have_count(1)
+        await expect(flagged).to_have_id("fe-q0-text-en-missing")
+        await expect(english).to_have_accessible_description("⚠ липсва превод")
+
+        await console.get_by_role("button", name="Добави въпрос").click()
+        second = question(console, 2)
+        await second.get_by_label("Идентификатор на въпроса").fill("score")
+        await write_texts(second.locator("fieldset.fe-texts"), THEN["bg"], THEN["en"])
+        await second.get_by_role("button", name="Добави условие").click()
+        await expect(second.get_by_label("Условие 1: въпрос")).to_have_value("visits")
+        await second.get_by_label("Условие 1: проверка").select_option(label="е равно на")
+        await second.get_by_label("Условие 1: стойност").select_option(label="да")
+
+        await console.get_by_role("button", name="Провери").click()
+        problem = first.locator("p.fe-problem")
+        await expect(problem).to_have_text("missing text for language en", timeout=STEP)
+        await expect(english).to_have_accessible_description(
+            "⚠ липсва превод missing text for language en"
+        )
+        await expect(console.locator("#fe-result")).to_contain_text(
+            "Въпрос 1: missing text for language en"
+        )
+        await no_serious_violations(console)
+
+        await english.fill(FIRST["en"])
+        await expect(flagged).to_have_count(0)
+        await console.get_by_role("button", name="Публикувай").click()
+        await expect(console.locator("#fe-result")).to_have_text(
+            f"„{form_id}“ е публикувана, версия 1.", timeout=STEP
+        )
+        await expect(console.get_by_role("heading", name="Редактор на анкети")).to_be_visible()
+        await no_serious_violations(console)
+
+        await chat.select_option("#user", citizen)
+        await chat.locator("#citizen .start").click()
+        await press(chat, agree, then=welcome)
+        await chat.locator("#citizen .write").fill(f"/start f_{form_id}")  # the form's link
+        await chat.locator("#citizen .write").press("Enter")
+        await expect(latest(chat)).to_contain_text(FIRST[language], timeout=STEP)
+        await press(chat, yes, then=THEN[language])  # the conditional question
+        await press(chat, "4", then=thanks)
+
+    [record] = export_answers(sandbox, form_id, tmp_path / "answers.json")
+    assert record["answers"] == {"visits": True, "score": 4}
