@@ -6,10 +6,12 @@ checks the editor."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.async_api import Locator, Page, expect
 
 from tests.support.accessibility import no_serious_violations
@@ -40,6 +42,7 @@ SIZES = {
     "desktop": ((1280, 800), "1002", "en", ("I agree", "Welcome", "Yes", "Thank you!")),
 }
 TITLE = "<img src=x onerror=alert(1)> Парк „Рая“"
+HOSTILE_OPTION = "<script>alert(1)</script> Експертите"
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +119,13 @@ async def test_an_organizer_builds_a_conditional_form_and_a_citizen_answers_its_
         )
         await expect(console.get_by_role("heading", name="Редактор на анкети")).to_be_visible()
         await no_serious_violations(console)
+        await console.get_by_role("button", name="← Всички анкети").click()
+        published = console.locator("li", has_text=form_id)
+        await expect(published.locator("strong")).to_have_text(TITLE, timeout=STEP)  # as text
+        await published.get_by_role("button", name="Редактирай").click()
+        await expect(question(console, 2).get_by_label("Условие 1: въпрос")).to_have_value(
+            "visits", timeout=STEP
+        )
 
         await chat.select_option("#user", citizen)
         await chat.locator("#citizen .start").click()
@@ -128,3 +138,61 @@ async def test_an_organizer_builds_a_conditional_form_and_a_citizen_answers_its_
 
     [record] = export_answers(sandbox, form_id, tmp_path / "answers.json")
     assert record["answers"] == {"visits": True, "score": 4}
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_built_in_form_is_edited_its_renamed_option_kept_by_a_condition_and_downloaded(
+    sandbox: Sandbox, size: str
+) -> None:
+    (width, height), *_ = SIZES[size]
+    async with browsing(sandbox, "", {"width": width, "height": height}) as chat:
+        async with chat.context.expect_page() as opened:
+            await chat.get_by_role("link", name="Табло за служителите").click()
+        console = await opened.value
+        console.on("dialog", lambda dialog: pytest.fail(f"the page ran a script: {dialog}"))
+        await console.get_by_role("button", name="Анкети").click()
+        await console.get_by_role("button", name="Нова анкета").click()
+        await console.get_by_label("Започни от").select_option("event-satisfaction")
+        await console.get_by_role("button", name="Започни").click()
+
+        comment = question(console, 5)  # asked only after a low rating
+        await expect(comment.get_by_label("Условие 1: въпрос")).to_have_value("overall")
+        await expect(comment.get_by_label("Условие 1: проверка")).to_have_value("max")
+        await expect(comment.get_by_label("Условие 1: стойност")).to_have_value("3")
+        await no_serious_violations(console)
+
+        organisation = question(console, 4)
+        await organisation.get_by_role("button", name="Добави условие").click()
+        await organisation.get_by_label("Условие 1: въпрос").select_option("most_useful")
+        await expect(organisation.get_by_label("Условие 1: стойност")).to_have_value("information")
+        await organisation.get_by_label("Условие 1: проверка").select_option(label="е някое от")
+        await organisation.get_by_label("(discussion)").check()
+        useful = question(console, 3)
+        await useful.get_by_label("Идентификатор на отговор 2").fill("experts")
+        await (
+            useful.locator("fieldset[data-path='questions[2].options[1].text']")
+            .get_by_label("български")
+            .fill(HOSTILE_OPTION)
+        )
+        await console.get_by_role("button", name="Провери").click()
+        await expect(console.locator("#fe-result")).to_have_text(
+            "Анкетата е наред: 6 въпроса.", timeout=STEP
+        )
+        await expect(organisation.get_by_label(f"{HOSTILE_OPTION} (experts)")).to_be_checked()
+
+        await console.get_by_role("button", name="Пробвай").click()
+        await expect(console.get_by_text("Как оценявате събитието като цяло?")).to_be_visible(
+            timeout=STEP
+        )
+        await console.get_by_role("button", name="← Обратно към редактора").click()
+        async with console.expect_download(timeout=STEP) as downloading:
+            await console.get_by_role("button", name="Изтегли YAML").click()
+        saved = await downloading.value
+        written = yaml.safe_load(await asyncio.to_thread(Path(await saved.path()).read_text))
+
+    assert saved.suggested_filename == "event-satisfaction.yaml"
+    assert written["questions"][3]["when"] == {"most_useful": {"any_of": ["experts"]}}
+    assert written["questions"][2]["options"][1] == {
+        "id": "experts",
+        "text": {"bg": HOSTILE_OPTION, "en": "Discussion with experts", "tr": "Uzmanlarla görüşme"},
+    }
