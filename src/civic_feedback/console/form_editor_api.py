@@ -1,9 +1,14 @@
 """The form editor's routes: where a form starts (blank, built-in, published), the model
 checked, tried, written as YAML and published, and an uploaded YAML opened as a model
 (admins and organizers; publishing only for those who may change forms; see form_editor.py).
+
+Reading YAML is slow (pure Python: about 1.4 s for a 64 KB form), so the loader runs in a
+worker thread, never on the event loop the bot's updates share.
 """
 
 from __future__ import annotations
+
+from asyncio import to_thread
 
 from aiohttp import web
 
@@ -29,11 +34,11 @@ def add_routes(door: Door, app: web.Application) -> None:
 
     async def starting_points(request: web.Request) -> web.Response:
         access = await door.access(request, ALLOWED)
-        return web.json_response(starters(access.language))
+        return web.json_response(await to_thread(starters, access.language))
 
     async def built_in(request: web.Request) -> web.Response:
         await door.access(request, ALLOWED)
-        model = library_model(request.match_info["flow_id"])
+        model = await to_thread(library_model, request.match_info["flow_id"])
         if model is None:
             raise refusal(web.HTTPNotFound, "not_found")
         return web.json_response(model)
@@ -50,7 +55,7 @@ def add_routes(door: Door, app: web.Application) -> None:
         await door.access(request, ALLOWED)
         body = await json_body(request)
         try:
-            return web.json_response(check_summary(checked_model(body, zone)))
+            return web.json_response(check_summary(await to_thread(checked_model, body, zone)))
         except FormRefusedError as error:
             raise refused(error) from None
 
@@ -58,7 +63,7 @@ def add_routes(door: Door, app: web.Application) -> None:
         await door.access(request, ALLOWED)
         body = await json_body(request)
         try:
-            text = model_yaml(body)
+            text = await to_thread(model_yaml, body)
         except FormRefusedError as error:
             raise refused(error) from None
         form_id = body["form"].get("id")
@@ -70,7 +75,7 @@ def add_routes(door: Door, app: web.Application) -> None:
         await door.access(request, ALLOWED)
         body = await json_body(request)
         try:
-            return web.json_response(model_of_yaml(body))
+            return web.json_response(await to_thread(model_of_yaml, body))
         except FormRefusedError as error:
             raise refused(error) from None
 
@@ -78,7 +83,8 @@ def add_routes(door: Door, app: web.Application) -> None:
         access = await door.access(request, ALLOWED)
         body = await json_body(request)
         try:
-            return web.json_response(preview(checked_model(body, zone), body, access.language))
+            flow = await to_thread(checked_model, body, zone)
+            return web.json_response(preview(flow, body, access.language))
         except FormRefusedError as error:
             raise refused(error) from None
         except PreviewRefusedError:
