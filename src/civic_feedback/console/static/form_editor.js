@@ -454,7 +454,7 @@ function feTexts(owner, key, id, label, path, optional) {
   };
   for (const lang of feModel.languages) {
     const inputId = `${id}-${lang}`;
-    const input = node("input", { id: inputId, type: "text", lang, autocomplete: "off" });
+    const input = node("textarea", { id: inputId, rows: "2", lang, autocomplete: "off" });
     input.value = typeof texts[lang] === "string" ? texts[lang] : "";
     const flag = node("span", { class: "fe-missing", id: `${inputId}-missing` }, `⚠ ${text("fe.missing")}`);
     input.addEventListener("input", () => {
@@ -977,18 +977,24 @@ function feShowProblems(problems) {
     if (!target) {
       return;
     }
+    // Shown under the field, or under the heading of its group; read out with its inputs (a
+    // question's own problem with its id and type).
     const note = node("p", { class: "fe-problem error", id }, problem.message);
-    if (target.matches("fieldset, section, .fe-option, .fe-condition")) {
-      const legend = target.querySelector(":scope > legend, :scope > h3");
-      (legend || target.firstChild).after(note);
-      for (const input of target.querySelectorAll(":scope > * input, :scope > * select, :scope > input")) {
-        feDescribe(input, id, true);
-      }
-    } else {
-      target.closest(".field").after(note);
-      feDescribe(target, id, true);
+    let inputs = [target];
+    if (target.matches("section")) {
+      inputs = target.querySelectorAll(":scope > .field > :is(input, select)");
+    } else if (target.matches("fieldset, .fe-option, .fe-condition")) {
+      inputs = target.querySelectorAll(":is(input, select, textarea)");
     }
-    target.setAttribute("aria-invalid", "true");
+    if (inputs[0] === target) {
+      target.closest(".field").after(note);
+    } else {
+      (target.querySelector(":scope > legend, :scope > h3") || target.firstChild).after(note);
+    }
+    for (const input of inputs) {
+      feDescribe(input, id, true);
+      input.setAttribute("aria-invalid", "true");
+    }
   });
   const result = document.getElementById("fe-result");
   result.replaceChildren(node("p", { class: "error" }, text("fe.problems", { count: problems.length })), list);
