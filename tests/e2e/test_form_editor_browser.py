@@ -196,3 +196,37 @@ async def test_a_built_in_form_is_edited_its_renamed_option_kept_by_a_condition_
         "id": "experts",
         "text": {"bg": HOSTILE_OPTION, "en": "Discussion with experts", "tr": "Uzmanlarla görüşme"},
     }
+
+
+async def test_renaming_the_question_a_message_comes_from_keeps_the_form_a_message(
+    sandbox: Sandbox,
+) -> None:
+    async with browsing(sandbox, "", {"width": 390, "height": 844}) as chat:
+        async with chat.context.expect_page() as opened:
+            await chat.get_by_role("link", name="Табло за служителите").click()
+        console = await opened.value
+        await console.get_by_role("button", name="Анкети").click()
+        await console.get_by_role("button", name="Нова анкета").click()
+        await console.get_by_label("Започни от").select_option("general-feedback")
+        await console.get_by_role("button", name="Започни").click()
+
+        await expect(console.get_by_label("Всеки отговор е съобщение до общината")).to_be_checked()
+        await expect(console.get_by_label("Темата")).to_have_value("topic")
+        await expect(console.get_by_label("Съгласие за връзка")).to_have_value("contact_consent")
+        await question(console, 2).get_by_label("Идентификатор на въпроса").fill("note")
+        await expect(console.get_by_label("Съобщението")).to_have_value("note")
+        await console.get_by_role("button", name="Провери").click()
+        await expect(console.locator("#fe-result")).to_contain_text(
+            "Анкетата е наред", timeout=STEP
+        )
+        await no_serious_violations(console)
+
+        await console.get_by_label("Съгласие за връзка").select_option(label="няма")
+        await console.get_by_label("Идентификатор (малки латински букви").fill("")
+        await console.get_by_role("button", name="Провери").click()
+        await expect(console.locator("p.fe-problem")).to_have_text(
+            "'' is not valid: a flow id is 1-64 lowercase letters, digits and '-'", timeout=STEP
+        )
+        await expect(console.get_by_label("Идентификатор (малки латински букви")).to_have_attribute(
+            "aria-invalid", "true"
+        )

@@ -22,6 +22,12 @@ addTexts({
     "fe.default_language": "Основен език",
     "fe.anonymous": "Анонимна: отговорите не се свързват с гражданина",
     "fe.repeatable": "Може да се попълва повече от веднъж",
+    "fe.inbox_title": "Съобщения до общината",
+    "fe.inbox": "Всеки отговор е съобщение до общината",
+    "fe.inbox.message": "Съобщението: въпрос със свободен текст",
+    "fe.inbox.topic": "Темата: въпрос с един избор (по желание)",
+    "fe.inbox.contact": "Съгласие за връзка: въпрос „да или не“ (по желание)",
+    "fe.none": "няма",
     "fe.form_title": "Заглавие",
     "fe.intro": "Въведение (по желание)",
     "fe.outro": "Благодарност в края (по желание)",
@@ -99,6 +105,12 @@ addTexts({
     "fe.default_language": "Default language",
     "fe.anonymous": "Anonymous: answers are not linked to the citizen",
     "fe.repeatable": "May be answered more than once",
+    "fe.inbox_title": "Messages to the municipality",
+    "fe.inbox": "Each submission is a message to the municipality",
+    "fe.inbox.message": "The message: a free text question",
+    "fe.inbox.topic": "Its topic: a one-choice question (optional)",
+    "fe.inbox.contact": "Consent to be contacted: a yes or no question (optional)",
+    "fe.none": "none",
     "fe.form_title": "Title",
     "fe.intro": "Introduction (optional)",
     "fe.outro": "Thanks at the end (optional)",
@@ -176,6 +188,12 @@ addTexts({
     "fe.default_language": "Varsayılan dil",
     "fe.anonymous": "Anonim: yanıtlar vatandaşla ilişkilendirilmez",
     "fe.repeatable": "Birden fazla kez yanıtlanabilir",
+    "fe.inbox_title": "Belediyeye mesajlar",
+    "fe.inbox": "Her yanıt belediyeye bir mesajdır",
+    "fe.inbox.message": "Mesaj: serbest metin sorusu",
+    "fe.inbox.topic": "Konusu: tek seçimli soru (isteğe bağlı)",
+    "fe.inbox.contact": "İletişim onayı: evet/hayır sorusu (isteğe bağlı)",
+    "fe.none": "yok",
     "fe.form_title": "Başlık",
     "fe.intro": "Giriş (isteğe bağlı)",
     "fe.outro": "Sondaki teşekkür (isteğe bağlı)",
@@ -540,10 +558,54 @@ function feFormSettings() {
     feCheckbox("fe-repeatable", text("fe.repeatable"), form.repeatable === true, (on) => {
       form.repeatable = on;
     }),
+    feInbox(form),
     feTexts(form, "title", "fe-title", text("fe.form_title"), "title", false),
     feTexts(form, "intro", "fe-intro", text("fe.intro"), "intro", true),
     feTexts(form, "outro", "fe-outro", text("fe.outro"), "outro", true),
   );
+}
+
+// `inbox`: which questions make each submission a message to the municipality, and the type
+// each must have (flows/schema.py's INBOX_QUESTION_TYPES).
+const FE_INBOX = { message: "text", topic: "single_choice", contact: "yes_no" };
+
+function feInbox(form) {
+  const group = node("fieldset", { "data-path": "inbox" }, node("legend", {}, text("fe.inbox_title")));
+  const on = feIsMap(form.inbox);
+  group.append(
+    feCheckbox("fe-inbox", text("fe.inbox"), on, (checked) => {
+      if (checked) {
+        const first = form.questions.find((q) => q.type === "text");
+        form.inbox = { message: first ? first.id : "" };
+      } else {
+        delete form.inbox;
+      }
+      feRender();
+    }),
+  );
+  if (!on) {
+    return group;
+  }
+  for (const [role, type] of Object.entries(FE_INBOX)) {
+    const fitting = form.questions.filter((q) => q.type === type && typeof q.id === "string" && q.id);
+    const choices = fitting.map((q) => [q.id, `${form.questions.indexOf(q) + 1}. ${q.id}`]);
+    const select = feSelect(role === "message" ? choices : [["", text("fe.none")], ...choices], form.inbox[role]);
+    for (const option of select.options) {
+      const at = fitting.find((q) => q.id === option.value);
+      if (at) {
+        option.dataset.question = String(form.questions.indexOf(at));
+      }
+    }
+    select.addEventListener("change", () => {
+      if (select.value) {
+        form.inbox[role] = select.value;
+      } else {
+        delete form.inbox[role];
+      }
+    });
+    group.append(feField(`fe-inbox-${role}`, text(`fe.inbox.${role}`), select, `inbox.${role}`));
+  }
+  return group;
 }
 
 function feBlankTexts() {
@@ -650,6 +712,12 @@ function feTypeFields(question, base, path) {
 // Renaming a question or an option renames what the conditions of later questions say, in
 // the model and in their lists, without drawing the page again (the focus stays put).
 function feRenameQuestion(index, before, after) {
+  const inbox = feModel.inbox;
+  for (const role of feIsMap(inbox) ? Object.keys(FE_INBOX) : []) {
+    if (inbox[role] === before) {
+      inbox[role] = after;
+    }
+  }
   for (const later of feModel.questions.slice(index + 1)) {
     if (feIsMap(later.when) && Object.hasOwn(later.when, before)) {
       later.when = Object.fromEntries(
