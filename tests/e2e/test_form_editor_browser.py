@@ -122,6 +122,12 @@ async def test_an_organizer_builds_a_conditional_form_and_a_citizen_answers_its_
         await console.get_by_role("button", name="← Всички анкети").click()
         published = console.locator("li", has_text=form_id)
         await expect(published.locator("strong")).to_have_text(TITLE, timeout=STEP)  # as text
+        async with console.expect_download(timeout=STEP) as downloading:
+            await published.get_by_role("button", name="Изтегли YAML").click()
+        saved = await downloading.value
+        stored = yaml.safe_load(await asyncio.to_thread(Path(await saved.path()).read_text))
+        assert stored["title"] == {"bg": TITLE, "en": "Raya park"}  # Turkish unticked: not sent
+        assert stored["questions"][1]["when"] == {"visits": {"equals": True}}
         await published.get_by_role("button", name="Редактирай").click()
         await expect(question(console, 2).get_by_label("Условие 1: въпрос")).to_have_value(
             "visits", timeout=STEP

@@ -333,12 +333,28 @@ async def test_forged_oversized_or_malformed_bodies_are_refused_and_change_nothi
     assert versions_and_log(sqlite_staffed) == before
 
 
-async def test_forged_init_data_is_refused(sqlite_staffed: sessionmaker[Session]) -> None:
+EDITOR_ROUTES = [
+    ("GET", "/api/form-editor/starters"),
+    ("GET", "/api/form-editor/library/general-feedback"),
+    ("GET", "/api/form-editor/forms/general-feedback"),
+    ("POST", "/api/form-editor/check"),
+    ("POST", "/api/form-editor/yaml"),
+    ("POST", "/api/form-editor/read"),
+    ("POST", "/api/form-editor/preview"),
+    ("POST", "/api/form-editor/publish"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), EDITOR_ROUTES)
+async def test_forged_or_missing_init_data_is_refused(
+    sqlite_staffed: sessionmaker[Session], method: str, path: str
+) -> None:
+    body = json.dumps({"form": EVERY_TYPE, "yaml": DEMO}).encode()
     forged = opened_by(ADMIN, token="42:ANOTHER-bot")
     async with console_at(sqlite_staffed) as base:
-        got = await post_json(base, "/api/form-editor/publish", forged, {"form": EVERY_TYPE})
+        got = [await call(base, method, path, who, body=body) for who in (forged, None)]
 
-    assert got == (401, {"error": "unauthorized"})
+    assert [(status, answer) for status, _, answer in got] == [(401, {"error": "unauthorized"})] * 2
     assert versions_and_log(sqlite_staffed)[0] == len(library_flows())
 
 
@@ -360,19 +376,7 @@ async def test_an_organizer_of_one_municipality_drafts_and_tries_but_does_not_pu
     assert versions_and_log(sqlite_staffed) == before
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/api/form-editor/starters"),
-        ("GET", "/api/form-editor/library/general-feedback"),
-        ("GET", "/api/form-editor/forms/general-feedback"),
-        ("POST", "/api/form-editor/check"),
-        ("POST", "/api/form-editor/yaml"),
-        ("POST", "/api/form-editor/read"),
-        ("POST", "/api/form-editor/preview"),
-        ("POST", "/api/form-editor/publish"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), EDITOR_ROUTES)
 async def test_staff_have_no_form_editor(
     sqlite_staffed: sessionmaker[Session], method: str, path: str
 ) -> None:

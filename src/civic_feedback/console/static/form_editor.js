@@ -395,9 +395,9 @@ function feRender() {
     add,
     feActions(),
   );
-  const again = focused && document.getElementById(focused);
-  if (again) {
-    again.focus();
+  if (focused) {
+    // The same control, else (it was removed) the editor's heading.
+    (document.getElementById(focused) || document.getElementById("fe-heading")).focus();
   }
   if (feNotice && feNotice.problems) {
     feShowProblems(feNotice.problems);
@@ -993,8 +993,12 @@ function feActions() {
   const check = feButton(text("fe.check"), () => feSend("form-editor/check", (body) => text("fe.fine", { count: body.questions.length })), { id: "fe-check" });
   const tryIt = feButton(text("fe.try"), async () => {
     if (await feSend("form-editor/check", () => "")) {
-      const leave = { label: text("fe.back_to_editor"), go: () => feRender() };
-      formsTry("form-editor/preview", { form: feModel }, [], leave);
+      const back = () => {
+        feRender();
+        document.getElementById("fe-heading").focus();
+      };
+      const leave = { label: text("fe.back_to_editor"), go: back };
+      formsTry("form-editor/preview", { form: feSent() }, [], leave);
     }
   }, { id: "fe-try" });
   const download = feButton(text("fe.download"), () => feDownload(), { id: "fe-download" });
@@ -1005,8 +1009,27 @@ function feActions() {
   return node("div", { class: "fe-actions" }, check, tryIt, download, publish, result);
 }
 
+function feSent() {
+  // The form as sent: texts in the form's languages only (one unticked keeps its texts on
+  // the page, in case it is ticked again, but they are not published).
+  const form = structuredClone(feModel);
+  const keep = (texts) => {
+    for (const lang of feIsMap(texts) ? Object.keys(texts) : []) {
+      if (!form.languages.includes(lang)) {
+        delete texts[lang];
+      }
+    }
+  };
+  ["title", "intro", "outro"].forEach((key) => keep(form[key]));
+  for (const question of form.questions) {
+    keep(question.text);
+    (Array.isArray(question.options) ? question.options : []).forEach((option) => keep(option.text));
+  }
+  return form;
+}
+
 function feTooBig() {
-  if (new Blob([JSON.stringify({ form: feModel })]).size <= FE_MAX_BYTES) {
+  if (new Blob([JSON.stringify({ form: feSent() })]).size <= FE_MAX_BYTES) {
     return false;
   }
   feNotice = { message: text("fe.too_big"), failed: true };
@@ -1019,7 +1042,7 @@ async function feSend(path, done) {
   if (feTooBig()) {
     return false;
   }
-  const { ok, body } = await formsPost(path, { form: feModel });
+  const { ok, body } = await formsPost(path, { form: feSent() });
   if (ok) {
     feNotice = { message: done(body), failed: false };
   } else if (body.problems && body.problems.length) {
@@ -1091,7 +1114,7 @@ async function feDownload() {
     method: "POST",
     cache: "no-store",
     headers: { Authorization: `tma ${initData()}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ form: feModel }),
+    body: JSON.stringify({ form: feSent() }),
   });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
