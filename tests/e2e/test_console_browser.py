@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
@@ -30,6 +29,7 @@ from tests.integration.test_console_results import CHANNEL as RESULTS_CHANNEL
 from tests.integration.test_console_results import ORGANIZER as RESULTS_ORGANIZER
 from tests.integration.test_console_results import Answered
 from tests.integration.test_console_results import arrange as arrange_answered
+from tests.support.accessibility import no_serious_violations
 from tests.support.comments import REMARKS, answer
 from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
@@ -105,16 +105,6 @@ async def serve_as_telegram(page: Page, downloads: bool = False) -> list[str]:
 
     await page.route("**/*", route)
     return refused
-
-
-async def no_serious_violations(page: Page) -> None:
-    results = await Axe().run(page)
-    serious = [
-        (violation["id"], violation["impact"])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
 
 
 async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(

@@ -9,26 +9,26 @@ Debian's chromium (``apt-get install -y chromium``) driven by the playwright pac
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import select
-import signal
-import subprocess
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Locator, Page, Route, ViewportSize, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from tests.support.bot_process import BIN
 from tests.support.citizen_driver import LOW_RATING_ANSWERS
 from tests.support.images import street_light_photo
-from tests.support.keys import PSEUDONYM_KEY
+from tests.support.sandbox_browser import (
+    CHROMIUM,
+    STEP,
+    Sandbox,
+    browsing,
+    export_answers,
+    latest,
+    press,
+    running_sandbox,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(
@@ -36,77 +36,15 @@ pytestmark = [
         reason="no /usr/bin/chromium (apt-get install -y chromium): browser test not run",
     ),
 ]
-STEP = 15_000  # ms a step may take on a busy machine
 #: Where to save the page once the staff group shows a citizen's post (docs/images/...).
 SCREENSHOT = os.environ.get("SANDBOX_SCREENSHOT")
 
 
-@dataclass
-class Sandbox:
-    url: str
-    env: dict[str, str]
-
-
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """One sandbox for the module (it takes seconds to start), on a free port, over the test's
-    database; no BOT_TOKEN set. Stopped with Ctrl+C (SIGINT), which must end it cleanly."""
-    folder = tmp_path_factory.mktemp("sandbox")
-    env = {
-        "PATH": str(BIN),
-        "DATABASE_URL": f"sqlite:///{folder / 'sandbox.db'}",
-        "PSEUDONYM_KEY": PSEUDONYM_KEY,
-    }
-    log = folder / "sandbox.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [str(BIN / "feedback-bot"), "sandbox", "--port", "0"],
-            env=env,
-            cwd=folder,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        # The framed notice, written at once when the bot is up: a rule, then the address.
-        notice = "".join(process.stdout.readline() for _ in range(2)) if ready else "(nothing)"
-        found = re.search(r"open (http://127\.0\.0\.1:\d+/)", notice)
-        assert found, notice
-        yield Sandbox(found.group(1), env)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        print(log.read_text())  # shown by pytest when a test failed
-    assert "Traceback" not in log.read_text()
-
-
-@asynccontextmanager
-async def browsing(sandbox: Sandbox, query: str, viewport: ViewportSize) -> AsyncIterator[Page]:
-    """The page in headless Chromium; any request beyond the sandbox fails the test."""
-    elsewhere: list[str] = []
-
-    async def loopback_only(route: Route) -> None:
-        if route.request.url.startswith(sandbox.url):
-            await route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            await route.abort()
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        context = await browser.new_context(viewport=viewport)
-        context.set_default_timeout(STEP)
-        await context.route("**/*", loopback_only)
-        page = await context.new_page()
-        await page.goto(sandbox.url + query)
-        yield page
-        await browser.close()
-    assert elsewhere == []
+    """One sandbox for the module (it takes seconds to start)."""
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -114,33 +52,6 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
     """A phone, the page's own labels in English."""
     async with browsing(sandbox, "?lang=en", {"width": 400, "height": 760}) as page:
         yield page
-
-
-def latest(page: Page | Locator) -> Locator:
-    """The bot's newest message in the person's own chat (or in the chat ``page`` is)."""
-    chat = page.locator("#citizen") if isinstance(page, Page) else page
-    return chat.locator("article.bot").last
-
-
-async def press(page: Page | Locator, label: str, then: str) -> None:
-    """Press a button of the newest bot message, and wait until the chat shows ``then``."""
-    await latest(page).get_by_role("button", name=label).click()
-    await expect(latest(page)).to_contain_text(then, timeout=STEP)
-
-
-def export_answers(sandbox: Sandbox, out: Path) -> list[dict[str, object]]:
-    args = ["export", "--flow", "event-satisfaction", "--format", "json", "-o", str(out)]
-    done = subprocess.run(
-        [str(BIN / "feedback-admin"), *args],
-        env=sandbox.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    records: list[dict[str, object]] = json.loads(out.read_text())
-    return records
 
 
 async def test_citizen_answers_the_demo_form_in_the_browser_and_export_has_it(
@@ -165,7 +76,7 @@ async def test_citizen_answers_the_demo_form_in_the_browser_and_export_has_it(
     await expect(page.locator("#citizen article.me").last).to_contain_text("the hall was too cold")
     await press(page, "Skip", then="Thank you")
 
-    [record] = export_answers(sandbox, tmp_path / "answers.json")
+    [record] = export_answers(sandbox, "event-satisfaction", tmp_path / "answers.json")
     assert record["answers"] == LOW_RATING_ANSWERS
     assert record["language"] == "en"
 

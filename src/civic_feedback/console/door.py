@@ -127,7 +127,7 @@ async def json_body(request: web.Request) -> Any:
         raise refusal(web.HTTPUnsupportedMediaType, "json_only")
     try:
         return json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: 64 KB of "["
         raise refusal(web.HTTPBadRequest, "malformed") from None
 
 

@@ -10,6 +10,7 @@ nothing is stored unless it passes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -143,12 +144,18 @@ class ConsoleActor:
 
 
 def publish(
-    session: Session, actor: ConsoleActor, body: Any, now: datetime, zone: tzinfo
+    session: Session,
+    actor: ConsoleActor,
+    body: Any,
+    now: datetime,
+    zone: tzinfo,
+    read: Callable[[Any, tzinfo], Flow] = checked_flow,
 ) -> dict[str, Any]:
-    """Publish the uploaded form as ``flows publish`` does (a new version only when the
-    content changed; a file's ``opens``/``closes`` set the window)."""
+    """Publish the form ``read`` finds in the body (uploaded YAML, else the editor's model)
+    as ``flows publish`` does (a new version only when the content changed; a file's
+    ``opens``/``closes`` set the window)."""
     _may_change(actor.access)
-    flow = checked_flow(body, zone)
+    flow = read(body, zone)
     try:
         window = window_to_publish(flow)
     except ClosesBeforeOpensError:  # the loader refuses this already; kept as a refusal

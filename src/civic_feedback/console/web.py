@@ -22,6 +22,7 @@ from civic_feedback.console import (
     event_results_api,
     events_api,
     exports_api,
+    form_editor_api,
     forms_api,
     links_api,
     people_api,
@@ -42,6 +43,7 @@ STATIC = {  # the only files served, with their types
     "people.js": "text/javascript",
     "announcements.js": "text/javascript",
     "forms.js": "text/javascript",
+    "form_editor.js": "text/javascript",
     "console.css": "text/css",
 }
 PAGES = (
@@ -52,6 +54,7 @@ PAGES = (
     people_api.add_routes,
     announcements_api.add_routes,
     forms_api.add_routes,
+    form_editor_api.add_routes,
     links_api.add_routes,
 )
 

@@ -104,7 +104,13 @@ def load_flow_text(text: str, source: str = "<flow>", *, zone: tzinfo = UTC) -> 
     return flow
 
 
-def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
+def read_flow_data(text: str, source: str = "<flow>") -> dict[str, Any]:
+    """A flow file's YAML as plain data, not yet validated (the console's editor opens it
+    as written); refused as the loader refuses what is not YAML, or not a mapping."""
+    return _parse_yaml(text, source)[0]
+
+
+def _parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[PathKey, int]]:
     if not text.strip():
         raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
     loader = yaml.SafeLoader(text)

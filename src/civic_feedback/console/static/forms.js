@@ -1,6 +1,7 @@
 // The console's forms: the published forms and their windows, a form's YAML to download, an
 // upload checked by the same loader as `feedback-admin flows validate` (each problem shown
 // at its line), publishing, opening and closing, and a preview answered as a citizen would.
+// The form editor (form_editor.js) opens from here: a new form, or a published one to change.
 "use strict";
 
 addTexts({
@@ -14,6 +15,8 @@ addTexts({
     "forms.not_yet_open": "отваря на {at}",
     "forms.closed": "затворена от {at}",
     "forms.download": "Изтегли YAML",
+    "forms.edit": "Редактирай",
+    "forms.new": "Нова анкета",
     "forms.try": "Пробвай",
     "forms.open_now": "Отвори сега",
     "forms.close_now": "Затвори",
@@ -66,6 +69,8 @@ addTexts({
     "forms.not_yet_open": "opens {at}",
     "forms.closed": "closed since {at}",
     "forms.download": "Download YAML",
+    "forms.edit": "Edit",
+    "forms.new": "New form",
     "forms.try": "Try it",
     "forms.open_now": "Open now",
     "forms.close_now": "Close",
@@ -118,6 +123,8 @@ addTexts({
     "forms.not_yet_open": "{at} tarihinde açılır",
     "forms.closed": "{at} tarihinden beri kapalı",
     "forms.download": "YAML indir",
+    "forms.edit": "Düzenle",
+    "forms.new": "Yeni anket",
     "forms.try": "Dene",
     "forms.open_now": "Şimdi aç",
     "forms.close_now": "Kapat",
@@ -239,7 +246,9 @@ function formsItem(form, mayChange) {
     };
     openNow.addEventListener("click", () => act("open", {}));
     close.addEventListener("click", () => act("close", { at: at.value.trim() }));
-    item.append(openNow, node("label", { for: atId }, text("forms.close_at")), at, close);
+    const edit = node("button", { type: "button" }, text("forms.edit"));
+    edit.addEventListener("click", () => formEditorOpen(`form-editor/forms/${encodeURIComponent(form.id)}`));
+    item.append(edit, openNow, node("label", { for: atId }, text("forms.close_at")), at, close);
   }
   item.append(result);
   return item;
@@ -304,8 +313,11 @@ function formsUpload() {
 
 function showForms(listing) {
   const items = listing.forms.map((form) => formsItem(form, listing.may_change));
+  const create = node("button", { type: "button", class: "action" }, text("forms.new"));
+  create.addEventListener("click", () => formEditorStart());
   document.getElementById("main").replaceChildren(
     node("h2", {}, text("forms.title")),
+    listing.may_change ? create : "",
     items.length ? node("ul", { class: "items" }, ...items) : node("p", {}, text("forms.none")),
     listing.may_change ? formsUpload() : node("p", {}, text("forms.shared")),
   );
@@ -348,11 +360,17 @@ function formsAnswerControls(step, answer) {
   return controls;
 }
 
-async function formsPreview(flowId, inputs) {
-  const { ok, body } = await formsPost(`forms/${encodeURIComponent(flowId)}/preview`, { inputs, language });
+function formsPreview(flowId, inputs) {
+  const back = { label: text("forms.back"), go: () => load(showForms, "forms") };
+  return formsTry(`forms/${encodeURIComponent(flowId)}/preview`, {}, inputs, back);
+}
+
+async function formsTry(path, payload, inputs, leave) {
+  // A form answered as a citizen would: published (payload {}) or a draft ({form}).
+  const { ok, body } = await formsPost(path, { ...payload, inputs, language });
   const main = document.getElementById("main");
-  const back = node("button", { type: "button", class: "link" }, text("forms.back"));
-  back.addEventListener("click", () => load(showForms, "forms"));
+  const back = node("button", { type: "button", class: "link" }, leave.label);
+  back.addEventListener("click", leave.go);
   if (!ok) {
     main.replaceChildren(back, node("p", { class: "error", role: "alert" }, formsErrorText(body)));
     return;
@@ -369,11 +387,11 @@ async function formsPreview(flowId, inputs) {
   if (step) {
     // A refused input is not kept: the next one answers the same question afresh.
     const kept = body.refused ? inputs.slice(0, -1) : inputs;
-    const answer = (value) => formsPreview(flowId, [...kept, { question: step.id, value }]);
+    const answer = (value) => formsTry(path, payload, [...kept, { question: step.id, value }], leave);
     parts.push(node("p", { class: "question" }, step.text), said, ...formsAnswerControls(step, answer));
   } else {
     const again = node("button", { type: "button" }, text("forms.again"));
-    again.addEventListener("click", () => formsPreview(flowId, []));
+    again.addEventListener("click", () => formsTry(path, payload, [], leave));
     parts.push(body.outro ? node("p", {}, body.outro) : "", node("p", { role: "status" }, text("forms.end")), again);
   }
   main.replaceChildren(...parts);

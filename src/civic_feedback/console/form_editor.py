@@ -1,0 +1,125 @@
+"""The console's form editor: the page edits a form as the YAML's own structure in JSON (the
+model); the server writes it as YAML and reads that with the loader ``flows validate`` uses,
+the one path an upload takes too, so the editor accepts nothing a file could not. Each
+problem comes back with the question it concerns, for the page to show beside it.
+
+A model is hostile input: it must be a mapping no deeper than a form can be, whose texts
+UTF-8 can carry; anything else is refused before any YAML is written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from typing import Any
+
+import yaml
+from sqlmodel import Session
+
+from civic_feedback.console.forms import SOURCE, FormRefusedError
+from civic_feedback.flows.library import library_flows
+from civic_feedback.flows.loader import (
+    MAX_NESTING,
+    FlowFileError,
+    FlowFileProblem,
+    load_flow_text,
+    read_flow_data,
+)
+from civic_feedback.flows.schema import Flow, text_in
+from civic_feedback.storage.flow_versions import flow_definition, latest_version
+
+# A blank form: one question to start from, every text still to write.
+BLANK: dict[str, Any] = {
+    "id": "",
+    "title": {"bg": "", "en": "", "tr": ""},
+    "languages": ["bg", "en", "tr"],
+    "questions": [{"id": "q1", "type": "rating", "text": {"bg": "", "en": "", "tr": ""}}],
+}
+_QUESTION = re.compile(r"^questions\[(\d+)\]")
+
+
+def starters(language: str) -> dict[str, Any]:
+    """What a new form can start from: a blank one, or any built-in form (its title in the
+    staff member's language)."""
+    built_in = [
+        {"id": f.id, "title": text_in(f.title, f.pick_language(language), f.languages[0])}
+        for f in library_flows()
+    ]
+    return {"blank": BLANK, "library": built_in}
+
+
+def library_model(flow_id: str) -> dict[str, Any] | None:
+    """A built-in form as a model; None when there is none by that id."""
+    flow = next((flow for flow in library_flows() if flow.id == flow_id), None)
+    return None if flow is None else {"form": flow_definition(flow)}
+
+
+def published_model(session: Session, flow_id: str) -> dict[str, Any] | None:
+    """The latest version of a published form as a model; None when there is no such form."""
+    version = latest_version(session, flow_id)
+    return None if version is None else {"form": version.definition}
+
+
+def model_yaml(body: Any) -> str:
+    """``body["form"]`` written as the YAML a file would hold."""
+    model = body.get("form") if isinstance(body, dict) else None
+    if not isinstance(model, dict):
+        raise FormRefusedError("form_missing")
+    _refuse_what_no_form_holds(model)
+    return yaml.safe_dump(model, allow_unicode=True, sort_keys=False, width=100)
+
+
+def checked_model(body: Any, zone: tzinfo) -> Flow:
+    """The form of ``body["form"]``, read by the loader; refused with every problem (its
+    path, message and question) otherwise."""
+    try:
+        return load_flow_text(model_yaml(body), SOURCE, zone=zone)
+    except FlowFileError as error:
+        raise FormRefusedError("invalid_form", problems_at_questions(error.problems)) from None
+
+
+def problems_at_questions(problems: list[FlowFileProblem]) -> list[dict[str, Any]]:
+    """The loader's problems by path, each with the index of its question (None when the
+    problem is the whole form's: its id, title, languages...)."""
+    found = []
+    for problem in problems:
+        question = _QUESTION.match(problem.path)
+        found.append(
+            {
+                "path": problem.path,
+                "message": problem.message,
+                "question": int(question.group(1)) if question else None,
+            }
+        )
+    return found
+
+
+def model_of_yaml(body: Any) -> dict[str, Any]:
+    """The form in ``body["yaml"]`` as a model, as written (the editor shows its problems
+    when checked); refused when it is not YAML or not a mapping."""
+    text = body.get("yaml") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        raise FormRefusedError("yaml_missing")
+    try:
+        return {"form": read_flow_data(text, SOURCE)}
+    except FlowFileError as error:
+        problems = [{"line": p.line, "path": p.path, "message": p.message} for p in error.problems]
+        raise FormRefusedError("invalid_form", problems) from None
+
+
+def _refuse_what_no_form_holds(model: dict[str, Any]) -> None:
+    """Walked without recursion: deeper than ``MAX_NESTING`` (as the loader refuses in a
+    file), or a text with a lone surrogate (JSON's ``\\ud800``, which no UTF-8 can hold)."""
+    waiting: list[tuple[Any, int]] = [(model, 1)]
+    while waiting:
+        value, depth = waiting.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_NESTING:
+                raise FormRefusedError("too_deep")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            waiting.extend((item, depth + 1) for item in items)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FormRefusedError("not_text") from None
