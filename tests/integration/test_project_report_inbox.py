@@ -205,10 +205,16 @@ def test_markdown_html_and_docx_hold_the_same_topic_table(session: Session, tmp_
     roads = ["Roads and transport", "3", "3", "2.0 †", "2", "2.5 †"]
     every = ["All topics", "5", "5", "4.0 †", "4", "4.0 †"]
     for row in (header, roads, every):
-        assert "| " + " | ".join(row) + " |" in markdown
         assert row in docx_rows
-    assert "<td>Roads and transport</td><td>3</td><td>3</td><td>2.0 †</td>" in html
-    assert "<td>All topics</td><td>5</td><td>5</td><td>4.0 †</td><td>4</td>" in html
+    for row in (header, roads):
+        assert "| " + " | ".join(row) + " |" in markdown
+    assert "| " + " | ".join(f"**{cell}**" for cell in every) + " |" in markdown  # the total
+    assert "<tr><td>Roads and transport</td><td>3</td><td>3</td><td>2.0 †</td>" in html
+    assert '<tfoot><tr class="total"><td>All topics</td><td>5</td><td>5</td><td>4.0 †</td>' in html
+    (table,) = [table for table in tables if table.rows[0].cells[0].text == "Topic"]
+    total = table.rows[-1].cells[0].paragraphs[0].runs[0]
+    first = table.rows[1].cells[0].paragraphs[0].runs[0]
+    assert (total.bold, first.bold) == (True, False)
 
 
 def test_no_messages_leave_the_section_out(session: Session) -> None:

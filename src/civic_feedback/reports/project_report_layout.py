@@ -42,6 +42,7 @@ class Bullets:
 class Table:
     columns: list[str]
     rows: list[list[str]]
+    total: bool = False  # the last row adds up the others (shown in bold)
 
 
 @dataclass(frozen=True)
@@ -182,13 +183,14 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         w["nps"],
     ]
     now, before = report.overall, report.previous
+    previous = f"{report.previous_first_day:%d.%m.%Y} – {report.previous_last_day:%d.%m.%Y}"
     blocks: list[Block] = [
         Heading(w["satisfaction"], 1),
         Table(
             columns,
             [
                 [w["this_period"], *_satisfaction_row(now)[1:]],
-                [f"{w['previous_period']} ({before.label})", *_satisfaction_row(before)[1:]],
+                [f"{w['previous_period']} ({previous})", *_satisfaction_row(before)[1:]],
             ],
         ),
         Heading(w["per_month"], 2),
@@ -259,6 +261,7 @@ def _inbox(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         Table(
             [*columns, w["resolved"], w["median_resolve"]],
             [*rows, _inbox_row(w["all_topics"], report.inbox.figures)],
+            total=True,
         ),
     ]
 
