@@ -80,7 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Числата са същите като в седмичното обобщение и експорта за същия избор."
         ),
         "bases": "Брой отговори зад числата",
-        "thin_note": "† по-малко от 10 отговора: числото е ориентировъчно",
+        "thin_note": "† по-малко от 10 отговора (или съобщения): числото е ориентировъчно",
         "thin_none": "Всички числа се основават на поне 10 отговора.",
         "thin_list": "Числа с по-малко от 10 отговора",
         "none": "—",
@@ -169,7 +169,7 @@ LABELS: dict[str, dict[str, str]] = {
             "The figures are those of the weekly summary and the export for the same selection."
         ),
         "bases": "Responses behind the figures",
-        "thin_note": "† fewer than 10 responses: read the figure as indicative",
+        "thin_note": "† fewer than 10 responses (or messages): read the figure as indicative",
         "thin_none": "Every figure rests on at least 10 responses.",
         "thin_list": "Figures resting on fewer than 10 responses",
         "none": "—",
@@ -257,7 +257,7 @@ LABELS: dict[str, dict[str, str]] = {
             "seçim için haftalık özet ve dışa aktarımdakilerle aynıdır."
         ),
         "bases": "Rakamların dayandığı yanıt sayıları",
-        "thin_note": "† 10'dan az yanıt: rakam yol göstericidir",
+        "thin_note": "† 10'dan az yanıt (veya mesaj): rakam yol göstericidir",
         "thin_none": "Her rakam en az 10 yanıta dayanır.",
         "thin_list": "10'dan az yanıta dayanan rakamlar",
         "none": "—",
