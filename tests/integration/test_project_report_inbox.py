@@ -226,3 +226,21 @@ def test_no_messages_leave_the_section_out(session: Session) -> None:
 
     assert report.inbox is None
     assert "Съобщения на гражданите" not in report_html(report_blocks(report), "bg")
+
+
+def test_a_topic_no_longer_offered_shows_its_id_as_text_never_as_markup(
+    session: Session, tmp_path: Path
+) -> None:
+    install_library(session)
+    hostile = "<script>alert(1)</script>|*x*"  # a retired option id, as the row holds it
+    session.add(message(hostile, sofia(17, 9), timedelta(hours=3)))
+    session.commit()
+
+    blocks = report_blocks(week_report(session, "en"))
+    html = report_html(blocks, "en")
+    write_markdown(blocks, tmp_path / "report.md")
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+
+    assert "<script>" not in html
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;|*x*</td><td>1</td><td>1</td>" in html
+    assert "| \\<script\\>alert(1)\\</script\\>\\|\\*x\\* | 1 | 1 | 3.0 † |" in markdown
