@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,9 +43,17 @@ ZONE = ZoneInfo("Europe/Sofia")
 SAMPLE_NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday: six whole weeks before it
 RESOLUTION = 60  # dots per inch of the page pictures
 TIMEOUT = 300  # seconds for each outside program
+PROGRAMS = {
+    "soffice": "libreoffice-writer",
+    "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+}
 
 
 def main() -> None:
+    missing = sorted({package for name, package in PROGRAMS.items() if not shutil.which(name)})
+    if missing:
+        sys.exit(f"install {' and '.join(missing)} first (apt-get install {' '.join(missing)})")
     first = history_start(SAMPLE_NOW, ZONE)
     last = first + timedelta(weeks=HISTORY_WEEKS, days=-1)
     with tempfile.TemporaryDirectory(prefix="report-sample-") as scratch:
@@ -53,11 +62,14 @@ def main() -> None:
         demo_database(url)
         docx = folder / "report.docx"
         feedback_admin(url, (first, last), "docx", docx, folder)
+        charts = MARKDOWN.with_name(f"{MARKDOWN.stem}-charts")
+        for old in charts.glob("*.png"):  # a chart the report no longer draws goes too
+            old.unlink()
         feedback_admin(url, (first, last), "md", MARKDOWN, folder)
         pages = page_pictures(docx, folder)
         sections = page_sections(docx.with_suffix(".pdf"), len(pages))
     list_pages(pages, sections)
-    for chart in sorted(MARKDOWN.with_name(f"{MARKDOWN.stem}-charts").glob("*.png")):
+    for chart in sorted(charts.glob("*.png")):
         shrink(chart)
     total = sum(path.stat().st_size for path in pages)
     print(f"{len(pages)} pages, {total // 1024} KB, of the report of {first} – {last}:")
