@@ -3,7 +3,7 @@ the console and ``feedback-admin report`` have something to show. One event a we
 registrations, attendance and feedback (ratings, NPS, comments in Bulgarian, English and
 Turkish), and citizens' messages answered and resolved at known times.
 
-Added once, the first time the sandbox starts on a database without responses. The same
+Added once, by ``feedback-bot sandbox --history`` on a database without responses. The same
 ``now`` always gives the same history: every choice comes from a random generator seeded
 with fixed text.
 """
@@ -11,7 +11,6 @@ with fixed text.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,14 @@ from sqlmodel import Session, select
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Flow
+from civic_feedback.sandbox.demo_history_texts import (
+    ANSWERS,
+    COMMENTS,
+    EVENTS,
+    LANGUAGES,
+    MESSAGES,
+    PastEvent,
+)
 from civic_feedback.storage.answer_rows import insert_answer
 from civic_feedback.storage.codes import new_code
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
@@ -26,7 +33,6 @@ from civic_feedback.storage.models import (
     Citizen,
     DeliveryState,
     Event,
-    EventKind,
     InboxAuthor,
     InboxItem,
     InboxMessage,
@@ -40,146 +46,6 @@ from civic_feedback.storage.models import (
 HISTORY_WEEKS = 6
 FIRST_TELEGRAM_ID = 7_000_001  # the history's citizens: apart from the page's demo people
 _STAFF_NAME = "Иван Петров"
-
-
-@dataclass(frozen=True)
-class _PastEvent:
-    title: dict[str, str]
-    kind: EventKind
-    registered: int
-    attended: int
-    weights: tuple[int, int, int, int, int]  # how often each rating 1..5 is given
-
-
-_EVENTS = (
-    _PastEvent(
-        {
-            "bg": "Кръгла маса: паркирането в центъра",
-            "en": "Round table: parking in the centre",
-            "tr": "Yuvarlak masa: merkezde otopark",
-        },
-        EventKind.ROUND_TABLE,
-        24,
-        18,
-        (1, 2, 3, 4, 2),
-    ),
-    _PastEvent(
-        {
-            "bg": "Информационна среща: ремонтът на ул. „Раковски“",
-            "en": "Information meeting: the repair of Rakovski Street",
-            "tr": "Bilgilendirme toplantısı: Rakovski Caddesi onarımı",
-        },
-        EventKind.INFO_MEETING,
-        30,
-        21,
-        (0, 1, 3, 5, 4),
-    ),
-    _PastEvent(
-        {
-            "bg": "Граждански панел: бюджет 2027",
-            "en": "Citizen panel: the 2027 budget",
-            "tr": "Vatandaş paneli: 2027 bütçesi",
-        },
-        EventKind.CITIZEN_PANEL,
-        16,
-        12,
-        (0, 1, 2, 4, 5),
-    ),
-    _PastEvent(
-        {
-            "bg": "Обучение: как да подадем сигнал",
-            "en": "Training: how to report a problem",
-            "tr": "Eğitim: bir sorun nasıl bildirilir",
-        },
-        EventKind.TRAINING,
-        20,
-        9,
-        (0, 0, 1, 3, 4),
-    ),
-    _PastEvent(
-        {
-            "bg": "Обществено обсъждане: детските площадки",
-            "en": "Public consultation: playgrounds",
-            "tr": "Kamuoyu danışması: oyun alanları",
-        },
-        EventKind.CONSULTATION,
-        35,
-        26,
-        (1, 1, 3, 6, 5),
-    ),
-    _PastEvent(
-        {
-            "bg": "Конференция: зелен град",
-            "en": "Conference: a green city",
-            "tr": "Konferans: yeşil şehir",
-        },
-        EventKind.CONFERENCE,
-        60,
-        41,
-        (0, 1, 2, 5, 6),
-    ),
-)
-
-# What participants wrote; each language repeats a few themes (parking, sound, timing,
-# materials), as real comments do.
-_COMMENTS = {
-    "bg": (
-        "Нямаше къде да се паркира около залата.",
-        "Паркирането беше истински проблем, дойдох пеша.",
-        "Озвучаването беше слабо, отзад не се чуваше.",
-        "Микрофонът не достигаше до задните редове, озвучаването трябва да се подобри.",
-        "Много полезна среща, благодаря за материалите.",
-        "Материалите можеше да се изпратят предварително по имейл.",
-        "Срещата започна късно, а часът беше неудобен за работещите.",
-        "По-удобен час след работа би събрал повече хора.",
-    ),
-    "en": (
-        "Parking near the hall was impossible.",
-        "The sound was poor: hard to hear the speakers at the back.",
-        "Please send the materials before the meeting.",
-        "The meeting started late and ran over time.",
-    ),
-    "tr": (
-        "Salonun yakınında park yeri yoktu.",
-        "Arka sıralardan konuşmacılar duyulmuyordu, ses zayıftı.",
-        "Toplantı geç başladı.",
-        "Materyaller önceden gönderilse iyi olur.",
-    ),
-}
-_LANGUAGES = ("bg", "bg", "bg", "en", "tr")  # who comes: mostly Bulgarian speakers
-
-# Citizens' messages: (week, day of the week, hour, topic, language, text, hours to a first
-# answer or None, days to resolve or None). Week 1 is the one before ``now``'s.
-_MESSAGES = (
-    (6, 0, 9, "roads_transport", "bg", "Дупка на кръстовището до училището.", 3, 4),
-    (6, 2, 18, "cleanliness_environment", "bg", "Контейнерите не са извозвани от седмица.", 20, 2),
-    (5, 1, 11, "parks_public_spaces", "en", "A broken bench in the park by the river.", 26, 9),
-    (5, 3, 8, "roads_transport", "tr", "Durakta tabela yok, otobüs saatleri görünmüyor.", 5, None),
-    (4, 0, 14, "roads_transport", "bg", "Не работи светофарът на бул. „Руски“.", 1, 1),
-    (
-        4,
-        4,
-        20,
-        "social_health",
-        "bg",
-        "Няма рампа за инвалидни колички пред поликлиниката.",
-        30,
-        None,
-    ),
-    (3, 1, 10, "cleanliness_environment", "bg", "Нерегламентирано сметище до гаражите.", 6, 3),
-    (3, 2, 16, "culture_events", "en", "Could the library stay open on Saturdays?", 48, None),
-    (2, 0, 9, "roads_transport", "bg", "Паднал клон препречва тротоара.", 2, 1),
-    (2, 3, 13, "parks_public_spaces", "tr", "Oyun parkındaki salıncak kırık.", 22, 6),
-    (2, 5, 11, "administration", "bg", "Как да заявя удостоверение онлайн?", 4, 1),
-    (1, 1, 8, "cleanliness_environment", "bg", "Разлята боя на паркинга пред блока.", 7, None),
-    (1, 2, 17, "roads_transport", "en", "The zebra crossing on Main Street has faded.", None, None),
-    (1, 4, 10, "parks_public_spaces", "bg", "Фонтанът в градината не работи.", None, None),
-)
-_ANSWERS = {
-    "bg": "Благодарим за сигнала! Предадохме го на отговорния отдел.",
-    "en": "Thank you for your message! We have passed it to the department in charge.",
-    "tr": "Mesajınız için teşekkürler! İlgili birime ilettik.",
-}
 
 
 def history_start(now: datetime, zone: ZoneInfo) -> date:
@@ -200,7 +66,7 @@ def demo_history(
     version_id = latest_version_id(session, "event-satisfaction")
     assert version_id is not None, "the built-in forms are installed first"
     flow = FlowCatalog().flow(session, version_id)
-    for number, past in enumerate(_EVENTS):
+    for number, past in enumerate(EVENTS):
         place = municipalities[number % len(municipalities)]
         day = monday + timedelta(weeks=number, days=3)  # Thursdays, 18:00 to 20:00
         starts = datetime.combine(day, time(18), zone).astimezone(UTC)
@@ -219,14 +85,14 @@ def demo_history(
         session.add(event)
         session.flush()
         _attend(session, event, past, flow, version_id, citizens, random.Random(f"event {number}"))
-    for message in _MESSAGES:
+    for message in MESSAGES:
         _message(session, monday, zone, now, citizens, message)
     session.flush()
     return True
 
 
 class _Citizens:
-    """The history's citizens, one new one each time, in the languages of ``_LANGUAGES``."""
+    """The history's citizens, one new one each time, in the languages of ``LANGUAGES``."""
 
     def __init__(self, session: Session, now: datetime, municipalities: list[str]) -> None:
         self.session, self.now, self.municipalities = session, now, municipalities
@@ -237,7 +103,7 @@ class _Citizens:
         self.count += 1
         citizen = Citizen(
             telegram_id=FIRST_TELEGRAM_ID + number,
-            language=language or _LANGUAGES[number % len(_LANGUAGES)],
+            language=language or LANGUAGES[number % len(LANGUAGES)],
             municipality=self.municipalities[number % len(self.municipalities)],
             first_seen=self.now - timedelta(weeks=HISTORY_WEEKS + 1),
             last_seen=self.now - timedelta(days=1),
@@ -251,7 +117,7 @@ class _Citizens:
 def _attend(
     session: Session,
     event: Event,
-    past: _PastEvent,
+    past: PastEvent,
     flow: Flow,
     version_id: int,
     citizens: _Citizens,
@@ -281,7 +147,7 @@ def _attend(
 def _respond(
     session: Session,
     event: Event,
-    past: _PastEvent,
+    past: PastEvent,
     form: tuple[Flow, int],
     citizen: Citizen,
     rng: random.Random,
@@ -318,7 +184,7 @@ def _respond(
     if rng.random() < 0.45:  # about half leave a comment: what to improve when they rated low
         question = flow.question("comment" if overall <= 3 else "suggestion")
         assert question is not None
-        text = rng.choice(_COMMENTS[language])
+        text = rng.choice(COMMENTS[language])
         insert_answer(db, response.id, question, text, text_language=language)
 
 
@@ -368,7 +234,7 @@ def _message(
             InboxMessage(
                 item_id=item.id,
                 author=InboxAuthor.STAFF,
-                text=_ANSWERS[language],
+                text=ANSWERS[language],
                 staff_name=_STAFF_NAME,
                 created_at=answered,
                 state=delivered,
