@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> None:
         "on 127.0.0.1 only; a scratch database unless DATABASE_URL is set (.env is not read).",
     )
     sandbox.add_argument("--port", type=int, default=8080, help="page port (0: any free one)")
+    sandbox.add_argument(
+        "--history",
+        action="store_true",
+        help="also six past weeks of demo events, feedback and messages (for summaries, "
+        "the console and feedback-admin report)",
+    )
     args = parser.parse_args(argv)
     configure_logging(secrets=())
     # Start-up builds what lives as long as the process (aiogram's Bot API types, the tables,
@@ -32,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     gc.disable()
     try:
         if args.command == "sandbox":
-            _run_sandbox(args.port)
+            _run_sandbox(args.port, history=args.history)
         else:
             _run_bot()
     finally:
@@ -61,7 +67,7 @@ def _run_bot() -> None:
         pass
 
 
-def _run_sandbox(port: int) -> None:
+def _run_sandbox(port: int, *, history: bool) -> None:
     # The one place bot code reaches the sandbox: the emulator and page load only when asked.
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -69,7 +75,7 @@ def _run_sandbox(port: int) -> None:
     from civic_feedback.storage.database import DatabaseUrlError
 
     try:
-        asyncio.run(run_sandbox(port, lambda text: print(text, flush=True)))
+        asyncio.run(run_sandbox(port, lambda text: print(text, flush=True), history=history))
     except (SettingsError, DatabaseUrlError, SandboxError) as error:
         sys.exit(f"feedback-bot sandbox: {error}")
     except SQLAlchemyError as error:

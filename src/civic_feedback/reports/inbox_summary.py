@@ -1,7 +1,7 @@
 """The inbox in the weekly summary: messages received (each a distinct problem; a citizen
 who joins an earlier report adds a person, not a problem), answered, the median time to a
 first answer, resolved (median days, share confirmed by citizens, their satisfaction), and
-the oldest message still waiting, overall and per municipality."""
+the oldest message still waiting, overall and per municipality (or per topic)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def inbox_summary(
         for place, tally in sorted(counts.items(), key=lambda pair: pair[0] or "")
     }
     return InboxSummary(_figures(list(counts.values()), end), places)
+
+
+def inbox_by_topic(
+    session: Session, start: datetime, end: datetime, municipality: str | None = None
+) -> dict[str, InboxFigures]:
+    """The same figures per topic (its option id), for the topics with any in the period."""
+    counts = inbox_counts(session, start, end, municipality, by="topic")
+    return {str(topic): _figures([tally], end) for topic, tally in counts.items()}
 
 
 def _figures(tallies: list[InboxCounts], end: datetime) -> InboxFigures:

@@ -19,7 +19,7 @@ from civic_feedback.core.week_dates import date_range, month_name
 from civic_feedback.flows.schema import QuestionType, in_language
 from civic_feedback.reports.comment_themes import CommentThemes, comment_themes
 from civic_feedback.reports.headline import Headline
-from civic_feedback.reports.inbox_summary import InboxFigures, inbox_summary
+from civic_feedback.reports.inbox_summary import InboxFigures, inbox_by_topic, inbox_summary
 from civic_feedback.reports.summary import EventSummary, PeriodSummary, summarize_period
 from civic_feedback.reports.trend import average_rating
 from civic_feedback.services.inbox import inbox_topics, topic_text
@@ -27,7 +27,6 @@ from civic_feedback.storage.consultations import ProposalCounts, all_consultatio
 from civic_feedback.storage.events import event_ids_and_kinds
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.inbox_figures import topic_counts
 from civic_feedback.storage.summary_queries import Scope
 
 SMALL_BASE = 10  # figures resting on fewer answers are flagged in the text and tables
@@ -85,10 +84,25 @@ class ConsultationRow:
     counts: ProposalCounts
 
 
+def thin_answers(figures: InboxFigures) -> bool:
+    """The median time to a first answer rests on fewer than SMALL_BASE messages."""
+    return 0 < figures.answered < SMALL_BASE
+
+
+def thin_resolutions(figures: InboxFigures) -> bool:
+    """The median time to resolve rests on fewer than SMALL_BASE messages."""
+    return 0 < figures.resolved < SMALL_BASE
+
+
 @dataclass(frozen=True)
 class InboxPart:
-    figures: InboxFigures
-    topics: dict[str, int]  # topic name in the report's language -> messages received
+    figures: InboxFigures  # the summary's inbox figures for the same period and municipality
+    topics: dict[str, InboxFigures]  # topic name in the report's language -> its figures
+
+    @property
+    def thin(self) -> bool:
+        rows = [self.figures, *self.topics.values()]
+        return any(thin_answers(row) or thin_resolutions(row) for row in rows)
 
 
 @dataclass(frozen=True)
@@ -118,8 +132,10 @@ class ProjectReport:
     def thin_figures(self) -> bool:
         """Whether any figure of the report rests on fewer than SMALL_BASE answers."""
         rows = [self.overall, *self.months, *(event.satisfaction for event in self.events)]
-        return any(row.thin_ratings or row.thin_nps for row in rows) or any(
-            event.thin_rate for event in self.events
+        return (
+            any(row.thin_ratings or row.thin_nps for row in rows)
+            or any(event.thin_rate for event in self.events)
+            or (self.inbox is not None and self.inbox.thin)
         )
 
 
@@ -267,15 +283,19 @@ def _consultations(
 def _inbox(
     session: Session, start: datetime, end: datetime, place: str | None, language: str
 ) -> InboxPart | None:
+    """The summary's inbox figures of the period, overall and per topic (computed alike)."""
     figures = inbox_summary(session, start, end, place).overall
     if not (figures.received or figures.answered or figures.resolved):
         return None
     names = inbox_topics(session, FlowCatalog())
-    topics = {
-        topic_text(names, topic, language): count
-        for topic, count in topic_counts(session, start, end, place).items()
-    }
-    return InboxPart(figures, topics)
+    topics = sorted(
+        (
+            (topic_text(names, topic, language), found)
+            for topic, found in inbox_by_topic(session, start, end, place).items()
+        ),
+        key=lambda pair: (-pair[1].received, pair[0]),
+    )
+    return InboxPart(figures, dict(topics))
 
 
 def _comment_languages(period: PeriodSummary) -> dict[str, int]:

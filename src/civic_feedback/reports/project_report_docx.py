@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from civic_feedback.reports.project_report_docx_table import add_table
 from civic_feedback.reports.project_report_layout import (
     Block,
     Bullets,
@@ -15,6 +16,9 @@ from civic_feedback.reports.project_report_layout import (
 )
 
 CHART_WIDTH_CM = 15.5
+PAGE_CM = (21.0, 29.7)  # A4, the paper of municipal offices
+MARGIN_CM = 2.0
+FONT = "Arial"  # in every Word; LibreOffice draws it with the same widths (Liberation Sans)
 
 
 def _plain(text: str) -> str:
@@ -27,6 +31,12 @@ def write_docx(blocks: list[Block], path: Path) -> None:
     from docx.shared import Cm
 
     document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(MARGIN_CM))
+    for style in ("Normal", "Title", "Heading 1", "Heading 2", "Caption", "List Bullet"):
+        document.styles[style].font.name = FONT
     for block in blocks:
         if isinstance(block, Heading):
             document.add_heading(_plain(block.text), level=block.level)
@@ -36,15 +46,8 @@ def write_docx(blocks: list[Block], path: Path) -> None:
             for item in block.items:
                 document.add_paragraph(_plain(item), style="List Bullet")
         elif isinstance(block, Table):
-            table = document.add_table(rows=1, cols=len(block.columns))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, block.columns, strict=True):
-                cell.text = _plain(text)
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-            for row in block.rows:
-                for cell, text in zip(table.add_row().cells, row, strict=True):
-                    cell.text = _plain(text)
+            add_table(document, block, PAGE_CM[0] - 2 * MARGIN_CM, _plain)
+            document.add_paragraph()  # Word sets what follows right under the table
         elif isinstance(block, Chart):
             picture = document.add_picture(io.BytesIO(block.draw()), width=Cm(CHART_WIDTH_CM))
             # Word reads the picture's alternative text from docPr's descr (and title).

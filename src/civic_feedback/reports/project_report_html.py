@@ -18,7 +18,7 @@ from civic_feedback.reports.project_report_layout import (
 _STYLE = (
     "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:60rem;margin:2rem auto}"
     "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #999;padding:.3rem}"
-    "img{max-width:100%}figcaption{font-style:italic}"
+    "img{max-width:100%}figcaption{font-style:italic}.total td{font-weight:bold}"
 )
 
 
@@ -41,10 +41,13 @@ def report_html(blocks: list[Block], language: str) -> str:
             parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>")
         elif isinstance(block, Table):
             head = "".join(_cell(column, "th") for column in block.columns)
-            body = "".join(
-                "<tr>" + "".join(_cell(c, "td") for c in row) + "</tr>" for row in block.rows
+            rows = ["".join(_cell(c, "td") for c in row) for row in block.rows]
+            total = rows.pop() if block.total and rows else None
+            body = "".join(f"<tr>{row}</tr>" for row in rows)
+            foot = f'<tfoot><tr class="total">{total}</tr></tfoot>' if total else ""
+            parts.append(
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>"
             )
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         elif isinstance(block, Chart):
             data = base64.b64encode(block.draw()).decode("ascii")
             parts.append(

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from functools import partial
 
 from civic_feedback.reports.figures import percent_text
-from civic_feedback.reports.project_report import ProjectReport, Satisfaction
+from civic_feedback.reports.inbox_summary import InboxFigures
+from civic_feedback.reports.project_report import (
+    ProjectReport,
+    Satisfaction,
+    thin_answers,
+    thin_resolutions,
+)
 from civic_feedback.reports.project_report_charts import attendance_chart, csat_chart
 from civic_feedback.reports.project_report_labels import LABELS, kind_label
 
@@ -36,6 +42,7 @@ class Bullets:
 class Table:
     columns: list[str]
     rows: list[list[str]]
+    total: bool = False  # the last row adds up the others (shown in bold)
 
 
 @dataclass(frozen=True)
@@ -176,13 +183,14 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         w["nps"],
     ]
     now, before = report.overall, report.previous
+    previous = f"{report.previous_first_day:%d.%m.%Y} – {report.previous_last_day:%d.%m.%Y}"
     blocks: list[Block] = [
         Heading(w["satisfaction"], 1),
         Table(
             columns,
             [
                 [w["this_period"], *_satisfaction_row(now)[1:]],
-                [f"{w['previous_period']} ({before.label})", *_satisfaction_row(before)[1:]],
+                [f"{w['previous_period']} ({previous})", *_satisfaction_row(before)[1:]],
             ],
         ),
         Heading(w["per_month"], 2),
@@ -232,23 +240,28 @@ def _consultations(report: ProjectReport, w: dict[str, str]) -> list[Block]:
     return [Heading(w["consultations"], 1), Table([*columns, w["undecided"]], rows)]
 
 
+def _inbox_row(label: str, figures: InboxFigures) -> list[str]:
+    return [
+        label,
+        str(figures.received),
+        str(figures.answered),
+        _number(figures.median_hours_to_answer, thin=thin_answers(figures)),
+        str(figures.resolved),
+        _number(figures.median_days_to_resolve, thin=thin_resolutions(figures)),
+    ]
+
+
 def _inbox(report: ProjectReport, w: dict[str, str]) -> list[Block]:
+    """One row per topic, then all topics: the summary's inbox figures for the period."""
     assert report.inbox is not None
-    figures = report.inbox.figures
+    columns = [w["topic"], w["messages_received"], w["answered"], w["median_answer"]]
+    rows = [_inbox_row(topic, figures) for topic, figures in report.inbox.topics.items()]
     return [
         Heading(w["inbox"], 1),
-        Bullets(
-            [
-                f"{w['messages']}: {figures.received}",
-                f"{w['answered']}: {figures.answered}",
-                f"{w['median_answer']}: {_number(figures.median_hours_to_answer)}",
-                f"{w['resolved']}: {figures.resolved}",
-                f"{w['median_resolve']}: {_number(figures.median_days_to_resolve)}",
-            ]
-        ),
         Table(
-            [w["topic"], w["messages"]],
-            [[topic, str(n)] for topic, n in report.inbox.topics.items()],
+            [*columns, w["resolved"], w["median_resolve"]],
+            [*rows, _inbox_row(w["all_topics"], report.inbox.figures)],
+            total=True,
         ),
     ]
 
@@ -314,6 +327,21 @@ def _thin(report: ProjectReport, w: dict[str, str]) -> list[Block]:
     for event in report.events:
         if event.thin_rate:
             found.append(f"{event.title}: {w['response_rate']} — {event.base}")
+    found += _thin_inbox(report, w)
     if not found:
         return [Paragraph(w["thin_none"])]
     return [Paragraph(w["thin_note"]), Bullets(found)]
+
+
+def _thin_inbox(report: ProjectReport, w: dict[str, str]) -> list[str]:
+    """The inbox's medians on fewer than 10 messages: answered, resolved."""
+    if report.inbox is None:
+        return []
+    found = []
+    rows = [*report.inbox.topics.items(), (w["all_topics"], report.inbox.figures)]
+    for label, figures in rows:
+        if thin_answers(figures):
+            found.append(f"{w['inbox']}, {label}: {w['median_answer']} — {figures.answered}")
+        if thin_resolutions(figures):
+            found.append(f"{w['inbox']}, {label}: {w['median_resolve']} — {figures.resolved}")
+    return found

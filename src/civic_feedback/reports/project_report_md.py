@@ -40,7 +40,10 @@ def write_markdown(blocks: list[Block], path: Path) -> list[Path]:
         elif isinstance(block, Table):
             lines.append("| " + " | ".join(_cell(c) for c in block.columns) + " |")
             lines.append("|" + "---|" * len(block.columns))
-            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+            rows = [[_cell(c) for c in row] for row in block.rows]
+            if block.total and rows:
+                rows[-1] = [f"**{c}**" if c else c for c in rows[-1]]
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
             lines.append("")
         elif isinstance(block, Chart):
             folder.mkdir(exist_ok=True)

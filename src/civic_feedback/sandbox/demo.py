@@ -1,5 +1,6 @@
 """The sandbox's demo: who can chat with the bot, its staff group, places of a demo town, an
-event and a consultation to try, and a clock that jumps ahead."""
+event and a consultation to try, past weeks of activity on request, and a clock that jumps
+ahead."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from civic_feedback.core.consultation_terms import FULL_TERM, REPORT_AFTER
+from civic_feedback.sandbox.demo_history import demo_history
 from civic_feedback.services.notifications import next_due
 from civic_feedback.storage.consultations import add_consultation
 from civic_feedback.storage.events import add_event
@@ -188,19 +190,36 @@ def demo_consultation(session: Session, now: datetime, municipality: str | None)
     return add_consultation(session, consultation)
 
 
+def seed_demo(
+    session: Session, zone: ZoneInfo, now: datetime, municipalities: list[str], *, history: bool
+) -> tuple[Event, Consultation]:
+    """What the sandbox adds on start (each the first time): the event and the consultation
+    to try, in the first municipality, the staff member, and with ``history`` the past weeks
+    (``demo_history``). The caller commits."""
+    # The event to try first: it is the database's first scheduled event, the past weeks'
+    # come after it.
+    event = demo_event(session, zone, now, municipalities[0])
+    consultation = demo_consultation(session, now, municipalities[0])
+    if history:
+        demo_history(session, zone, now, municipalities)
+    demo_staff(session)
+    return event, consultation
+
+
 def skip_to_next_message(session: Session, now: datetime) -> timedelta | None:
     """Make the next scheduled message due now by moving the schedule earlier.
 
-    The bot's clock cannot jump, so the events and every pending reminder, invitation and
-    follow-up move earlier by the same amount: what was to happen in that time happens now,
-    in the same order. None when nothing is scheduled.
+    The bot's clock cannot jump, so the events not yet over and every pending reminder,
+    invitation and follow-up move earlier by the same amount: what was to happen in that time
+    happens now, in the same order. Past events (the demo's history) stay where they were.
+    None when nothing is scheduled.
     """
     due = next_due(session)
     if due is None:
         return None
     gap = max(due - now, timedelta(0))
     if gap:
-        for event in session.exec(select(Event)):
+        for event in session.exec(select(Event).where(col(Event.ends_at) > now)):
             event.starts_at -= gap
             event.ends_at -= gap
             session.add(event)

@@ -23,9 +23,7 @@ from civic_feedback.sandbox.demo import (
     DEMO_MUNICIPALITIES,
     DEMO_STAFF_GROUP,
     ORGANIZER,
-    demo_consultation,
-    demo_event,
-    demo_staff,
+    seed_demo,
 )
 from civic_feedback.sandbox.emulator import BotApiEmulator
 from civic_feedback.sandbox.web import ChatPage, PageDemo
@@ -86,9 +84,10 @@ def staff_groups(settings: Settings) -> dict[int, list[str | None]]:
     return groups
 
 
-async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
+async def run_sandbox(port: int, announce: Callable[[str], None], *, history: bool = False) -> None:
     """Serve on ``127.0.0.1:port`` (0: any free port) until stopped (Ctrl+C or SIGTERM);
-    ``announce`` the page's address once the bot is up."""
+    ``announce`` the page's address once the bot is up. ``history`` adds the demo's past
+    weeks of activity."""
     with tempfile.TemporaryDirectory(prefix="civic-feedback-sandbox-") as scratch:
         settings = sandbox_settings(Path(scratch))
         configure_logging((), settings.log_level, settings.log_format)
@@ -98,9 +97,9 @@ async def run_sandbox(port: int, announce: Callable[[str], None]) -> None:
         try:
             sessions = session_factory(engine)
             with sessions.begin() as session:
-                event = demo_event(session, settings.zone, utcnow(), settings.municipalities[0])
-                consultation = demo_consultation(session, utcnow(), settings.municipalities[0])
-                demo_staff(session)
+                event, consultation = seed_demo(
+                    session, settings.zone, utcnow(), settings.municipalities, history=history
+                )
                 first_update_id = last_update_id(session) + 1  # a database kept from before
             emulator = BotApiEmulator(
                 bot_username=BOT_USERNAME,

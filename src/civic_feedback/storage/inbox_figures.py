@@ -1,16 +1,19 @@
 """The inbox's figures for a period: what came in, what was answered and how fast, what
 was resolved (and whether citizens agree), and what still waits. Counted in the database
-per municipality; only answer and resolution times (one per item) and the people who wrote
-or joined come back as rows, for the medians and to count each person once."""
+per municipality (or per topic, for the project report); only answer and resolution times
+(one per item) and the people who wrote or joined come back as rows, for the medians and to
+count each person once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from civic_feedback.storage.models import InboxItem, InboxStatus, InboxSupporter
@@ -18,7 +21,8 @@ from civic_feedback.storage.models import InboxItem, InboxStatus, InboxSupporter
 
 @dataclass
 class InboxCounts:
-    """One municipality's inbox in the period (``None``: citizens who chose none)."""
+    """One municipality's (or topic's) inbox in the period (``None``: citizens who chose no
+    municipality)."""
 
     received: int = 0  # items sent in the period
     answered: int = 0  # items first answered in the period
@@ -35,20 +39,25 @@ class InboxCounts:
 
 
 def inbox_counts(
-    session: Session, start: datetime, end: datetime, municipality: str | None = None
+    session: Session,
+    start: datetime,
+    end: datetime,
+    municipality: str | None = None,
+    *,
+    by: Literal["municipality", "topic"] = "municipality",
 ) -> dict[str | None, InboxCounts]:
-    """Per municipality; with ``municipality``, only that one."""
+    """Per municipality, or per topic (``by``); with ``municipality``, only its items. Every
+    item falls in exactly one group, so the groups add up to the same whole either way."""
+    group = col(InboxItem.topic) if by == "topic" else col(InboxItem.municipality)
     counts: defaultdict[str | None, InboxCounts] = defaultdict(InboxCounts)
     sent = _sent(municipality)
-    received = select(InboxItem.municipality, func.count()).where(
+    received = select(group, func.count()).where(
         *sent, col(InboxItem.created_at) >= start, col(InboxItem.created_at) < end
     )
-    for place, number in session.exec(received.group_by(col(InboxItem.municipality))):
+    for place, number in session.exec(received.group_by(group)):
         counts[place].received = number
-    _count_people(session, counts, start, end, municipality)
-    answered = select(
-        InboxItem.municipality, InboxItem.created_at, InboxItem.first_answered_at
-    ).where(
+    _count_people(session, counts, start, end, municipality, group)
+    answered = select(group, InboxItem.created_at, InboxItem.first_answered_at).where(
         *sent, col(InboxItem.first_answered_at) >= start, col(InboxItem.first_answered_at) < end
     )
     for place, created, first in session.exec(answered):
@@ -56,7 +65,7 @@ def inbox_counts(
         counts[place].answered += 1
         counts[place].answer_times.append(max((first - created).total_seconds(), 0.0))
     resolved = sa_select(
-        col(InboxItem.municipality),
+        group,
         col(InboxItem.created_at),
         col(InboxItem.resolved_at),
         col(InboxItem.confirmed),
@@ -72,17 +81,15 @@ def inbox_counts(
         if rating is not None:
             tally.ratings.append(rating)
     waiting = (
-        select(InboxItem.municipality, func.min(InboxItem.created_at))
+        select(group, func.min(InboxItem.created_at))
         .where(*sent, col(InboxItem.created_at) < end, _unanswered_at(end))
-        .group_by(col(InboxItem.municipality))
+        .group_by(group)
     )
     for place, oldest in session.exec(waiting):
         first_id = session.exec(
             select(func.min(InboxItem.id)).where(
                 *sent,
-                col(InboxItem.municipality).is_(None)
-                if place is None
-                else col(InboxItem.municipality) == place,
+                group.is_(None) if place is None else group == place,
                 col(InboxItem.created_at) == oldest,
                 _unanswered_at(end),
             )
@@ -97,10 +104,11 @@ def _count_people(
     start: datetime,
     end: datetime,
     municipality: str | None,
+    group: Mapped[str | None],
 ) -> None:
     """Who is affected: the authors of the reports sent in the period and those who joined
     one ("+1") in it. A joined report is not a new problem, so it adds people, not items."""
-    authors = select(InboxItem.municipality, InboxItem.citizen_id).where(
+    authors = select(group, InboxItem.citizen_id).where(
         *_sent(municipality), col(InboxItem.created_at) >= start, col(InboxItem.created_at) < end
     )
     for place, citizen in session.exec(authors):
@@ -109,7 +117,7 @@ def _count_people(
         else:
             counts[place].people.add(citizen)
     joined = (
-        select(InboxItem.municipality, InboxSupporter.citizen_id)
+        select(group, InboxSupporter.citizen_id)
         .join(InboxItem, col(InboxItem.id) == col(InboxSupporter.item_id))
         .where(
             *_sent(municipality),
@@ -120,17 +128,6 @@ def _count_people(
     for place, citizen in session.exec(joined):
         counts[place].joined += 1
         counts[place].people.add(citizen)
-
-
-def topic_counts(
-    session: Session, start: datetime, end: datetime, municipality: str | None = None
-) -> dict[str, int]:
-    """Messages sent in [start, end) per topic, most first: ``received`` by topic."""
-    received = select(InboxItem.topic, func.count()).where(
-        *_sent(municipality), col(InboxItem.created_at) >= start, col(InboxItem.created_at) < end
-    )
-    rows = session.exec(received.group_by(col(InboxItem.topic)))
-    return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
 
 
 def _sent(municipality: str | None) -> list[ColumnElement[bool]]:
