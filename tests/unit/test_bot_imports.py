@@ -11,9 +11,11 @@ from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 
 # Each is needed only by a rare action (a chart, a spreadsheet, a calendar file, a QR poster,
-# the language of a typed comment, a schema migration) and is imported there, when first needed.
+# the language of a typed comment, a schema migration, a nightly backup with BACKUP_DIR) and is
+# imported there, when first needed.
 LOADED_WHEN_NEEDED = (
     "alembic",
+    "civic_feedback.storage.backups",
     "icalendar",
     "lingua",
     "matplotlib",
@@ -48,11 +50,14 @@ def loaded_by(statements: str, folder: Path) -> list[str]:
 
 
 class ReportingBot(BotProcess):
-    """feedback-bot, writing as it exits which of the watched modules it had loaded."""
+    """feedback-bot, writing as it exits which of ``watched`` it had loaded."""
+
+    def __init__(self, api_url: str, workdir: Path, watched: tuple[str, ...], **env: str) -> None:
+        super().__init__(api_url, workdir, **env)
+        self.watched = watched
 
     def program(self) -> list[str]:
-        watched = LOADED_WHEN_NEEDED + LOADED_TO_SERVE
-        report = f"sorted(set({watched!r}) & set(sys.modules))"
+        report = f"sorted(set({self.watched!r}) & set(sys.modules))"
         at_exit = f"lambda: Path('loaded.json').write_text(json.dumps({report}))"
         return [
             sys.executable,
@@ -72,10 +77,13 @@ def test_the_bot_starts_without_the_libraries_only_rare_actions_need(tmp_path: P
 
 
 async def test_a_bot_that_only_polls_loads_neither_a_web_server_nor_what_rare_actions_need(
-    database_url: str, tmp_path: Path
+    backend: str, database_url: str, tmp_path: Path
 ) -> None:
+    # SQLite's driver serves SQLite databases and their backups only.
+    drivers = ("sqlite3",) if backend == "postgresql" else ()
+    watched = LOADED_WHEN_NEEDED + LOADED_TO_SERVE + drivers
     async with FakeTelegram() as tg:
-        bot = ReportingBot(tg.url, tmp_path, DATABASE_URL=database_url)  # the schema current
+        bot = ReportingBot(tg.url, tmp_path, watched, DATABASE_URL=database_url)  # schema current
         await bot.start()
         try:
             await tg.wait_for_polling(timeout=60)

@@ -24,7 +24,6 @@ from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
 from civic_feedback.bot.console_door import console_app, offer_console
 from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
@@ -48,6 +47,8 @@ from civic_feedback.storage.models import utcnow
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from civic_feedback.bot.jobs.backups import NightlyBackups
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +144,17 @@ async def run_bot(
     notices = ConsultationNotices(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    backups = (
-        NightlyBackups(
+    backups: NightlyBackups | None = None
+    if settings.backup_dir is not None:  # without it, the backup modules are not even loaded
+        from civic_feedback.bot.jobs.backups import NightlyBackups
+
+        backups = NightlyBackups(
             database_url=settings.database_url,
             directory=settings.backup_dir,
             keep=settings.backup_keep,
             zone=settings.zone,
             clock=utcnow,
         )
-        if settings.backup_dir is not None
-        else None
-    )
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(

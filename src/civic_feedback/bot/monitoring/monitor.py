@@ -14,7 +14,6 @@ from civic_feedback.bot.monitoring.bounded_reads import BoundedRead
 from civic_feedback.bot.monitoring.metrics import BotMetrics
 from civic_feedback.bot.monitoring.queue_gauges import QueueGauges
 from civic_feedback.core.clock import Clock
-from civic_feedback.storage.backup_folder import latest_backup_time
 from civic_feedback.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,9 @@ class Monitor:
         metrics.watch_leadership(leading)
         metrics.count_database_errors(engine)
         if backup_dir is not None:
+            # Here: without BACKUP_DIR the backup modules are not loaded at all.
+            from civic_feedback.storage.backup_folder import latest_backup_time
+
             metrics.watch_last_backup(lambda: latest_backup_time(backup_dir))
         self._ping = BoundedRead(lambda: _ping(engine), HEALTH_TIMEOUT)
 
