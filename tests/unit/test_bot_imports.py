@@ -7,12 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlmodel import Session
+
+from civic_feedback.storage.database import create_db_engine
+from civic_feedback.storage.flow_versions import install_library
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 
 # Each is needed only by a rare action (a chart, a spreadsheet, a calendar file, a QR poster,
-# the language of a typed comment, a schema migration, a nightly backup with BACKUP_DIR) and is
-# imported there, when first needed.
+# the language of a typed comment, a schema migration, a nightly backup with BACKUP_DIR, a form
+# read from its file) and is imported there, when first needed.
 LOADED_WHEN_NEEDED = (
     "alembic",
     "civic_feedback.storage.backups",
@@ -22,6 +26,7 @@ LOADED_WHEN_NEEDED = (
     "openpyxl",
     "pandas",
     "segno",
+    "yaml",
 )
 # aiohttp's web server, and the listeners built on it, serve only the webhook, METRICS_PORT
 # and the console (CONSOLE_URL): a bot that only polls never loads them.
@@ -82,8 +87,13 @@ async def test_a_bot_that_only_polls_loads_neither_a_web_server_nor_what_rare_ac
     # SQLite's driver serves SQLite databases and their backups only.
     drivers = ("sqlite3",) if backend == "postgresql" else ()
     watched = LOADED_WHEN_NEEDED + LOADED_TO_SERVE + drivers
+    engine = create_db_engine(database_url)
+    with Session(engine) as session:  # the schema current, the forms installed: a restart
+        install_library(session)
+        session.commit()
+    engine.dispose()
     async with FakeTelegram() as tg:
-        bot = ReportingBot(tg.url, tmp_path, watched, DATABASE_URL=database_url)  # schema current
+        bot = ReportingBot(tg.url, tmp_path, watched, DATABASE_URL=database_url)
         await bot.start()
         try:
             await tg.wait_for_polling(timeout=60)
