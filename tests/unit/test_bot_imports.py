@@ -84,8 +84,8 @@ def test_the_bot_starts_without_the_libraries_only_rare_actions_need(tmp_path: P
 async def test_a_bot_that_only_polls_loads_neither_a_web_server_nor_what_rare_actions_need(
     backend: str, database_url: str, tmp_path: Path
 ) -> None:
-    # SQLite's driver serves SQLite databases and their backups only.
-    drivers = ("sqlite3",) if backend == "postgresql" else ()
+    # Each database's driver loads only for it (SQLite's for its backups too).
+    drivers = ("sqlite3",) if backend == "postgresql" else ("psycopg",)
     watched = LOADED_WHEN_NEEDED + LOADED_TO_SERVE + drivers
     engine = create_db_engine(database_url)
     with Session(engine) as session:  # the schema current, the forms installed: a restart
