@@ -24,8 +24,8 @@ from aiogram.enums import ParseMode
 from sqlalchemy import create_engine
 
 from benchmarks.updates import create_echo_dispatcher
-from civic_feedback.bot.monitoring.endpoints import Monitor
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.settings import load_settings
 

@@ -18,8 +18,8 @@ from sqlmodel import Session
 from civic_feedback.bot.app import create_bot
 from civic_feedback.bot.console_door import offer_console
 from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.bot.monitoring.endpoints import Monitor
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.bot.webhook import create_app
 from civic_feedback.console.web import Console
 from civic_feedback.settings import Settings

@@ -595,6 +595,17 @@ def test_install_library_publishes_each_built_in_form_once(session: Session) -> 
     assert again == []
 
 
+def test_install_library_publishes_the_built_in_forms_not_installed_yet(session: Session) -> None:
+    installed, *shipped_since = library_flows()  # as when an upgrade ships new built-in forms
+    publish_flow(session, installed)
+    session.commit()
+
+    added = install_library(session)
+
+    assert [p.flow_id for p in added] == [flow.id for flow in shipped_since]
+    assert [p.flow_id for p in install_library(session)] == []
+
+
 def test_install_library_never_overwrites_a_changed_flow(session: Session) -> None:
     install_library(session)
     session.commit()

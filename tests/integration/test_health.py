@@ -16,8 +16,9 @@ import psutil
 import pytest
 from sqlalchemy import Engine
 
-from civic_feedback.bot.monitoring.endpoints import Monitor, start_metrics_listener
+from civic_feedback.bot.monitoring.endpoints import start_metrics_listener
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.backup_folder import backup_name
 from civic_feedback.storage.database import create_db_engine

@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from civic_feedback.bot.app import create_bot
 from civic_feedback.bot.dispatcher import create_dispatcher
 from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.bot.monitoring.endpoints import Monitor, start_metrics_listener
+from civic_feedback.bot.monitoring.endpoints import start_metrics_listener
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.core.clock import Clock
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings

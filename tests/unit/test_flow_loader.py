@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from civic_feedback.flows.library import library_flows
+from civic_feedback.flows.library import library_flow_ids, library_flows
 from civic_feedback.flows.loader import (
     MAX_FLOW_FILE_BYTES,
     FlowFileError,
@@ -756,6 +756,11 @@ def test_library_has_the_four_built_in_flows() -> None:
         "general-feedback",
         "training-evaluation",
     ]
+
+
+def test_each_built_in_file_is_named_for_its_flow() -> None:
+    # A restart knows the built-in forms are installed from the file names alone.
+    assert library_flow_ids() == [flow.id for flow in library_flows()]
 
 
 @pytest.mark.parametrize("flow_id", sorted(LIBRARY))

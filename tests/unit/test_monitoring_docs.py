@@ -10,8 +10,8 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 
-from civic_feedback.bot.monitoring.endpoints import Monitor
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 
 DOCS = Path(__file__).parents[2] / "docs"
 SAMPLE_SUFFIXES = ("", "_total", "_bucket", "_count", "_sum", "_created")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -21,9 +22,8 @@ from civic_feedback.bot.client.paced_requests import PacedRequests
 from civic_feedback.bot.client.pacing import RateLimiter
 from civic_feedback.bot.client.retry import RetryMiddleware
 from civic_feedback.bot.client.unreadable_updates import SkipUnreadableUpdates
-from civic_feedback.bot.console_door import console_app, offer_console, start_console_listener
+from civic_feedback.bot.console_door import console_app, offer_console
 from civic_feedback.bot.dispatcher import create_dispatcher
-from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
@@ -33,11 +33,10 @@ from civic_feedback.bot.jobs.leadership import Leadership
 from civic_feedback.bot.jobs.notifications import NotificationWorker
 from civic_feedback.bot.jobs.scheduler import INTERVAL, start_scheduler
 from civic_feedback.bot.middlewares.i18n import create_i18n
-from civic_feedback.bot.monitoring.endpoints import Monitor, start_metrics_listener
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.bot.units import UPDATES_AT_ONCE, runner_for
 from civic_feedback.bot.views.command_menus import set_command_menus
-from civic_feedback.bot.webhook import serve_webhook
 from civic_feedback.core.text_language import LanguageDetector
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
@@ -45,6 +44,11 @@ from civic_feedback.storage.advisory_locks import LeaderLock, is_postgresql
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from civic_feedback.bot.jobs.backups import NightlyBackups
 
 log = logging.getLogger(__name__)
 
@@ -140,17 +144,17 @@ async def run_bot(
     notices = ConsultationNotices(
         bot=bot, sessions=sessions, settings=settings, i18n=i18n, limiter=limiter, clock=utcnow
     )
-    backups = (
-        NightlyBackups(
+    backups: NightlyBackups | None = None
+    if settings.backup_dir is not None:  # without it, the backup modules are not even loaded
+        from civic_feedback.bot.jobs.backups import NightlyBackups
+
+        backups = NightlyBackups(
             database_url=settings.database_url,
             directory=settings.backup_dir,
             keep=settings.backup_keep,
             zone=settings.zone,
             clock=utcnow,
         )
-        if settings.backup_dir is not None
-        else None
-    )
     # Replicas on PostgreSQL share the database: only the leader runs the scheduled jobs.
     lock = LeaderLock(settings.database_url) if is_postgresql(settings.database_url) else None
     leadership = Leadership(
@@ -170,10 +174,7 @@ async def run_bot(
     console = await console_app(settings, sessions, bot)
     monitor = Monitor(metrics, engine, lambda: leadership.leading, backup_dir=settings.backup_dir)
     # A METRICS_PORT that cannot be used stops the start here, before any job runs.
-    listener = await start_metrics_listener(settings, monitor) if webhook_secret is None else None
-    console_listener = (
-        await start_console_listener(settings, console) if webhook_secret is None else None
-    )
+    listeners = await _start_listeners(settings, monitor, console) if webhook_secret is None else []
     if webhook_secret is not None and settings.metrics_port is not None:
         log.warning(
             "metrics_port_unused: with WEBHOOK_URL, /metrics and /healthz are served on "
@@ -209,6 +210,8 @@ async def run_bot(
         gc.freeze()
         gc.enable()
         if webhook_secret is not None:
+            from civic_feedback.bot.webhook import serve_webhook  # aiohttp's server with it
+
             await serve_webhook(dispatcher, bot, monitor, settings, webhook_secret, console)
             return
         await bot.delete_webhook(drop_pending_updates=False)
@@ -219,10 +222,27 @@ async def run_bot(
             tasks_concurrency_limit=UPDATES_AT_ONCE,
         )
     finally:
-        for listening in (listener, console_listener):
-            if listening is not None:
-                await listening.cleanup()
+        for listening in listeners:
+            await listening.cleanup()
         await leadership.stop()
         runner.close()
         await bot.session.close()
         engine.dispose()
+
+
+async def _start_listeners(
+    settings: Settings, monitor: Monitor, console: web.Application | None
+) -> list[web.AppRunner]:
+    """Polling mode's own listeners: /metrics and /healthz on METRICS_PORT, the console on
+    WEBHOOK_PORT with CONSOLE_URL. Without either, aiohttp's web server is not even loaded:
+    a bot that only polls spares its memory."""
+    if settings.metrics_port is None and console is None:
+        return []
+    from civic_feedback.bot.console_listener import start_console_listener
+    from civic_feedback.bot.monitoring.endpoints import start_metrics_listener
+
+    started = [
+        await start_metrics_listener(settings, monitor),
+        await start_console_listener(settings, console),
+    ]
+    return [listener for listener in started if listener is not None]

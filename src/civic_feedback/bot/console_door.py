@@ -1,28 +1,27 @@
-"""The staff console in the bot's process: served on the webhook's listener, or in polling
-mode on WEBHOOK_HOST:WEBHOOK_PORT, and offered to role holders as their chat's menu button.
-Nothing of it runs unless CONSOLE_URL is set."""
+"""The staff console in the bot's process: built, and offered to role holders as their
+chat's menu button (bot/console_listener.py serves it). Nothing of it runs unless
+CONSOLE_URL is set."""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
-from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.listening import listen
 from civic_feedback.bot.views.command_menus import set_console_buttons
 from civic_feedback.services.digests import summary_readers
 from civic_feedback.settings import Settings
 from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.models import utcnow
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from aiohttp import web
 
-DEFAULT_HOST = "127.0.0.1"  # behind a reverse proxy on the same machine
-DEFAULT_PORT = 8080
+log = logging.getLogger(__name__)
 
 
 async def console_app(
@@ -37,38 +36,6 @@ async def console_app(
 
     username = settings.bot_username or (await bot.me()).username
     return Console(settings, sessions, bot.token, utcnow, bot_username=username, bot=bot).app()
-
-
-def mount_console(app: web.Application, console: web.Application, settings: Settings) -> None:
-    """The console at CONSOLE_URL's path of ``app`` (its address without the last / too)."""
-    path = settings.console_path
-    if path != "/":  # before the console, whose prefix would take it
-
-        async def with_slash(_request: web.Request) -> web.Response:
-            raise web.HTTPPermanentRedirect(path)
-
-        app.router.add_get(path.rstrip("/"), with_slash)
-    app.add_subapp(path, console)
-
-
-async def start_console_listener(
-    settings: Settings, console: web.Application | None
-) -> web.AppRunner | None:
-    """Polling mode: serve the console on WEBHOOK_HOST:WEBHOOK_PORT, where the reverse proxy
-    sends CONSOLE_URL; nothing without CONSOLE_URL."""
-    if console is None:
-        return None
-    app = web.Application()
-    mount_console(app, console, settings)
-    host = settings.webhook_host or DEFAULT_HOST
-    port = settings.webhook_port or DEFAULT_PORT
-    refusal = (
-        "WEBHOOK_PORT: cannot serve the console on {address} ({why}); choose another port "
-        "(the reverse proxy sends CONSOLE_URL there), or leave CONSOLE_URL empty"
-    )
-    runner = await listen(app, host, port, refusal)
-    log.info("console_listening listen=%s:%s path=%s", host, port, settings.console_path)
-    return runner
 
 
 def role_holders(session: Session, settings: Settings) -> dict[int, str]:

@@ -27,9 +27,10 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from civic_feedback.bot.client.unreadable_updates import read_webhook_body
-from civic_feedback.bot.console_door import mount_console
-from civic_feedback.bot.monitoring.endpoints import Monitor
+from civic_feedback.bot.console_listener import mount_console
+from civic_feedback.bot.monitoring.endpoints import add_monitor_routes
 from civic_feedback.bot.monitoring.metrics import BotMetrics
+from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.bot.units import UPDATES_AT_ONCE
 from civic_feedback.settings import Settings
 
@@ -90,7 +91,7 @@ def create_app(
     the staff console where CONSOLE_URL says; updates it cannot read are counted in the
     monitor's metrics."""
     app = web.Application()
-    monitor.add_routes(app)
+    add_monitor_routes(app, monitor)
     if console is not None:
         mount_console(app, *console)
     handler = SecretCheckingHandler(dispatcher, bot, secret_token=secret, metrics=monitor.metrics)

@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from civic_feedback.core.form_windows import ALWAYS_OPEN, FormWindow, as_utc
-from civic_feedback.flows.library import library_flows
+from civic_feedback.flows.library import library_flow_ids, library_flows
 from civic_feedback.flows.schema import Flow
 from civic_feedback.storage.models import FlowVersion, Form, Response
 from civic_feedback.storage.tables import FLOW_VERSION_TABLE, FORM_TABLE
@@ -145,6 +145,8 @@ def publish_flow(
 def install_library(session: Session) -> list[Published]:
     """Publish the built-in flows that are not published yet; never overwrites an edit."""
     known = set(session.exec(select(Form.flow_id)).all())
+    if known.issuperset(library_flow_ids()):
+        return []  # every start but the first: no file read
     return [
         publish_flow(session, flow, listed=flow.id not in EVENT_FORMS)
         for flow in library_flows()

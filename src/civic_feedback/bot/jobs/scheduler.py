@@ -6,16 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from civic_feedback.bot.jobs.backups import NightlyBackups
 from civic_feedback.bot.jobs.broadcaster import Broadcaster
 from civic_feedback.bot.jobs.consultation_notices import ConsultationNotices
 from civic_feedback.bot.jobs.digest import DigestSender
 from civic_feedback.bot.jobs.housekeeping import Housekeeper
 from civic_feedback.bot.jobs.inbox_courier import InboxCourier
 from civic_feedback.bot.jobs.notifications import NotificationWorker
+
+if TYPE_CHECKING:  # the backup modules load only with BACKUP_DIR (bot/app.py)
+    from civic_feedback.bot.jobs.backups import NightlyBackups
 
 INTERVAL = timedelta(seconds=15)
 
