@@ -14,6 +14,8 @@ from sqlmodel import Session, col
 from civic_feedback.flows.schema import QuestionType
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.models import Answer, Event, Response
+from civic_feedback.storage.rollups import forget_days_of
+from civic_feedback.storage.tables import ANSWER_TABLE, RESPONSE_TABLE
 
 _BATCH = 2000
 _COMMENT_COLUMNS: list[Any] = [
@@ -90,5 +92,9 @@ def text_answers_after(session: Session, after_id: int, limit: int) -> list[Stor
 def set_text_languages(session: Session, languages: Mapping[int, str]) -> None:
     """Store each answer's new language (answer id -> language)."""
     if languages:  # an ORM bulk update by primary key: one executemany
+        of_answers = select(ANSWER_TABLE.c.response_id).where(
+            ANSWER_TABLE.c.id.in_(list(languages))
+        )
+        forget_days_of(session, RESPONSE_TABLE.c.id.in_(of_answers))  # languages are counted
         rows = [{"id": answer_id, "text_language": lang} for answer_id, lang in languages.items()]
         session.execute(update(Answer), rows)
