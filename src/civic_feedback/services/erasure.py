@@ -34,7 +34,7 @@ from civic_feedback.storage.models import (
     Response,
     StaffMember,
 )
-from civic_feedback.storage.rollups import forget_days_of
+from civic_feedback.storage.rollup_forgetting import forget_days_of
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
-from civic_feedback.storage.rollups import forget_start_day
+from civic_feedback.storage.rollup_forgetting import forget_start_day
 from civic_feedback.storage.tables import (
     ANONYMOUS_RECEIPT_TABLE,
     CONVERSATION_TABLE,

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from civic_feedback.storage.rollup_forgetting import forget_everything, forget_other_zones
 from civic_feedback.storage.rollups import (
     days_to_roll_up,
-    forget_other_zones,
     months_to_roll_up,
     roll_up,
     roll_up_month,
@@ -43,3 +43,9 @@ def roll_up_days(
         roll_up_month(session, zone, first, now)
         session.commit()
     return len(days)
+
+
+def forget_all(session: Session) -> None:
+    """Drop every roll-up: figures are counted from the answers until days are rolled again."""
+    forget_everything(session)
+    session.commit()

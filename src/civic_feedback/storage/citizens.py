@@ -11,7 +11,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from civic_feedback.storage.models import Citizen, utcnow
-from civic_feedback.storage.rollups import forget_days_of
+from civic_feedback.storage.rollup_forgetting import forget_days_of
 from civic_feedback.storage.tables import CITIZEN_TABLE, RESPONSE_TABLE
 
 # last_seen feeds retention (erase after RETENTION_DAYS); a day's precision is enough and

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from civic_feedback.flows.schema import QuestionType
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.models import Answer, Event, Response
-from civic_feedback.storage.rollups import forget_days_of
+from civic_feedback.storage.rollup_forgetting import forget_days_of
 from civic_feedback.storage.tables import ANSWER_TABLE, RESPONSE_TABLE
 
 _BATCH = 2000

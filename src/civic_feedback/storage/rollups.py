@@ -25,20 +25,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    ColumnElement,
-    Connection,
     and_,
-    delete,
-    exists,
     func,
     insert,
     literal,
-    or_,
     select,
 )
 from sqlmodel import Session
 
 from civic_feedback.storage.models import ResponseState
+from civic_feedback.storage.rollup_forgetting import forget
 from civic_feedback.storage.summary_queries import (
     flow_versions,
     option_counts_by_owner,
@@ -87,7 +83,7 @@ def last_settled_day(zone: ZoneInfo, now: datetime) -> date:
 def roll_up(session: Session, zone: ZoneInfo, day: date, now: datetime) -> None:
     """Count one day from the answers and keep its counts (replacing any earlier ones)."""
     span = ROLLUP_DAY_TABLE.c
-    _forget(session, span.zone == zone.key, span.span == DAY, span.day == day)
+    forget(session, span.zone == zone.key, span.span == DAY, span.day == day)
     start, end = day_bounds(day, zone)
     scope = Scope(start, end)  # no roll-up lies inside it any more: counted from the answers
     values = value_counts(session, scope)
@@ -219,54 +215,29 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _forget(db: Connection | Session, *conditions: ColumnElement[bool]) -> None:
-    """Forget the roll-ups of the days matching ``conditions`` (their counts go with them)."""
-    db.execute(delete(ROLLUP_DAY_TABLE).where(*conditions))
-
-
-def forget_days_of(db: Connection | Session, responses: ColumnElement[bool]) -> None:
-    """Forget the roll-ups of every day a response matching ``responses`` was started or
-    completed on: call it, in the same transaction, before changing what those days count."""
-    response, day = RESPONSE_TABLE.c, ROLLUP_DAY_TABLE.c
-    touched = exists().where(
-        responses,
-        or_(
-            and_(response.started_at >= day.starts_at, response.started_at < day.ends_at),
-            and_(response.completed_at >= day.starts_at, response.completed_at < day.ends_at),
-        ),
-    )
-    _forget(db, touched)
-
-
-def forget_start_day(db: Connection | Session, response_id: int) -> None:
-    """A response is completed: the day it was started on, if rolled up, counted it as not
-    completed."""
-    started = select(RESPONSE_TABLE.c.started_at).where(RESPONSE_TABLE.c.id == response_id)
-    moment = started.scalar_subquery()
-    _forget(db, ROLLUP_DAY_TABLE.c.starts_at <= moment, ROLLUP_DAY_TABLE.c.ends_at > moment)
-
-
 @dataclass(frozen=True)
 class RollupState:
     zone: str | None  # the zone of the days rolled up; None when none is
     days: int
+    months: int
     first: date | None
     last: date | None
     built_at: datetime | None  # the most recent
 
 
 def rollup_state(session: Session) -> RollupState:
-    day = ROLLUP_DAY_TABLE.c
+    span = ROLLUP_DAY_TABLE.c
     zone, days, first, last, built = session.execute(
         select(
-            func.min(day.zone),
+            func.min(span.zone),
             func.count(),
-            func.min(day.day),
-            func.max(day.day),
-            func.max(day.built_at),
-        )
+            func.min(span.day),
+            func.max(span.day),
+            func.max(span.built_at),
+        ).where(span.span == DAY)
     ).one()
-    return RollupState(zone, days, first, last, None if built is None else _utc(built))
+    months = session.execute(select(func.count()).where(span.span == MONTH)).scalar_one()
+    return RollupState(zone, days, months, first, last, None if built is None else _utc(built))
 
 
 def days_to_roll_up(session: Session, zone: ZoneInfo, now: datetime) -> list[date]:
@@ -285,11 +256,6 @@ def days_to_roll_up(session: Session, zone: ZoneInfo, now: datetime) -> list[dat
             missing.append(day)
         day += timedelta(days=1)
     return missing
-
-
-def forget_other_zones(session: Session, zone: ZoneInfo) -> None:
-    """TIMEZONE changed: days of another zone are not days of this one."""
-    _forget(session, ROLLUP_DAY_TABLE.c.zone != zone.key)
 
 
 def month_bounds(first: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

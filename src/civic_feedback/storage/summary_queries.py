@@ -159,19 +159,17 @@ def _add(numbers: list[int], first: int, *added: int) -> None:
         numbers[index] += int(value)
 
 
-def _summed(
-    rolled: list[tuple[Any, ...]], counted: list[tuple[Any, ...]], width: int
-) -> list[tuple[Any, ...]]:
-    """Rows of the same key added up: ``width`` trailing counts after the key.
+def _summed(parts: list[list[tuple[Any, ...]]], width: int) -> list[tuple[Any, ...]]:
+    """The rows of several grouped queries added up by key: ``width`` trailing counts.
 
-    Each list has one row per key already (grouped in SQL): only both together need adding.
+    Each part has one row per key already (grouped in SQL): a single part is returned as is.
     """
-    if not rolled or not counted:
-        return rolled or counted
+    found = [part for part in parts if part]
+    if len(found) <= 1:
+        return found[0] if found else []
     totals: dict[tuple[Any, ...], list[int]] = {}
-    for row in [*rolled, *counted]:
-        key = row[:-width]
-        numbers = totals.setdefault(key, [0] * width)
+    for row in (row for part in found for row in part):
+        numbers = totals.setdefault(row[:-width], [0] * width)
         _add(numbers, 0, *row[-width:])
     return [(*key, *numbers) for key, numbers in totals.items()]
 
@@ -220,7 +218,7 @@ def value_counts(
         ANSWER_TABLE.c.number_value,
         ANSWER_TABLE.c.bool_value,
     ]
-    counted: list[tuple[Any, ...]] = []
+    parts: list[list[tuple[Any, ...]]] = []
     for start, end in route.gaps:
         part = scope.between(start, end)
         statement = (
@@ -237,9 +235,10 @@ def value_counts(
         )
         if kinds is not None:
             statement = statement.where(ANSWER_TABLE.c.question_type.in_(kinds))
-        counted += [tuple(row) for row in session.execute(statement)]
-    rolled = rollup_counts.values(session, scope, route.day_ids, kinds) if route.rolled else []
-    return [ValueCount(*row) for row in _summed(rolled, counted, 1)]
+        parts.append([tuple(row) for row in session.execute(statement)])
+    if route.rolled:
+        parts.append(rollup_counts.values(session, scope, route.day_ids, kinds))
+    return [ValueCount(*row) for row in _summed(parts, 1)]
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,7 @@ def text_counts(session: Session, scope: Scope) -> list[TextCount]:
         ANSWER_TABLE.c.question_id,
         ANSWER_TABLE.c.text_language,
     ]
-    counted: list[tuple[Any, ...]] = []
+    parts: list[list[tuple[Any, ...]]] = []
     for start, end in route.gaps:
         part = scope.between(start, end)
         statement = (
@@ -272,9 +271,10 @@ def text_counts(session: Session, scope: Scope) -> list[TextCount]:
             .where(*_counted(part), ANSWER_TABLE.c.text_value.is_not(None))
             .group_by(*keys)
         )
-        counted += [tuple(row) for row in session.execute(statement)]
-    rolled = rollup_counts.texts(session, scope, route.day_ids) if route.rolled else []
-    return [TextCount(*row) for row in _summed(rolled, counted, 1)]
+        parts.append([tuple(row) for row in session.execute(statement)])
+    if route.rolled:
+        parts.append(rollup_counts.texts(session, scope, route.day_ids))
+    return [TextCount(*row) for row in _summed(parts, 1)]
 
 
 @dataclass(frozen=True)
@@ -294,11 +294,13 @@ class OptionCount:
 def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     """Ticks per option of the counted responses: a multi-choice answer counts every option."""
     route = rollup_counts.plan(session, scope)
-    counted: list[tuple[Any, ...]] = []
-    for start, end in route.gaps:
-        counted += option_counts_by_owner(session, scope.between(start, end), owner=False)
-    rolled = rollup_counts.options(session, scope, route.day_ids) if route.rolled else []
-    return [OptionCount(*row) for row in _summed(rolled, counted, 2)]
+    parts = [
+        option_counts_by_owner(session, scope.between(start, end), owner=False)
+        for start, end in route.gaps
+    ]
+    if route.rolled:
+        parts.append(rollup_counts.options(session, scope, route.day_ids))
+    return [OptionCount(*row) for row in _summed(parts, 2)]
 
 
 def option_counts_by_owner(session: Session, scope: Scope, *, owner: bool) -> list[tuple[Any, ...]]:
