@@ -53,12 +53,12 @@ def test_rebuild_all_counts_every_day_again(tmp_path: Path) -> None:
     cli("rollups", "rebuild")
     days = select(ROLLUP_DAY_TABLE.c.day, ROLLUP_DAY_TABLE.c.built_at)
     with session_on(cli) as session:
-        before = {day: built for day, built in session.execute(days)}
+        before = dict(session.execute(days).all())
 
     run = cli("rollups", "rebuild", "--all")
 
     with session_on(cli) as session:
-        after = {day: built for day, built in session.execute(days)}
+        after = dict(session.execute(days).all())
     assert run.returncode == 0, run.stderr
     assert after.keys() == before.keys()  # the same days...
     assert all(after[day] > before[day] for day in before)  # ... counted anew

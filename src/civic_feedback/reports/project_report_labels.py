@@ -152,8 +152,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_comments": "No comments in the period.",
         "not_analysed": "Not analysed for themes (Russian or undetermined language)",
         "sampled": (
-            "Themes were found in an even sample: one comment in {n}; "
-            "the counts are of those read."
+            "Themes were found in an even sample: one comment in {n}; the counts are of those read."
         ),
         "method": "Methodology and privacy",
         "method_collection": (

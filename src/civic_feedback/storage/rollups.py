@@ -1,8 +1,9 @@
 """Roll-ups: the summary's counts of each settled day of TIMEZONE, kept in small tables.
 
 A report over two years would otherwise read every answer of those years; with the days
-rolled up it sums a few rows per day (storage/rollup_counts.py) and counts from the answers
-only what is not rolled up: today, the last days, a day a change reached.
+rolled up, and each month whose days all are added up once more, it sums a few rows per
+month (storage/rollup_counts.py) and counts from the answers only what is not rolled up:
+today, the last days, a day a change reached.
 
 A day's roll-up is exactly what the summary queries count for that day, computed by those
 same queries, so the two can never disagree in how they count. They can only disagree in
