@@ -69,7 +69,7 @@ from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.summary import WeeklySummary, summarize_period, weekly_summary
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
 from civic_feedback.storage.flow_versions import publish_flow
-from civic_feedback.storage.summary_queries import Scope
+from civic_feedback.storage.summary_scope import Scope
 from civic_feedback.storage.tables import (
     ANSWER_CHOICE_TABLE,
     ANSWER_TABLE,

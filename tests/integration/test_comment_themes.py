@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.flows.loader import load_flow_text
-from civic_feedback.reports.comment_themes import comment_themes
+from civic_feedback.reports.comment_themes import comment_themes, comment_themes_json
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import publish_flow
 from tests.support.admin_cli import Cli, ready_cli, session_on, the_error_line
@@ -59,6 +59,26 @@ def test_themes_of_a_week_count_its_comments_per_language(session: Session) -> N
     assert english.language == "en"
     assert [(t.label, t.count) for t in english.themes] == [("livestream", 2)]
     assert result.not_analysed == {"und": 1}  # "ok" is too short to tell its language
+
+
+def test_past_a_limit_themes_are_found_in_an_even_sample_and_say_so(session: Session) -> None:
+    publish_flow(session, load_flow_text(REMARKS))
+    session.commit()
+    for telegram_id in range(1, 41):  # forty comments, half on parking, half on streaming
+        text = PARKING[telegram_id % 3] if telegram_id % 2 else STREAMING[telegram_id % 2]
+        answer(session, telegram_id, text, completed_at=IN_W47)
+    where = ResponseFilter(completed_from=IN_W47, completed_before=IN_W48)
+
+    every = comment_themes(session, where)
+    sample = comment_themes(session, where, read_at_most=10)
+
+    assert (every.one_in, sample.one_in) == (1, 4)
+    (all_read,), (bulgarian,) = every.languages, sample.languages
+    assert (all_read.comments, bulgarian.comments) == (40, 11)  # the same eleven every time
+    read = {comment_id for theme in all_read.themes for comment_id in theme.comment_ids}
+    assert {comment_id for t in bulgarian.themes for comment_id in t.comment_ids} <= read
+    assert {t.label for t in bulgarian.themes} == {t.label for t in all_read.themes}
+    assert comment_themes_json(sample)["one_in"] == 4
 
 
 @pytest.fixture

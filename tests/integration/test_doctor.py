@@ -93,6 +93,7 @@ async def test_a_healthy_installation_is_all_ticks_and_exit_0(
         "staff group (default)",
         f"publish channel {CHANNEL}",
         "database",
+        "roll-ups",
         "inbox routes",
         "pseudonym key",
         "time zone",
@@ -108,6 +109,7 @@ async def test_a_healthy_installation_is_all_ticks_and_exit_0(
     assert "an administrator and may post" in lines[f"publish channel {CHANNEL}"]
     assert "backups are not configured" in lines["disk space"]
     assert lines["backups"] == "✓ backups — off: BACKUP_DIR is not set, the bot takes no backups"
+    assert lines["roll-ups"] == "✓ roll-ups — no settled day with answers yet"
     assert telegram.requests("getChatMember")  # it asked, it did not assume
 
 
@@ -255,7 +257,7 @@ async def test_a_bad_time_zone_is_reported_and_the_other_checks_still_run(
         "time zone": "✗ time zone — TIMEZONE: unknown time zone 'Europe/Sofa'; write a zone of "
         "the tz database in TIMEZONE, e.g. Europe/Sofia"
     }
-    assert len(lines) == 12
+    assert len(lines) == 13
 
 
 async def test_a_telegram_that_cannot_be_reached_is_a_failed_check_not_a_traceback(

@@ -42,7 +42,8 @@ from civic_feedback.storage.models import (
     Response,
     ResponseState,
 )
-from civic_feedback.storage.summary_queries import Scope, response_counts
+from civic_feedback.storage.summary_queries import response_counts
+from civic_feedback.storage.summary_scope import Scope
 from tests.support.clock import SOFIA, FakeClock
 from tests.support.keys import PSEUDONYM_KEY
 

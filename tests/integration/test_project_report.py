@@ -32,7 +32,7 @@ from civic_feedback.reports.trend import average_rating
 from civic_feedback.storage.consultations import add_consultation
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Consultation, InboxItem, Proposal, RegistrationStatus
-from civic_feedback.storage.summary_queries import Scope
+from civic_feedback.storage.summary_scope import Scope
 from tests.support.admin_cli import cli_in, the_error_line
 from tests.support.clock import SOFIA
 from tests.support.summary_data import WEEK, Answers, WeekData, sofia

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,12 @@ from civic_feedback.admin_cli.doctor_checks import (
     inbox_routes_check,
     pending_check,
     read_settings,
+    rollups_check,
     setting_checks,
     webhook_check,
 )
 from civic_feedback.settings import Settings
+from civic_feedback.storage.rollups import RollupState
 
 
 def settings(**values: str) -> Settings:
@@ -196,3 +198,21 @@ def test_a_missing_or_read_only_backup_folder_fails(tmp_path: Path) -> None:
     )
     assert not read_only.ok
     assert read_only.detail == f"BACKUP_DIR {tmp_path} is not writable by this user"
+
+
+def test_roll_ups_fail_when_the_bot_has_fallen_behind_or_the_time_zone_changed() -> None:
+    rolled = RollupState("Europe/Sofia", 700, 22, date(2025, 1, 1), date(2026, 12, 1), None)
+
+    behind = rollups_check(rolled, 40, "Europe/Sofia")
+    moved = rollups_check(rolled, 0, "Europe/Istanbul")
+    fine = rollups_check(rolled, 2, "Europe/Sofia")
+    empty = rollups_check(RollupState(None, 0, 0, None, None, None), 0, "Europe/Sofia")
+
+    assert not behind.ok
+    assert "40 settled days are not rolled up" in behind.detail
+    assert behind.advice is not None
+    assert "feedback-admin rollups rebuild" in behind.advice
+    assert not moved.ok
+    assert "TIMEZONE is Europe/Istanbul" in moved.detail
+    assert fine.line() == "✓ roll-ups — 700 days rolled up, the last 2026-12-01"
+    assert empty.ok

@@ -20,6 +20,7 @@ from civic_feedback.admin_cli import (
     inbox_commands,
     publish_command,
     report_command,
+    rollups_commands,
     summary_command,
     users_commands,
 )
@@ -45,6 +46,7 @@ app.add_typer(users_commands.app, name="users")
 app.add_typer(inbox_commands.app, name="inbox")
 app.add_typer(consultations_commands.app, name="consultations")
 app.add_typer(comments_command.app, name="comments")
+app.add_typer(rollups_commands.app, name="rollups")
 app.command("export")(export_command.export)
 app.command("summary")(summary_command.summary)
 app.command("report")(report_command.report)

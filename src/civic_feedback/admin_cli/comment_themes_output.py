@@ -17,6 +17,11 @@ def print_themes(result: CommentThemes) -> None:
     console = Console(highlight=False)
     if not result.languages:
         console.print("No comments to find themes in: leave out --week, --lang or --event.")
+    if result.one_in > 1:
+        console.print(
+            f"An even sample was read: one comment in {result.one_in}; "
+            "the counts below are of the comments read."
+        )
     for found in result.languages:
         console.print(f"[bold]{found.language}[/bold]: {found.comments} comments")
         if not found.themes:

@@ -21,11 +21,13 @@ from sqlalchemy.engine import make_url
 
 from civic_feedback.settings import Settings, SettingsError
 from civic_feedback.storage.backup_folder import latest_backup_time
+from civic_feedback.storage.rollups import RollupState
 
 NEW_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 MIN_FREE_BYTES = 1 << 30  # below 1 GB free, a busy week's writes or a backup may not fit
 PENDING_LIMIT = 100  # more updates waiting than the bot handles at once: it is not taking them
 BACKUP_MAX_AGE = timedelta(days=2)  # a nightly backup missed twice: the job is not working
+ROLLUPS_BEHIND = 31  # settled days not rolled up: more than an hour of the bot's work
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,24 @@ def inbox_routes_check(settings: Settings) -> Check:
     if rest:
         found += f", {rest} {'goes' if rest == 1 else 'go'} to the default group"
     return Check("inbox routes", True, found)
+
+
+def rollups_check(state: RollupState, missing: int, zone: str) -> Check:
+    """The days the bot rolls up each hour are rolled up (docs/report.md#long-periods)."""
+    advice = "`feedback-admin rollups rebuild` rolls them up now (docs/report.md#long-periods)"
+    if state.days and state.zone != zone:
+        return Check("roll-ups", False, f"rolled up in {state.zone}, TIMEZONE is {zone}", advice)
+    if missing > ROLLUPS_BEHIND:
+        return Check(
+            "roll-ups",
+            False,
+            f"{missing} settled days are not rolled up: long reports count them from the "
+            "answers, slowly; the bot rolls up a month's days an hour (is it running?)",
+            advice,
+        )
+    if not state.days:
+        return Check("roll-ups", True, "no settled day with answers yet")
+    return Check("roll-ups", True, f"{state.days} days rolled up, the last {state.last}")
 
 
 # --- Telegram ---------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.engine import make_url
@@ -29,6 +30,7 @@ from civic_feedback.admin_cli.doctor_checks import (
     pending_check,
     pseudonym_key_check,
     read_settings,
+    rollups_check,
     setting_checks,
     staff_group_check,
     telegram_refusal,
@@ -45,6 +47,7 @@ from civic_feedback.storage.database import (
     session_factory,
 )
 from civic_feedback.storage.revisions import known_revisions
+from civic_feedback.storage.rollups import days_to_roll_up, rollup_state
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -60,11 +63,12 @@ def doctor(
     """Check the installation (Telegram, the database, the settings, the disk, the backups)
     and say what to do about each problem; exit status 1 when a check fails."""
     settings, problems = read_settings()
-    database = check_database(settings.database_url)
+    database = check_database(settings.database_url, ZoneInfo(settings.timezone))
     checks = [
         *setting_checks(problems),
         *telegram_checks(settings, database.channels),
         database.check,
+        *([database.rollups] if database.rollups else []),
         inbox_routes_check(settings),
         pseudonym_key_check(settings),
         time_zone_check(settings, problems, datetime.now(UTC)),
@@ -87,9 +91,25 @@ def doctor(
 class DatabaseFindings:
     check: Check
     channels: list[str] | None  # the publish channels; None: the database could not say
+    rollups: Check | None = None  # None: the database could not say
 
 
-def check_database(database_url: str) -> DatabaseFindings:
+def check_database(database_url: str, zone: ZoneInfo) -> DatabaseFindings:
+    """``database_findings``, then the roll-ups of a database that answers."""
+    findings = database_findings(database_url)
+    if findings.channels is None:
+        return findings
+    engine = create_db_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            state = rollup_state(session)
+            missing = len(days_to_roll_up(session, zone, datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    return replace(findings, rollups=rollups_check(state, missing, zone.key))
+
+
+def database_findings(database_url: str) -> DatabaseFindings:
     """Whether the database answers with a current schema (it is never created nor changed
     here), and the chats results were published to."""
     try:

@@ -7,6 +7,7 @@ themes (Russian, undetermined, stored before detection) are counted, not analyse
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +19,14 @@ from civic_feedback.core.comment_quotes import theme_quotes
 from civic_feedback.core.comment_themes import THEMED_LANGUAGES, find_themes
 from civic_feedback.core.text_language import UNDETERMINED
 from civic_feedback.core.weeks import iso_week_bounds
-from civic_feedback.storage.comments import iter_comments
+from civic_feedback.storage.comments import count_comments, iter_comments
 from civic_feedback.storage.export_rows import ResponseFilter
 
 DEFAULT_TOP = 10
+# Comments read at most: above it, an even sample of about this many (one in N, by their
+# number, so spread over the whole period). Finding themes costs a tenth of a millisecond
+# a comment; a sample of this size finds the same leading themes in a fraction of a second.
+READ_AT_MOST = 6000
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class LanguageThemes:
 class CommentThemes:
     languages: tuple[LanguageThemes, ...]  # in THEMED_LANGUAGES order, those with comments
     not_analysed: dict[str, int]  # language (und: undetermined or never detected) -> comments
+    one_in: int = 1  # 1: every comment read; N: one comment in N (an even sample)
 
 
 def comment_themes(
@@ -56,11 +62,15 @@ def comment_themes(
     *,
     language: str | None = None,
     top: int = DEFAULT_TOP,
+    read_at_most: int = READ_AT_MOST,
 ) -> CommentThemes:
-    """The ``top`` themes per language of the comments ``where`` selects (in ``language``)."""
+    """The ``top`` themes per language of the comments ``where`` selects (in ``language``),
+    found in every comment, or in an even sample of about ``read_at_most`` of them."""
+    total = count_comments(session, where, language=language)
+    one_in = max(1, math.ceil(total / read_at_most))
     texts: dict[str, dict[int, str]] = defaultdict(dict)
     not_analysed: Counter[str] = Counter()
-    for comment in iter_comments(session, where, language=language):
+    for comment in iter_comments(session, where, language=language, one_in=one_in):
         code = comment.language or UNDETERMINED
         if code in THEMED_LANGUAGES:
             texts[code][comment.id] = comment.text
@@ -76,7 +86,7 @@ def comment_themes(
             for theme in find_themes(mine.items(), code, top=top)
         )
         found.append(LanguageThemes(code, len(mine), quoted))
-    return CommentThemes(tuple(found), dict(sorted(not_analysed.items())))
+    return CommentThemes(tuple(found), dict(sorted(not_analysed.items())), one_in)
 
 
 def leading_themes(found: CommentThemes, top: int) -> list[QuotedTheme]:
@@ -115,4 +125,5 @@ def comment_themes_json(result: CommentThemes) -> dict[str, Any]:
             for found in result.languages
         ],
         "not_analysed": result.not_analysed,
+        "one_in": result.one_in,
     }

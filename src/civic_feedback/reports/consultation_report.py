@@ -25,7 +25,7 @@ from civic_feedback.reports.summary import summarize_period
 from civic_feedback.storage.consultations import ProposalCounts, proposal_counts, proposals_of
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import Consultation, Decision
-from civic_feedback.storage.summary_queries import Scope
+from civic_feedback.storage.summary_scope import Scope
 
 REPORT_LANGUAGES = ("bg", "en", "tr")
 LABELS: dict[str, dict[str, str]] = {

@@ -20,7 +20,7 @@ from civic_feedback.reports.summary import EventSummary, summarize_period
 from civic_feedback.reports.summary_charts import answered_ratings
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import Event
-from civic_feedback.storage.summary_queries import Scope
+from civic_feedback.storage.summary_scope import Scope
 
 _BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 _TOP_OPTIONS = 3

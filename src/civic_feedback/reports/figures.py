@@ -35,6 +35,11 @@ def mean(total: Decimal, count: int) -> float | None:
     return float(_rounded(total / count, 2)) if count else None
 
 
+def on_five(point: int, scale: int) -> Decimal:
+    """A rating on a 1-``scale`` scale put on 1-5: 1 stays 1, the top of any scale is 5."""
+    return 1 + Decimal(4) / (scale - 1) * (point - 1)
+
+
 def net_score(promoters: int, detractors: int, answered: int) -> int | None:
     """NPS: 100 × (promoters − detractors) / answered, whole; None when nobody answered."""
     if not answered:

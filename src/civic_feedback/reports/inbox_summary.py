@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from civic_feedback.storage.inbox_figures import InboxCounts, inbox_counts
-from civic_feedback.storage.summary_queries import UNKNOWN_MUNICIPALITY
+from civic_feedback.storage.summary_scope import UNKNOWN_MUNICIPALITY
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,19 @@ from civic_feedback.flows.schema import QuestionType, in_language
 from civic_feedback.reports.comment_themes import CommentThemes, comment_themes
 from civic_feedback.reports.headline import Headline
 from civic_feedback.reports.inbox_summary import InboxFigures, inbox_by_topic, inbox_summary
-from civic_feedback.reports.summary import EventSummary, PeriodSummary, summarize_period
-from civic_feedback.reports.trend import average_rating
+from civic_feedback.reports.summary import (
+    EventSummary,
+    PeriodSummary,
+    headline_and_average,
+    summarize_period,
+)
+from civic_feedback.reports.trend import average_of, average_rating
 from civic_feedback.services.inbox import inbox_topics, topic_text
 from civic_feedback.storage.consultations import ProposalCounts, all_consultations, proposal_counts
-from civic_feedback.storage.events import event_ids_and_kinds
+from civic_feedback.storage.events import event_kinds
 from civic_feedback.storage.export_rows import ResponseFilter
 from civic_feedback.storage.flow_versions import FlowCatalog
-from civic_feedback.storage.summary_queries import Scope
+from civic_feedback.storage.summary_scope import Scope
 
 SMALL_BASE = 10  # figures resting on fewer answers are flagged in the text and tables
 THEMES_PER_LANGUAGE = 5
@@ -147,15 +152,18 @@ def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datet
 
 
 def satisfaction_of(label: str, period: PeriodSummary) -> Satisfaction:
-    overall = period.headlines.overall
+    return satisfaction(label, period.headlines.overall, average_rating(period.flows))
+
+
+def satisfaction(label: str, headline: Headline, average: float | None) -> Satisfaction:
     return Satisfaction(
         label=label,
-        completed=overall.completed,
-        ratings=overall.ratings,
-        csat=overall.csat,
-        average=average_rating(period.flows),
-        nps_answers=overall.nps_answers,
-        nps=overall.nps,
+        completed=headline.completed,
+        ratings=headline.ratings,
+        csat=headline.csat,
+        average=average,
+        nps_answers=headline.nps_answers,
+        nps=headline.nps,
     )
 
 
@@ -187,23 +195,17 @@ def project_report(
     period = summarize_period(session, Scope(start, end, municipality), language=language)
     previous_last = first - timedelta(days=1)
     previous_first = previous_last - (last - first)
-    before = summarize_period(
-        session,
-        Scope(*day_bounds(previous_first, previous_last, zone), municipality),
-        language=language,
+    # The previous period and the months need their headline figures only.
+    before, before_average = headline_and_average(
+        session, Scope(*day_bounds(previous_first, previous_last, zone), municipality)
     )
-    found = event_ids_and_kinds(session, [event.code for event in period.events])
-    events = [
-        _event_row(session, event, found[event.code], Scope(start, end, municipality), language)
-        for event in period.events
-    ]
+    kinds = event_kinds(session, [event.code for event in period.events])
+    events = [_event_row(event, kinds[event.code]) for event in period.events]
     months = [
-        satisfaction_of(
+        satisfaction(
             month_name(month_first, language),
-            summarize_period(
-                session,
-                Scope(*day_bounds(month_first, month_last, zone), municipality),
-                language=language,
+            *headline_and_average(
+                session, Scope(*day_bounds(month_first, month_last, zone), municipality)
             ),
         )
         for month_first, month_last in months_between(first, last)
@@ -219,10 +221,10 @@ def project_report(
         municipality=municipality,
         municipalities=sorted(period.headlines.municipalities),
         headline=period.headlines.overall,
-        previous_headline=before.headlines.overall,
+        previous_headline=before,
         overall=satisfaction_of(date_range(first, last, language, year=True), period),
-        previous=satisfaction_of(
-            date_range(previous_first, previous_last, language, year=True), before
+        previous=satisfaction(
+            date_range(previous_first, previous_last, language, year=True), before, before_average
         ),
         events=events,
         kinds=dict(Counter(event.kind for event in events).most_common()),
@@ -238,15 +240,10 @@ def project_report(
     )
 
 
-def _event_row(
-    session: Session, event: EventSummary, found: tuple[int, str], scope: Scope, language: str
-) -> EventRow:
-    """An event's attendance from the period's summary; its satisfaction from the summary
-    of its own responses (``summary --event`` over the period)."""
-    event_id, kind = found
-    own = summarize_period(
-        session, Scope(scope.start, scope.end, scope.municipality, event_id), language=language
-    )
+def _event_row(event: EventSummary, kind: str) -> EventRow:
+    """An event's attendance and satisfaction from the period's summary: the figures of its
+    own responses, as ``summary --event`` over the period gives them."""
+    headline = event.headline
     return EventRow(
         code=event.code,
         title=event.title,
@@ -258,7 +255,15 @@ def _event_row(
         responses=event.responses,
         rate_base=event.rate_base,
         response_rate=event.response_rate,
-        satisfaction=satisfaction_of(event.title, own),
+        satisfaction=Satisfaction(
+            label=event.title,
+            completed=headline.completed,
+            ratings=headline.ratings,
+            csat=headline.csat,
+            average=average_of(event.questions),
+            nps_answers=headline.nps_answers,
+            nps=headline.nps,
+        ),
     )
 
 

@@ -63,6 +63,10 @@ LABELS: dict[str, dict[str, str]] = {
         "quotes": "Цитати",
         "no_comments": "През периода няма коментари.",
         "not_analysed": "Без анализ на теми (руски или неопределен език)",
+        "sampled": (
+            "Темите са намерени в равномерна извадка: всеки {n}-и коментар; "
+            "броят е сред прочетените."
+        ),
         "method": "Методология и поверителност",
         "method_collection": (
             "Данните са събрани чрез Telegram бот: след всяко събитие участниците получават "
@@ -151,6 +155,9 @@ LABELS: dict[str, dict[str, str]] = {
         "quotes": "Quotes",
         "no_comments": "No comments in the period.",
         "not_analysed": "Not analysed for themes (Russian or undetermined language)",
+        "sampled": (
+            "Themes were found in an even sample: one comment in {n}; the counts are of those read."
+        ),
         "method": "Methodology and privacy",
         "method_collection": (
             "The data was collected through a Telegram bot: after each event the participants "
@@ -240,6 +247,10 @@ LABELS: dict[str, dict[str, str]] = {
         "quotes": "Alıntılar",
         "no_comments": "Bu dönemde yorum yok.",
         "not_analysed": "Konu analizi yapılmayan (Rusça veya belirsiz dil)",
+        "sampled": (
+            "Konular eşit aralıklı bir örneklemde bulundu: her {n} yorumdan biri; "
+            "sayılar okunanlar arasındadır."
+        ),
         "method": "Yöntem ve gizlilik",
         "method_collection": (
             "Veriler bir Telegram botu ile toplandı: her etkinlikten sonra katılımcılar puanlı "

@@ -276,6 +276,8 @@ def _comments(report: ProjectReport, w: dict[str, str]) -> list[Block]:
             [[c, str(n)] for c, n in report.comment_languages.items()],
         )
     )
+    if report.themes.one_in > 1:
+        blocks.append(Paragraph(w["sampled"].format(n=report.themes.one_in)))
     for found in report.themes.languages:
         blocks.append(Heading(f"{w['language']}: {found.language} ({found.comments})", 2))
         blocks.append(

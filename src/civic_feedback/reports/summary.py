@@ -8,8 +8,9 @@ a busy week reads a few hundred rows. Charts and trends use these dataclasses di
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -22,6 +23,8 @@ from civic_feedback.reports.figures import (
     QuestionFigures,
     QuestionKey,
     Tally,
+    mean,
+    on_five,
     question_figures,
     question_key,
     share,
@@ -29,11 +32,9 @@ from civic_feedback.reports.figures import (
 from civic_feedback.reports.headline import EMPTY_HEADLINE, Headline, HeadlineTally
 from civic_feedback.reports.inbox_summary import InboxSummary, inbox_summary
 from civic_feedback.storage.summary_queries import (
-    UNKNOWN_MUNICIPALITY,
     EventFigures,
     OptionCount,
     ResponseCount,
-    Scope,
     TextCount,
     ValueCount,
     event_figures,
@@ -43,6 +44,7 @@ from civic_feedback.storage.summary_queries import (
     text_counts,
     value_counts,
 )
+from civic_feedback.storage.summary_scope import UNKNOWN_MUNICIPALITY, Scope
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,15 @@ class EventSummary:
     responses: int  # completed before the period ended: the response rate's numerator
     response_rate: float | None
     questions: list[QuestionFigures]
+    headline: Headline  # of the event's own responses: what ``summary --event`` heads with
 
 
 @dataclass(frozen=True)
 class Headlines:
     overall: Headline
     municipalities: dict[str, Headline]
+    # Each event's responses, completed, ratings, CSAT, NPS and comments (by event id).
+    events: dict[int, Headline] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class _Counts:
 
     def __post_init__(self) -> None:
         self._events = {event.id: event for event in self.events}
+        self._keys: dict[tuple[int, str], QuestionKey] = {}
 
     def question(self, version_id: int, question_id: str) -> Question:
         question = self.versions[version_id][1].question(question_id)
@@ -125,7 +131,13 @@ class _Counts:
         return question
 
     def key(self, version_id: int, question_id: str) -> QuestionKey:
-        return question_key(self.question(version_id, question_id))
+        """The question's key (looked up once per question: rows repeat them)."""
+        found = self._keys.get((version_id, question_id))
+        if found is None:
+            found = self._keys[version_id, question_id] = question_key(
+                self.question(version_id, question_id)
+            )
+        return found
 
     def flow_id(self, version_id: int) -> str:
         return self.versions[version_id][1].id
@@ -166,19 +178,22 @@ def _event_municipality(event: EventFigures) -> str:
 
 def _headlines(counts: _Counts) -> Headlines:
     tallies: defaultdict[str, HeadlineTally] = defaultdict(HeadlineTally)
+    of_events: defaultdict[int, HeadlineTally] = defaultdict(HeadlineTally)
     overall = HeadlineTally()
 
-    def both(municipality: str) -> tuple[HeadlineTally, HeadlineTally]:
-        return overall, tallies[municipality]
+    def every(municipality: str, event_id: int | None = None) -> list[HeadlineTally]:
+        found = [overall, tallies[municipality]]
+        return found if event_id is None else [*found, of_events[event_id]]
 
     for row in counts.responses:
-        for tally in both(counts.municipality(row.event_id, row.citizen_municipality)):
+        municipality = counts.municipality(row.event_id, row.citizen_municipality)
+        for tally in every(municipality, row.event_id):
             tally.started += row.started
             tally.started_and_completed += row.started_and_completed
             tally.completed += row.completed
     for event in counts.events:
         _, base = rate_base(event)
-        for tally in both(_event_municipality(event)):
+        for tally in every(_event_municipality(event)):
             tally.events += 1
             tally.registered += event.registered
             tally.attended += event.attended
@@ -188,14 +203,17 @@ def _headlines(counts: _Counts) -> Headlines:
     for value in counts.values:
         municipality = counts.municipality(value.event_id, value.citizen_municipality)
         _, kind, scale = counts.key(value.flow_version_id, value.question_id)
-        for tally in both(municipality):
+        for tally in every(municipality, value.event_id):
             _add_to_headline(tally, kind, scale, value)
     for text in counts.texts:
         if counts.key(text.flow_version_id, text.question_id)[1] == QuestionType.TEXT:
-            for tally in both(counts.municipality(text.event_id, text.citizen_municipality)):
+            municipality = counts.municipality(text.event_id, text.citizen_municipality)
+            for tally in every(municipality, text.event_id):
                 tally.comments += text.texts
     return Headlines(
-        overall.headline(), {name: tallies[name].headline() for name in sorted(tallies)}
+        overall.headline(),
+        {name: tallies[name].headline() for name in sorted(tallies)},
+        {event_id: tally.headline() for event_id, tally in of_events.items()},
     )
 
 
@@ -215,6 +233,19 @@ def _add_to_headline(tally: HeadlineTally, kind: str, scale: int | None, value: 
 def period_headlines(session: Session, scope: Scope) -> Headlines:
     """The headline figures only: what a trend or a week-on-week change needs."""
     return _headlines(_gather(session, scope, headline_only=True))
+
+
+def headline_and_average(session: Session, scope: Scope) -> tuple[Headline, float | None]:
+    """The overall headline and the average of every rating on 1-5, without the per-question
+    figures: the same values ``summarize_period`` and ``trend.average_rating`` give."""
+    counts = _gather(session, scope, headline_only=True)
+    total, answered = Decimal(0), 0
+    for value in counts.values:
+        _, kind, scale = counts.key(value.flow_version_id, value.question_id)
+        if kind == QuestionType.RATING and value.number is not None and scale is not None:
+            total += value.answers * on_five(int(value.number), scale)
+            answered += value.answers
+    return _headlines(counts).overall, mean(total, answered)
 
 
 def summarize_period(session: Session, scope: Scope, *, language: str) -> PeriodSummary:
@@ -247,12 +278,20 @@ def summarize_period(session: Session, scope: Scope, *, language: str) -> Period
         kind, found = tallies(option)
         for tally in found:
             tally.add_options(kind, option)
+    headlines = _headlines(counts)
+    of_events: defaultdict[int, list[ResponseCount]] = defaultdict(list)
+    for row in counts.responses:
+        if row.event_id is not None:
+            of_events[row.event_id].append(row)
     return PeriodSummary(
         start=scope.start,
         end=scope.end,
-        headlines=_headlines(counts),
+        headlines=headlines,
         flows=_flows(counts, by_flow, language),
-        events=[_event(event, counts, by_event[event.id], language) for event in counts.events],
+        events=[
+            _event(event, counts, of_events[event.id], by_event[event.id], headlines, language)
+            for event in counts.events
+        ],
     )
 
 
@@ -301,9 +340,14 @@ def _flows(
 
 
 def _event(
-    event: EventFigures, counts: _Counts, tallies: dict[QuestionKey, Tally], language: str
+    event: EventFigures,
+    counts: _Counts,
+    rows: list[ResponseCount],
+    tallies: dict[QuestionKey, Tally],
+    headlines: Headlines,
+    language: str,
 ) -> EventSummary:
-    rows = [row for row in counts.responses if row.event_id == event.id]
+    """An event's figures from its own response counts and answer tallies."""
     begun = sum(row.started for row in rows)
     kind, base = rate_base(event)
     return EventSummary(
@@ -321,6 +365,7 @@ def _event(
         responses=event.responses,
         response_rate=share(event.responses, base),
         questions=_questions(_latest_first(counts, event.flow_id), tallies),
+        headline=headlines.events.get(event.id, EMPTY_HEADLINE),
     )
 
 
@@ -354,7 +399,9 @@ def weekly_summary(
     start, end = iso_week_bounds(before, zone)
     previous = period_headlines(session, Scope(start, end, municipality, event_id))
     names = sorted(set(period.headlines.municipalities) | set(previous.municipalities))
-    current = Headlines(period.headlines.overall, _every(period.headlines, names))
+    current = Headlines(
+        period.headlines.overall, _every(period.headlines, names), period.headlines.events
+    )
     return WeeklySummary(
         week=week,
         timezone=zone.key,

@@ -72,7 +72,11 @@ def summary_json(summary: WeeklySummary) -> dict[str, Any]:
         ],
         "events": [
             {
-                **{key: value for key, value in asdict(event).items() if key != "questions"},
+                **{
+                    key: value
+                    for key, value in asdict(event).items()
+                    if key not in ("questions", "headline")
+                },
                 "starts_at": _local(event.starts_at, zone),
                 "questions": [question.as_json() for question in event.questions],
             }

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from civic_feedback.flows.schema import QuestionType
-from civic_feedback.reports.figures import mean
+from civic_feedback.reports.figures import QuestionFigures, mean, on_five
 from civic_feedback.reports.summary import FlowSummary, week_before, weekly_summary
 
 TREND_WEEKS = 8
@@ -24,21 +24,24 @@ class TrendPoint:
 
 
 def average_rating(flows: Sequence[FlowSummary]) -> float | None:
-    """Every rating answer of the flows on a 1-5 scale: 1 stays 1, the top of any scale is 5.
+    """Every rating answer of the flows on a 1-5 scale: 1 stays 1, the top of any scale is 5."""
+    return average_of([question for flow in flows for question in flow.questions])
+
+
+def average_of(questions: Sequence[QuestionFigures]) -> float | None:
+    """Every rating answer of the questions on a 1-5 scale.
 
     Worked out from the distributions (exact counts), so both databases give the same value.
     """
     total, answered = Decimal(0), 0
-    for flow in flows:
-        for question in flow.questions:
-            if question.type != QuestionType.RATING.value or not question.answered:
-                continue
-            assert question.scale is not None
-            assert question.distribution is not None
-            step = Decimal(4) / (question.scale - 1)
-            for point, answers in question.distribution.items():
-                total += answers * (1 + step * (int(point) - 1))
-                answered += answers
+    for question in questions:
+        if question.type != QuestionType.RATING.value or not question.answered:
+            continue
+        assert question.scale is not None
+        assert question.distribution is not None
+        for point, answers in question.distribution.items():
+            total += answers * on_five(int(point), question.scale)
+            answered += answers
     return mean(total, answered)
 
 

@@ -34,6 +34,7 @@ from civic_feedback.storage.models import (
     Response,
     StaffMember,
 )
+from civic_feedback.storage.rollup_forgetting import forget_days_of
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def erase_citizen(
     assert citizen.id is not None
     copies = erase_media_of(session, citizen.id)  # photos and places go whatever the policy
     responses = col(Response.citizen_id) == citizen.id
+    forget_days_of(session, responses)  # what those days count changes
     if answers is AnswersOnErasure.DELETE:
         changed = session.execute(delete(Response).where(responses))
     else:

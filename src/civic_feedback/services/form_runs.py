@@ -50,6 +50,7 @@ from civic_feedback.storage.models import (
     ResponseState,
     utcnow,
 )
+from civic_feedback.storage.rollup_forgetting import forget_start_day
 from civic_feedback.storage.tables import (
     ANONYMOUS_RECEIPT_TABLE,
     CONVERSATION_TABLE,
@@ -381,6 +382,7 @@ class FormRuns:
             .where(RESPONSE_TABLE.c.id == run.response_id)
             .values(state=ResponseState.COMPLETED.value, completed_at=now)
         )
+        forget_start_day(db, run.response_id)  # if it was rolled up, as not completed
         # For an anonymous form the conversation was the last link to the citizen.
         db.execute(
             delete(CONVERSATION_TABLE).where(CONVERSATION_TABLE.c.citizen_id == run.citizen_id)

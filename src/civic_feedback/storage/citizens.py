@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, inspect
+from sqlalchemy import and_, bindparam, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from civic_feedback.storage.models import Citizen, utcnow
-from civic_feedback.storage.tables import CITIZEN_TABLE
+from civic_feedback.storage.rollup_forgetting import forget_days_of
+from civic_feedback.storage.tables import CITIZEN_TABLE, RESPONSE_TABLE
 
 # last_seen feeds retention (erase after RETENTION_DAYS); a day's precision is enough and
 # spares a write on every update.
@@ -64,6 +65,12 @@ def set_language(session: Session, citizen: Citizen, language: str) -> None:
 
 def set_municipality(session: Session, citizen: Citizen, municipality: str | None) -> None:
     """Remember the citizen's municipality (None: all)."""
+    if citizen.id is not None and citizen.municipality != municipality:
+        # Their responses about no event count for their municipality, in every summary.
+        about_no_event = and_(
+            RESPONSE_TABLE.c.citizen_id == citizen.id, RESPONSE_TABLE.c.event_id.is_(None)
+        )
+        forget_days_of(session, about_no_event)
     citizen.municipality = municipality
     session.add(citizen)
     session.flush()

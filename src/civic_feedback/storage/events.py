@@ -146,10 +146,10 @@ def registrations_of(session: Session, citizen: Citizen) -> list[tuple[Registrat
     return [(registration, event) for registration, event in session.exec(statement)]
 
 
-def event_ids_and_kinds(session: Session, codes: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """Event code -> (id, kind), for reports that count events by kind."""
+def event_kinds(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Event code -> kind, for reports that count events by kind."""
     wanted = list(codes)
     if not wanted:
         return {}
-    rows = session.exec(select(Event.code, Event.id, Event.kind).where(col(Event.code).in_(wanted)))
-    return {code: (event_id, str(kind)) for code, event_id, kind in rows if event_id is not None}
+    rows = session.exec(select(Event.code, Event.kind).where(col(Event.code).in_(wanted)))
+    return {code: str(kind) for code, kind in rows}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -657,3 +657,103 @@ class InboxSupporter(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
     )
     joined_at: datetime = Field(default_factory=utcnow)
+
+
+# Roll-ups (storage/rollups.py): the counts the summary queries give, kept per day and per
+# month of TIMEZONE so that a long period sums a few rows per month instead of reading every
+# answer. A day is rolled up once it is settled, a month once all its days are; both are
+# rolled again whenever a change reaches them.
+class RollupDay(SQLModel, table=True):
+    __tablename__ = "rollup_day"
+    __table_args__ = (
+        UniqueConstraint("zone", "span", "day"),
+        Index("ix_rollup_day_bounds", "starts_at", "ends_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    zone: str = Field(max_length=64)  # the TIMEZONE the day is a day of
+    span: str = Field(max_length=8)  # "day" or "month"
+    day: date  # the first day of the span
+    starts_at: datetime  # the day's bounds in UTC
+    ends_at: datetime
+    built_at: datetime = Field(default_factory=utcnow)
+
+
+def _rollup_day() -> Any:
+    return Field(
+        sa_column=Column(
+            Integer, ForeignKey("rollup_day.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+
+
+# The owner of a count, as the summary groups it: the event, else (for a response about no
+# event) the citizen's municipality; None for none. Kept without foreign keys: an erased
+# citizen or a changed municipality rolls the days it reaches again.
+class RollupStarted(SQLModel, table=True):
+    """Responses started on the day, by the day they were completed (None: not completed)."""
+
+    __tablename__ = "rollup_started"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day_id: int = _rollup_day()
+    event_id: int | None = None
+    citizen_municipality: str | None = Field(default=None, max_length=100)
+    flow_version_id: int
+    completed_by: datetime | None = None  # the end (UTC) of the day it was completed on
+    responses: int
+
+
+class RollupCompleted(SQLModel, table=True):
+    __tablename__ = "rollup_completed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day_id: int = _rollup_day()
+    event_id: int | None = None
+    citizen_municipality: str | None = Field(default=None, max_length=100)
+    flow_version_id: int
+    responses: int
+
+
+class RollupValue(SQLModel, table=True):
+    """Answers with a number or a yes/no of the responses completed on the day."""
+
+    __tablename__ = "rollup_value"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day_id: int = _rollup_day()
+    event_id: int | None = None
+    citizen_municipality: str | None = Field(default=None, max_length=100)
+    flow_version_id: int
+    question_id: str = Field(max_length=64)
+    question_type: str = Field(max_length=16)
+    number_value: float | None = None
+    bool_value: bool | None = None
+    answers: int
+
+
+class RollupText(SQLModel, table=True):
+    __tablename__ = "rollup_text"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day_id: int = _rollup_day()
+    event_id: int | None = None
+    citizen_municipality: str | None = Field(default=None, max_length=100)
+    flow_version_id: int
+    question_id: str = Field(max_length=64)
+    text_language: str | None = Field(default=None, max_length=8)
+    texts: int
+
+
+class RollupOption(SQLModel, table=True):
+    __tablename__ = "rollup_option"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day_id: int = _rollup_day()
+    event_id: int | None = None
+    citizen_municipality: str | None = Field(default=None, max_length=100)
+    flow_version_id: int
+    question_id: str = Field(max_length=64)
+    option_id: str = Field(max_length=64)
+    ticks: int
+    firsts: int  # answers listing it first

@@ -34,7 +34,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal_column,
     or_,
     select,
     union,
@@ -42,11 +41,13 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from civic_feedback.flows.schema import CHOICE_TYPES, Flow, QuestionType
+from civic_feedback.storage import rollup_counts
 from civic_feedback.storage.events import ACTIVE
 from civic_feedback.storage.models import (
     RegistrationStatus,
     ResponseState,
 )
+from civic_feedback.storage.summary_scope import UNKNOWN, UNKNOWN_MUNICIPALITY, Scope
 from civic_feedback.storage.tables import (
     ANSWER_CHOICE_TABLE,
     ANSWER_TABLE,
@@ -57,29 +58,14 @@ from civic_feedback.storage.tables import (
     RESPONSE_TABLE,
 )
 
-UNKNOWN_MUNICIPALITY = "unknown"
-
-
-# Written into the SQL text, not bound: the same constant in every query.
-_UNKNOWN: ColumnElement[str] = literal_column(f"'{UNKNOWN_MUNICIPALITY}'")
 # The citizen only counts for a response about no event: joined only then, so that grouping
 # by the citizen's municipality never splits an event's responses.
 _CITIZEN_OF_RESPONSE = and_(
     CITIZEN_TABLE.c.id == RESPONSE_TABLE.c.citizen_id, RESPONSE_TABLE.c.event_id.is_(None)
 )
-_MUNICIPALITY = func.coalesce(EVENT_TABLE.c.municipality, CITIZEN_TABLE.c.municipality, _UNKNOWN)
+_MUNICIPALITY = func.coalesce(EVENT_TABLE.c.municipality, CITIZEN_TABLE.c.municipality, UNKNOWN)
 _OWNER = (RESPONSE_TABLE.c.event_id, CITIZEN_TABLE.c.municipality)
 _COMPLETED = RESPONSE_TABLE.c.state == ResponseState.COMPLETED.value
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a summary counts: the period [start, end) in UTC, one municipality, one event."""
-
-    start: datetime
-    end: datetime
-    municipality: str | None = None
-    event_id: int | None = None
 
 
 def _within(scope: Scope, column: Any) -> ColumnElement[bool]:
@@ -127,30 +113,65 @@ class ResponseCount:
 
 
 def response_counts(session: Session, scope: Scope) -> list[ResponseCount]:
-    """Two range scans, one per index: responses started in the period, and those completed.
+    """Responses started in the period and those completed in it: the days rolled up summed,
+    the rest counted from two range scans, one per index.
 
     (One query with ``started OR completed`` would merge both ranges row by row.)
     """
-    keys = [*_OWNER, RESPONSE_TABLE.c.flow_version_id]
-    finished = and_(_COMPLETED, RESPONSE_TABLE.c.completed_at < scope.end)
-    started = (
-        select(*keys, func.count(), _count_where(finished))
-        .select_from(_responses(scope, citizens=True))
-        .where(_within(scope, RESPONSE_TABLE.c.started_at), *_filters(scope))
-        .group_by(*keys)
-    )
-    completed = (
-        select(*keys, func.count())
-        .select_from(_responses(scope, citizens=True))
-        .where(*_counted(scope))
-        .group_by(*keys)
-    )
+    route = rollup_counts.plan(session, scope)
     counts: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for *key, begun, finished_too in session.execute(started):
-        counts[tuple(key)][:2] = begun, finished_too
-    for *key, done in session.execute(completed):
-        counts[tuple(key)][2] = done
+    started_gaps = route.gaps
+    if route.rolled and route.ends_at_midnight:
+        for *key, begun, finished in rollup_counts.started(session, scope, route.day_ids):
+            _add(counts[tuple(key)], 0, begun, finished)
+    elif route.rolled:
+        started_gaps = [(scope.start, scope.end)]
+    keys = [*_OWNER, RESPONSE_TABLE.c.flow_version_id]
+    finished_by_end = and_(_COMPLETED, RESPONSE_TABLE.c.completed_at < scope.end)
+    for start, end in started_gaps:
+        part = scope.between(start, end)
+        started = (
+            select(*keys, func.count(), _count_where(finished_by_end))
+            .select_from(_responses(part, citizens=True))
+            .where(_within(part, RESPONSE_TABLE.c.started_at), *_filters(part))
+            .group_by(*keys)
+        )
+        for *key, begun, finished in session.execute(started):
+            _add(counts[tuple(key)], 0, begun, finished)
+    if route.rolled:
+        for *key, done in rollup_counts.completed(session, scope, route.day_ids):
+            _add(counts[tuple(key)], 2, done)
+    for start, end in route.gaps:
+        part = scope.between(start, end)
+        completed = (
+            select(*keys, func.count())
+            .select_from(_responses(part, citizens=True))
+            .where(*_counted(part))
+            .group_by(*keys)
+        )
+        for *key, done in session.execute(completed):
+            _add(counts[tuple(key)], 2, done)
     return [ResponseCount(*key, *numbers) for key, numbers in counts.items()]
+
+
+def _add(numbers: list[int], first: int, *added: int) -> None:
+    for index, value in enumerate(added, start=first):
+        numbers[index] += int(value)
+
+
+def _summed(parts: list[list[tuple[Any, ...]]], width: int) -> list[tuple[Any, ...]]:
+    """The rows of several grouped queries added up by key: ``width`` trailing counts.
+
+    Each part has one row per key already (grouped in SQL): a single part is returned as is.
+    """
+    found = [part for part in parts if part]
+    if len(found) <= 1:
+        return found[0] if found else []
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for row in (row for part in found for row in part):
+        numbers = totals.setdefault(row[:-width], [0] * width)
+        _add(numbers, 0, *row[-width:])
+    return [(*key, *numbers) for key, numbers in totals.items()]
 
 
 def _counted(scope: Scope) -> list[ColumnElement[bool]]:
@@ -188,6 +209,8 @@ def value_counts(
 
     ``ix_answer_values`` holds every column read here, so the answers' rows are never read.
     """
+    kinds = None if types is None else [t.value for t in types]
+    route = rollup_counts.plan(session, scope)
     keys = [
         *_OWNER,
         RESPONSE_TABLE.c.flow_version_id,
@@ -195,18 +218,27 @@ def value_counts(
         ANSWER_TABLE.c.number_value,
         ANSWER_TABLE.c.bool_value,
     ]
-    statement = (
-        select(*keys, func.count())
-        .select_from(_answers_of_counted(scope))
-        .where(
-            *_counted(scope),
-            or_(ANSWER_TABLE.c.number_value.is_not(None), ANSWER_TABLE.c.bool_value.is_not(None)),
+    parts: list[list[tuple[Any, ...]]] = []
+    for start, end in route.gaps:
+        part = scope.between(start, end)
+        statement = (
+            select(*keys, func.count())
+            .select_from(_answers_of_counted(part))
+            .where(
+                *_counted(part),
+                or_(
+                    ANSWER_TABLE.c.number_value.is_not(None),
+                    ANSWER_TABLE.c.bool_value.is_not(None),
+                ),
+            )
+            .group_by(*keys)
         )
-        .group_by(*keys)
-    )
-    if types is not None:
-        statement = statement.where(ANSWER_TABLE.c.question_type.in_([t.value for t in types]))
-    return [ValueCount(*row) for row in session.execute(statement)]
+        if kinds is not None:
+            statement = statement.where(ANSWER_TABLE.c.question_type.in_(kinds))
+        parts.append([tuple(row) for row in session.execute(statement)])
+    if route.rolled:
+        parts.append(rollup_counts.values(session, scope, route.day_ids, kinds))
+    return [ValueCount(*row) for row in _summed(parts, 1)]
 
 
 @dataclass(frozen=True)
@@ -223,19 +255,26 @@ class TextCount:
 
 def text_counts(session: Session, scope: Scope) -> list[TextCount]:
     """Answers with a text, from the partial index of those (``ix_answer_texts``)."""
+    route = rollup_counts.plan(session, scope)
     keys = [
         *_OWNER,
         RESPONSE_TABLE.c.flow_version_id,
         ANSWER_TABLE.c.question_id,
         ANSWER_TABLE.c.text_language,
     ]
-    statement = (
-        select(*keys, func.count())
-        .select_from(_answers_of_counted(scope))
-        .where(*_counted(scope), ANSWER_TABLE.c.text_value.is_not(None))
-        .group_by(*keys)
-    )
-    return [TextCount(*row) for row in session.execute(statement)]
+    parts: list[list[tuple[Any, ...]]] = []
+    for start, end in route.gaps:
+        part = scope.between(start, end)
+        statement = (
+            select(*keys, func.count())
+            .select_from(_answers_of_counted(part))
+            .where(*_counted(part), ANSWER_TABLE.c.text_value.is_not(None))
+            .group_by(*keys)
+        )
+        parts.append([tuple(row) for row in session.execute(statement)])
+    if route.rolled:
+        parts.append(rollup_counts.texts(session, scope, route.day_ids))
+    return [TextCount(*row) for row in _summed(parts, 1)]
 
 
 @dataclass(frozen=True)
@@ -254,8 +293,21 @@ class OptionCount:
 
 def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     """Ticks per option of the counted responses: a multi-choice answer counts every option."""
+    route = rollup_counts.plan(session, scope)
+    parts = [
+        option_counts_by_owner(session, scope.between(start, end), owner=False)
+        for start, end in route.gaps
+    ]
+    if route.rolled:
+        parts.append(rollup_counts.options(session, scope, route.day_ids))
+    return [OptionCount(*row) for row in _summed(parts, 2)]
+
+
+def option_counts_by_owner(session: Session, scope: Scope, *, owner: bool) -> list[tuple[Any, ...]]:
+    """The rows of ``OptionCount`` counted from the answers, each after the citizen's
+    municipality of a response about no event when ``owner`` (as the roll-ups keep them)."""
     keys = [
-        RESPONSE_TABLE.c.event_id,
+        *(_OWNER if owner else [RESPONSE_TABLE.c.event_id]),
         RESPONSE_TABLE.c.flow_version_id,
         ANSWER_TABLE.c.question_id,
         ANSWER_CHOICE_TABLE.c.option_id,
@@ -263,14 +315,14 @@ def option_counts(session: Session, scope: Scope) -> list[OptionCount]:
     statement = (
         select(*keys, func.count(), _count_where(ANSWER_CHOICE_TABLE.c.position == 0))
         .select_from(
-            _responses(scope, citizens=False)
+            _responses(scope, citizens=owner)
             .join(ANSWER_TABLE, ANSWER_TABLE.c.response_id == RESPONSE_TABLE.c.id)
             .join(ANSWER_CHOICE_TABLE, ANSWER_CHOICE_TABLE.c.answer_id == ANSWER_TABLE.c.id)
         )
         .where(*_counted(scope), ANSWER_TABLE.c.question_type.in_([t.value for t in CHOICE_TYPES]))
         .group_by(*keys)
     )
-    return [OptionCount(*row) for row in session.execute(statement)]
+    return [tuple(row) for row in session.execute(statement)]
 
 
 @dataclass(frozen=True)
@@ -295,7 +347,7 @@ def event_figures(session: Session, scope: Scope, responded: Iterable[int]) -> l
     """
     held = _within(scope, EVENT_TABLE.c.starts_at)
     if scope.municipality is not None:
-        held = and_(held, func.coalesce(EVENT_TABLE.c.municipality, _UNKNOWN) == scope.municipality)
+        held = and_(held, func.coalesce(EVENT_TABLE.c.municipality, UNKNOWN) == scope.municipality)
     if scope.event_id is not None:
         held = and_(held, EVENT_TABLE.c.id == scope.event_id)
     listed = select(EVENT_TABLE.c.id).where(or_(held, EVENT_TABLE.c.id.in_(list(responded))))

@@ -23,6 +23,12 @@ from civic_feedback.storage.models import (
     ProcessedUpdate,
     Registration,
     Response,
+    RollupCompleted,
+    RollupDay,
+    RollupOption,
+    RollupStarted,
+    RollupText,
+    RollupValue,
 )
 
 
@@ -49,3 +55,9 @@ OUTBOX_TABLE = _table(Outbox)
 PROCESSED_UPDATE_TABLE = _table(ProcessedUpdate)
 REGISTRATION_TABLE = _table(Registration)
 RESPONSE_TABLE = _table(Response)
+ROLLUP_COMPLETED_TABLE = _table(RollupCompleted)
+ROLLUP_DAY_TABLE = _table(RollupDay)
+ROLLUP_OPTION_TABLE = _table(RollupOption)
+ROLLUP_STARTED_TABLE = _table(RollupStarted)
+ROLLUP_TEXT_TABLE = _table(RollupText)
+ROLLUP_VALUE_TABLE = _table(RollupValue)

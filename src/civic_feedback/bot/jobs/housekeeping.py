@@ -1,4 +1,5 @@
-"""The daily purge (services/retention.py), run off the event loop so updates keep flowing."""
+"""The daily purge (services/retention.py) and the roll-ups of settled days
+(services/rollups.py), run off the event loop so updates keep flowing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -15,6 +17,8 @@ from civic_feedback.services.retention import Purged, purge
 from civic_feedback.settings import Settings
 
 log = logging.getLogger(__name__)
+
+ROLL_UP_AT_ONCE = 31  # days per run
 
 
 class Housekeeper:
@@ -54,3 +58,15 @@ class Housekeeper:
                 retention_days=self.settings.retention_days,
                 answers=self.settings.erase_answers,
             )
+
+    async def roll_up(self) -> int:
+        days = await asyncio.to_thread(self._roll_up)
+        log.log(logging.INFO if days else logging.DEBUG, "rolled_up days=%s", days)
+        return days
+
+    def _roll_up(self) -> int:
+        from civic_feedback.services.rollups import roll_up_days  # the summary's queries
+
+        with self.sessions() as session:  # one transaction per day
+            zone = ZoneInfo(self.settings.timezone)
+            return roll_up_days(session, zone, self.clock(), limit=ROLL_UP_AT_ONCE)

@@ -122,6 +122,18 @@ def start_scheduler(
         max_instances=1,
         coalesce=True,
     )
+    # Settled days rolled up for long reports: hourly, a month's days at most each time, so
+    # that a database upgraded with years of answers catches up within a day, in the
+    # background, and an ordinary night adds the one day that settled.
+    scheduler.add_job(
+        housekeeper.roll_up,
+        "interval",
+        hours=1,
+        id="rollups",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=2),
+        max_instances=1,
+        coalesce=True,
+    )
     # The folder says whether tonight's backup was taken: hourly, and a minute after every
     # start, catches up a night the bot was down.
     if backups is not None:
