@@ -63,10 +63,15 @@ def comment_themes(
     language: str | None = None,
     top: int = DEFAULT_TOP,
     read_at_most: int = READ_AT_MOST,
+    expected: int | None = None,
 ) -> CommentThemes:
     """The ``top`` themes per language of the comments ``where`` selects (in ``language``),
-    found in every comment, or in an even sample of about ``read_at_most`` of them."""
-    total = count_comments(session, where, language=language)
+    found in every comment, or in an even sample of about ``read_at_most`` of them.
+
+    ``expected``: how many comments the selection holds, when the caller knows it already
+    (a report, from its summary): it only sets the sample's size, and saves counting them.
+    """
+    total = count_comments(session, where, language=language) if expected is None else expected
     one_in = max(1, math.ceil(total / read_at_most))
     texts: dict[str, dict[int, str]] = defaultdict(dict)
     not_analysed: Counter[str] = Counter()

@@ -236,6 +236,7 @@ def project_report(
             session,
             ResponseFilter(completed_from=start, completed_before=end, municipality=municipality),
             top=THEMES_PER_LANGUAGE,
+            expected=period.headlines.overall.comments,
         ),
     )
 

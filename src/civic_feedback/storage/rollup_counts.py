@@ -175,3 +175,16 @@ def options(session: Session, scope: Scope, day_ids: list[int]) -> list[tuple[An
         func.sum(table.c.ticks),
         func.sum(table.c.firsts),
     )
+
+
+def completed_of_events(
+    session: Session, day_ids: list[int], event_ids: list[int]
+) -> dict[int, int]:
+    """Event id -> responses completed in these spans."""
+    table = ROLLUP_COMPLETED_TABLE
+    statement = (
+        select(table.c.event_id, func.sum(table.c.responses))
+        .where(table.c.day_id.in_(day_ids), table.c.event_id.in_(event_ids))
+        .group_by(table.c.event_id)
+    )
+    return {event_id: int(number) for event_id, number in session.execute(statement)}

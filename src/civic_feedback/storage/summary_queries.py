@@ -22,10 +22,10 @@ sorts every row it groups, at a cost that grows with the number of grouping keys
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -66,6 +66,9 @@ _CITIZEN_OF_RESPONSE = and_(
 _MUNICIPALITY = func.coalesce(EVENT_TABLE.c.municipality, CITIZEN_TABLE.c.municipality, UNKNOWN)
 _OWNER = (RESPONSE_TABLE.c.event_id, CITIZEN_TABLE.c.municipality)
 _COMPLETED = RESPONSE_TABLE.c.state == ResponseState.COMPLETED.value
+
+
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)  # before any response
 
 
 def _within(scope: Scope, column: Any) -> ColumnElement[bool]:
@@ -363,16 +366,6 @@ def event_figures(session: Session, scope: Scope, responded: Iterable[int]) -> l
         .group_by(REGISTRATION_TABLE.c.event_id)
         .subquery("registrations")
     )
-    answered = (
-        select(RESPONSE_TABLE.c.event_id, func.count().label("done"))
-        .where(
-            _COMPLETED,
-            RESPONSE_TABLE.c.completed_at < scope.end,
-            RESPONSE_TABLE.c.event_id.in_(listed),
-        )
-        .group_by(RESPONSE_TABLE.c.event_id)
-        .subquery("answered")
-    )
     statement = (
         select(
             EVENT_TABLE.c.id,
@@ -383,17 +376,43 @@ def event_figures(session: Session, scope: Scope, responded: Iterable[int]) -> l
             EVENT_TABLE.c.starts_at,
             func.coalesce(registrations.c.held, 0),
             func.coalesce(registrations.c.came, 0),
-            func.coalesce(answered.c.done, 0),
         )
         .select_from(
-            EVENT_TABLE.outerjoin(
-                registrations, registrations.c.event_id == EVENT_TABLE.c.id
-            ).outerjoin(answered, answered.c.event_id == EVENT_TABLE.c.id)
+            EVENT_TABLE.outerjoin(registrations, registrations.c.event_id == EVENT_TABLE.c.id)
         )
         .where(EVENT_TABLE.c.id.in_(listed))
         .order_by(EVENT_TABLE.c.starts_at, EVENT_TABLE.c.id)
     )
-    return [EventFigures(*row) for row in session.execute(statement)]
+    rows = session.execute(statement).all()
+    done = _completed_before(session, scope.end, [row[0] for row in rows])
+    return [
+        EventFigures(event, code, title, place, flow_id, starts_at, held, came, done.get(event, 0))
+        for event, code, title, place, flow_id, starts_at, held, came in rows
+    ]
+
+
+def _completed_before(session: Session, end: datetime, event_ids: list[int]) -> dict[int, int]:
+    """Responses of these events completed before ``end``, whenever: the days rolled up
+    summed, the rest counted from the responses."""
+    if not event_ids:
+        return {}
+    route = rollup_counts.plan(session, Scope(_EVER, end))
+    counts: Counter[int] = Counter()
+    if route.rolled:
+        counts.update(rollup_counts.completed_of_events(session, route.day_ids, event_ids))
+    for start, stop in route.gaps:
+        counted = (
+            select(RESPONSE_TABLE.c.event_id, func.count())
+            .where(
+                _COMPLETED,
+                RESPONSE_TABLE.c.completed_at >= start,
+                RESPONSE_TABLE.c.completed_at < stop,
+                RESPONSE_TABLE.c.event_id.in_(event_ids),
+            )
+            .group_by(RESPONSE_TABLE.c.event_id)
+        )
+        counts.update(dict(session.execute(counted).all()))
+    return dict(counts)
 
 
 def flow_versions(
