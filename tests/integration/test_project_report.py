@@ -218,8 +218,8 @@ def test_months_are_named_in_the_reports_language_in_its_table_chart_and_alt_tex
     table = blocks[blocks.index(chart) - 1]
     figure = csat_figure(report.months, chart.caption)
     try:
-        ticks = [label.get_text() for label in figure.axes[0].get_xticklabels()]
-        bars = [bar.get_height() for bar in figure.axes[0].patches if isinstance(bar, Rectangle)]
+        ticks = [label.get_text() for label in figure.axes[0].get_yticklabels()]
+        bars = [bar.get_width() for bar in figure.axes[0].patches if isinstance(bar, Rectangle)]
     finally:
         agg_pyplot().close(figure)
 
@@ -232,6 +232,25 @@ def test_months_are_named_in_the_reports_language_in_its_table_chart_and_alt_tex
     for month in months:
         assert month in chart.alt
     assert f"{months[0]} 67%" in chart.alt
+
+
+def test_the_monthly_chart_compares_with_the_previous_period_only_when_it_has_a_csat(
+    session: Session,
+) -> None:
+    store_project(session)  # 20 October: one rating of 1, a CSAT of 0% before November
+    with_previous = report_blocks(november(session, "en"))
+    without = report_blocks(
+        project_report(session, date(2026, 10, 19), date(2026, 11, 30), SOFIA, language="en")
+    )
+
+    (compared,) = [b for b in with_previous if isinstance(b, Chart) and b.name == "csat-months"]
+    (alone,) = [b for b in without if isinstance(b, Chart) and b.name == "csat-months"]
+    assert compared.caption == "Satisfaction (CSAT) per month against the previous period"
+    assert compared.alt.endswith(". Previous period: 0%")
+    assert alone.caption == "Satisfaction (CSAT) per month"
+    assert "Previous period" not in alone.alt
+    assert alone.draw.args[1:] == (alone.caption,)  # type: ignore[attr-defined]
+    assert compared.draw.args[1:] == (compared.caption, 0.0, "Previous period")  # type: ignore[attr-defined]
 
 
 def test_figures_on_fewer_than_ten_responses_are_flagged(session: Session) -> None:

@@ -195,12 +195,7 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         ),
         Heading(w["per_month"], 2),
         Table([w["month"], *columns[1:]], [_satisfaction_row(row) for row in report.months]),
-        Chart(
-            "csat-months",
-            w["chart_months"],
-            _csat_alt(report.months, w) + f". {w['previous_period']}: {percent_text(before.csat)}",
-            partial(csat_chart, report.months, w["chart_months"], before.csat),
-        ),
+        _csat_months(report, w),
     ]
     if report.events:
         rows = [event.satisfaction for event in report.events]
@@ -215,6 +210,20 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
             ),
         ]
     return blocks
+
+
+def _csat_months(report: ProjectReport, w: dict[str, str]) -> Chart:
+    """CSAT per month; against the previous period's as a line when it has one."""
+    before = report.previous.csat
+    alt = _csat_alt(report.months, w)
+    if before is None:
+        title = w["chart_months_alone"]
+        draw = partial(csat_chart, report.months, title)
+    else:
+        title = w["chart_months"]
+        alt += f". {w['previous_period']}: {percent_text(before)}"
+        draw = partial(csat_chart, report.months, title, before, w["previous_period"])
+    return Chart("csat-months", title, alt, draw)
 
 
 def _csat_alt(rows: list[Satisfaction], w: dict[str, str]) -> str:
