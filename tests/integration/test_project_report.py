@@ -25,7 +25,15 @@ from civic_feedback.reports.charts import agg_pyplot
 from civic_feedback.reports.project_report import ProjectReport, months_between, project_report
 from civic_feedback.reports.project_report_charts import csat_figure
 from civic_feedback.reports.project_report_html import report_html
-from civic_feedback.reports.project_report_layout import THIN, Chart, Table, report_blocks
+from civic_feedback.reports.project_report_labels import LABELS, language_label
+from civic_feedback.reports.project_report_layout import (
+    THIN,
+    Chart,
+    Heading,
+    Paragraph,
+    Table,
+    report_blocks,
+)
 from civic_feedback.reports.project_report_md import write_markdown
 from civic_feedback.reports.summary import period_headlines, summarize_period, weekly_summary
 from civic_feedback.reports.trend import average_rating
@@ -251,6 +259,36 @@ def test_the_monthly_chart_compares_with_the_previous_period_only_when_it_has_a_
     assert "Previous period" not in alone.alt
     assert alone.draw.args[1:] == (alone.caption,)  # type: ignore[attr-defined]
     assert compared.draw.args[1:] == (compared.caption, 0.0, "Previous period")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "heading", "left_out"),
+    [
+        ("bg", ["български", "неопределен"], "Език: български (2)", "неопределен: 1"),
+        ("en", ["Bulgarian", "undetermined"], "Language: Bulgarian (2)", "undetermined: 1"),
+        ("tr", ["Bulgarca", "belirsiz"], "Dil: Bulgarca (2)", "belirsiz: 1"),
+    ],
+)
+def test_comments_languages_are_named_in_the_reports_language(
+    session: Session, language: str, names: list[str], heading: str, left_out: str
+) -> None:
+    data = store_project(session)
+    unclear = Answers({"comment": "ok ok"}, {"comment": "und"})
+    data.respond(unclear, completed=sofia(21), citizen=data.citizen("Видин"))
+    session.commit()
+    blocks = report_blocks(november(session, language))
+
+    said = blocks.index(Heading(LABELS[language]["said"], 1))
+    languages, first = blocks[said + 1], blocks[said + 2]
+    assert isinstance(languages, Table)
+    assert [row[0] for row in languages.rows] == names
+    assert first == Heading(heading, 2)
+    assert any(isinstance(b, Paragraph) and b.text.endswith(left_out) for b in blocks)
+
+
+def test_a_language_the_report_has_no_name_for_keeps_its_code() -> None:
+    assert language_label("de", "bg") == "de"
+    assert language_label("ru", "en") == "Russian"
 
 
 def test_figures_on_fewer_than_ten_responses_are_flagged(session: Session) -> None:

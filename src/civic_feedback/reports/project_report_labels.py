@@ -94,6 +94,11 @@ LABELS: dict[str, dict[str, str]] = {
         "training": "обучение",
         "info_meeting": "информационна среща",
         "other": "друго",
+        "language_bg": "български",
+        "language_en": "английски",
+        "language_tr": "турски",
+        "language_ru": "руски",
+        "language_und": "неопределен",
     },
     "en": {
         "heading": "Report on citizens' participation",
@@ -184,6 +189,11 @@ LABELS: dict[str, dict[str, str]] = {
         "training": "training",
         "info_meeting": "information meeting",
         "other": "other",
+        "language_bg": "Bulgarian",
+        "language_en": "English",
+        "language_tr": "Turkish",
+        "language_ru": "Russian",
+        "language_und": "undetermined",
     },
     "tr": {
         "heading": "Vatandaş katılımı raporu",
@@ -273,6 +283,11 @@ LABELS: dict[str, dict[str, str]] = {
         "training": "eğitim",
         "info_meeting": "bilgilendirme toplantısı",
         "other": "diğer",
+        "language_bg": "Bulgarca",
+        "language_en": "İngilizce",
+        "language_tr": "Türkçe",
+        "language_ru": "Rusça",
+        "language_und": "belirsiz",
     },
 }
 
@@ -281,3 +296,9 @@ def kind_label(kind: str, language: str) -> str:
     """An event kind in ``language`` (``consultation`` has its own key: it names a section)."""
     words = LABELS[language]
     return words["consultation_kind"] if kind == "consultation" else words.get(kind, kind)
+
+
+def language_label(code: str, language: str) -> str:
+    """A comment's language (``bg``, ``und`` for undetermined) named in ``language``; a code
+    the report has no name for stays as it is."""
+    return LABELS[language].get(f"language_{code}", code)

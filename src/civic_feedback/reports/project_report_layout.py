@@ -17,7 +17,7 @@ from civic_feedback.reports.project_report import (
     thin_resolutions,
 )
 from civic_feedback.reports.project_report_charts import attendance_chart, csat_chart
-from civic_feedback.reports.project_report_labels import LABELS, kind_label
+from civic_feedback.reports.project_report_labels import LABELS, kind_label, language_label
 
 THIN = "†"  # after a figure resting on fewer than SMALL_BASE responses
 
@@ -277,16 +277,17 @@ def _inbox(report: ProjectReport, w: dict[str, str]) -> list[Block]:
 
 def _comments(report: ProjectReport, w: dict[str, str]) -> list[Block]:
     blocks: list[Block] = [Heading(w["said"], 1)]
+    named = partial(language_label, language=report.language)
     if not report.comment_languages:
         return [*blocks, Paragraph(w["no_comments"])]
     blocks.append(
         Table(
             [w["language"], w["comments"]],
-            [[c, str(n)] for c, n in report.comment_languages.items()],
+            [[named(c), str(n)] for c, n in report.comment_languages.items()],
         )
     )
     for found in report.themes.languages:
-        blocks.append(Heading(f"{w['language']}: {found.language} ({found.comments})", 2))
+        blocks.append(Heading(f"{w['language']}: {named(found.language)} ({found.comments})", 2))
         blocks.append(
             Table(
                 [w["theme"], w["mentions"], w["quotes"]],
@@ -297,7 +298,7 @@ def _comments(report: ProjectReport, w: dict[str, str]) -> list[Block]:
             )
         )
     if report.themes.not_analysed:
-        counts = ", ".join(f"{c}: {n}" for c, n in report.themes.not_analysed.items())
+        counts = ", ".join(f"{named(c)}: {n}" for c, n in report.themes.not_analysed.items())
         blocks.append(Paragraph(f"{w['not_analysed']}: {counts}"))
     return blocks
 
