@@ -466,6 +466,16 @@ async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(
         await page.get_by_role("button", name="Анкети").click()
         survey = page.locator("li", has_text="park-survey")
         await expect(survey).to_contain_text("<i>Парк</i> „Рая“", timeout=STEP)  # as text
+        # Each of the form's buttons as large as the console's others: a finger's height.
+        heights = [
+            box["height"]
+            for box in [
+                await button.bounding_box() for button in await survey.get_by_role("button").all()
+            ]
+            if box is not None
+        ]
+        assert len(heights) == 5  # download, try, edit, open now, close
+        assert min(heights) >= 44
         await survey.get_by_role("button", name="Пробвай").click()
         await expect(page.get_by_text("Ходите ли в парка?")).to_be_visible(timeout=STEP)
         await no_serious_violations(page)
