@@ -224,10 +224,12 @@ def test_months_are_named_in_the_reports_language_in_its_table_chart_and_alt_tex
     blocks = report_blocks(report)
     (chart,) = [b for b in blocks if isinstance(b, Chart) and b.name == "csat-months"]
     table = blocks[blocks.index(chart) - 1]
-    figure = csat_figure(report.months, chart.caption)
+    figure = csat_figure(report.months, chart.caption, LABELS[language]["ratings"].lower())
     try:
         ticks = [label.get_text() for label in figure.axes[0].get_yticklabels()]
         bars = [bar.get_width() for bar in figure.axes[0].patches if isinstance(bar, Rectangle)]
+        (column,) = figure.axes[0].child_axes
+        written = [label.get_text() for label in column.get_yticklabels()]
     finally:
         agg_pyplot().close(figure)
 
@@ -237,8 +239,9 @@ def test_months_are_named_in_the_reports_language_in_its_table_chart_and_alt_tex
     assert ticks == months
     assert bars[0] == pytest.approx(66.67)  # November's three ratings; December, January none
     assert [math.isnan(height) for height in bars[1:]] == [True, True]
-    for month in months:
-        assert month in chart.alt
+    # The alternative text reads each month's figures as the chart writes them.
+    for month, figures in zip(months, written, strict=True):
+        assert f"{month} {figures}" in chart.alt
     assert f"{months[0]} 67%" in chart.alt
 
 
@@ -257,8 +260,13 @@ def test_the_monthly_chart_compares_with_the_previous_period_only_when_it_has_a_
     assert compared.alt.endswith(". Previous period: 0%")
     assert alone.caption == "Satisfaction (CSAT) per month"
     assert "Previous period" not in alone.alt
-    assert alone.draw.args[1:] == (alone.caption,)  # type: ignore[attr-defined]
-    assert compared.draw.args[1:] == (compared.caption, 0.0, "Previous period")  # type: ignore[attr-defined]
+    assert alone.draw.args[1:] == (alone.caption, "ratings")  # type: ignore[attr-defined]
+    assert compared.draw.args[1:] == (  # type: ignore[attr-defined]
+        compared.caption,
+        "ratings",
+        0.0,
+        "Previous period",
+    )
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_the_title_is_whole_inside_the_picture(
     if chart == "attendance":
         figure = attendance_figure(rows, SERIES, title)
     else:
-        figure = csat_figure([e.satisfaction for e in rows], title, 0.5, "Previous period")
+        figure = csat_figure([e.satisfaction for e in rows], title, "ratings", 0.5, "Before")
     drawn(figure)
 
     (heading,) = figure.texts  # the title is the figure's one text
@@ -140,7 +140,7 @@ def test_event_names_and_figures_never_overlap_and_the_chart_fits_a_page(
     rows = events(count)
     for figure in (
         attendance_figure(rows, SERIES, LONG_TITLE),
-        csat_figure([e.satisfaction for e in rows], LONG_TITLE, 0.5, "Previous period"),
+        csat_figure([e.satisfaction for e in rows], LONG_TITLE, "ratings", 0.5, "Before"),
     ):
         axes = drawn(figure)
         names = list(axes.get_yticklabels())
@@ -192,7 +192,7 @@ def test_the_csat_chart_leaves_an_unrated_row_empty_and_names_the_previous_perio
     drawn: Callable[[Figure], Axes],
 ) -> None:
     rows = [satisfaction("ное 2026", 0.76), satisfaction("дек 2026", None, 0)]
-    figure = csat_figure(rows, "CSAT", 0.6, "Предходен период")
+    figure = csat_figure(rows, "CSAT", "оценки", 0.6, "Предходен период")
     axes = drawn(figure)
 
     (bars,) = [c for c in axes.containers if isinstance(c, BarContainer)]
@@ -201,7 +201,7 @@ def test_the_csat_chart_leaves_an_unrated_row_empty_and_names_the_previous_perio
 
     assert widths[0] == pytest.approx(76)
     assert math.isnan(widths[1])
-    assert [t.get_text() for t in figures_column(axes)] == ["76%", "—"]
+    assert [t.get_text() for t in figures_column(axes)] == ["76% (12 оценки)", "— (0 оценки)"]
     assert list(line.get_xdata()) == [60, 60]  # type: ignore[arg-type]
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["Предходен период: 60%"]
 
@@ -209,7 +209,7 @@ def test_the_csat_chart_leaves_an_unrated_row_empty_and_names_the_previous_perio
 def test_without_a_previous_figure_the_csat_chart_has_no_line_and_no_legend(
     drawn: Callable[[Figure], Axes],
 ) -> None:
-    figure = csat_figure([satisfaction("ное 2026", 0.76)], "CSAT")
+    figure = csat_figure([satisfaction("ное 2026", 0.76)], "CSAT", "ratings")
     axes = drawn(figure)
 
     assert axes.get_lines() == []
@@ -224,7 +224,13 @@ def test_each_chart_is_a_print_quality_png_with_every_letter_drawn(language: str
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         pngs = [
             attendance_chart(rows, SERIES, words["chart_activities"]),
-            csat_chart([e.satisfaction for e in rows], words["chart_months"], 0.5, "x"),
+            csat_chart(
+                [e.satisfaction for e in rows],
+                words["chart_months"],
+                words["ratings"].lower(),
+                0.5,
+                words["previous_period"],
+            ),
         ]
 
     for png in pngs:

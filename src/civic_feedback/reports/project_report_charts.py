@@ -101,14 +101,21 @@ def attendance_figure(events: Sequence[EventRow], labels: Sequence[str], title: 
     return figure
 
 
+def csat_written(row: Satisfaction, ratings_word: str) -> str:
+    """A row's figures as the CSAT chart writes them, and its alternative text reads them:
+    ``67% (52 оценки)``."""
+    return f"{percent_text(row.csat)} ({row.ratings} {ratings_word})"
+
+
 def csat_chart(
     rows: Sequence[Satisfaction],
     title: str,
+    ratings_word: str,
     previous: float | None = None,
     previous_label: str = "",
 ) -> bytes:
     """The CSAT chart (``csat_figure``) as PNG."""
-    figure = csat_figure(rows, title, previous, previous_label)
+    figure = csat_figure(rows, title, ratings_word, previous, previous_label)
     try:
         return _png(figure)
     finally:
@@ -118,16 +125,19 @@ def csat_chart(
 def csat_figure(
     rows: Sequence[Satisfaction],
     title: str,
+    ratings_word: str,
     previous: float | None = None,
     previous_label: str = "",
 ) -> Figure:
-    """CSAT (%) per row as bars named by the rows' labels (a month: ``ное 2026``), an unrated
-    row left empty and written ``—``; ``previous`` as a dashed line, named in a legend
-    ``previous_label: 60%``. The caller closes the figure."""
+    """CSAT (%) per row as bars named by the rows' labels (a month: ``ное 2026``), each
+    row's CSAT and ratings written beside it (``csat_written``), an unrated row's bar left
+    empty; ``previous`` as a dashed line, named in a legend ``previous_label: 60%``. The
+    caller closes the figure."""
     figure, axes, row = _rows_figure(len(rows), title)
     values = [math.nan if r.csat is None else r.csat * 100 for r in rows]
     axes.barh(range(len(rows)), values, color=GREEN, height=0.6)
-    _name_rows(axes, [r.label for r in rows], [percent_text(r.csat) for r in rows], row)
+    written = [csat_written(r, ratings_word) for r in rows]
+    _name_rows(axes, [r.label for r in rows], written, row)
     if previous is not None:
         axes.axvline(
             previous * 100,

@@ -16,7 +16,11 @@ from civic_feedback.reports.project_report import (
     thin_answers,
     thin_resolutions,
 )
-from civic_feedback.reports.project_report_charts import attendance_chart, csat_chart
+from civic_feedback.reports.project_report_charts import (
+    attendance_chart,
+    csat_chart,
+    csat_written,
+)
 from civic_feedback.reports.project_report_labels import LABELS, kind_label, language_label
 
 THIN = "†"  # after a figure resting on fewer than SMALL_BASE responses
@@ -206,7 +210,7 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
                 "csat-events",
                 w["chart_events_csat"],
                 _csat_alt(rows, w),
-                partial(csat_chart, rows, w["chart_events_csat"]),
+                partial(csat_chart, rows, w["chart_events_csat"], w["ratings"].lower()),
             ),
         ]
     return blocks
@@ -218,19 +222,20 @@ def _csat_months(report: ProjectReport, w: dict[str, str]) -> Chart:
     alt = _csat_alt(report.months, w)
     if before is None:
         title = w["chart_months_alone"]
-        draw = partial(csat_chart, report.months, title)
+        draw = partial(csat_chart, report.months, title, w["ratings"].lower())
     else:
         title = w["chart_months"]
         alt += f". {w['previous_period']}: {percent_text(before)}"
-        draw = partial(csat_chart, report.months, title, before, w["previous_period"])
+        draw = partial(
+            csat_chart, report.months, title, w["ratings"].lower(), before, w["previous_period"]
+        )
     return Chart("csat-months", title, alt, draw)
 
 
 def _csat_alt(rows: list[Satisfaction], w: dict[str, str]) -> str:
-    return f"{w['csat']}: " + "; ".join(
-        f"{row.label} {percent_text(row.csat)} ({row.ratings} {w['ratings'].lower()})"
-        for row in rows
-    )
+    """The figures the CSAT chart writes beside each row, each after the row's name."""
+    word = w["ratings"].lower()
+    return f"{w['csat']}: " + "; ".join(f"{row.label} {csat_written(row, word)}" for row in rows)
 
 
 def _consultations(report: ProjectReport, w: dict[str, str]) -> list[Block]:
