@@ -53,7 +53,7 @@ def _rows_figure(rows: int, title: str) -> tuple[Figure, Any, float]:
     return figure, axes, row
 
 
-def row_name(name: str, row: float) -> str:
+def _row_name(name: str, row: float) -> str:
     """A row's name wrapped on as many lines as its height holds (one or two), cut with …"""
     lines = 2 if row >= 2 * LINE_HEIGHT else 1
     return "\n".join(textwrap.wrap(name, width=NAME_WIDTH, max_lines=lines, placeholder="…"))
@@ -62,7 +62,7 @@ def row_name(name: str, row: float) -> str:
 def _name_rows(axes: Any, names: Sequence[str], figures: Sequence[str], row: float) -> None:
     """Rows top to bottom in the given order, named on the left, their figures on the right."""
     slots = list(range(len(names)))
-    axes.set_yticks(slots, [row_name(name, row) for name in names])
+    axes.set_yticks(slots, [_row_name(name, row) for name in names])
     axes.set_ylim(len(names) - 0.5, -0.5)  # the first row on top
     written = axes.secondary_yaxis("right")
     written.set_yticks(slots, list(figures))
