@@ -1,8 +1,10 @@
 """Screenshots of every page of the staff console for docs/console.md.
 
-Starts ``feedback-bot sandbox`` with its demo data on a free loopback port, opens the
-console as the sandbox's organizer in headless Chromium at a phone's size, and saves one
-PNG per page as docs/images/console-<page>.png (the events page with its event open).
+Starts ``feedback-bot sandbox --history`` (its demo data and six past weeks of events,
+feedback and messages) on a free loopback port, opens the console as the sandbox's organizer
+in headless Chromium at a phone's size, and saves one PNG per page as
+docs/images/console-<page>.png (the events page with the latest past event open), then the
+form editor with a built-in form open as docs/images/console-form-editor.png.
 Re-run it after a page changes::
 
     .venv/bin/python tools/console_screenshots.py [--out docs/images] [--chromium PATH]
@@ -26,7 +28,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.async_api import Page, Route, async_playwright, expect
+from playwright.async_api import FloatRect, Page, Route, async_playwright, expect
+
+from civic_feedback.sandbox.demo_history_texts import EVENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PHONE = {"width": 390, "height": 844}
@@ -34,11 +38,13 @@ ORGANIZER = 9001  # the sandbox's organizer, an admin: every page is theirs
 STEP = 30_000  # ms a page may take to draw on a busy machine
 # The console's pages, each as its page script names its path; home is the first.
 PAGES = ("home", "events", "consultations", "announcements", "exports", "people", "forms")
+SHOWN_EVENT = EVENTS[-1].title["bg"]  # the latest past event of the demo: its results drawn
+EDITED = "event-satisfaction"  # the form the editor is shown with: the one after each event
 
 
 @contextmanager
 def sandbox(folder: Path) -> Iterator[str]:
-    """``feedback-bot sandbox`` on a free port over a fresh database; its address."""
+    """``feedback-bot sandbox --history`` on a free port over a fresh database; its address."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": f"sqlite:///{folder / 'sandbox.db'}",
@@ -46,7 +52,7 @@ def sandbox(folder: Path) -> Iterator[str]:
     bot = Path(sys.executable).parent / "feedback-bot"
     log = (folder / "sandbox.log").open("w")
     process = subprocess.Popen(
-        [str(bot), "sandbox", "--port", "0"],
+        [str(bot), "sandbox", "--port", "0", "--history"],
         env=env,
         cwd=folder,
         stdout=subprocess.PIPE,
@@ -105,16 +111,39 @@ async def take(base: str, out: Path, chromium: str) -> list[Path]:
             await drawn(page)
             for path in PAGES:
                 await open_tab(page, path)
-                if path == "events":  # the first event open, its results drawn
-                    await page.locator("main ul.items button.link").first.click()
+                if path == "events":  # the past events listed, SHOWN_EVENT open
+                    await page.select_option("#event-when", "past")
+                    await page.locator("main form[role=search] button[type=submit]").click()
+                    await drawn(page)
+                    shown = page.locator("main ul.items button.link", has_text=SHOWN_EVENT)
+                    await shown.first.click()
                     await page.locator("#results-heading").wait_for(timeout=STEP)
                     await drawn(page)
                 target = out / f"console-{path}.png"
                 await page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
+            saved.append(await form_editor(page, out))
         finally:
             await browser.close()
     return saved
+
+
+async def form_editor(page: Page, out: Path) -> Path:
+    """From the forms page (open), the editor with ``EDITED`` open, down to the end of its
+    first question: the form's settings and texts in every language, then one question (the
+    whole form is five times as long)."""
+    item = page.locator("main li", has_text=EDITED)
+    edit = await page.evaluate("() => text('forms.edit')")
+    await item.locator("button", has_text=edit).click()
+    await page.locator("#fe-heading").wait_for(timeout=STEP)
+    await drawn(page)
+    end = await page.locator("main .fe-question").first.evaluate(
+        "(question) => question.getBoundingClientRect().bottom + window.scrollY"
+    )
+    target = out / "console-form-editor.png"
+    clip: FloatRect = {"x": 0, "y": 0, "width": PHONE["width"], "height": end + 16}
+    await page.screenshot(path=str(target), full_page=True, clip=clip)
+    return target
 
 
 def main(argv: list[str] | None = None) -> None:

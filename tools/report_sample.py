@@ -41,7 +41,7 @@ PAGES_END = "<!-- end of sample pages -->"
 PAGE = "report-page-{}.png"
 ZONE = ZoneInfo("Europe/Sofia")
 SAMPLE_NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday: six whole weeks before it
-RESOLUTION = 60  # dots per inch of the page pictures
+RESOLUTION = 90  # dots per inch of the page pictures
 TIMEOUT = 300  # seconds for each outside program
 PROGRAMS = {
     "soffice": "libreoffice-writer",
@@ -147,7 +147,8 @@ def page_pictures(docx: Path, folder: Path) -> list[Path]:
 
 def page_sections(pdf: Path, pages: int) -> list[str]:
     """Per page, the report's headings (from its Markdown) on it, in order; the section a page
-    goes on with comes first. A heading is looked for after the one before it only."""
+    goes on with comes first (none when the page starts with the next heading). A heading is
+    looked for after the one before it only."""
     headings = [
         re.sub(r"\\(.)", r"\1", line.lstrip("#").strip())  # without Markdown's escapes
         for line in MARKDOWN.read_text(encoding="utf-8").splitlines()
@@ -157,7 +158,8 @@ def page_sections(pdf: Path, pages: int) -> list[str]:
     for number in range(1, pages + 1):
         page = read(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"])
         text, on_page = " ".join(page.split()), []
-        if current and not text.startswith(headings[current - 1]):
+        starts_anew = current < len(headings) and text.startswith(headings[current])
+        if current and not starts_anew and not text.startswith(headings[current - 1]):
             on_page.append(f"{headings[current - 1]} (continued)")
         while current < len(headings) and headings[current] in text:
             on_page.append(headings[current])

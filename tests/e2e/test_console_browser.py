@@ -466,6 +466,16 @@ async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(
         await page.get_by_role("button", name="Анкети").click()
         survey = page.locator("li", has_text="park-survey")
         await expect(survey).to_contain_text("<i>Парк</i> „Рая“", timeout=STEP)  # as text
+        # Each of the form's buttons as large as the console's others: a finger's height.
+        heights = [
+            box["height"]
+            for box in [
+                await button.bounding_box() for button in await survey.get_by_role("button").all()
+            ]
+            if box is not None
+        ]
+        assert len(heights) == 5  # download, try, edit, open now, close
+        assert min(heights) >= 44
         await survey.get_by_role("button", name="Пробвай").click()
         await expect(page.get_by_text("Ходите ли в парка?")).to_be_visible(timeout=STEP)
         await no_serious_violations(page)
@@ -510,6 +520,10 @@ async def test_an_organizer_reads_an_events_results_and_publishes_them_once(
                 await expect(chart).to_have_attribute("alt", re.compile("Диаграма на оценките"))
                 await expect(results.locator("#results-chart-text")).to_contain_text("2: 1")
                 await expect(results).not_to_contain_text("Студена зала")  # private
+                # Questions and figures hold long words: the table still fits a phone's width.
+                table = await results.get_by_role("table").bounding_box()
+                assert table is not None
+                assert table["x"] + table["width"] <= page.viewport_size["width"]  # type: ignore[index]
                 await no_serious_violations(page)
 
                 await page.get_by_label("Канал или група").fill("<b>channel</b>")

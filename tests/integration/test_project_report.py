@@ -25,7 +25,15 @@ from civic_feedback.reports.charts import agg_pyplot
 from civic_feedback.reports.project_report import ProjectReport, months_between, project_report
 from civic_feedback.reports.project_report_charts import csat_figure
 from civic_feedback.reports.project_report_html import report_html
-from civic_feedback.reports.project_report_layout import THIN, Chart, Table, report_blocks
+from civic_feedback.reports.project_report_labels import LABELS, language_label
+from civic_feedback.reports.project_report_layout import (
+    THIN,
+    Chart,
+    Heading,
+    Paragraph,
+    Table,
+    report_blocks,
+)
 from civic_feedback.reports.project_report_md import write_markdown
 from civic_feedback.reports.summary import period_headlines, summarize_period, weekly_summary
 from civic_feedback.reports.trend import average_rating
@@ -216,10 +224,12 @@ def test_months_are_named_in_the_reports_language_in_its_table_chart_and_alt_tex
     blocks = report_blocks(report)
     (chart,) = [b for b in blocks if isinstance(b, Chart) and b.name == "csat-months"]
     table = blocks[blocks.index(chart) - 1]
-    figure = csat_figure(report.months, chart.caption)
+    figure = csat_figure(report.months, chart.caption, LABELS[language]["ratings"].lower())
     try:
-        ticks = [label.get_text() for label in figure.axes[0].get_xticklabels()]
-        bars = [bar.get_height() for bar in figure.axes[0].patches if isinstance(bar, Rectangle)]
+        ticks = [label.get_text() for label in figure.axes[0].get_yticklabels()]
+        bars = [bar.get_width() for bar in figure.axes[0].patches if isinstance(bar, Rectangle)]
+        (column,) = figure.axes[0].child_axes
+        written = [label.get_text() for label in column.get_yticklabels()]
     finally:
         agg_pyplot().close(figure)
 
@@ -229,9 +239,64 @@ def test_months_are_named_in_the_reports_language_in_its_table_chart_and_alt_tex
     assert ticks == months
     assert bars[0] == pytest.approx(66.67)  # November's three ratings; December, January none
     assert [math.isnan(height) for height in bars[1:]] == [True, True]
-    for month in months:
-        assert month in chart.alt
+    # The alternative text reads each month's figures as the chart writes them.
+    for month, figures in zip(months, written, strict=True):
+        assert f"{month} {figures}" in chart.alt
     assert f"{months[0]} 67%" in chart.alt
+
+
+def test_the_monthly_chart_compares_with_the_previous_period_only_when_it_has_a_csat(
+    session: Session,
+) -> None:
+    store_project(session)  # 20 October: one rating of 1, a CSAT of 0% before November
+    with_previous = report_blocks(november(session, "en"))
+    without = report_blocks(
+        project_report(session, date(2026, 10, 19), date(2026, 11, 30), SOFIA, language="en")
+    )
+
+    (compared,) = [b for b in with_previous if isinstance(b, Chart) and b.name == "csat-months"]
+    (alone,) = [b for b in without if isinstance(b, Chart) and b.name == "csat-months"]
+    assert compared.caption == "Satisfaction (CSAT) per month against the previous period"
+    assert compared.alt.endswith(". Previous period: 0%")
+    assert alone.caption == "Satisfaction (CSAT) per month"
+    assert "Previous period" not in alone.alt
+    assert alone.draw.args[1:] == (alone.caption, "ratings")  # type: ignore[attr-defined]
+    assert compared.draw.args[1:] == (  # type: ignore[attr-defined]
+        compared.caption,
+        "ratings",
+        0.0,
+        "Previous period",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "heading", "left_out"),
+    [
+        ("bg", ["български", "неопределен"], "Език: български (2)", "неопределен: 1"),
+        ("en", ["Bulgarian", "undetermined"], "Language: Bulgarian (2)", "undetermined: 1"),
+        ("tr", ["Bulgarca", "belirsiz"], "Dil: Bulgarca (2)", "belirsiz: 1"),
+    ],
+)
+def test_comments_languages_are_named_in_the_reports_language(
+    session: Session, language: str, names: list[str], heading: str, left_out: str
+) -> None:
+    data = store_project(session)
+    unclear = Answers({"comment": "ok ok"}, {"comment": "und"})
+    data.respond(unclear, completed=sofia(21), citizen=data.citizen("Видин"))
+    session.commit()
+    blocks = report_blocks(november(session, language))
+
+    said = blocks.index(Heading(LABELS[language]["said"], 1))
+    languages, first = blocks[said + 1], blocks[said + 2]
+    assert isinstance(languages, Table)
+    assert [row[0] for row in languages.rows] == names
+    assert first == Heading(heading, 2)
+    assert any(isinstance(b, Paragraph) and b.text.endswith(left_out) for b in blocks)
+
+
+def test_a_language_the_report_has_no_name_for_keeps_its_code() -> None:
+    assert language_label("de", "bg") == "de"
+    assert language_label("ru", "en") == "Russian"
 
 
 def test_figures_on_fewer_than_ten_responses_are_flagged(session: Session) -> None:

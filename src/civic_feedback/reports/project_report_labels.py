@@ -39,6 +39,7 @@ LABELS: dict[str, dict[str, str]] = {
         "per_event": "По събития",
         "per_month": "По месеци",
         "chart_months": "Удовлетвореност (CSAT) по месеци спрямо предходния период",
+        "chart_months_alone": "Удовлетвореност (CSAT) по месеци",
         "chart_events_csat": "Удовлетвореност (CSAT) по събития",
         "consultations": "Обществени консултации",
         "consultation": "Консултация",
@@ -97,6 +98,11 @@ LABELS: dict[str, dict[str, str]] = {
         "training": "обучение",
         "info_meeting": "информационна среща",
         "other": "друго",
+        "language_bg": "български",
+        "language_en": "английски",
+        "language_tr": "турски",
+        "language_ru": "руски",
+        "language_und": "неопределен",
     },
     "en": {
         "heading": "Report on citizens' participation",
@@ -131,6 +137,7 @@ LABELS: dict[str, dict[str, str]] = {
         "per_event": "Per event",
         "per_month": "Per month",
         "chart_months": "Satisfaction (CSAT) per month against the previous period",
+        "chart_months_alone": "Satisfaction (CSAT) per month",
         "chart_events_csat": "Satisfaction (CSAT) per event",
         "consultations": "Public consultations",
         "consultation": "Consultation",
@@ -189,6 +196,11 @@ LABELS: dict[str, dict[str, str]] = {
         "training": "training",
         "info_meeting": "information meeting",
         "other": "other",
+        "language_bg": "Bulgarian",
+        "language_en": "English",
+        "language_tr": "Turkish",
+        "language_ru": "Russian",
+        "language_und": "undetermined",
     },
     "tr": {
         "heading": "Vatandaş katılımı raporu",
@@ -223,6 +235,7 @@ LABELS: dict[str, dict[str, str]] = {
         "per_event": "Etkinlik başına",
         "per_month": "Ay başına",
         "chart_months": "Aylık memnuniyet (CSAT), önceki döneme göre",
+        "chart_months_alone": "Aylık memnuniyet (CSAT)",
         "chart_events_csat": "Etkinlik başına memnuniyet (CSAT)",
         "consultations": "Kamu danışmaları",
         "consultation": "Danışma",
@@ -281,6 +294,11 @@ LABELS: dict[str, dict[str, str]] = {
         "training": "eğitim",
         "info_meeting": "bilgilendirme toplantısı",
         "other": "diğer",
+        "language_bg": "Bulgarca",
+        "language_en": "İngilizce",
+        "language_tr": "Türkçe",
+        "language_ru": "Rusça",
+        "language_und": "belirsiz",
     },
 }
 
@@ -289,3 +307,9 @@ def kind_label(kind: str, language: str) -> str:
     """An event kind in ``language`` (``consultation`` has its own key: it names a section)."""
     words = LABELS[language]
     return words["consultation_kind"] if kind == "consultation" else words.get(kind, kind)
+
+
+def language_label(code: str, language: str) -> str:
+    """A comment's language (``bg``, ``und`` for undetermined) named in ``language``; a code
+    the report has no name for stays as it is."""
+    return LABELS[language].get(f"language_{code}", code)

@@ -16,8 +16,12 @@ from civic_feedback.reports.project_report import (
     thin_answers,
     thin_resolutions,
 )
-from civic_feedback.reports.project_report_charts import attendance_chart, csat_chart
-from civic_feedback.reports.project_report_labels import LABELS, kind_label
+from civic_feedback.reports.project_report_charts import (
+    attendance_chart,
+    csat_chart,
+    csat_written,
+)
+from civic_feedback.reports.project_report_labels import LABELS, kind_label, language_label
 
 THIN = "†"  # after a figure resting on fewer than SMALL_BASE responses
 
@@ -195,12 +199,7 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         ),
         Heading(w["per_month"], 2),
         Table([w["month"], *columns[1:]], [_satisfaction_row(row) for row in report.months]),
-        Chart(
-            "csat-months",
-            w["chart_months"],
-            _csat_alt(report.months, w) + f". {w['previous_period']}: {percent_text(before.csat)}",
-            partial(csat_chart, report.months, w["chart_months"], before.csat),
-        ),
+        _csat_months(report, w),
     ]
     if report.events:
         rows = [event.satisfaction for event in report.events]
@@ -211,17 +210,32 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
                 "csat-events",
                 w["chart_events_csat"],
                 _csat_alt(rows, w),
-                partial(csat_chart, rows, w["chart_events_csat"]),
+                partial(csat_chart, rows, w["chart_events_csat"], w["ratings"].lower()),
             ),
         ]
     return blocks
 
 
+def _csat_months(report: ProjectReport, w: dict[str, str]) -> Chart:
+    """CSAT per month; against the previous period's as a line when it has one."""
+    before = report.previous.csat
+    alt = _csat_alt(report.months, w)
+    if before is None:
+        title = w["chart_months_alone"]
+        draw = partial(csat_chart, report.months, title, w["ratings"].lower())
+    else:
+        title = w["chart_months"]
+        alt += f". {w['previous_period']}: {percent_text(before)}"
+        draw = partial(
+            csat_chart, report.months, title, w["ratings"].lower(), before, w["previous_period"]
+        )
+    return Chart("csat-months", title, alt, draw)
+
+
 def _csat_alt(rows: list[Satisfaction], w: dict[str, str]) -> str:
-    return f"{w['csat']}: " + "; ".join(
-        f"{row.label} {percent_text(row.csat)} ({row.ratings} {w['ratings'].lower()})"
-        for row in rows
-    )
+    """The figures the CSAT chart writes beside each row, each after the row's name."""
+    word = w["ratings"].lower()
+    return f"{w['csat']}: " + "; ".join(f"{row.label} {csat_written(row, word)}" for row in rows)
 
 
 def _consultations(report: ProjectReport, w: dict[str, str]) -> list[Block]:
@@ -268,18 +282,19 @@ def _inbox(report: ProjectReport, w: dict[str, str]) -> list[Block]:
 
 def _comments(report: ProjectReport, w: dict[str, str]) -> list[Block]:
     blocks: list[Block] = [Heading(w["said"], 1)]
+    named = partial(language_label, language=report.language)
     if not report.comment_languages:
         return [*blocks, Paragraph(w["no_comments"])]
     blocks.append(
         Table(
             [w["language"], w["comments"]],
-            [[c, str(n)] for c, n in report.comment_languages.items()],
+            [[named(c), str(n)] for c, n in report.comment_languages.items()],
         )
     )
     if report.themes.one_in > 1:
         blocks.append(Paragraph(w["sampled"].format(n=report.themes.one_in)))
     for found in report.themes.languages:
-        blocks.append(Heading(f"{w['language']}: {found.language} ({found.comments})", 2))
+        blocks.append(Heading(f"{w['language']}: {named(found.language)} ({found.comments})", 2))
         blocks.append(
             Table(
                 [w["theme"], w["mentions"], w["quotes"]],
@@ -290,7 +305,7 @@ def _comments(report: ProjectReport, w: dict[str, str]) -> list[Block]:
             )
         )
     if report.themes.not_analysed:
-        counts = ", ".join(f"{c}: {n}" for c, n in report.themes.not_analysed.items())
+        counts = ", ".join(f"{named(c)}: {n}" for c, n in report.themes.not_analysed.items())
         blocks.append(Paragraph(f"{w['not_analysed']}: {counts}"))
     return blocks
 

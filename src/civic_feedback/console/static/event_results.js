@@ -177,7 +177,7 @@ function resultsTable(questions) {
   );
   return node(
     "table",
-    {},
+    { class: "results" },
     node("caption", {}, text("results.caption")),
     node("thead", {}, head),
     node("tbody", {}, ...rows),

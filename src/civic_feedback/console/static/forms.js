@@ -318,7 +318,7 @@ function showForms(listing) {
   document.getElementById("main").replaceChildren(
     node("h2", {}, text("forms.title")),
     listing.may_change ? create : "",
-    items.length ? node("ul", { class: "items" }, ...items) : node("p", {}, text("forms.none")),
+    items.length ? node("ul", { class: "items forms" }, ...items) : node("p", {}, text("forms.none")),
     listing.may_change ? formsUpload() : node("p", {}, text("forms.shared")),
   );
 }
