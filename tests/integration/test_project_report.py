@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -267,6 +268,24 @@ def test_the_monthly_chart_compares_with_the_previous_period_only_when_it_has_a_
         0.0,
         "Previous period",
     )
+
+
+def test_past_forty_events_the_tables_list_every_one_and_no_chart_per_event_is_drawn(
+    session: Session,
+) -> None:
+    store_project(session)
+    report = november(session, "en")
+    event = report.events[0]
+    crowded = replace(report, events=[replace(event, code=f"e{n}") for n in range(41)])
+
+    blocks = report_blocks(crowded)
+
+    names = [block.name for block in blocks if isinstance(block, Chart)]
+    assert "activities" not in names
+    assert "csat-events" not in names
+    notes = [b.text for b in blocks if isinstance(b, Paragraph) and "41 events" in b.text]
+    assert notes == ["41 events: no chart per event is drawn; the table gives each one."] * 2
+    assert "activities" in [b.name for b in report_blocks(report) if isinstance(b, Chart)]
 
 
 @pytest.mark.parametrize(

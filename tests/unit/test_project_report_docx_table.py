@@ -89,3 +89,15 @@ def test_an_empty_table_has_its_header_only() -> None:
     add_table(document, Table(["Тема", "Коментари"], []), TEXT_WIDTH_CM, str)
 
     assert [cell.text for cell in document.tables[0].rows[0].cells] == ["Тема", "Коментари"]
+
+
+def test_a_citizens_text_is_written_as_text_with_its_lines() -> None:
+    document = Document()
+    quote = '<script>alert("x")</script> & „паркиране“\nвтори ред'
+    block = Table(["Тема", "Цитати"], [["паркиране", quote], ["осветление", "—"]])
+
+    add_table(document, block, TEXT_WIDTH_CM, str)
+
+    (table,) = document.tables
+    assert [cell.text for cell in table.rows[1].cells] == ["паркиране", quote]
+    assert len(table.rows) == 3

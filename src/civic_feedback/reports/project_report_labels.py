@@ -40,6 +40,9 @@ LABELS: dict[str, dict[str, str]] = {
         "per_month": "По месеци",
         "chart_months": "Удовлетвореност (CSAT) по месеци спрямо предходния период",
         "chart_months_alone": "Удовлетвореност (CSAT) по месеци",
+        "too_many_to_chart": (
+            "Събитията са {n}: диаграма по събития не е начертана, всяко е в таблицата."
+        ),
         "chart_events_csat": "Удовлетвореност (CSAT) по събития",
         "consultations": "Обществени консултации",
         "consultation": "Консултация",
@@ -138,6 +141,7 @@ LABELS: dict[str, dict[str, str]] = {
         "per_month": "Per month",
         "chart_months": "Satisfaction (CSAT) per month against the previous period",
         "chart_months_alone": "Satisfaction (CSAT) per month",
+        "too_many_to_chart": "{n} events: no chart per event is drawn; the table gives each one.",
         "chart_events_csat": "Satisfaction (CSAT) per event",
         "consultations": "Public consultations",
         "consultation": "Consultation",
@@ -236,6 +240,7 @@ LABELS: dict[str, dict[str, str]] = {
         "per_month": "Ay başına",
         "chart_months": "Aylık memnuniyet (CSAT), önceki döneme göre",
         "chart_months_alone": "Aylık memnuniyet (CSAT)",
+        "too_many_to_chart": "{n} etkinlik: etkinlik başına grafik çizilmedi; her biri tabloda.",
         "chart_events_csat": "Etkinlik başına memnuniyet (CSAT)",
         "consultations": "Kamu danışmaları",
         "consultation": "Danışma",

@@ -24,6 +24,9 @@ from civic_feedback.reports.project_report_charts import (
 from civic_feedback.reports.project_report_labels import LABELS, kind_label, language_label
 
 THIN = "†"  # after a figure resting on fewer than SMALL_BASE responses
+# Past this many events a chart per event is a wall of bars (and slow to draw): the tables
+# give every event, the charts per month the trend.
+CHARTED_EVENTS = 40
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ def _activities(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         )
     columns = [w["event"], w["kind"], w["date"], w["registered"], w["attended"]]
     blocks.append(Table([*columns, w["responses"], w["response_rate"]], rows))
+    if len(report.events) > CHARTED_EVENTS:
+        return [*blocks, Paragraph(w["too_many_to_chart"].format(n=len(report.events)))]
     series = [w["registered"], w["attended"], w["responses"]]
     alt = "; ".join(
         f"{e.title}: {w['registered']} {e.registered}, {w['attended']} {e.attended}, "
@@ -201,7 +206,14 @@ def _satisfaction(report: ProjectReport, w: dict[str, str]) -> list[Block]:
         Table([w["month"], *columns[1:]], [_satisfaction_row(row) for row in report.months]),
         _csat_months(report, w),
     ]
-    if report.events:
+    if len(report.events) > CHARTED_EVENTS:
+        rows = [event.satisfaction for event in report.events]
+        blocks += [
+            Heading(w["per_event"], 2),
+            Table([w["event"], *columns[1:]], [_satisfaction_row(row) for row in rows]),
+            Paragraph(w["too_many_to_chart"].format(n=len(report.events))),
+        ]
+    elif report.events:
         rows = [event.satisfaction for event in report.events]
         blocks += [
             Heading(w["per_event"], 2),
