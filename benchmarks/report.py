@@ -29,15 +29,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, inspect, text
+from sqlalchemy import Engine, insert, text
 
-from benchmarks.summary import FLOW, OPTIONS, peak_rss_mb, timed
+from benchmarks.summary import (
+    FLOW,
+    OPTIONS,
+    answer_row,
+    answers_stored,
+    best_of,
+    peak_rss_mb,
+    timed,
+)
 from civic_feedback.core.weeks import iso_week_bounds
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.database import create_db_engine, session_factory, upgrade_database
@@ -191,17 +198,7 @@ def _answers(
     finished: bool,
 ) -> list[tuple[dict[str, Any], list[str]]]:
     def row(question: str, kind: str, **values: Any) -> dict[str, Any]:
-        return {
-            "response_id": response_id,
-            "question_id": question,
-            "question_type": kind,
-            "number_value": None,
-            "text_value": None,
-            "bool_value": None,
-            "text_language": None,
-            "answered_at": when,
-            **values,
-        }
+        return answer_row(response_id, when, question, kind, **values)
 
     overall = rng.choices(range(1, 6), [5, 8, 15, 35, 37])[0]
     rows = [
@@ -221,16 +218,18 @@ def _answers(
 # --- the measures, in their own process -------------------------------------------------------
 
 
-def best_of(repeats: int, call: Callable[[], Any]) -> tuple[float, float, Any]:
-    runs = [timed(call) for _ in range(repeats)]
-    return min(r[0] for r in runs), min(r[1] for r in runs), runs[-1][2]
-
-
 def measure(url: str, repeats: int, scratch: Path) -> None:
-    from civic_feedback.reports.project_report import project_report
+    from civic_feedback.reports.comment_themes import comment_themes
+    from civic_feedback.reports.project_report import (
+        THEMES_PER_LANGUAGE,
+        day_bounds,
+        project_report,
+    )
     from civic_feedback.reports.project_report_docx import write_docx
     from civic_feedback.reports.project_report_layout import report_blocks
     from civic_feedback.reports.summary import weekly_summary
+    from civic_feedback.storage.comments import count_comments
+    from civic_feedback.storage.export_rows import ResponseFilter
 
     engine = create_db_engine(url)
     with session_factory(engine)() as session:
@@ -246,7 +245,15 @@ def measure(url: str, repeats: int, scratch: Path) -> None:
         def week() -> Any:
             return weekly_summary(session, BUSIEST, ZONE, language="bg")
 
-        for name, call in (("figures", figures), ("report", whole), ("week", week)):
+        start, end = day_bounds(FIRST_DAY, LAST_DAY, ZONE)
+        where = ResponseFilter(completed_from=start, completed_before=end)
+        expected = count_comments(session, where)  # the report has it from its summary
+
+        def themes() -> Any:  # a part of the figures, as the report asks for them
+            return comment_themes(session, where, top=THEMES_PER_LANGUAGE, expected=expected)
+
+        calls = (("figures", figures), ("themes", themes), ("report", whole), ("week", week))
+        for name, call in calls:
             cpu, wall, result = timed(call)
             print(f"{name}_cold_cpu={cpu:.3f}\n{name}_cold={wall:.3f}")
             cpu, wall, result = best_of(repeats, call)
@@ -255,17 +262,6 @@ def measure(url: str, repeats: int, scratch: Path) -> None:
                 print(f"responses={result.headline.completed}\nevents={len(result.events)}")
     print(f"peak_rss_mb={peak_rss_mb():.0f}")
     engine.dispose()
-
-
-def answers_stored(url: str) -> int:
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as db:
-            if not inspect(db).has_table("answer"):
-                return 0
-            return int(db.execute(text("SELECT count(*) FROM answer")).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def main() -> None:
@@ -302,6 +298,7 @@ def main() -> None:
     print(f"{measured['events']} events in {FIRST_DAY} – {LAST_DAY}; CPU / wall seconds:")
     for name, what in (
         ("figures", "report figures, 24 months (target < 2 s)"),
+        ("themes", "of which the comments' themes"),
         ("report", "whole report as DOCX (target < 5 s)"),
         ("week", f"weekly summary {BUSIEST} (target < 1 s)"),
     ):

@@ -251,21 +251,28 @@ def _responses(
     return answer_id
 
 
+def answer_row(
+    response_id: int, when: datetime, question: str, kind: str, **values: Any
+) -> dict[str, Any]:
+    """An answer's row for a bulk insert: the values given, the others empty."""
+    return {
+        "response_id": response_id,
+        "question_id": question,
+        "question_type": kind,
+        "number_value": None,
+        "text_value": None,
+        "bool_value": None,
+        "text_language": None,
+        "answered_at": when,
+        **values,
+    }
+
+
 def _answers(
     rng: random.Random, response_id: int, when: datetime, finished: bool
 ) -> list[tuple[dict[str, Any], list[str]]]:
     def row(question: str, kind: str, **values: Any) -> dict[str, Any]:
-        return {
-            "response_id": response_id,
-            "question_id": question,
-            "question_type": kind,
-            "number_value": None,
-            "text_value": None,
-            "bool_value": None,
-            "text_language": None,
-            "answered_at": when,
-            **values,
-        }
+        return answer_row(response_id, when, question, kind, **values)
 
     overall = rng.choices(range(1, 6), [5, 8, 15, 35, 37])[0]
     picked = rng.sample(OPTIONS, rng.randint(1, 2))
