@@ -1,6 +1,7 @@
-"""The console's forms routes: the list, a form's YAML, checking and publishing uploaded
-YAML, opening and closing, and a preview that answers a form step by step (admins and
-organizers; see forms.py and form_preview.py)."""
+"""The console's forms routes: the list, a form's YAML (its route and a download link make
+it with one function, files.py), checking and publishing uploaded YAML, opening and closing,
+and a preview that answers a form step by step (admins and organizers; see forms.py and
+form_preview.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import Session
 
+from civic_feedback.console.access import StaffAccess
 from civic_feedback.console.door import Door, json_body, refusal
+from civic_feedback.console.files import DownloadFile, FileKind, FileParams
 from civic_feedback.console.form_preview import PreviewRefusedError, preview, published_flow
 from civic_feedback.console.forms import (
     ConsoleActor,
@@ -24,6 +27,7 @@ from civic_feedback.console.forms import (
     open_now,
     publish,
 )
+from civic_feedback.flows.schema import is_valid_flow_id
 from civic_feedback.storage.roles import Permission
 
 ALLOWED = Permission.FORMS
@@ -48,15 +52,24 @@ def add_routes(door: Door, app: web.Application) -> None:
         now = door.clock()
         return web.json_response(await door.read(lambda s: form_list(s, access, now, zone)))
 
-    async def download(request: web.Request) -> web.Response:
-        await door.access(request, ALLOWED)
-        flow_id = request.match_info["flow_id"]
+    async def yaml_name(access: StaffAccess, params: FileParams) -> str:
+        return (await yaml_file(access, params)).name
+
+    async def yaml_file(_access: StaffAccess, params: FileParams) -> DownloadFile:
+        """The latest version's YAML; every role allowed forms reads every form."""
+        flow_id = params.get("form")
+        if not isinstance(flow_id, str) or not is_valid_flow_id(flow_id):
+            raise refusal(web.HTTPUnprocessableEntity, "malformed")
         body = await door.read(lambda session: form_yaml(session, flow_id))
         if body is None:
             raise refusal(web.HTTPNotFound, "not_found")
-        disposition = f'attachment; filename="{flow_id}.yaml"'
-        headers = {"Content-Disposition": disposition}
-        return web.Response(body=body, content_type="application/yaml", headers=headers)
+        return DownloadFile(f"{flow_id}.yaml", "application/yaml", body)
+
+    door.files["form"] = FileKind(ALLOWED, yaml_name, yaml_file)
+
+    async def download(request: web.Request) -> web.Response:
+        access = await door.access(request, ALLOWED)
+        return (await yaml_file(access, {"form": request.match_info["flow_id"]})).response()
 
     async def check(request: web.Request) -> web.Response:
         await door.access(request, ALLOWED)

@@ -17,6 +17,8 @@ const TEXTS = {
     not_allowed: "Решенията по консултации се вземат от служителите на общината.",
     malformed: "Изберете решение и опитайте отново.",
     json_only: "Изберете решение и опитайте отново.",
+    "file.toTelegram": "Telegram ще попита къде да запази {name}.",
+    "file.downloaded": "Файлът {name} е изтеглен.",
   },
   en: {
     title: "Municipality dashboard",
@@ -31,6 +33,8 @@ const TEXTS = {
     not_allowed: "Decisions on consultations are taken by the municipality's staff.",
     malformed: "Choose a decision and try again.",
     json_only: "Choose a decision and try again.",
+    "file.toTelegram": "Telegram will ask where to save {name}.",
+    "file.downloaded": "{name} is downloaded.",
   },
   tr: {
     title: "Belediye paneli",
@@ -45,6 +49,8 @@ const TEXTS = {
     not_allowed: "İstişare kararlarını belediye personeli verir.",
     malformed: "Bir karar seçip tekrar deneyin.",
     json_only: "Bir karar seçip tekrar deneyin.",
+    "file.toTelegram": "Telegram, {name} dosyasının nereye kaydedileceğini soracak.",
+    "file.downloaded": "{name} indirildi.",
   },
 };
 
@@ -170,6 +176,11 @@ async function saveFile(file, params, direct) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(address), 60_000);
   return { name, count: response.headers.get("X-Responses"), telegram: false };
+}
+
+function savedText(saved) {
+  // What a page says once saveFile is done: Telegram asks where, or the browser saved it.
+  return text(saved.telegram ? "file.toTelegram" : "file.downloaded", { name: saved.name });
 }
 
 async function load(show, path) {

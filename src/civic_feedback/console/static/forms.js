@@ -199,20 +199,16 @@ function formsWindowText(window) {
 }
 
 async function formsDownload(form, result) {
-  const response = await fetch(`api/forms/${encodeURIComponent(form.id)}/yaml`, {
-    headers: { Authorization: `tma ${initData()}` },
-    cache: "no-store",
-  });
-  if (!response.ok) {
-    result.textContent = text("failed");
-    return;
+  // Inside Telegram through a download link (console.js's saveFile), else with the init data.
+  const id = encodeURIComponent(form.id);
+  try {
+    const saved = await saveFile("form", { form: form.id }, { path: `forms/${id}/yaml` });
+    result.className = "";
+    result.textContent = savedText(saved);
+  } catch (error) {
+    result.className = "error";
+    result.textContent = text(error.message in TEXTS.en ? error.message : "failed");
   }
-  // No cookie can authenticate a plain link: the file came with the init data, as a Blob.
-  const link = node("a", { href: URL.createObjectURL(await response.blob()), download: `${form.id}.yaml` });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
 function formsItem(form, mayChange) {
