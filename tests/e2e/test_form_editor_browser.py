@@ -180,6 +180,19 @@ async def test_a_built_in_form_is_edited_its_renamed_option_kept_by_a_condition_
             .get_by_label("български")
             .fill(HOSTILE_OPTION)
         )
+        window = console.locator("fieldset.fe-window")
+        await expect(window.locator("legend")).to_have_text(
+            "Кога се приемат отговори (по часа в Europe/Sofia)"
+        )
+        await window.get_by_label("Отваря").fill("2026-12-21 18:00")
+        await window.get_by_label("Затваря").fill("2026-12-20")
+        await console.get_by_role("button", name="Провери").click()
+        await expect(window.locator("p.fe-problem")).to_have_text(
+            "must be after opens: the form would close before it opens", timeout=STEP
+        )
+        await expect(window.get_by_label("Затваря")).to_have_attribute("aria-invalid", "true")
+        await no_serious_violations(console)
+        await window.get_by_label("Затваря").fill("2026-12-31")
         await console.get_by_role("button", name="Провери").click()
         await expect(console.locator("#fe-result")).to_have_text(
             "Анкетата е наред: 6 въпроса.", timeout=STEP
@@ -197,6 +210,7 @@ async def test_a_built_in_form_is_edited_its_renamed_option_kept_by_a_condition_
         written = yaml.safe_load(await asyncio.to_thread(Path(await saved.path()).read_text))
 
     assert saved.suggested_filename == "event-satisfaction.yaml"
+    assert (written["opens"], written["closes"]) == ("2026-12-21 18:00", "2026-12-31")
     assert written["questions"][3]["when"] == {"most_useful": {"any_of": ["experts"]}}
     assert written["questions"][2]["options"][1] == {
         "id": "experts",

@@ -11,19 +11,22 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from civic_feedback.core.form_windows import FormWindow
+from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.flows.schema import Flow, QuestionType
-from civic_feedback.storage.flow_versions import flow_definition, latest_version
-from civic_feedback.storage.models import FlowVersion
+from civic_feedback.storage.flow_versions import flow_definition, form_window, latest_version
+from civic_feedback.storage.models import AuditEntry, FlowVersion
 from tests.integration.test_console_forms import (
     CLERK,
     DEMO,
@@ -41,6 +44,7 @@ from tests.support.console import (
     post_json,
     sqlite_sessions_in,
 )
+from tests.support.keys import PSEUDONYM_KEY
 
 EVERY_TYPE: dict[str, Any] = {
     "id": "park-plan",
@@ -173,7 +177,7 @@ async def test_a_published_form_opens_as_its_latest_version_and_a_blank_one_need
     with sqlite_staffed() as session:
         version = latest_version(session, "general-feedback")
     assert version is not None
-    assert published == {"form": version.definition}
+    assert published == {"form": version.definition, "zone": "Europe/Sofia"}  # no window
     assert (unknown[0], unknown[2]) == (404, {"error": "not_found"})
     assert (unknown_built_in[0], unknown_built_in[2]) == (404, {"error": "not_found"})
     assert blank_checked[0] == 422
@@ -253,7 +257,7 @@ async def test_a_form_published_from_the_editor_is_stored_as_written_once(
     )
     assert (again[1]["version"], again[1]["created"]) == (1, False)
     flow = Flow.model_validate(EVERY_TYPE, context={"languages": ["bg", "en"]})
-    assert reopened == {"form": flow_definition(flow)}
+    assert reopened == {"form": flow_definition(flow), "zone": "Europe/Sofia"}
     with sessions() as session:
         stored = latest_version(session, "park-plan")
     assert stored is not None
@@ -443,3 +447,119 @@ async def test_a_draft_is_tried_as_a_citizen_answers_it_down_its_conditional_bra
     assert broken[0] == 422
     assert broken[1]["problems"][0]["question"] == 1
     assert versions_and_log(sqlite_staffed)[0] == len(library_flows())
+
+
+# --- the form's window: opens and closes, in TIMEZONE ------------------------------------------
+
+
+NOT_A_TIME = " is not a date and time; write e.g. 2026-12-03 18:00 or 2026-12-03"
+
+
+def windowed(**window: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(EVERY_TYPE), **window}
+
+
+async def test_a_window_set_in_the_editor_is_published_logged_and_shown_again_in_timezone(
+    sqlite_staffed: sessionmaker[Session],
+) -> None:
+    who = opened_by(ORGANIZER)
+    model = windowed(opens="2026-12-10 18:00", closes="2026-12-20")
+    async with console_at(sqlite_staffed) as base:
+        zone = (await get(base, "/api/form-editor/starters", who))[2]["zone"]
+        published = await post_json(base, "/api/form-editor/publish", who, {"form": model})
+        reopened = (await get(base, "/api/form-editor/forms/park-plan", who))[2]
+        again = await post_json(base, "/api/form-editor/publish", who, reopened)
+
+    assert zone == "Europe/Sofia"
+    assert published == (
+        200,
+        {
+            "id": "park-plan",
+            "version": 1,
+            "created": True,
+            "window": {
+                "state": "not_yet_open",
+                "at": "2026-12-10 18:00",
+                "opens": "2026-12-10 18:00",
+                "closes": "2026-12-20 24:00",
+            },
+        },
+    )
+    assert reopened["zone"] == "Europe/Sofia"
+    assert (reopened["form"]["opens"], reopened["form"]["closes"]) == (
+        "2026-12-10 18:00",
+        "2026-12-20",
+    )
+    assert again[1]["created"] is False  # the same form, the same window: nothing new
+    assert again[1]["window"] == published[1]["window"]
+    with sqlite_staffed() as session:
+        window = form_window(session, "park-plan")
+        entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+    assert window == FormWindow(
+        datetime(2026, 12, 10, 16, 0, tzinfo=UTC), datetime(2026, 12, 20, 22, 0, tzinfo=UTC)
+    )
+    actor = pseudonym(PSEUDONYM_KEY.encode(), ORGANIZER)
+    assert entries
+    assert {(e.subject, e.actor, e.details.get("by")) for e in entries} == {
+        ("park-plan", actor, "console")
+    }
+
+
+@pytest.mark.parametrize(
+    ("window", "problems"),
+    [
+        (
+            {"opens": "2026-12-20 10:00", "closes": "2026-12-20 10:00"},
+            [("closes", "must be after opens: the form would close before it opens")],
+        ),
+        (
+            {"opens": "2026-12-21", "closes": "2026-12-20"},
+            [("closes", "must be after opens: the form would close before it opens")],
+        ),
+        (
+            {"opens": HOSTILE},
+            [("opens", f"{HOSTILE!r}{NOT_A_TIME}")],
+        ),
+        (
+            {"closes": "2026-13-40 25:00"},
+            [("closes", f"'2026-13-40 25:00'{NOT_A_TIME}")],
+        ),
+        (
+            {"closes": 20261220},
+            [("closes", f"20261220{NOT_A_TIME}")],
+        ),
+    ],
+)
+async def test_a_window_the_loader_refuses_comes_back_at_its_field_and_nothing_changes(
+    sqlite_staffed: sessionmaker[Session], window: dict[str, Any], problems: list[tuple[str, str]]
+) -> None:
+    before = versions_and_log(sqlite_staffed)
+    who = opened_by(ADMIN)
+    async with console_at(sqlite_staffed) as base:
+        checked = await post_json(base, "/api/form-editor/check", who, {"form": windowed(**window)})
+        published = await post_json(
+            base, "/api/form-editor/publish", who, {"form": windowed(**window)}
+        )
+
+    assert checked[0] == published[0] == 422
+    assert checked[1] == published[1]
+    found = [(p["path"], p["question"], p["message"]) for p in checked[1]["problems"]]
+    assert found == [(path, None, message) for path, message in problems]
+    assert versions_and_log(sqlite_staffed) == before
+
+
+async def test_a_yaml_file_with_a_window_opens_in_the_editor_its_dates_as_written(
+    sqlite_staffed: sessionmaker[Session],
+) -> None:
+    who = opened_by(ORGANIZER)
+    written = DEMO + "opens: 2026-12-03 18:00\ncloses: 2026-12-05\n"
+    async with console_at(sqlite_staffed) as base:
+        opened = await post_json(base, "/api/form-editor/read", who, {"yaml": written})
+        checked = await post_json(base, "/api/form-editor/check", who, opened[1])
+
+    assert opened[0] == 200
+    assert (opened[1]["form"]["opens"], opened[1]["form"]["closes"]) == (
+        "2026-12-03 18:00",
+        "2026-12-05",
+    )
+    assert checked[0] == 200

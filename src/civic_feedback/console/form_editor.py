@@ -10,13 +10,14 @@ UTF-8 can carry; anything else is refused before any YAML is written.
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import yaml
 from sqlmodel import Session
 
 from civic_feedback.console.forms import SOURCE, FormRefusedError
+from civic_feedback.core.form_windows import FormWindow, on_the_clock
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import (
     MAX_NESTING,
@@ -26,7 +27,7 @@ from civic_feedback.flows.loader import (
     read_flow_data,
 )
 from civic_feedback.flows.schema import Flow, text_in
-from civic_feedback.storage.flow_versions import flow_definition, latest_version
+from civic_feedback.storage.flow_versions import flow_definition, form_window, latest_version
 
 # A blank form: one question to start from, every text still to write.
 BLANK: dict[str, Any] = {
@@ -54,10 +55,28 @@ def library_model(flow_id: str) -> dict[str, Any] | None:
     return None if flow is None else {"form": flow_definition(flow)}
 
 
-def published_model(session: Session, flow_id: str) -> dict[str, Any] | None:
-    """The latest version of a published form as a model; None when there is no such form."""
+def published_model(session: Session, flow_id: str, zone: tzinfo) -> dict[str, Any] | None:
+    """The latest version of a published form as a model, with the form's window (which
+    belongs to the form, not the version); None when there is no such form."""
     version = latest_version(session, flow_id)
-    return None if version is None else {"form": version.definition}
+    if version is None:
+        return None
+    window = written_window(form_window(session, flow_id) or FormWindow(), zone)
+    return {"form": {**version.definition, **window}}
+
+
+def written_window(window: FormWindow, zone: tzinfo) -> dict[str, str]:
+    """The window's bounds as a file writes them, in ``zone`` (TIMEZONE): ``opens`` as
+    ``2026-12-03 18:00``, ``closes`` likewise or, at midnight, as the day it ends
+    (``2026-12-05``), which the loader reads back to the same moment. No key for no bound."""
+    written = {}
+    if window.opens_at is not None:
+        day, clock = on_the_clock(window.opens_at, zone, closing=False)
+        written["opens"] = f"{day:%Y-%m-%d} {clock}"
+    if window.closes_at is not None:
+        day, clock = on_the_clock(window.closes_at, zone, closing=True)
+        written["closes"] = f"{day:%Y-%m-%d}" if clock == "24:00" else f"{day:%Y-%m-%d} {clock}"
+    return written
 
 
 def model_yaml(body: Any) -> str:
@@ -96,15 +115,31 @@ def problems_at_questions(problems: list[FlowFileProblem]) -> list[dict[str, Any
 
 def model_of_yaml(body: Any) -> dict[str, Any]:
     """The form in ``body["yaml"]`` as a model, as written (the editor shows its problems
-    when checked); refused when it is not YAML or not a mapping."""
+    when checked); refused when it is not YAML or not a mapping. YAML reads ``closes:
+    2026-12-05`` as a date, which JSON has none of: a date or time comes as the text that
+    writes it."""
     text = body.get("yaml") if isinstance(body, dict) else None
     if not isinstance(text, str):
         raise FormRefusedError("yaml_missing")
     try:
-        return {"form": read_flow_data(text, SOURCE)}
+        return {"form": _dates_as_text(read_flow_data(text, SOURCE))}
     except FlowFileError as error:
         problems = [{"line": p.line, "path": p.path, "message": p.message} for p in error.problems]
         raise FormRefusedError("invalid_form", problems) from None
+
+
+def _dates_as_text(value: Any) -> Any:
+    """``value`` with each date and time YAML made written back as text (``2026-12-05``,
+    ``2026-12-05 10:00:00``); nesting is bounded by the loader (``MAX_NESTING``)."""
+    if isinstance(value, dict):
+        return {_dates_as_text(key): _dates_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _refuse_what_no_form_holds(model: dict[str, Any]) -> None:

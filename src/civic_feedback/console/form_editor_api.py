@@ -1,6 +1,7 @@
 """The form editor's routes: where a form starts (blank, built-in, published), the model
 checked, tried, written as YAML and published, and an uploaded YAML opened as a model
 (admins and organizers; publishing only for those who may change forms; see form_editor.py).
+Where a form starts, the answer names TIMEZONE too: the window's times are written in it.
 
 Reading YAML is slow (pure Python: about 1.4 s for a 64 KB form), so the loader runs in a
 worker thread, never on the event loop the bot's updates share.
@@ -34,22 +35,23 @@ def add_routes(door: Door, app: web.Application) -> None:
 
     async def starting_points(request: web.Request) -> web.Response:
         access = await door.access(request, ALLOWED)
-        return web.json_response(await to_thread(starters, access.language))
+        started = await to_thread(starters, access.language)
+        return web.json_response({**started, "zone": door.settings.timezone})
 
     async def built_in(request: web.Request) -> web.Response:
         await door.access(request, ALLOWED)
         model = await to_thread(library_model, request.match_info["flow_id"])
         if model is None:
             raise refusal(web.HTTPNotFound, "not_found")
-        return web.json_response(model)
+        return web.json_response({**model, "zone": door.settings.timezone})
 
     async def published(request: web.Request) -> web.Response:
         await door.access(request, ALLOWED)
         flow_id = request.match_info["flow_id"]
-        model = await door.read(lambda session: published_model(session, flow_id))
+        model = await door.read(lambda session: published_model(session, flow_id, zone))
         if model is None:
             raise refusal(web.HTTPNotFound, "not_found")
-        return web.json_response(model)
+        return web.json_response({**model, "zone": door.settings.timezone})
 
     async def check(request: web.Request) -> web.Response:
         await door.access(request, ALLOWED)

@@ -1,9 +1,9 @@
 // The console's form editor. It edits the form as the YAML's own structure (the model): every
 // question type, options, `when` conditions and Skip (required: false), each text in the
-// form's languages side by side with an empty translation flagged. The server writes the
-// model as YAML and checks it with the loader of `feedback-admin flows validate`; each
-// problem is shown beside what it concerns. Texts typed here are data: shown with
-// textContent, never parsed as HTML.
+// form's languages side by side with an empty translation flagged, and the form's window
+// (`opens`, `closes`, in TIMEZONE). The server writes the model as YAML and checks it with
+// the loader of `feedback-admin flows validate`; each problem is shown beside what it
+// concerns. Texts typed here are data: shown with textContent, never parsed as HTML.
 "use strict";
 
 addTexts({
@@ -22,6 +22,10 @@ addTexts({
     "fe.default_language": "Основен език",
     "fe.anonymous": "Анонимна: отговорите не се свързват с гражданина",
     "fe.repeatable": "Може да се попълва повече от веднъж",
+    "fe.window": "Кога се приемат отговори (по часа в {zone})",
+    "fe.opens": "Отваря (напр. 2026-12-03 18:00; празно: без начало)",
+    "fe.closes": "Затваря (напр. 2026-12-05 18:00, или само дата: в края на деня; празно: без край)",
+    "fe.window_hint": "Без двете дати публикуването оставя часовете на анкетата, каквито са (списъкът с анкети също я отваря и затваря).",
     "fe.inbox_title": "Съобщения до общината",
     "fe.inbox": "Всеки отговор е съобщение до общината",
     "fe.inbox.message": "Съобщението: въпрос със свободен текст",
@@ -105,6 +109,10 @@ addTexts({
     "fe.default_language": "Default language",
     "fe.anonymous": "Anonymous: answers are not linked to the citizen",
     "fe.repeatable": "May be answered more than once",
+    "fe.window": "When answers are taken ({zone} time)",
+    "fe.opens": "Opens (e.g. 2026-12-03 18:00; empty: no start)",
+    "fe.closes": "Closes (e.g. 2026-12-05 18:00, or a date alone: at the end of that day; empty: no end)",
+    "fe.window_hint": "With both empty, publishing leaves the form's window as it is (the forms list opens and closes it too).",
     "fe.inbox_title": "Messages to the municipality",
     "fe.inbox": "Each submission is a message to the municipality",
     "fe.inbox.message": "The message: a free text question",
@@ -188,6 +196,10 @@ addTexts({
     "fe.default_language": "Varsayılan dil",
     "fe.anonymous": "Anonim: yanıtlar vatandaşla ilişkilendirilmez",
     "fe.repeatable": "Birden fazla kez yanıtlanabilir",
+    "fe.window": "Yanıtların alındığı zaman ({zone} saati)",
+    "fe.opens": "Açılış (ör. 2026-12-03 18:00; boş: başlangıç yok)",
+    "fe.closes": "Kapanış (ör. 2026-12-05 18:00 veya yalnızca tarih: o günün sonunda; boş: bitiş yok)",
+    "fe.window_hint": "İkisi de boşsa yayımlama anketin zamanlarını olduğu gibi bırakır (anket listesi de onu açar ve kapatır).",
     "fe.inbox_title": "Belediyeye mesajlar",
     "fe.inbox": "Her yanıt belediyeye bir mesajdır",
     "fe.inbox.message": "Mesaj: serbest metin sorusu",
@@ -276,6 +288,7 @@ const FE_MAX_BYTES = 64 * 1024;
 
 let feModel = null; // the form being edited
 let feNotice = null; // what the last action said: {message, failed} or {problems}
+let feZone = ""; // TIMEZONE, which the window's times are written in
 
 function feIsMap(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -309,6 +322,7 @@ async function formEditorStart() {
     showError(error.message);
     return;
   }
+  feZone = body.zone;
   const choice = node("select", { id: "fe-start" }, node("option", { value: "" }, text("fe.blank")));
   for (const form of body.library) {
     choice.append(node("option", { value: form.id }, `${form.title} (${form.id})`));
@@ -360,7 +374,9 @@ async function formEditorStart() {
 async function formEditorOpen(path) {
   document.getElementById("main").replaceChildren(node("p", { role: "status" }, text("loading")));
   try {
-    feEdit((await api(path)).form);
+    const body = await api(path);
+    feZone = body.zone;
+    feEdit(body.form);
   } catch (error) {
     showError(error.message);
   }
@@ -559,9 +575,36 @@ function feFormSettings() {
       form.repeatable = on;
     }),
     feInbox(form),
+    feWindow(form),
     feTexts(form, "title", "fe-title", text("fe.form_title"), "title", false),
     feTexts(form, "intro", "fe-intro", text("fe.intro"), "intro", true),
     feTexts(form, "outro", "fe-outro", text("fe.outro"), "outro", true),
+  );
+}
+
+function feWindow(form) {
+  // `opens` and `closes` as a file writes them, in TIMEZONE; the loader reads and checks them
+  // (a time it cannot read, closing before opening) as it does a file's.
+  const bound = (key, id, label) => {
+    const input = node("input", { type: "text", autocomplete: "off", spellcheck: "false" });
+    input.value = form[key] === undefined ? "" : String(form[key]);
+    input.addEventListener("input", () => {
+      const value = input.value.trim();
+      if (value === "") {
+        delete form[key];
+      } else {
+        form[key] = value;
+      }
+    });
+    return feField(id, label, input, key);
+  };
+  return node(
+    "fieldset",
+    { class: "fe-window", "aria-describedby": "fe-window-hint" },
+    node("legend", {}, text("fe.window", { zone: feZone })),
+    bound("opens", "fe-opens", text("fe.opens")),
+    bound("closes", "fe-closes", text("fe.closes")),
+    node("p", { class: "hint", id: "fe-window-hint" }, text("fe.window_hint")),
   );
 }
 
