@@ -23,8 +23,18 @@ from civic_feedback.bot.app import create_bot
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library, publish_flow
-from civic_feedback.storage.models import Broadcast, Event, FlowVersion, Role, StaffMember
+from civic_feedback.storage.models import (
+    Broadcast,
+    Citizen,
+    Event,
+    FlowVersion,
+    Notification,
+    NotificationKind,
+    Role,
+    StaffMember,
+)
 from civic_feedback.storage.roles import grant
+from tests.integration.test_console_events import register
 from tests.integration.test_console_results import CHANNEL as RESULTS_CHANNEL
 from tests.integration.test_console_results import ORGANIZER as RESULTS_ORGANIZER
 from tests.integration.test_console_results import Answered
@@ -44,6 +54,7 @@ pytestmark = [
     ),
 ]
 CLERK, ORGANIZER = 7301, 7302
+CITIZEN = 9101
 STEP = 15_000  # ms a step may take on a busy machine
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 
@@ -394,11 +405,18 @@ async def test_an_organizer_adds_an_event_moves_it_and_downloads_its_poster(
         await expect(page.locator("dl.facts")).to_contain_text("2026-12-10 18:00")
         await no_serious_violations(page)
 
+        with organizers() as session:
+            (created,) = session.exec(select(Event)).all()
+            register(session, created.code, CITIZEN)  # as the bot's Register button does
+
         await page.get_by_label("Начало").fill("2026-12-17 18:30")
         await page.get_by_role("button", name="Премести събитието").click()
-        await expect(page.get_by_text("Събитието е преместено за 2026-12-17 18:30.")).to_be_visible(
-            timeout=STEP
-        )
+        await expect(
+            page.get_by_text(
+                "Събитието е преместено за 2026-12-17 18:30. "
+                "1 души ще получат съобщение в Telegram."
+            )
+        ).to_be_visible(timeout=STEP)
         await expect(page.locator("dl.facts")).to_contain_text(
             "2026-12-17 18:30 – 2026-12-17 20:30 (Europe/Sofia)"
         )
@@ -416,6 +434,15 @@ async def test_an_organizer_adds_an_event_moves_it_and_downloads_its_poster(
         (event,) = session.exec(select(Event)).all()
     assert event.title == {"bg": title}
     assert event.starts_at == datetime(2026, 12, 17, 16, 30, tzinfo=UTC)
+    with organizers() as session:
+        citizen = session.exec(select(Citizen).where(Citizen.telegram_id == CITIZEN)).one()
+        told = session.exec(
+            select(Notification).where(
+                Notification.event_id == event.id,
+                Notification.kind == NotificationKind.RESCHEDULED,
+            )
+        ).all()
+    assert [n.citizen_id for n in told] == [citizen.id]  # told once, by the notice worker
 
 
 FORM_AUTHOR = 7304
