@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+import yaml
 from playwright.async_api import Page, Route, async_playwright, expect
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
@@ -468,6 +469,47 @@ def form_authors(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
             install_library(session)
             grant(session, FORM_AUTHOR, Role.ORGANIZER, granted_by="test")
         yield sessions
+
+
+async def telegram_fetches(page: Page) -> tuple[dict[str, str], bytes]:
+    """The file the page last asked Telegram's app to fetch, fetched without init data."""
+    asked = (await page.evaluate("window.asked"))[-1]
+    async with aiohttp.ClientSession() as client, client.get(asked["url"]) as got:
+        assert got.status == 200
+        return asked, await got.read()
+
+
+async def test_inside_telegram_a_forms_yaml_and_an_editors_draft_are_links_telegram_fetches(
+    form_authors: sessionmaker[Session], page: Page
+) -> None:
+    async with console_at(form_authors) as base:
+        refused = await open_console(page, base, FORM_AUTHOR, downloads=True)
+
+        await page.get_by_role("button", name="Анкети").click(timeout=STEP)
+        general = page.locator("li", has_text="general-feedback")
+        await general.get_by_role("button", name="Изтегли YAML").click(timeout=STEP)
+        await expect(general.get_by_role("status")).to_have_text(
+            "Telegram ще попита къде да запази general-feedback.yaml.", timeout=STEP
+        )
+        listed, listed_body = await telegram_fetches(page)
+
+        await page.get_by_role("button", name="Нова анкета").click()
+        await page.get_by_label("Започни от").select_option("event-satisfaction")
+        await page.get_by_role("button", name="Започни").click()
+        await page.locator("fieldset.fe-window").get_by_label("Затваря").fill("2026-12-31")
+        await page.get_by_role("button", name="Изтегли YAML").click(timeout=STEP)
+        await expect(page.locator("#fe-result")).to_have_text(
+            "Telegram ще попита къде да запази event-satisfaction.yaml.", timeout=STEP
+        )
+        await no_serious_violations(page)
+        drafted, draft_body = await telegram_fetches(page)
+
+    assert refused == []
+    assert listed["file_name"] == "general-feedback.yaml"
+    assert yaml.safe_load(listed_body)["id"] == "general-feedback"
+    assert drafted["file_name"] == "event-satisfaction.yaml"
+    assert drafted["url"].startswith(f"{base}/api/links/")
+    assert yaml.safe_load(draft_body)["closes"] == "2026-12-31"
 
 
 async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(

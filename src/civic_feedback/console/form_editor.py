@@ -26,7 +26,7 @@ from civic_feedback.flows.loader import (
     load_flow_text,
     read_flow_data,
 )
-from civic_feedback.flows.schema import Flow, text_in
+from civic_feedback.flows.schema import Flow, is_valid_flow_id, text_in
 from civic_feedback.storage.flow_versions import flow_definition, form_window, latest_version
 
 # A blank form: one question to start from, every text still to write.
@@ -86,6 +86,15 @@ def model_yaml(body: Any) -> str:
         raise FormRefusedError("form_missing")
     _refuse_what_no_form_holds(model)
     return yaml.safe_dump(model, allow_unicode=True, sort_keys=False, width=100)
+
+
+def model_file(body: Any) -> tuple[str, bytes]:
+    """``body["form"]`` as a YAML file: its name (the form's id when it is a valid one: it
+    goes into a header) and its bytes."""
+    text = model_yaml(body)
+    form_id = body["form"].get("id")
+    name = form_id if is_valid_flow_id(form_id) else "form"
+    return f"{name}.yaml", text.encode("utf-8")
 
 
 def checked_model(body: Any, zone: tzinfo) -> Flow:

@@ -757,3 +757,16 @@ class RollupOption(SQLModel, table=True):
     option_id: str = Field(max_length=64)
     ticks: int
     firsts: int  # answers listing it first
+
+
+# A file the console made from what the page sent (the form editor's YAML), kept a minute or
+# two for Telegram's app to fetch it by a download link, as a replica other than the one
+# that made it may serve the fetch; expired rows are deleted when the next one is kept.
+class DownloadDraft(SQLModel, table=True):
+    __tablename__ = "download_draft"
+
+    id: str = Field(sa_type=String(32), primary_key=True)  # random, unguessable
+    telegram_id: int = Field(sa_type=BigInteger)  # the staff member it was made for
+    name: str = Field(sa_type=String(80))
+    body: bytes = Field(sa_type=LargeBinary)
+    expires_at: datetime = Field(index=True)

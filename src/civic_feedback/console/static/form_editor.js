@@ -1150,25 +1150,25 @@ function feTargetOf(path, placed) {
 }
 
 async function feDownload() {
+  // Inside Telegram the server keeps the YAML a minute or two and Telegram's app fetches it
+  // by a download link (a form is too big for a link); elsewhere it comes at once.
   if (feTooBig()) {
     return;
   }
-  const response = await fetch("api/form-editor/yaml", {
-    method: "POST",
-    cache: "no-store",
-    headers: { Authorization: `tma ${initData()}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ form: feSent() }),
-  });
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    feNotice = { message: formsErrorText(body), failed: true };
-    feRender();
-    return;
+  const form = feSent();
+  try {
+    const kept = telegramDownloads() ? await formsPost("form-editor/draft", { form }) : null;
+    if (kept && !kept.ok) {
+      throw Object.assign(new Error(kept.body.error || "failed"), { body: kept.body });
+    }
+    const params = kept ? { draft: kept.body.draft } : {};
+    const saved = await saveFile("form-draft", params, { path: "form-editor/yaml", payload: { form } });
+    feNotice = { message: savedText(saved), failed: false };
+  } catch (error) {
+    const body = error.body || { error: error.message };
+    feNotice = body.problems && body.problems.length
+      ? { problems: body.problems }
+      : { message: formsErrorText(body), failed: true };
   }
-  const name = /^[a-z0-9-]{1,64}$/.test(feModel.id || "") ? feModel.id : "form";
-  const link = node("a", { href: URL.createObjectURL(await response.blob()), download: `${name}.yaml` });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  feRender();
 }
