@@ -141,18 +141,28 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
         await expect(page.get_by_text("Повече места за хора с увреждания")).to_be_visible()
         await no_serious_violations(page)
 
+        decided = page.locator("form.decision").get_by_role("status")
         await page.get_by_label("Не се приема").check()
         await page.get_by_role("button", name="Запази решението").click()
-        await expect(page.get_by_role("status").last).to_contain_text(
-            "Напишете мотивите", timeout=STEP
-        )
+        await expect(decided).to_contain_text("Напишете мотивите", timeout=STEP)
         await page.get_by_label("Мотиви").fill("Противоречи на Закона за движението по пътищата.")
         await page.get_by_role("button", name="Запази решението").click()
-        await expect(page.get_by_role("status").last).to_have_text(
-            "Решението е записано.", timeout=STEP
+        await expect(decided).to_have_text("Решението е записано.", timeout=STEP)
+
+        await page.get_by_label("Формат").select_option(label="CSV – за Excel")
+        await page.get_by_label("Чернова: и с предложения без решение").check()
+        await no_serious_violations(page)
+        async with page.expect_download(timeout=STEP) as downloading:
+            await page.get_by_role("button", name="Изтегли справката").click()
+        report = await downloading.value
+        await expect(page.locator("form.tool").get_by_role("status")).to_have_text(
+            f"Файлът consultation-{code}-report-draft.csv е изтеглен.", timeout=STEP
         )
+        rows = (await asyncio.to_thread((await report.path()).read_text, "utf-8-sig")).splitlines()
 
     assert refused == []
+    assert report.suggested_filename == f"consultation-{code}-report-draft.csv"
+    assert any("Противоречи на Закона за движението по пътищата." in row for row in rows)
     with sessions() as session:
         assert decisions_of(session, code)[1] == (
             "not_accepted",

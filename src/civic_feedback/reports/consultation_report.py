@@ -332,7 +332,7 @@ def write_csv(report: ConsultationReport, out: IO[str]) -> None:
         writer.writerow([spreadsheet_cell(value) for value in values])
 
 
-def write_xlsx(report: ConsultationReport, path: Path) -> None:
+def write_xlsx(report: ConsultationReport, path: Path | IO[bytes]) -> None:
     from openpyxl import Workbook  # imported here: it slows every other command's start
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
@@ -388,8 +388,8 @@ def write_xlsx(report: ConsultationReport, path: Path) -> None:
     workbook.save(path)
 
 
-def write_docx(report: ConsultationReport, path: Path) -> None:
-    """An editable Word document staff can finish and sign."""
+def write_docx(report: ConsultationReport, path: Path | IO[bytes]) -> None:
+    """An editable Word document staff can finish and sign (to a file, or a stream)."""
     from docx import Document  # imported here: only this format needs it
 
     w = report.word
@@ -432,7 +432,7 @@ def write_docx(report: ConsultationReport, path: Path) -> None:
         document.add_paragraph(f"{w('responses')}: {report.responses}", style="List Bullet")
         for question, figures in report.questionnaire:
             document.add_paragraph(f"{_plain(question)}: {_plain(figures)}", style="List Bullet")
-    document.save(str(path))
+    document.save(str(path) if isinstance(path, Path) else path)
 
 
 def _plain(text: str) -> str:

@@ -1,5 +1,5 @@
-// The console's consultations: their proposals, and the municipality's decision on each with
-// its reasons (admins and staff).
+// The console's consultations: their proposals, the municipality's decision on each with its
+// reasons, and the report to download (admins and staff).
 "use strict";
 
 addTexts({
@@ -17,6 +17,15 @@ addTexts({
     saved: "Решението е записано.",
     reasons_required: "Напишете мотивите: законът ги изисква, когато предложение не се приема (или се приема частично).",
     reasons_too_long: "Мотивите са твърде дълги; съкратете ги.",
+    "report.title": "Справка",
+    "report.format": "Формат",
+    "report.docx": "DOCX – за довършване и подпис",
+    "report.xlsx": "XLSX – таблица",
+    "report.md": "Markdown – текст",
+    "report.csv": "CSV – за Excel",
+    "report.draft": "Чернова: и с предложения без решение",
+    "report.download": "Изтегли справката",
+    undecided: "Има предложения без решение: решете ги или изтеглете чернова.",
   },
   en: {
     proposalsTab: "Consultations",
@@ -32,6 +41,15 @@ addTexts({
     saved: "The decision is saved.",
     reasons_required: "Write the reasons: the law asks for them when a proposal is not (or only partly) accepted.",
     reasons_too_long: "The reasons are too long; shorten them.",
+    "report.title": "Report",
+    "report.format": "Format",
+    "report.docx": "DOCX – to finish and sign",
+    "report.xlsx": "XLSX – a sheet",
+    "report.md": "Markdown – text",
+    "report.csv": "CSV – for Excel",
+    "report.draft": "Draft: with proposals not yet decided",
+    "report.download": "Download the report",
+    undecided: "Some proposals have no decision: decide them or download a draft.",
   },
   tr: {
     proposalsTab: "İstişareler",
@@ -47,6 +65,15 @@ addTexts({
     saved: "Karar kaydedildi.",
     reasons_required: "Gerekçeyi yazın: öneri kabul edilmediğinde (veya kısmen kabul edildiğinde) yasa bunu ister.",
     reasons_too_long: "Gerekçe çok uzun; kısaltın.",
+    "report.title": "Rapor",
+    "report.format": "Biçim",
+    "report.docx": "DOCX – tamamlamak ve imzalamak için",
+    "report.xlsx": "XLSX – tablo",
+    "report.md": "Markdown – metin",
+    "report.csv": "CSV – Excel için",
+    "report.draft": "Taslak: karar verilmemiş önerilerle birlikte",
+    "report.download": "Raporu indir",
+    undecided: "Kararı verilmemiş öneriler var: karar verin veya taslak indirin.",
   },
 });
 
@@ -105,6 +132,38 @@ function decisionForm(consultation, proposal) {
   return form;
 }
 
+function reportForm(consultation) {
+  // The report as `feedback-admin consultations report` writes it, saved as console.js's
+  // saveFile does (inside Telegram, through a download link).
+  const form = node("form", { class: "tool", "aria-labelledby": "report-title" });
+  const format = node("select", { id: "report-format" });
+  for (const choice of ["docx", "xlsx", "md", "csv"]) {
+    format.append(node("option", { value: choice }, text(`report.${choice}`)));
+  }
+  const draft = node("input", { type: "checkbox", id: "report-draft" });
+  const result = node("p", { role: "status" });
+  form.append(
+    node("h3", { id: "report-title" }, text("report.title")),
+    node("div", { class: "field" }, node("label", { for: "report-format" }, text("report.format")), format),
+    node("div", { class: "field check" }, draft, node("label", { for: "report-draft" }, text("report.draft"))),
+    node("button", { type: "submit" }, text("report.download")),
+    result,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const params = { code: consultation.code, format: format.value, draft: draft.checked ? "yes" : null };
+    try {
+      const saved = await saveFile("consultation-report", params, { path: "consultations/report", payload: params });
+      result.className = "";
+      result.textContent = savedText(saved);
+    } catch (error) {
+      result.className = "error";
+      result.textContent = text(error.message in TEXTS.en ? error.message : "failed");
+    }
+  });
+  return form;
+}
+
 function showConsultation(consultation) {
   const back = node("button", { type: "button", class: "link" }, text("back"));
   back.addEventListener("click", () => load(showConsultations, "consultations"));
@@ -122,6 +181,7 @@ function showConsultation(consultation) {
     node("h2", {}, consultation.title),
     consultation.published ? node("p", {}, text("published")) : "",
     node("ul", { class: "items" }, ...proposals),
+    reportForm(consultation),
   );
 }
 
