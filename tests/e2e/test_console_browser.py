@@ -9,7 +9,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -27,6 +27,7 @@ from civic_feedback.storage.flow_versions import install_library, publish_flow
 from civic_feedback.storage.models import (
     Broadcast,
     Citizen,
+    Consultation,
     Event,
     FlowVersion,
     Notification,
@@ -42,7 +43,7 @@ from tests.integration.test_console_results import Answered
 from tests.integration.test_console_results import arrange as arrange_answered
 from tests.support.accessibility import no_serious_violations
 from tests.support.comments import REMARKS, answer
-from tests.support.console import ADMIN, console_at, opened_by, sqlite_sessions_in
+from tests.support.console import ADMIN, NOW, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose
 from tests.support.fake_telegram import FakeTelegram
 
@@ -155,7 +156,7 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
         async with page.expect_download(timeout=STEP) as downloading:
             await page.get_by_role("button", name="Изтегли справката").click()
         report = await downloading.value
-        await expect(page.locator("form.tool").get_by_role("status")).to_have_text(
+        await expect(page.locator("form.report").get_by_role("status")).to_have_text(
             f"Файлът consultation-{code}-report-draft.csv е изтеглен.", timeout=STEP
         )
         rows = (await asyncio.to_thread((await report.path()).read_text, "utf-8-sig")).splitlines()
@@ -168,6 +169,62 @@ async def test_staff_read_the_week_and_decide_a_proposal_with_its_reasons(
             "not_accepted",
             "Противоречи на Закона за движението по пътищата.",
         )
+
+
+@pytest.fixture
+def closed_town(tmp_path: Path) -> Iterator[tuple[sessionmaker[Session], str]]:
+    """Смолян's consultation, closed yesterday, with one proposal waiting for a decision."""
+    with sqlite_sessions_in(tmp_path) as sessions:
+        with sessions() as session:
+            install_library(session)
+            grant(session, CLERK, Role.STAFF, granted_by="test", municipality="Смолян")
+            code = insert_consultation(
+                session,
+                "Наредба за паркирането",
+                opens_at=NOW - timedelta(days=40),
+                closes_at=NOW - timedelta(days=1),
+                municipality="Смолян",
+            )
+            propose(session, code, 9001, "Повече места за хора с увреждания")
+        yield sessions, code
+
+
+async def test_staff_decide_the_last_proposal_and_publish_the_report_once(
+    closed_town: tuple[sessionmaker[Session], str], page: Page
+) -> None:
+    sessions, code = closed_town
+    async with console_at(sessions) as base:
+        refused = await open_console(page, base, CLERK)
+        await page.get_by_role("button", name="Консултации").click()
+        await page.get_by_role("button", name="Наредба за паркирането").click(timeout=STEP)
+        publishing = page.locator("form.publish")
+        await publishing.get_by_role("button", name="Публикувай справката").click()
+        await publishing.get_by_role("button", name="Да, публикувай").click()
+        await expect(publishing.get_by_role("status")).to_have_text(
+            "Справката се публикува веднъж, след като консултацията е приключила и всички "
+            "предложения имат решение.",
+            timeout=STEP,
+        )
+
+        await page.get_by_label("Приема се", exact=True).check()
+        await page.get_by_role("button", name="Запази решението").click()
+        await expect(page.locator("form.decision").get_by_role("status")).to_have_text(
+            "Решението е записано.", timeout=STEP
+        )
+        await publishing.get_by_role("button", name="Публикувай справката").click()
+        await expect(publishing.get_by_role("button", name="Не")).to_be_focused()
+        await no_serious_violations(page)
+        await publishing.get_by_role("button", name="Да, публикувай").click()
+        await expect(publishing.get_by_role("status")).to_have_text(
+            "Справката е публикувана. Ботът ще съобщи решенията на 1 граждани "
+            "(на всеки само веднъж).",
+            timeout=STEP,
+        )
+
+    assert refused == []
+    with sessions() as session:
+        consultation = session.exec(select(Consultation).where(Consultation.code == code)).one()
+    assert consultation.published_at is not None
 
 
 async def open_console(

@@ -3,10 +3,12 @@ Excel), the decisions, the report ("справка") and its publication."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,11 +17,19 @@ from rich.table import Table
 from sqlmodel import Session
 
 from civic_feedback.admin_cli.consultation_lookup import consultation_by_code
-from civic_feedback.admin_cli.database import open_session
+from civic_feedback.admin_cli.database import open_session, open_sessions
 from civic_feedback.admin_cli.errors import CliError
-from civic_feedback.admin_cli.publish_command import channel_target
+from civic_feedback.admin_cli.publish_command import CommandUnits, channel_target
 from civic_feedback.admin_cli.telegram_identity import call_bot
 from civic_feedback.core.pseudonyms import pseudonym
+from civic_feedback.reports.consultation_posts import (
+    ReportPost,
+    ReportPublished,
+    ReportPublishRefusedError,
+    SendReport,
+    publish_report,
+    report_post,
+)
 from civic_feedback.reports.consultation_report import (
     REPORT_LANGUAGES,
     ConsultationReport,
@@ -37,12 +47,10 @@ from civic_feedback.reports.proposal_sheets import (
     write_proposals_csv,
     write_proposals_xlsx,
 )
-from civic_feedback.reports.results_posts import post_url
 from civic_feedback.services.consultations import (
     DecisionError,
-    check_publishable,
+    consultation_for,
     decide_all,
-    mark_published,
 )
 from civic_feedback.services.consultations import decide as decide_one
 from civic_feedback.settings import Settings, load_settings
@@ -54,6 +62,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
 console = Console(highlight=False)
+T = TypeVar("T")
 
 
 class SheetFormat(StrEnum):
@@ -295,17 +304,6 @@ def report(
     console.print(f"Report written to {output}.")
 
 
-def _post_text(content: ConsultationReport) -> str:
-    """The channel post: the title, the term and the counts (Telegram HTML)."""
-    from html import escape as html
-
-    lines = [f"<b>{html(content.word('heading'))}</b>", html(content.title), ""]
-    lines += [f"{html(label)}: {count}" for label, count in content.figures()]
-    if content.responses is not None:
-        lines.append(f"{html(content.word('responses'))}: {content.responses}")
-    return "\n".join(lines)
-
-
 def publish(
     code: Annotated[str, typer.Argument(help="The consultation's code.")],
     channel: Annotated[
@@ -317,53 +315,65 @@ def publish(
 ) -> None:
     """Publish the report: post its summary and the document to the channel, and tell every
     citizen who sent a proposal or follows it their decisions, once."""
-    import tempfile
-
     settings = load_settings()
     language = _language(lang, settings)
     target = channel_target(channel, "--channel") if channel else None
-    with open_session(settings) as session:
-        consultation = consultation_by_code(session, code)
-        try:  # before anything is posted to the channel
-            check_publishable(session, consultation, utcnow())
-        except DecisionError as error:
-            raise CliError(str(error)) from None
-        content = _build(session, consultation, settings, language, with_names=False, draft=False)
-        text = _post_text(content)
-        if dry_run:
-            console.print(escape(text))
-            counts = proposal_counts(session, consultation.id or 0)
-            console.print(f"\n{counts.followers} citizens would be told. Nothing was sent.")
-            return
-        url = None
-        if target is not None:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"report-{consultation.code}.docx"
-                write_docx(content, path)
-                document = path.read_bytes()
+    with open_sessions(settings) as sessions:
+        with sessions() as session:
+            found = consultation_by_code(session, code)
+            found_code = found.code
+            if dry_run:
+                post = _refused_as_cli(
+                    lambda: report_post(session, found, target, language, settings.zone, utcnow())
+                )
+                console.print(escape(post.text))
+                console.print(f"\n{post.followers} citizens would be told. Nothing was sent.")
+                return
+        units = CommandUnits(sessions)
 
-            async def post(bot: Bot) -> int:
-                from aiogram.types import BufferedInputFile
-
-                message_id = (await bot.send_message(target, text)).message_id
-                name = f"report-{consultation.code}.docx"
-                await bot.send_document(target, BufferedInputFile(document, filename=name))
-                return message_id
-
-            url = post_url(target, call_bot(settings, f"post to {channel}", post))
-        try:
-            owed = mark_published(
-                session, consultation, utcnow(), chat=str(target) if target else None, url=url
+        def published_with(send: SendReport) -> Coroutine[Any, Any, ReportPublished]:
+            return publish_report(
+                units,
+                lambda session: consultation_for(session, found_code, None),
+                target,
+                language,
+                settings.zone,
+                send,
+                audit.cli_actor(),
+                utcnow(),
             )
-        except DecisionError as error:
-            raise CliError(str(error)) from None
-        audit.record(
-            session,
-            audit.cli_actor(),
-            "consultation_publish",
-            consultation.code,
-            chat=str(target) if target else None,
-        )
-    where = f" to {escape(channel)}" + (f" ({url})" if url else "") if channel else ""
-    console.print(f"The report of {consultation.code} is published{where}.")
-    console.print(f"{owed} citizens will be told their decisions by the bot (each only once).")
+
+        if target is None:
+            done = _refused_as_cli(lambda: asyncio.run(published_with(_no_channel)))
+        else:
+            done = _refused_as_cli(
+                lambda: call_bot(
+                    settings,
+                    f"post to {channel}",
+                    lambda bot: published_with(lambda post: send_report(bot, post)),
+                )
+            )
+    where = f" to {escape(channel)}" + (f" ({done.url})" if done.url else "") if channel else ""
+    console.print(f"The report of {found_code} is published{where}.")
+    console.print(f"{done.owed} citizens will be told their decisions by the bot (each only once).")
+
+
+async def send_report(bot: Bot, post: ReportPost) -> int:
+    """The summary, then the report as DOCX; the summary's message id."""
+    from aiogram.types import BufferedInputFile
+
+    assert post.chat is not None
+    message_id = (await bot.send_message(post.chat, post.text)).message_id
+    await bot.send_document(post.chat, BufferedInputFile(post.document, post.document_name))
+    return message_id
+
+
+async def _no_channel(_post: ReportPost) -> int:
+    raise AssertionError("no channel: nothing is sent")
+
+
+def _refused_as_cli(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except ReportPublishRefusedError as error:
+        raise CliError(error.detail or error.problem) from None

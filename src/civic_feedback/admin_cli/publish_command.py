@@ -46,7 +46,7 @@ def channel_target(text: str, option: str = "--chat") -> str | int:
         ) from None
 
 
-class _CommandUnits:
+class CommandUnits:
     """The command's database work: each step its own transaction, none held while the
     Bot API is asked."""
 
@@ -101,7 +101,7 @@ def publish(
     with open_sessions(settings) as sessions:
         with sessions() as session:  # an unknown event is refused before the bot is needed
             code = event_by_code(session, event).code
-        units = _CommandUnits(sessions)
+        units = CommandUnits(sessions)
 
         async def publish_with(bot: Bot) -> Published:
             return await publish_results(

@@ -1,5 +1,5 @@
 // The console's consultations: their proposals, the municipality's decision on each with its
-// reasons, and the report to download (admins and staff).
+// reasons, the report to download and to publish (admins and staff).
 "use strict";
 
 addTexts({
@@ -26,6 +26,20 @@ addTexts({
     "report.draft": "Чернова: и с предложения без решение",
     "report.download": "Изтегли справката",
     undecided: "Има предложения без решение: решете ги или изтеглете чернова.",
+    "publish.title": "Публикуване на справката",
+    "publish.chat": "Канал или група (по желание)",
+    "publish.chatHint": "@име на канала или номерът на групата (-100…); ботът трябва да е администратор там. Празно: справката се отбелязва като публикувана без публикация в канал.",
+    "publish.language": "Език на справката",
+    "publish.ask": "Публикувай справката",
+    "publish.question": "Да се публикува ли справката? Това не може да се отмени, а решенията вече не могат да се променят.",
+    "publish.yes": "Да, публикувай",
+    "publish.no": "Не",
+    "publish.done": "Справката е публикувана. Ботът ще съобщи решенията на {count} граждани (на всеки само веднъж).",
+    not_publishable: "Справката се публикува веднъж, след като консултацията е приключила и всички предложения имат решение.",
+    bad_chat: "Напишете канала като @име или номера на групата (-100…).",
+    bad_language: "Изберете един от предложените езици.",
+    telegram_refused: "Telegram не прие публикацията. Проверете канала и че ботът е администратор в него.",
+    no_bot: "Ботът не може да публикува оттук. Използвайте feedback-admin consultations publish.",
   },
   en: {
     proposalsTab: "Consultations",
@@ -50,6 +64,20 @@ addTexts({
     "report.draft": "Draft: with proposals not yet decided",
     "report.download": "Download the report",
     undecided: "Some proposals have no decision: decide them or download a draft.",
+    "publish.title": "Publish the report",
+    "publish.chat": "Channel or group (optional)",
+    "publish.chatHint": "@channel or the group's number (-100…); the bot must be an administrator there. Empty: the report is marked published without a channel post.",
+    "publish.language": "Language of the report",
+    "publish.ask": "Publish the report",
+    "publish.question": "Publish the report? This cannot be undone, and the decisions can no longer change.",
+    "publish.yes": "Yes, publish",
+    "publish.no": "No",
+    "publish.done": "The report is published. The bot will tell {count} citizens their decisions (each only once).",
+    not_publishable: "The report is published once, after the consultation has closed and every proposal has a decision.",
+    bad_chat: "Write the channel as @name or the group's number (-100…).",
+    bad_language: "Choose one of the languages offered.",
+    telegram_refused: "Telegram did not accept the post. Check the channel and that the bot is an administrator there.",
+    no_bot: "The bot cannot post from here. Use feedback-admin consultations publish.",
   },
   tr: {
     proposalsTab: "İstişareler",
@@ -74,6 +102,20 @@ addTexts({
     "report.draft": "Taslak: karar verilmemiş önerilerle birlikte",
     "report.download": "Raporu indir",
     undecided: "Kararı verilmemiş öneriler var: karar verin veya taslak indirin.",
+    "publish.title": "Raporu yayımla",
+    "publish.chat": "Kanal veya grup (isteğe bağlı)",
+    "publish.chatHint": "@kanal adı veya grubun numarası (-100…); bot orada yönetici olmalı. Boş: rapor kanala gönderilmeden yayımlanmış sayılır.",
+    "publish.language": "Raporun dili",
+    "publish.ask": "Raporu yayımla",
+    "publish.question": "Rapor yayımlansın mı? Bu geri alınamaz ve kararlar artık değiştirilemez.",
+    "publish.yes": "Evet, yayımla",
+    "publish.no": "Hayır",
+    "publish.done": "Rapor yayımlandı. Bot {count} vatandaşa kararlarını bildirecek (her birine yalnızca bir kez).",
+    not_publishable: "Rapor, istişare kapandıktan ve her önerinin kararı verildikten sonra bir kez yayımlanır.",
+    bad_chat: "Kanalı @ad veya grubun numarası (-100…) olarak yazın.",
+    bad_language: "Sunulan dillerden birini seçin.",
+    telegram_refused: "Telegram gönderiyi kabul etmedi. Kanalı ve botun orada yönetici olduğunu kontrol edin.",
+    no_bot: "Bot buradan yayımlayamaz. feedback-admin consultations publish kullanın.",
   },
 });
 
@@ -135,7 +177,7 @@ function decisionForm(consultation, proposal) {
 function reportForm(consultation) {
   // The report as `feedback-admin consultations report` writes it, saved as console.js's
   // saveFile does (inside Telegram, through a download link).
-  const form = node("form", { class: "tool", "aria-labelledby": "report-title" });
+  const form = node("form", { class: "tool report", "aria-labelledby": "report-title" });
   const format = node("select", { id: "report-format" });
   for (const choice of ["docx", "xlsx", "md", "csv"]) {
     format.append(node("option", { value: choice }, text(`report.${choice}`)));
@@ -164,6 +206,73 @@ function reportForm(consultation) {
   return form;
 }
 
+function publishForm(consultation) {
+  // As `feedback-admin consultations publish`: once, after a confirmation.
+  const chat = node("input", {
+    id: "publish-chat",
+    type: "text",
+    autocomplete: "off",
+    maxlength: "100",
+    "aria-describedby": "publish-chat-hint",
+  });
+  const written = node("select", { id: "publish-language" });
+  for (const [code, name] of [["bg", "български"], ["en", "English"], ["tr", "Türkçe"]]) {
+    written.append(node("option", { value: code, lang: code }, name));
+  }
+  written.value = ["bg", "en", "tr"].includes(language) ? language : "bg";
+  const status = node("p", { role: "status" });
+  const ask = node("button", { type: "submit" }, text("publish.ask"));
+  const yes = node("button", { type: "button" }, text("publish.yes"));
+  const no = node("button", { type: "button" }, text("publish.no"));
+  const confirm = node(
+    "div",
+    { class: "confirm", role: "group", "aria-labelledby": "publish-question" },
+    node("p", { id: "publish-question" }, text("publish.question")),
+    yes,
+    no,
+  );
+  confirm.hidden = true;
+  const form = node(
+    "form",
+    { class: "tool publish", "aria-labelledby": "publish-title" },
+    node("h3", { id: "publish-title" }, text("publish.title")),
+    node("div", { class: "field" }, node("label", { for: "publish-chat" }, text("publish.chat")), chat),
+    node("p", { class: "hint", id: "publish-chat-hint" }, text("publish.chatHint")),
+    node("div", { class: "field" }, node("label", { for: "publish-language" }, text("publish.language")), written),
+    ask,
+    confirm,
+    status,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    confirm.hidden = false;
+    ask.hidden = true;
+    no.focus();
+  });
+  no.addEventListener("click", () => {
+    confirm.hidden = true;
+    ask.hidden = false;
+    ask.focus();
+  });
+  yes.addEventListener("click", async () => {
+    yes.disabled = true; // one press, one publication
+    const path = `consultations/${encodeURIComponent(consultation.code)}/publish`;
+    try {
+      const done = await api(path, { chat: chat.value.trim(), language: written.value });
+      confirm.hidden = true;
+      status.className = "";
+      status.textContent = text("publish.done", { count: done.owed });
+    } catch (error) {
+      yes.disabled = false;
+      confirm.hidden = true;
+      ask.hidden = false;
+      status.className = "error";
+      status.textContent = text(error.message in TEXTS.en ? error.message : "failed");
+    }
+  });
+  return form;
+}
+
 function showConsultation(consultation) {
   const back = node("button", { type: "button", class: "link" }, text("back"));
   back.addEventListener("click", () => load(showConsultations, "consultations"));
@@ -182,6 +291,7 @@ function showConsultation(consultation) {
     consultation.published ? node("p", {}, text("published")) : "",
     node("ul", { class: "items" }, ...proposals),
     reportForm(consultation),
+    consultation.published ? "" : publishForm(consultation),
   );
 }
 
