@@ -590,7 +590,7 @@ async def test_an_organizer_corrects_a_form_at_its_line_publishes_and_tries_it(
         await upload.fill(FORM.replace("{visits: {equals: true}}", "{vists: {equals: true}}"))
         await page.get_by_role("button", name="Публикувай").click()
         await expect(page.locator("#forms-result")).to_contain_text(
-            "ред 11: questions[1].when: 'vists' is not an earlier question", timeout=STEP
+            "ред 11: questions[1].when: „vists“ не е по-ранен въпрос", timeout=STEP
         )
         await no_serious_violations(page)
         await upload.fill(FORM)

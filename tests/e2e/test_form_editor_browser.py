@@ -102,12 +102,12 @@ async def test_an_organizer_builds_a_conditional_form_and_a_citizen_answers_its_
 
         await console.get_by_role("button", name="Провери").click()
         problem = first.locator("p.fe-problem")
-        await expect(problem).to_have_text("missing text for language en", timeout=STEP)
+        await expect(problem).to_have_text("липсва текст на езика en", timeout=STEP)
         await expect(english).to_have_accessible_description(
-            "⚠ липсва превод missing text for language en"
+            "⚠ липсва превод липсва текст на езика en"
         )
         await expect(console.locator("#fe-result")).to_contain_text(
-            "Въпрос 1: missing text for language en"
+            "Въпрос 1: липсва текст на езика en"
         )
         await no_serious_violations(console)
 
@@ -188,7 +188,8 @@ async def test_a_built_in_form_is_edited_its_renamed_option_kept_by_a_condition_
         await window.get_by_label("Затваря").fill("2026-12-20")
         await console.get_by_role("button", name="Провери").click()
         await expect(window.locator("p.fe-problem")).to_have_text(
-            "must be after opens: the form would close before it opens", timeout=STEP
+            "трябва да е след отварянето: анкетата би се затворила, преди да се отвори",
+            timeout=STEP,
         )
         await expect(window.get_by_label("Затваря")).to_have_attribute("aria-invalid", "true")
         await no_serious_violations(console)
@@ -245,7 +246,9 @@ async def test_renaming_the_question_a_message_comes_from_keeps_the_form_a_messa
         await console.get_by_label("Идентификатор (малки латински букви").fill("")
         await console.get_by_role("button", name="Провери").click()
         await expect(console.locator("p.fe-problem")).to_have_text(
-            "'' is not valid: a flow id is 1-64 lowercase letters, digits and '-'", timeout=STEP
+            "'' не е валиден: идентификаторът на анкета е от 1 до 64 малки латински букви, "
+            "цифри и „-“",
+            timeout=STEP,
         )
         await expect(console.get_by_label("Идентификатор (малки латински букви")).to_have_attribute(
             "aria-invalid", "true"

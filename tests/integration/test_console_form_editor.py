@@ -407,6 +407,8 @@ async def test_an_uploaded_yaml_opens_as_written_and_hostile_yaml_is_refused(
         {
             "path": "questions[2].when",
             "message": "'ovrall' is not an earlier question",
+            "code": "not_earlier",
+            "values": {"ref": "ovrall"},
             "question": 2,
         }
     ]

@@ -166,6 +166,8 @@ async def test_a_form_with_a_mistake_is_refused_at_its_line_and_nothing_is_store
                 "line": 19,
                 "path": "questions[2].when",
                 "message": "'ovrall' is not an earlier question",
+                "code": "not_earlier",  # the page words it in the staff member's language
+                "values": {"ref": "ovrall"},
             }
         ],
     }

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
-from civic_feedback.console.forms import SOURCE, FormRefusedError
+from civic_feedback.console.forms import SOURCE, FormRefusedError, problem_view
 from civic_feedback.core.form_windows import FormWindow, on_the_clock
 from civic_feedback.flows.library import library_flows
 from civic_feedback.flows.loader import (
@@ -112,13 +112,9 @@ def problems_at_questions(problems: list[FlowFileProblem]) -> list[dict[str, Any
     found = []
     for problem in problems:
         question = _QUESTION.match(problem.path)
-        found.append(
-            {
-                "path": problem.path,
-                "message": problem.message,
-                "question": int(question.group(1)) if question else None,
-            }
-        )
+        shown = problem_view(problem)
+        del shown["line"]  # the model's YAML is the server's, not a file the staff member has
+        found.append({**shown, "question": int(question.group(1)) if question else None})
     return found
 
 
@@ -133,8 +129,7 @@ def model_of_yaml(body: Any) -> dict[str, Any]:
     try:
         return {"form": _dates_as_text(read_flow_data(text, SOURCE))}
     except FlowFileError as error:
-        problems = [{"line": p.line, "path": p.path, "message": p.message} for p in error.problems]
-        raise FormRefusedError("invalid_form", problems) from None
+        raise FormRefusedError("invalid_form", [problem_view(p) for p in error.problems]) from None
 
 
 def _dates_as_text(value: Any) -> Any:

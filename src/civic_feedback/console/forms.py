@@ -25,7 +25,8 @@ from civic_feedback.core.form_windows import (
     read_window_time,
     window_bound,
 )
-from civic_feedback.flows.loader import FlowFileError, load_flow_text
+from civic_feedback.core.sentences import sentence_parts
+from civic_feedback.flows.loader import FlowFileError, FlowFileProblem, load_flow_text
 from civic_feedback.flows.schema import Flow, text_in
 from civic_feedback.services.forms import (
     ClosesBeforeOpensError,
@@ -119,8 +120,21 @@ def checked_flow(body: Any, zone: tzinfo) -> Flow:
     try:
         return load_flow_text(text, SOURCE, zone=zone)
     except FlowFileError as error:
-        problems = [{"line": p.line, "path": p.path, "message": p.message} for p in error.problems]
-        raise FormRefusedError("invalid_form", problems) from None
+        raise FormRefusedError("invalid_form", [problem_view(p) for p in error.problems]) from None
+
+
+def problem_view(problem: FlowFileProblem) -> dict[str, Any]:
+    """A loader problem as the page shows it: its line, path and message as ``flows
+    validate`` prints them, and the message's id and values (``code``, ``values``; None and
+    {} for a message with none) for the page to word it in the staff member's language."""
+    code, values = sentence_parts(problem.message)
+    return {
+        "line": problem.line,
+        "path": problem.path,
+        "message": problem.message,
+        "code": code,
+        "values": values,
+    }
 
 
 def check_summary(flow: Flow) -> dict[str, Any]:

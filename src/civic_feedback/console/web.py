@@ -40,6 +40,7 @@ STATIC = {  # the only files served, with their types
     "events.js": "text/javascript",
     "event_results.js": "text/javascript",
     "exports.js": "text/javascript",
+    "loader_texts.js": "text/javascript",
     "people.js": "text/javascript",
     "announcements.js": "text/javascript",
     "forms.js": "text/javascript",

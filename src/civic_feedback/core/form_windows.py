@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from civic_feedback.core.sentences import Sentence
+
 
 class WindowState(StrEnum):
     OPEN = "open"
@@ -91,7 +93,13 @@ def read_window_time(value: object) -> date | datetime:
             return datetime.fromisoformat(text)
         except ValueError:
             pass
-    raise ValueError(f"{value!r} is not a date and time; write e.g. 2026-12-03 18:00 or 2026-12-03")
+    raise ValueError(
+        Sentence(
+            "not_a_time",
+            "{value} is not a date and time; write e.g. 2026-12-03 18:00 or 2026-12-03",
+            value=repr(value),
+        )
+    )
 
 
 def window_bound(written: date | datetime, zone: tzinfo, *, closing: bool) -> datetime:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from civic_feedback.core.form_windows import read_window_time, window_bound
+from civic_feedback.core.sentences import Sentence
 from civic_feedback.flows.schema import (
     CHOICE_TYPES,
     FLOW_ID_PATTERN,
@@ -34,6 +35,7 @@ MAX_FLOW_FILE_BYTES = 256 * 1024
 # A form is a few levels deep (questions, options, texts); deeper is no form, and deep
 # enough would exhaust the YAML composer's recursion.
 MAX_NESTING = 16
+_EMPTY = Sentence("empty", "the file is empty")
 
 PathKey = tuple[str | int, ...]
 
@@ -112,13 +114,13 @@ def read_flow_data(text: str, source: str = "<flow>") -> dict[str, Any]:
 
 def _parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[PathKey, int]]:
     if not text.strip():
-        raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
+        raise FlowFileError([FlowFileProblem(source, 1, "", _EMPTY)])
     loader = yaml.SafeLoader(text)
     try:
         _refuse_aliases_and_depth(text, source)
         node = loader.get_single_node()
         if node is None:
-            raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
+            raise FlowFileError([FlowFileProblem(source, 1, "", _EMPTY)])
         lines: dict[PathKey, int] = {}
         duplicates: list[FlowFileProblem] = []
         data = _construct(loader, node, (), lines, duplicates, source)
@@ -127,17 +129,28 @@ def _parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[PathKey, i
         line = mark.line + 1 if mark else 1
         detail = getattr(error, "problem", None) or str(error)
         raise FlowFileError(
-            [FlowFileProblem(source, line, "", f"invalid YAML: {detail}")]
+            [
+                FlowFileProblem(
+                    source,
+                    line,
+                    "",
+                    Sentence("invalid_yaml", "invalid YAML: {detail}", detail=detail),
+                )
+            ]
         ) from None
     finally:
         loader.dispose()
     if duplicates:
         raise FlowFileError(duplicates)
     if data is None:
-        raise FlowFileError([FlowFileProblem(source, 1, "", "the file is empty")])
+        raise FlowFileError([FlowFileProblem(source, 1, "", _EMPTY)])
     if not isinstance(data, dict):
         raise FlowFileError(
-            [FlowFileProblem(source, 1, "", "a flow file must be a mapping of keys")]
+            [
+                FlowFileProblem(
+                    source, 1, "", Sentence("not_mapping", "a flow file must be a mapping of keys")
+                )
+            ]
         )
     return data, lines
 
@@ -150,12 +163,16 @@ def _refuse_aliases_and_depth(text: str, source: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            message = "anchors and aliases (& and *) are not allowed: write each value out"
+            message = Sentence(
+                "aliases", "anchors and aliases (& and *) are not allowed: write each value out"
+            )
             raise FlowFileError([FlowFileProblem(source, line, "", message)])
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
-                message = f"nested more than {MAX_NESTING} levels deep"
+                message = Sentence(
+                    "too_deep", "nested more than {depth} levels deep", depth=str(MAX_NESTING)
+                )
                 raise FlowFileError([FlowFileProblem(source, line, "", message)])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -179,7 +196,12 @@ def _construct(
             if key in result:
                 line = key_node.start_mark.line + 1
                 duplicates.append(
-                    FlowFileProblem(source, line, _format_path(child), "duplicate key")
+                    FlowFileProblem(
+                        source,
+                        line,
+                        _format_path(child),
+                        Sentence("duplicate_key", "duplicate key"),
+                    )
                 )
             result[key] = _construct(loader, value_node, child, lines, duplicates, source)
             lines[child] = key_node.start_mark.line + 1
@@ -215,10 +237,19 @@ def _line_of(path: PathKey, lines: dict[PathKey, int]) -> int:
 
 # --- pydantic errors in words an organizer understands ---------------------------------
 
-_PATTERN_HINTS = {
-    FLOW_ID_PATTERN: "a flow id is 1-64 lowercase letters, digits and '-'",
-    QUESTION_ID_PATTERN: "an id is 1-64 lowercase letters, digits and '_'",
-    LANGUAGE_PATTERN: "a language is a code such as bg, en or tr",
+_PATTERN_HINTS = {  # a pattern's sentence: its id and template
+    FLOW_ID_PATTERN: (
+        "bad_flow_id",
+        "{value} is not valid: a flow id is 1-64 lowercase letters, digits and '-'",
+    ),
+    QUESTION_ID_PATTERN: (
+        "bad_id",
+        "{value} is not valid: an id is 1-64 lowercase letters, digits and '_'",
+    ),
+    LANGUAGE_PATTERN: (
+        "bad_language",
+        "{value} is not valid: a language is a code such as bg, en or tr",
+    ),
 }
 
 
@@ -259,15 +290,26 @@ def _describe(error: ErrorDetails, path: PathKey, data: Any) -> str:
     if kind == "extra_forbidden":
         return _unknown_key(path)
     if kind == "missing":
-        return "this key is required"
+        return Sentence("required", "this key is required")
     if kind == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
-        hint = _PATTERN_HINTS.get(pattern, f"must match {pattern}")
-        return f"{error['input']!r} is not valid: {hint}"
+        value = repr(error["input"])
+        if pattern not in _PATTERN_HINTS:
+            return f"{value} is not valid: must match {pattern}"
+        return Sentence(*_PATTERN_HINTS[pattern], value=value)
     if kind == "enum":
-        return f"{error['input']!r} is not one of {(error.get('ctx') or {}).get('expected')}"
+        expected = str((error.get("ctx") or {}).get("expected"))
+        return Sentence(
+            "not_one_of",
+            "{value} is not one of {expected}",
+            value=repr(error["input"]),
+            expected=expected,
+        )
     if kind == "too_short":
-        return "must not be empty"
+        return Sentence("not_empty", "must not be empty")
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Sentence):
+        return cause.args[0]  # a check of ours: its sentence, with its id
     message = error["msg"].removeprefix("Value error, ")
     return message[:1].lower() + message[1:]
 
@@ -288,8 +330,8 @@ def _unknown_key(path: PathKey) -> str:
     if model is not None:
         close = difflib.get_close_matches(key, list(model.model_fields), n=1)
         if close:
-            return f"unknown key (did you mean '{close[0]}'?)"
-    return "unknown key"
+            return Sentence("unknown_key_like", "unknown key (did you mean '{key}'?)", key=close[0])
+    return Sentence("unknown_key", "unknown key")
 
 
 # --- when the form takes answers --------------------------------------------------------
@@ -306,7 +348,12 @@ def _window_problems(data: dict[str, Any], zone: tzinfo) -> Iterator[tuple[PathK
     except ValueError:
         return
     if closes <= opens:
-        yield ("closes",), "must be after opens: the form would close before it opens"
+        yield (
+            ("closes",),
+            Sentence(
+                "closes_before_opens", "must be after opens: the form would close before it opens"
+            ),
+        )
 
 
 # --- checks that need the whole list of questions --------------------------------------
@@ -328,13 +375,19 @@ def _reference_problems(data: dict[str, Any]) -> Iterator[tuple[PathKey, str]]:
             for ref, test in when.items():
                 path: PathKey = ("questions", index, "when", str(ref))
                 if ref not in earlier:
-                    yield ("questions", index, "when"), f"'{ref}' is not an earlier question"
+                    yield (
+                        ("questions", index, "when"),
+                        Sentence("not_earlier", "'{ref}' is not an earlier question", ref=str(ref)),
+                    )
                 elif isinstance(test, dict):
                     yield from ((path, m) for m in _condition_misfits(earlier[ref], test))
         qid = question.get("id")
         if isinstance(qid, str):
             if qid in earlier:
-                yield ("questions", index, "id"), f"duplicate question id '{qid}'"
+                yield (
+                    ("questions", index, "id"),
+                    Sentence("duplicate_question", "duplicate question id '{id}'", id=qid),
+                )
             else:
                 earlier[qid] = question
     yield from _inbox_problems(data.get("inbox"), earlier)
@@ -352,9 +405,17 @@ def _inbox_problems(
             continue
         question = questions.get(ref)
         if question is None:
-            yield ("inbox", role), f"'{ref}' is not a question of this form"
+            yield (
+                ("inbox", role),
+                Sentence("inbox_unknown", "'{ref}' is not a question of this form", ref=ref),
+            )
         elif question.get("type") != wanted.value:
-            yield ("inbox", role), f"'{ref}' must be a {wanted.value} question"
+            yield (
+                ("inbox", role),
+                Sentence(
+                    "inbox_type", "'{ref}' must be a {type} question", ref=ref, type=wanted.value
+                ),
+            )
 
 
 def _condition_misfits(target: dict[str, Any], test: dict[str, Any]) -> Iterator[str]:
@@ -363,12 +424,21 @@ def _condition_misfits(target: dict[str, Any], test: dict[str, Any]) -> Iterator
     except ValueError:
         return
     if ("min" in test or "max" in test) and kind not in NUMERIC_TYPES:
-        yield f"min/max only apply to rating, nps and number questions, not {kind.value}"
+        yield Sentence(
+            "min_max_numeric",
+            "min/max only apply to rating, nps and number questions, not {type}",
+            type=kind.value,
+        )
     values = [test["equals"]] if "equals" in test else list(test.get("any_of") or [])
     if kind in CHOICE_TYPES:
         options = {o.get("id") for o in target.get("options") or [] if isinstance(o, dict)}
         for value in values:
             if value not in options:
-                yield f"{value!r} is not an option of '{target.get('id')}'"
+                yield Sentence(
+                    "not_an_option",
+                    "{value} is not an option of '{question}'",
+                    value=repr(value),
+                    question=str(target.get("id")),
+                )
     if kind is QuestionType.YES_NO and any(not isinstance(v, bool) for v in values):
-        yield "a yes_no question is compared with true or false"
+        yield Sentence("yes_no_value", "a yes_no question is compared with true or false")

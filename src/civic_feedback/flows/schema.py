@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from civic_feedback.core.form_windows import read_window_time, window_bound
+from civic_feedback.core.sentences import Sentence
 
 FLOW_ID_PATTERN = r"^[a-z0-9-]{1,64}$"
 QUESTION_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
@@ -48,7 +49,13 @@ def _has_every_language(value: dict[str, str], info: ValidationInfo) -> dict[str
     languages: list[str] = (info.context or {}).get("languages", [])
     missing = [lang for lang in languages if not value.get(lang, "").strip()]
     if missing:
-        raise ValueError(f"missing text for language {', '.join(missing)}")
+        raise ValueError(
+            Sentence(
+                "missing_text",
+                "missing text for language {languages}",
+                languages=", ".join(missing),
+            )
+        )
     return value
 
 
@@ -80,7 +87,9 @@ class Condition(BaseModel):
     def _exactly_one_test(self) -> Condition:
         given = [key for key in self.model_fields_set if getattr(self, key) is not None]
         if len(self.model_fields_set) != 1 or len(given) != 1:
-            raise ValueError("write exactly one of equals, any_of, min, max, answered")
+            raise ValueError(
+                Sentence("one_test", "write exactly one of equals, any_of, min, max, answered")
+            )
         return self
 
 
@@ -119,37 +128,65 @@ def question_type_problems(question: Mapping[str, Any]) -> list[str]:
         kind = QuestionType(str(question.get("type")))
     except ValueError:
         return []
-    problems = [
-        f"'{key}' does not apply to a {kind.value} question"
+    problems: list[str] = [
+        Sentence(
+            "not_for_type", "'{key}' does not apply to a {type} question", key=key, type=kind.value
+        )
         for key, types in _ONLY_FOR.items()
         if key in question and kind not in types
     ]
     scale = _number(question.get("scale", 5))
     if kind is QuestionType.RATING and scale is not None and not 3 <= scale <= 10:
-        problems.append(f"scale must be between 3 and 10, not {scale:g}")
+        problems.append(
+            Sentence(
+                "scale_range", "scale must be between 3 and 10, not {scale}", scale=f"{scale:g}"
+            )
+        )
     options = question.get("options")
     options = options if isinstance(options, list) else []
     if kind in CHOICE_TYPES:
         ids = [o.get("id") for o in options if isinstance(o, dict)]
         if len(options) < 2:
-            problems.append("a choice question needs at least 2 options")
+            problems.append(Sentence("two_options", "a choice question needs at least 2 options"))
         if len(set(map(str, ids))) != len(ids):
-            problems.append("option ids must be unique")
+            problems.append(Sentence("unique_options", "option ids must be unique"))
     if kind is QuestionType.MULTI_CHOICE:
         low = _number(question.get("min_choices", 1))
         high = _number(question.get("max_choices", len(options)))
         if low is not None and low < 1:
-            problems.append("min_choices must be at least 1")
+            problems.append(Sentence("min_choices_one", "min_choices must be at least 1"))
         if high is not None and high > len(options):
-            problems.append("max_choices is more than the number of options")
+            problems.append(
+                Sentence("max_choices_options", "max_choices is more than the number of options")
+            )
         if low is not None and high is not None and low > high:
-            problems.append(f"min_choices ({low:g}) is greater than max_choices ({high:g})")
+            problems.append(
+                Sentence(
+                    "choices_order",
+                    "min_choices ({low}) is greater than max_choices ({high})",
+                    low=f"{low:g}",
+                    high=f"{high:g}",
+                )
+            )
     length = _number(question.get("max_length"))
     if length is not None and not 1 <= length <= MAX_TEXT_LENGTH:
-        problems.append(f"max_length must be between 1 and {MAX_TEXT_LENGTH}")
+        problems.append(
+            Sentence(
+                "max_length_range",
+                "max_length must be between 1 and {limit}",
+                limit=str(MAX_TEXT_LENGTH),
+            )
+        )
     low, high = _number(question.get("min")), _number(question.get("max"))
     if low is not None and high is not None and low > high:
-        problems.append(f"min ({low:g}) is greater than max ({high:g})")
+        problems.append(
+            Sentence(
+                "min_max_order",
+                "min ({low}) is greater than max ({high})",
+                low=f"{low:g}",
+                high=f"{high:g}",
+            )
+        )
     return problems
 
 

@@ -361,7 +361,7 @@ async function formEditorStart() {
       return;
     }
     const problems = (read.problems || []).map((p) =>
-      node("li", {}, text("forms.problem", { line: p.line, path: p.path ? `${p.path}:` : "", message: p.message })),
+      node("li", {}, text("forms.problem", { line: p.line, path: p.path ? `${p.path}:` : "", message: loaderText(p) })),
     );
     result.replaceChildren(
       node("p", { class: "error" }, formsErrorText(read)),
@@ -1104,8 +1104,8 @@ function feShowProblems(problems) {
   problems.forEach((problem, k) => {
     const id = `fe-problem-${k}`;
     const said = problem.question === null || problem.question === undefined
-      ? `${problem.path ? `${problem.path}: ` : ""}${problem.message}`
-      : text("fe.at_question", { n: problem.question + 1, message: problem.message });
+      ? `${problem.path ? `${problem.path}: ` : ""}${loaderText(problem)}`
+      : text("fe.at_question", { n: problem.question + 1, message: loaderText(problem) });
     list.append(node("li", {}, said));
     const target = feTargetOf(problem.path, placed);
     if (!target) {
@@ -1113,7 +1113,7 @@ function feShowProblems(problems) {
     }
     // Shown under the field, or under the heading of its group; read out with its inputs (a
     // question's own problem with its id and type).
-    const note = node("p", { class: "fe-problem error", id }, problem.message);
+    const note = node("p", { class: "fe-problem error", id }, loaderText(problem));
     let inputs = [target];
     if (target.matches("section")) {
       inputs = target.querySelectorAll(":scope > .field > :is(input, select)");

@@ -279,7 +279,7 @@ function formsUpload() {
       return;
     }
     const problems = (body.problems || []).map((p) =>
-      node("li", {}, text("forms.problem", { line: p.line, path: p.path ? `${p.path}:` : "", message: p.message })),
+      node("li", {}, text("forms.problem", { line: p.line, path: p.path ? `${p.path}:` : "", message: loaderText(p) })),
     );
     result.replaceChildren(
       node("p", { class: "error" }, problems.length ? text("forms.problems") : formsErrorText(body)),
