@@ -185,6 +185,12 @@ async def test_a_built_in_form_is_edited_its_renamed_option_kept_by_a_condition_
             "Кога се приемат отговори (по часа в Europe/Sofia)"
         )
         await window.get_by_label("Отваря").fill("2026-12-21 18:00")
+        await window.get_by_label("Затваря").fill("$' <b>$&</b>")
+        await console.get_by_role("button", name="Провери").click()
+        await expect(window.locator("p.fe-problem")).to_have_text(  # as typed, as text
+            '"$\' <b>$&</b>" не е дата и час; пишете напр. 2026-12-03 18:00 или 2026-12-03',
+            timeout=STEP,
+        )
         await window.get_by_label("Затваря").fill("2026-12-20")
         await console.get_by_role("button", name="Провери").click()
         await expect(window.locator("p.fe-problem")).to_have_text(

@@ -92,7 +92,7 @@ function text(key, values = {}) {
   const table = TEXTS[language] || TEXTS.bg;
   let result = table[key] || TEXTS.en[key] || key;
   for (const [name, value] of Object.entries(values)) {
-    result = result.replace(`{${name}}`, String(value));
+    result = result.replace(`{${name}}`, () => String(value)); // a value's "$&" stays as written
   }
   return result;
 }
