@@ -131,6 +131,7 @@ async def test_the_leader_looks_hourly_and_a_minute_after_it_starts_only_with_ba
             send_due=_nothing,
             next_due=lambda: None,
             purge=_nothing,
+            roll_up=_nothing,
             send_if_due=_nothing,
             deliver_pending=_nothing,
         ),
@@ -147,6 +148,9 @@ async def test_the_leader_looks_hourly_and_a_minute_after_it_starts_only_with_ba
         first = backup.next_run_time - started
         assert timedelta(seconds=59) < first < timedelta(seconds=70)
         assert without.get_job("backup") is None
+        rollups = without.get_job("rollups")  # the long reports' counts: hourly, whatever
+        assert rollups is not None
+        assert rollups.trigger.interval == timedelta(hours=1)
     finally:
         with_backups.shutdown(wait=False)
         without.shutdown(wait=False)
