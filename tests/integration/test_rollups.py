@@ -3,13 +3,16 @@ answers, whatever changed since, and only settled days are rolled up."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.core.erasure_policy import AnswersOnErasure
@@ -22,7 +25,7 @@ from civic_feedback.storage.citizens import set_municipality
 from civic_feedback.storage.comments import set_text_languages
 from civic_feedback.storage.models import Citizen, Event, ResponseState
 from civic_feedback.storage.rollup_forgetting import forget_start_day
-from civic_feedback.storage.rollups import rollup_state
+from civic_feedback.storage.rollups import roll_up, rollup_state
 from civic_feedback.storage.summary_queries import (
     option_counts,
     response_counts,
@@ -251,3 +254,42 @@ def test_an_event_moved_to_another_municipality_moves_its_rolled_up_answers(
 
     assert rolled_days(session) == 29  # the event's municipality is read when summing
     assert figures(session) == from_the_answers(session)
+
+
+def advisory_waits(session: Session) -> int:
+    """Sessions waiting for an advisory lock (PostgreSQL)."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    return int(session.execute(waiting).scalar_one())
+
+
+def test_a_change_waits_for_a_day_being_counted_then_forgets_it(
+    data: WeekData, sessions: sessionmaker[Session], backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time: nothing can slip past")
+    november = November(data)
+    zone = ZoneInfo("Europe/Sofia")
+    roll_up_days(data.session, zone, AFTER)
+    data.session.commit()
+    counting = sessions()
+    roll_up(counting, zone, date(2026, 11, 16), AFTER)  # counted again, not committed yet
+
+    def erase() -> None:
+        with sessions() as session:
+            citizen = session.get(Citizen, november.vidin.id)
+            assert citizen is not None
+            erase_citizen(session, citizen, KEY, AnswersOnErasure.DELETE)
+            session.commit()
+
+    worker = threading.Thread(target=erase)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while advisory_waits(data.session) == 0:  # the erasure waits for the count
+        assert time.monotonic() < deadline, "the erasure did not wait for the day being counted"
+        data.session.rollback()  # a fresh look at pg_locks
+    counting.commit()
+    counting.close()
+    worker.join(timeout=30)
+
+    assert not worker.is_alive()
+    assert figures(data.session) == from_the_answers(data.session)

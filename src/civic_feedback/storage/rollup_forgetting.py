@@ -3,20 +3,44 @@ transaction: the days it reaches are counted from the answers until rolled up ag
 
 Kept apart from the roll-ups' building so that the paths that change answers (completing a
 form, erasing a citizen, /settings) load only this.
+
+On PostgreSQL a change could otherwise slip past a day being counted: the count reads the
+answers before the change commits, the change finds no roll-up of that day to forget (it is
+not committed yet), and the day keeps the old count. So a change that forgets takes a shared
+transaction lock, and counting a day takes it exclusively (``count_alone``): each waits for
+the other's commit. SQLite lets one transaction write at a time, which does the same.
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, or_, select, text
 from sqlmodel import Session
 
 from civic_feedback.storage.tables import RESPONSE_TABLE, ROLLUP_DAY_TABLE
 
+ROLLUPS = 7_310_003  # the key of the roll-ups' lock (storage/advisory_locks.py has the others)
+_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key, hashtext(current_schema()))")
+_ALONE = text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))")
+
+
+def _on_postgresql(db: Connection | Session) -> bool:
+    bind = db.get_bind() if isinstance(db, Session) else db
+    return bind.dialect.name == "postgresql"
+
+
+def count_alone(db: Connection | Session) -> None:
+    """Before counting a day: wait for the changes under way, and hold off new ones, until
+    this transaction ends."""
+    if _on_postgresql(db):
+        db.execute(_ALONE, {"key": ROLLUPS})
+
 
 def forget(db: Connection | Session, *conditions: ColumnElement[bool]) -> None:
     """Forget the roll-ups of the days matching ``conditions`` (their counts go with them)."""
+    if _on_postgresql(db):
+        db.execute(_SHARED, {"key": ROLLUPS})  # until this transaction ends
     db.execute(delete(ROLLUP_DAY_TABLE).where(*conditions))
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from civic_feedback.storage.models import ResponseState
-from civic_feedback.storage.rollup_forgetting import forget
+from civic_feedback.storage.rollup_forgetting import count_alone, forget
 from civic_feedback.storage.summary_queries import (
     flow_versions,
     option_counts_by_owner,
@@ -83,6 +83,7 @@ def last_settled_day(zone: ZoneInfo, now: datetime) -> date:
 
 def roll_up(session: Session, zone: ZoneInfo, day: date, now: datetime) -> None:
     """Count one day from the answers and keep its counts (replacing any earlier ones)."""
+    count_alone(session)
     span = ROLLUP_DAY_TABLE.c
     forget(session, span.zone == zone.key, span.span == DAY, span.day == day)
     start, end = day_bounds(day, zone)
@@ -284,6 +285,7 @@ def months_to_roll_up(session: Session, zone: ZoneInfo) -> list[date]:
 
 def roll_up_month(session: Session, zone: ZoneInfo, first: date, now: datetime) -> None:
     """Add up the rolled-up days of a month into the month's own counts."""
+    count_alone(session)
     span = ROLLUP_DAY_TABLE.c
     start, end = month_bounds(first, zone)
     days = select(span.id).where(
