@@ -42,6 +42,7 @@ from benchmarks.summary import (
     answer_row,
     answers_stored,
     best_of,
+    numbered,
     peak_rss_mb,
     timed,
 )
@@ -176,13 +177,9 @@ def _responses(
                     "completed_at": completed if finished else None,
                 }
             )
-            for row, options in _answers(rng, texts, response_id, completed, finished):
-                answer_id += 1
-                answers.append({"id": answer_id, **row})
-                choices += [
-                    {"answer_id": answer_id, "option_id": option, "position": i}
-                    for i, option in enumerate(options)
-                ]
+            answer_id = numbered(
+                _answers(rng, texts, response_id, completed, finished), answer_id, answers, choices
+            )
         with engine.begin() as db:
             db.execute(insert(RESPONSE_TABLE), responses)
             db.execute(insert(ANSWER_TABLE), answers)

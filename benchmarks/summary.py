@@ -237,18 +237,31 @@ def _responses(
                     "completed_at": completed if finished else None,
                 }
             )
-            for row, options in _answers(rng, response_id, completed, finished):
-                answer_id += 1
-                answers.append({"id": answer_id, **row})
-                choices += [
-                    {"answer_id": answer_id, "option_id": option, "position": i}
-                    for i, option in enumerate(options)
-                ]
+            answer_id = numbered(
+                _answers(rng, response_id, completed, finished), answer_id, answers, choices
+            )
         with engine.begin() as db:
             db.execute(insert(RESPONSE_TABLE), responses)
             db.execute(insert(ANSWER_TABLE), answers)
             db.execute(insert(ANSWER_CHOICE_TABLE), choices)
     return answer_id
+
+
+def numbered(
+    rows: list[tuple[dict[str, Any], list[str]]],
+    last_id: int,
+    answers: list[dict[str, Any]],
+    choices: list[dict[str, Any]],
+) -> int:
+    """Add answer rows (and their ticked options) numbered after ``last_id``; the last id."""
+    for row, options in rows:
+        last_id += 1
+        answers.append({"id": last_id, **row})
+        choices += [
+            {"answer_id": last_id, "option_id": option, "position": i}
+            for i, option in enumerate(options)
+        ]
+    return last_id
 
 
 def answer_row(
