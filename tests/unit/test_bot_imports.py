@@ -15,8 +15,8 @@ from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 
 # Each is needed only by a rare action (a chart, a spreadsheet, a calendar file, a QR poster,
-# the language of a typed comment, a schema migration, a nightly backup with BACKUP_DIR, a form
-# read from its file) and is imported there, when first needed.
+# the language of a typed comment, the themes of comments, a schema migration, a nightly
+# backup with BACKUP_DIR, a form read from its file) and is imported there, when first needed.
 LOADED_WHEN_NEEDED = (
     "alembic",
     "civic_feedback.storage.backups",
@@ -26,6 +26,7 @@ LOADED_WHEN_NEEDED = (
     "openpyxl",
     "pandas",
     "segno",
+    "snowballstemmer",
     "yaml",
 )
 # aiohttp's web server, and the listeners built on it, serve only the webhook, METRICS_PORT

@@ -14,8 +14,6 @@ stemmer objects keep state while they work.
 
 from __future__ import annotations
 
-import snowballstemmer
-
 STEMMED_LANGUAGES = ("bg", "en", "tr")
 _SNOWBALL_NAMES = {"en": "english", "tr": "turkish"}
 _BULGARIAN_VOWELS = frozenset("аъоуеиюя")
@@ -62,11 +60,13 @@ class WordStemmer:
             raise ValueError(f"no stemmer for {language!r}: choose one of {STEMMED_LANGUAGES}")
         self.language = language
         self._cache: dict[str, str] = {}
-        self._snowball = (
-            snowballstemmer.stemmer(_SNOWBALL_NAMES[language])
-            if language in _SNOWBALL_NAMES
-            else None
-        )
+        self._snowball = None
+        if language in _SNOWBALL_NAMES:
+            # Imported here: the stemmers of every Snowball language are 3 MB, which a bot that
+            # only starts (the weekly summary's themes are computed later) does not need.
+            import snowballstemmer
+
+            self._snowball = snowballstemmer.stemmer(_SNOWBALL_NAMES[language])
 
     def stem(self, word: str) -> str:
         """The stem of ``word``, which is already in lower case."""

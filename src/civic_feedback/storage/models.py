@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
     ForeignKey,
@@ -17,12 +17,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-JSON_VALUE = JSON().with_variant(JSONB(), "postgresql")
+from civic_feedback.storage.json_value import JsonValue
+
+JSON_VALUE = JsonValue()
+
+
+class TableModel(SQLModel):
+    """The base of every table. Rows are made and read by the ORM, never validated, so pydantic
+    builds a table's validator only if one is ever needed, not for all of them at every start."""
+
+    # SQLModel does not export the type of its config (SQLModelConfig, a ConfigDict).
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
 
 
 def utcnow() -> datetime:
@@ -48,7 +56,7 @@ class ResponseState(StrEnum):
 
 
 # A Telegram user who talked to the bot; erased whole on /forget.
-class Citizen(SQLModel, table=True):
+class Citizen(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = Field(sa_type=BigInteger, unique=True)
     language: str | None = None  # chosen interface language; None until chosen
@@ -61,7 +69,7 @@ class Citizen(SQLModel, table=True):
 
 
 # A flow as organizers write it, for the /feedback list; its content lives in versions.
-class Form(SQLModel, table=True):
+class Form(TableModel, table=True):
     flow_id: str = Field(primary_key=True, max_length=64)
     listed: bool = True  # offered in /feedback (event forms are reached through events)
     created_at: datetime = Field(default_factory=utcnow)
@@ -70,7 +78,7 @@ class Form(SQLModel, table=True):
 
 
 # One published, immutable content of a flow; runs finish on the version they started.
-class FlowVersion(SQLModel, table=True):
+class FlowVersion(TableModel, table=True):
     __tablename__ = "flow_version"
     __table_args__ = (UniqueConstraint("flow_id", "version"),)
 
@@ -84,7 +92,7 @@ class FlowVersion(SQLModel, table=True):
 
 # One citizen's pass through one flow version; citizen_id is None for anonymous forms
 # and for answers detached from an erased citizen.
-class Response(SQLModel, table=True):
+class Response(TableModel, table=True):
     __table_args__ = (
         Index("ix_response_citizen_flow", "citizen_id", "flow_id", "state"),
         # Summaries count responses started, and those completed, in a period by owner and
@@ -123,7 +131,7 @@ class Response(SQLModel, table=True):
 
 # One answer to one question. Exactly one value column is set, or none when skipped;
 # choice answers keep their options in answer_choice so SQL can count them.
-class Answer(SQLModel, table=True):
+class Answer(TableModel, table=True):
     __table_args__ = (
         UniqueConstraint("response_id", "question_id"),
         # What summaries group answers by, so that they read the index, never the rows.
@@ -136,14 +144,11 @@ class Answer(SQLModel, table=True):
             "bool_value",
         ),
         # Texts given (a text may be thousands of characters: the index only says there is one).
-        Index(
-            "ix_answer_texts",
-            "response_id",
-            "question_id",
-            "text_language",
-            sqlite_where=text("text_value IS NOT NULL"),
-            postgresql_where=text("text_value IS NOT NULL"),
-        ),
+        # Partial, WHERE text_value IS NOT NULL, as migration 0010 creates it; the condition is
+        # not repeated here because SQLAlchemy loads each named database's dialect to check its
+        # arguments (``sqlite_where``, ``postgresql_where``), 3 MB in every bot, and only the
+        # migrations make the schema.
+        Index("ix_answer_texts", "response_id", "question_id", "text_language"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -158,7 +163,7 @@ class Answer(SQLModel, table=True):
 
 
 # An option ticked in a single- or multi-choice answer, in the flow's option order.
-class AnswerChoice(SQLModel, table=True):
+class AnswerChoice(TableModel, table=True):
     __tablename__ = "answer_choice"
     # What summaries count ticks by, so that they read the index, never the rows.
     __table_args__ = (Index("ix_answer_choice_counts", "answer_id", "option_id", "position"),)
@@ -173,7 +178,7 @@ class AnswerChoice(SQLModel, table=True):
 # Where a citizen is now: the form they are answering, and the options ticked on its
 # current question. Deleted when the form is finished, so an anonymous response loses
 # its link.
-class Conversation(SQLModel, table=True):
+class Conversation(TableModel, table=True):
     citizen_id: int = Field(
         sa_column=Column(Integer, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
     )
@@ -188,7 +193,7 @@ class Conversation(SQLModel, table=True):
 
 # Proof that someone completed an anonymous, non-repeatable form, without saying who or
 # which response: HMAC(PSEUDONYM_KEY, citizen + form + event).
-class AnonymousReceipt(SQLModel, table=True):
+class AnonymousReceipt(TableModel, table=True):
     __tablename__ = "anonymous_receipt"
 
     key: str = Field(primary_key=True, max_length=64)
@@ -196,7 +201,7 @@ class AnonymousReceipt(SQLModel, table=True):
 
 
 # A Telegram update already handled; a repeated delivery is ignored.
-class ProcessedUpdate(SQLModel, table=True):
+class ProcessedUpdate(TableModel, table=True):
     __tablename__ = "processed_update"
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -247,7 +252,7 @@ class NotificationState(StrEnum):
 
 
 # A public event: consultation, round table, conference, citizen panel, training...
-class Event(SQLModel, table=True):
+class Event(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True)  # random, for links: not guessable
     kind: str = Field(sa_type=String(16))
@@ -269,7 +274,7 @@ class Event(SQLModel, table=True):
 
 
 # A citizen's place at an event; waiting-list order is the order of ``created_at``.
-class Registration(SQLModel, table=True):
+class Registration(TableModel, table=True):
     __table_args__ = (UniqueConstraint("event_id", "citizen_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -281,7 +286,7 @@ class Registration(SQLModel, table=True):
 
 
 # A message the bot owes a citizen at a given time; the worker sends what is due.
-class Notification(SQLModel, table=True):
+class Notification(TableModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "event_id", "citizen_id", "offset_seconds"),
         Index("ix_notification_due", "state", "due_at"),
@@ -321,7 +326,7 @@ class OutboxState(StrEnum):
 
 
 # A message organizers send to a segment of citizens, in each citizen's language.
-class Broadcast(SQLModel, table=True):
+class Broadcast(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     texts: dict[str, str] = Field(sa_type=JSON_VALUE)  # Telegram HTML, per language
     segment: str = Field(max_length=200)  # all | municipality=NAME | language=bg | ...
@@ -338,7 +343,7 @@ class Broadcast(SQLModel, table=True):
 
 
 # One recipient of a broadcast: the durable outbox the broadcaster works through.
-class Outbox(SQLModel, table=True):
+class Outbox(TableModel, table=True):
     __table_args__ = (
         UniqueConstraint("broadcast_id", "citizen_id"),
         Index("ix_outbox_work", "broadcast_id", "state", "id"),
@@ -360,7 +365,7 @@ class Role(StrEnum):
 
 
 # A Telegram user with a staff role (admins also come from ADMIN_IDS).
-class StaffMember(SQLModel, table=True):
+class StaffMember(TableModel, table=True):
     __tablename__ = "staff_member"
 
     telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -372,7 +377,7 @@ class StaffMember(SQLModel, table=True):
 
 # Who did what that matters to an auditor. People appear as pseudonyms, never Telegram
 # ids, so an erased citizen leaves no trace here.
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(TableModel, table=True):
     __tablename__ = "audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -391,7 +396,7 @@ class DigestState(StrEnum):
 
 
 # The Monday digest a staff member is owed for one week: sent once, even across restarts.
-class DigestDelivery(SQLModel, table=True):
+class DigestDelivery(TableModel, table=True):
     __tablename__ = "digest_delivery"
     __table_args__ = (UniqueConstraint("week", "telegram_id"),)
 
@@ -404,7 +409,7 @@ class DigestDelivery(SQLModel, table=True):
 
 
 # An event's anonymised results, posted to a public channel or group.
-class Publication(SQLModel, table=True):
+class Publication(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = _ref("event.id", ondelete="CASCADE", index=True)
     chat: str = Field(max_length=100)  # @channel or a chat id
@@ -438,7 +443,7 @@ class DeliveryState(StrEnum):
 
 
 # A citizen's message to their municipality, and everything said about it since.
-class InboxItem(SQLModel, table=True):
+class InboxItem(TableModel, table=True):
     __tablename__ = "inbox_item"
     __table_args__ = (Index("ix_inbox_item_status", "status", "municipality"),)
 
@@ -469,7 +474,7 @@ class InboxItem(SQLModel, table=True):
 # One message of an inbox item's thread and where the bot delivered it: a citizen's text to
 # the staff group, a staff answer to the citizen's chat. Replying to either copy in Telegram
 # finds the item again by (chat_id, message_id).
-class InboxMessage(SQLModel, table=True):
+class InboxMessage(TableModel, table=True):
     __tablename__ = "inbox_message"
     __table_args__ = (
         Index("ix_inbox_message_copy", "chat_id", "message_id"),
@@ -509,7 +514,7 @@ class NoticeState(StrEnum):
 
 
 # A draft act (ordinance, budget, plan) open for citizens' proposals for its legal term.
-class Consultation(SQLModel, table=True):
+class Consultation(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True)  # random, for links: not guessable
     municipality: str | None = Field(default=None, max_length=100, index=True)
@@ -532,7 +537,7 @@ class Consultation(SQLModel, table=True):
 
 
 # A citizen's proposal on a consultation, numbered in the order received.
-class Proposal(SQLModel, table=True):
+class Proposal(TableModel, table=True):
     __table_args__ = (UniqueConstraint("consultation_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -555,7 +560,7 @@ class Proposal(SQLModel, table=True):
 
 
 # Someone who sent a proposal or pressed "Follow": told once when the report is published.
-class ConsultationFollower(SQLModel, table=True):
+class ConsultationFollower(TableModel, table=True):
     __tablename__ = "consultation_follower"
     __table_args__ = (Index("ix_consultation_follower_notice", "notice_state", "consultation_id"),)
 
@@ -574,7 +579,7 @@ class ConsultationFollower(SQLModel, table=True):
 
 
 # The draft act's file (a PDF), kept apart so that reading a consultation never loads it.
-class ConsultationDocument(SQLModel, table=True):
+class ConsultationDocument(TableModel, table=True):
     __tablename__ = "consultation_document"
 
     consultation_id: int = Field(
@@ -587,7 +592,7 @@ class ConsultationDocument(SQLModel, table=True):
 
 # A proposal being written: the citizen pressed "Send a proposal"; their next text (and a
 # file sent before it) becomes the proposal. One per citizen.
-class ProposalDraft(SQLModel, table=True):
+class ProposalDraft(TableModel, table=True):
     __tablename__ = "proposal_draft"
 
     citizen_id: int = Field(
@@ -612,7 +617,7 @@ class AttachmentKind(StrEnum):
 # A photo, file, voice note or place that came with a message of an inbox thread. Nothing is
 # downloaded: Telegram keeps the file, the row keeps its reference and where the original is
 # (to copy it on), and where the bot's copy went (to delete it when the citizen is erased).
-class InboxAttachment(SQLModel, table=True):
+class InboxAttachment(TableModel, table=True):
     __tablename__ = "inbox_attachment"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -635,7 +640,7 @@ class InboxAttachment(SQLModel, table=True):
 
 # A copy the bot made of a citizen's photo, file or place in a staff group, to delete because
 # the citizen was erased; kept until Telegram has deleted it or refused for good.
-class MessageRemoval(SQLModel, table=True):
+class MessageRemoval(TableModel, table=True):
     __tablename__ = "message_removal"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -647,7 +652,7 @@ class MessageRemoval(SQLModel, table=True):
 
 # A citizen who reported the same problem as an open message nearby and joined it ("+1, keep
 # me informed"): told every change of its status, counted as a person affected.
-class InboxSupporter(SQLModel, table=True):
+class InboxSupporter(TableModel, table=True):
     __tablename__ = "inbox_supporter"
 
     item_id: int = Field(
@@ -663,7 +668,7 @@ class InboxSupporter(SQLModel, table=True):
 # month of TIMEZONE so that a long period sums a few rows per month instead of reading every
 # answer. A day is rolled up once it is settled, a month once all its days are; both are
 # rolled again whenever a change reaches them.
-class RollupDay(SQLModel, table=True):
+class RollupDay(TableModel, table=True):
     __tablename__ = "rollup_day"
     __table_args__ = (
         UniqueConstraint("zone", "span", "day"),
@@ -690,7 +695,7 @@ def _rollup_day() -> Any:
 # The owner of a count, as the summary groups it: the event, else (for a response about no
 # event) the citizen's municipality; None for none. Kept without foreign keys: an erased
 # citizen or a changed municipality rolls the days it reaches again.
-class RollupStarted(SQLModel, table=True):
+class RollupStarted(TableModel, table=True):
     """Responses started on the day, by the day they were completed (None: not completed)."""
 
     __tablename__ = "rollup_started"
@@ -704,7 +709,7 @@ class RollupStarted(SQLModel, table=True):
     responses: int
 
 
-class RollupCompleted(SQLModel, table=True):
+class RollupCompleted(TableModel, table=True):
     __tablename__ = "rollup_completed"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -715,7 +720,7 @@ class RollupCompleted(SQLModel, table=True):
     responses: int
 
 
-class RollupValue(SQLModel, table=True):
+class RollupValue(TableModel, table=True):
     """Answers with a number or a yes/no of the responses completed on the day."""
 
     __tablename__ = "rollup_value"
@@ -732,7 +737,7 @@ class RollupValue(SQLModel, table=True):
     answers: int
 
 
-class RollupText(SQLModel, table=True):
+class RollupText(TableModel, table=True):
     __tablename__ = "rollup_text"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -745,7 +750,7 @@ class RollupText(SQLModel, table=True):
     texts: int
 
 
-class RollupOption(SQLModel, table=True):
+class RollupOption(TableModel, table=True):
     __tablename__ = "rollup_option"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -762,7 +767,7 @@ class RollupOption(SQLModel, table=True):
 # A file the console made from what the page sent (the form editor's YAML), kept a minute or
 # two for Telegram's app to fetch it by a download link, as a replica other than the one
 # that made it may serve the fetch; expired rows are deleted when the next one is kept.
-class DownloadDraft(SQLModel, table=True):
+class DownloadDraft(TableModel, table=True):
     __tablename__ = "download_draft"
 
     id: str = Field(sa_type=String(32), primary_key=True)  # random, unguessable
