@@ -46,18 +46,23 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run_bot() -> None:
-    # Imported here, after the collector is off: this is where aiogram and SQLAlchemy load.
+    try:
+        settings = load_settings()
+        token = settings.require_bot_token()
+        key = settings.require_pseudonym_key()
+    except SettingsError as error:
+        sys.exit(f"feedback-bot: {error}")
+    secrets = [token, key.decode(), *_secret_values(settings)]
+    configure_logging(secrets, settings.log_level, settings.log_format)
+
+    # Imported once the settings are known to be right, so that a mistake in them is told at
+    # once, not after the seconds aiogram takes to load; and after the collector is off.
     from sqlalchemy.exc import SQLAlchemyError
 
     from civic_feedback.bot.app import run_bot
     from civic_feedback.storage.database import DatabaseUrlError
 
     try:
-        settings = load_settings()
-        token = settings.require_bot_token()
-        key = settings.require_pseudonym_key()
-        secrets = [token, key.decode(), *_secret_values(settings)]
-        configure_logging(secrets, settings.log_level, settings.log_format)
         asyncio.run(run_bot(settings, token, key))
     except (SettingsError, DatabaseUrlError) as error:
         sys.exit(f"feedback-bot: {error}")

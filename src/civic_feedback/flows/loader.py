@@ -35,6 +35,12 @@ MAX_FLOW_FILE_BYTES = 256 * 1024
 # A form is a few levels deep (questions, options, texts); deeper is no form, and deep
 # enough would exhaust the YAML composer's recursion.
 MAX_NESTING = 16
+# A file is read by libyaml's parser, which PyYAML's wheels include: the same events and nodes,
+# with their lines, twenty times faster than the pure-Python parser. Its messages are terser
+# ("found character that cannot start any token", not which one), so a file it finds a problem
+# in is read again by the pure-Python parser, whose problems are the ones shown.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 _EMPTY = Sentence("empty", "the file is empty")
 
 PathKey = tuple[str | int, ...]
@@ -113,11 +119,22 @@ def read_flow_data(text: str, source: str = "<flow>") -> dict[str, Any]:
 
 
 def _parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[PathKey, int]]:
+    try:
+        return _read_yaml(text, source, _FAST_LOADER)
+    except FlowFileError:
+        if _FAST_LOADER is yaml.SafeLoader:
+            raise
+        return _read_yaml(text, source, yaml.SafeLoader)
+
+
+def _read_yaml(
+    text: str, source: str, loader_class: _Loader
+) -> tuple[dict[str, Any], dict[PathKey, int]]:
     if not text.strip():
         raise FlowFileError([FlowFileProblem(source, 1, "", _EMPTY)])
-    loader = yaml.SafeLoader(text)
+    loader = loader_class(text)
     try:
-        _refuse_aliases_and_depth(text, source)
+        _refuse_aliases_and_depth(text, source, loader_class)
         node = loader.get_single_node()
         if node is None:
             raise FlowFileError([FlowFileProblem(source, 1, "", _EMPTY)])
@@ -155,12 +172,12 @@ def _parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[PathKey, i
     return data, lines
 
 
-def _refuse_aliases_and_depth(text: str, source: str) -> None:
+def _refuse_aliases_and_depth(text: str, source: str, loader_class: _Loader) -> None:
     """Read the YAML events first (the parser does not recurse) and refuse what a form never
     needs but an attack does: anchors and aliases (``&a``, ``*a``: a few lines expand to
     billions of items, or loop) and nesting deeper than ``MAX_NESTING``."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader_class):
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             message = Sentence(
@@ -179,7 +196,7 @@ def _refuse_aliases_and_depth(text: str, source: str) -> None:
 
 
 def _construct(
-    loader: yaml.SafeLoader,
+    loader: yaml.SafeLoader | yaml.CSafeLoader,
     node: yaml.Node,
     path: PathKey,
     lines: dict[PathKey, int],
