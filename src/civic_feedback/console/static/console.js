@@ -108,6 +108,27 @@ function node(tag, attributes = {}, ...children) {
   return element;
 }
 
+// An action that cannot be undone asks first: "ask" gives way to the question with "yes" and
+// "no" (show); "no", or a failure, puts "ask" back (back). The group goes where "ask" stands.
+function confirmStep(ask, question, yes, no) {
+  const group = node("div", { class: "confirm", role: "group", "aria-labelledby": question.id }, question, yes, no);
+  group.hidden = true;
+  const show = () => {
+    group.hidden = false;
+    ask.hidden = true;
+    no.focus();
+  };
+  const back = () => {
+    group.hidden = true;
+    ask.hidden = false;
+  };
+  no.addEventListener("click", () => {
+    back();
+    ask.focus();
+  });
+  return { group, show, back };
+}
+
 function initData() {
   // Telegram's script reads it from the address Telegram opened (#tgWebAppData=...); without
   // that script (a local trial, the sandbox) the page reads the same place itself.

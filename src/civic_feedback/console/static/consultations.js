@@ -224,14 +224,8 @@ function publishForm(consultation) {
   const ask = node("button", { type: "submit" }, text("publish.ask"));
   const yes = node("button", { type: "button" }, text("publish.yes"));
   const no = node("button", { type: "button" }, text("publish.no"));
-  const confirm = node(
-    "div",
-    { class: "confirm", role: "group", "aria-labelledby": "publish-question" },
-    node("p", { id: "publish-question" }, text("publish.question")),
-    yes,
-    no,
-  );
-  confirm.hidden = true;
+  const question = node("p", { id: "publish-question" }, text("publish.question"));
+  const { group: confirm, show, back } = confirmStep(ask, question, yes, no);
   const form = node(
     "form",
     { class: "tool publish", "aria-labelledby": "publish-title" },
@@ -245,14 +239,7 @@ function publishForm(consultation) {
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    confirm.hidden = false;
-    ask.hidden = true;
-    no.focus();
-  });
-  no.addEventListener("click", () => {
-    confirm.hidden = true;
-    ask.hidden = false;
-    ask.focus();
+    show();
   });
   yes.addEventListener("click", async () => {
     yes.disabled = true; // one press, one publication
@@ -264,8 +251,7 @@ function publishForm(consultation) {
       status.textContent = text("publish.done", { count: done.owed });
     } catch (error) {
       yes.disabled = false;
-      confirm.hidden = true;
-      ask.hidden = false;
+      back();
       status.className = "error";
       status.textContent = text(error.message in TEXTS.en ? error.message : "failed");
     }

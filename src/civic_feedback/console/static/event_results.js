@@ -221,8 +221,7 @@ function resultsPublishForm(section, results, language) {
   const yes = node("button", { type: "button" }, text("results.yes"));
   const no = node("button", { type: "button" }, text("results.no"));
   const question = node("p", { id: "publish-question" });
-  const confirm = node("div", { class: "confirm", role: "group", "aria-labelledby": "publish-question" }, question, yes, no);
-  confirm.hidden = true;
+  const { group: confirm, show, back } = confirmStep(ask, question, yes, no);
   const form = node(
     "form",
     { class: "event-form" },
@@ -239,14 +238,7 @@ function resultsPublishForm(section, results, language) {
       return;
     }
     question.textContent = text("results.question_publish", { chat: chat.value.trim() });
-    confirm.hidden = false;
-    ask.hidden = true;
-    no.focus();
-  });
-  no.addEventListener("click", () => {
-    confirm.hidden = true;
-    ask.hidden = false;
-    ask.focus();
+    show();
   });
   yes.addEventListener("click", async () => {
     yes.disabled = true; // one press, one post
@@ -261,8 +253,7 @@ function resultsPublishForm(section, results, language) {
       section.append(node("p", { role: "status", class: "notice" }, said));
     } catch (error) {
       yes.disabled = false;
-      confirm.hidden = true;
-      ask.hidden = false;
+      back();
       eventsSay(status, resultsProblem(error.message), true);
     }
   });

@@ -752,19 +752,9 @@ function eventsCancelSection(event) {
   const ask = node("button", { type: "button", class: "danger" }, text("events.cancelEvent"));
   const yes = node("button", { type: "button", class: "danger" }, text("events.cancelYes"));
   const no = node("button", { type: "button" }, text("events.cancelNo"));
-  const question = node("div", { class: "confirm", role: "group", "aria-labelledby": "cancel-question" });
-  question.append(node("p", { id: "cancel-question" }, text("events.cancelQuestion")), yes, no);
-  question.hidden = true;
-  ask.addEventListener("click", () => {
-    question.hidden = false;
-    ask.hidden = true;
-    no.focus();
-  });
-  no.addEventListener("click", () => {
-    question.hidden = true;
-    ask.hidden = false;
-    ask.focus();
-  });
+  const asked = node("p", { id: "cancel-question" }, text("events.cancelQuestion"));
+  const { group: question, show } = confirmStep(ask, asked, yes, no);
+  ask.addEventListener("click", show);
   yes.addEventListener("click", async () => {
     try {
       const result = await api(eventPath(event.code, "/cancel"), {});
