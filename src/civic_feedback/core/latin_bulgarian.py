@@ -28,15 +28,12 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 # Digits typed for the letters they look like: "4" for ч, "6" for ш ("o6te", "4e").
 _HABITS = str.maketrans({"4": "ch", "6": "sh"})
 # Endings added to a listed word: articles (-ta, -to, -te, -at/-ut/-yt, -ya), plural (-i,
-# -ove, -ite) and adjective forms (-a, -o, -i, -iya). Longest first.
-_ENDINGS = tuple(
-    sorted(
-        {"", "a", "o", "i", "e", "ta", "to", "te", "ti", "at", "ut", "yt", "ya", "yat", "qt",
-         "iat", "jat", "iq", "ia", "iya", "ija", "iyat", "iqt", "ijat", "ite", "ove", "ovete"},
-        key=len,
-        reverse=True,
-    )
-)  # fmt: skip
+# -ove, -ite) and adjective forms (-a, -o, -i, -iya).
+_ENDINGS = frozenset({
+    "", "a", "o", "i", "e", "ta", "to", "te", "ti", "at", "ut", "yt", "ya", "yat", "qt", "iat",
+    "jat", "iq", "ia", "iya", "ija", "iyat", "iqt", "ijat", "ite", "ove", "ovete",
+})  # fmt: skip
+_LONGEST_ENDING = max(map(len, _ENDINGS))
 _MIN_STEM = 3  # "da" + "ta" is no Bulgarian word; stems shorter than this are not tried
 # Single letters that are Bulgarian words and no English or Turkish one: в (in), с (with), е (is).
 _LETTER_WORDS = frozenset("vse")
@@ -67,11 +64,13 @@ def is_bulgarian_word(word: str) -> bool:
     if len(word) == 1 or not _TYPED.fullmatch(word):
         return word in _LETTER_WORDS
     spellings = _spellings()
-    for ending in _ENDINGS:
-        stem = word[: len(word) - len(ending)] if ending else word
-        if word.endswith(ending) and len(stem) >= _MIN_STEM and stem in spellings:
+    if word in spellings:
+        return True
+    # Each way of cutting an ending off the word: a few set look-ups, whatever the endings.
+    for cut in range(len(word) - 1, max(_MIN_STEM, len(word) - _LONGEST_ENDING) - 1, -1):
+        if word[cut:] in _ENDINGS and word[:cut] in spellings:
             return True
-    return word in spellings
+    return False
 
 
 def bulgarian_share(text: str) -> tuple[int, int]:
@@ -80,9 +79,9 @@ def bulgarian_share(text: str) -> tuple[int, int]:
     return sum(is_bulgarian_word(word) for word in words), len(words)
 
 
-def is_latin_bulgarian(text: str) -> bool:
-    """Most of the words (at least two) are Bulgarian words typed in Latin letters."""
-    found, total = bulgarian_share(text)
+def is_mostly_bulgarian(found: int, total: int) -> bool:
+    """Whether ``found`` Bulgarian words of a Latin text's ``total`` (``bulgarian_share``)
+    make it Bulgarian: most of them, and at least two."""
     return found >= MIN_WORDS and found >= MIN_SHARE * total
 
 

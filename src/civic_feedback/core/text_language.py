@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from civic_feedback.core.bulgarian_or_russian import signs
-from civic_feedback.core.latin_bulgarian import bulgarian_share, is_latin_bulgarian
+from civic_feedback.core.latin_bulgarian import bulgarian_share, is_mostly_bulgarian
 
 if TYPE_CHECKING:
     import lingua
@@ -90,9 +90,9 @@ class LanguageDetector:
         return guess if found.allow(guess) else UNDETERMINED
 
     def _latin(self, text: str) -> str:
-        if is_latin_bulgarian(text):
-            return "bg"
         bulgarian, total = bulgarian_share(text)
+        if is_mostly_bulgarian(bulgarian, total):
+            return "bg"
         if bulgarian >= max(1, PARTLY_BULGARIAN * total):
             return UNDETERMINED
         return self._model_choice(text, _LATIN)
