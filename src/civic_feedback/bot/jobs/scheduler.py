@@ -49,16 +49,27 @@ def start_scheduler(
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     def wake_at(moment: datetime) -> None:
+        # A second run may start while one is sending: it waits for the worker's lock and
+        # then sends what was stored meanwhile, where a refused run would leave it to the
+        # next regular wake-up and log a warning.
         scheduler.add_job(
-            wake, "date", run_date=moment, id="notifications-soon", replace_existing=True
+            wake,
+            "date",
+            run_date=moment,
+            id="notifications-soon",
+            replace_existing=True,
+            max_instances=2,
         )
 
     async def wake() -> None:
         await worker.send_due()
         due = worker.next_due()
         now = datetime.now(UTC)
-        if due is not None and due < now + every:
-            wake_at(max(due, now))  # sooner than the next regular wake-up: 1m offsets stay on time
+        # Sooner than the next regular wake-up: 1m offsets stay on time. One due already
+        # (held by another replica's claim) is left to the regular wake-up, not retried in
+        # a loop.
+        if due is not None and now < due < now + every:
+            wake_at(due)
 
     scheduler.add_job(
         wake,
