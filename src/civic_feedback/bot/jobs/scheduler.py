@@ -3,7 +3,10 @@ time too, and any of them at once when a handler just stored something for it.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +22,8 @@ from civic_feedback.bot.jobs.notifications import NotificationWorker
 
 if TYPE_CHECKING:  # the backup modules load only with BACKUP_DIR (bot/app.py)
     from civic_feedback.bot.jobs.backups import NightlyBackups
+
+log = logging.getLogger(__name__)
 
 INTERVAL = timedelta(seconds=15)
 
@@ -53,7 +58,7 @@ def start_scheduler(
         # then sends what was stored meanwhile, where a refused run would leave it to the
         # next regular wake-up and log a warning.
         scheduler.add_job(
-            wake,
+            stoppable(wake),
             "date",
             run_date=moment,
             id="notifications-soon",
@@ -72,7 +77,7 @@ def start_scheduler(
             wake_at(due)
 
     scheduler.add_job(
-        wake,
+        stoppable(wake),
         "interval",
         seconds=every.total_seconds(),
         id="notifications",
@@ -82,7 +87,7 @@ def start_scheduler(
     )
     # A long broadcast runs in its own job, so reminders are not held up behind it.
     scheduler.add_job(
-        broadcaster.send_due,
+        stoppable(broadcaster.send_due),
         "interval",
         seconds=every.total_seconds(),
         id="broadcasts",
@@ -93,7 +98,7 @@ def start_scheduler(
     # Citizens' messages and staff answers: at once when a handler stored one, and every
     # 15 s for what could not go (Telegram unreachable, a group configured later).
     scheduler.add_job(
-        courier.deliver_pending,
+        stoppable(courier.deliver_pending),
         "interval",
         seconds=every.total_seconds(),
         id="inbox",
@@ -104,7 +109,7 @@ def start_scheduler(
     # A consultation's report published from the command line: its followers are told
     # within a round.
     scheduler.add_job(
-        notices.send_due,
+        stoppable(notices.send_due),
         "interval",
         seconds=every.total_seconds(),
         id="consultation-notices",
@@ -115,7 +120,7 @@ def start_scheduler(
     # The digest's rows say who had it: checking often costs one query and catches up
     # after a bot that was down at the digest's moment.
     scheduler.add_job(
-        digest.send_if_due,
+        stoppable(digest.send_if_due),
         "interval",
         minutes=5,
         id="digest",
@@ -125,7 +130,7 @@ def start_scheduler(
     )
     # Daily, and a minute after every start: a bot restarted each night still purges.
     scheduler.add_job(
-        housekeeper.purge,
+        stoppable(housekeeper.purge),
         "interval",
         days=1,
         id="purge",
@@ -137,7 +142,7 @@ def start_scheduler(
     # that a database upgraded with years of answers catches up within a day, in the
     # background, and an ordinary night adds the one day that settled.
     scheduler.add_job(
-        housekeeper.roll_up,
+        stoppable(housekeeper.roll_up),
         "interval",
         hours=1,
         id="rollups",
@@ -149,7 +154,7 @@ def start_scheduler(
     # start, catches up a night the bot was down.
     if backups is not None:
         scheduler.add_job(
-            backups.take_if_due,
+            stoppable(backups.take_if_due),
             "interval",
             hours=1,
             id="backup",
@@ -163,3 +168,19 @@ def start_scheduler(
         broadcasts=lambda: scheduler.modify_job("broadcasts", next_run_time=datetime.now(UTC)),
         inbox=lambda: scheduler.modify_job("inbox", next_run_time=datetime.now(UTC)),
     )
+
+
+def stoppable(job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """The job, ending quietly when the scheduler stops while it runs (the bot stopping, or
+    a leader losing its lock): APScheduler cancels it at its next await and would log that
+    as the job failing, with a traceback. Whatever it was sending is left as the database
+    says, for the next leader or start."""
+
+    @functools.wraps(job)
+    async def run() -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            log.info("job_stopped job=%s: the scheduler stopped while it ran", job.__qualname__)
+
+    return run

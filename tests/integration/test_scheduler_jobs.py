@@ -1,6 +1,6 @@
-"""The scheduler's wake-ups of the notification worker: one asked for while the worker is
-sending is not dropped, and a due time already passed is left to the regular wake-up instead
-of being retried in a loop."""
+"""The scheduler's jobs: a wake-up of the notification worker asked for while it is sending
+is not dropped, a due time already passed is left to the regular wake-up instead of being
+retried in a loop, and a job running when the scheduler stops ends without an error."""
 
 from __future__ import annotations
 
@@ -102,3 +102,22 @@ async def test_a_due_time_within_the_interval_gets_its_own_wake_up_and_a_passed_
         scheduler.shutdown(wait=False)
 
     assert worker.sends == 2
+
+
+async def test_a_job_running_when_the_scheduler_stops_ends_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worker = Worker()  # its sending waits: a broadcast paced behind many messages
+    ended = asyncio.Event()
+    scheduler, _ = started(worker)
+    await worker.until(lambda: worker.sends == 1)
+
+    with caplog.at_level(logging.INFO):
+        scheduler.shutdown(wait=False)  # Ctrl+C, or the leader lost its lock
+        asyncio.get_running_loop().call_soon(ended.set)  # after the job's cancellation
+        await ended.wait()
+
+    assert worker.looked_ahead == 0  # it stopped where it waited
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert errors == []
+    assert "job_stopped job=start_scheduler.<locals>.wake" in caplog.text
