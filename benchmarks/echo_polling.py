@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -26,10 +28,14 @@ NEXT = InlineKeyboardMarkup(
 )
 
 
-async def poll() -> None:
+async def poll(outer: Callable[..., Awaitable[Any]] | None = None) -> None:
+    """Answer until SIGTERM; ``outer``: a middleware every update passes first
+    (``storing_polling.py``)."""
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
     bot = Bot(os.environ["BOT_TOKEN"], session=AiohttpSession(api=api))
     dispatcher = Dispatcher()
+    if outer is not None:
+        dispatcher.update.outer_middleware(outer)
 
     @dispatcher.message()
     async def echo(message: Message) -> None:

@@ -73,6 +73,17 @@ class BareBot(BotProcess):
         return [sys.executable, "-m", "benchmarks.echo_polling"]
 
 
+class StoringBot(BotProcess):
+    """The bare bot committing each update to SQLite before it replies
+    (benchmarks/storing_polling.py)."""
+
+    def __init__(self, api_url: str, workdir: Path, **env: str) -> None:
+        super().__init__(api_url, workdir, STORE_PATH=str(workdir / "steps.db"), **env)
+
+    def program(self) -> list[str]:
+        return [sys.executable, "-m", "benchmarks.storing_polling"]
+
+
 async def until_polling(tg: FakeTelegram, bot: BotProcess) -> None:
     """Until the bot long-polls; one that exits first is a failure."""
     assert bot.process is not None

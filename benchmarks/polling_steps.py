@@ -17,12 +17,13 @@ press answered and the message edited). civic-feedback runs with its pace out of
 own cost. One citizen takes the steps first (not counted), so both bots are warm.
 
     python benchmarks/polling_steps.py [--citizens 300] [--repeat 3] [--src OTHER/src]
-                                       [--profile FILE]
+                                       [--storing] [--profile FILE]
 
 Prints steps a second (best / median of the repeats), civic-feedback's share of the bare
 bot's, time per step p50 / p99, CPU per step of the bot process and the Bot API calls per
-step; never asserts times. ``--profile`` runs civic-feedback under cProfile (slower) and
-prints where its time went.
+step; never asserts times. ``--storing`` also runs the bare bot committing each update to
+SQLite before it replies (``benchmarks/storing_polling.py``): what durability alone costs.
+``--profile`` runs civic-feedback under cProfile (slower) and prints where its time went.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 
 from benchmarks.polling_citizens import (  # noqa: E402
     BareBot,
+    StoringBot,
     TimedCitizen,
     civic_bot,
     crowd,
@@ -135,6 +137,8 @@ async def run_crowd(
 
 async def measure(args: argparse.Namespace, folder: Path) -> dict[str, list[Run]]:
     kinds: list[tuple[str, type[BotProcess] | str]] = [("bare", BareBot), ("civic", "civic")]
+    if args.storing:
+        kinds.append(("storing", StoringBot))
     if args.src:
         kinds.append(("before", "before"))
     runs: dict[str, list[Run]] = {name: [] for name, _ in kinds}
@@ -156,10 +160,17 @@ def report(args: argparse.Namespace, runs: dict[str, list[Run]]) -> None:
     def calls_per_step(run: Run) -> str:
         return ", ".join(f"{m} {n / run.steps:.2f}" for m, n in sorted(run.calls.items()))
 
-    ratios = [
-        c.steps_per_s / b.steps_per_s for c, b in zip(runs["civic"], runs["bare"], strict=True)
-    ]
-    names = {"civic": "civic-feedback", "before": f"civic-feedback from {args.src}"}
+    def share_of_bare(name: str) -> list[float]:
+        """Steps a second of ``name`` over the bare bot's, in each repeat."""
+        pairs = zip(runs[name], runs["bare"], strict=True)
+        return [run.steps_per_s / bare.steps_per_s for run, bare in pairs]
+
+    ratios = share_of_bare("civic")
+    names = {
+        "civic": "civic-feedback",
+        "before": f"civic-feedback from {args.src}",
+        "storing": "bare aiogram committing each update first",
+    }
     lines = [
         "Citizens' steps over HTTP on long polling (figures only; nothing asserted on times)",
         "",
@@ -189,6 +200,12 @@ def report(args: argparse.Namespace, runs: dict[str, list[Run]]) -> None:
         f"civic-feedback p99       {p99:.0f} ms (target < {TARGET_P99_MS:.0f} ms: "
         f"{'ok' if p99 < TARGET_P99_MS else 'MISSED'})",
     ]
+    if args.storing:
+        stored = share_of_bare("storing")
+        lines.append(
+            f"committing / bare        {max(stored):.0%} best, "
+            f"{statistics.median(stored):.0%} median"
+        )
     print("\n".join(lines))
     if args.profile:
         print(f"\ncProfile of civic-feedback's process (cumulative, top {args.profile_top})")
@@ -203,6 +220,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="default 1")
     parser.add_argument(
         "--src", type=Path, default=None, help="also civic-feedback from this source folder"
+    )
+    parser.add_argument(
+        "--storing", action="store_true", help="also the bare bot committing each update first"
     )
     parser.add_argument(
         "--profile", type=Path, default=None, help="cProfile civic-feedback into this file"
