@@ -88,6 +88,7 @@ async def test_fast_forward_brings_the_reminder_of_the_demo_event(page: Page) ->
     await page.get_by_role("button", name="Event card").click()  # Мария, in Bulgarian
     await press(page, "Съгласен съм", then="Обществено обсъждане")
     await press(page, "Записване", then="записани")
+    await expect(latest(page).locator(".meta")).to_contain_text("edited")  # the page's word
 
     await page.click("#skip")
 

@@ -165,7 +165,8 @@ class ChatView:
         self, message_id: int, side: str, body: str, date: int, *, edited: bool, keyboard: str = ""
     ) -> str:
         when = datetime.fromtimestamp(date, self.zone).strftime("%H:%M")
-        meta = f"edited {when}" if edited else when
+        # The word itself is the page's, in its language (chat.js).
+        meta = f'<span class="edited"></span>{when}' if edited else when
         return (
             f'<article class="msg {side}" data-id="{message_id}"><div class="bubble">{body}'
             f'<div class="meta">{meta}</div></div>{keyboard}</article>'

@@ -466,6 +466,7 @@ def page_labels() -> dict[str, str]:
         "longitude": _("Longitude"),
         "send_place": _("Send the place"),
         "reply": _("Reply"),
+        "edited": _("edited"),  # next to the time of a message the bot edited
         "cancel": _("Cancel"),
         "too_big": too_big(),
         "ev": _("Event card"),

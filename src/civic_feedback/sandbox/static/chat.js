@@ -108,6 +108,9 @@ class Pane {
       if (message.deleted) { if (old) old.remove(); continue; }
       const tpl = document.createElement("template");
       tpl.innerHTML = message.html;
+      for (const edited of tpl.content.querySelectorAll(".meta .edited")) {
+        edited.textContent = `${page.edited} `;
+      }
       for (const meta of tpl.content.querySelectorAll("article.bot .meta")) {
         const reply = document.createElement("button");
         reply.type = "button";
