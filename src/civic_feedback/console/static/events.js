@@ -752,8 +752,8 @@ function eventsCancelSection(event) {
   const ask = node("button", { type: "button", class: "danger" }, text("events.cancelEvent"));
   const yes = node("button", { type: "button", class: "danger" }, text("events.cancelYes"));
   const no = node("button", { type: "button" }, text("events.cancelNo"));
-  const asked = node("p", { id: "cancel-question" }, text("events.cancelQuestion"));
-  const { group: question, show } = confirmStep(ask, asked, yes, no);
+  const question = node("p", { id: "cancel-question" }, text("events.cancelQuestion"));
+  const { group: confirm, show } = confirmStep(ask, question, yes, no);
   ask.addEventListener("click", show);
   yes.addEventListener("click", async () => {
     try {
@@ -768,7 +768,7 @@ function eventsCancelSection(event) {
     { class: "event-form", "aria-labelledby": "cancel-heading" },
     node("h3", { id: "cancel-heading" }, text("events.cancelHeading")),
     ask,
-    question,
+    confirm,
     status,
   );
 }
