@@ -86,7 +86,9 @@ def codes(db: Session) -> dict[str, str]:
     db.commit()
     complete_event_form(db, runs, person(1), event)
     complete_event_form(db, runs, person(5), event)
-    runs.start(db, person(2), event.flow_id, language="bg", event_id=event.id)  # not finished
+    runs.start(
+        db.connection(), person(2), event.flow_id, language="bg", event_id=event.id
+    )  # not finished
     db.commit()
 
     event, when = at(training)

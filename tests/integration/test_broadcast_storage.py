@@ -165,7 +165,7 @@ def town(db: Session) -> Town:
     runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
     for name in ("boris", "emil", "fani"):
         complete_event_form(db, runs, people[name], event)
-    runs.start(db, people["desi"], event.flow_id, language="en", event_id=event.id)
+    runs.start(db.connection(), people["desi"], event.flow_id, language="en", event_id=event.id)
     db.commit()
     set_opted_out(db, people["emil"], opted_out=True)
     db.commit()

@@ -65,7 +65,7 @@ def a_citizen_with_everything(db: Session, telegram_id: int) -> Citizen:
     db.commit()
     runs = FormRuns(FlowCatalog(), KEY)
     walk_form(db, runs, citizen, "event-satisfaction", LOW_RATING, language="en", event_id=event.id)
-    runs.start(db, citizen, "general-feedback", language="en")  # left half-way
+    runs.start(db.connection(), citizen, "general-feedback", language="en")  # left half-way
     db.commit()
     db.add(
         AnonymousReceipt(key=anonymous_receipt_key(KEY, telegram_id, "consultation-survey", None))

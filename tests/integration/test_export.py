@@ -213,7 +213,8 @@ def respond(
     person = find_citizen(session, telegram_id) or add_citizen(
         session, telegram_id=telegram_id, language="en"
     )
-    prompt = prompt_of(runs.start(session, person, flow_id, language="en"))
+    session.flush()  # a form is started for a citizen already written
+    prompt = prompt_of(runs.start(session.connection(), person, flow_id, language="en"))
     session.commit()
     response_id = prompt.response_id
     answered = 0
@@ -222,12 +223,12 @@ def respond(
         expected = Expected(prompt.response_id, prompt.position)
         if isinstance(action, tuple):
             for index in action:
-                prompt = prompt_of(runs.toggle(session, person, index, expected))
+                prompt = prompt_of(runs.toggle(session.connection(), person, index, expected))
                 session.commit()
-            prompt = prompt_of(runs.done(session, person, expected))
+            prompt = prompt_of(runs.done(session.connection(), person, expected))
             session.commit()
         else:
-            prompt = prompt_of(runs.answer(session, person, action, expected))
+            prompt = prompt_of(runs.answer(session.connection(), person, action, expected))
             session.commit()
         answered += 1
     return response_id

@@ -161,7 +161,10 @@ def test_days_are_whole_local_days_in_sofia(remarks: Session) -> None:
 
 def test_a_completion_period_leaves_out_unfinished_responses(remarks: Session) -> None:
     citizen = add_citizen(remarks, telegram_id=9, language="bg")
-    FormRuns(FlowCatalog(), OPTIONS.key).start(remarks, citizen, "remarks", language="bg")
+    remarks.flush()
+    FormRuns(FlowCatalog(), OPTIONS.key).start(
+        remarks.connection(), citizen, "remarks", language="bg"
+    )
     finished = answer(remarks, 1, None)
     since = local_midnight(date(2000, 1, 1), SOFIA)
 

@@ -105,7 +105,7 @@ def step(session: Session, outcome: Any) -> Prompt:
 
 
 def start(runs: FormRuns, session: Session, citizen: Citizen, flow_id: str) -> Prompt:
-    return step(session, runs.start(session, citizen, flow_id, language="en"))
+    return step(session, runs.start(session.connection(), citizen, flow_id, language="en"))
 
 
 def expected(prompt: Prompt) -> Expected:
@@ -123,9 +123,11 @@ def act(
     """Answer the prompt's question as the bot would: press buttons or send a message."""
     if isinstance(action, tuple):
         for index in action:
-            prompt = step(session, runs.toggle(session, citizen, index, expected(prompt)))
-        return step(session, runs.done(session, citizen, expected(prompt)))
-    return step(session, runs.answer(session, citizen, action, expected(prompt)))
+            prompt = step(
+                session, runs.toggle(session.connection(), citizen, index, expected(prompt))
+            )
+        return step(session, runs.done(session.connection(), citizen, expected(prompt)))
+    return step(session, runs.answer(session.connection(), citizen, action, expected(prompt)))
 
 
 def answer_to_the_end(
@@ -186,7 +188,9 @@ def test_start_shows_the_first_question_as_the_beginning_of_a_form(
 def test_start_uses_the_forms_default_language_when_the_citizens_is_not_offered(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
-    prompt = prompt_of(runs.start(session, citizen, "event-satisfaction", language="de"))
+    prompt = prompt_of(
+        runs.start(session.connection(), citizen, "event-satisfaction", language="de")
+    )
     session.commit()
 
     assert prompt.language == "bg"
@@ -195,31 +199,17 @@ def test_start_uses_the_forms_default_language_when_the_citizens_is_not_offered(
 def test_start_of_an_unknown_form_is_refused(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
-    assert runs.start(session, citizen, "no-such-form", language="en") is Refusal.UNKNOWN_FORM
+    assert (
+        runs.start(session.connection(), citizen, "no-such-form", language="en")
+        is Refusal.UNKNOWN_FORM
+    )
     session.commit()
-
-
-def test_start_gives_a_citizen_met_in_this_very_update_an_id_in_the_callers_transaction(
-    runs: FormRuns, session: Session, sessions: sessionmaker[Session]
-) -> None:
-    newcomer = add_citizen(session, telegram_id=2002, language="en")  # not flushed yet
-
-    runs.start(session, newcomer, "event-satisfaction", language="en")
-
-    assert newcomer.id is not None  # flushed: the conversation row needed it
-    with sessions() as other:  # nothing is visible before the caller commits
-        assert find_citizen(other, 2002) is None
-    session.commit()
-    with sessions() as other:
-        stored = find_citizen(other, 2002)
-        assert stored is not None
-        assert other.get(Conversation, stored.id) is not None
 
 
 def test_current_is_none_when_the_citizen_has_no_form_open(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
-    assert runs.current(session, citizen) is None
+    assert runs.current(session.connection(), citizen) is None
 
 
 # --- answering ---------------------------------------------------------------------------
@@ -233,7 +223,7 @@ def test_answers_move_the_citizen_through_the_questions_in_order(
     asked = answer_to_the_end(runs, session, citizen, prompt, HAPPY_EVENT_ANSWERS)
 
     assert asked == ["overall", "recommend", "most_useful", "organisation", "suggestion"]
-    assert runs.current(session, citizen) is None
+    assert runs.current(session.connection(), citizen) is None
 
 
 def test_a_low_rating_also_asks_what_to_improve(
@@ -259,15 +249,15 @@ def test_an_answer_is_written_in_the_callers_transaction_and_stored_by_its_commi
 ) -> None:
     prompt = start(runs, session, citizen, "event-satisfaction")
 
-    after = prompt_of(runs.answer(session, citizen, Button("4"), expected(prompt)))
+    after = prompt_of(runs.answer(session.connection(), citizen, Button("4"), expected(prompt)))
 
     assert not session.new  # written, not left for a later flush
     assert not session.dirty
     with sessions() as other:
-        assert stored_answers(other, prompt.response_id) == {}
+        assert stored_answers(other.connection(), prompt.response_id) == {}
     session.commit()
     with sessions() as other:
-        assert stored_answers(other, prompt.response_id) == {"overall": 4}
+        assert stored_answers(other.connection(), prompt.response_id) == {"overall": 4}
     assert question_id(after) == "recommend"
 
 
@@ -279,7 +269,7 @@ def test_a_skipped_question_is_stored_as_no_answer(
     answer_to_the_end(runs, session, citizen, prompt, HAPPY_EVENT_ANSWERS)
 
     with sessions() as other:
-        answers = stored_answers(other, prompt.response_id)
+        answers = stored_answers(other.connection(), prompt.response_id)
     assert answers["suggestion"] is None
     assert "comment" not in answers  # hidden, so not stored at all
 
@@ -289,12 +279,12 @@ def test_invalid_input_is_rejected_and_stores_nothing(
 ) -> None:
     prompt = start(runs, session, citizen, "event-satisfaction")
 
-    outcome = runs.answer(session, citizen, Button("6"), expected(prompt))
+    outcome = runs.answer(session.connection(), citizen, Button("6"), expected(prompt))
     session.commit()
 
     assert outcome == Rejected(RefusalReason.OUT_OF_RANGE, {"min": 1, "max": 5})
     assert answer_rows(sessions) == []
-    assert question_id(prompt_of(runs.current(session, citizen))) == "overall"
+    assert question_id(prompt_of(runs.current(session.connection(), citizen))) == "overall"
 
 
 def test_ticks_are_a_committed_draft_and_done_stores_them_in_flow_order(
@@ -305,21 +295,28 @@ def test_ticks_are_a_committed_draft_and_done_stores_them_in_flow_order(
     prompt = act(runs, session, citizen, prompt, Button("9"))
     assert question_id(prompt) == "most_useful"
 
-    prompt = step(session, runs.toggle(session, citizen, 3, expected(prompt)))  # answers
-    prompt = step(session, runs.toggle(session, citizen, 0, expected(prompt)))  # information
+    prompt = step(
+        session, runs.toggle(session.connection(), citizen, 3, expected(prompt))
+    )  # answers
+    prompt = step(
+        session, runs.toggle(session.connection(), citizen, 0, expected(prompt))
+    )  # information
 
     assert prompt.draft == ("answers", "information")
     with sessions() as other:
         conversation = other.get(Conversation, citizen.id)
         assert conversation is not None
         assert conversation.draft == ["answers", "information"]
-        assert stored_answers(other, prompt.response_id) == {"overall": 5, "recommend": 9}
+        assert stored_answers(other.connection(), prompt.response_id) == {
+            "overall": 5,
+            "recommend": 9,
+        }
 
-    after = step(session, runs.done(session, citizen, expected(prompt)))
+    after = step(session, runs.done(session.connection(), citizen, expected(prompt)))
 
     assert question_id(after) == "organisation"
     with sessions() as other:
-        assert stored_answers(other, prompt.response_id)["most_useful"] == (
+        assert stored_answers(other.connection(), prompt.response_id)["most_useful"] == (
             "information",
             "answers",
         )
@@ -331,12 +328,12 @@ def test_ticking_again_unticks_and_one_tick_too_many_is_refused(
     prompt = start(runs, session, citizen, "event-satisfaction")
     prompt = act(runs, session, citizen, prompt, Button("5"))
     prompt = act(runs, session, citizen, prompt, Button("9"))
-    prompt = step(session, runs.toggle(session, citizen, 0, expected(prompt)))
-    prompt = step(session, runs.toggle(session, citizen, 1, expected(prompt)))
+    prompt = step(session, runs.toggle(session.connection(), citizen, 0, expected(prompt)))
+    prompt = step(session, runs.toggle(session.connection(), citizen, 1, expected(prompt)))
 
-    too_many = runs.toggle(session, citizen, 2, expected(prompt))
+    too_many = runs.toggle(session.connection(), citizen, 2, expected(prompt))
     session.commit()
-    unticked = step(session, runs.toggle(session, citizen, 0, expected(prompt)))
+    unticked = step(session, runs.toggle(session.connection(), citizen, 0, expected(prompt)))
 
     assert too_many == Rejected(RefusalReason.TOO_MANY_CHOICES, {"max": 2})
     assert unticked.draft == ("discussion",)
@@ -349,7 +346,7 @@ def test_done_with_nothing_ticked_is_refused_and_stores_nothing(
     prompt = act(runs, session, citizen, prompt, Button("5"))
     prompt = act(runs, session, citizen, prompt, Button("9"))
 
-    outcome = runs.done(session, citizen, expected(prompt))
+    outcome = runs.done(session.connection(), citizen, expected(prompt))
     session.commit()
 
     assert outcome == Rejected(RefusalReason.TOO_FEW_CHOICES, {"min": 1})
@@ -365,7 +362,7 @@ def test_a_button_from_another_response_is_stale_and_stores_nothing(
     prompt = start(runs, session, citizen, "event-satisfaction")
     wrong = Expected(prompt.response_id + 1, prompt.position)
 
-    outcome = runs.answer(session, citizen, Button("4"), wrong)
+    outcome = runs.answer(session.connection(), citizen, Button("4"), wrong)
     session.commit()
 
     assert outcome == Rejected(RefusalReason.STALE)
@@ -379,11 +376,11 @@ def test_a_button_from_an_earlier_question_is_stale_and_stores_nothing(
     act(runs, session, citizen, first, Button("4"))
 
     # The citizen presses "5" on the old message of the first question (now on 'recommend').
-    again = runs.answer(session, citizen, Button("5"), expected(first))
+    again = runs.answer(session.connection(), citizen, Button("5"), expected(first))
     session.commit()
-    toggle = runs.toggle(session, citizen, 0, expected(first))
+    toggle = runs.toggle(session.connection(), citizen, 0, expected(first))
     session.commit()
-    done = runs.done(session, citizen, expected(first))
+    done = runs.done(session.connection(), citizen, expected(first))
     session.commit()
 
     assert again == toggle == done == Rejected(RefusalReason.STALE)
@@ -393,7 +390,7 @@ def test_a_button_from_an_earlier_question_is_stale_and_stores_nothing(
 def test_any_button_without_an_open_form_is_stale(
     runs: FormRuns, session: Session, citizen: Citizen
 ) -> None:
-    outcome = runs.answer(session, citizen, Button("5"), Expected(1, 0))
+    outcome = runs.answer(session.connection(), citizen, Button("5"), Expected(1, 0))
     session.commit()
 
     assert outcome == Rejected(RefusalReason.STALE)
@@ -408,14 +405,14 @@ def test_a_restart_resumes_the_citizen_at_the_question_they_were_on(
     prompt = start(runs, session, citizen, "event-satisfaction")
     prompt = act(runs, session, citizen, prompt, Button("3"))
     prompt = act(runs, session, citizen, prompt, Button("8"))
-    prompt = step(session, runs.toggle(session, citizen, 4, expected(prompt)))
+    prompt = step(session, runs.toggle(session.connection(), citizen, 4, expected(prompt)))
 
     # The process dies: a new catalog and FormRuns, a new session, the citizen read again.
     restarted = FormRuns(FlowCatalog(), KEY)
     with sessions() as fresh:
         same = find_citizen(fresh, citizen.telegram_id)
         assert same is not None
-        current = prompt_of(restarted.current(fresh, same))
+        current = prompt_of(restarted.current(fresh.connection(), same))
         resumed = start(restarted, fresh, same, "event-satisfaction")
 
     assert (current.response_id, question_id(current)) == (prompt.response_id, "most_useful")
@@ -467,7 +464,7 @@ def test_a_completed_form_that_is_not_repeatable_cannot_be_started_again(
     prompt = start(runs, session, citizen, "event-satisfaction")
     answer_to_the_end(runs, session, citizen, prompt, HAPPY_EVENT_ANSWERS)
 
-    outcome = runs.start(session, citizen, "event-satisfaction", language="en")
+    outcome = runs.start(session.connection(), citizen, "event-satisfaction", language="en")
     session.commit()
 
     assert outcome is Refusal.ALREADY_COMPLETED
@@ -513,7 +510,7 @@ def test_an_anonymous_form_answered_once_is_refused_the_second_time(
     prompt = start(runs, session, citizen, "consultation-survey")
     answer_to_the_end(runs, session, citizen, prompt, CONSULTATION_ANSWERS)
 
-    outcome = runs.start(session, citizen, "consultation-survey", language="en")
+    outcome = runs.start(session.connection(), citizen, "consultation-survey", language="en")
     session.commit()
 
     assert outcome is Refusal.ALREADY_COMPLETED
@@ -687,7 +684,7 @@ def test_start_of_a_form_not_open_yet_is_refused_with_when_it_opens(
 ) -> None:
     set_window(session, "general-feedback", FormWindow(opens_at=NOW + HOUR))
 
-    outcome = timed_runs.start(session, citizen, "general-feedback", language="en")
+    outcome = timed_runs.start(session.connection(), citizen, "general-feedback", language="en")
     session.commit()
 
     assert outcome == NotOpen(WindowState.NOT_YET_OPEN, NOW + HOUR)
@@ -700,7 +697,7 @@ def test_start_of_a_closed_form_is_refused_with_when_it_closed(
 ) -> None:
     set_window(session, "general-feedback", FormWindow(opens_at=NOW - 2 * HOUR, closes_at=NOW))
 
-    outcome = timed_runs.start(session, citizen, "general-feedback", language="en")
+    outcome = timed_runs.start(session.connection(), citizen, "general-feedback", language="en")
 
     assert outcome == NotOpen(WindowState.CLOSED, NOW)
     assert session.exec(select(Response)).all() == []
@@ -725,7 +722,7 @@ def test_a_run_whose_form_closed_ends_at_the_next_answer_keeping_the_earlier_one
     prompt = act(timed_runs, session, citizen, prompt, Button("4"))
     clock.move_to(NOW + HOUR)
 
-    outcome = timed_runs.answer(session, citizen, Button("9"), expected(prompt))
+    outcome = timed_runs.answer(session.connection(), citizen, Button("9"), expected(prompt))
     session.commit()
 
     assert outcome == NotOpen(WindowState.CLOSED, NOW + HOUR, ended=True)
@@ -733,9 +730,11 @@ def test_a_run_whose_form_closed_ends_at_the_next_answer_keeping_the_earlier_one
     assert response is not None
     assert response.state == ResponseState.INCOMPLETE
     assert response.completed_at is None
-    assert stored_answers(session, prompt.response_id) == {"overall": 4}  # not the late 9
+    assert stored_answers(session.connection(), prompt.response_id) == {
+        "overall": 4
+    }  # not the late 9
     assert session.get(Conversation, citizen.id) is None
-    assert timed_runs.current(session, citizen) is None
+    assert timed_runs.current(session.connection(), citizen) is None
 
 
 @pytest.mark.parametrize("late_step", ["tick", "done", "typed"])
@@ -750,19 +749,22 @@ def test_every_kind_of_step_after_the_close_ends_the_run_and_stores_nothing(
     prompt = start(timed_runs, session, citizen, "event-satisfaction")
     prompt = act(timed_runs, session, citizen, prompt, Button("5"))
     prompt = act(timed_runs, session, citizen, prompt, Button("9"))
-    prompt = step(session, timed_runs.toggle(session, citizen, 0, expected(prompt)))
+    prompt = step(session, timed_runs.toggle(session.connection(), citizen, 0, expected(prompt)))
     clock.move_to(NOW + 2 * HOUR)
 
     if late_step == "tick":
-        outcome = timed_runs.toggle(session, citizen, 1, expected(prompt))
+        outcome = timed_runs.toggle(session.connection(), citizen, 1, expected(prompt))
     elif late_step == "done":
-        outcome = timed_runs.done(session, citizen, expected(prompt))
+        outcome = timed_runs.done(session.connection(), citizen, expected(prompt))
     else:
-        outcome = timed_runs.answer(session, citizen, Text("two"))
+        outcome = timed_runs.answer(session.connection(), citizen, Text("two"))
     session.commit()
 
     assert outcome == NotOpen(WindowState.CLOSED, NOW + HOUR, ended=True)
-    assert stored_answers(session, prompt.response_id) == {"overall": 5, "recommend": 9}
+    assert stored_answers(session.connection(), prompt.response_id) == {
+        "overall": 5,
+        "recommend": 9,
+    }
     response = session.get(Response, prompt.response_id)
     assert response is not None
     assert response.state == ResponseState.INCOMPLETE
@@ -776,7 +778,7 @@ def test_the_forms_link_followed_again_after_the_close_ends_the_run_the_same_way
     act(timed_runs, session, citizen, prompt, Button("4"))
     clock.move_to(NOW + HOUR)
 
-    outcome = timed_runs.start(session, citizen, "event-satisfaction", language="en")
+    outcome = timed_runs.start(session.connection(), citizen, "event-satisfaction", language="en")
     session.commit()
 
     assert outcome == NotOpen(WindowState.CLOSED, NOW + HOUR, ended=True)
@@ -799,7 +801,7 @@ def test_a_run_left_for_another_form_after_its_own_closed_is_incomplete_not_in_p
     left = session.get(Response, event.response_id)
     assert left is not None
     assert left.state == ResponseState.INCOMPLETE
-    assert stored_answers(session, event.response_id) == {"overall": 4}
+    assert stored_answers(session.connection(), event.response_id) == {"overall": 4}
     assert question_id(general) == "topic"
 
 
@@ -811,7 +813,7 @@ def test_a_stale_button_after_the_close_is_only_stale(
     clock.move_to(NOW + HOUR)
     foreign = Expected(prompt.response_id + 1000, prompt.position)
 
-    outcome = timed_runs.answer(session, citizen, Button("4"), foreign)
+    outcome = timed_runs.answer(session.connection(), citizen, Button("4"), foreign)
     session.commit()
 
     assert outcome == Rejected(RefusalReason.STALE)
@@ -842,7 +844,7 @@ def test_an_incomplete_response_counts_as_started_not_completed_and_is_in_the_ci
     prompt = start(timed_runs, session, citizen, "event-satisfaction")
     prompt = act(timed_runs, session, citizen, prompt, Button("4"))
     clock.move_to(NOW + HOUR)
-    timed_runs.answer(session, citizen, Button("9"), expected(prompt))
+    timed_runs.answer(session.connection(), citizen, Button("9"), expected(prompt))
     session.commit()
 
     (counts,) = response_counts(session, Scope(NOW - 24 * HOUR, NOW + 24 * HOUR))

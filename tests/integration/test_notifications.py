@@ -71,8 +71,8 @@ def answered_with(runs: FormRuns) -> Callable[[Session, Citizen, Event], bool]:
     """Whether the citizen completed the event's form, as the worker asks it."""
 
     def answered(session: Session, citizen: Citizen, event: Event) -> bool:
-        flow = runs.latest_flow(session, event.flow_id)
-        return flow is not None and runs.has_answered(session, citizen, flow, event.id)
+        flow = runs.latest_flow(session.connection(), event.flow_id)
+        return flow is not None and runs.has_answered(session.connection(), citizen, flow, event.id)
 
     return answered
 
@@ -339,7 +339,7 @@ def test_a_form_left_half_way_does_not_count_as_answered(
     REGISTRAR.register(db, ana, event, NOW)
     db.commit()
     followup_due = invite(db, runs, event) + POLICY.followup_delay
-    runs.start(db, ana, event.flow_id, language="en", event_id=event.id)
+    runs.start(db.connection(), ana, event.flow_id, language="en", event_id=event.id)
     db.commit()
 
     assert who(claim(db, followup_due, runs)) == [(FOLLOWUP, 1001)]

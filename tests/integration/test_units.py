@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from aiogram.utils.i18n import get_i18n
@@ -19,9 +20,12 @@ from civic_feedback.bot.units import (
     UnitRunner,
     UpdateWork,
 )
-from civic_feedback.storage.citizens import add_citizen
-from civic_feedback.storage.models import Citizen, ProcessedUpdate
+from civic_feedback.services.form_runs import FormRuns, Prompt
+from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.flow_versions import FlowCatalog, install_library
+from civic_feedback.storage.models import Citizen, Conversation, ProcessedUpdate
 from civic_feedback.storage.processed_updates import last_update_id, look_up_arrival, record_update
+from tests.support.keys import PSEUDONYM_KEY
 from tests.support.recording_session import RecordingSession, make_bot
 
 ANA = Sender(telegram_id=5005, language="bg")
@@ -67,7 +71,7 @@ def test_arrival_of_a_known_citizen_carries_their_row(
     arrival = look_up_arrival(engine, 1, ANA.telegram_id)
 
     assert arrival.citizen is not None
-    assert arrival.citizen["language"] == "tr"
+    assert arrival.citizen.language == "tr"
 
 
 async def test_a_unit_stores_its_work_and_the_update_id_together(
@@ -109,6 +113,79 @@ async def test_later_units_see_the_first_ones_work_and_record_nothing_again(
     assert _recorded(sessions) == [11]
 
 
+async def test_a_newcomer_met_in_a_unit_starts_a_form_in_it_and_nothing_shows_before_the_commit(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        install_library(session)
+    runs = FormRuns(FlowCatalog(), PSEUDONYM_KEY.encode())
+    work = _work(sessions, 18)
+
+    def meet_and_start(unit: Unit) -> tuple[int, bool]:
+        citizen = unit.snapshot_or_new()
+        prompt = runs.start(unit.db, citizen, "event-satisfaction", language="bg")
+        assert isinstance(prompt, Prompt)
+        with sessions() as other:  # another connection sees none of it yet
+            unseen = find_citizen(other, ANA.telegram_id) is None
+        return citizen.id, unseen
+
+    citizen_id, unseen_before_commit = await work(meet_and_start)
+
+    assert unseen_before_commit
+    with sessions() as session:
+        stored = find_citizen(session, ANA.telegram_id)
+        assert stored is not None
+        assert (stored.id, stored.language, stored.opted_out) == (citizen_id, "bg", False)
+        assert session.get(Conversation, citizen_id) is not None
+    assert _recorded(sessions) == [18]
+
+
+async def test_a_unit_changes_the_sender_as_plain_data_or_through_the_row_and_both_are_kept(
+    sessions: sessionmaker[Session],
+) -> None:
+    _meet_ana(sessions)
+    work = _work(sessions, 19)
+    accepted = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+
+    def accept_then_choose(unit: Unit) -> None:
+        unit.change_citizen(privacy_accepted_at=accepted)  # a plain update of the row
+        citizen = unit.citizen  # the row, loaded after the change, carries it
+        assert citizen is not None
+        assert citizen.privacy_accepted_at == accepted
+        citizen.municipality = "Смолян"
+
+    await work(accept_then_choose)
+
+    assert work.citizen is not None
+    assert (work.citizen.privacy_accepted_at, work.citizen.municipality) == (accepted, "Смолян")
+    with sessions() as session:
+        stored = find_citizen(session, ANA.telegram_id)
+        assert stored is not None
+        assert (stored.privacy_accepted_at, stored.municipality) == (accepted, "Смолян")
+
+
+async def test_a_returning_citizens_unreachable_mark_and_old_last_seen_are_renewed_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    long_ago = datetime(2025, 1, 1, tzinfo=UTC)
+    with sessions.begin() as session:
+        citizen = add_citizen(session, telegram_id=ANA.telegram_id, language="bg")
+        citizen.unreachable, citizen.last_seen = True, long_ago
+    work = _work(sessions, 20)
+
+    await work(lambda unit: None)
+    await work(lambda unit: None)
+
+    assert work.citizen is not None
+    assert not work.citizen.unreachable
+    assert work.citizen.last_seen > long_ago
+    with sessions() as session:
+        stored = find_citizen(session, ANA.telegram_id)
+        assert stored is not None
+        assert not stored.unreachable
+        assert stored.last_seen == work.citizen.last_seen
+
+
 async def test_a_unit_that_fails_stores_nothing_not_even_the_update_id(
     sessions: sessionmaker[Session],
 ) -> None:
@@ -131,7 +208,7 @@ async def test_an_update_another_replica_handled_meanwhile_is_dropped(
 ) -> None:
     ours = _work(sessions, 13)  # both replicas passed the arrival check
     with sessions.begin() as theirs:
-        record_update(theirs, 13)
+        record_update(theirs.connection(), 13)
 
     def meet(unit: Unit) -> None:
         unit.citizen_or_new()
@@ -150,7 +227,7 @@ async def test_a_conflict_of_our_own_after_the_update_was_recorded_is_an_error(
     await work(lambda unit: None)
 
     def duplicate(unit: Unit) -> None:
-        record_update(unit.session, 14)
+        record_update(unit.db, 14)
 
     with pytest.raises(IntegrityError):
         await work(duplicate)
@@ -226,7 +303,7 @@ def test_the_last_update_id_is_the_highest_handled_and_0_before_any(
 ) -> None:
     with sessions() as session:
         assert last_update_id(session) == 0
-        record_update(session, 41)
-        record_update(session, 7)
+        record_update(session.connection(), 41)
+        record_update(session.connection(), 7)
 
         assert last_update_id(session) == 41

@@ -23,18 +23,20 @@ def walk_form(
     event_id: int | None = None,
 ) -> None:
     """Answer every step in turn; the form must be finished after the last one."""
-    prompt = runs.start(session, citizen, flow_id, language=language, event_id=event_id)
+    prompt = runs.start(
+        session.connection(), citizen, flow_id, language=language, event_id=event_id
+    )
     session.commit()
     for step in steps:
         assert isinstance(prompt, Prompt)
         expected = Expected(prompt.response_id, prompt.position)
         if isinstance(step, int):
-            runs.toggle(session, citizen, step, expected)
+            runs.toggle(session.connection(), citizen, step, expected)
             session.commit()
-            outcome = runs.done(session, citizen, expected)
+            outcome = runs.done(session.connection(), citizen, expected)
             session.commit()
         else:
-            outcome = runs.answer(session, citizen, step, expected)
+            outcome = runs.answer(session.connection(), citizen, step, expected)
             session.commit()
         assert isinstance(outcome, Prompt)
         prompt = outcome

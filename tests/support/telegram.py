@@ -157,7 +157,7 @@ class Telegram:
 
     def answers(self, response_id: int) -> dict[str, AnswerValue]:
         with self.sessions() as session:
-            return stored_answers(session, response_id)
+            return stored_answers(session.connection(), response_id)
 
     def responses(self, flow_id: str) -> list[Response]:
         with self.sessions() as session:

@@ -77,7 +77,11 @@ def _button(session: Session, spec: str | None) -> dict[str, str] | None:
     kind, _, value = spec.partition("=")
     if kind == "event" and find_event(session, value.strip().lower()) is not None:
         return {"event": value.strip().lower()}
-    if kind == "form" and is_valid_flow_id(value) and latest_version_id(session, value):
+    if (
+        kind == "form"
+        and is_valid_flow_id(value)
+        and latest_version_id(session.connection(), value)
+    ):
         return {"form": value}
     raise CliError(f"--button {spec!r}: write event=CODE or form=FORM-ID of an existing one")
 

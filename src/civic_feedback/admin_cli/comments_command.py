@@ -97,7 +97,7 @@ def comments(
         raise CliError(f"--week: {error}") from None
     with open_session(settings) as session:
         event_id = None if event is None else event_by_code(session, event).id
-        if flow is not None and latest_version_id(session, flow) is None:
+        if flow is not None and latest_version_id(session.connection(), flow) is None:
             raise CliError(f"no form {flow!r}: see `feedback-admin flows list`")
         where = ResponseFilter(flow, event_id, start, end)
         if themes:

@@ -236,7 +236,7 @@ def _find_flow(flow_id: str) -> Flow:
         with open_session(settings, set_up_empty=False) as session:
             version = latest_version(session, flow_id)
             if version is not None and version.id is not None:
-                return FlowCatalog().flow(session, version.id)
+                return FlowCatalog().flow(session.connection(), version.id)
     except CliError:
         pass  # no database yet: the built-in forms can still be previewed
     for flow in library_flows():

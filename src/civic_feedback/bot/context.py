@@ -11,11 +11,12 @@ from aiogram.utils.i18n import get_i18n
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.bot.units import CitizenSnapshot, UpdateWork, Work
+from civic_feedback.bot.units import UpdateWork, Work
 from civic_feedback.core.clock import Clock
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.settings import Settings
+from civic_feedback.storage.citizens import CitizenSnapshot
 
 T = TypeVar("T")
 

@@ -1,10 +1,11 @@
 """Units of work: a handler step's database work, done and committed before it replies.
 
-A unit opens a session, runs a plain (synchronous) function with it, records the update as
-handled with its commit, closes the session and hands back what the function returned: plain
-data, never a session or a row. It cannot await, so no pooled connection or transaction ever
-waits on Telegram. Units run inline on the event loop or in a bounded pool of threads
-(``UnitRunner``), whichever serves the database better (docs/performance.md).
+A unit checks out a connection and begins a transaction, runs a plain (synchronous) function
+with it, records the update as handled with its commit, gives the connection back and hands
+back what the function returned: plain data, never a session or a row. It cannot await, so
+no pooled connection or transaction ever waits on Telegram. Units run inline on the event
+loop or in a bounded pool of threads (``UnitRunner``), whichever serves the database better
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -12,22 +13,26 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
-from civic_feedback.storage.citizens import add_citizen, attach_citizen, note_activity
-from civic_feedback.storage.models import Citizen
+from civic_feedback.storage.citizens import (
+    CitizenSnapshot,
+    activity_changes,
+    add_citizen,
+    change_citizen,
+    insert_citizen,
+)
+from civic_feedback.storage.models import Citizen, utcnow
 from civic_feedback.storage.processed_updates import handled_elsewhere, record_update
-from civic_feedback.storage.tables import CITIZEN_TABLE
 
 log = logging.getLogger(__name__)
 
@@ -41,58 +46,108 @@ UNIT_THREADS = 4  # units of work at once on PostgreSQL: fewer than the pool's c
 
 
 @dataclass(frozen=True)
-class CitizenSnapshot:
-    """The update's sender as the last unit of work left them: plain, immutable data."""
-
-    id: int
-    telegram_id: int
-    language: str | None
-    municipality: str | None
-    opted_out: bool
-    privacy_accepted_at: datetime | None
-
-    @classmethod
-    def of(cls, columns: Mapping[str, Any]) -> CitizenSnapshot:
-        """From the citizen's row (every column of the table)."""
-        return cls(
-            id=columns["id"],
-            telegram_id=columns["telegram_id"],
-            language=columns["language"],
-            municipality=columns["municipality"],
-            opted_out=columns["opted_out"],
-            privacy_accepted_at=columns["privacy_accepted_at"],
-        )
-
-
-class Unit:
-    """What a unit's work is given: its session and the sender, as a row of that session."""
-
-    def __init__(
-        self, session: Session, columns: Mapping[str, Any] | None, sender: Sender | None
-    ) -> None:
-        self.session = session
-        self._sender = sender
-        self.citizen: Citizen | None = attach_citizen(session, columns) if columns else None
-
-    def citizen_or_new(self) -> Citizen:
-        """The sender; met for the first time, a new citizen speaking their app's language
-        when we offer it (written with this unit's commit)."""
-        if self.citizen is None:
-            assert self._sender is not None, "an update without a sender has no citizen"
-            self.citizen = add_citizen(
-                self.session,
-                telegram_id=self._sender.telegram_id,
-                language=self._sender.language,
-            )
-        return self.citizen
-
-
-@dataclass(frozen=True)
 class Sender:
     """Who sent the update, as Telegram says: enough to meet them as a new citizen."""
 
     telegram_id: int
     language: str | None  # their app's language, when we offer it
+
+
+class Unit:
+    """What a unit's work is given: a connection in the unit's transaction and the sender as
+    plain data; when the work asks for them, an ORM session in the same transaction and the
+    sender's row.
+
+    The busy paths (answering a form) work on ``db`` and ``snapshot`` alone: no session is
+    made, no row loaded, nothing flushed. Work that changes the sender does it through
+    ``snapshot_or_new`` and ``change_citizen``, or through the row (``citizen``).
+    """
+
+    def __init__(
+        self,
+        db: Connection,
+        sessions: sessionmaker[Session],
+        snapshot: CitizenSnapshot | None,
+        sender: Sender | None,
+    ) -> None:
+        self.db = db
+        self._sessions = sessions
+        self._snapshot = snapshot
+        self._sender = sender
+        self._session: Session | None = None
+        self._citizen: Citizen | None = None  # the sender's row, once the work asked for it
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in the unit's transaction (made on first use; never commits)."""
+        if self._session is None:
+            self._session = self._sessions(bind=self.db, join_transaction_mode="rollback_only")
+        return self._session
+
+    @property
+    def citizen(self) -> Citizen | None:
+        """The sender's row, loaded on first use; None for someone never met."""
+        if self._citizen is None and self._snapshot is not None:
+            self._citizen = self.session.get(Citizen, self._snapshot.id)
+        return self._citizen
+
+    def citizen_or_new(self) -> Citizen:
+        """The sender's row; met for the first time, a new citizen speaking their app's
+        language when we offer it (written with this unit's commit)."""
+        citizen = self.citizen
+        if citizen is None:
+            sender = self._known_sender()
+            citizen = add_citizen(
+                self.session, telegram_id=sender.telegram_id, language=sender.language
+            )
+            self._citizen = citizen
+        return citizen
+
+    @property
+    def snapshot(self) -> CitizenSnapshot | None:
+        """The sender as plain data, with this unit's changes (None: never met, or erased)."""
+        citizen = self._citizen
+        if citizen is None:
+            return self._snapshot
+        self.session.flush()  # the row is in play: it holds the latest, and gets its id
+        return None if inspect(citizen).was_deleted else CitizenSnapshot.of_row(citizen)
+
+    def snapshot_or_new(self) -> CitizenSnapshot:
+        """The sender as plain data; met for the first time, written now as a new citizen."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            sender = self._known_sender()
+            snapshot = insert_citizen(
+                self.db, telegram_id=sender.telegram_id, language=sender.language
+            )
+            self._snapshot = snapshot
+        return snapshot
+
+    def change_citizen(self, **values: Any) -> CitizenSnapshot:
+        """Change the sender's columns (meeting them first when new); the sender after it."""
+        if self._citizen is not None:
+            for name, value in values.items():
+                setattr(self._citizen, name, value)
+        else:
+            self._snapshot = change_citizen(self.db, self.snapshot_or_new(), **values)
+        snapshot = self.snapshot
+        assert snapshot is not None
+        return snapshot
+
+    def _known_sender(self) -> Sender:
+        assert self._sender is not None, "an update without a sender has no citizen"
+        return self._sender
+
+    def finish(self) -> CitizenSnapshot | None:
+        """Write what the work changed through the session; the sender as the unit leaves
+        them."""
+        if self._session is not None:
+            self._session.flush()
+        return self.snapshot
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 class HandledElsewhereError(Exception):
@@ -150,47 +205,47 @@ class UpdateWork:
         sessions: sessionmaker[Session],
         runner: UnitRunner,
         update_id: int,
-        columns: Mapping[str, Any] | None,
+        citizen: CitizenSnapshot | None,
         sender: Sender | None,
     ) -> None:
         self._sessions = sessions
+        engine = sessions.kw["bind"]
+        assert isinstance(engine, Engine)
+        self._engine = engine
         self._runner = runner
         self.update_id = update_id
-        self._columns = columns
         self._sender = sender
         self.recorded = False  # a unit committed the update id
-        self.citizen = CitizenSnapshot.of(columns) if columns else None
+        self.citizen = citizen  # the sender as the last unit left them
 
     async def __call__(self, work: Work[T]) -> T:
         return await self._runner(lambda: self._run(work))
 
     def _run(self, work: Work[T]) -> T:
-        with self._sessions() as session:
-            unit = Unit(session, self._columns, self._sender)
+        with self._engine.connect() as db:
+            db.begin()
+            unit = Unit(db, self._sessions, self.citizen, self._sender)
             first = not self.recorded
-            if first and unit.citizen is not None:
-                note_activity(unit.citizen)
             try:
+                if first and self.citizen is not None:
+                    changes = activity_changes(self.citizen, utcnow())
+                    if changes:
+                        unit.change_citizen(**changes)
                 result = work(unit)
                 if isinstance(result, SQLModel):
                     raise TypeError(f"a unit of work returns plain data, not a row: {result!r}")
+                citizen = unit.finish()
                 if first:
-                    record_update(session, self.update_id)
-                session.commit()  # the one commit: the work and, the first time, the update id
+                    record_update(db, self.update_id)
+                db.commit()  # the one commit: the work and, the first time, the update id
             except IntegrityError:
-                session.rollback()
-                if first and handled_elsewhere(session, self.update_id):
+                db.rollback()
+                if first and handled_elsewhere(db, self.update_id):
                     log.info("update_duplicate update_id=%s (at the same moment)", self.update_id)
                     raise HandledElsewhereError from None
                 raise
-            self.recorded = True
-            self._remember(unit.citizen)
+            finally:
+                unit.close()
+        self.recorded = True
+        self.citizen = citizen
         return result
-
-    def _remember(self, citizen: Citizen | None) -> None:
-        """What the unit left of the sender, for the next unit and the replies."""
-        if citizen is None or inspect(citizen).was_deleted:
-            self._columns, self.citizen = None, None
-            return
-        self._columns = {column.name: getattr(citizen, column.name) for column in CITIZEN_TABLE.c}
-        self.citizen = CitizenSnapshot.of(self._columns)

@@ -34,7 +34,7 @@ def published_flow(session: Session, flow_id: str) -> Flow | None:
     version = latest_version(session, flow_id)
     if version is None or version.id is None:
         return None
-    return FlowCatalog().flow(session, version.id)
+    return FlowCatalog().flow(session.connection(), version.id)
 
 
 def preview(flow: Flow, body: Any, wanted_language: str) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def form_list(session: Session, access: StaffAccess, now: datetime, zone: tzinfo
     catalog = FlowCatalog()
     forms = []
     for form in list_forms(session):
-        flow = catalog.flow(session, form.version_id)
+        flow = catalog.flow(session.connection(), form.version_id)
         forms.append(
             {
                 "id": form.flow_id,

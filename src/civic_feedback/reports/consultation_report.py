@@ -246,10 +246,10 @@ def _questionnaire(
     """The public questions' figures of the responses started while it was open."""
     if consultation.flow_id is None:
         return [], None
-    version = latest_version_id(session, consultation.flow_id)
+    version = latest_version_id(session.connection(), consultation.flow_id)
     if version is None:
         return [], None
-    flow = FlowCatalog().flow(session, version)
+    flow = FlowCatalog().flow(session.connection(), version)
     scope = Scope(consultation.opens_at, consultation.closes_at)
     period = summarize_period(session, scope, language=language)
     summary = next((f for f in period.flows if f.flow_id == consultation.flow_id), None)

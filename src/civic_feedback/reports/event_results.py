@@ -68,9 +68,9 @@ def event_results(session: Session, event: Event, now: datetime, language: str) 
     assert event.id is not None
     period = summarize_period(session, Scope(_BEGINNING, now, None, event.id), language=language)
     summary = next((e for e in period.events if e.code == event.code), None)
-    version = latest_version_id(session, event.flow_id)
+    version = latest_version_id(session.connection(), event.flow_id)
     assert version is not None, f"the event's form {event.flow_id} was never published"
-    return EventResults(event, FlowCatalog().flow(session, version), summary)
+    return EventResults(event, FlowCatalog().flow(session.connection(), version), summary)
 
 
 def figures_line(

@@ -63,9 +63,9 @@ def demo_history(
         return False
     monday = history_start(now, zone)
     citizens = _Citizens(session, now, municipalities)
-    version_id = latest_version_id(session, "event-satisfaction")
+    version_id = latest_version_id(session.connection(), "event-satisfaction")
     assert version_id is not None, "the built-in forms are installed first"
-    flow = FlowCatalog().flow(session, version_id)
+    flow = FlowCatalog().flow(session.connection(), version_id)
     for number, past in enumerate(EVENTS):
         place = municipalities[number % len(municipalities)]
         day = monday + timedelta(weeks=number, days=3)  # Thursdays, 18:00 to 20:00

@@ -1,8 +1,8 @@
 """A citizen answering a form: start or resume, answer, tick options.
 
-Each step writes in the caller's transaction and does no I/O besides the database; the
-caller commits (the bot's unit of work), so the step and the update that asked for it are
-stored together.
+Each step works on a connection in the caller's transaction (no ORM session: these are the
+bot's busiest paths) and does no I/O besides the database; the caller commits (the bot's
+unit of work), so the step and the update that asked for it are stored together.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
-from sqlmodel import Session
 
 from civic_feedback.core.clock import Clock
 from civic_feedback.core.form_windows import WindowState, as_utc
@@ -40,16 +39,13 @@ from civic_feedback.storage.answer_rows import (
     join_answers,
     stored_answers,
 )
+from civic_feedback.storage.citizens import CitizenLike
 from civic_feedback.storage.flow_versions import (
     FlowCatalog,
     latest_version_and_window,
     latest_version_id,
 )
-from civic_feedback.storage.models import (
-    Citizen,
-    ResponseState,
-    utcnow,
-)
+from civic_feedback.storage.models import ResponseState, utcnow
 from civic_feedback.storage.rollup_forgetting import forget_start_day
 from civic_feedback.storage.tables import (
     ANONYMOUS_RECEIPT_TABLE,
@@ -125,8 +121,8 @@ class FormRuns:
 
     def start(
         self,
-        session: Session,
-        citizen: Citizen,
+        db: Connection,
+        citizen: CitizenLike,
         flow_id: str,
         *,
         language: str,
@@ -134,33 +130,35 @@ class FormRuns:
     ) -> Prompt | Refusal | NotOpen:
         """Start a form (about an event, when given), or resume it where the citizen left it;
         refused while the form is not open."""
-        return self._begin(session, citizen, flow_id, language, event_id)
+        return self._begin(db, citizen, flow_id, language, event_id)
 
     def _begin(
-        self, session: Session, citizen: Citizen, flow_id: str, language: str, event_id: int | None
+        self,
+        db: Connection,
+        citizen: CitizenLike,
+        flow_id: str,
+        language: str,
+        event_id: int | None,
     ) -> Prompt | Refusal | NotOpen:
-        found_form = latest_version_and_window(session, flow_id)
+        found_form = latest_version_and_window(db, flow_id)
         if found_form is None:
             return Refusal.UNKNOWN_FORM
         version_id, window = found_form
         now = self._clock()
-        if citizen.id is None:
-            session.flush()  # a citizen met in this very update needs its id now
-        assert citizen.id is not None
-        db = session.connection()
+        assert citizen.id is not None, "a citizen starting a form is written first"
         found = self._read_run(db, citizen.id)
         if found is not None and (found[0].flow_id, found[0].event_id) == (flow_id, event_id):
             closed_at = self._closed_at(found[0], now)
             if closed_at is not None:  # back through its link after the form closed
                 self._end_closed(db, found[0])
                 return NotOpen(WindowState.CLOSED, closed_at, ended=True)
-            return self._prompt(session, *found, first=True)
+            return self._prompt(db, *found, first=True)
         status = window.status(now)
         if status.state is not WindowState.OPEN:
             assert status.at is not None
             return NotOpen(status.state, status.at)
-        flow = self.catalog.flow(session, version_id)
-        if not flow.repeatable and self.has_answered(session, citizen, flow, event_id):
+        flow = self.catalog.flow(db, version_id)
+        if not flow.repeatable and self.has_answered(db, citizen, flow, event_id):
             return Refusal.ALREADY_COMPLETED
         same_form = {"citizen_id": citizen.id, "flow_id": flow_id, "event_id": event_id}
         unfinished = None if flow.anonymous else db.execute(_UNFINISHED, same_form).first()
@@ -180,7 +178,7 @@ class FormRuns:
             response_id = int(inserted[0])
         else:
             response_id, version_id, language = unfinished  # finishes on its own version
-            answers = stored_answers(session, response_id)
+            answers = stored_answers(db, response_id)
         link = {"response_id": response_id, "draft": [], "updated_at": now}
         if found is None:
             db.execute(_NEW_CONVERSATION, {**link, "citizen_id": citizen.id})
@@ -202,53 +200,53 @@ class FormRuns:
             False,
             window.closes_at,
         )
-        return self._prompt(session, run, answers, first=True)
+        return self._prompt(db, run, answers, first=True)
 
-    def latest_flow(self, session: Session, flow_id: str) -> Flow | None:
+    def latest_flow(self, db: Connection, flow_id: str) -> Flow | None:
         """The latest published version of a form, or None when there is no such form."""
-        version_id = latest_version_id(session, flow_id)
-        return None if version_id is None else self.catalog.flow(session, version_id)
+        version_id = latest_version_id(db, flow_id)
+        return None if version_id is None else self.catalog.flow(db, version_id)
 
-    def current(self, session: Session, citizen: Citizen) -> Prompt | None:
+    def current(self, db: Connection, citizen: CitizenLike) -> Prompt | None:
         """The question the citizen is on, or None when no form is open."""
-        found = self._read_run(session.connection(), citizen.id) if citizen.id else None
-        return None if found is None else self._prompt(session, *found)
+        found = self._read_run(db, citizen.id) if citizen.id else None
+        return None if found is None else self._prompt(db, *found)
 
-    def pause(self, session: Session, citizen: Citizen) -> None:
+    def pause(self, db: Connection, citizen: CitizenLike) -> None:
         """Leave the open form for now: the citizen turned to something that takes their next
         message (a proposal). A named response waits to be resumed where it was; an anonymous
         one cannot be found again and is abandoned."""
-        found = self._read_run(session.connection(), citizen.id) if citizen.id else None
+        found = self._read_run(db, citizen.id) if citizen.id else None
         if found is None:
             return
         run = found[0]
         if run.anonymous:
-            session.execute(_ABANDON, {"response": run.response_id})
-        session.execute(
+            db.execute(_ABANDON, {"response": run.response_id})
+        db.execute(
             delete(CONVERSATION_TABLE).where(CONVERSATION_TABLE.c.citizen_id == run.citizen_id)
         )
 
     def answer(
-        self, session: Session, citizen: Citizen, given: Input, expected: Expected | None = None
+        self, db: Connection, citizen: CitizenLike, given: Input, expected: Expected | None = None
     ) -> Prompt | Rejected | NotOpen:
         """Store an answer to the current question and move on; a bad input stores nothing.
         After the form closed, the run ends instead (NotOpen) and the answer is not stored."""
-        return self._apply(session, citizen, expected, lambda _: given)
+        return self._apply(db, citizen, expected, lambda _: given)
 
     def done(
-        self, session: Session, citizen: Citizen, expected: Expected
+        self, db: Connection, citizen: CitizenLike, expected: Expected
     ) -> Prompt | Rejected | NotOpen:
         """Done on a multi-choice question: the options ticked so far are the answer."""
-        return self._apply(session, citizen, expected, lambda run: Done(run.draft))
+        return self._apply(db, citizen, expected, lambda run: Done(run.draft))
 
     def _apply(
         self,
-        session: Session,
-        citizen: Citizen,
+        db: Connection,
+        citizen: CitizenLike,
         expected: Expected | None,
         make_input: Callable[[_Run], Input],
     ) -> Prompt | Rejected | NotOpen:
-        found = self._open(session, citizen, expected)
+        found = self._open(db, citizen, expected)
         if isinstance(found, Rejected | NotOpen):
             return found
         run, flow, answers, question = found
@@ -260,7 +258,6 @@ class FormRuns:
             if question.type is QuestionType.TEXT and isinstance(step.value, str)
             else None
         )
-        db = session.connection()
         insert_answer(db, run.response_id, question, step.value, text_language=language)
         if step.finished:
             now = self._clock()
@@ -280,17 +277,17 @@ class FormRuns:
         return Prompt(run.response_id, flow, run.language, step.next)
 
     def toggle(
-        self, session: Session, citizen: Citizen, option_index: int, expected: Expected
+        self, db: Connection, citizen: CitizenLike, option_index: int, expected: Expected
     ) -> Prompt | Rejected | NotOpen:
         """Tick or untick an option of the current multi-choice question."""
-        found = self._open(session, citizen, expected)
+        found = self._open(db, citizen, expected)
         if isinstance(found, Rejected | NotOpen):
             return found
         run, flow, _, question = found
         ticked = toggle_choice(question, run.draft, option_index)
         if isinstance(ticked, Rejected):
             return ticked
-        session.connection().execute(
+        db.execute(
             _SET_DRAFT, {"citizen": run.citizen_id, "ticked": list(ticked), "now": self._clock()}
         )
         return Prompt(run.response_id, flow, run.language, question, ticked)
@@ -298,9 +295,9 @@ class FormRuns:
     # --- internals -------------------------------------------------------------------
 
     def _open(
-        self, session: Session, citizen: Citizen, expected: Expected | None
+        self, db: Connection, citizen: CitizenLike, expected: Expected | None
     ) -> tuple[_Run, Flow, dict[str, AnswerValue], Question] | Rejected | NotOpen:
-        found = self._read_run(session.connection(), citizen.id) if citizen.id else None
+        found = self._read_run(db, citizen.id) if citizen.id else None
         if found is None:
             return Rejected(RefusalReason.STALE)
         run, answers = found
@@ -308,9 +305,9 @@ class FormRuns:
             return Rejected(RefusalReason.STALE)
         closed_at = self._closed_at(run, self._clock())
         if closed_at is not None:
-            self._end_closed(session.connection(), run)
+            self._end_closed(db, run)
             return NotOpen(WindowState.CLOSED, closed_at, ended=True)
-        flow = self.catalog.flow(session, run.flow_version_id)
+        flow = self.catalog.flow(db, run.flow_version_id)
         question = next_question(flow, answers)
         if question is None:
             return Rejected(RefusalReason.STALE)
@@ -340,21 +337,20 @@ class FormRuns:
 
     def _prompt(
         self,
-        session: Session,
+        db: Connection,
         run: _Run,
         answers: dict[str, AnswerValue],
         *,
         first: bool = False,
     ) -> Prompt:
-        flow = self.catalog.flow(session, run.flow_version_id)
+        flow = self.catalog.flow(db, run.flow_version_id)
         question = next_question(flow, answers)
         return Prompt(run.response_id, flow, run.language, question, run.draft, first)
 
     def has_answered(
-        self, session: Session, citizen: Citizen, flow: Flow, event_id: int | None
+        self, db: Connection, citizen: CitizenLike, flow: Flow, event_id: int | None
     ) -> bool:
         """Whether the citizen completed this form (about this event) before."""
-        db = session.connection()
         if flow.anonymous:
             key = anonymous_receipt_key(self._key, citizen.telegram_id, flow.id, event_id)
             return db.execute(_RECEIPT_KEPT, {"key": key}).first() is not None
@@ -375,7 +371,7 @@ class FormRuns:
         )
 
     def _complete(
-        self, db: Connection, citizen: Citizen, run: _Run, flow: Flow, now: datetime
+        self, db: Connection, citizen: CitizenLike, run: _Run, flow: Flow, now: datetime
     ) -> None:
         db.execute(
             update(RESPONSE_TABLE)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Flow, Option, in_language
 from civic_feedback.services.inbox_media import Incoming, attach, attachments_of
+from civic_feedback.storage.citizens import CitizenLike
 from civic_feedback.storage.flow_versions import FlowCatalog, latest_version_id
 from civic_feedback.storage.models import (
     Answer,
@@ -43,10 +44,10 @@ ANSWER_LIMIT = 3500  # with the lines around it, an answer stays under Telegram'
 def inbox_topics(session: Session, catalog: FlowCatalog) -> list[Option]:
     """The topics citizens and staff choose from: the options of ``general-feedback``'s
     topic question (publish a version of that form with your own to change them)."""
-    version_id = latest_version_id(session, INBOX_FORM)
+    version_id = latest_version_id(session.connection(), INBOX_FORM)
     if version_id is None:
         return []
-    flow = catalog.flow(session, version_id)
+    flow = catalog.flow(session.connection(), version_id)
     question = flow.question(flow.inbox.topic) if flow.inbox and flow.inbox.topic else None
     return list(question.options or []) if question else []
 
@@ -168,7 +169,7 @@ def open_from_answers(
     answers: dict[str, AnswerValue],
     *,
     response_id: int,
-    citizen: Citizen | None,
+    citizen: CitizenLike | None,
     language: str,
     now: datetime,
 ) -> None:

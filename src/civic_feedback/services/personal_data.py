@@ -81,7 +81,9 @@ def personal_data(session: Session, citizen: Citizen) -> dict[str, Any]:
                 "completed_at": _time(response.completed_at),
                 "answers": {
                     question: list(value) if isinstance(value, tuple) else value
-                    for question, value in stored_answers(session, response.id or 0).items()
+                    for question, value in stored_answers(
+                        session.connection(), response.id or 0
+                    ).items()
                 },
             }
             for response, version, event_code in responses

@@ -20,7 +20,6 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlmodel import Session
 
 from civic_feedback.flows.engine import AnswerValue
 from civic_feedback.flows.schema import Question, QuestionType
@@ -104,9 +103,9 @@ _INSERT_CHOICE = insert(ANSWER_CHOICE_TABLE)
 _ONE_RESPONSE = answer_rows().where(ANSWER_TABLE.c.response_id == bindparam("response_id"))
 
 
-def stored_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
+def stored_answers(db: Connection, response_id: int) -> dict[str, AnswerValue]:
     """The answers of one response as the engine sees them."""
-    rows = session.connection().execute(_ONE_RESPONSE, {"response_id": response_id})
+    rows = db.execute(_ONE_RESPONSE, {"response_id": response_id})
     return collect_answers(rows)
 
 

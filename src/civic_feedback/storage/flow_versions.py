@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import Connection, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -60,9 +60,9 @@ _LATEST_ID = (
 )
 
 
-def latest_version_id(session: Session, flow_id: str) -> int | None:
+def latest_version_id(db: Connection, flow_id: str) -> int | None:
     """The id of the flow's latest version, without loading its definition."""
-    found = session.connection().execute(_LATEST_ID, {"flow_id": flow_id}).scalar()
+    found = db.execute(_LATEST_ID, {"flow_id": flow_id}).scalar()
     return None if found is None else int(found)
 
 
@@ -76,9 +76,9 @@ _STARTABLE = (
 )
 
 
-def latest_version_and_window(session: Session, flow_id: str) -> tuple[int, FormWindow] | None:
+def latest_version_and_window(db: Connection, flow_id: str) -> tuple[int, FormWindow] | None:
     """The id of the form's latest version and when the form takes answers (None: no form)."""
-    found = session.connection().execute(_STARTABLE, {"flow_id": flow_id}).first()
+    found = db.execute(_STARTABLE, {"flow_id": flow_id}).first()
     if found is None:
         return None
     return int(found[0]), window_of(found[1], found[2])
@@ -209,18 +209,23 @@ def list_forms(
     return [form for form in forms if form.window.is_open(open_at)]
 
 
+_DEFINITION = sa_select(FLOW_VERSION_TABLE.c.definition).where(
+    FLOW_VERSION_TABLE.c.id == bindparam("id")
+)
+
+
 class FlowCatalog:
     """Flow versions parsed once and kept: a published version never changes."""
 
     def __init__(self) -> None:
         self._by_version: dict[int, Flow] = {}
 
-    def flow(self, session: Session, version_id: int) -> Flow:
+    def flow(self, db: Connection, version_id: int) -> Flow:
         cached = self._by_version.get(version_id)
         if cached is None:
-            row = session.get(FlowVersion, version_id)
-            if row is None:
+            definition = db.execute(_DEFINITION, {"id": version_id}).scalar()
+            if definition is None:
                 raise LookupError(f"flow version {version_id} does not exist")
-            cached = Flow.model_validate(row.definition)
+            cached = Flow.model_validate(definition)
             self._by_version[version_id] = cached
         return cached

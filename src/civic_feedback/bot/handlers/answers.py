@@ -23,7 +23,7 @@ from civic_feedback.bot.views.replies import (
 from civic_feedback.flows.engine import Button, Input, Pick, RefusalReason, Rejected, Skip, Text
 from civic_feedback.flows.messages import refusal_text
 from civic_feedback.services.form_runs import Expected, NotOpen, Prompt
-from civic_feedback.storage.models import Citizen
+from civic_feedback.storage.citizens import CitizenSnapshot
 
 # Buttons that are simply old: a quiet note is enough. Others need the citizen's attention.
 _QUIET = {RefusalReason.STALE, RefusalReason.UNKNOWN_OPTION}
@@ -47,8 +47,8 @@ def _expected(data: AnswerCb) -> Expected | None:
     return Expected(data.response, data.question)
 
 
-# A press's step on the citizen's form, given their row; None: the press is stale.
-Step = Callable[[Unit, Citizen, Expected], Prompt | Rejected | NotOpen | None]
+# A press's step on the citizen's form; None: the press is stale.
+Step = Callable[[Unit, CitizenSnapshot, Expected], Prompt | Rejected | NotOpen | None]
 Show = Callable[[CallbackQuery, Prompt], Awaitable[None]]
 
 
@@ -63,9 +63,10 @@ async def _press(
     expected = _expected(data)
 
     def work(unit: Unit) -> Prompt | Rejected | NotOpen:
-        if unit.citizen is None or expected is None:
+        citizen = unit.snapshot
+        if citizen is None or expected is None:
             return _STALE
-        return step(unit, unit.citizen, expected) or _STALE
+        return step(unit, citizen, expected) or _STALE
 
     outcome = await ctx.db(work)
     if isinstance(outcome, Rejected):
@@ -84,9 +85,9 @@ async def cb_answer(
     given = _given(callback_data)
 
     def answer(
-        unit: Unit, citizen: Citizen, expected: Expected
+        unit: Unit, citizen: CitizenSnapshot, expected: Expected
     ) -> Prompt | Rejected | NotOpen | None:
-        return None if given is None else ctx.runs.answer(unit.session, citizen, given, expected)
+        return None if given is None else ctx.runs.answer(unit.db, citizen, given, expected)
 
     return await _press(query, callback_data, ctx, answer, edit_prompt)
 
@@ -96,8 +97,10 @@ async def cb_done(
 ) -> AnswerCallbackQuery:
     """Done under a multiple choice: the ticks are the answer."""
 
-    def done(unit: Unit, citizen: Citizen, expected: Expected) -> Prompt | Rejected | NotOpen:
-        return ctx.runs.done(unit.session, citizen, expected)
+    def done(
+        unit: Unit, citizen: CitizenSnapshot, expected: Expected
+    ) -> Prompt | Rejected | NotOpen:
+        return ctx.runs.done(unit.db, citizen, expected)
 
     return await _press(query, callback_data, ctx, done, edit_prompt)
 
@@ -109,9 +112,9 @@ async def cb_tick(
     index = small_index(callback_data.value)
 
     def tick(
-        unit: Unit, citizen: Citizen, expected: Expected
+        unit: Unit, citizen: CitizenSnapshot, expected: Expected
     ) -> Prompt | Rejected | NotOpen | None:
-        return None if index is None else ctx.runs.toggle(unit.session, citizen, index, expected)
+        return None if index is None else ctx.runs.toggle(unit.db, citizen, index, expected)
 
     return await _press(query, callback_data, ctx, tick, update_ticks)
 
@@ -123,12 +126,11 @@ async def msg_answer(message: Message, ctx: Context) -> None:
 
     def answer(unit: Unit) -> tuple[Prompt | Rejected | NotOpen | None, Prompt | None]:
         """The outcome and, after a refusal, the question to show again."""
-        if unit.citizen is None:
+        citizen = unit.snapshot
+        if citizen is None:
             return None, None
-        outcome = ctx.runs.answer(unit.session, unit.citizen, given)
-        again = (
-            ctx.runs.current(unit.session, unit.citizen) if isinstance(outcome, Rejected) else None
-        )
+        outcome = ctx.runs.answer(unit.db, citizen, given)
+        again = ctx.runs.current(unit.db, citizen) if isinstance(outcome, Rejected) else None
         return outcome, again
 
     outcome, again = await ctx.db(answer)
@@ -151,7 +153,8 @@ async def msg_other(message: Message, ctx: Context) -> None:
     notice = _("I can only understand text messages and buttons.")
 
     def current(unit: Unit) -> Prompt | None:
-        return ctx.runs.current(unit.session, unit.citizen) if unit.citizen else None
+        citizen = unit.snapshot
+        return ctx.runs.current(unit.db, citizen) if citizen else None
 
     prompt = await ctx.db(current)
     if prompt is not None and prompt.question is not None:

@@ -272,7 +272,7 @@ async def cb_propose(query: CallbackQuery, callback_data: ConsultationCb, ctx: C
         citizen = unit.citizen_or_new()
         current = begin_proposal(unit.session, citizen, consultation, ctx.clock())
         if current is Phase.OPEN:
-            ctx.runs.pause(unit.session, citizen)  # the next text is the proposal, not an answer
+            ctx.runs.pause(unit.db, citizen)  # the next text is the proposal, not an answer
         return current, closed_text(consultation, ctx.language, ctx.settings.zone)
 
     found = await ctx.db(_on(callback_data.code, begin))

@@ -21,7 +21,7 @@ from civic_feedback.storage.models import FlowVersion
 def forms_keyboard(unit: Unit, ctx: Context) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
     for form in list_forms(unit.session, listed_only=True, open_at=ctx.clock()):
-        flow = ctx.runs.catalog.flow(unit.session, form.version_id)
+        flow = ctx.runs.catalog.flow(unit.db, form.version_id)
         title = text_in(flow.title, ctx.language, flow.languages[0])
         builder.button(text=title, callback_data=FormCb(version=form.version_id))
     builder.adjust(1)

@@ -17,12 +17,12 @@ def start_form(
 ) -> Prompt | Refusal | NotOpen:
     """Inside a unit: start or resume the form (the event's feedback form, with ``event``);
     refused while the form is not open."""
-    citizen = unit.citizen_or_new()
+    citizen = unit.snapshot_or_new()
     if event is not None:
         return ctx.runs.start(
-            unit.session, citizen, event.flow_id, language=ctx.language, event_id=event.id
+            unit.db, citizen, event.flow_id, language=ctx.language, event_id=event.id
         )
-    return ctx.runs.start(unit.session, citizen, flow_id, language=ctx.language)
+    return ctx.runs.start(unit.db, citizen, flow_id, language=ctx.language)
 
 
 async def show_form(

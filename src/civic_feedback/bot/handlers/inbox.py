@@ -97,7 +97,7 @@ async def msg_to_municipality(message: Message, ctx: Context) -> None:
         citizen = unit.citizen
         if citizen is None:
             return None
-        if parts and ctx.runs.current(unit.session, citizen) is not None:
+        if parts and ctx.runs.current(unit.db, citizen) is not None:
             return None  # in a form: the question is shown again, nothing is stored
         started = album_message(unit.session, citizen, album) if album else None
         if started is not None:

@@ -61,9 +61,8 @@ Destination = Prompt | Refusal | NotOpen | Screen | CheckedIn | Nowhere | None
 
 async def cmd_start(message: Message, command: CommandObject, ctx: Context) -> None:
     def start(unit: Unit) -> Destination:
-        citizen = unit.citizen_or_new()
-        if citizen.opted_out:
-            citizen.opted_out = False  # /start subscribes again after /stop
+        if unit.snapshot_or_new().opted_out:
+            unit.change_citizen(opted_out=False)  # /start subscribes again after /stop
         return follow_link(unit, ctx, command.args)
 
     destination = await ctx.db(start)
@@ -74,9 +73,8 @@ async def cb_agree(query: CallbackQuery, callback_data: PrivacyCb, ctx: Context)
     """The privacy notice accepted: go on to the link that was waiting, or the welcome."""
 
     def agree(unit: Unit) -> Destination:
-        citizen = unit.citizen_or_new()
-        if citizen.privacy_accepted_at is None:
-            citizen.privacy_accepted_at = ctx.clock()
+        if unit.snapshot_or_new().privacy_accepted_at is None:
+            unit.change_citizen(privacy_accepted_at=ctx.clock())
         return follow_link(unit, ctx, callback_data.then)
 
     destination = await ctx.db(agree)

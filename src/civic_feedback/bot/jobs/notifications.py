@@ -88,8 +88,9 @@ class NotificationWorker:
             return next_due(session)
 
     def _answered(self, session: Session, citizen: Citizen, event: Event) -> bool:
-        flow = self.runs.latest_flow(session, event.flow_id)
-        return flow is not None and self.runs.has_answered(session, citizen, flow, event.id)
+        db = session.connection()
+        flow = self.runs.latest_flow(db, event.flow_id)
+        return flow is not None and self.runs.has_answered(db, citizen, flow, event.id)
 
     async def _deliver(self, claimed: Claimed) -> bool | None:
         """True when sent, False when refused, None when the citizen blocked the bot."""

@@ -130,4 +130,4 @@ async def _meet(context: Context) -> None:
 
 
 def _met(unit: Unit) -> None:
-    unit.citizen_or_new()
+    unit.snapshot_or_new()
