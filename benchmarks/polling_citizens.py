@@ -54,7 +54,7 @@ def civic_bot(
     module: str = "civic_feedback.bot",
 ) -> BotProcess:
     """feedback-bot on SQLite in ``workdir``; from another checkout's ``src`` when given (to
-    compare with an earlier version); ``module`` is what runs (``benchmarks.civic_polling``:
+    compare with an earlier version); ``module`` is what runs (``benchmarks.unpaced_bot``:
     its pace out of the way, and under cProfile when ``profile`` names the output)."""
     path = f"{src}:{ROOT}" if src else str(ROOT)
     profiled = {} if profile is None else {"PROFILE_OUT": str(profile)}

@@ -13,7 +13,7 @@ the bot's reply reaching the fake. The steps, with the Bot API calls each costs:
 
 The bare bot answers the same four updates with the same calls (a message with a button, a
 press answered and the message edited). civic-feedback runs with its pace out of the way
-(``benchmarks/civic_polling.py``): the fake sets no limit, and what is measured is the bot's
+(``benchmarks/unpaced_bot.py``): the fake sets no limit, and what is measured is the bot's
 own cost. One citizen takes the steps first (not counted), so both bots are warm.
 
     python benchmarks/polling_steps.py [--citizens 300] [--repeat 3] [--src OTHER/src]
@@ -100,9 +100,7 @@ async def run_crowd(
         if isinstance(bot_of, str):
             src = args.src if bot_of == "before" else None
             profile = args.profile if bot_of == "civic" else None
-            bot = civic_bot(
-                tg, workdir, src=src, profile=profile, module="benchmarks.civic_polling"
-            )
+            bot = civic_bot(tg, workdir, src=src, profile=profile, module="benchmarks.unpaced_bot")
         else:
             bot = bot_of(tg.url, workdir, PYTHONPATH=str(ROOT))
         await bot.start()

@@ -675,6 +675,7 @@ def prepare_shared_database(url: str) -> Engine:
                     "(the benchmark leaves its data behind: use a new database each time)"
                 )
         install_library(session)
+        session.commit()
     return engine
 
 
@@ -968,6 +969,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=40,
         help="with --webhook: updates in flight at most (default 40, Telegram's default "
         "max_connections)",
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=None,
+        help="with --webhook: run the replicas from another checkout's src folder (to compare "
+        "with an earlier version; in-process runs compare by running that checkout's own "
+        "benchmarks/updates.py)",
     )
     args = parser.parse_args(argv)
     if args.citizens < 1 or args.repeat < 1 or args.concurrency < 1:

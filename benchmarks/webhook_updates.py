@@ -169,9 +169,21 @@ def _webhook_env(port: int) -> dict[str, str]:
     return {"WEBHOOK_URL": url, "WEBHOOK_SECRET": SECRET, "WEBHOOK_PORT": str(port)}
 
 
-async def start_replica(api_url: str, workdir: Path, database_url: str) -> Server:
+class UnpacedReplica(BotProcess):
+    """feedback-bot with its pace out of the way (``benchmarks/unpaced_bot.py``): the
+    stand-in sets no limit, and what is measured is the bot, not Telegram's 30 a second."""
+
+    def program(self) -> list[str]:
+        return [sys.executable, "-m", "benchmarks.unpaced_bot"]
+
+
+async def start_replica(
+    api_url: str, workdir: Path, database_url: str, src: Path | None = None
+) -> Server:
+    """A feedback-bot replica; from another checkout's ``src`` when given."""
     env = _webhook_env(free_port())
-    bot = BotProcess(api_url, workdir, DATABASE_URL=database_url, **env)
+    path = f"{src}:{ROOT}" if src else str(ROOT)
+    bot = UnpacedReplica(api_url, workdir, DATABASE_URL=database_url, PYTHONPATH=path, **env)
     await bot.start()
     assert bot.process is not None
     return Server(env["WEBHOOK_URL"], bot.process, bot.log_path)
@@ -377,7 +389,7 @@ async def run(args: argparse.Namespace, folder: Path) -> Run:
     civic: list[Pass] = []
 
     async def replica(api_url: str, workdir: Path) -> Server:
-        return await start_replica(api_url, workdir, database_url)
+        return await start_replica(api_url, workdir, database_url, args.src)
 
     async with serving(replica, args.replicas, folder, "replica") as (standin, replicas):
         for repeat in range(args.repeat):
@@ -449,7 +461,9 @@ def report(args: argparse.Namespace, result: Run) -> bool:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; Python {platform.python_version()}, "
         f"aiogram {aiogram.__version__}, SQLAlchemy {version('sqlalchemy')}",
         f"database      {database}; shared by the replicas and the repeats",
-        f"servers       {args.replicas} feedback-bot process(es) in webhook mode; the ceiling: "
+        f"servers       {args.replicas} feedback-bot process(es) in webhook mode"
+        + (f" from {args.src}" if args.src else "")
+        + ", their pace out of the way (benchmarks/unpaced_bot.py); the ceiling: "
         f"{args.replicas} process(es) of benchmarks/echo_webhook.py (bare aiogram echo, same "
         "webhook server)",
         f"posting       round-robin over the servers with the secret header, at most "
@@ -531,6 +545,8 @@ def report(args: argparse.Namespace, result: Run) -> bool:
 def webhook_problem(args: argparse.Namespace) -> str | None:
     """Why these options cannot run in webhook mode (one line), or None."""
     if not args.webhook:
+        if args.src is not None:
+            return "--src needs --webhook"
         return "--replicas needs --webhook" if args.replicas != 1 else None
     if args.replicas < 1 or args.connections < 1:
         return "--replicas and --connections must be at least 1"
