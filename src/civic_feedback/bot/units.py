@@ -27,7 +27,6 @@ from sqlmodel import Session, SQLModel
 from civic_feedback.storage.citizens import (
     CitizenSnapshot,
     activity_changes,
-    add_citizen,
     change_citizen,
     insert_citizen,
 )
@@ -92,15 +91,11 @@ class Unit:
         return self._citizen
 
     def citizen_or_new(self) -> Citizen:
-        """The sender's row; met for the first time, a new citizen speaking their app's
-        language when we offer it (written with this unit's commit)."""
+        """The sender's row; met for the first time, written first (``snapshot_or_new``)."""
+        if self.citizen is None:
+            self.snapshot_or_new()
         citizen = self.citizen
-        if citizen is None:
-            sender = self._known_sender()
-            citizen = add_citizen(
-                self.session, telegram_id=sender.telegram_id, language=sender.language
-            )
-            self._citizen = citizen
+        assert citizen is not None
         return citizen
 
     @property
@@ -113,12 +108,13 @@ class Unit:
         return None if inspect(citizen).was_deleted else CitizenSnapshot.of_row(citizen)
 
     def snapshot_or_new(self) -> CitizenSnapshot:
-        """The sender as plain data; met for the first time, written now as a new citizen."""
+        """The sender as plain data; met for the first time, written now as a new citizen
+        speaking their app's language when we offer it."""
         snapshot = self.snapshot
         if snapshot is None:
-            sender = self._known_sender()
+            assert self._sender is not None, "an update without a sender has no citizen"
             snapshot = insert_citizen(
-                self.db, telegram_id=sender.telegram_id, language=sender.language
+                self.db, telegram_id=self._sender.telegram_id, language=self._sender.language
             )
             self._snapshot = snapshot
         return snapshot
@@ -133,10 +129,6 @@ class Unit:
         snapshot = self.snapshot
         assert snapshot is not None
         return snapshot
-
-    def _known_sender(self) -> Sender:
-        assert self._sender is not None, "an update without a sender has no citizen"
-        return self._sender
 
     def finish(self) -> CitizenSnapshot | None:
         """Write what the work changed through the session; the sender as the unit leaves
