@@ -19,6 +19,7 @@ from tests.support.fake_telegram import FakeTelegram
 # backup with BACKUP_DIR, a form read from its file) and is imported there, when first needed.
 LOADED_WHEN_NEEDED = (
     "alembic",
+    "civic_feedback.reports.comment_themes",
     "civic_feedback.storage.backups",
     "icalendar",
     "lingua",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from civic_feedback.reports.comment_themes import QuotedTheme, week_themes
 from civic_feedback.reports.figures import percent_text
 from civic_feedback.reports.headline import Change, Figure, Headline, changes
 from civic_feedback.reports.inbox_summary import InboxFigures
 from civic_feedback.reports.summary import WeeklySummary, weekly_summary
 from civic_feedback.settings import Settings
+
+if TYPE_CHECKING:  # the themes (their stemmer, the quotes' redaction) load with a summary
+    from civic_feedback.reports.comment_themes import QuotedTheme
 
 _MUNICIPALITIES_SHOWN = 10
 WEEK_THEMES = 5  # the week's most mentioned comment themes, on one line
@@ -158,6 +161,8 @@ def compute_summary(
 ) -> WeekFigures:
     """The week's summary and comment themes, of one municipality when given, in a session of
     its own (callers run it in a worker thread)."""
+    from civic_feedback.reports.comment_themes import week_themes
+
     with sessions() as session:
         summary = weekly_summary(
             session, week, settings.zone, language=language, municipality=municipality
