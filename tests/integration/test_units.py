@@ -220,6 +220,24 @@ async def test_an_update_another_replica_handled_meanwhile_is_dropped(
     assert _citizens(sessions) == []  # our unit's work was rolled back
 
 
+async def test_a_duplicate_is_dropped_when_the_work_through_the_session_fails_on_its_flush(
+    sessions: sessionmaker[Session],
+) -> None:
+    _meet_ana(sessions)
+    ours = _work(sessions, 21)
+    with sessions.begin() as theirs:
+        record_update(theirs.connection(), 21)
+
+    def meet_ana_again(unit: Unit) -> None:  # the other replica met her first
+        unit.session.add(Citizen(telegram_id=ANA.telegram_id, language="en"))
+
+    with pytest.raises(HandledElsewhereError):
+        await ours(meet_ana_again)
+
+    assert [c.language for c in _citizens(sessions)] == ["tr"]
+    assert not ours.recorded
+
+
 async def test_a_conflict_of_our_own_after_the_update_was_recorded_is_an_error(
     sessions: sessionmaker[Session],
 ) -> None:
