@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 
 from civic_feedback.bot.app import create_bot
 from civic_feedback.flows.loader import load_flow_text
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library, publish_flow
 from civic_feedback.storage.models import (
     Broadcast,
@@ -42,6 +41,7 @@ from tests.integration.test_console_results import ORGANIZER as RESULTS_ORGANIZE
 from tests.integration.test_console_results import Answered
 from tests.integration.test_console_results import arrange as arrange_answered
 from tests.support.accessibility import no_serious_violations
+from tests.support.citizens import add_citizen
 from tests.support.comments import REMARKS, answer
 from tests.support.console import ADMIN, NOW, console_at, opened_by, sqlite_sessions_in
 from tests.support.consultations import decisions_of, insert_consultation, propose

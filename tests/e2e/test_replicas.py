@@ -24,7 +24,6 @@ from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.services.broadcasts import queue_broadcast
 from civic_feedback.services.registrations import Registrar
 from civic_feedback.storage.advisory_locks import LEADER
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, upgrade_database
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
@@ -35,6 +34,7 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from tests.support.citizen_driver import CitizenDriver
+from tests.support.citizens import add_citizen
 from tests.support.databases import unit_sessions
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.webhook_replicas import Replicas, post, start_update

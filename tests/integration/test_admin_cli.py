@@ -34,7 +34,6 @@ from civic_feedback.flows import library as flow_library
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.flows.loader import load_flow_file, load_flow_text
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import (
@@ -54,6 +53,7 @@ from tests.support.admin_cli import (
     table_row,
     the_error_line,
 )
+from tests.support.citizens import add_citizen
 from tests.support.databases import migrated_sqlite
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY

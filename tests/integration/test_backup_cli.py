@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from civic_feedback.storage.backup_archive import read_manifest
-from civic_feedback.storage.citizens import add_citizen
 from tests.support.admin_cli import Cli, ready_cli, session_on, table_row, the_error_line
 from tests.support.backups import rewritten
+from tests.support.citizens import add_citizen
 
 INSTALL = (
     "install the PostgreSQL client (Debian: apt install postgresql-client) of the server's "

@@ -22,12 +22,12 @@ from sqlmodel import Session
 
 from civic_feedback.storage.advisory_locks import LeaderLock
 from civic_feedback.storage.backups import take_backup
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine, schema_revisions, upgrade_database
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.revisions import newest_revision
 from tests.support.admin_cli import cli_in, the_error_line
 from tests.support.backups import COMPARED, AnsweringCitizens, rows_of
+from tests.support.citizens import add_citizen
 from tests.support.databases import (
     POSTGRES_URL,
     schema_of,

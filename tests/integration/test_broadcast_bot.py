@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.bot.callbacks import BroadcastAction, BroadcastCb
 from civic_feedback.core.pseudonyms import pseudonym
-from civic_feedback.storage.citizens import add_citizen, set_opted_out
+from civic_feedback.storage.citizens import set_opted_out
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
     AuditEntry,
@@ -27,6 +27,7 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant, revoke
+from tests.support.citizens import add_citizen
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.people import Person
 from tests.support.recording_session import message_update

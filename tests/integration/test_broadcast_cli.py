@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.services.broadcasts import claim_deliveries, next_broadcast, settle
 from civic_feedback.storage import audit
-from civic_feedback.storage.citizens import add_citizen, set_opted_out
+from civic_feedback.storage.citizens import set_opted_out
 from civic_feedback.storage.models import (
     Broadcast,
     BroadcastState,
@@ -39,6 +39,7 @@ from tests.support.admin_cli import (
     table_row,
     the_error_line,
 )
+from tests.support.citizens import add_citizen
 from tests.support.keys import PSEUDONYM_KEY
 
 SENT, FAILED, SENDING = OutboxState.SENT, OutboxState.FAILED, OutboxState.SENDING

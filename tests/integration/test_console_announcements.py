@@ -25,7 +25,6 @@ from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.services.broadcasts import queue_broadcast
 from civic_feedback.settings import Settings
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
@@ -40,6 +39,7 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant
+from tests.support.citizens import add_citizen
 from tests.support.console import (
     ADMIN,
     NOW,

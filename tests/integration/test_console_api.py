@@ -21,7 +21,6 @@ from sqlmodel import Session
 from civic_feedback.console.guards import RequestBudget
 from civic_feedback.console.web import STATIC
 from civic_feedback.sandbox.init_data import sign_init_data
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
@@ -32,6 +31,7 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant, revoke
+from tests.support.citizens import add_citizen
 from tests.support.console import (
     ADMIN,
     NOW,

@@ -23,11 +23,11 @@ from civic_feedback.bot.monitoring.monitor import Monitor
 from civic_feedback.bot.webhook import create_app
 from civic_feedback.console.web import Console
 from civic_feedback.settings import Settings
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Role, utcnow
 from civic_feedback.storage.roles import grant
+from tests.support.citizens import add_citizen
 from tests.support.databases import migrated_sqlite, unit_sessions
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY

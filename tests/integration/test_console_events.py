@@ -24,7 +24,6 @@ from civic_feedback.bot.app import create_bot
 from civic_feedback.bot.console_door import console_app
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.services.registrations import Registrar
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import add_event, find_event
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import (
@@ -37,6 +36,7 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from civic_feedback.storage.roles import grant
+from tests.support.citizens import add_citizen
 from tests.support.console import (
     ADMIN,
     BOT_USERNAME,

@@ -23,7 +23,6 @@ from civic_feedback.bot.app import create_bot
 from civic_feedback.core.pseudonyms import pseudonym
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import (
@@ -36,6 +35,7 @@ from civic_feedback.storage.models import (
 )
 from civic_feedback.storage.roles import grant
 from tests.integration.test_console_events import put_event
+from tests.support.citizens import add_citizen
 from tests.support.console import (
     NOW,
     call,

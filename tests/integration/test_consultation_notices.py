@@ -38,7 +38,6 @@ from civic_feedback.services.consultations import (
 )
 from civic_feedback.services.erasure import erase_citizen
 from civic_feedback.services.personal_data import personal_data
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.consultations import add_consultation, proposals_of
 from civic_feedback.storage.models import (
     Citizen,
@@ -48,6 +47,7 @@ from civic_feedback.storage.models import (
     NoticeState,
     Proposal,
 )
+from tests.support.citizens import add_citizen
 from tests.support.clock import FakeClock
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY

@@ -16,7 +16,6 @@ from civic_feedback.bot.jobs.digest import DigestSender
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.services.digests import claim_digests, owe_digests
 from civic_feedback.settings import Settings
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import (
     DigestDelivery,
     DigestState,
@@ -26,6 +25,7 @@ from civic_feedback.storage.models import (
     Role,
 )
 from civic_feedback.storage.roles import grant
+from tests.support.citizens import add_citizen
 from tests.support.clock import FakeClock
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.keys import PSEUDONYM_KEY

@@ -24,7 +24,6 @@ from sqlmodel import Session, select
 
 from civic_feedback.bot.callbacks import EventAction, EventCb
 from civic_feedback.storage.audit import entries
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import registration_of
 from civic_feedback.storage.models import (
@@ -41,6 +40,7 @@ from tests.support.admin_cli import (
     stored_event,
     the_error_line,
 )
+from tests.support.citizens import add_citizen
 from tests.support.clock import FakeClock
 from tests.support.databases import unit_sessions
 from tests.support.events import REGISTRAR

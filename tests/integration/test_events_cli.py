@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.services.notifications import claim_due
 from civic_feedback.services.registrations import Registrar
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import (
     Citizen,
     Event,
@@ -44,6 +43,7 @@ from tests.support.admin_cli import (
     telegram_for,
     the_error_line,
 )
+from tests.support.citizens import add_citizen
 from tests.support.fake_telegram import FakeTelegram
 
 BOT_USERNAME = "civic_feedback_test_bot"  # FakeTelegram's

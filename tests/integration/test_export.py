@@ -27,10 +27,11 @@ from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.flows.schema import Flow
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.services.form_runs import Expected, FormRuns, Prompt
-from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.export_rows import export_columns, iter_export_rows
 from civic_feedback.storage.flow_versions import FlowCatalog, flow_definition, publish_flow
 from civic_feedback.storage.models import Answer, AnswerChoice, Citizen, Response, utcnow
+from tests.support.citizens import add_citizen
 from tests.support.export_columns import FIXED
 from tests.support.keys import PSEUDONYM_KEY
 

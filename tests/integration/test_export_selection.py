@@ -17,7 +17,6 @@ from civic_feedback.core.weeks import local_midnight
 from civic_feedback.flows.loader import load_flow_text
 from civic_feedback.reports.export import ExportOptions, write_csv, write_json
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.comments import iter_comments
 from civic_feedback.storage.events import add_event
 from civic_feedback.storage.export_rows import (
@@ -28,6 +27,7 @@ from civic_feedback.storage.export_rows import (
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
 from civic_feedback.storage.models import Event, EventKind, Response
+from tests.support.citizens import add_citizen
 from tests.support.clock import SOFIA
 from tests.support.comments import BULGARIAN, ENGLISH, REMARKS, answer
 from tests.support.keys import PSEUDONYM_KEY

@@ -21,7 +21,6 @@ from civic_feedback.flows.schema import QuestionType
 from civic_feedback.reports.export import ExportOptions, write_csv
 from civic_feedback.reports.export_xlsx import write_xlsx
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.export_rows import (
     ExportColumn,
     ExportRow,
@@ -29,6 +28,7 @@ from civic_feedback.storage.export_rows import (
     iter_export_rows,
 )
 from civic_feedback.storage.flow_versions import FlowCatalog, publish_flow
+from tests.support.citizens import add_citizen
 from tests.support.export_columns import FIXED
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY

@@ -22,7 +22,7 @@ from civic_feedback.flows.schema import Flow
 from civic_feedback.services.form_runs import Expected, FormRuns, NotOpen, Prompt, Refusal
 from civic_feedback.services.personal_data import personal_data
 from civic_feedback.storage.answer_rows import stored_answers
-from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.flow_versions import (
     FlowCatalog,
     flow_definition,
@@ -44,6 +44,7 @@ from civic_feedback.storage.models import (
 )
 from civic_feedback.storage.summary_queries import response_counts
 from civic_feedback.storage.summary_scope import Scope
+from tests.support.citizens import add_citizen
 from tests.support.clock import SOFIA, FakeClock
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import col, select
 
 from civic_feedback.services.inbox import save_draft, send_draft
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import AuditEntry, InboxItem, InboxMessage, InboxStatus
 from tests.support.admin_cli import Cli, no_traceback, ready_cli, session_on, the_error_line
+from tests.support.citizens import add_citizen
 
 
 @pytest.fixture

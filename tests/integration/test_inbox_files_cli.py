@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from civic_feedback.services.inbox import save_draft, send_draft
 from civic_feedback.services.inbox_media import Incoming
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.models import AttachmentKind, AuditEntry, InboxSupporter
 from tests.support.admin_cli import (
     Cli,
@@ -25,6 +24,7 @@ from tests.support.admin_cli import (
     telegram_for,
     the_error_line,
 )
+from tests.support.citizens import add_citizen
 
 PDF = b"%PDF-1.4 the complaint"
 PHOTO = b"\xff\xd8\xff\xe0 a photo"

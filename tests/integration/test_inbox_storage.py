@@ -36,7 +36,6 @@ from civic_feedback.services.inbox import (
     topic_text,
 )
 from civic_feedback.services.retention import purge
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library, publish_flow
 from civic_feedback.storage.models import (
     Citizen,
@@ -48,6 +47,7 @@ from civic_feedback.storage.models import (
     InboxSupporter,
     utcnow,
 )
+from tests.support.citizens import add_citizen
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -31,9 +31,9 @@ from civic_feedback.services.notifications import (
     mark_unreachable,
     next_due,
 )
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Citizen, Event, NotificationKind, NotificationState
+from tests.support.citizens import add_citizen
 from tests.support.clock import FakeClock
 from tests.support.events import DAY, HOUR, NOW, POLICY, REGISTRAR, Stored, new_citizen, new_event
 from tests.support.fake_telegram import FakeTelegram

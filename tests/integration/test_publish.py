@@ -14,7 +14,6 @@ from civic_feedback.bot.app import create_bot
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.services.publications import record_publication
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Notification, NotificationKind, Publication
 from tests.support.admin_cli import (
@@ -28,6 +27,7 @@ from tests.support.admin_cli import (
     telegram_for,
     the_error_line,
 )
+from tests.support.citizens import add_citizen
 from tests.support.clock import FakeClock
 from tests.support.events import NOW, new_event
 from tests.support.fake_telegram import FakeTelegram

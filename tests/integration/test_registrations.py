@@ -16,7 +16,6 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from civic_feedback.services.registrations import Outcome
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.codes import CODE_ALPHABET, CODE_LENGTH
 from civic_feedback.storage.events import (
     RegistrationCounts,
@@ -34,6 +33,7 @@ from civic_feedback.storage.models import (
     NotificationState,
     RegistrationStatus,
 )
+from tests.support.citizens import add_citizen
 from tests.support.events import DAY, HOUR, NOW, POLICY, REGISTRAR, Stored, new_citizen, new_event
 
 REMINDER = NotificationKind.REMINDER

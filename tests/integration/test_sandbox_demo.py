@@ -21,10 +21,10 @@ from civic_feedback.sandbox.demo import (
 )
 from civic_feedback.sandbox.runner import sandbox_settings, staff_groups
 from civic_feedback.services.registrations import Registrar
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Event, Notification, NotificationState, Role
 from civic_feedback.storage.roles import grant, may_answer
+from tests.support.citizens import add_citizen
 
 SOFIA = ZoneInfo("Europe/Sofia")
 NOW = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Sofia

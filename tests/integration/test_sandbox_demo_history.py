@@ -20,9 +20,9 @@ from civic_feedback.sandbox.demo_history import (
     history_start,
 )
 from civic_feedback.services.registrations import Registrar
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import install_library
 from civic_feedback.storage.models import Citizen, Event, InboxItem, Response
+from tests.support.citizens import add_citizen
 
 SOFIA = ZoneInfo("Europe/Sofia")
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 30 November, 11:00 in Sofia

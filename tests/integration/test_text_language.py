@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from civic_feedback.core.text_language import LanguageDetector, detection_languages
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Answer
+from tests.support.citizens import add_citizen
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -21,10 +21,11 @@ from civic_feedback.bot.units import (
     UpdateWork,
 )
 from civic_feedback.services.form_runs import FormRuns, Prompt
-from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Citizen, Conversation, ProcessedUpdate
 from civic_feedback.storage.processed_updates import last_update_id, look_up_arrival, record_update
+from tests.support.citizens import add_citizen
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.recording_session import RecordingSession, make_bot
 

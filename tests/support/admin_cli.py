@@ -28,12 +28,12 @@ from sqlmodel import Session
 from civic_feedback.admin_cli.__main__ import main
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event as store_event
 from civic_feedback.storage.events import find_event
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Event, EventKind
+from tests.support.citizens import add_citizen
 from tests.support.databases import migrated_sqlite, sqlite_url, unit_sessions
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.form_steps import Step, walk_form

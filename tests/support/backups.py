@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.flow_versions import FlowCatalog
+from tests.support.citizens import add_citizen
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -9,9 +9,10 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.flows.engine import Button, Skip, Text
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen, set_municipality
+from civic_feedback.storage.citizens import set_municipality
 from civic_feedback.storage.flow_versions import FlowCatalog
 from civic_feedback.storage.models import Event, Response
+from tests.support.citizens import add_citizen
 from tests.support.form_steps import Step, walk_form
 from tests.support.keys import PSEUDONYM_KEY
 

@@ -22,7 +22,6 @@ from civic_feedback.services.consultations import (
     submit,
 )
 from civic_feedback.services.form_runs import FormRuns
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.consultations import (
     add_consultation,
     find_consultation,
@@ -35,6 +34,7 @@ from civic_feedback.storage.models import (
     Decision,
     utcnow,
 )
+from tests.support.citizens import add_citizen
 from tests.support.form_steps import Step, walk_form
 
 

@@ -9,9 +9,9 @@ from sqlmodel import Session, col, select
 
 from civic_feedback.core.event_schedule import FollowUpPolicy
 from civic_feedback.services.registrations import Registrar
-from civic_feedback.storage.citizens import add_citizen
 from civic_feedback.storage.events import RegistrationCounts, add_event, registration_counts
 from civic_feedback.storage.models import Citizen, Event, EventKind, Notification, Registration
+from tests.support.citizens import add_citizen
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -25,9 +25,10 @@ from civic_feedback.bot.jobs.inbox_courier import InboxCourier
 from civic_feedback.bot.middlewares.i18n import create_i18n
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import Settings
-from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.flow_versions import FlowCatalog, install_library
 from civic_feedback.storage.models import Role, StaffMember, utcnow
+from tests.support.citizens import add_citizen
 from tests.support.fake_telegram import FakeTelegram, SentMessage
 from tests.support.keys import PSEUDONYM_KEY
 from tests.support.telegram import FailedUpdates

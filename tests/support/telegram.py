@@ -29,7 +29,7 @@ from civic_feedback.flows.messages import refusal_text
 from civic_feedback.services.form_runs import FormRuns
 from civic_feedback.settings import SUPPORTED_LANGUAGES, Settings
 from civic_feedback.storage.answer_rows import stored_answers
-from civic_feedback.storage.citizens import add_citizen, find_citizen
+from civic_feedback.storage.citizens import find_citizen
 from civic_feedback.storage.consultations import add_consultation
 from civic_feedback.storage.database import create_db_engine
 from civic_feedback.storage.events import add_event
@@ -46,6 +46,7 @@ from civic_feedback.storage.models import (
     utcnow,
 )
 from tests.support.calls import Calls
+from tests.support.citizens import add_citizen
 from tests.support.clock import SOFIA, FakeClock
 from tests.support.databases import unit_sessions
 from tests.support.events import NOW

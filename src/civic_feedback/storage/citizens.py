@@ -103,13 +103,6 @@ def activity_changes(citizen: CitizenSnapshot, now: datetime) -> dict[str, Any]:
     return changes
 
 
-def add_citizen(session: Session, *, telegram_id: int, language: str | None) -> Citizen:
-    """A new citizen, added to the session (written at the update's commit)."""
-    citizen = Citizen(telegram_id=telegram_id, language=language)
-    session.add(citizen)
-    return citizen
-
-
 def set_language(session: Session, citizen: Citizen, language: str) -> None:
     """Remember the citizen's interface language."""
     citizen.language = language
