@@ -260,7 +260,7 @@ async def run_civic(
     env = {"BROADCAST_RATE": f"{args.rate:g}", "DATABASE_URL": url}
     if not args.free:
         env["PAID_BROADCAST"] = "true"
-    bot: BotProcess = civic_bot(tg, workdir, env=env)
+    bot: BotProcess = civic_bot(tg.url, workdir, env=env)
     latencies: list[float] = []
     done = asyncio.Event()
     await bot.start()

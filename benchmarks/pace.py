@@ -56,7 +56,7 @@ def busiest_second(tg: FakeTelegram) -> int:
 async def measure(args: argparse.Namespace, workdir: Path) -> bool:
     env = {"BROADCAST_RATE": str(args.broadcast_rate)} if args.broadcast_rate else {}
     async with FakeTelegram(global_rate=args.telegram_rate) as tg:
-        bot = civic_bot(tg, workdir, src=args.src, env=env)
+        bot = civic_bot(tg.url, workdir, src=args.src, env=env)
         await bot.start()
         try:
             await until_polling(tg, bot)

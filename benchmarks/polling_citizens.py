@@ -45,7 +45,7 @@ class TimedCitizen(CitizenDriver):
 
 
 def civic_bot(
-    tg: FakeTelegram,
+    api_url: str,
     workdir: Path,
     *,
     src: Path | None = None,
@@ -53,7 +53,8 @@ def civic_bot(
     env: dict[str, str] | None = None,
     module: str = "civic_feedback.bot",
 ) -> BotProcess:
-    """feedback-bot on SQLite in ``workdir``; from another checkout's ``src`` when given (to
+    """feedback-bot against the Bot API at ``api_url``, on SQLite in ``workdir`` unless ``env``
+    names another DATABASE_URL; from another checkout's ``src`` when given (to
     compare with an earlier version); ``module`` is what runs (``benchmarks.unpaced_bot``:
     its pace out of the way, and under cProfile when ``profile`` names the output)."""
     path = f"{src}:{ROOT}" if src else str(ROOT)
@@ -63,7 +64,7 @@ def civic_bot(
         def program(self) -> list[str]:
             return [sys.executable, "-m", module]
 
-    return Civic(tg.url, workdir, PYTHONPATH=path, **profiled, **(env or {}))
+    return Civic(api_url, workdir, PYTHONPATH=path, **profiled, **(env or {}))
 
 
 class BareBot(BotProcess):

@@ -100,7 +100,9 @@ async def run_crowd(
         if isinstance(bot_of, str):
             src = args.src if bot_of == "before" else None
             profile = args.profile if bot_of == "civic" else None
-            bot = civic_bot(tg, workdir, src=src, profile=profile, module="benchmarks.unpaced_bot")
+            bot = civic_bot(
+                tg.url, workdir, src=src, profile=profile, module="benchmarks.unpaced_bot"
+            )
         else:
             bot = bot_of(tg.url, workdir, PYTHONPATH=str(ROOT))
         await bot.start()

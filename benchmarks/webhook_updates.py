@@ -44,9 +44,10 @@ import aiogram
 import aiohttp
 from aiohttp import web
 from sqlalchemy.engine import make_url
-from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.bot_process import TOKEN
 from tests.support.webhook_replicas import SECRET, free_port
 
+from benchmarks.polling_citizens import civic_bot
 from benchmarks.process_stats import cpu_seconds, memory
 from benchmarks.updates import (
     FLOW_ID,
@@ -169,21 +170,20 @@ def _webhook_env(port: int) -> dict[str, str]:
     return {"WEBHOOK_URL": url, "WEBHOOK_SECRET": SECRET, "WEBHOOK_PORT": str(port)}
 
 
-class UnpacedReplica(BotProcess):
-    """feedback-bot with its pace out of the way (``benchmarks/unpaced_bot.py``): the
-    stand-in sets no limit, and what is measured is the bot, not Telegram's 30 a second."""
-
-    def program(self) -> list[str]:
-        return [sys.executable, "-m", "benchmarks.unpaced_bot"]
-
-
 async def start_replica(
     api_url: str, workdir: Path, database_url: str, src: Path | None = None
 ) -> Server:
-    """A feedback-bot replica; from another checkout's ``src`` when given."""
+    """A feedback-bot replica with its pace out of the way (``benchmarks/unpaced_bot.py``:
+    the stand-in sets no limit, and what is measured is the bot, not Telegram's 30 a
+    second); from another checkout's ``src`` when given."""
     env = _webhook_env(free_port())
-    path = f"{src}:{ROOT}" if src else str(ROOT)
-    bot = UnpacedReplica(api_url, workdir, DATABASE_URL=database_url, PYTHONPATH=path, **env)
+    bot = civic_bot(
+        api_url,
+        workdir,
+        src=src,
+        env={"DATABASE_URL": database_url, **env},
+        module="benchmarks.unpaced_bot",
+    )
     await bot.start()
     assert bot.process is not None
     return Server(env["WEBHOOK_URL"], bot.process, bot.log_path)
