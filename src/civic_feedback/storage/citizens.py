@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, and_, bindparam, insert, update
 from sqlmodel import Session, select
 
-from civic_feedback.storage.models import Citizen, utcnow
+from civic_feedback.storage.models import Citizen
 from civic_feedback.storage.rollup_forgetting import forget_days_of
 from civic_feedback.storage.tables import CITIZEN_TABLE, RESPONSE_TABLE
 
@@ -65,22 +65,15 @@ class CitizenSnapshot:
 _SNAPSHOT_NAMES = tuple(field.name for field in fields(CitizenSnapshot))
 SNAPSHOT_COLUMNS = tuple(CITIZEN_TABLE.c[name] for name in _SNAPSHOT_NAMES)
 _INSERT = insert(CITIZEN_TABLE)
+_NEW_COLUMNS = tuple(column for column in CITIZEN_TABLE.c if column.name != "id")
 _UPDATE = update(CITIZEN_TABLE).where(CITIZEN_TABLE.c.id == bindparam("citizen"))
 
 
 def insert_citizen(db: Connection, *, telegram_id: int, language: str | None) -> CitizenSnapshot:
-    """A citizen met for the first time, written in ``db``'s transaction."""
-    now = utcnow()
-    columns = {
-        "telegram_id": telegram_id,
-        "language": language,
-        "first_seen": now,
-        "last_seen": now,
-        "opted_out": False,
-        "municipality": None,
-        "unreachable": False,
-        "privacy_accepted_at": None,
-    }
+    """A citizen met for the first time, with the table's defaults (seen now, reachable,
+    subscribed), written in ``db``'s transaction."""
+    new = Citizen(telegram_id=telegram_id, language=language)  # never added to a session
+    columns = {column.name: getattr(new, column.name) for column in _NEW_COLUMNS}
     inserted = db.execute(_INSERT, columns).inserted_primary_key
     assert inserted is not None
     return CitizenSnapshot.of({**columns, "id": int(inserted[0])})
