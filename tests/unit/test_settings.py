@@ -367,7 +367,7 @@ NO_NETWORK = {"TELEGRAM_API_URL": "http://127.0.0.1:9"}
 GOOD_KEY = "8f3b2c1d9e7a6b5c4d3e2f1a0b9c8d7e"
 
 
-@pytest.mark.parametrize(
+BAD_SETTINGS = pytest.mark.parametrize(
     ("env", "names"),
     [
         ({"BOT_TOKEN": GOOD_TOKEN}, "PSEUDONYM_KEY"),
@@ -393,6 +393,9 @@ GOOD_KEY = "8f3b2c1d9e7a6b5c4d3e2f1a0b9c8d7e"
         "rate-above-free-unpaid",
     ],
 )
+
+
+@BAD_SETTINGS
 def test_feedback_bot_with_a_bad_setting_prints_one_line_naming_it(
     tmp_path: Path, env: dict[str, str], names: str
 ) -> None:
@@ -403,6 +406,37 @@ def test_feedback_bot_with_a_bad_setting_prints_one_line_naming_it(
     assert len(run.stderr.splitlines()) == 1, run.stderr
     assert names in run.stderr
     assert GOOD_TOKEN not in run.stderr
+
+
+# feedback-bot's main() with the environment as it is: its refusal, and whether aiogram was
+# loaded by then.
+_REFUSED_BEFORE_AIOGRAM = """
+import sys
+from civic_feedback.bot.__main__ import main
+try:
+    main([])
+except SystemExit as refusal:
+    print(refusal.code, file=sys.stderr)
+    print("aiogram loaded" if "aiogram" in sys.modules else "aiogram not loaded")
+"""
+
+
+@BAD_SETTINGS
+def test_a_bad_setting_is_told_before_aiogram_takes_its_seconds_to_load(
+    tmp_path: Path, env: dict[str, str], names: str
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _REFUSED_BEFORE_AIOGRAM],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", os.defpath), **NO_NETWORK, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert names in run.stderr
+    assert run.stdout.strip() == "aiogram not loaded"
 
 
 def test_feedback_bot_with_its_metrics_port_in_use_prints_one_line_naming_it(

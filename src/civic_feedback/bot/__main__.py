@@ -50,6 +50,8 @@ def _run_bot() -> None:
         settings = load_settings()
         token = settings.require_bot_token()
         key = settings.require_pseudonym_key()
+        if settings.webhook_url:
+            settings.require_webhook_secret()
     except SettingsError as error:
         sys.exit(f"feedback-bot: {error}")
     secrets = [token, key.decode(), *_secret_values(settings)]
@@ -59,8 +61,14 @@ def _run_bot() -> None:
     # once, not after the seconds aiogram takes to load; and after the collector is off.
     from sqlalchemy.exc import SQLAlchemyError
 
+    from civic_feedback.storage.database import DatabaseUrlError, parse_database_url
+
+    try:
+        parse_database_url(settings.database_url)
+    except DatabaseUrlError as error:
+        sys.exit(f"feedback-bot: {error}")
+
     from civic_feedback.bot.app import run_bot
-    from civic_feedback.storage.database import DatabaseUrlError
 
     try:
         asyncio.run(run_bot(settings, token, key))

@@ -34,7 +34,8 @@ class SchemaVersionError(DatabaseUrlError):
     """The database's schema is one this version of the code cannot serve."""
 
 
-def _parse(url: str) -> URL:
+def parse_database_url(url: str) -> URL:
+    """DATABASE_URL parsed, or a DatabaseUrlError saying how one is written."""
     try:
         return make_url(url)
     except ArgumentError:
@@ -51,7 +52,7 @@ def create_db_engine(url: str, *, memory_mapped: bool = True) -> Engine:
     process that reads the whole database once (an export), whose resident memory would
     otherwise grow by every page of the file it read.
     """
-    parsed = _parse(url)
+    parsed = parse_database_url(url)
     # A unit of work holds a connection only while it runs, never across a network wait, so
     # a small pool serves any number of updates; a unit that still finds none free within
     # POOL_TIMEOUT fails its own update loudly instead of leaving every update waiting.
@@ -119,7 +120,7 @@ def upgrade_database(
     than this code (another replica already runs a later version) is refused, never
     downgraded. A schema already at ``revision`` is left alone without starting Alembic.
     """
-    _parse(url)  # a wrong DATABASE_URL is one clear line, before anything else uses it
+    parse_database_url(url)  # a wrong DATABASE_URL is one clear line, before anything else uses it
     with upgrade_lock(url) as waited:
         if waited:
             log.info("schema_upgrade_waited: another process held the upgrade lock")
