@@ -191,12 +191,13 @@ def report(args: argparse.Namespace, runs: dict[str, list[Run]]) -> None:
             f"  bot CPU per step       {median(name, 'cpu_ms_per_step'):.2f} ms",
             f"  Bot API calls per step {calls_per_step(runs_of[0])}",
         ]
-    best = max(ratios)
+    best, middle = max(ratios), statistics.median(ratios)
     p99 = median("civic", "p99_ms")
     lines += [
         "",
-        f"civic-feedback / bare    {best:.0%} best, {statistics.median(ratios):.0%} median "
-        f"(target >= {TARGET_RATIO:.0%}: {'ok' if best >= TARGET_RATIO else 'MISSED'})",
+        f"civic-feedback / bare    {best:.0%} best, {middle:.0%} median "
+        f"(target >= {TARGET_RATIO:.0%}: best {'ok' if best >= TARGET_RATIO else 'MISSED'}, "
+        f"median {'ok' if middle >= TARGET_RATIO else 'MISSED'})",
         f"civic-feedback p99       {p99:.0f} ms (target < {TARGET_P99_MS:.0f} ms: "
         f"{'ok' if p99 < TARGET_P99_MS else 'MISSED'})",
     ]
