@@ -333,8 +333,15 @@ def feedback_bot(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedPro
     script = Path(sys.executable).with_name("feedback-bot")
     command = str(script) if script.exists() else shutil.which("feedback-bot")
     assert command is not None, "feedback-bot is not installed"
+    return run_alone([command], tmp_path, env)
+
+
+def run_alone(
+    command: list[str], tmp_path: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``command`` in an empty folder, with only ``env`` (and PATH) set."""
     return subprocess.run(
-        [command],
+        command,
         cwd=tmp_path,
         env={"PATH": os.environ.get("PATH", os.defpath), **env},
         capture_output=True,
@@ -425,14 +432,8 @@ except SystemExit as refusal:
 def test_a_bad_setting_is_told_before_aiogram_takes_its_seconds_to_load(
     tmp_path: Path, env: dict[str, str], names: str
 ) -> None:
-    run = subprocess.run(
-        [sys.executable, "-c", _REFUSED_BEFORE_AIOGRAM],
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", os.defpath), **NO_NETWORK, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    run = run_alone(
+        [sys.executable, "-c", _REFUSED_BEFORE_AIOGRAM], tmp_path, {**NO_NETWORK, **env}
     )
 
     assert names in run.stderr
